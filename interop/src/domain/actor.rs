@@ -1,0 +1,99 @@
+//! Who is asking. The HTTP edge turns a verified token into an [`Actor`]; the domain only
+//! decides what that actor may do.
+
+use super::error::{DomainResult, ErrorCode, fail};
+use super::ids::{TenantId, UserId};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// A user's role inside a tenant (SPEC §1), plus the platform operator who certifies attributes
+/// and registers tenants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Administrator or delegate: every administrative act of the tenant.
+    Admin,
+    /// API operator: the e-service lifecycle.
+    Api,
+    /// Security operator: keys of the clients they belong to.
+    Security,
+    /// The platform itself (authoritative source): tenants and certified attributes.
+    Platform,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "api" => Some(Role::Api),
+            "security" => Some(Role::Security),
+            "platform" => Some(Role::Platform),
+            _ => None,
+        }
+    }
+}
+
+/// The caller of a command, with the roles that are in force for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub user: UserId,
+    /// `None` only for platform operators.
+    pub tenant: Option<TenantId>,
+    pub roles: BTreeSet<Role>,
+}
+
+impl Actor {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn is_platform(&self) -> bool {
+        self.has(Role::Platform)
+    }
+
+    /// The caller's tenant, or a refusal for platform-only callers.
+    pub fn tenant(&self) -> DomainResult<TenantId> {
+        match self.tenant {
+            Some(t) => Ok(t),
+            None => fail(
+                ErrorCode::ROLE_REQUIRED,
+                "this operation is done by a tenant's user",
+            ),
+        }
+    }
+
+    /// Requires one of `roles` (admin always qualifies for tenant roles).
+    pub fn require(&self, roles: &[Role]) -> DomainResult<TenantId> {
+        let tenant = self.tenant()?;
+        if self.has(Role::Admin) || roles.iter().any(|r| self.has(*r)) {
+            return Ok(tenant);
+        }
+        let names: Vec<&str> = roles.iter().map(role_name).collect();
+        fail(
+            ErrorCode::ROLE_REQUIRED,
+            format!("requires role {} or admin", names.join(" or ")),
+        )
+    }
+
+    /// Requires the admin role.
+    pub fn require_admin(&self) -> DomainResult<TenantId> {
+        self.require(&[])
+    }
+
+    pub fn require_platform(&self) -> DomainResult<()> {
+        if self.is_platform() {
+            Ok(())
+        } else {
+            fail(ErrorCode::ROLE_REQUIRED, "requires the platform role")
+        }
+    }
+}
+
+pub fn role_name(r: &Role) -> &'static str {
+    match r {
+        Role::Admin => "admin",
+        Role::Api => "api",
+        Role::Security => "security",
+        Role::Platform => "platform",
+    }
+}

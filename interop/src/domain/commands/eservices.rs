@@ -1,0 +1,341 @@
+//! The e-service and descriptor lifecycle (producer side).
+
+use super::text;
+use crate::domain::actor::Role;
+use crate::domain::attribute::AttributeRequirements;
+use crate::domain::command::{Ctx, EServiceInfo};
+use crate::domain::error::{DomainError, DomainResult, ErrorCode, fail};
+use crate::domain::eservice::{Descriptor, DescriptorFields, DescriptorState, EService};
+use crate::domain::ids::{DescriptorId, EServiceId, TenantId};
+use crate::domain::state::{Event, State};
+
+/// The producer's admin or API operator, on its own e-service.
+fn owned<'a>(s: &'a State, ctx: &Ctx, id: EServiceId) -> DomainResult<&'a EService> {
+    let tenant = ctx.actor.require(&[Role::Api])?;
+    let e = s.eservice(id)?;
+    if e.producer_id != tenant {
+        return fail(
+            ErrorCode::NOT_PRODUCER,
+            "only the producer manages this e-service",
+        );
+    }
+    Ok(e)
+}
+
+fn validate_info(
+    s: &State,
+    producer: TenantId,
+    except: Option<EServiceId>,
+    info: &EServiceInfo,
+) -> DomainResult<()> {
+    text("name", &info.name, 5..=60)?;
+    text("description", &info.description, 10..=250)?;
+    let taken = s.eservices.values().any(|e| {
+        e.producer_id == producer
+            && Some(e.id) != except
+            && e.name.eq_ignore_ascii_case(info.name.trim())
+    });
+    if taken {
+        return fail(
+            ErrorCode::ESERVICE_NAME_TAKEN,
+            format!(
+                "this producer already has an e-service named {:?}",
+                info.name
+            ),
+        );
+    }
+    validate_requirements(s, &info.attributes)
+}
+
+fn validate_requirements(s: &State, req: &AttributeRequirements) -> DomainResult<()> {
+    for (kind, groups) in [
+        (
+            crate::domain::attribute::AttributeKind::Certified,
+            &req.certified,
+        ),
+        (
+            crate::domain::attribute::AttributeKind::Declared,
+            &req.declared,
+        ),
+        (
+            crate::domain::attribute::AttributeKind::Verified,
+            &req.verified,
+        ),
+    ] {
+        if groups.iter().any(Vec::is_empty) {
+            return Err(DomainError::invalid(
+                "attributes",
+                "an attribute group must not be empty",
+            ));
+        }
+        for a in groups.iter().flatten() {
+            let found = s.attribute(a.id)?;
+            if found.kind != kind {
+                return fail(
+                    ErrorCode::ATTRIBUTE_KIND_MISMATCH,
+                    format!("attribute {} is {:?}, listed as {kind:?}", a.id, found.kind),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn draft_descriptor(
+    id: DescriptorId,
+    version: u32,
+    fields: DescriptorFields,
+    ctx: &Ctx,
+) -> DomainResult<Descriptor> {
+    fields.validate()?;
+    Ok(Descriptor {
+        id,
+        version,
+        state: DescriptorState::Draft,
+        suspended_from: None,
+        fields,
+        created_at: ctx.now,
+        published_at: None,
+    })
+}
+
+pub fn create(
+    s: &State,
+    ctx: &Ctx,
+    id: EServiceId,
+    descriptor: DescriptorId,
+    info: EServiceInfo,
+    fields: DescriptorFields,
+) -> DomainResult<Vec<Event>> {
+    let producer = ctx.actor.require(&[Role::Api])?;
+    s.tenant(producer)?;
+    validate_info(s, producer, None, &info)?;
+    let d = draft_descriptor(descriptor, 1, fields, ctx)?;
+    Ok(vec![Event::EServiceSaved(EService {
+        id,
+        producer_id: producer,
+        name: info.name.trim().to_owned(),
+        description: info.description.trim().to_owned(),
+        technology: info.technology,
+        mode: info.mode,
+        attributes: info.attributes,
+        descriptors: vec![d],
+        created_at: ctx.now,
+    })])
+}
+
+/// General information can change only until version 1 is published.
+pub fn update(
+    s: &State,
+    ctx: &Ctx,
+    id: EServiceId,
+    info: EServiceInfo,
+) -> DomainResult<Vec<Event>> {
+    let mut e = owned(s, ctx, id)?.clone();
+    if e.ever_published() {
+        return fail(
+            ErrorCode::ESERVICE_IMMUTABLE,
+            "name, description, technology and attributes are frozen once version 1 is published: create a new version",
+        );
+    }
+    validate_info(s, e.producer_id, Some(id), &info)?;
+    e.name = info.name.trim().to_owned();
+    e.description = info.description.trim().to_owned();
+    e.technology = info.technology;
+    e.mode = info.mode;
+    e.attributes = info.attributes;
+    Ok(vec![Event::EServiceSaved(e)])
+}
+
+/// The whole e-service can be deleted only while nothing was ever published.
+pub fn delete(s: &State, ctx: &Ctx, id: EServiceId) -> DomainResult<Vec<Event>> {
+    let e = owned(s, ctx, id)?;
+    if e.ever_published() {
+        return fail(
+            ErrorCode::ESERVICE_HAS_PUBLISHED_VERSIONS,
+            "an e-service with a published version cannot be deleted; delete its draft version instead",
+        );
+    }
+    Ok(vec![Event::EServiceDeleted(id)])
+}
+
+/// Clones a PUBLISHED or DEPRECATED version into a new e-service, draft, version 1.
+pub fn clone(
+    s: &State,
+    ctx: &Ctx,
+    source: EServiceId,
+    descriptor: DescriptorId,
+    id: EServiceId,
+    new_descriptor: DescriptorId,
+    name: Option<String>,
+) -> DomainResult<Vec<Event>> {
+    let e = owned(s, ctx, source)?;
+    let d = e.descriptor(descriptor)?;
+    if !matches!(
+        d.state,
+        DescriptorState::Published | DescriptorState::Deprecated
+    ) {
+        return fail(
+            ErrorCode::DESCRIPTOR_STATE_CONFLICT,
+            format!(
+                "only PUBLISHED or DEPRECATED versions can be cloned; this one is {:?}",
+                d.state
+            ),
+        );
+    }
+    let name = match name {
+        Some(n) => n,
+        None => (1..)
+            .map(|i| {
+                if i == 1 {
+                    format!("{} - copy", e.name)
+                } else {
+                    format!("{} - copy {i}", e.name)
+                }
+            })
+            .find(|n| {
+                !s.eservices
+                    .values()
+                    .any(|x| x.producer_id == e.producer_id && x.name.eq_ignore_ascii_case(n))
+            })
+            .expect("an unbounded range always yields a free name"),
+    };
+    let info = EServiceInfo {
+        name,
+        description: e.description.clone(),
+        technology: e.technology,
+        mode: e.mode,
+        attributes: e.attributes.clone(),
+    };
+    create(s, ctx, id, new_descriptor, info, d.fields.clone())
+}
+
+/// A new draft version; at most one draft at a time. Without fields, the latest version's are
+/// copied so the producer edits only what changes.
+pub fn create_descriptor(
+    s: &State,
+    ctx: &Ctx,
+    eservice: EServiceId,
+    id: DescriptorId,
+    fields: Option<DescriptorFields>,
+) -> DomainResult<Vec<Event>> {
+    let mut e = owned(s, ctx, eservice)?.clone();
+    if let Some(d) = e.draft() {
+        return fail(
+            ErrorCode::DRAFT_DESCRIPTOR_EXISTS,
+            format!("version {} is already a draft", d.version),
+        );
+    }
+    let fields = fields.unwrap_or_else(|| {
+        e.descriptors
+            .iter()
+            .max_by_key(|d| d.version)
+            .map(|d| d.fields.clone())
+            .unwrap_or_default()
+    });
+    let d = draft_descriptor(id, e.next_version(), fields, ctx)?;
+    e.descriptors.push(d);
+    Ok(vec![Event::EServiceSaved(e)])
+}
+
+fn draft_mut(e: &mut EService, id: DescriptorId) -> DomainResult<&mut Descriptor> {
+    let d = e.descriptor_mut(id)?;
+    if d.state != DescriptorState::Draft {
+        return fail(
+            ErrorCode::DESCRIPTOR_STATE_CONFLICT,
+            format!(
+                "only a DRAFT can be changed or deleted; this one is {:?}",
+                d.state
+            ),
+        );
+    }
+    Ok(d)
+}
+
+pub fn update_descriptor(
+    s: &State,
+    ctx: &Ctx,
+    eservice: EServiceId,
+    id: DescriptorId,
+    fields: DescriptorFields,
+) -> DomainResult<Vec<Event>> {
+    let mut e = owned(s, ctx, eservice)?.clone();
+    fields.validate()?;
+    draft_mut(&mut e, id)?.fields = fields;
+    Ok(vec![Event::EServiceSaved(e)])
+}
+
+pub fn delete_descriptor(
+    s: &State,
+    ctx: &Ctx,
+    eservice: EServiceId,
+    id: DescriptorId,
+) -> DomainResult<Vec<Event>> {
+    let mut e = owned(s, ctx, eservice)?.clone();
+    draft_mut(&mut e, id)?;
+    e.descriptors.retain(|d| d.id != id);
+    Ok(vec![Event::EServiceSaved(e)])
+}
+
+pub fn publish(
+    s: &State,
+    ctx: &Ctx,
+    eservice: EServiceId,
+    id: DescriptorId,
+) -> DomainResult<Vec<Event>> {
+    let mut e = owned(s, ctx, eservice)?.clone();
+    e.publish(id, ctx.now)?;
+    Ok(vec![Event::EServiceSaved(e)])
+}
+
+/// Suspending a version stops every agreement and purpose on it (see operativity).
+pub fn suspend(
+    s: &State,
+    ctx: &Ctx,
+    eservice: EServiceId,
+    id: DescriptorId,
+) -> DomainResult<Vec<Event>> {
+    let mut e = owned(s, ctx, eservice)?.clone();
+    e.suspend(id)?;
+    Ok(vec![Event::EServiceSaved(e)])
+}
+
+pub fn activate(
+    s: &State,
+    ctx: &Ctx,
+    eservice: EServiceId,
+    id: DescriptorId,
+) -> DomainResult<Vec<Event>> {
+    let mut e = owned(s, ctx, eservice)?.clone();
+    e.reactivate(id)?;
+    Ok(vec![Event::EServiceSaved(e)])
+}
+
+/// Archives a DEPRECATED version once every agreement on it has been upgraded. Irreversible.
+pub fn archive(
+    s: &State,
+    ctx: &Ctx,
+    eservice: EServiceId,
+    id: DescriptorId,
+) -> DomainResult<Vec<Event>> {
+    let mut e = owned(s, ctx, eservice)?.clone();
+    let d = e.descriptor_mut(id)?;
+    if d.state != DescriptorState::Deprecated {
+        return fail(
+            ErrorCode::DESCRIPTOR_STATE_CONFLICT,
+            format!(
+                "only a DEPRECATED version can be archived; this one is {:?}",
+                d.state
+            ),
+        );
+    }
+    let remaining = s.agreements_on(id).count();
+    if remaining > 0 {
+        return fail(
+            ErrorCode::DESCRIPTOR_HAS_AGREEMENTS,
+            format!("{remaining} agreement(s) still use this version"),
+        );
+    }
+    d.state = DescriptorState::Archived;
+    Ok(vec![Event::EServiceSaved(e)])
+}
