@@ -1,1 +1,150 @@
-fn main() {}
+//! `interop`: the Interop engine's command line.
+
+use clap::{Parser, Subcommand};
+use interop::domain::Role;
+use interop::domain::ids::{TenantId, UserId};
+use interop::{Application, Config};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "interop",
+    version,
+    about = "Recapito's Interop engine: e-services, agreements, purposes, clients, keys"
+)]
+struct Cli {
+    /// Configuration file (TOML); `INTEROP_*` environment variables override it.
+    #[arg(long, global = true, env = "INTEROP_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve the management API.
+    Serve,
+    /// Mint an identity token for the management API, signed with the development issuer key.
+    DevToken {
+        /// The user (identity subject); a random one if omitted.
+        #[arg(long)]
+        user: Option<UserId>,
+        /// The user's tenant (omit for a platform token).
+        #[arg(long)]
+        tenant: Option<TenantId>,
+        /// Roles, comma-separated: admin, api, security, platform.
+        #[arg(long, value_delimiter = ',', default_value = "admin")]
+        roles: Vec<String>,
+        /// Lifetime in seconds.
+        #[arg(long, default_value_t = 3600)]
+        ttl: i64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = std::env::var("INTEROP_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let filter = tracing_subscriber::EnvFilter::try_from_env("INTEROP_LOG")
+        .unwrap_or_else(|_| "info".into());
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        subscriber.json().init();
+    } else {
+        subscriber.init();
+    }
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("interop: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command {
+        Cmd::Serve => serve(config),
+        Cmd::DevToken {
+            user,
+            tenant,
+            roles,
+            ttl,
+        } => dev_token(&config, user, tenant, &roles, ttl),
+    }
+}
+
+fn serve(config: Config) -> ExitCode {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(async {
+        let app = match Application::build(&config).await {
+            Ok(app) => app,
+            Err(e) => {
+                eprintln!("interop: cannot start: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        match app.run_until(shutdown_signal()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("interop: server error: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+fn dev_token(
+    config: &Config,
+    user: Option<UserId>,
+    tenant: Option<TenantId>,
+    roles: &[String],
+    ttl: i64,
+) -> ExitCode {
+    let mut parsed = Vec::new();
+    for r in roles {
+        match Role::parse(r.trim()) {
+            Some(role) => parsed.push(role),
+            None => {
+                eprintln!("interop: unknown role {r:?} (admin, api, security, platform)");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let issuer = match interop::app::dev_issuer(config) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("interop: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match issuer.mint(user.unwrap_or_else(UserId::random), tenant, &parsed, ttl) {
+        Ok(token) => {
+            println!("{token}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("interop: cannot sign: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -97,3 +97,60 @@ pub fn role_name(r: &Role) -> &'static str {
         Role::Platform => "platform",
     }
 }
+
+/// Turns a verified identity (user, tenant, claimed roles) into the actor the domain sees.
+///
+/// Platform operators are trusted on the issuer's word. A tenant user must be registered in
+/// that tenant and active; the roles in force are the claimed ones that the tenant also granted
+/// (all granted ones when the token claims none).
+pub fn resolve_actor(
+    state: &super::State,
+    user: UserId,
+    tenant: Option<TenantId>,
+    claimed: &BTreeSet<Role>,
+) -> DomainResult<Actor> {
+    if claimed.contains(&Role::Platform) {
+        return Ok(Actor {
+            user,
+            tenant: None,
+            roles: BTreeSet::from([Role::Platform]),
+        });
+    }
+    let Some(tenant_id) = tenant else {
+        return fail(ErrorCode::USER_NOT_REGISTERED, "the token names no tenant");
+    };
+    let t = state.tenant(tenant_id).map_err(|_| {
+        super::DomainError::new(
+            ErrorCode::USER_NOT_REGISTERED,
+            format!("tenant {tenant_id} is not registered"),
+        )
+    })?;
+    let Some(u) = t.users.get(&user) else {
+        return fail(
+            ErrorCode::USER_NOT_REGISTERED,
+            format!("user {user} is not a user of tenant {tenant_id}"),
+        );
+    };
+    if u.state == super::tenant::UserState::Suspended {
+        return fail(
+            ErrorCode::USER_SUSPENDED,
+            "this user is suspended by the tenant's administrators",
+        );
+    }
+    let roles: BTreeSet<Role> = if claimed.is_empty() {
+        u.roles.clone()
+    } else {
+        claimed.intersection(&u.roles).copied().collect()
+    };
+    if roles.is_empty() {
+        return fail(
+            ErrorCode::ROLE_REQUIRED,
+            "none of the token's roles is granted to this user",
+        );
+    }
+    Ok(Actor {
+        user,
+        tenant: Some(tenant_id),
+        roles,
+    })
+}

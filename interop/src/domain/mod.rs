@@ -12,6 +12,7 @@ pub mod ids;
 pub mod key;
 pub mod operativity;
 pub mod purpose;
+pub mod queries;
 pub mod state;
 pub mod tenant;
 

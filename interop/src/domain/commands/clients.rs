@@ -1,7 +1,7 @@
 //! Clients, their security operators, keys and purposes.
 
 use super::text;
-use crate::domain::actor::Role;
+use crate::domain::actor::{Actor, Role};
 use crate::domain::client::{Client, ClientKey, ClientKind};
 use crate::domain::command::Ctx;
 use crate::domain::error::{DomainError, DomainResult, ErrorCode, fail};
@@ -14,10 +14,10 @@ pub const MAX_KEYS_PER_CLIENT: usize = 100;
 
 /// A client exists for its tenant's admins and for the security operators who belong to it; to
 /// everybody else it is not found.
-pub fn visible<'a>(s: &'a State, ctx: &Ctx, id: ClientId) -> DomainResult<&'a Client> {
+pub fn visible<'a>(s: &'a State, actor: &Actor, id: ClientId) -> DomainResult<&'a Client> {
     let c = s.client(id)?;
-    let same_tenant = ctx.actor.tenant == Some(c.consumer_id);
-    let sees = same_tenant && (ctx.actor.has(Role::Admin) || c.members.contains(&ctx.actor.user));
+    let same_tenant = actor.tenant == Some(c.consumer_id);
+    let sees = same_tenant && (actor.has(Role::Admin) || c.members.contains(&actor.user));
     if !sees {
         return Err(DomainError::not_found(ErrorCode::CLIENT_NOT_FOUND, id));
     }
@@ -26,7 +26,7 @@ pub fn visible<'a>(s: &'a State, ctx: &Ctx, id: ClientId) -> DomainResult<&'a Cl
 
 fn administered<'a>(s: &'a State, ctx: &Ctx, id: ClientId) -> DomainResult<&'a Client> {
     ctx.actor.require_admin()?;
-    visible(s, ctx, id)
+    visible(s, &ctx.actor, id)
 }
 
 /// Members must be active users of the tenant holding the security (or admin) role.
@@ -111,7 +111,7 @@ pub fn add_key(
     key: PublicKey,
 ) -> DomainResult<Vec<Event>> {
     ctx.actor.require(&[Role::Security])?;
-    let mut c = visible(s, ctx, id)?.clone();
+    let mut c = visible(s, &ctx.actor, id)?.clone();
     if !c.members.contains(&ctx.actor.user) {
         return fail(
             ErrorCode::NOT_CLIENT_MEMBER,
@@ -155,7 +155,7 @@ pub fn add_key(
 /// Deletes a key: a member security operator, or any admin of the tenant.
 pub fn delete_key(s: &State, ctx: &Ctx, id: ClientId, kid: Kid) -> DomainResult<Vec<Event>> {
     ctx.actor.require(&[Role::Security])?;
-    let mut c = visible(s, ctx, id)?.clone();
+    let mut c = visible(s, &ctx.actor, id)?.clone();
     c.key(&kid)?;
     c.keys.retain(|k| k.kid != kid);
     Ok(vec![Event::ClientSaved(c)])

@@ -1,0 +1,159 @@
+//! Identity tokens for the management API: RS256 JWTs from a configured identity issuer naming
+//! the user (`sub`), the tenant (`tenant_id`) and the roles (`roles`).
+
+use super::AppState;
+use super::problem::ApiError;
+use crate::domain::actor::resolve_actor;
+use crate::domain::ids::{TenantId, UserId};
+use crate::domain::{Actor, Role};
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdentityClaims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+/// Verifies identity tokens.
+pub struct IdentityVerifier {
+    key: DecodingKey,
+    validation: Validation,
+}
+
+impl IdentityVerifier {
+    pub fn new(
+        public_key_pem: &[u8],
+        issuer: &str,
+        audience: &str,
+    ) -> Result<Self, jsonwebtoken::errors::Error> {
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.leeway = 30;
+        Ok(Self {
+            key: DecodingKey::from_rsa_pem(public_key_pem)?,
+            validation,
+        })
+    }
+
+    pub fn verify(&self, token: &str) -> Result<IdentityClaims, ApiError> {
+        jsonwebtoken::decode::<IdentityClaims>(token, &self.key, &self.validation)
+            .map(|d| d.claims)
+            .map_err(|e| {
+                ApiError::unauthorized("INVALID_TOKEN", format!("identity token refused: {e}"))
+            })
+    }
+}
+
+/// Mints identity tokens (the `interop dev-token` command and tests).
+pub struct IdentityIssuer {
+    key: EncodingKey,
+    issuer: String,
+    audience: String,
+}
+
+impl IdentityIssuer {
+    pub fn new(
+        private_key_pem: &[u8],
+        issuer: &str,
+        audience: &str,
+    ) -> Result<Self, jsonwebtoken::errors::Error> {
+        Ok(Self {
+            key: EncodingKey::from_rsa_pem(private_key_pem)?,
+            issuer: issuer.into(),
+            audience: audience.into(),
+        })
+    }
+
+    pub fn mint(
+        &self,
+        user: UserId,
+        tenant: Option<TenantId>,
+        roles: &[Role],
+        ttl_seconds: i64,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let claims = IdentityClaims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: user.to_string(),
+            tenant_id: tenant.map(|t| t.to_string()),
+            roles: roles
+                .iter()
+                .map(|r| crate::domain::actor::role_name(r).to_owned())
+                .collect(),
+            iat: now,
+            exp: now + ttl_seconds,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &self.key)
+    }
+}
+
+/// The authenticated caller of a management-API request.
+pub struct Caller(pub Actor);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+            ApiError::unauthorized(
+                "MISSING_TOKEN",
+                "send Authorization: Bearer <identity token>",
+            )
+        })?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
+            .ok_or_else(|| {
+                ApiError::unauthorized(
+                    "MISSING_TOKEN",
+                    "the Authorization header is not a Bearer token",
+                )
+            })?;
+        let claims = state.identity.verify(token.trim())?;
+        let user: UserId = claims
+            .sub
+            .parse()
+            .map_err(|_| ApiError::unauthorized("INVALID_TOKEN", "sub is not a UUID"))?;
+        let tenant =
+            match &claims.tenant_id {
+                Some(t) => Some(t.parse::<TenantId>().map_err(|_| {
+                    ApiError::unauthorized("INVALID_TOKEN", "tenant_id is not a UUID")
+                })?),
+                None => None,
+            };
+        let mut roles = BTreeSet::new();
+        for r in &claims.roles {
+            roles.insert(Role::parse(r).ok_or_else(|| {
+                ApiError::unauthorized("INVALID_TOKEN", format!("unknown role {r:?}"))
+            })?);
+        }
+        // A user registered by another instance moments ago: catch up before refusing.
+        let resolve = |s: &crate::domain::State, _| resolve_actor(s, user, tenant, &roles);
+        match state.engine.read(resolve) {
+            Ok(actor) => Ok(Caller(actor)),
+            Err(_) => {
+                state.engine.catch_up().await?;
+                Ok(Caller(state.engine.read(resolve)?))
+            }
+        }
+    }
+}

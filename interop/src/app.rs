@@ -1,0 +1,107 @@
+//! Wiring: configuration → store → engine → HTTP server.
+
+use crate::api::auth::{IdentityIssuer, IdentityVerifier};
+use crate::api::{AppState, router};
+use crate::config::Config;
+use crate::engine::Engine;
+use crate::keys::{KeyFileError, load_or_generate};
+use crate::store::{SqliteLog, StoreError};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("key file: {0}")]
+    Key(#[from] KeyFileError),
+    #[error("identity key: {0}")]
+    Identity(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// A built engine, bound to its port, ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+/// The identity issuer's public key: configured, or the development key in the data folder.
+fn identity_public_key(config: &Config) -> Result<String, StartError> {
+    match &config.identity.public_key_path {
+        Some(p) => std::fs::read_to_string(p)
+            .map_err(|e| StartError::Identity(format!("cannot read {}: {e}", p.display()))),
+        None => {
+            tracing::warn!(
+                "no identity.public_key_path configured: using the development identity key (mint tokens with `interop dev-token`)"
+            );
+            Ok(load_or_generate(&config.dev_identity_key_path())?.public_pem)
+        }
+    }
+}
+
+/// The issuer `interop dev-token` signs with.
+pub fn dev_issuer(config: &Config) -> Result<IdentityIssuer, StartError> {
+    let pem = match &config.identity.private_key_path {
+        Some(p) => std::fs::read_to_string(p)
+            .map_err(|e| StartError::Identity(format!("cannot read {}: {e}", p.display())))?,
+        None => load_or_generate(&config.dev_identity_key_path())?.private_pem,
+    };
+    IdentityIssuer::new(
+        pem.as_bytes(),
+        &config.identity.issuer,
+        &config.identity.audience,
+    )
+    .map_err(|e| StartError::Identity(e.to_string()))
+}
+
+impl Application {
+    pub async fn build(config: &Config) -> Result<Application, StartError> {
+        let public = identity_public_key(config)?;
+        let identity = IdentityVerifier::new(
+            public.as_bytes(),
+            &config.identity.issuer,
+            &config.identity.audience,
+        )
+        .map_err(|e| StartError::Identity(e.to_string()))?;
+        let log = SqliteLog::open(&config.database_path()).await?;
+        let engine = Arc::new(Engine::open(Arc::new(log)).await?);
+        let listener =
+            TcpListener::bind(&config.bind)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: config.bind.clone(),
+                    source,
+                })?;
+        Ok(Application {
+            listener,
+            state: AppState {
+                engine,
+                identity: Arc::new(identity),
+            },
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn engine(&self) -> Arc<Engine> {
+        self.state.engine.clone()
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        tracing::info!(addr = %self.listener.local_addr()?, "interop engine listening");
+        axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
