@@ -146,14 +146,13 @@ impl FromRequestParts<AppState> for Caller {
                 ApiError::unauthorized("INVALID_TOKEN", format!("unknown role {r:?}"))
             })?);
         }
-        // A user registered by another instance moments ago: catch up before refusing.
-        let resolve = |s: &crate::domain::State, _| resolve_actor(s, user, tenant, &roles);
-        match state.engine.read(resolve) {
-            Ok(actor) => Ok(Caller(actor)),
-            Err(_) => {
-                state.engine.catch_up().await?;
-                Ok(Caller(state.engine.read(resolve)?))
-            }
-        }
+        // Other instances may have written to the shared log: read what they wrote first, so
+        // every request sees every acknowledged command (one indexed query, usually empty).
+        state.engine.catch_up().await?;
+        Ok(Caller(
+            state
+                .engine
+                .read(|s, _| resolve_actor(s, user, tenant, &roles))?,
+        ))
     }
 }

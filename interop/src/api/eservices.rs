@@ -159,7 +159,7 @@ fn descriptor(
     Ok(seen(st, caller, id)?.descriptor(did).cloned()?)
 }
 
-/// Without a body, the new draft copies the latest version's fields.
+/// Without a body (or with `null`), the new draft copies the latest version's fields.
 async fn create_descriptor(
     State(st): State<AppState>,
     caller: Caller,
@@ -169,10 +169,8 @@ async fn create_descriptor(
     let fields = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {
-        Some(
-            serde_json::from_slice::<DescriptorFields>(&body)
-                .map_err(|e| ApiError::bad_request("INVALID_BODY", e.to_string()))?,
-        )
+        serde_json::from_slice::<Option<DescriptorFields>>(&body)
+            .map_err(|e| ApiError::bad_request("INVALID_BODY", e.to_string()))?
     };
     let did = DescriptorId::random();
     exec(

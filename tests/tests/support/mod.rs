@@ -1,0 +1,216 @@
+//! Test harness: starts real servers on ephemeral ports and talks to them over HTTP.
+
+use interop::api::auth::IdentityIssuer;
+use interop::domain::Role;
+use interop::domain::ids::{TenantId, UserId};
+use interop::{Application, Config};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub const IDP_ISSUER: &str = "test-idp";
+pub const IDP_AUDIENCE: &str = "recapito-interop";
+
+/// The workspace's `fixtures/` folder.
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+pub fn fixture(path: &str) -> String {
+    std::fs::read_to_string(fixtures().join(path)).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
+}
+
+/// A running engine with its own data folder.
+pub struct Engine {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub idp: Arc<IdentityIssuer>,
+    pub data_dir: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub fn engine_config(data_dir: PathBuf) -> Config {
+    let mut config = Config::default();
+    config.bind = "127.0.0.1:0".into();
+    config.data_dir = data_dir;
+    config.identity.issuer = IDP_ISSUER.into();
+    config.identity.audience = IDP_AUDIENCE.into();
+    config.identity.public_key_path = Some(fixtures().join("keys/identity.pub.pem"));
+    config
+}
+
+pub fn idp() -> IdentityIssuer {
+    IdentityIssuer::new(
+        fixture("keys/identity.key.pem").as_bytes(),
+        IDP_ISSUER,
+        IDP_AUDIENCE,
+    )
+    .expect("identity key")
+}
+
+impl Engine {
+    pub async fn spawn() -> Engine {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().to_path_buf();
+        let mut e = Engine::spawn_at(path).await;
+        e._dir = Some(dir);
+        e
+    }
+
+    /// Starts an engine on an existing data folder (to test restarts).
+    pub async fn spawn_at(data_dir: PathBuf) -> Engine {
+        let app = Application::build(&engine_config(data_dir.clone()))
+            .await
+            .expect("engine starts");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let task = tokio::spawn(async move {
+            let _ = app.run_until(std::future::pending()).await;
+        });
+        Engine {
+            base,
+            http: reqwest::Client::new(),
+            idp: Arc::new(idp()),
+            data_dir,
+            _dir: None,
+            task,
+        }
+    }
+
+    pub fn platform(&self) -> User {
+        self.user(UserId::random(), None, &[Role::Platform])
+    }
+
+    pub fn user(&self, id: UserId, tenant: Option<TenantId>, roles: &[Role]) -> User {
+        let token = self.idp.mint(id, tenant, roles, 600).expect("mint");
+        User {
+            id,
+            tenant,
+            token,
+            base: self.base.clone(),
+            http: self.http.clone(),
+        }
+    }
+
+    /// Registers a tenant with an admin; returns the admin.
+    pub async fn tenant(&self, name: &str) -> User {
+        let admin = UserId::random();
+        let body = json!({"name": name, "admin": {"id": admin, "name": format!("{name} admin")}});
+        let t = self
+            .platform()
+            .call(Method::POST, "/tenants", Some(body))
+            .await
+            .expect_status(StatusCode::CREATED);
+        let tenant: TenantId = t.body["id"].as_str().unwrap().parse().unwrap();
+        self.user(admin, Some(tenant), &[Role::Admin])
+    }
+}
+
+/// A caller with an identity token.
+#[derive(Clone)]
+pub struct User {
+    pub id: UserId,
+    pub tenant: Option<TenantId>,
+    pub token: String,
+    base: String,
+    http: reqwest::Client,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: Value,
+}
+
+impl Reply {
+    #[track_caller]
+    pub fn expect_status(self, status: StatusCode) -> Reply {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.body);
+        self
+    }
+
+    /// Asserts a problem+json answer with this status and code.
+    #[track_caller]
+    pub fn expect_problem(self, status: StatusCode, code: &str) -> Reply {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.body);
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "{}",
+            self.body
+        );
+        assert_eq!(self.body["code"], code, "{}", self.body);
+        self
+    }
+
+    pub fn str(&self, pointer: &str) -> String {
+        self.body
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no string at {pointer} in {}", self.body))
+            .to_owned()
+    }
+}
+
+impl User {
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant.expect("a tenant user")
+    }
+
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Reply {
+        let mut req = self
+            .http
+            .request(method, format!("{}{}", self.base, path))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request sent");
+        reply(resp).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// POST without a body (state transitions).
+    pub async fn act(&self, path: &str) -> Reply {
+        self.call(Method::POST, path, None).await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.call(Method::DELETE, path, None).await
+    }
+}
+
+pub async fn reply(resp: reqwest::Response) -> Reply {
+    let status = resp.status();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let bytes = resp.bytes().await.expect("body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
+    };
+    Reply {
+        status,
+        content_type,
+        body,
+    }
+}
