@@ -6,6 +6,10 @@ use crate::config::Config;
 use crate::engine::Engine;
 use crate::keys::{KeyFileError, load_or_generate};
 use crate::store::{SqliteLog, StoreError};
+use crate::token::assertion::AssertionRules;
+use crate::token::replay::TokenStore;
+use crate::token::signing::{SigningError, SigningKeys};
+use crate::token::{TokenService, TokenSettings};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
@@ -17,6 +21,10 @@ pub enum StartError {
     Key(#[from] KeyFileError),
     #[error("identity key: {0}")]
     Identity(String),
+    #[error("signing keys: {0}")]
+    Signing(#[from] SigningError),
+    #[error("token store: {0}")]
+    TokenStore(#[from] sqlx::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -70,6 +78,8 @@ impl Application {
         .map_err(|e| StartError::Identity(e.to_string()))?;
         let log = SqliteLog::open(&config.database_path()).await?;
         let engine = Arc::new(Engine::open(Arc::new(log)).await?);
+        let tokens = Arc::new(token_service(config).await?);
+        spawn_pruning(tokens.clone(), config.tokens.clock_skew as i64);
         let listener =
             TcpListener::bind(&config.bind)
                 .await
@@ -82,6 +92,7 @@ impl Application {
             state: AppState {
                 engine,
                 identity: Arc::new(identity),
+                tokens,
             },
         })
     }
@@ -104,4 +115,43 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await
     }
+}
+
+async fn token_service(config: &Config) -> Result<TokenService, StartError> {
+    let t = &config.tokens;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let keys = match &t.signing_key_path {
+        Some(p) => SigningKeys::configured(p)?,
+        None => SigningKeys::in_dir(&config.data_dir.join("signing"), t.key_retention, now)?,
+    };
+    let store = TokenStore::open(&config.tokens_database_path()).await?;
+    let settings = TokenSettings {
+        issuer: t.issuer.clone(),
+        m2m_audience: t.m2m_audience.clone(),
+        m2m_lifespan: t.m2m_lifespan,
+        rules: AssertionRules {
+            audience: t.client_assertion_audience.clone(),
+            max_lifetime: t.max_assertion_lifetime,
+            clock_skew: t.clock_skew,
+        },
+    };
+    Ok(TokenService {
+        settings,
+        keys,
+        store,
+    })
+}
+
+/// Forgets expired assertion ids once a minute.
+fn spawn_pruning(tokens: Arc<TokenService>, skew: i64) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let now = time::OffsetDateTime::now_utc().unix_timestamp();
+            if let Err(e) = tokens.store.prune(now, skew).await {
+                tracing::warn!(error = %e, "cannot prune assertion ids");
+            }
+        }
+    });
 }

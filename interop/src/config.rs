@@ -13,6 +13,28 @@ pub struct Config {
     /// Where the SQLite database and generated keys live.
     pub data_dir: PathBuf,
     pub identity: IdentityConfig,
+    pub tokens: TokensConfig,
+}
+
+/// The authorization server (`POST /token.oauth2`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokensConfig {
+    /// `iss` of the vouchers and M2M tokens the engine signs.
+    pub issuer: String,
+    /// What client assertions must carry in `aud`.
+    pub client_assertion_audience: String,
+    /// `aud` of tokens for the engine's own M2M API (API clients).
+    pub m2m_audience: String,
+    /// Lifetime of M2M tokens, seconds.
+    pub m2m_lifespan: u32,
+    /// Longest accepted `exp - iat` of a client assertion, seconds.
+    pub max_assertion_lifetime: i64,
+    /// Tolerated clock difference with clients, seconds.
+    pub clock_skew: u64,
+    /// A PEM private key to sign with. When absent, keys are generated in `data_dir/signing/`.
+    pub signing_key_path: Option<PathBuf>,
+    /// How long a rotated-out key stays in the JWKS, seconds (≥ the longest voucher lifespan).
+    pub key_retention: i64,
 }
 
 /// The identity issuer whose tokens the management API accepts.
@@ -38,6 +60,16 @@ impl Default for Config {
                 public_key_path: None,
                 private_key_path: None,
             },
+            tokens: TokensConfig {
+                issuer: "recapito-interop".into(),
+                client_assertion_audience: "recapito-interop/client-assertion".into(),
+                m2m_audience: "recapito-interop/m2m".into(),
+                m2m_lifespan: 600,
+                max_assertion_lifetime: 3600,
+                clock_skew: 10,
+                signing_key_path: None,
+                key_retention: 86_400 + 60,
+            },
         }
     }
 }
@@ -57,6 +89,10 @@ impl Config {
         fig.merge(Env::prefixed("INTEROP_").split("__"))
             .extract()
             .map_err(Box::new)
+    }
+
+    pub fn tokens_database_path(&self) -> PathBuf {
+        self.data_dir.join("tokens.db")
     }
 
     pub fn database_path(&self) -> PathBuf {

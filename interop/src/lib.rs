@@ -14,6 +14,7 @@ pub mod domain;
 pub mod engine;
 pub mod keys;
 pub mod store;
+pub mod token;
 
 pub use app::Application;
 pub use config::Config;

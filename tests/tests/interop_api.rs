@@ -958,7 +958,7 @@ async fn clients_keys_and_security_operators() {
         .iter()
         .map(|c| c["id"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(listed, [c.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&c));
     alice
         .get(&format!("/clients/{other}"))
         .await

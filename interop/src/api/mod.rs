@@ -7,6 +7,7 @@ mod eservices;
 pub mod problem;
 mod purposes;
 mod tenants;
+mod token;
 
 use crate::engine::Engine;
 use auth::IdentityVerifier;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 pub struct AppState {
     pub engine: Arc<Engine>,
     pub identity: Arc<IdentityVerifier>,
+    pub tokens: Arc<crate::token::TokenService>,
 }
 
 /// The OpenAPI document of this API, served at `/openapi.json`.
@@ -41,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .merge(agreements::routes())
         .merge(purposes::routes())
         .merge(clients::routes())
+        .merge(token::routes())
         .fallback(|| async {
             ApiError::new(StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND", "no such endpoint")
         })

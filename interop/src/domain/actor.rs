@@ -19,6 +19,10 @@ pub enum Role {
     Security,
     /// The platform itself (authoritative source): tenants and certified attributes.
     Platform,
+    /// A machine (an API client's M2M token): acts for its tenant on everything but keys, which
+    /// the guide reserves for people ("L'unica parte del flusso che non è esposta attraverso API
+    /// è la gestione delle chiavi"). Never granted by identity tokens.
+    M2m,
 }
 
 impl Role {
@@ -80,6 +84,17 @@ impl Actor {
         self.require(&[])
     }
 
+    /// Key management is for people only.
+    pub fn require_person(&self) -> DomainResult<()> {
+        if self.has(Role::M2m) {
+            return fail(
+                ErrorCode::M2M_NOT_ALLOWED,
+                "keys are managed by security operators, not through the M2M API",
+            );
+        }
+        Ok(())
+    }
+
     pub fn require_platform(&self) -> DomainResult<()> {
         if self.is_platform() {
             Ok(())
@@ -95,6 +110,7 @@ pub fn role_name(r: &Role) -> &'static str {
         Role::Api => "api",
         Role::Security => "security",
         Role::Platform => "platform",
+        Role::M2m => "m2m",
     }
 }
 
@@ -109,6 +125,12 @@ pub fn resolve_actor(
     tenant: Option<TenantId>,
     claimed: &BTreeSet<Role>,
 ) -> DomainResult<Actor> {
+    if claimed.contains(&Role::M2m) {
+        return fail(
+            ErrorCode::ROLE_REQUIRED,
+            "identity tokens cannot claim the m2m role",
+        );
+    }
     if claimed.contains(&Role::Platform) {
         return Ok(Actor {
             user,

@@ -58,6 +58,7 @@ codes! {
     NOT_CLIENT_MEMBER => Forbidden,
     USER_SUSPENDED => Forbidden,
     USER_NOT_REGISTERED => Forbidden,
+    M2M_NOT_ALLOWED => Forbidden,
 
     VALIDATION_FAILED => Invalid,
     KEY_INVALID_PEM => Invalid,

@@ -132,9 +132,11 @@ pub struct Load {
 }
 
 /// SPEC §1, exactly: a purpose asking for `d` daily calls is activated automatically iff
-/// `c + d ≤ per_consumer` and `t + d ≤ total`. Sums saturate instead of wrapping.
+/// `c + d ≤ per_consumer` and `t + d ≤ total`. A sum beyond `u64` never fits (it neither wraps
+/// nor saturates down to a limit of `u64::MAX`).
 pub fn within_threshold(load: Load, d: u64, per_consumer: u64, total: u64) -> bool {
-    load.consumer.saturating_add(d) <= per_consumer && load.total.saturating_add(d) <= total
+    let fits = |used: u64, limit: u64| used.checked_add(d).is_some_and(|sum| sum <= limit);
+    fits(load.consumer, per_consumer) && fits(load.total, total)
 }
 
 /// What is left before the threshold, per consumer and in total (never negative).

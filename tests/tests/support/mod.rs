@@ -38,9 +38,11 @@ impl Drop for Engine {
 }
 
 pub fn engine_config(data_dir: PathBuf) -> Config {
-    let mut config = Config::default();
-    config.bind = "127.0.0.1:0".into();
-    config.data_dir = data_dir;
+    let mut config = Config {
+        bind: "127.0.0.1:0".into(),
+        data_dir,
+        ..Config::default()
+    };
     config.identity.issuer = IDP_ISSUER.into();
     config.identity.audience = IDP_AUDIENCE.into();
     config.identity.public_key_path = Some(fixtures().join("keys/identity.pub.pem"));

@@ -110,6 +110,7 @@ pub fn add_key(
     name: String,
     key: PublicKey,
 ) -> DomainResult<Vec<Event>> {
+    ctx.actor.require_person()?;
     ctx.actor.require(&[Role::Security])?;
     let mut c = visible(s, &ctx.actor, id)?.clone();
     if !c.members.contains(&ctx.actor.user) {
@@ -154,6 +155,7 @@ pub fn add_key(
 
 /// Deletes a key: a member security operator, or any admin of the tenant.
 pub fn delete_key(s: &State, ctx: &Ctx, id: ClientId, kid: Kid) -> DomainResult<Vec<Event>> {
+    ctx.actor.require_person()?;
     ctx.actor.require(&[Role::Security])?;
     let mut c = visible(s, &ctx.actor, id)?.clone();
     c.key(&kid)?;

@@ -2,6 +2,7 @@
 
 use super::text;
 use crate::domain::actor::Role;
+use crate::domain::agreement::AgreementState;
 use crate::domain::attribute::AttributeRequirements;
 use crate::domain::command::{Ctx, EServiceInfo};
 use crate::domain::error::{DomainError, DomainResult, ErrorCode, fail};
@@ -187,11 +188,14 @@ pub fn clone(
         Some(n) => n,
         None => (1..)
             .map(|i| {
-                if i == 1 {
-                    format!("{} - copy", e.name)
+                // Names are at most 60 characters: shorten the original to make room.
+                let suffix = if i == 1 {
+                    " - copy".to_owned()
                 } else {
-                    format!("{} - copy {i}", e.name)
-                }
+                    format!(" - copy {i}")
+                };
+                let base: String = e.name.chars().take(60 - suffix.chars().count()).collect();
+                format!("{}{suffix}", base.trim_end())
             })
             .find(|n| {
                 !s.eservices
@@ -329,7 +333,16 @@ pub fn archive(
             ),
         );
     }
-    let remaining = s.agreements_on(id).count();
+    // Drafts do not count: they are bound to the version published when they are submitted.
+    let remaining = s
+        .agreements_on(id)
+        .filter(|a| {
+            !matches!(
+                a.state,
+                AgreementState::Draft | AgreementState::MissingCertifiedAttributes
+            )
+        })
+        .count();
     if remaining > 0 {
         return fail(
             ErrorCode::DESCRIPTOR_HAS_AGREEMENTS,

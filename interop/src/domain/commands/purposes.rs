@@ -64,11 +64,11 @@ fn as_producer<'a>(s: &'a State, ctx: &Ctx, id: PurposeId) -> DomainResult<&'a P
 }
 
 /// The descriptor whose limits apply: the one of the consumer's ACTIVE agreement.
-fn active_agreement_descriptor<'a>(
-    s: &'a State,
+fn active_agreement_descriptor(
+    s: &State,
     consumer: TenantId,
     eservice: EServiceId,
-) -> DomainResult<&'a Descriptor> {
+) -> DomainResult<&Descriptor> {
     match s.live_agreement(consumer, eservice) {
         Some(a) if a.state == AgreementState::Active => s.agreement_descriptor(a),
         Some(a) => fail(
@@ -294,6 +294,9 @@ pub fn activate(
                 let d = p.version_mut(vid)?.daily_calls;
                 let next = if fits(s, &p, descriptor, d) {
                     V::Active
+                } else if p.waiting().is_some() {
+                    // A newer estimate already waits for the producer: it supersedes this one.
+                    V::Archived
                 } else {
                     V::WaitingForApproval
                 };

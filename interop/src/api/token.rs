@@ -1,0 +1,112 @@
+//! `POST /token.oauth2`, `GET /.well-known/jwks.json`, `GET /clients/{id}/token-failures`,
+//! `POST /signing-keys/rotate`.
+
+use super::auth::Caller;
+use super::problem::{ApiError, ApiPath};
+use super::{ApiResult, AppState};
+use crate::domain::ids::ClientId;
+use crate::domain::queries;
+use crate::token::replay::FailureRecord;
+use crate::token::signing::Jwks;
+use crate::token::{TokenError, TokenRequest, TokenResponse};
+use axum::extract::State;
+use axum::extract::rejection::FormRejection;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json, Router};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/token.oauth2", post(token))
+        .route("/.well-known/jwks.json", get(jwks))
+        .route("/clients/{id}/token-failures", get(failures))
+        .route("/signing-keys/rotate", post(rotate))
+}
+
+const NO_STORE: [(header::HeaderName, &str); 2] = [
+    (header::CACHE_CONTROL, "no-cache, no-store"),
+    (header::PRAGMA, "no-cache"),
+];
+
+/// The public answer to a refusal is deliberately generic; the cause goes to the log and to
+/// `GET /clients/{id}/token-failures`.
+async fn token(
+    State(st): State<AppState>,
+    form: Result<Form<TokenRequest>, FormRejection>,
+) -> Response {
+    let req = match form {
+        Ok(Form(r)) => r,
+        Err(e) => {
+            return (
+                NO_STORE,
+                ApiError::bad_request("INVALID_TOKEN_REQUEST", e.body_text()),
+            )
+                .into_response();
+        }
+    };
+    match st.tokens.issue(&st.engine, req).await {
+        Ok(t) => (NO_STORE, Json::<TokenResponse>(t)).into_response(),
+        Err(TokenError::BadRequest(code, detail)) => {
+            let mut e = ApiError::bad_request("INVALID_TOKEN_REQUEST", detail);
+            e.fields = vec![code.to_owned()];
+            (NO_STORE, e).into_response()
+        }
+        Err(TokenError::Refused(r)) => {
+            st.tokens.record(&r).await;
+            let e = ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "TOKEN_REFUSED",
+                "Unable to generate a token for the given request. The client's administrators and members can read the exact cause at GET /clients/{id}/token-failures.",
+            );
+            (NO_STORE, e).into_response()
+        }
+        Err(TokenError::Unavailable(detail)) => {
+            tracing::error!(%detail, "token issuance failed");
+            (
+                NO_STORE,
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "STORE_UNAVAILABLE",
+                    "retry later",
+                ),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn jwks(State(st): State<AppState>) -> Json<Jwks> {
+    Json(
+        st.tokens
+            .keys
+            .jwks(time::OffsetDateTime::now_utc().unix_timestamp()),
+    )
+}
+
+/// The client's recent refusals, newest first: for its tenant's admins and its members.
+async fn failures(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<ClientId>,
+) -> ApiResult<Json<Vec<FailureRecord>>> {
+    st.engine.read(|s, _| queries::client(s, &caller.0, id))?;
+    let list = st
+        .tokens
+        .store
+        .failures(id, 100)
+        .await
+        .map_err(|e| crate::store::StoreError::Unavailable(e.to_string()))?;
+    Ok(Json(list))
+}
+
+/// Platform: a new signing key; the old one stays published until its vouchers expire.
+async fn rotate(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Jwks>> {
+    caller.0.require_platform()?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    st.tokens
+        .keys
+        .rotate(now)
+        .map_err(|e| ApiError::new(StatusCode::CONFLICT, "ROTATION_NOT_POSSIBLE", e.to_string()))?;
+    Ok(Json(st.tokens.keys.jwks(now)))
+}

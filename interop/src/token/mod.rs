@@ -1,0 +1,258 @@
+//! The authorization server: vouchers from client assertions (`POST /token.oauth2`), the JWKS,
+//! and the record of refusals.
+
+pub mod assertion;
+pub mod refusal;
+pub mod replay;
+pub mod signing;
+
+use crate::engine::Engine;
+use assertion::{AssertionRules, Digest, Grant, check};
+use refusal::{Refusal, RefusalCode};
+use replay::TokenStore;
+use serde::{Deserialize, Serialize};
+use signing::SigningKeys;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
+
+pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// The form of `POST /token.oauth2`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TokenRequest {
+    pub grant_type: Option<String>,
+    pub client_assertion_type: Option<String>,
+    pub client_assertion: Option<String>,
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: u32,
+}
+
+/// `aud` as one string or a list.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Audience {
+    fn from(list: Vec<String>) -> Audience {
+        if list.len() == 1 {
+            Audience::One(list.into_iter().next().unwrap_or_default())
+        } else {
+            Audience::Many(list)
+        }
+    }
+}
+
+/// The claims of a voucher for an e-service (SPEC §1 "Vouchers").
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct VoucherClaims {
+    pub iss: String,
+    pub aud: Audience,
+    pub sub: String,
+    pub client_id: String,
+    #[serde(rename = "purposeId")]
+    pub purpose_id: String,
+    pub jti: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    #[serde(rename = "consumerId")]
+    pub consumer_id: String,
+    #[serde(rename = "producerId")]
+    pub producer_id: String,
+    #[serde(rename = "eserviceId")]
+    pub eservice_id: String,
+    #[serde(rename = "descriptorId")]
+    pub descriptor_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Digest>,
+}
+
+/// The claims of a token for the engine's own M2M API.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct M2mClaims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: String,
+    pub client_id: String,
+    pub jti: String,
+    pub iat: i64,
+    pub nbf: i64,
+    pub exp: i64,
+    #[serde(rename = "organizationId")]
+    pub organization_id: String,
+    pub role: String,
+}
+
+/// Token-side settings.
+#[derive(Debug, Clone)]
+pub struct TokenSettings {
+    pub issuer: String,
+    pub m2m_audience: String,
+    pub m2m_lifespan: u32,
+    pub rules: AssertionRules,
+}
+
+/// Why a request got no token: malformed request (400, specific) or refused (401, generic).
+#[derive(Debug)]
+pub enum TokenError {
+    BadRequest(&'static str, String),
+    Refused(Refusal),
+    Unavailable(String),
+}
+
+pub struct TokenService {
+    pub settings: TokenSettings,
+    pub keys: SigningKeys,
+    pub store: TokenStore,
+}
+
+fn now_rfc3339() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+impl TokenService {
+    /// Validates the request against the engine's current state and issues a token.
+    pub async fn issue(
+        &self,
+        engine: &Engine,
+        req: TokenRequest,
+    ) -> Result<TokenResponse, TokenError> {
+        if req.grant_type.as_deref() != Some("client_credentials") {
+            return Err(TokenError::BadRequest(
+                "UNSUPPORTED_GRANT_TYPE",
+                "grant_type must be client_credentials".into(),
+            ));
+        }
+        if req.client_assertion_type.as_deref() != Some(CLIENT_ASSERTION_TYPE) {
+            return Err(TokenError::BadRequest(
+                "INVALID_ASSERTION_TYPE",
+                format!("client_assertion_type must be {CLIENT_ASSERTION_TYPE}"),
+            ));
+        }
+        let Some(assertion) = req.client_assertion.as_deref().filter(|a| !a.is_empty()) else {
+            return Err(TokenError::BadRequest(
+                "MISSING_ASSERTION",
+                "client_assertion is required".into(),
+            ));
+        };
+        engine
+            .catch_up()
+            .await
+            .map_err(|e| TokenError::Unavailable(e.to_string()))?;
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let checked = engine
+            .read(|state, _| {
+                check(
+                    state,
+                    &self.settings.rules,
+                    assertion,
+                    req.client_id.as_deref(),
+                    now,
+                )
+            })
+            .map_err(TokenError::Refused)?;
+        let first = self
+            .store
+            .first_use(checked.client, &checked.jti, checked.expires_at)
+            .await
+            .map_err(|e| TokenError::Unavailable(e.to_string()))?;
+        if !first {
+            let mut r = Refusal::new(
+                RefusalCode::JTI_REPLAYED,
+                format!("jti {:?} was already used", checked.jti),
+            );
+            r.client_id = Some(checked.client);
+            r.kid = Some(checked.kid.to_string());
+            return Err(TokenError::Refused(r));
+        }
+        let jti = Uuid::new_v4().to_string();
+        let (token, expires_in) = match checked.grant {
+            Grant::Consumer {
+                client,
+                purpose,
+                consumer,
+                producer,
+                eservice,
+                descriptor,
+                audience,
+                lifespan,
+                digest,
+            } => {
+                let claims = VoucherClaims {
+                    iss: self.settings.issuer.clone(),
+                    aud: Audience::from(audience),
+                    sub: client.to_string(),
+                    client_id: client.to_string(),
+                    purpose_id: purpose.to_string(),
+                    jti,
+                    iat: now,
+                    nbf: now,
+                    exp: now + i64::from(lifespan),
+                    consumer_id: consumer.to_string(),
+                    producer_id: producer.to_string(),
+                    eservice_id: eservice.to_string(),
+                    descriptor_id: descriptor.to_string(),
+                    digest,
+                };
+                (self.keys.sign(&claims), lifespan)
+            }
+            Grant::Api {
+                client,
+                organization,
+            } => {
+                let lifespan = self.settings.m2m_lifespan;
+                let claims = M2mClaims {
+                    iss: self.settings.issuer.clone(),
+                    aud: self.settings.m2m_audience.clone(),
+                    sub: client.to_string(),
+                    client_id: client.to_string(),
+                    jti,
+                    iat: now,
+                    nbf: now,
+                    exp: now + i64::from(lifespan),
+                    organization_id: organization.to_string(),
+                    role: "m2m".into(),
+                };
+                (self.keys.sign(&claims), lifespan)
+            }
+        };
+        let access_token = token.map_err(|e| TokenError::Unavailable(e.to_string()))?;
+        Ok(TokenResponse {
+            access_token,
+            token_type: "Bearer".into(),
+            expires_in,
+        })
+    }
+
+    /// Logs a refusal with its exact cause and records it for the client's owner.
+    pub async fn record(&self, refusal: &Refusal) {
+        tracing::warn!(
+            code = refusal.code.as_str(),
+            client_id = ?refusal.client_id.map(|c| c.to_string()),
+            kid = ?refusal.kid,
+            purpose_id = ?refusal.purpose_id,
+            detail = %refusal.detail,
+            "token refused"
+        );
+        if let Some(client) = refusal.client_id
+            && let Err(e) = self
+                .store
+                .record_failure(&now_rfc3339(), client, refusal)
+                .await
+        {
+            tracing::error!(error = %e, "cannot record a token failure");
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! The engine's voucher-signing keys: generated into the data folder on first start (or one
+//! configured key), published as a JWKS. Rotation adds a new current key; the previous ones stay in
+//! the JWKS until every voucher they signed has expired.
+
+use crate::domain::key::rsa_thumbprint;
+use crate::keys::{KeyFileError, load_or_generate};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rsa::RsaPublicKey;
+use rsa::pkcs8::DecodePublicKey;
+use rsa::traits::PublicKeyParts;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Jwk {
+    pub kty: &'static str,
+    #[serde(rename = "use")]
+    pub use_: &'static str,
+    pub alg: &'static str,
+    pub kid: String,
+    pub n: String,
+    pub e: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Jwks {
+    pub keys: Vec<Jwk>,
+}
+
+struct SigningKey {
+    jwk: Jwk,
+    encoding: EncodingKey,
+    /// Unix time the key was created (its file name), for retention after rotation.
+    created: i64,
+}
+
+/// The signing keys: the newest signs, the others are only published.
+pub struct SigningKeys {
+    dir: Option<PathBuf>,
+    /// How long a retired key stays published after its successor appeared.
+    retention: i64,
+    keys: RwLock<Vec<Arc<SigningKey>>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SigningError {
+    #[error(transparent)]
+    KeyFile(#[from] KeyFileError),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("cannot sign: {0}")]
+    Sign(String),
+    #[error("cannot read {0}: {1}")]
+    Io(String, std::io::Error),
+}
+
+fn load(path: &Path, created: i64) -> Result<SigningKey, SigningError> {
+    let pair = load_or_generate(path)?;
+    let public = RsaPublicKey::from_public_key_pem(&pair.public_pem)
+        .map_err(|e| SigningError::Invalid(e.to_string()))?;
+    let n = URL_SAFE_NO_PAD.encode(public.n().to_bytes_be());
+    let e = URL_SAFE_NO_PAD.encode(public.e().to_bytes_be());
+    let kid = rsa_thumbprint(&n, &e).to_string();
+    let encoding = EncodingKey::from_rsa_pem(pair.private_pem.as_bytes())
+        .map_err(|e| SigningError::Invalid(e.to_string()))?;
+    Ok(SigningKey {
+        jwk: Jwk {
+            kty: "RSA",
+            use_: "sig",
+            alg: "RS256",
+            kid,
+            n,
+            e,
+        },
+        encoding,
+        created,
+    })
+}
+
+impl SigningKeys {
+    /// Uses exactly the configured PEM private key.
+    pub fn configured(path: &Path) -> Result<SigningKeys, SigningError> {
+        if !path.exists() {
+            return Err(SigningError::Invalid(format!(
+                "signing key {} does not exist",
+                path.display()
+            )));
+        }
+        let key = load(path, 0)?;
+        Ok(SigningKeys {
+            dir: None,
+            retention: 0,
+            keys: RwLock::new(vec![Arc::new(key)]),
+        })
+    }
+
+    /// Loads the keys in `dir` (files `<unix-time>.key.pem`), generating the first one if none.
+    pub fn in_dir(dir: &Path, retention: i64, now: i64) -> Result<SigningKeys, SigningError> {
+        std::fs::create_dir_all(dir).map_err(|e| SigningError::Io(dir.display().to_string(), e))?;
+        let mut keys = Vec::new();
+        for entry in
+            std::fs::read_dir(dir).map_err(|e| SigningError::Io(dir.display().to_string(), e))?
+        {
+            let path = entry
+                .map_err(|e| SigningError::Io(dir.display().to_string(), e))?
+                .path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            if let Some(created) = name
+                .strip_suffix(".key.pem")
+                .and_then(|t| t.parse::<i64>().ok())
+            {
+                keys.push(Arc::new(load(&path, created)?));
+            }
+        }
+        keys.sort_by_key(|k| k.created);
+        let this = SigningKeys {
+            dir: Some(dir.to_path_buf()),
+            retention,
+            keys: RwLock::new(keys),
+        };
+        if this.keys.read().expect("keys lock").is_empty() {
+            this.rotate(now)?;
+        }
+        Ok(this)
+    }
+
+    /// Generates a new current key. Returns its kid.
+    pub fn rotate(&self, now: i64) -> Result<String, SigningError> {
+        let Some(dir) = &self.dir else {
+            return Err(SigningError::Invalid(
+                "the signing key is configured: rotate it by configuration".into(),
+            ));
+        };
+        let mut keys = self.keys.write().expect("keys lock");
+        let created = keys.last().map_or(now, |k| now.max(k.created + 1));
+        let key = load(&dir.join(format!("{created}.key.pem")), created)?;
+        let kid = key.jwk.kid.clone();
+        keys.push(Arc::new(key));
+        tracing::info!(kid = %kid, "new voucher signing key");
+        Ok(kid)
+    }
+
+    fn current(&self) -> Arc<SigningKey> {
+        self.keys
+            .read()
+            .expect("keys lock")
+            .last()
+            .cloned()
+            .expect("at least one signing key")
+    }
+
+    /// The published keys: the current one, and each older one until `retention` seconds after
+    /// its successor was created.
+    pub fn jwks(&self, now: i64) -> Jwks {
+        let keys = self.keys.read().expect("keys lock");
+        let mut out = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            let published = match keys.get(i + 1) {
+                None => true,
+                Some(next) => now < next.created + self.retention,
+            };
+            if published {
+                out.push(k.jwk.clone());
+            }
+        }
+        Jwks { keys: out }
+    }
+
+    /// The current key's kid.
+    pub fn current_kid(&self) -> String {
+        self.current().jwk.kid.clone()
+    }
+
+    /// Signs `claims` as an access token (`typ: at+jwt`) with the current key.
+    pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String, SigningError> {
+        let key = self.current();
+        let mut header = Header::new(Algorithm::RS256);
+        header.typ = Some("at+jwt".into());
+        header.kid = Some(key.jwk.kid.clone());
+        jsonwebtoken::encode(&header, claims, &key.encoding)
+            .map_err(|e| SigningError::Sign(e.to_string()))
+    }
+
+    /// The public key of a published kid, to verify M2M tokens the engine issued itself.
+    pub fn decoding_key(&self, kid: &str, now: i64) -> Option<jsonwebtoken::DecodingKey> {
+        let jwk = self.jwks(now).keys.into_iter().find(|k| k.kid == kid)?;
+        jsonwebtoken::DecodingKey::from_rsa_components(&jwk.n, &jwk.e).ok()
+    }
+}
