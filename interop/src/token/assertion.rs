@@ -78,13 +78,14 @@ pub struct Checked {
     pub expires_at: i64,
 }
 
-fn header_field(assertion: &str) -> Result<serde_json::Value, Refusal> {
-    let first = assertion.split('.').next().unwrap_or_default();
+/// The `index`-th part of a JWS (0: header, 1: payload) as JSON, without verifying anything.
+fn segment_json(assertion: &str, index: usize) -> Result<serde_json::Value, Refusal> {
+    let part = assertion.split('.').nth(index).unwrap_or_default();
     let bytes = URL_SAFE_NO_PAD
-        .decode(first.trim_end_matches('='))
-        .map_err(|_| Refusal::new(R::ASSERTION_MALFORMED, "the header is not base64url"))?;
+        .decode(part.trim_end_matches('='))
+        .map_err(|_| Refusal::new(R::ASSERTION_MALFORMED, "a JWS part is not base64url"))?;
     serde_json::from_slice(&bytes)
-        .map_err(|_| Refusal::new(R::ASSERTION_MALFORMED, "the header is not JSON"))
+        .map_err(|_| Refusal::new(R::ASSERTION_MALFORMED, "a JWS part is not JSON"))
 }
 
 /// Checks `assertion` (and the optional `client_id` form field) at time `now` (unix seconds).
@@ -101,14 +102,13 @@ pub fn check(
             "a JWS has three dot-separated parts",
         ));
     }
-    let header = header_field(assertion)?;
-    let alg = header.get("alg").and_then(|a| a.as_str()).unwrap_or("");
-    if alg != "RS256" {
-        return Err(Refusal::new(
-            R::ASSERTION_ALG_NOT_ALLOWED,
-            format!("alg {alg:?} is not allowed: use RS256"),
-        ));
-    }
+    let header = segment_json(assertion, 0)?;
+    // For the failure log only (unverified): which purpose the caller was after.
+    let claimed_purpose = segment_json(assertion, 1).ok().and_then(|c| {
+        c.get("purposeId")
+            .and_then(|p| p.as_str())
+            .map(str::to_owned)
+    });
     let kid_text = header.get("kid").and_then(|k| k.as_str()).unwrap_or("");
     let kid = Kid::parse(kid_text).map_err(|_| {
         Refusal::new(
@@ -116,28 +116,35 @@ pub fn check(
             "kid must be the 43-character RFC 7638 thumbprint of the key",
         )
     })?;
-    let refusal_ctx = |mut r: Refusal, client: Option<ClientId>| {
+    // Identify the client first, so even a refusal of the algorithm reaches its owner.
+    let client = state.client_by_kid(&kid);
+    let refusal_ctx = |mut r: Refusal| {
         r.kid = Some(kid.to_string());
-        r.client_id = client;
+        r.client_id = client.map(|c| c.id);
+        r.purpose_id = claimed_purpose.clone();
         r
     };
-    let Some(client) = state.client_by_kid(&kid) else {
-        return Err(refusal_ctx(
-            Refusal::new(R::UNKNOWN_KID, format!("no client holds key {kid}")),
-            None,
-        ));
+    let alg = header.get("alg").and_then(|a| a.as_str()).unwrap_or("");
+    if alg != "RS256" {
+        return Err(refusal_ctx(Refusal::new(
+            R::ASSERTION_ALG_NOT_ALLOWED,
+            format!("alg {alg:?} is not allowed: use RS256"),
+        )));
+    }
+    let Some(client) = client else {
+        return Err(refusal_ctx(Refusal::new(
+            R::UNKNOWN_KID,
+            format!("no client holds key {kid}"),
+        )));
     };
-    let key = client.key(&kid).map_err(|_| {
-        refusal_ctx(
-            Refusal::new(R::UNKNOWN_KID, "key vanished"),
-            Some(client.id),
-        )
-    })?;
+    let key = client
+        .key(&kid)
+        .map_err(|_| refusal_ctx(Refusal::new(R::UNKNOWN_KID, "key vanished")))?;
     let decoding = DecodingKey::from_rsa_components(&key.n, &key.e).map_err(|e| {
-        refusal_ctx(
-            Refusal::new(R::UNKNOWN_KID, format!("stored key unusable: {e}")),
-            Some(client.id),
-        )
+        refusal_ctx(Refusal::new(
+            R::UNKNOWN_KID,
+            format!("stored key unusable: {e}"),
+        ))
     })?;
 
     let mut validation = Validation::new(Algorithm::RS256);
@@ -173,7 +180,7 @@ pub fn check(
                 }
                 other => (R::ASSERTION_MALFORMED, format!("{other:?}")),
             };
-            return Err(refusal_ctx(Refusal::new(code, detail), Some(client.id)));
+            return Err(refusal_ctx(Refusal::new(code, detail)));
         }
     };
     let fail = |code, detail: String| {
