@@ -7,7 +7,7 @@ use crate::engine::Engine;
 use crate::keys::{KeyFileError, load_or_generate};
 use crate::store::{SqliteLog, StoreError};
 use crate::token::assertion::AssertionRules;
-use crate::token::replay::TokenStore;
+use crate::token::replay::{JtiGate, TokenStore};
 use crate::token::signing::{SigningError, SigningKeys};
 use crate::token::{TokenService, TokenSettings};
 use std::sync::Arc;
@@ -135,10 +135,12 @@ async fn token_service(config: &Config) -> Result<TokenService, StartError> {
             clock_skew: t.clock_skew,
         },
     };
+    let jti = JtiGate::start(store.clone());
     Ok(TokenService {
         settings,
         keys,
         store,
+        jti,
     })
 }
 

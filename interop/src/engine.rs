@@ -3,7 +3,9 @@
 
 use crate::domain::{self, Actor, Command, Ctx, DomainError, ErrorCode, Event, State};
 use crate::store::{EventLog, Record, StoreError};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::Mutex;
@@ -29,6 +31,9 @@ pub struct Engine {
     inner: RwLock<Inner>,
     /// One writer at a time in this process; across processes, the log's seq decides.
     writer: Mutex<()>,
+    /// When the log was last read, in microseconds since `epoch`.
+    last_catch_up: AtomicU64,
+    epoch: Instant,
 }
 
 impl Engine {
@@ -41,6 +46,8 @@ impl Engine {
                 seq: 0,
             }),
             writer: Mutex::new(()),
+            last_catch_up: AtomicU64::new(0),
+            epoch: Instant::now(),
         };
         let replayed = engine.catch_up().await?;
         tracing::info!(records = replayed, "event log replayed");
@@ -49,6 +56,7 @@ impl Engine {
 
     /// Applies records appended since the last one seen (by another instance). Returns how many.
     pub async fn catch_up(&self) -> Result<usize, StoreError> {
+        let started = self.epoch.elapsed().as_micros() as u64;
         let after = self.read(|_, seq| seq);
         let records = self.log.load_since(after).await?;
         let n = records.len();
@@ -64,7 +72,21 @@ impl Engine {
                 inner.seq = r.seq;
             }
         }
+        self.last_catch_up.fetch_max(started, Ordering::Relaxed);
         Ok(n)
+    }
+
+    /// Catches up only if the log was last read more than `max_age` ago: for hot read paths
+    /// (token issuance) that tolerate seeing another instance's writes `max_age` late. Writes
+    /// made through this instance are always visible at once.
+    pub async fn catch_up_within(&self, max_age: Duration) -> Result<(), StoreError> {
+        let now = self.epoch.elapsed().as_micros() as u64;
+        if now.saturating_sub(self.last_catch_up.load(Ordering::Relaxed))
+            > max_age.as_micros() as u64
+        {
+            self.catch_up().await?;
+        }
+        Ok(())
     }
 
     /// Reads the current state (and its log position) without blocking writers for long.
@@ -97,10 +119,14 @@ impl Engine {
             match self.log.append(seq, record).await {
                 Ok(new_seq) => {
                     let mut inner = self.inner.write().expect("state lock poisoned");
-                    for e in events.iter().cloned() {
-                        inner.state.apply(e);
+                    // A concurrent catch-up may have read our record (and later ones) already:
+                    // applying it again would overwrite newer state.
+                    if inner.seq < new_seq {
+                        for e in events.iter().cloned() {
+                            inner.state.apply(e);
+                        }
+                        inner.seq = new_seq;
                     }
-                    inner.seq = new_seq;
                     tracing::info!(command = cmd.name(), seq = new_seq, "command accepted");
                     return Ok(events);
                 }

@@ -9,7 +9,7 @@ pub mod signing;
 use crate::engine::Engine;
 use assertion::{AssertionRules, Digest, Grant, check};
 use refusal::{Refusal, RefusalCode};
-use replay::TokenStore;
+use replay::{JtiGate, TokenStore};
 use serde::{Deserialize, Serialize};
 use signing::SigningKeys;
 use time::OffsetDateTime;
@@ -114,7 +114,12 @@ pub struct TokenService {
     pub settings: TokenSettings,
     pub keys: SigningKeys,
     pub store: TokenStore,
+    pub jti: JtiGate,
 }
+
+/// How late this instance may see another instance's writes when issuing tokens (its own writes
+/// are seen at once): suspending anything stops vouchers everywhere within this time.
+pub const STATE_FRESHNESS: std::time::Duration = std::time::Duration::from_millis(50);
 
 fn now_rfc3339() -> String {
     OffsetDateTime::now_utc()
@@ -148,7 +153,7 @@ impl TokenService {
             ));
         };
         engine
-            .catch_up()
+            .catch_up_within(STATE_FRESHNESS)
             .await
             .map_err(|e| TokenError::Unavailable(e.to_string()))?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
@@ -164,10 +169,10 @@ impl TokenService {
             })
             .map_err(TokenError::Refused)?;
         let first = self
-            .store
+            .jti
             .first_use(checked.client, &checked.jti, checked.expires_at)
             .await
-            .map_err(|e| TokenError::Unavailable(e.to_string()))?;
+            .map_err(TokenError::Unavailable)?;
         if !first {
             let mut r = Refusal::new(
                 RefusalCode::JTI_REPLAYED,

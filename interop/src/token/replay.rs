@@ -6,9 +6,88 @@ use super::refusal::Refusal;
 use crate::domain::ids::ClientId;
 use serde::Serialize;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// The most assertion ids recorded in one statement.
+const MAX_BATCH: usize = 256;
+
+struct Pending {
+    client: String,
+    jti: String,
+    expires_at: i64,
+    reply: oneshot::Sender<Result<bool, String>>,
+}
+
+/// Group commit for assertion ids: token requests queue their jti, one task records every queued
+/// jti in one statement. A burst of requests costs one SQLite write instead of one each, and a
+/// jti is still never accepted twice (the primary key decides, also across instances).
+#[derive(Clone)]
+pub struct JtiGate {
+    tx: mpsc::Sender<Pending>,
+}
+
+impl JtiGate {
+    /// Starts the recording task (on the current tokio runtime).
+    pub fn start(store: TokenStore) -> JtiGate {
+        let (tx, mut rx) = mpsc::channel::<Pending>(4 * MAX_BATCH);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(p) => batch.push(p),
+                        Err(_) => break,
+                    }
+                }
+                let items: Vec<(String, String, i64)> = batch
+                    .iter()
+                    .map(|p| (p.client.clone(), p.jti.clone(), p.expires_at))
+                    .collect();
+                match store.first_uses(&items).await {
+                    Ok(mut fresh) => {
+                        for p in batch {
+                            let new = fresh.remove(&(p.client, p.jti));
+                            let _ = p.reply.send(Ok(new));
+                        }
+                    }
+                    Err(e) => {
+                        for p in batch {
+                            let _ = p.reply.send(Err(e.to_string()));
+                        }
+                    }
+                }
+            }
+        });
+        JtiGate { tx }
+    }
+
+    /// Records `jti` for `client` until `expires_at`; `false` if it was already used.
+    pub async fn first_use(
+        &self,
+        client: ClientId,
+        jti: &str,
+        expires_at: i64,
+    ) -> Result<bool, String> {
+        let (reply, answer) = oneshot::channel();
+        let pending = Pending {
+            client: client.to_string(),
+            jti: jti.to_owned(),
+            expires_at,
+            reply,
+        };
+        self.tx
+            .send(pending)
+            .await
+            .map_err(|_| "the jti recorder stopped".to_owned())?;
+        answer
+            .await
+            .map_err(|_| "the jti recorder stopped".to_owned())?
+    }
+}
 
 /// Failures kept per client (older ones are pruned).
 pub const FAILURES_KEPT_PER_CLIENT: i64 = 200;
@@ -46,20 +125,23 @@ impl TokenStore {
         Ok(TokenStore { pool })
     }
 
-    /// Records `jti` for `client` until `expires_at`; `false` if it was already used.
-    pub async fn first_use(
+    /// Records every `(client, jti, expires_at)` in one statement; returns the pairs that were
+    /// new (a pair already recorded, or repeated within `items`, is not).
+    pub async fn first_uses(
         &self,
-        client: ClientId,
-        jti: &str,
-        expires_at: i64,
-    ) -> Result<bool, sqlx::Error> {
-        let r = sqlx::query("INSERT INTO seen_jti (client_id, jti, expires_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
-            .bind(client.to_string())
-            .bind(jti)
-            .bind(expires_at)
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() == 1)
+        items: &[(String, String, i64)],
+    ) -> Result<HashSet<(String, String)>, sqlx::Error> {
+        let mut q: QueryBuilder<Sqlite> =
+            QueryBuilder::new("INSERT INTO seen_jti (client_id, jti, expires_at) ");
+        q.push_values(items, |mut row, (client, jti, exp)| {
+            row.push_bind(client).push_bind(jti).push_bind(exp);
+        });
+        q.push(" ON CONFLICT DO NOTHING RETURNING client_id, jti");
+        let rows = q.build().fetch_all(&self.pool).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.get("client_id"), r.get("jti")))
+            .collect())
     }
 
     /// Forgets jtis whose assertions expired (they would be refused as expired anyway).
