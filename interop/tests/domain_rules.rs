@@ -891,9 +891,10 @@ fn subscribe_only_to_the_latest_published_version() {
         descriptor,
         consumer_notes: None,
     };
+    // A never-published e-service does not exist for other tenants.
     assert_eq!(
         w.code(&consumer, create(None)),
-        ErrorCode::NO_PUBLISHED_DESCRIPTOR
+        ErrorCode::ESERVICE_NOT_FOUND
     );
     w.publish(p, e, v1);
     let v2 = w.version(p, e, automatic());
@@ -1390,9 +1391,10 @@ fn delete_an_eservice_only_if_never_published() {
     // Someone else's e-service is not theirs to delete.
     let other = w.tenant("Other producer");
     let (theirs, _) = w.draft_eservice(other, Default::default(), automatic());
+    // (a draft of another producer does not even exist for this one)
     assert_eq!(
         w.code(&producer, Command::DeleteEService { id: theirs }),
-        ErrorCode::NOT_PRODUCER
+        ErrorCode::ESERVICE_NOT_FOUND
     );
 }
 

@@ -164,7 +164,7 @@ async fn get_key(
     caller: Caller,
     ApiPath((id, kid)): ApiPath<(ClientId, String)>,
 ) -> ApiResult<Json<ClientKey>> {
-    let kid = Kid::parse(&kid)?;
+    let kid = path_kid(&kid)?;
     Ok(Json(seen(&st, &caller, id)?.key(&kid)?.clone()))
 }
 
@@ -173,7 +173,7 @@ async fn delete_key(
     caller: Caller,
     ApiPath((id, kid)): ApiPath<(ClientId, String)>,
 ) -> ApiResult<StatusCode> {
-    let kid = Kid::parse(&kid)?;
+    let kid = path_kid(&kid)?;
     exec(&st, &caller, Command::DeleteClientKey { client: id, kid }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -233,4 +233,9 @@ async fn remove_purpose(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A kid in the path is malformed input of the path, like a malformed id.
+fn path_kid(kid: &str) -> Result<Kid, super::problem::ApiError> {
+    Kid::parse(kid).map_err(|e| super::problem::ApiError::bad_request("INVALID_PATH", e.detail))
 }

@@ -94,7 +94,7 @@ async fn failures(
     let list = st
         .tokens
         .store
-        .failures(id, 100)
+        .failures(id, crate::token::replay::FAILURES_KEPT_PER_CLIENT)
         .await
         .map_err(|e| crate::store::StoreError::Unavailable(e.to_string()))?;
     Ok(Json(list))

@@ -102,6 +102,20 @@ impl State {
             .ok_or_else(|| DomainError::not_found(ErrorCode::ESERVICE_NOT_FOUND, id))
     }
 
+    /// An e-service as `tenant` may know it: its producer always; others once it was published
+    /// (a never-published draft does not exist for them).
+    pub fn eservice_for(
+        &self,
+        id: EServiceId,
+        tenant: Option<TenantId>,
+    ) -> DomainResult<&EService> {
+        let e = self.eservice(id)?;
+        if tenant != Some(e.producer_id) && !e.ever_published() {
+            return Err(DomainError::not_found(ErrorCode::ESERVICE_NOT_FOUND, id));
+        }
+        Ok(e)
+    }
+
     pub fn agreement(&self, id: AgreementId) -> DomainResult<&Agreement> {
         self.agreements
             .get(&id)

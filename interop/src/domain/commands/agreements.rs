@@ -57,7 +57,7 @@ pub fn create(
 ) -> DomainResult<Vec<Event>> {
     let consumer_id = ctx.actor.require_admin()?;
     let consumer = s.tenant(consumer_id)?;
-    let e = s.eservice(eservice)?;
+    let e = s.eservice_for(eservice, Some(consumer_id))?;
     let Some(published) = e.published() else {
         return fail(
             ErrorCode::NO_PUBLISHED_DESCRIPTOR,

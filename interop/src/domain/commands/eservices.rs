@@ -13,7 +13,7 @@ use crate::domain::state::{Event, State};
 /// The producer's admin or API operator, on its own e-service.
 fn owned<'a>(s: &'a State, ctx: &Ctx, id: EServiceId) -> DomainResult<&'a EService> {
     let tenant = ctx.actor.require(&[Role::Api])?;
-    let e = s.eservice(id)?;
+    let e = s.eservice_for(id, Some(tenant))?;
     if e.producer_id != tenant {
         return fail(
             ErrorCode::NOT_PRODUCER,

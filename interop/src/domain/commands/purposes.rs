@@ -136,7 +136,7 @@ pub fn create(
     calls: u64,
 ) -> DomainResult<Vec<Event>> {
     let consumer = ctx.actor.require_admin()?;
-    s.eservice(eservice)?;
+    s.eservice_for(eservice, Some(consumer))?;
     active_agreement_descriptor(s, consumer, eservice)?;
     Purpose::validate_texts(title.trim(), description.trim())?;
     risk(&risk_analysis)?;

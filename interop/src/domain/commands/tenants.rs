@@ -19,10 +19,10 @@ fn new_user(ctx: &Ctx, u: NewUser) -> DomainResult<User> {
             "a user needs at least one of admin, api, security",
         );
     }
-    if u.roles.contains(&Role::Platform) {
+    if u.roles.contains(&Role::Platform) || u.roles.contains(&Role::M2m) {
         return fail(
             ErrorCode::USER_ROLE_MISMATCH,
-            "the platform role is not a tenant role",
+            "platform and m2m are not roles of a tenant's users",
         );
     }
     Ok(User {
@@ -51,6 +51,12 @@ pub fn create_tenant(
         return fail(
             ErrorCode::TENANT_NAME_TAKEN,
             format!("a tenant named {name:?} exists"),
+        );
+    }
+    if s.tenants.values().any(|t| t.users.contains_key(&admin.id)) {
+        return fail(
+            ErrorCode::USER_ALREADY_EXISTS,
+            format!("user {} exists", admin.id),
         );
     }
     admin.roles.insert(Role::Admin);

@@ -1,0 +1,107 @@
+//! The real `interop` binary: an acknowledged command survives `kill -9`.
+
+use interop::api::auth::IdentityIssuer;
+use interop::domain::Role;
+use interop::domain::ids::UserId;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn keys() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/keys")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `interop serve` on `port` with `data_dir`, and waits until it answers.
+async fn start(data_dir: &Path, port: u16) -> Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_interop"))
+        .arg("serve")
+        .env("INTEROP_BIND", format!("127.0.0.1:{port}"))
+        .env("INTEROP_DATA_DIR", data_dir)
+        .env("INTEROP_IDENTITY__ISSUER", "test-idp")
+        .env(
+            "INTEROP_IDENTITY__PUBLIC_KEY_PATH",
+            keys().join("identity.pub.pem"),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("interop binary starts");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("interop did not answer on port {port}");
+}
+
+#[tokio::test]
+async fn acknowledged_commands_survive_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let idp = IdentityIssuer::new(
+        &std::fs::read(keys().join("identity.key.pem")).unwrap(),
+        "test-idp",
+        "recapito-interop",
+    )
+    .unwrap();
+    let platform = idp
+        .mint(UserId::random(), None, &[Role::Platform], 600)
+        .unwrap();
+    let http = reqwest::Client::new();
+
+    let port = free_port();
+    let mut child = start(dir.path(), port).await;
+    let mut created = Vec::new();
+    for i in 0..20 {
+        let body = json!({"name": format!("Comune {i}"), "admin": {"id": UserId::random(), "name": "Ada"}});
+        let r = http
+            .post(format!("http://127.0.0.1:{port}/tenants"))
+            .bearer_auth(&platform)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        created.push(
+            r.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    child.kill().unwrap(); // SIGKILL: no graceful shutdown, no flush
+    child.wait().unwrap();
+
+    let port = free_port();
+    let mut child = start(dir.path(), port).await;
+    let list: Vec<Value> = http
+        .get(format!("http://127.0.0.1:{port}/tenants"))
+        .bearer_auth(&platform)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = list.iter().map(|t| t["id"].as_str().unwrap()).collect();
+    for id in &created {
+        assert!(ids.contains(&id.as_str()), "tenant {id} lost after kill -9");
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
