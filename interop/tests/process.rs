@@ -105,3 +105,48 @@ async fn acknowledged_commands_survive_kill_9() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn a_missing_config_file_is_a_clear_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(["--config", "/nonexistent/interop.toml", "serve"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/nonexistent/interop.toml"), "{err}");
+}
+
+#[tokio::test]
+async fn a_config_file_is_read_and_the_environment_overrides_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let file = dir.path().join("interop.toml");
+    std::fs::write(
+        &file,
+        format!("bind = \"127.0.0.1:{port}\"\ndata_dir = \"/nonexistent-overridden\"\n"),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(["--config", file.to_str().unwrap(), "serve"])
+        .env("INTEROP_DATA_DIR", dir.path().join("data"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut up = false;
+    while Instant::now() < deadline && !up {
+        up = reqwest::get(format!("http://127.0.0.1:{port}/healthz"))
+            .await
+            .is_ok_and(|r| r.status().is_success());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(up, "the engine did not listen on the port from the file");
+    assert!(
+        dir.path().join("data/interop.db").exists(),
+        "the data folder from the environment was not used"
+    );
+}

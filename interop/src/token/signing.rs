@@ -212,3 +212,56 @@ impl SigningKeys {
         jsonwebtoken::DecodingKey::from_rsa_components(&jwk.n, &jwk.e).ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/keys")
+            .join(name)
+    }
+
+    #[test]
+    fn a_configured_key_signs_and_cannot_be_rotated() {
+        let keys = SigningKeys::configured(&fixture("client-b.key.pem")).unwrap();
+        let jwks = keys.jwks(0);
+        assert_eq!(jwks.keys.len(), 1);
+        assert_eq!(jwks.keys[0].kid.len(), 43);
+        let token = keys.sign(&serde_json::json!({"sub": "x"})).unwrap();
+        let key = keys.decoding_key(&jwks.keys[0].kid, 0).unwrap();
+        let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+        v.required_spec_claims.clear();
+        v.validate_exp = false;
+        let data = jsonwebtoken::decode::<serde_json::Value>(&token, &key, &v).unwrap();
+        assert_eq!(data.claims["sub"], "x");
+        assert_eq!(data.header.typ.as_deref(), Some("at+jwt"));
+        assert!(matches!(keys.rotate(0), Err(SigningError::Invalid(_))));
+        assert!(SigningKeys::configured(&fixture("missing.pem")).is_err());
+    }
+
+    #[test]
+    fn rotated_keys_stay_published_for_the_retention_then_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = SigningKeys::in_dir(dir.path(), 100, 1_000).unwrap();
+        let first = keys.current_kid();
+        let second = keys.rotate(1_050).unwrap();
+        assert_ne!(first, second);
+        assert_eq!(keys.current_kid(), second);
+        let kids = |now| {
+            keys.jwks(now)
+                .keys
+                .into_iter()
+                .map(|k| k.kid)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(kids(1_100), [first.clone(), second.clone()]);
+        assert_eq!(kids(1_149), [first.clone(), second.clone()]);
+        assert_eq!(kids(1_150), [second.clone()]);
+        // A restart finds both keys and the same current one.
+        let again = SigningKeys::in_dir(dir.path(), 100, 1_100).unwrap();
+        assert_eq!(again.current_kid(), second);
+        assert_eq!(again.jwks(1_100).keys.len(), 2);
+    }
+}
