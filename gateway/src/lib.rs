@@ -1,2 +1,19 @@
-//! Recapito's messaging gateway. The message store, the app API and the fetch from entities are
-//! issues 4 and 5; today the crate holds the `dev` command, which runs the Interop engine.
+//! Recapito's messaging gateway: remote-content configurations, message submission, the app API
+//! and the message store (SPEC §2). Fetching the content from entities is issue 5.
+//!
+//! ```text
+//! entities ──voucher──► api/ (configurations, messages) ─┐
+//! app backend ─key────► api/communication.rs ────────────┼─► domain/ (pure checks) ─► store/ (SQLite)
+//!                        auth/voucher.rs ◄── JWKS ── Interop engine
+//! ```
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod domain;
+pub mod metrics;
+pub mod store;
+
+pub use app::Application;
+pub use config::Config;

@@ -1,0 +1,113 @@
+//! `/api/v1/remote-contents/configurations` (IO's RCConfiguration, plus DELETE).
+
+use super::callers::Entity;
+use super::problem::{ApiError, ApiJson, ApiPath, problem};
+use super::{AppState, now_rfc3339};
+use crate::domain::Code;
+use crate::domain::configuration::{owned, validate};
+use crate::domain::validate::ulid;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use provider_sdk::contract::{NewRcConfiguration, RcConfiguration, RcConfigurationList};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/remote-contents/configurations",
+            post(create).get(list),
+        )
+        .route(
+            "/api/v1/remote-contents/configurations/{id}",
+            get(get_one).put(replace).delete(remove),
+        )
+}
+
+fn id_of(raw: &str) -> Result<String, ApiError> {
+    ulid(raw)
+        .map(|_| raw.to_owned())
+        .ok_or_else(|| problem(Code::INVALID_PATH, "a configuration id is a ULID"))
+}
+
+/// The caller's own configuration `id`.
+async fn mine(st: &AppState, tenant: &str, id: &str) -> Result<RcConfiguration, ApiError> {
+    let c = st.store.configuration(id).await?.ok_or_else(|| {
+        problem(
+            Code::CONFIGURATION_NOT_FOUND,
+            format!("no configuration {id}"),
+        )
+    })?;
+    Ok(owned(c, tenant)?)
+}
+
+async fn create(
+    State(st): State<AppState>,
+    Entity(sender): Entity,
+    ApiJson(body): ApiJson<NewRcConfiguration>,
+) -> Result<Response, ApiError> {
+    validate(&body)?;
+    let c = RcConfiguration {
+        configuration_id: ulid::Ulid::new().to_string(),
+        user_id: sender.tenant.clone(),
+        configuration: body,
+    };
+    st.store.put_configuration(&c, &now_rfc3339()).await?;
+    tracing::info!(configuration_id = %c.configuration_id, tenant = %sender.tenant, "configuration created");
+    let location = format!(
+        "/api/v1/remote-contents/configurations/{}",
+        c.configuration_id
+    );
+    Ok((
+        StatusCode::CREATED,
+        [(axum::http::header::LOCATION, location)],
+        Json(c),
+    )
+        .into_response())
+}
+
+async fn list(
+    State(st): State<AppState>,
+    Entity(sender): Entity,
+) -> Result<Json<RcConfigurationList>, ApiError> {
+    Ok(Json(RcConfigurationList {
+        rc_config_list: st.store.configurations_of(&sender.tenant).await?,
+    }))
+}
+
+async fn get_one(
+    State(st): State<AppState>,
+    Entity(sender): Entity,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<RcConfiguration>, ApiError> {
+    Ok(Json(mine(&st, &sender.tenant, &id_of(&id)?).await?))
+}
+
+/// Replaces the configuration; it applies to the next fetch at once (nothing caches it).
+async fn replace(
+    State(st): State<AppState>,
+    Entity(sender): Entity,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<NewRcConfiguration>,
+) -> Result<StatusCode, ApiError> {
+    let id = id_of(&id)?;
+    let mut c = mine(&st, &sender.tenant, &id).await?;
+    validate(&body)?;
+    c.configuration = body;
+    st.store.put_configuration(&c, &now_rfc3339()).await?;
+    tracing::info!(configuration_id = %id, "configuration replaced");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove(
+    State(st): State<AppState>,
+    Entity(sender): Entity,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = id_of(&id)?;
+    mine(&st, &sender.tenant, &id).await?;
+    st.store.delete_configuration(&id).await?;
+    tracing::info!(configuration_id = %id, "configuration deleted");
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,150 @@
+//! `POST /api/v1/messages` (IO's `NewMessage`, fiscal code in the body) and the sender's view of
+//! what it submitted.
+
+use super::callers::Entity;
+use super::problem::{ApiError, ApiPath, problem};
+use super::{AppState, now_rfc3339};
+use crate::domain::Code;
+use crate::domain::configuration::owned;
+use crate::domain::message::{Message, validate};
+use crate::domain::validate::ulid;
+use crate::store::{IdempotencyKey, Submitted};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use provider_sdk::contract::{CreatedMessage, NewMessage};
+use sha2::{Digest, Sha256};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/messages", post(submit))
+        .route("/api/v1/messages/{id}", get(get_one))
+}
+
+fn created(id: String) -> Response {
+    let location = format!("/api/v1/messages/{id}");
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(CreatedMessage { id }),
+    )
+        .into_response()
+}
+
+/// The `Idempotency-Key` header, if any, checked.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let invalid = || {
+        problem(
+            Code::IDEMPOTENCY_KEY_INVALID,
+            "Idempotency-Key must be 1..255 visible ASCII characters",
+        )
+    };
+    let s = v.to_str().map_err(|_| invalid())?;
+    if s.is_empty() || s.len() > 255 || !s.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(invalid());
+    }
+    Ok(Some(s.to_owned()))
+}
+
+/// A short hash of a fiscal code, to correlate log lines without writing the code in clear.
+pub fn fiscal_code_tag(fc: &str) -> String {
+    URL_SAFE_NO_PAD.encode(&Sha256::digest(fc.as_bytes())[..9])
+}
+
+async fn submit(
+    State(st): State<AppState>,
+    Entity(sender): Entity,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => problem(
+            Code::PAYLOAD_TOO_LARGE,
+            format!("a submission is at most {} bytes", super::MAX_BODY),
+        ),
+        _ => problem(Code::INVALID_BODY, e.body_text()),
+    })?;
+    let key = idempotency_key(&headers)?;
+    let request_hash = URL_SAFE_NO_PAD.encode(Sha256::digest(&body));
+    // A retry: answer as the first time, store nothing.
+    if let Some(k) = &key
+        && let Some((message_id, first_hash)) = st.store.idempotent(&sender.tenant, k).await?
+    {
+        return replay(message_id, first_hash, &request_hash);
+    }
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return Err(problem(
+            Code::UNSUPPORTED_MEDIA_TYPE,
+            "send Content-Type: application/json",
+        ));
+    }
+    let new: NewMessage = serde_json::from_slice(&body)
+        .map_err(|e| problem(Code::INVALID_BODY, format!("not a NewMessage: {e}")))?;
+    let submission = validate(new)?;
+    if let Some(id) = &submission.configuration_id {
+        let c = st.store.configuration(id).await?.ok_or_else(|| {
+            problem(
+                Code::CONFIGURATION_NOT_FOUND,
+                format!("no configuration {id}"),
+            )
+        })?;
+        owned(c, &sender.tenant)?;
+    }
+    let fc_tag = fiscal_code_tag(submission.fiscal_code.as_str());
+    let message = submission.into_message(ulid::Ulid::new().to_string(), now_rfc3339(), &sender);
+    let idem = key.map(|key| IdempotencyKey {
+        sender: sender.tenant.clone(),
+        key,
+        request_hash: request_hash.clone(),
+    });
+    match st.store.submit(message, idem).await? {
+        Submitted::Created(id) => {
+            st.metrics.submitted();
+            tracing::info!(message_id = %id, sender = %sender.tenant, citizen = %fc_tag, "message accepted");
+            Ok(created(id))
+        }
+        Submitted::Replayed {
+            message_id,
+            request_hash: first,
+        } => replay(message_id, first, &request_hash),
+    }
+}
+
+fn replay(message_id: String, first_hash: String, hash: &str) -> Result<Response, ApiError> {
+    if first_hash != hash {
+        return Err(problem(
+            Code::IDEMPOTENCY_KEY_REUSED,
+            "this Idempotency-Key was used with a different request body",
+        ));
+    }
+    Ok(created(message_id))
+}
+
+/// The sender reads back a message it submitted (the `Location` of the submission).
+async fn get_one(
+    State(st): State<AppState>,
+    Entity(sender): Entity,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Message>, ApiError> {
+    ulid(&id).ok_or_else(|| problem(Code::INVALID_PATH, "a message id is a ULID"))?;
+    match st.store.message(&id).await? {
+        Some(m) if m.sender == sender.tenant => Ok(Json(m)),
+        _ => Err(problem(
+            Code::MESSAGE_NOT_FOUND,
+            format!("no message {id} from this sender"),
+        )),
+    }
+}

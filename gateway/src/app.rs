@@ -1,0 +1,76 @@
+//! Wiring: configuration → store → HTTP server.
+
+use crate::api::{AppState, router};
+use crate::auth::app_key::AppKeys;
+use crate::auth::voucher::VoucherVerifier;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::store::{SqliteStore, StoreError};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+/// A built gateway, bound to its port, ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(config: &Config) -> Result<Application, StartError> {
+        if config.auth.app_api_keys.iter().all(String::is_empty) {
+            return Err(StartError::Config(
+                "auth.app_api_keys is empty: the app API would accept nobody".into(),
+            ));
+        }
+        let a = &config.auth;
+        let vouchers = VoucherVerifier::new(
+            a.interop_jwks_url.clone(),
+            &a.voucher_issuer,
+            &a.voucher_audience,
+            a.clock_skew,
+        );
+        let store = SqliteStore::open(&config.database_path()).await?;
+        let listener =
+            TcpListener::bind(&config.bind)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: config.bind.clone(),
+                    source,
+                })?;
+        let state = AppState {
+            store: Arc::new(store),
+            vouchers: Arc::new(vouchers),
+            app_keys: Arc::new(AppKeys::new(&a.app_api_keys)),
+            metrics: Arc::new(Metrics::default()),
+        };
+        Ok(Application { listener, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        tracing::info!(addr = %self.listener.local_addr()?, "gateway listening");
+        axum::serve(self.listener, router(self.state))
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}

@@ -1,0 +1,114 @@
+//! Remote-content configurations: validation, ownership.
+
+use super::error::{Code, GatewayError, Result};
+use super::validate::{Violations, base_url};
+use provider_sdk::contract::{
+    DetailsAuthentication, FiscalCode, NewRcConfiguration, RcConfiguration,
+};
+
+/// Headers an API key may not be sent in: the gateway sets them itself.
+const RESERVED_HEADERS: &[&str] = &[
+    "authorization",
+    "fiscal_code",
+    "host",
+    "content-length",
+    "content-type",
+    "transfer-encoding",
+    "connection",
+    "signature",
+    "signature-input",
+];
+
+fn authentication(v: &mut Violations, field: &str, auth: &DetailsAuthentication) {
+    match auth {
+        DetailsAuthentication::ApiKey {
+            header_key_name,
+            key,
+        } => {
+            let name = format!("{field}.header_key_name");
+            let valid = axum::http::HeaderName::from_bytes(header_key_name.as_bytes()).is_ok();
+            v.check(
+                valid,
+                &name,
+                format!("{name} is not a valid HTTP header name"),
+            );
+            let lower = header_key_name.to_ascii_lowercase();
+            let reserved = RESERVED_HEADERS.contains(&lower.as_str())
+                || lower.starts_with("x-pagopa-lollipop-");
+            v.check(
+                !reserved,
+                &name,
+                format!("{name} {header_key_name:?} is set by the gateway itself"),
+            );
+            let kf = format!("{field}.key");
+            v.check(
+                !key.is_empty() && axum::http::HeaderValue::from_str(key).is_ok(),
+                &kf,
+                format!("{kf} must be a non-empty header value"),
+            );
+        }
+        DetailsAuthentication::InteropVoucher { purpose_id } => {
+            let pf = format!("{field}.purpose_id");
+            v.check(
+                uuid::Uuid::parse_str(purpose_id).is_ok(),
+                &pf,
+                format!("{pf} must be an Interop purpose id (a UUID)"),
+            );
+        }
+    }
+}
+
+fn fiscal_codes(v: &mut Violations, field: &str, list: &[String]) {
+    for (i, fc) in list.iter().enumerate() {
+        let f = format!("{field}[{i}]");
+        v.check(
+            FiscalCode::parse(fc).is_ok(),
+            &f,
+            format!("{f} is not a fiscal code"),
+        );
+    }
+}
+
+/// Checks a configuration: texts, at least one environment, each `base_url` absolute http(s)
+/// without credentials, query or fragment, authentication, fiscal codes.
+pub fn validate(c: &NewRcConfiguration) -> Result<()> {
+    let mut v = Violations::default();
+    v.text("name", c.name.trim(), 1..=200);
+    v.text("description", c.description.trim(), 1..=1000);
+    fiscal_codes(&mut v, "disable_lollipop_for", &c.disable_lollipop_for);
+    v.check(
+        c.prod_environment.is_some() || c.test_environment.is_some(),
+        "prod_environment",
+        "configure prod_environment, test_environment or both",
+    );
+    if let Some(p) = &c.prod_environment {
+        base_url(&mut v, "prod_environment.base_url", &p.base_url);
+        authentication(
+            &mut v,
+            "prod_environment.details_authentication",
+            &p.details_authentication,
+        );
+    }
+    if let Some(t) = &c.test_environment {
+        base_url(&mut v, "test_environment.base_url", &t.base_url);
+        authentication(
+            &mut v,
+            "test_environment.details_authentication",
+            &t.details_authentication,
+        );
+        fiscal_codes(&mut v, "test_environment.test_users", &t.test_users);
+    }
+    v.into_result()
+}
+
+/// A configuration exists for its owner only: another tenant asking for it by id is told it is
+/// not theirs (IO's answer), listing never shows it.
+pub fn owned(c: RcConfiguration, tenant: &str) -> Result<RcConfiguration> {
+    if c.user_id != tenant {
+        return Err(GatewayError::new(
+            Code::NOT_YOUR_CONFIGURATION,
+            "this configuration belongs to another tenant",
+        ));
+    }
+    Ok(c)
+}

@@ -1,0 +1,100 @@
+//! The gateway's one error type: a stable code (with its HTTP status, in one table), a sentence,
+//! and the fields at fault. `api/problem.rs` turns it into problem+json.
+
+use std::fmt;
+
+macro_rules! codes {
+    ($($code:ident => $status:literal, $what:literal;)*) => {
+        /// Stable error codes. Never rename one: clients match on them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+        pub enum Code { $($code),* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[$(Code::$code),*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$code => stringify!($code)),* }
+            }
+
+            pub fn status(self) -> u16 {
+                match self { $(Code::$code => $status),* }
+            }
+
+            /// One line for the documentation table.
+            pub fn describe(self) -> &'static str {
+                match self { $(Code::$code => $what),* }
+            }
+        }
+    };
+}
+
+codes! {
+    VALIDATION_FAILED => 400, "a field is missing, malformed or out of bounds (`fields` names it)";
+    INVALID_BODY => 400, "the body is not the expected JSON";
+    INVALID_PATH => 400, "a path parameter is malformed (e.g. not a ULID)";
+    INVALID_QUERY => 400, "a query parameter is malformed or out of bounds";
+    CONFIGURATION_ID_REQUIRED => 400, "`third_party_data` needs a `configuration_id`";
+    ADVANCED_REQUIRED => 400, "`has_attachments` needs `feature_level_type: ADVANCED`";
+    IDEMPOTENCY_KEY_INVALID => 400, "`Idempotency-Key` must be 1..255 visible ASCII characters";
+    FISCAL_CODE_HEADER_MISSING => 400, "the app API needs the citizen's `fiscal_code` header";
+    FISCAL_CODE_HEADER_INVALID => 400, "the `fiscal_code` header is not a fiscal code";
+    VOUCHER_MISSING => 401, "no `Authorization: Bearer` voucher";
+    VOUCHER_MALFORMED => 401, "the voucher is not a JWS with a `kid`";
+    VOUCHER_ALG_NOT_ALLOWED => 401, "the voucher is not RS256";
+    VOUCHER_UNKNOWN_KID => 401, "no key of the Interop JWKS has the voucher's `kid`";
+    VOUCHER_SIGNATURE_INVALID => 401, "the voucher's signature does not verify";
+    VOUCHER_EXPIRED => 401, "the voucher's `exp` is past";
+    VOUCHER_NOT_YET_VALID => 401, "the voucher's `nbf` is in the future";
+    VOUCHER_AUDIENCE_INVALID => 401, "the voucher's `aud` is not this gateway's audience";
+    VOUCHER_ISSUER_INVALID => 401, "the voucher was not issued by the configured Interop engine";
+    VOUCHER_CLAIMS_MISSING => 401, "the voucher lacks `consumerId` or `purposeId`";
+    APP_KEY_MISSING => 401, "the app API needs `Authorization: Bearer <app API key>`";
+    APP_KEY_INVALID => 401, "the app API key is not one of the configured keys";
+    NOT_YOUR_CONFIGURATION => 403, "the configuration belongs to another tenant";
+    CONFIGURATION_NOT_FOUND => 404, "no such configuration (for this tenant)";
+    MESSAGE_NOT_FOUND => 404, "no such message (for this sender or citizen)";
+    ROUTE_NOT_FOUND => 404, "no such endpoint";
+    METHOD_NOT_ALLOWED => 405, "the endpoint exists but not with this method";
+    PAYLOAD_TOO_LARGE => 413, "the body is larger than allowed";
+    UNSUPPORTED_MEDIA_TYPE => 415, "the body must be `application/json`";
+    IDEMPOTENCY_KEY_REUSED => 422, "this `Idempotency-Key` was used with a different request";
+    JWKS_UNAVAILABLE => 503, "the Interop engine's JWKS cannot be fetched; retry";
+    STORE_UNAVAILABLE => 503, "the store cannot be reached; retry";
+}
+
+/// A refusal with its code, a sentence, and the fields at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayError {
+    pub code: Code,
+    pub detail: String,
+    pub fields: Vec<String>,
+}
+
+impl GatewayError {
+    pub fn new(code: Code, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: detail.into(),
+            fields: Vec::new(),
+        }
+    }
+
+    pub fn field(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            code: Code::VALIDATION_FAILED,
+            detail: detail.into(),
+            fields: vec![field.into()],
+        }
+    }
+}
+
+impl fmt::Display for GatewayError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.detail)
+    }
+}
+
+impl std::error::Error for GatewayError {}
+
+pub type Result<T, E = GatewayError> = std::result::Result<T, E>;

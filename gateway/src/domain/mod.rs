@@ -1,0 +1,8 @@
+//! The gateway's pure domain: validation and rules, no I/O.
+
+pub mod configuration;
+pub mod error;
+pub mod message;
+pub mod validate;
+
+pub use error::{Code, GatewayError, Result};

@@ -1,0 +1,101 @@
+//! Persistence behind [`Store`], so PostgreSQL can follow (issue 8) without touching the API.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use crate::domain::message::Message;
+use provider_sdk::contract::RcConfiguration;
+use std::future::Future;
+use std::pin::Pin;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error("corrupt row {0}: {1}")]
+    Corrupt(String, String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Unavailable(e.to_string())
+    }
+}
+
+/// An idempotency key with the hash of the request it came with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    pub sender: String,
+    pub key: String,
+    pub request_hash: String,
+}
+
+/// What became of a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitted {
+    /// Stored durably now.
+    Created(String),
+    /// The key was used before: the first submission's message id and request hash.
+    Replayed {
+        message_id: String,
+        request_hash: String,
+    },
+}
+
+/// A page of a citizen's inbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageQuery {
+    pub archived: bool,
+    /// Only ids strictly below.
+    pub maximum_id: Option<String>,
+    /// Only ids strictly above.
+    pub minimum_id: Option<String>,
+    pub limit: u32,
+}
+
+pub trait Store: Send + Sync + 'static {
+    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+
+    fn put_configuration(
+        &self,
+        c: &RcConfiguration,
+        now: &str,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
+    fn configuration(&self, id: &str)
+    -> BoxFuture<'_, Result<Option<RcConfiguration>, StoreError>>;
+    fn configurations_of(
+        &self,
+        owner: &str,
+    ) -> BoxFuture<'_, Result<Vec<RcConfiguration>, StoreError>>;
+    fn delete_configuration(&self, id: &str) -> BoxFuture<'_, Result<bool, StoreError>>;
+
+    /// Stores a message durably (fsync'd before it returns), once per idempotency key.
+    fn submit(
+        &self,
+        m: Message,
+        key: Option<IdempotencyKey>,
+    ) -> BoxFuture<'_, Result<Submitted, StoreError>>;
+    /// The first answer recorded for an idempotency key, if any.
+    fn idempotent(
+        &self,
+        sender: &str,
+        key: &str,
+    ) -> BoxFuture<'_, Result<Option<(String, String)>, StoreError>>;
+    fn message(&self, id: &str) -> BoxFuture<'_, Result<Option<Message>, StoreError>>;
+    fn inbox(
+        &self,
+        fiscal_code: &str,
+        page: PageQuery,
+    ) -> BoxFuture<'_, Result<Vec<Message>, StoreError>>;
+    /// Sets the status of a citizen's message; `None` if it is not theirs.
+    fn set_status(
+        &self,
+        id: &str,
+        fiscal_code: &str,
+        read: Option<bool>,
+        archived: Option<bool>,
+    ) -> BoxFuture<'_, Result<Option<(bool, bool)>, StoreError>>;
+}

@@ -1,0 +1,382 @@
+//! The SQLite store (the default): WAL with `synchronous=FULL`, so an acknowledged submission
+//! survives a crash or power loss. Submissions are group-committed: one task writes every
+//! submission waiting at that moment in one transaction, so thousands per second share a handful
+//! of fsyncs.
+
+use super::{BoxFuture, IdempotencyKey, PageQuery, Store, StoreError, Submitted};
+use crate::domain::message::Message;
+use provider_sdk::contract::{FeatureLevelType, FiscalCode, RcConfiguration};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+/// The most submissions written in one transaction.
+const MAX_BATCH: usize = 512;
+
+struct Pending {
+    message: Message,
+    key: Option<IdempotencyKey>,
+    reply: oneshot::Sender<Result<Submitted, String>>,
+}
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    writer: mpsc::Sender<Pending>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database, runs the migrations, starts the writer.
+    pub async fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))?;
+        let (writer, rx) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(write_loop(pool.clone(), rx));
+        Ok(SqliteStore { pool, writer })
+    }
+}
+
+async fn write_loop(pool: SqlitePool, mut rx: mpsc::Receiver<Pending>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
+        match write_batch(&pool, &batch).await {
+            Ok(outcomes) => {
+                for (p, o) in batch.into_iter().zip(outcomes) {
+                    let _ = p.reply.send(Ok(o));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, size = batch.len(), "submission batch failed");
+                for p in batch {
+                    let _ = p.reply.send(Err(e.to_string()));
+                }
+            }
+        }
+    }
+}
+
+/// Writes a batch in one transaction: idempotency keys first (a key seen before, or twice in the
+/// batch, stores nothing), then the messages; returns each submission's outcome, in order.
+async fn write_batch(pool: &SqlitePool, batch: &[Pending]) -> Result<Vec<Submitted>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let keyed: Vec<&Pending> = batch.iter().filter(|p| p.key.is_some()).collect();
+    let mut fresh: HashSet<(String, String)> = HashSet::new();
+    if !keyed.is_empty() {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO idempotency (sender, key, request_hash, message_id, created_at) ",
+        );
+        q.push_values(&keyed, |mut row, p| {
+            let k = p.key.as_ref().expect("filtered on key");
+            row.push_bind(&k.sender)
+                .push_bind(&k.key)
+                .push_bind(&k.request_hash)
+                .push_bind(&p.message.id)
+                .push_bind(&p.message.created_at);
+        });
+        q.push(" ON CONFLICT DO NOTHING RETURNING sender, key");
+        for r in q.build().fetch_all(&mut *tx).await? {
+            fresh.insert((r.get("sender"), r.get("key")));
+        }
+    }
+    // Which submissions store their message: unkeyed ones, and the first of each fresh key.
+    let stores: Vec<bool> = batch
+        .iter()
+        .map(|p| match &p.key {
+            None => true,
+            Some(k) => fresh.remove(&(k.sender.clone(), k.key.clone())),
+        })
+        .collect();
+    let to_insert: Vec<&Message> = batch
+        .iter()
+        .zip(&stores)
+        .filter(|(_, s)| **s)
+        .map(|(p, _)| &p.message)
+        .collect();
+    if !to_insert.is_empty() {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO messages (id, fiscal_code, sender, sender_service_id, created_at, time_to_live, feature_level, content, is_read, is_archived) ",
+        );
+        let mut bodies = Vec::with_capacity(to_insert.len());
+        for m in &to_insert {
+            bodies.push(
+                serde_json::to_string(&m.content).map_err(|e| sqlx::Error::Encode(Box::new(e)))?,
+            );
+        }
+        q.push_values(to_insert.iter().zip(&bodies), |mut row, (m, body)| {
+            row.push_bind(&m.id)
+                .push_bind(m.fiscal_code.as_str())
+                .push_bind(&m.sender)
+                .push_bind(&m.sender_service_id)
+                .push_bind(&m.created_at)
+                .push_bind(m.time_to_live as i64)
+                .push_bind(level_str(m.feature_level_type))
+                .push_bind(body)
+                .push_bind(false)
+                .push_bind(false);
+        });
+        q.build().execute(&mut *tx).await?;
+    }
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for (p, stored) in batch.iter().zip(&stores) {
+        if *stored {
+            outcomes.push(Submitted::Created(p.message.id.clone()));
+            continue;
+        }
+        let k = p.key.as_ref().expect("only keyed submissions are replays");
+        let row = sqlx::query(
+            "SELECT message_id, request_hash FROM idempotency WHERE sender = ? AND key = ?",
+        )
+        .bind(&k.sender)
+        .bind(&k.key)
+        .fetch_one(&mut *tx)
+        .await?;
+        outcomes.push(Submitted::Replayed {
+            message_id: row.get("message_id"),
+            request_hash: row.get("request_hash"),
+        });
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+fn level_str(l: FeatureLevelType) -> &'static str {
+    match l {
+        FeatureLevelType::Standard => "STANDARD",
+        FeatureLevelType::Advanced => "ADVANCED",
+    }
+}
+
+fn message_from(row: &SqliteRow) -> Result<Message, StoreError> {
+    let id: String = row.get("id");
+    let corrupt = |what: &str| StoreError::Corrupt(id.clone(), what.to_owned());
+    let fiscal_code =
+        FiscalCode::parse(row.get::<&str, _>("fiscal_code")).map_err(|_| corrupt("fiscal_code"))?;
+    let content =
+        serde_json::from_str(row.get::<&str, _>("content")).map_err(|e| corrupt(&e.to_string()))?;
+    let level = match row.get::<&str, _>("feature_level") {
+        "ADVANCED" => FeatureLevelType::Advanced,
+        _ => FeatureLevelType::Standard,
+    };
+    Ok(Message {
+        id: id.clone(),
+        fiscal_code,
+        sender: row.get("sender"),
+        sender_service_id: row.get("sender_service_id"),
+        created_at: row.get("created_at"),
+        time_to_live: row.get::<i64, _>("time_to_live") as u32,
+        feature_level_type: level,
+        content,
+        is_read: row.get("is_read"),
+        is_archived: row.get("is_archived"),
+    })
+}
+
+fn configuration_from(row: &SqliteRow) -> Result<RcConfiguration, StoreError> {
+    let id: String = row.get("id");
+    serde_json::from_str(row.get::<&str, _>("body"))
+        .map_err(|e| StoreError::Corrupt(id, e.to_string()))
+}
+
+impl Store for SqliteStore {
+    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            sqlx::query("SELECT 1").execute(&self.pool).await?;
+            Ok(())
+        })
+    }
+
+    fn put_configuration(
+        &self,
+        c: &RcConfiguration,
+        now: &str,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let (id, owner, now) = (
+            c.configuration_id.clone(),
+            c.user_id.clone(),
+            now.to_owned(),
+        );
+        let body = serde_json::to_string(c);
+        Box::pin(async move {
+            let body = body.map_err(|e| StoreError::Corrupt(id.clone(), e.to_string()))?;
+            sqlx::query(
+                "INSERT INTO configurations (id, owner, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?) \
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            )
+            .bind(&id)
+            .bind(&owner)
+            .bind(&body)
+            .bind(&now)
+            .bind(&now)
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn configuration(
+        &self,
+        id: &str,
+    ) -> BoxFuture<'_, Result<Option<RcConfiguration>, StoreError>> {
+        let id = id.to_owned();
+        Box::pin(async move {
+            let row = sqlx::query("SELECT id, body FROM configurations WHERE id = ?")
+                .bind(&id)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.as_ref().map(configuration_from).transpose()
+        })
+    }
+
+    fn configurations_of(
+        &self,
+        owner: &str,
+    ) -> BoxFuture<'_, Result<Vec<RcConfiguration>, StoreError>> {
+        let owner = owner.to_owned();
+        Box::pin(async move {
+            let rows =
+                sqlx::query("SELECT id, body FROM configurations WHERE owner = ? ORDER BY id")
+                    .bind(&owner)
+                    .fetch_all(&self.pool)
+                    .await?;
+            rows.iter().map(configuration_from).collect()
+        })
+    }
+
+    fn delete_configuration(&self, id: &str) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let id = id.to_owned();
+        Box::pin(async move {
+            let r = sqlx::query("DELETE FROM configurations WHERE id = ?")
+                .bind(&id)
+                .execute(&self.pool)
+                .await?;
+            Ok(r.rows_affected() == 1)
+        })
+    }
+
+    fn submit(
+        &self,
+        message: Message,
+        key: Option<IdempotencyKey>,
+    ) -> BoxFuture<'_, Result<Submitted, StoreError>> {
+        Box::pin(async move {
+            let (reply, answer) = oneshot::channel();
+            self.writer
+                .send(Pending {
+                    message,
+                    key,
+                    reply,
+                })
+                .await
+                .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?;
+            answer
+                .await
+                .map_err(|_| StoreError::Unavailable("the writer stopped".into()))?
+                .map_err(StoreError::Unavailable)
+        })
+    }
+
+    fn idempotent(
+        &self,
+        sender: &str,
+        key: &str,
+    ) -> BoxFuture<'_, Result<Option<(String, String)>, StoreError>> {
+        let (sender, key) = (sender.to_owned(), key.to_owned());
+        Box::pin(async move {
+            let row = sqlx::query(
+                "SELECT message_id, request_hash FROM idempotency WHERE sender = ? AND key = ?",
+            )
+            .bind(&sender)
+            .bind(&key)
+            .fetch_optional(&self.pool)
+            .await?;
+            Ok(row.map(|r| (r.get("message_id"), r.get("request_hash"))))
+        })
+    }
+
+    fn message(&self, id: &str) -> BoxFuture<'_, Result<Option<Message>, StoreError>> {
+        let id = id.to_owned();
+        Box::pin(async move {
+            let row = sqlx::query("SELECT * FROM messages WHERE id = ?")
+                .bind(&id)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.as_ref().map(message_from).transpose()
+        })
+    }
+
+    fn inbox(
+        &self,
+        fiscal_code: &str,
+        page: PageQuery,
+    ) -> BoxFuture<'_, Result<Vec<Message>, StoreError>> {
+        let fiscal_code = fiscal_code.to_owned();
+        Box::pin(async move {
+            let mut q: QueryBuilder<Sqlite> =
+                QueryBuilder::new("SELECT * FROM messages WHERE fiscal_code = ");
+            q.push_bind(&fiscal_code)
+                .push(" AND is_archived = ")
+                .push_bind(page.archived);
+            if let Some(max) = &page.maximum_id {
+                q.push(" AND id < ").push_bind(max);
+            }
+            if let Some(min) = &page.minimum_id {
+                q.push(" AND id > ").push_bind(min);
+            }
+            q.push(" ORDER BY id DESC LIMIT ")
+                .push_bind(page.limit as i64);
+            let rows = q.build().fetch_all(&self.pool).await?;
+            rows.iter().map(message_from).collect()
+        })
+    }
+
+    fn set_status(
+        &self,
+        id: &str,
+        fiscal_code: &str,
+        read: Option<bool>,
+        archived: Option<bool>,
+    ) -> BoxFuture<'_, Result<Option<(bool, bool)>, StoreError>> {
+        let (id, fiscal_code) = (id.to_owned(), fiscal_code.to_owned());
+        Box::pin(async move {
+            let row = sqlx::query(
+                "UPDATE messages SET is_read = COALESCE(?, is_read), is_archived = COALESCE(?, is_archived) \
+                 WHERE id = ? AND fiscal_code = ? RETURNING is_read, is_archived",
+            )
+            .bind(read)
+            .bind(archived)
+            .bind(&id)
+            .bind(&fiscal_code)
+            .fetch_optional(&self.pool)
+            .await?;
+            Ok(row.map(|r| (r.get("is_read"), r.get("is_archived"))))
+        })
+    }
+}

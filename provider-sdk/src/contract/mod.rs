@@ -1,0 +1,12 @@
+//! Wire types, as in the reference contracts (`../shared/specs/`), with their defects fixed.
+
+pub mod configuration;
+pub mod fiscal_code;
+pub mod message;
+
+pub use configuration::{
+    DetailsAuthentication, Environment, HasPrecondition, NewRcConfiguration, RcConfiguration,
+    RcConfigurationList, TestEnvironment,
+};
+pub use fiscal_code::{FiscalCode, InvalidFiscalCode};
+pub use message::{CreatedMessage, FeatureLevelType, MessageContent, NewMessage, ThirdPartyData};
