@@ -76,11 +76,19 @@ impl VoucherVerifier {
         self.keys.read().expect("jwks lock").get(kid).cloned()
     }
 
-    /// Fetches the JWKS again unless another request just did.
-    async fn refresh(&self) -> Result<(), GatewayError> {
+    /// Fetches the JWKS again, unless another request did since `asked_at`. Fetches are at
+    /// least [`MIN_REFRESH_INTERVAL`] apart: a caller that comes too soon waits for the next slot
+    /// instead of being refused (a key rotated in a moment ago must work at once).
+    async fn refresh(&self, asked_at: Instant) -> Result<(), GatewayError> {
         let mut last = self.refresh.lock().await;
-        if last.is_some_and(|t| t.elapsed() < MIN_REFRESH_INTERVAL) {
+        if last.is_some_and(|t| t >= asked_at) {
             return Ok(());
+        }
+        if let Some(t) = *last {
+            let wait = MIN_REFRESH_INTERVAL.saturating_sub(t.elapsed());
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
         }
         let unavailable = |e: String| {
             err(
@@ -132,7 +140,7 @@ impl VoucherVerifier {
         let key = match self.key(&kid) {
             Some(k) => k,
             None => {
-                self.refresh().await?;
+                self.refresh(Instant::now()).await?;
                 self.key(&kid).ok_or_else(|| {
                     err(Code::VOUCHER_UNKNOWN_KID, format!("no Interop key {kid}"))
                 })?

@@ -107,4 +107,17 @@ mod tests {
         let f = FiscalCode::parse("SPNDNL80R13C555X").unwrap();
         assert!(!format!("{f:?}").contains("NL80R13"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn every_string_of_the_pattern_parses(s in "[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]") {
+            proptest::prop_assert!(FiscalCode::parse(&s).is_ok());
+        }
+
+        #[test]
+        fn a_wrong_month_letter_never_parses(prefix in "[A-Z]{6}[0-9]{2}", month in "[FGIJKNOQUVWXYZ]", suffix in "[0-9]{2}[A-Z][0-9]{3}[A-Z]") {
+            let s = format!("{prefix}{month}{suffix}");
+            proptest::prop_assert!(FiscalCode::parse(&s).is_err());
+        }
+    }
 }

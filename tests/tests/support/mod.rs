@@ -1,5 +1,7 @@
 //! Test harness: starts real servers on ephemeral ports and talks to them over HTTP.
 
+pub mod gateway;
+
 use interop::api::auth::IdentityIssuer;
 use interop::domain::Role;
 use interop::domain::ids::{TenantId, UserId};

@@ -1,0 +1,175 @@
+//! The real `gateway` binary: no acknowledged submission is lost to `kill -9`, and its logs at
+//! info level hold neither message content nor fiscal codes.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use interop::token::signing::SigningKeys;
+use serde_json::{Value, json};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const APP_KEY: &str = "process-test-key";
+const SUBJECT: &str = "Avviso di pagamento riservato";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A JWKS on loopback for the fixture key; returns its URL and the signer.
+async fn jwks() -> (String, Arc<SigningKeys>) {
+    let keys = Arc::new(
+        SigningKeys::configured(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/keys/client-b.key.pem"),
+        )
+        .unwrap(),
+    );
+    let served = keys.clone();
+    let app = Router::new().route(
+        "/.well-known/jwks.json",
+        get(move || async move { Json(served.jwks(0)) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/.well-known/jwks.json",
+        listener.local_addr().unwrap()
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, keys)
+}
+
+fn voucher(keys: &SigningKeys) -> String {
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    keys.sign(&json!({"iss": "recapito-interop", "aud": "recapito-gateway", "iat": t, "nbf": t, "exp": t + 600, "consumerId": "comune", "purposeId": "p1"})).unwrap()
+}
+
+async fn start(dir: &Path, jwks_url: &str, port: u16, log: &Path) -> Child {
+    let config = dir.join("gateway.toml");
+    std::fs::write(
+        &config,
+        format!("bind = \"127.0.0.1:{port}\"\ndata_dir = \"{}\"\n[auth]\ninterop_jwks_url = \"{jwks_url}\"\napp_api_keys = [\"{APP_KEY}\"]\n", dir.join("data").display()),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gateway"))
+        .args(["--config", config.to_str().unwrap(), "serve"])
+        .env("GATEWAY_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the gateway did not get ready");
+}
+
+fn citizen(i: usize) -> String {
+    // Valid fiscal codes: vary the three digits of the municipality code.
+    format!("SPNDNL80R13C{:03}X", i % 1000)
+}
+
+#[tokio::test]
+async fn acknowledged_submissions_survive_kill_9_and_logs_hide_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let (jwks_url, keys) = jwks().await;
+    let log = dir.path().join("gateway.log");
+    let port = free_port();
+    let mut child = start(dir.path(), &jwks_url, port, &log).await;
+    let http = reqwest::Client::new();
+    let token = voucher(&keys);
+
+    // Submit from 8 connections; keep every acknowledged id; kill while requests are in flight.
+    let acked = Arc::new(std::sync::Mutex::new(Vec::<(String, String)>::new()));
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let (http, token, acked) = (http.clone(), token.clone(), acked.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in 0.. {
+                let fc = citizen(w * 1000 + i);
+                let body = json!({"fiscal_code": fc, "content": {"subject": SUBJECT, "markdown": "Contenuto riservato del messaggio: importo dovuto, scadenza e modalità di pagamento dell'avviso."}});
+                let r = http.post(format!("http://127.0.0.1:{port}/api/v1/messages")).bearer_auth(&token).json(&body).send().await;
+                match r {
+                    Ok(r) if r.status() == 201 => {
+                        let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+                        acked.lock().unwrap().push((id, fc));
+                    }
+                    _ => break, // the process is gone
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    for t in tasks {
+        let _ = t.await;
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() > 50,
+        "too few submissions to mean anything: {}",
+        acked.len()
+    );
+
+    let port = free_port();
+    let mut child = start(
+        dir.path(),
+        &jwks_url,
+        port,
+        &dir.path().join("gateway2.log"),
+    )
+    .await;
+    for (id, fc) in &acked {
+        let r = http
+            .get(format!(
+                "http://127.0.0.1:{port}/api/communication/v1/messages/{id}"
+            ))
+            .bearer_auth(APP_KEY)
+            .header("fiscal_code", fc)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            200,
+            "acknowledged message {id} lost after kill -9"
+        );
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+
+    let logs = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logs.contains("message accepted"),
+        "the test reads the right log"
+    );
+    assert!(
+        !logs.contains(SUBJECT) && !logs.contains("riservato"),
+        "message content in the logs"
+    );
+    for (_, fc) in acked.iter().take(20) {
+        assert!(
+            !logs.contains(fc.as_str()),
+            "fiscal code {fc} in clear in the logs"
+        );
+    }
+}

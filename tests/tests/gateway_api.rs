@@ -1,0 +1,986 @@
+//! The gateway's entity and app APIs over HTTP: every constraint, every authentication failure.
+
+use e2e::Reply;
+use e2e::gateway::{APP_KEY, AUDIENCE, FakeInterop, Gateway, configuration, key, message};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const CITIZEN: &str = "SPNDNL80R13C555X";
+const OTHER_CITIZEN: &str = "RSSMRA85T10A562S";
+
+struct Setup {
+    interop: FakeInterop,
+    gw: Gateway,
+    config_id: String,
+}
+
+impl Setup {
+    /// The entity of tenant "comune" with purpose "p1".
+    fn comune(&self) -> e2e::gateway::Caller {
+        self.gw.entity(&self.interop.voucher("comune", "p1"))
+    }
+
+    fn other_tenant(&self) -> e2e::gateway::Caller {
+        self.gw.entity(&self.interop.voucher("altro-ente", "p9"))
+    }
+
+    async fn submit(&self, body: &Value) -> Reply {
+        self.comune().post("/api/v1/messages", body).await
+    }
+}
+
+async fn setup() -> Setup {
+    let interop = FakeInterop::start().await;
+    let gw = Gateway::spawn(&interop.jwks_url).await;
+    let c = gw
+        .entity(&interop.voucher("comune", "p1"))
+        .post(
+            "/api/v1/remote-contents/configurations",
+            &configuration("https://api.comune.example/rc"),
+        )
+        .await;
+    let config_id = c
+        .expect_status(StatusCode::CREATED)
+        .str("/configuration_id");
+    Setup {
+        interop,
+        gw,
+        config_id,
+    }
+}
+
+fn with(mut v: Value, pointer: &str, value: Value) -> Value {
+    let (parent, last) = pointer.rsplit_once('/').unwrap();
+    let target = if parent.is_empty() {
+        &mut v
+    } else {
+        v.pointer_mut(parent).unwrap()
+    };
+    if value.is_null() {
+        target.as_object_mut().unwrap().remove(last);
+    } else {
+        target[last] = value;
+    }
+    v
+}
+
+#[tokio::test]
+async fn configurations_crud_is_owned_by_the_creating_tenant() {
+    let s = setup().await;
+    let path = format!("/api/v1/remote-contents/configurations/{}", s.config_id);
+    assert_eq!(s.config_id.len(), 26);
+    let got = s.comune().get(&path).await.expect_status(StatusCode::OK);
+    assert_eq!(got.body["user_id"], "comune");
+    assert_eq!(
+        got.body["prod_environment"]["details_authentication"]["type"],
+        "API_KEY"
+    );
+
+    let list = s
+        .comune()
+        .get("/api/v1/remote-contents/configurations")
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(list.body["rcConfigList"].as_array().unwrap().len(), 1);
+    let theirs = s
+        .other_tenant()
+        .get("/api/v1/remote-contents/configurations")
+        .await;
+    assert_eq!(theirs.body["rcConfigList"], json!([]));
+    s.other_tenant()
+        .get(&path)
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "NOT_YOUR_CONFIGURATION");
+    s.other_tenant()
+        .put(&path, &configuration("https://evil.example"))
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "NOT_YOUR_CONFIGURATION");
+    s.other_tenant()
+        .delete(&path)
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "NOT_YOUR_CONFIGURATION");
+
+    // Changes apply at once: the next read sees them.
+    let voucher =
+        json!({"type": "INTEROP_VOUCHER", "purpose_id": uuid::Uuid::new_v4().to_string()});
+    let replaced = with(
+        configuration("https://api2.comune.example/rc"),
+        "/prod_environment/details_authentication",
+        voucher.clone(),
+    );
+    s.comune()
+        .put(&path, &replaced)
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    let got = s.comune().get(&path).await;
+    assert_eq!(
+        got.body["prod_environment"]["base_url"],
+        "https://api2.comune.example/rc"
+    );
+    assert_eq!(
+        got.body["prod_environment"]["details_authentication"],
+        voucher
+    );
+
+    s.comune()
+        .delete(&path)
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    s.comune()
+        .get(&path)
+        .await
+        .expect_problem(StatusCode::NOT_FOUND, "CONFIGURATION_NOT_FOUND");
+    s.comune()
+        .get("/api/v1/remote-contents/configurations/not-a-ulid")
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "INVALID_PATH");
+}
+
+#[tokio::test]
+async fn bad_configurations_name_the_field() {
+    let s = setup().await;
+    let post = |body: Value| {
+        let c = s.comune();
+        async move {
+            c.post("/api/v1/remote-contents/configurations", &body)
+                .await
+        }
+    };
+    let base = configuration("https://api.comune.example/rc");
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            with(
+                base.clone(),
+                "/prod_environment/base_url",
+                json!("/relative/path"),
+            ),
+            "prod_environment.base_url",
+        ),
+        (
+            with(
+                base.clone(),
+                "/prod_environment/base_url",
+                json!("https://user:pw@api.example"),
+            ),
+            "prod_environment.base_url",
+        ),
+        (
+            with(
+                base.clone(),
+                "/prod_environment/base_url",
+                json!("https://api.example/rc?x=1"),
+            ),
+            "prod_environment.base_url",
+        ),
+        (
+            with(
+                base.clone(),
+                "/prod_environment/base_url",
+                json!("https://api.example/rc#frag"),
+            ),
+            "prod_environment.base_url",
+        ),
+        (
+            with(
+                base.clone(),
+                "/prod_environment/base_url",
+                json!("ftp://api.example/rc"),
+            ),
+            "prod_environment.base_url",
+        ),
+        (
+            with(
+                base.clone(),
+                "/prod_environment/details_authentication/header_key_name",
+                json!("bad header"),
+            ),
+            "prod_environment.details_authentication.header_key_name",
+        ),
+        (
+            with(
+                base.clone(),
+                "/prod_environment/details_authentication/header_key_name",
+                json!("Authorization"),
+            ),
+            "prod_environment.details_authentication.header_key_name",
+        ),
+        (
+            with(
+                base.clone(),
+                "/prod_environment/details_authentication/key",
+                json!(""),
+            ),
+            "prod_environment.details_authentication.key",
+        ),
+        (
+            with(
+                base.clone(),
+                "/prod_environment/details_authentication",
+                json!({"type": "INTEROP_VOUCHER", "purpose_id": "nope"}),
+            ),
+            "prod_environment.details_authentication.purpose_id",
+        ),
+        (
+            with(base.clone(), "/prod_environment", Value::Null),
+            "prod_environment",
+        ),
+        (
+            with(
+                base.clone(),
+                "/disable_lollipop_for",
+                json!(["NOTAFISCALCODE"]),
+            ),
+            "disable_lollipop_for[0]",
+        ),
+        (with(base.clone(), "/name", json!("")), "name"),
+    ];
+    for (body, field) in cases {
+        let r = post(body)
+            .await
+            .expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+        assert!(
+            r.body["fields"].as_array().unwrap().contains(&json!(field)),
+            "{field}: {}",
+            r.body
+        );
+    }
+    let test_env = json!({"base_url": "https://test.comune.example", "details_authentication": {"type": "API_KEY", "header_key_name": "X-Key", "key": "k"}, "test_users": [CITIZEN, "bad"]});
+    let r = post(with(base.clone(), "/test_environment", test_env))
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    assert_eq!(r.body["fields"], json!(["test_environment.test_users[1]"]));
+    // IO's own invalid examples.
+    post(with(base.clone(), "/has_precondition", json!("NONE")))
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "INVALID_BODY");
+    post(with(
+        base.clone(),
+        "/prod_environment/details_authentication/type",
+        json!("API-KEY"),
+    ))
+    .await
+    .expect_problem(StatusCode::BAD_REQUEST, "INVALID_BODY");
+}
+
+#[tokio::test]
+async fn a_submission_is_stored_and_answered_with_its_location() {
+    let s = setup().await;
+    let r = s
+        .submit(&message(CITIZEN, &s.config_id))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let id = r.str("/id");
+    assert_eq!(id.len(), 26);
+    let back = s
+        .comune()
+        .get(&format!("/api/v1/messages/{id}"))
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(back.body["sender"], "comune");
+    assert_eq!(back.body["sender_service_id"], "p1");
+    assert_eq!(
+        back.body["content"]["third_party_data"]["configuration_id"],
+        s.config_id.as_str()
+    );
+    s.other_tenant()
+        .get(&format!("/api/v1/messages/{id}"))
+        .await
+        .expect_problem(StatusCode::NOT_FOUND, "MESSAGE_NOT_FOUND");
+    // Location header
+    let resp =
+        s.gw.http
+            .post(format!("{}/api/v1/messages", s.gw.base))
+            .bearer_auth(s.interop.voucher("comune", "p1"))
+            .json(&message(CITIZEN, &s.config_id))
+            .send()
+            .await
+            .unwrap();
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(
+        location,
+        format!("/api/v1/messages/{}", body["id"].as_str().unwrap())
+    );
+}
+
+#[tokio::test]
+async fn every_submission_constraint_is_enforced() {
+    let s = setup().await;
+    let ok = message(CITIZEN, &s.config_id);
+    let long = |n: usize| json!("x".repeat(n));
+    let invalid: Vec<(Value, &str)> = vec![
+        (
+            with(ok.clone(), "/fiscal_code", json!("spndnl80r13c555x")),
+            "fiscal_code",
+        ),
+        (
+            with(ok.clone(), "/content/subject", long(9)),
+            "content.subject",
+        ),
+        (
+            with(ok.clone(), "/content/subject", long(121)),
+            "content.subject",
+        ),
+        (
+            with(ok.clone(), "/content/markdown", long(79)),
+            "content.markdown",
+        ),
+        (
+            with(ok.clone(), "/content/markdown", long(10_001)),
+            "content.markdown",
+        ),
+        (
+            with(ok.clone(), "/time_to_live", json!(3599)),
+            "time_to_live",
+        ),
+        (
+            with(ok.clone(), "/time_to_live", json!(604_801)),
+            "time_to_live",
+        ),
+        (
+            with(ok.clone(), "/content/due_date", json!("tomorrow")),
+            "content.due_date",
+        ),
+        (
+            with(ok.clone(), "/content/third_party_data/id", json!("")),
+            "content.third_party_data.id",
+        ),
+        (
+            with(ok.clone(), "/content/third_party_data/id", json!("../etc")),
+            "content.third_party_data.id",
+        ),
+        (
+            with(
+                ok.clone(),
+                "/content/third_party_data/configuration_id",
+                json!("not-a-ulid"),
+            ),
+            "content.third_party_data.configuration_id",
+        ),
+        (
+            with(
+                ok.clone(),
+                "/content/third_party_data/original_receipt_date",
+                json!("yesterday"),
+            ),
+            "content.third_party_data.original_receipt_date",
+        ),
+    ];
+    for (body, field) in invalid {
+        let r = s
+            .submit(&body)
+            .await
+            .expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+        assert!(
+            r.body["fields"].as_array().unwrap().contains(&json!(field)),
+            "{field}: {}",
+            r.body
+        );
+    }
+    // Bounds are inclusive.
+    for (p, v) in [
+        ("/content/subject", long(10)),
+        ("/content/subject", long(120)),
+        ("/content/markdown", long(80)),
+        ("/content/markdown", long(10_000)),
+        ("/time_to_live", json!(604_800)),
+    ] {
+        s.submit(&with(ok.clone(), p, v))
+            .await
+            .expect_status(StatusCode::CREATED);
+    }
+    let r = s
+        .submit(&with(
+            ok.clone(),
+            "/content/third_party_data/configuration_id",
+            Value::Null,
+        ))
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "CONFIGURATION_ID_REQUIRED");
+    assert_eq!(
+        r.body["fields"],
+        json!(["content.third_party_data.configuration_id"])
+    );
+    let unknown = ulid_like();
+    s.submit(&with(
+        ok.clone(),
+        "/content/third_party_data/configuration_id",
+        json!(unknown),
+    ))
+    .await
+    .expect_problem(StatusCode::NOT_FOUND, "CONFIGURATION_NOT_FOUND");
+    s.other_tenant()
+        .post("/api/v1/messages", &ok)
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "NOT_YOUR_CONFIGURATION");
+    let attachments = with(
+        ok.clone(),
+        "/content/third_party_data/has_attachments",
+        json!(true),
+    );
+    s.submit(&attachments)
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "ADVANCED_REQUIRED");
+    s.submit(&with(attachments, "/feature_level_type", json!("ADVANCED")))
+        .await
+        .expect_status(StatusCode::CREATED);
+    // A plain message without third-party data needs no configuration.
+    s.submit(&with(ok.clone(), "/content/third_party_data", Value::Null))
+        .await
+        .expect_status(StatusCode::CREATED);
+    // Not JSON, broken JSON, too large.
+    let raw = |ct: &'static str, body: Vec<u8>| {
+        let req =
+            s.gw.http
+                .post(format!("{}/api/v1/messages", s.gw.base))
+                .bearer_auth(s.interop.voucher("comune", "p1"))
+                .header("content-type", ct)
+                .body(body);
+        async move { e2e::reply(req.send().await.unwrap()).await }
+    };
+    raw("text/plain", serde_json::to_vec(&ok).unwrap())
+        .await
+        .expect_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE");
+    raw("application/json", b"{\"fiscal_code\":".to_vec())
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "INVALID_BODY");
+    raw("application/json", vec![b' '; 300 * 1024])
+        .await
+        .expect_problem(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE");
+}
+
+fn ulid_like() -> String {
+    "01ARZ3NDEKTSV4RRFFQ69G5FAV".into()
+}
+
+#[tokio::test]
+async fn idempotency_keys_answer_retries_with_the_first_answer() {
+    let s = setup().await;
+    let body = message(CITIZEN, &s.config_id);
+    let keyed = s.comune().with_header("idempotency-key", "retry-1");
+    let first = keyed
+        .post("/api/v1/messages", &body)
+        .await
+        .expect_status(StatusCode::CREATED)
+        .str("/id");
+    let again = keyed
+        .post("/api/v1/messages", &body)
+        .await
+        .expect_status(StatusCode::CREATED)
+        .str("/id");
+    assert_eq!(first, again);
+    let other_body = with(
+        body.clone(),
+        "/content/subject",
+        json!("Un altro oggetto del messaggio"),
+    );
+    keyed
+        .post("/api/v1/messages", &other_body)
+        .await
+        .expect_problem(StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REUSED");
+    // Concurrent retries of a new key store one message.
+    let racing = s.comune().with_header("idempotency-key", "race-1");
+    let replies = futures_join(&racing, &body, 8).await;
+    let ids: std::collections::HashSet<String> = replies.iter().map(|r| r.str("/id")).collect();
+    assert_eq!(ids.len(), 1, "one message for one key");
+    // The same key from another tenant is another key.
+    let theirs = s.other_tenant().with_header("idempotency-key", "retry-1");
+    let c = s
+        .other_tenant()
+        .post(
+            "/api/v1/remote-contents/configurations",
+            &configuration("https://altro.example"),
+        )
+        .await
+        .str("/configuration_id");
+    let id = theirs
+        .post("/api/v1/messages", &message(CITIZEN, &c))
+        .await
+        .expect_status(StatusCode::CREATED)
+        .str("/id");
+    assert_ne!(id, first);
+    // Exactly three messages for the citizen: first, the race, the other tenant's.
+    let inbox =
+        s.gw.app(CITIZEN)
+            .get("/api/communication/v1/messages")
+            .await;
+    assert_eq!(inbox.body["items"].as_array().unwrap().len(), 3);
+    s.comune()
+        .with_header("idempotency-key", "")
+        .post("/api/v1/messages", &body)
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "IDEMPOTENCY_KEY_INVALID");
+}
+
+async fn futures_join(c: &e2e::gateway::Caller, body: &Value, n: usize) -> Vec<Reply> {
+    let mut tasks = Vec::new();
+    for _ in 0..n {
+        let (c, body) = (c.clone(), body.clone());
+        tasks.push(tokio::spawn(async move {
+            c.post("/api/v1/messages", &body).await
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap().expect_status(StatusCode::CREATED));
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_voucher_failure_has_its_own_code() {
+    let s = setup().await;
+    let path = "/api/v1/remote-contents/configurations";
+    let claims = FakeInterop::claims("comune", "p1");
+    let t = claims["iat"].as_i64().unwrap();
+    let sign = |c: Value| s.interop.sign(&c);
+    let expect = |token: String, code: &'static str| {
+        let caller = s.gw.entity(&token);
+        async move {
+            caller
+                .get(path)
+                .await
+                .expect_problem(StatusCode::UNAUTHORIZED, code)
+        }
+    };
+    s.gw.raw(&[])
+        .get(path)
+        .await
+        .expect_problem(StatusCode::UNAUTHORIZED, "VOUCHER_MISSING");
+    s.gw.raw(&[("authorization", "Basic abc")])
+        .get(path)
+        .await
+        .expect_problem(StatusCode::UNAUTHORIZED, "VOUCHER_MISSING");
+    expect("garbage".into(), "VOUCHER_MALFORMED").await;
+    let hs = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(b"s"),
+    )
+    .unwrap();
+    expect(hs, "VOUCHER_ALG_NOT_ALLOWED").await;
+    expect(
+        key("keys/client-a.key.pem").sign(&claims).unwrap(),
+        "VOUCHER_UNKNOWN_KID",
+    )
+    .await;
+    // A published kid, someone else's signature.
+    let good = sign(claims.clone());
+    let forged = key("keys/client-a.key.pem").sign(&claims).unwrap();
+    let spliced = format!(
+        "{}.{}",
+        good.rsplit_once('.').unwrap().0,
+        forged.rsplit_once('.').unwrap().1
+    );
+    expect(spliced, "VOUCHER_SIGNATURE_INVALID").await;
+    expect(
+        sign(with(
+            with(claims.clone(), "/exp", json!(t - 120)),
+            "/iat",
+            json!(t - 400),
+        )),
+        "VOUCHER_EXPIRED",
+    )
+    .await;
+    expect(
+        sign(with(claims.clone(), "/nbf", json!(t + 300))),
+        "VOUCHER_NOT_YET_VALID",
+    )
+    .await;
+    expect(
+        sign(with(claims.clone(), "/aud", json!("another-eservice"))),
+        "VOUCHER_AUDIENCE_INVALID",
+    )
+    .await;
+    expect(
+        sign(with(claims.clone(), "/iss", json!("someone-else"))),
+        "VOUCHER_ISSUER_INVALID",
+    )
+    .await;
+    expect(
+        sign(with(claims.clone(), "/consumerId", Value::Null)),
+        "VOUCHER_CLAIMS_MISSING",
+    )
+    .await;
+    expect(
+        sign(with(claims.clone(), "/purposeId", Value::Null)),
+        "VOUCHER_CLAIMS_MISSING",
+    )
+    .await;
+    // The right audience works (control).
+    s.gw.entity(&sign(claims.clone()))
+        .get(path)
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(claims["aud"], AUDIENCE);
+}
+
+#[tokio::test]
+async fn a_new_interop_key_is_picked_up_on_its_first_voucher() {
+    let s = setup().await;
+    s.comune()
+        .get("/api/v1/remote-contents/configurations")
+        .await
+        .expect_status(StatusCode::OK);
+    let second = s.interop.publish("keys/client-a.key.pem");
+    let voucher = s
+        .interop
+        .sign_with(second, &FakeInterop::claims("comune", "p1"));
+    s.gw.entity(&voucher)
+        .get("/api/v1/remote-contents/configurations")
+        .await
+        .expect_status(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_unreachable_jwks_is_a_503() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gw = Gateway::spawn(&format!("http://127.0.0.1:{closed}/.well-known/jwks.json")).await;
+    let interop = FakeInterop::start().await;
+    gw.entity(&interop.voucher("comune", "p1"))
+        .get("/api/v1/remote-contents/configurations")
+        .await
+        .expect_problem(StatusCode::SERVICE_UNAVAILABLE, "JWKS_UNAVAILABLE");
+}
+
+#[tokio::test]
+async fn the_app_api_needs_its_key_and_a_citizen() {
+    let s = setup().await;
+    let path = "/api/communication/v1/messages";
+    s.gw.raw(&[("fiscal_code", CITIZEN)])
+        .get(path)
+        .await
+        .expect_problem(StatusCode::UNAUTHORIZED, "APP_KEY_MISSING");
+    s.gw.raw(&[("authorization", "Bearer wrong"), ("fiscal_code", CITIZEN)])
+        .get(path)
+        .await
+        .expect_problem(StatusCode::UNAUTHORIZED, "APP_KEY_INVALID");
+    let auth = format!("Bearer {APP_KEY}");
+    s.gw.raw(&[("authorization", &auth)])
+        .get(path)
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "FISCAL_CODE_HEADER_MISSING");
+    s.gw.app("NOTAFISCALCODE00")
+        .get(path)
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "FISCAL_CODE_HEADER_INVALID");
+    // A voucher is not an app key.
+    s.gw.raw(&[
+        (
+            "authorization",
+            &format!("Bearer {}", s.interop.voucher("comune", "p1")),
+        ),
+        ("fiscal_code", CITIZEN),
+    ])
+    .get(path)
+    .await
+    .expect_problem(StatusCode::UNAUTHORIZED, "APP_KEY_INVALID");
+}
+
+#[tokio::test]
+async fn the_inbox_is_paged_newest_first_and_private() {
+    let s = setup().await;
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let m = with(
+            message(CITIZEN, &s.config_id),
+            "/content/subject",
+            json!(format!("Messaggio numero {i:02}")),
+        );
+        ids.push(
+            s.submit(&m)
+                .await
+                .expect_status(StatusCode::CREATED)
+                .str("/id"),
+        );
+    }
+    let theirs = s
+        .submit(&message(OTHER_CITIZEN, &s.config_id))
+        .await
+        .str("/id");
+    let app = s.gw.app(CITIZEN);
+    let newest_first: Vec<String> = ids.iter().rev().cloned().collect();
+
+    let p1 = app
+        .get("/api/communication/v1/messages?page_size=3")
+        .await
+        .expect_status(StatusCode::OK);
+    let got = |r: &Reply| {
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(got(&p1), newest_first[..3]);
+    assert_eq!(p1.body["items"][0]["fiscal_code"], CITIZEN);
+    assert_eq!(p1.body["items"][0]["sender_service_id"], "p1");
+    let next = p1.str("/next");
+    let p2 = app
+        .get(&format!(
+            "/api/communication/v1/messages?page_size=3&maximum_id={next}"
+        ))
+        .await;
+    assert_eq!(got(&p2), newest_first[3..6]);
+    let p3 = app
+        .get(&format!(
+            "/api/communication/v1/messages?page_size=3&maximum_id={}",
+            p2.str("/next")
+        ))
+        .await;
+    assert_eq!(got(&p3), newest_first[6..]);
+    assert!(
+        p3.body.get("next").is_none(),
+        "no next on the last page: {}",
+        p3.body
+    );
+    // minimum_id: only newer than.
+    let newer = app
+        .get(&format!(
+            "/api/communication/v1/messages?minimum_id={}",
+            ids[4]
+        ))
+        .await;
+    assert_eq!(got(&newer), [ids[6].clone(), ids[5].clone()]);
+    // Enriched data.
+    let e = app
+        .get("/api/communication/v1/messages?page_size=1&enrich_result_data=true")
+        .await;
+    assert_eq!(e.body["items"][0]["message_title"], "Messaggio numero 06");
+    assert_eq!(e.body["items"][0]["has_precondition"], true);
+    assert_eq!(e.body["items"][0]["is_read"], false);
+
+    // One message; another citizen's is not found.
+    let m = app
+        .get(&format!("/api/communication/v1/messages/{}", ids[0]))
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(m.body["content"]["subject"], "Messaggio numero 00");
+    app.get(&format!("/api/communication/v1/messages/{theirs}"))
+        .await
+        .expect_problem(StatusCode::NOT_FOUND, "MESSAGE_NOT_FOUND");
+    app.get("/api/communication/v1/messages/xyz")
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "INVALID_PATH");
+    for bad in [
+        "page_size=0",
+        "page_size=101",
+        "maximum_id=zzz",
+        "page_size=abc",
+    ] {
+        app.get(&format!("/api/communication/v1/messages?{bad}"))
+            .await
+            .expect_problem(StatusCode::BAD_REQUEST, "INVALID_QUERY");
+    }
+}
+
+#[tokio::test]
+async fn status_changes_read_and_archive() {
+    let s = setup().await;
+    let id = s.submit(&message(CITIZEN, &s.config_id)).await.str("/id");
+    let kept = s.submit(&message(CITIZEN, &s.config_id)).await.str("/id");
+    let app = s.gw.app(CITIZEN);
+    let status = format!("/api/communication/v1/messages/{id}/status");
+    let r = app
+        .put(&status, &json!({"change_type": "reading", "is_read": true}))
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(r.body, json!({"is_read": true, "is_archived": false}));
+    let r = app
+        .put(
+            &status,
+            &json!({"change_type": "archiving", "is_archived": true}),
+        )
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(r.body, json!({"is_read": true, "is_archived": true}));
+    // Archived messages are listed only with archived=true.
+    let inbox = app.get("/api/communication/v1/messages").await;
+    assert_eq!(inbox.body["items"].as_array().unwrap().len(), 1);
+    assert_eq!(inbox.body["items"][0]["id"], kept.as_str());
+    let archive = app
+        .get("/api/communication/v1/messages?archived=true")
+        .await;
+    assert_eq!(archive.body["items"][0]["id"], id.as_str());
+    let r = app
+        .put(
+            &status,
+            &json!({"change_type": "bulk", "is_archived": false, "is_read": true}),
+        )
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(r.body, json!({"is_read": true, "is_archived": false}));
+    app.put(
+        &status,
+        &json!({"change_type": "reading", "is_read": false}),
+    )
+    .await
+    .expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    app.put(&status, &json!({"change_type": "archiving"}))
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    app.put(&status, &json!({"change_type": "deleting"}))
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    s.gw.app(OTHER_CITIZEN)
+        .put(&status, &json!({"change_type": "reading", "is_read": true}))
+        .await
+        .expect_problem(StatusCode::NOT_FOUND, "MESSAGE_NOT_FOUND");
+}
+
+#[tokio::test]
+async fn operations_endpoints_answer() {
+    let s = setup().await;
+    s.gw.raw(&[])
+        .get("/healthz")
+        .await
+        .expect_status(StatusCode::OK);
+    s.gw.raw(&[])
+        .get("/readyz")
+        .await
+        .expect_status(StatusCode::OK);
+    s.gw.raw(&[])
+        .get("/nope")
+        .await
+        .expect_problem(StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND");
+    s.gw.raw(&[])
+        .delete("/api/v1/messages")
+        .await
+        .expect_problem(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED");
+    s.submit(&message(CITIZEN, &s.config_id))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let m =
+        s.gw.http
+            .get(format!("{}/metrics", s.gw.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    assert!(
+        m.contains("recapito_gateway_messages_submitted_total 1"),
+        "{m}"
+    );
+    assert!(
+        m.contains(r#"route="/api/v1/messages",status="201""#),
+        "{m}"
+    );
+}
+
+/// The whole chain with the real engine: the entity obtains a voucher for the gateway's e-service
+/// and submits.
+#[tokio::test]
+async fn an_entity_submits_with_a_voucher_from_the_real_engine() {
+    use interop::domain::Role;
+    let engine = e2e::Engine::spawn().await;
+    let operator = engine.tenant("PagoPA").await;
+    let comune = engine.tenant("Comune di Esempio").await;
+    let descriptor = json!({"audience": [AUDIENCE], "voucher_lifespan": 300, "daily_calls_per_consumer": 1000, "daily_calls_total": 1000, "agreement_approval_policy": "AUTOMATIC", "server_urls": ["https://recapito.example/api/v1"]});
+    let e = operator.post("/eservices", json!({"name": "Recapito messaggi", "description": "Invio messaggi a contenuto remoto", "technology": "REST", "mode": "DELIVER", "descriptor": descriptor})).await;
+    let (eid, did) = (e.str("/id"), e.str("/descriptors/0/id"));
+    operator
+        .act(&format!("/eservices/{eid}/descriptors/{did}/publish"))
+        .await
+        .expect_status(StatusCode::OK);
+    let a = comune
+        .post("/agreements", json!({"eservice_id": eid}))
+        .await
+        .str("/id");
+    comune
+        .act(&format!("/agreements/{a}/submit"))
+        .await
+        .expect_status(StatusCode::OK);
+    let p = comune.post("/purposes", json!({"eservice_id": eid, "title": "Invio avvisi", "description": "Avvisi di pagamento", "risk_analysis": {"v": 1}, "daily_calls": 10})).await;
+    let (pid, vid) = (p.str("/id"), p.str("/versions/0/id"));
+    comune
+        .act(&format!("/purposes/{pid}/versions/{vid}/activate"))
+        .await
+        .expect_status(StatusCode::OK);
+    let client = comune
+        .post(
+            "/clients",
+            json!({"name": "Invii", "kind": "CONSUMER", "members": [comune.id]}),
+        )
+        .await
+        .str("/id");
+    let kid = comune
+        .post(
+            &format!("/clients/{client}/keys"),
+            json!({"name": "k", "key": e2e::fixture("keys/client-a.pub.pem")}),
+        )
+        .await
+        .str("/kid");
+    comune
+        .post(
+            &format!("/clients/{client}/purposes"),
+            json!({"purpose_id": pid}),
+        )
+        .await
+        .expect_status(StatusCode::OK);
+    let _ = Role::Admin;
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some(kid);
+    let assertion = jsonwebtoken::encode(
+        &header,
+        &json!({"iss": client, "sub": client, "aud": "recapito-interop/client-assertion", "jti": "a1", "iat": now, "exp": now + 60, "purposeId": pid}),
+        &jsonwebtoken::EncodingKey::from_rsa_pem(e2e::fixture("keys/client-a.key.pem").as_bytes()).unwrap(),
+    )
+    .unwrap();
+    let form = [
+        ("grant_type", "client_credentials"),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ),
+        ("client_assertion", assertion.as_str()),
+    ];
+    let token = e2e::reply(
+        engine
+            .http
+            .post(format!("{}/token.oauth2", engine.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .expect_status(StatusCode::OK)
+    .str("/access_token");
+
+    let gw = Gateway::spawn(&format!("{}/.well-known/jwks.json", engine.base)).await;
+    let entity = gw.entity(&token);
+    let c = entity
+        .post(
+            "/api/v1/remote-contents/configurations",
+            &configuration("https://api.comune.example/rc"),
+        )
+        .await
+        .expect_status(StatusCode::CREATED);
+    assert_eq!(c.body["user_id"], comune.tenant_id().to_string());
+    let id = entity
+        .post(
+            "/api/v1/messages",
+            &message(CITIZEN, &c.str("/configuration_id")),
+        )
+        .await
+        .expect_status(StatusCode::CREATED)
+        .str("/id");
+    let m = gw
+        .app(CITIZEN)
+        .get(&format!("/api/communication/v1/messages/{id}"))
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(m.body["sender_service_id"], pid.as_str());
+}
