@@ -205,6 +205,29 @@ fn configuration_from(row: &SqliteRow) -> Result<RcConfiguration, StoreError> {
         .map_err(|e| StoreError::Corrupt(id, e.to_string()))
 }
 
+/// A page of a citizen's inbox: `prefix` lets tests ask SQLite for the plan of the same query.
+fn inbox_query<'a>(
+    prefix: &str,
+    fiscal_code: &'a str,
+    page: &'a PageQuery,
+) -> QueryBuilder<Sqlite> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "{prefix}SELECT * FROM messages WHERE fiscal_code = "
+    ));
+    q.push_bind(fiscal_code)
+        .push(" AND is_archived = ")
+        .push_bind(page.archived);
+    if let Some(max) = &page.maximum_id {
+        q.push(" AND id < ").push_bind(max);
+    }
+    if let Some(min) = &page.minimum_id {
+        q.push(" AND id > ").push_bind(min);
+    }
+    q.push(" ORDER BY id DESC LIMIT ")
+        .push_bind(page.limit as i64);
+    q
+}
+
 impl Store for SqliteStore {
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
@@ -339,20 +362,10 @@ impl Store for SqliteStore {
     ) -> BoxFuture<'_, Result<Vec<Message>, StoreError>> {
         let fiscal_code = fiscal_code.to_owned();
         Box::pin(async move {
-            let mut q: QueryBuilder<Sqlite> =
-                QueryBuilder::new("SELECT * FROM messages WHERE fiscal_code = ");
-            q.push_bind(&fiscal_code)
-                .push(" AND is_archived = ")
-                .push_bind(page.archived);
-            if let Some(max) = &page.maximum_id {
-                q.push(" AND id < ").push_bind(max);
-            }
-            if let Some(min) = &page.minimum_id {
-                q.push(" AND id > ").push_bind(min);
-            }
-            q.push(" ORDER BY id DESC LIMIT ")
-                .push_bind(page.limit as i64);
-            let rows = q.build().fetch_all(&self.pool).await?;
+            let rows = inbox_query("", &fiscal_code, &page)
+                .build()
+                .fetch_all(&self.pool)
+                .await?;
             rows.iter().map(message_from).collect()
         })
     }
@@ -378,5 +391,49 @@ impl Store for SqliteStore {
             .await?;
             Ok(row.map(|r| (r.get("is_read"), r.get("is_archived"))))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The inbox query of every page shape reads the `messages_inbox` index, never the table.
+    #[tokio::test]
+    async fn listing_a_citizens_messages_uses_the_inbox_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("g.db")).await.unwrap();
+        let id = |s: &str| Some(s.to_owned());
+        for (maximum_id, minimum_id) in [
+            (None, None),
+            (id("01ARZ3NDEKTSV4RRFFQ69G5FAV"), None),
+            (None, id("01ARZ3NDEKTSV4RRFFQ69G5FAV")),
+            (
+                id("01ARZ3NDEKTSV4RRFFQ69G5FAZ"),
+                id("01ARZ3NDEKTSV4RRFFQ69G5FAV"),
+            ),
+        ] {
+            let page = PageQuery {
+                archived: false,
+                maximum_id,
+                minimum_id,
+                limit: 101,
+            };
+            let mut q = inbox_query("EXPLAIN QUERY PLAN ", "SPNDNL80R13C555X", &page);
+            let plan: Vec<String> = q
+                .build()
+                .fetch_all(&store.pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.get::<String, _>("detail"))
+                .collect();
+            let plan = plan.join(" | ");
+            assert!(plan.contains("USING INDEX messages_inbox"), "{plan}");
+            assert!(
+                !plan.contains("TEMP B-TREE"),
+                "sorted without the index: {plan}"
+            );
+        }
     }
 }
