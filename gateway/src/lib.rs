@@ -13,6 +13,7 @@ pub mod auth;
 pub mod config;
 pub mod domain;
 pub mod metrics;
+pub mod pdf;
 pub mod store;
 
 pub use app::Application;

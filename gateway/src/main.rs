@@ -23,6 +23,12 @@ struct Cli {
 enum Cmd {
     /// Serve the gateway's APIs.
     Serve,
+    /// Check PDF files the way attachments are checked: one line per file, `PASS <path>` or
+    /// `FAIL <path>: <clause> <reason>`; exits 1 if any failed.
+    CheckPdf {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Run the development stack on localhost with an embedded store: the Interop engine (in this
     /// process, through its library API) and the gateway.
     Dev {
@@ -51,11 +57,15 @@ fn main() -> ExitCode {
     } else {
         subscriber.init();
     }
+    if let Cmd::CheckPdf { files } = &cli.command {
+        return check_pdf(files);
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
     match cli.command {
+        Cmd::CheckPdf { .. } => unreachable!("handled above"),
         Cmd::Serve => {
             let config = match Config::load(cli.config.as_deref()) {
                 Ok(c) => c,
@@ -71,6 +81,34 @@ fn main() -> ExitCode {
             gateway_port,
             interop_port,
         } => rt.block_on(dev(&data_dir, gateway_port, interop_port)),
+    }
+}
+
+fn check_pdf(files: &[PathBuf]) -> ExitCode {
+    let mut failed = false;
+    for path in files {
+        let verdict = match std::fs::metadata(path) {
+            Ok(m) if m.len() as usize > gateway::pdf::MAX_PDF_BYTES => Err(format!(
+                "6.1.13 larger than {} bytes",
+                gateway::pdf::MAX_PDF_BYTES
+            )),
+            Ok(_) => std::fs::read(path)
+                .map_err(|e| format!("cannot read: {e}"))
+                .and_then(|b| gateway::pdf::validate(&b).map_err(|f| f.to_string())),
+            Err(e) => Err(format!("cannot read: {e}")),
+        };
+        match verdict {
+            Ok(()) => println!("PASS {}", path.display()),
+            Err(why) => {
+                failed = true;
+                println!("FAIL {}: {why}", path.display());
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -3,6 +3,7 @@
 pub mod configuration;
 pub mod error;
 pub mod message;
+pub mod remote;
 pub mod validate;
 
 pub use error::{Code, GatewayError, Result};

@@ -3,6 +3,7 @@
 pub mod configuration;
 pub mod fiscal_code;
 pub mod message;
+pub mod remote_content;
 
 pub use configuration::{
     DetailsAuthentication, Environment, HasPrecondition, NewRcConfiguration, RcConfiguration,
@@ -10,3 +11,7 @@ pub use configuration::{
 };
 pub use fiscal_code::{FiscalCode, InvalidFiscalCode};
 pub use message::{CreatedMessage, FeatureLevelType, MessageContent, NewMessage, ThirdPartyData};
+pub use remote_content::{
+    PreconditionContent, RemoteContentAttachment, RemoteContentDetails,
+    RemoteContentDetailsResponse,
+};
