@@ -42,6 +42,8 @@ impl Application {
             &a.voucher_audience,
             a.clock_skew,
         );
+        let fetcher = crate::fetch::Fetcher::new(&config.fetch, config.interop_client.clone())
+            .map_err(StartError::Config)?;
         let store = SqliteStore::open(&config.database_path()).await?;
         let listener =
             TcpListener::bind(&config.bind)
@@ -55,6 +57,7 @@ impl Application {
             vouchers: Arc::new(vouchers),
             app_keys: Arc::new(AppKeys::new(&a.app_api_keys)),
             metrics: Arc::new(Metrics::default()),
+            fetcher: Arc::new(fetcher),
         };
         Ok(Application { listener, state })
     }

@@ -13,6 +13,44 @@ pub struct Config {
     /// Where the SQLite database lives.
     pub data_dir: PathBuf,
     pub auth: AuthConfig,
+    pub fetch: FetchConfig,
+    /// The gateway as an Interop consumer, for `INTEROP_VOUCHER` configurations.
+    pub interop_client: Option<InteropClientConfig>,
+}
+
+/// Calls to entities.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FetchConfig {
+    pub connect_timeout_ms: u64,
+    /// Whole request, first byte to last.
+    pub timeout_ms: u64,
+    /// Largest JSON answer (details, precondition).
+    pub max_json_bytes: usize,
+    /// Largest attachment.
+    pub max_pdf_bytes: usize,
+    /// Requests in flight to one entity (origin of its base URL); more wait up to
+    /// `queue_timeout_ms`, then get 503 ENTITY_BUSY.
+    pub per_entity_concurrency: usize,
+    pub queue_timeout_ms: u64,
+    /// Consecutive failures (timeouts, unreachable, 5xx) that open an entity's circuit…
+    pub breaker_failures: u32,
+    /// …and how long it stays open (requests fail fast with ENTITY_CIRCUIT_OPEN).
+    pub breaker_open_ms: u64,
+    /// PDF validations running at once (each holds one attachment in memory).
+    pub pdf_validations_in_flight: usize,
+    /// Where attachments are spooled while they are validated (default: the system temp folder).
+    pub spool_dir: Option<PathBuf>,
+}
+
+/// The gateway's Interop client: it builds client assertions with its key and asks the engine for
+/// vouchers for the purposes named by configurations.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InteropClientConfig {
+    pub token_url: String,
+    pub client_id: String,
+    pub kid: String,
+    pub private_key_path: PathBuf,
+    pub assertion_audience: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,6 +79,19 @@ impl Default for Config {
                 clock_skew: 10,
                 app_api_keys: Vec::new(),
             },
+            fetch: FetchConfig {
+                connect_timeout_ms: 2_000,
+                timeout_ms: 10_000,
+                max_json_bytes: 1024 * 1024,
+                max_pdf_bytes: 20 * 1024 * 1024,
+                per_entity_concurrency: 32,
+                queue_timeout_ms: 1_000,
+                breaker_failures: 5,
+                breaker_open_ms: 10_000,
+                pdf_validations_in_flight: 2,
+                spool_dir: None,
+            },
+            interop_client: None,
         }
     }
 }

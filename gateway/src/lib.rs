@@ -12,6 +12,7 @@ pub mod app;
 pub mod auth;
 pub mod config;
 pub mod domain;
+pub mod fetch;
 pub mod metrics;
 pub mod pdf;
 pub mod store;

@@ -6,6 +6,7 @@ pub mod configurations;
 pub mod messages;
 pub mod ops;
 pub mod problem;
+pub mod third_party;
 
 use crate::auth::app_key::AppKeys;
 use crate::auth::voucher::VoucherVerifier;
@@ -29,6 +30,7 @@ pub struct AppState {
     pub vouchers: Arc<VoucherVerifier>,
     pub app_keys: Arc<AppKeys>,
     pub metrics: Arc<Metrics>,
+    pub fetcher: Arc<crate::fetch::Fetcher>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -36,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .merge(configurations::routes())
         .merge(messages::routes())
         .merge(communication::routes())
+        .merge(third_party::routes())
         .merge(ops::routes())
         .fallback(|| async { problem(Code::ROUTE_NOT_FOUND, "no such endpoint") })
         .method_not_allowed_fallback(|| async {

@@ -103,6 +103,8 @@ pub struct GatewayError {
     pub code: Code,
     pub detail: String,
     pub fields: Vec<String>,
+    /// Seconds the caller should wait (an entity's `Retry-After`, passed on).
+    pub retry_after: Option<String>,
 }
 
 impl GatewayError {
@@ -111,15 +113,17 @@ impl GatewayError {
             code,
             detail: detail.into(),
             fields: Vec::new(),
+            retry_after: None,
         }
     }
 
     pub fn field(field: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self {
-            code: Code::VALIDATION_FAILED,
-            detail: detail.into(),
-            fields: vec![field.into()],
-        }
+        Self::new(Code::VALIDATION_FAILED, detail).with_fields(vec![field.into()])
+    }
+
+    pub fn with_fields(mut self, fields: Vec<String>) -> Self {
+        self.fields = fields;
+        self
     }
 }
 

@@ -4,8 +4,8 @@
 use super::error::{Code, GatewayError, Result};
 use provider_sdk::contract::message::{MARKDOWN_LEN, SUBJECT_LEN};
 use provider_sdk::contract::{
-    HasPrecondition, PreconditionContent, RemoteContentAttachment, RemoteContentDetails,
-    RemoteContentDetailsResponse, ThirdPartyData,
+    DetailsAuthentication, HasPrecondition, NewRcConfiguration, PreconditionContent,
+    RemoteContentAttachment, RemoteContentDetails, RemoteContentDetailsResponse, ThirdPartyData,
 };
 use pulldown_cmark::{Event, Parser, Tag};
 use serde::Serialize;
@@ -197,6 +197,32 @@ pub fn check_details(
         details,
         attachments,
     })
+}
+
+/// Where a citizen's requests go: test users to the test environment; everybody else to
+/// production, and nowhere when only a test environment is configured (IO would send everyone to
+/// it).
+pub fn environment<'a>(
+    c: &'a NewRcConfiguration,
+    fiscal_code: &str,
+) -> Result<(&'a str, &'a DetailsAuthentication)> {
+    if let Some(t) = &c.test_environment
+        && t.test_users.iter().any(|u| u == fiscal_code)
+    {
+        return Ok((&t.base_url, &t.details_authentication));
+    }
+    match &c.prod_environment {
+        Some(p) => Ok((&p.base_url, &p.details_authentication)),
+        None => Err(err(
+            Code::NOT_A_TEST_USER,
+            "only a test environment is configured and this citizen is not a test user",
+        )),
+    }
+}
+
+/// Whether lollipop headers must be passed for this citizen.
+pub fn lollipop_enabled(c: &NewRcConfiguration, fiscal_code: &str) -> bool {
+    c.is_lollipop_enabled && !c.disable_lollipop_for.iter().any(|f| f == fiscal_code)
 }
 
 /// The path the entity serves an attachment at: `url` with its leading `/` removed once (IO).

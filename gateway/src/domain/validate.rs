@@ -40,11 +40,8 @@ impl Violations {
             .map(|(_, why)| why.as_str())
             .collect::<Vec<_>>()
             .join("; ");
-        Err(GatewayError {
-            code: Code::VALIDATION_FAILED,
-            detail,
-            fields: self.0.into_iter().map(|(f, _)| f).collect(),
-        })
+        Err(GatewayError::new(Code::VALIDATION_FAILED, detail)
+            .with_fields(self.0.into_iter().map(|(f, _)| f).collect()))
     }
 }
 

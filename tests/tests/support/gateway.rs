@@ -139,7 +139,22 @@ impl Gateway {
     }
 
     pub async fn spawn_at(data_dir: PathBuf, jwks_url: &str) -> Gateway {
-        let app = gateway::Application::build(&gateway_config(data_dir.clone(), jwks_url))
+        Gateway::spawn_config(gateway_config(data_dir, jwks_url)).await
+    }
+
+    /// A gateway with its configuration adjusted by `tune` (fetch limits, Interop client…).
+    pub async fn spawn_with(jwks_url: &str, tune: impl FnOnce(&mut gateway::Config)) -> Gateway {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = gateway_config(dir.path().to_path_buf(), jwks_url);
+        tune(&mut config);
+        let mut g = Gateway::spawn_config(config).await;
+        g._dir = Some(dir);
+        g
+    }
+
+    pub async fn spawn_config(config: gateway::Config) -> Gateway {
+        let data_dir = config.data_dir.clone();
+        let app = gateway::Application::build(&config)
             .await
             .expect("gateway starts");
         let base = format!("http://127.0.0.1:{}", app.port());

@@ -1,5 +1,6 @@
 //! Test harness: starts real servers on ephemeral ports and talks to them over HTTP.
 
+pub mod entity;
 pub mod gateway;
 
 use interop::api::auth::IdentityIssuer;

@@ -1,0 +1,236 @@
+//! The app's third-party endpoints: the gateway fetches the precondition, the details and the
+//! attachments from the entity, on the citizen's behalf, and checks them before handing them on.
+
+use super::AppState;
+use super::callers::Citizen;
+use super::communication::citizen_message;
+use super::problem::{ApiError, ApiPath, problem};
+use crate::domain::Code;
+use crate::domain::message::Message;
+use crate::domain::remote::{
+    ThirdPartyMessage, attachment_path, check_details, check_precondition, environment,
+    lollipop_enabled, precondition_available,
+};
+use crate::fetch::{Call, lollipop};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use provider_sdk::contract::{
+    MessageContent, PreconditionContent, RcConfiguration, RemoteContentDetails,
+    RemoteContentDetailsResponse, ThirdPartyData,
+};
+use serde::Serialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/communication/v1/third-party-messages/{id}",
+            get(details),
+        )
+        .route(
+            "/api/communication/v1/third-party-messages/{id}/precondition",
+            get(precondition),
+        )
+        .route(
+            "/api/communication/v1/third-party-messages/{id}/attachments/{*attachment_url}",
+            get(attachment),
+        )
+}
+
+/// Everything a fetch needs: the message, what the entity declared, its configuration, and the
+/// lollipop headers to pass on.
+struct Context {
+    message: Message,
+    tpd: ThirdPartyData,
+    configuration: RcConfiguration,
+    lollipop: Vec<(HeaderName, HeaderValue)>,
+}
+
+async fn context(
+    st: &AppState,
+    fc: &str,
+    id: &str,
+    headers: &HeaderMap,
+) -> Result<Context, ApiError> {
+    let message = citizen_message(st, fc, id).await?;
+    let tpd = message.content.third_party_data.clone().ok_or_else(|| {
+        problem(
+            Code::NOT_A_REMOTE_CONTENT_MESSAGE,
+            "this message has no remote content",
+        )
+    })?;
+    let gone = || {
+        problem(
+            Code::CONFIGURATION_GONE,
+            "the entity deleted the configuration this message was sent with",
+        )
+    };
+    let config_id = tpd.configuration_id.as_deref().ok_or_else(gone)?;
+    let configuration = match st.store.configuration(config_id).await? {
+        Some(c) if c.user_id == message.sender => c,
+        _ => return Err(gone()),
+    };
+    let lollipop = if lollipop_enabled(&configuration.configuration, fc) {
+        lollipop::forwarded(headers, fc)?
+    } else {
+        Vec::new()
+    };
+    Ok(Context {
+        message,
+        tpd,
+        configuration,
+        lollipop,
+    })
+}
+
+impl Context {
+    fn call(&self, fc: &str, path: String) -> Result<Call<'_>, ApiError> {
+        let (base_url, auth) = environment(&self.configuration.configuration, fc)?;
+        Ok(Call {
+            base_url,
+            auth,
+            fiscal_code: self.message.fiscal_code.as_str(),
+            lollipop: &self.lollipop,
+            path,
+        })
+    }
+
+    fn entity_path(&self, rest: &str) -> String {
+        format!("messages/{}{rest}", self.tpd.id)
+    }
+
+    fn stored(&self) -> RemoteContentDetails {
+        RemoteContentDetails {
+            subject: self.message.content.subject.clone(),
+            markdown: self.message.content.markdown.clone(),
+        }
+    }
+}
+
+async fn precondition(
+    State(st): State<AppState>,
+    Citizen(fc): Citizen,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+) -> Result<Json<PreconditionContent>, ApiError> {
+    let ctx = context(&st, fc.as_str(), &id, &headers).await?;
+    if !precondition_available(&ctx.tpd, ctx.message.is_read) {
+        return Err(problem(
+            Code::PRECONDITION_NOT_AVAILABLE,
+            "has_precondition is NEVER, or ONCE and the message was read",
+        ));
+    }
+    let p: PreconditionContent = st
+        .fetcher
+        .json(&ctx.call(fc.as_str(), ctx.entity_path("/precondition"))?)
+        .await?;
+    check_precondition(&p)?;
+    Ok(Json(p))
+}
+
+/// IO's `ThirdPartyMessageWithContent`.
+#[derive(Serialize)]
+struct WithContent {
+    id: String,
+    fiscal_code: String,
+    created_at: String,
+    sender_service_id: String,
+    time_to_live: u32,
+    content: MessageContent,
+    third_party_message: ThirdPartyMessage,
+}
+
+async fn fetch_details(
+    st: &AppState,
+    ctx: &Context,
+    fc: &str,
+) -> Result<ThirdPartyMessage, ApiError> {
+    let answer: RemoteContentDetailsResponse =
+        st.fetcher.json(&ctx.call(fc, ctx.entity_path(""))?).await?;
+    Ok(check_details(&ctx.tpd, &ctx.stored(), answer)?)
+}
+
+async fn details(
+    State(st): State<AppState>,
+    Citizen(fc): Citizen,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+) -> Result<Json<WithContent>, ApiError> {
+    let ctx = context(&st, fc.as_str(), &id, &headers).await?;
+    let third_party_message = fetch_details(&st, &ctx, fc.as_str()).await?;
+    let m = ctx.message;
+    Ok(Json(WithContent {
+        id: m.id,
+        fiscal_code: m.fiscal_code.to_string(),
+        created_at: m.created_at,
+        sender_service_id: m.sender_service_id,
+        time_to_live: m.time_to_live,
+        content: m.content,
+        third_party_message,
+    }))
+}
+
+/// Streams an attachment after validating it. Only a url listed in the message's details can be
+/// downloaded; the app's `attachment_url` may hold slashes and a query string.
+async fn attachment(
+    State(st): State<AppState>,
+    Citizen(fc): Citizen,
+    ApiPath((id, url)): ApiPath<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let requested = match uri.query() {
+        Some(q) => format!("{url}?{q}"),
+        None => url,
+    };
+    let ctx = context(&st, fc.as_str(), &id, &headers).await?;
+    let listed = fetch_details(&st, &ctx, fc.as_str()).await?;
+    let wanted = attachment_path(&requested);
+    let Some(found) = listed
+        .attachments
+        .iter()
+        .find(|a| attachment_path(&a.url) == wanted)
+    else {
+        return Err(problem(
+            Code::ATTACHMENT_NOT_LISTED,
+            "this url is not one of the message's attachments",
+        ));
+    };
+    let path = st
+        .fetcher
+        .attachment(&ctx.call(
+            fc.as_str(),
+            ctx.entity_path(&format!("/{}", attachment_path(&found.url))),
+        )?)
+        .await?;
+    let file = tokio::fs::File::open(&path).await.map_err(|e| {
+        problem(
+            Code::ENTITY_INVALID_RESPONSE,
+            format!("spooled attachment vanished: {e}"),
+        )
+    })?;
+    let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
+    // The open handle keeps the bytes readable; the spool file's name goes now.
+    drop(path);
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let name = found
+        .name
+        .clone()
+        .unwrap_or_else(|| "attachment.pdf".into())
+        .replace('"', "");
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_LENGTH, len.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}

@@ -1,0 +1,204 @@
+//! Lollipop headers sent by the app backend, checked (with linear-time matchers equivalent to the
+//! patterns of `io-lollipop-definitions.yaml`) before they are passed through to the entity.
+
+use crate::domain::{Code, GatewayError};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+
+/// The headers passed through, all required when lollipop is on for the citizen.
+pub const REQUIRED: &[&str] = &[
+    "x-pagopa-lollipop-original-method",
+    "x-pagopa-lollipop-original-url",
+    "signature-input",
+    "signature",
+    "x-pagopa-lollipop-assertion-ref",
+    "x-pagopa-lollipop-assertion-type",
+    "x-pagopa-lollipop-auth-jwt",
+    "x-pagopa-lollipop-public-key",
+    "x-pagopa-lollipop-user-id",
+];
+
+/// Passed through when present.
+pub const OPTIONAL: &[&str] = &["content-digest"];
+
+fn b64(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'='
+}
+
+/// `sig<digits>` then the rest of the label.
+fn sig_label(s: &str) -> Option<&str> {
+    let rest = s.strip_prefix("sig")?;
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    (digits > 0).then(|| &rest[digits..])
+}
+
+/// `^(?:sig\d+=[^,]*)(?:,\s*(?:sig\d+=[^,]*))*$`
+fn signature_input_ok(v: &str) -> bool {
+    v.split(',').enumerate().all(|(i, part)| {
+        let part = if i == 0 { part } else { part.trim_start() };
+        sig_label(part).is_some_and(|rest| rest.starts_with('='))
+    })
+}
+
+/// `^((sig[0-9]+)=:[A-Za-z0-9+/=]*:(, ?)?)+$`
+fn signature_ok(v: &str) -> bool {
+    let mut rest = v;
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let Some(after) = sig_label(rest).and_then(|r| r.strip_prefix("=:")) else {
+            return false;
+        };
+        let n = after.bytes().take_while(|c| b64(*c)).count();
+        let Some(after) = after[n..].strip_prefix(':') else {
+            return false;
+        };
+        rest = after
+            .strip_prefix(", ")
+            .or_else(|| after.strip_prefix(','))
+            .unwrap_or(after);
+        if rest.len() == after.len() && !rest.is_empty() {
+            return false; // two signatures without a separator
+        }
+    }
+    true
+}
+
+/// `sha256-[A-Za-z0-9-_=]{1,44}` (or 384/66, 512/88).
+fn assertion_ref_ok(v: &str) -> bool {
+    let ok = |body: &str, max: usize| {
+        (1..=max).contains(&body.len())
+            && body
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || b"-_=".contains(&c))
+    };
+    match v.split_once('-') {
+        Some(("sha256", body)) => ok(body, 44),
+        Some(("sha384", body)) => ok(body, 66),
+        Some(("sha512", body)) => ok(body, 88),
+        _ => false,
+    }
+}
+
+/// `^(sha-256=:[A-Za-z0-9+/=]{44}:|sha-384=:…{66}:|sha-512=:…{88}:)$`
+fn content_digest_ok(v: &str) -> bool {
+    let ok = |body: &str, n: usize| {
+        body.len() == n + 1 && body.ends_with(':') && body[..n].bytes().all(b64)
+    };
+    if let Some(b) = v.strip_prefix("sha-256=:") {
+        ok(b, 44)
+    } else if let Some(b) = v.strip_prefix("sha-384=:") {
+        ok(b, 66)
+    } else if let Some(b) = v.strip_prefix("sha-512=:") {
+        ok(b, 88)
+    } else {
+        false
+    }
+}
+
+fn valid(name: &str, v: &str, fiscal_code: &str) -> bool {
+    match name {
+        "x-pagopa-lollipop-original-method" => {
+            matches!(v, "GET" | "POST" | "PUT" | "PATCH" | "DELETE")
+        }
+        "x-pagopa-lollipop-original-url" => v.starts_with("https://"),
+        "signature-input" => signature_input_ok(v),
+        "signature" => signature_ok(v),
+        "x-pagopa-lollipop-assertion-ref" => assertion_ref_ok(v),
+        "x-pagopa-lollipop-assertion-type" => matches!(v, "SAML" | "OIDC"),
+        "x-pagopa-lollipop-user-id" => v == fiscal_code,
+        "content-digest" => content_digest_ok(v),
+        _ => !v.is_empty(),
+    }
+}
+
+/// The lollipop headers to forward, checked; errors name every missing or malformed header.
+pub fn forwarded(
+    headers: &HeaderMap,
+    fiscal_code: &str,
+) -> Result<Vec<(HeaderName, HeaderValue)>, GatewayError> {
+    let missing: Vec<String> = REQUIRED
+        .iter()
+        .filter(|h| !headers.contains_key(**h))
+        .map(|h| h.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(GatewayError::new(
+            Code::LOLLIPOP_HEADERS_MISSING,
+            format!("missing {}", missing.join(", ")),
+        )
+        .with_fields(missing));
+    }
+    let mut out = Vec::new();
+    let mut invalid = Vec::new();
+    for name in REQUIRED.iter().chain(OPTIONAL) {
+        let Some(value) = headers.get(*name) else {
+            continue;
+        };
+        // One value each: a repeated header could say one thing to us and another to the entity.
+        if headers.get_all(*name).iter().count() > 1 {
+            invalid.push(name.to_string());
+            continue;
+        }
+        match value.to_str() {
+            Ok(v) if valid(name, v, fiscal_code) => {
+                out.push((HeaderName::from_static(name), value.clone()))
+            }
+            _ => invalid.push(name.to_string()),
+        }
+    }
+    if !invalid.is_empty() {
+        return Err(GatewayError::new(
+            Code::LOLLIPOP_HEADERS_INVALID,
+            format!("malformed {}", invalid.join(", ")),
+        )
+        .with_fields(invalid));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matchers_follow_the_patterns() {
+        assert!(signature_input_ok(
+            "sig1=(\"x-pagopa-lollipop-original-method\");created=1;keyid=\"k\""
+        ));
+        assert!(signature_input_ok("sig1=a, sig2=b"));
+        assert!(
+            !signature_input_ok("sigx=a") && !signature_input_ok("") && !signature_input_ok("sig1")
+        );
+        assert!(
+            signature_ok("sig1=:AbC+/=:")
+                && signature_ok("sig1=:a:, sig2=:b:")
+                && signature_ok("sig1=::")
+        );
+        assert!(
+            !signature_ok("sig1=:a")
+                && !signature_ok("sig1=:a$:")
+                && !signature_ok("x")
+                && !signature_ok("")
+        );
+        assert!(
+            assertion_ref_ok("sha256-abc_DEF-12=")
+                && !assertion_ref_ok("sha256-")
+                && !assertion_ref_ok("md5-abc")
+        );
+        assert!(!assertion_ref_ok(&format!("sha256-{}", "a".repeat(45))));
+        assert!(
+            content_digest_ok(&format!("sha-256=:{}:", "A".repeat(44)))
+                && !content_digest_ok("sha-256=:abc:")
+        );
+    }
+
+    #[test]
+    fn pathological_input_is_linear() {
+        // A catastrophic-backtracking input for a naive regex engine: must return at once.
+        let evil = format!("{}!", "sig1=:a:,".repeat(50_000));
+        assert!(!signature_ok(&evil));
+        let evil = format!("{}x", "sig1=a,".repeat(50_000));
+        assert!(!signature_input_ok(&evil));
+    }
+}

@@ -1,0 +1,250 @@
+//! Calls to entities: `GET {base_url}/messages/{id}[/precondition|/{attachment}]` with the
+//! citizen's `fiscal_code`, the lollipop headers when enabled, and the configured authentication;
+//! bounded connect and total timeouts, no redirects, capped bodies, per-entity isolation.
+
+pub mod consumer;
+pub mod gate;
+pub mod lollipop;
+
+use crate::config::{FetchConfig, InteropClientConfig};
+use crate::domain::remote::entity_status;
+use crate::domain::{Code, GatewayError};
+use axum::http::{HeaderName, HeaderValue};
+use consumer::VoucherSource;
+use gate::{GateSettings, Gates};
+use provider_sdk::contract::DetailsAuthentication;
+use serde::de::DeserializeOwned;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// One call to an entity.
+pub struct Call<'a> {
+    pub base_url: &'a str,
+    pub auth: &'a DetailsAuthentication,
+    pub fiscal_code: &'a str,
+    pub lollipop: &'a [(HeaderName, HeaderValue)],
+    /// Path below `{base_url}/`, already safe.
+    pub path: String,
+}
+
+pub struct Fetcher {
+    http: reqwest::Client,
+    gates: Gates,
+    vouchers: Option<VoucherSource>,
+    max_json: usize,
+    max_pdf: usize,
+    validations: Arc<Semaphore>,
+    spool_dir: Option<PathBuf>,
+}
+
+fn err(code: Code, detail: impl Into<String>) -> GatewayError {
+    GatewayError::new(code, detail)
+}
+
+impl Fetcher {
+    pub fn new(c: &FetchConfig, interop: Option<InteropClientConfig>) -> Result<Fetcher, String> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_millis(c.connect_timeout_ms))
+            .timeout(Duration::from_millis(c.timeout_ms))
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let gates = Gates::new(GateSettings {
+            concurrency: c.per_entity_concurrency.max(1),
+            queue_timeout: Duration::from_millis(c.queue_timeout_ms),
+            breaker_failures: c.breaker_failures.max(1),
+            breaker_open: Duration::from_millis(c.breaker_open_ms),
+        });
+        let vouchers = interop.map(VoucherSource::new).transpose()?;
+        Ok(Fetcher {
+            http,
+            gates,
+            vouchers,
+            max_json: c.max_json_bytes,
+            max_pdf: c.max_pdf_bytes,
+            validations: Arc::new(Semaphore::new(c.pdf_validations_in_flight.max(1))),
+            spool_dir: c.spool_dir.clone(),
+        })
+    }
+
+    /// Sends the call; answers the response if the entity said 200, the mapped error otherwise.
+    async fn send(&self, call: &Call<'_>) -> Result<(reqwest::Response, gate::Pass), GatewayError> {
+        let url = reqwest::Url::parse(call.base_url)
+            .map_err(|e| err(Code::CONFIGURATION_GONE, format!("unusable base_url: {e}")))?;
+        let origin = url.origin().ascii_serialization();
+        let target = format!("{}/{}", call.base_url.trim_end_matches('/'), call.path);
+        let mut req = self
+            .http
+            .get(&target)
+            .header("fiscal_code", call.fiscal_code);
+        for (k, v) in call.lollipop {
+            req = req.header(k, v);
+        }
+        let purpose = match call.auth {
+            DetailsAuthentication::ApiKey {
+                header_key_name,
+                key,
+            } => {
+                req = req.header(header_key_name.as_str(), key.as_str());
+                None
+            }
+            DetailsAuthentication::InteropVoucher { purpose_id } => {
+                let source = self.vouchers.as_ref().ok_or_else(|| {
+                    err(Code::VOUCHER_REFUSED, "the configuration asks for Interop vouchers and this gateway has no interop_client configured")
+                })?;
+                req = req.bearer_auth(source.voucher(purpose_id).await?);
+                Some(purpose_id.as_str())
+            }
+        };
+        let pass = self.gates.enter(&origin).await?;
+        let resp = match req.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                pass.done(false);
+                let code = if e.is_timeout() {
+                    Code::ENTITY_TIMEOUT
+                } else {
+                    Code::ENTITY_UNREACHABLE
+                };
+                return Err(err(code, format!("{origin}: {}", root_cause(&e))));
+            }
+        };
+        let status = resp.status().as_u16();
+        if status == 200 {
+            return Ok((resp, pass));
+        }
+        pass.done(status < 500);
+        if status == 401
+            && let (Some(p), Some(v)) = (purpose, &self.vouchers)
+        {
+            v.forget(p);
+        }
+        let code = entity_status(status);
+        let mut e = err(code, format!("the entity answered {status}"));
+        if status == 503 {
+            let retry = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .filter(|v| v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty());
+            e.retry_after = Some(retry.unwrap_or("10").to_owned());
+        }
+        Err(e)
+    }
+
+    /// GETs JSON of at most `max_json_bytes`.
+    pub async fn json<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<T, GatewayError> {
+        let (mut resp, pass) = self.send(call).await?;
+        let mut body = Vec::new();
+        let read = read_capped(&mut resp, self.max_json, |chunk| {
+            body.extend_from_slice(chunk);
+            Ok(())
+        })
+        .await;
+        pass.done(!matches!(&read, Err(e) if e.code == Code::ENTITY_TIMEOUT));
+        read?;
+        serde_json::from_slice(&body).map_err(|e| {
+            err(
+                Code::ENTITY_INVALID_RESPONSE,
+                format!("not the contract's JSON: {e}"),
+            )
+        })
+    }
+
+    /// Downloads an attachment into a spool file (never holding it all in memory while it
+    /// arrives), then validates it as PDF/A-2 with at most `pdf_validations_in_flight` at once.
+    pub async fn attachment(&self, call: &Call<'_>) -> Result<tempfile::TempPath, GatewayError> {
+        let (mut resp, pass) = self.send(call).await?;
+        let spool = |e: std::io::Error| {
+            err(
+                Code::ENTITY_INVALID_RESPONSE,
+                format!("cannot spool the attachment: {e}"),
+            )
+        };
+        let mut file = match &self.spool_dir {
+            Some(d) => tempfile::NamedTempFile::new_in(d),
+            None => tempfile::NamedTempFile::new(),
+        }
+        .map_err(spool)?;
+        let read = read_capped(&mut resp, self.max_pdf, |chunk| {
+            file.write_all(chunk).map_err(spool)
+        })
+        .await;
+        pass.done(!matches!(&read, Err(e) if e.code == Code::ENTITY_TIMEOUT));
+        read?;
+        file.flush().map_err(spool)?;
+        let path = file.into_temp_path();
+        let _slot = self
+            .validations
+            .acquire()
+            .await
+            .map_err(|_| err(Code::ENTITY_BUSY, "validator closed"))?;
+        let to_check = path.to_path_buf();
+        let verdict = tokio::task::spawn_blocking(move || {
+            std::fs::read(&to_check).map(|b| crate::pdf::validate(&b))
+        })
+        .await
+        .map_err(|_| err(Code::ATTACHMENT_NOT_PDF, "the validator stopped"))?
+        .map_err(spool)?;
+        verdict.map_err(|f| {
+            let code = match f.kind {
+                crate::pdf::FailureKind::NotPdf => Code::ATTACHMENT_NOT_PDF,
+                crate::pdf::FailureKind::Encrypted => Code::ATTACHMENT_ENCRYPTED,
+                crate::pdf::FailureKind::NotPdfA => Code::ATTACHMENT_NOT_PDFA,
+            };
+            err(code, f.to_string())
+        })?;
+        Ok(path)
+    }
+}
+
+/// Reads the body chunk by chunk, refusing more than `max` bytes (announced or actual).
+async fn read_capped(
+    resp: &mut reqwest::Response,
+    max: usize,
+    mut sink: impl FnMut(&[u8]) -> Result<(), GatewayError>,
+) -> Result<(), GatewayError> {
+    if resp.content_length().is_some_and(|n| n as usize > max) {
+        return Err(err(
+            Code::ENTITY_RESPONSE_TOO_LARGE,
+            format!("the answer announces more than {max} bytes"),
+        ));
+    }
+    let mut total = 0usize;
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                total += chunk.len();
+                if total > max {
+                    return Err(err(
+                        Code::ENTITY_RESPONSE_TOO_LARGE,
+                        format!("the answer is larger than {max} bytes"),
+                    ));
+                }
+                sink(&chunk)?;
+            }
+            Ok(None) => return Ok(()),
+            Err(e) if e.is_timeout() => {
+                return Err(err(Code::ENTITY_TIMEOUT, "the entity stopped sending"));
+            }
+            Err(e) => {
+                return Err(err(
+                    Code::ENTITY_UNREACHABLE,
+                    format!("the answer broke off: {}", root_cause(&e)),
+                ));
+            }
+        }
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}

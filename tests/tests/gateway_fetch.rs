@@ -1,0 +1,638 @@
+//! The gateway fetching remote content from a real HTTP peer: every check and every fault.
+
+use e2e::entity::{Answer, FakeEntity};
+use e2e::gateway::{Caller, FakeInterop, Gateway, configuration, message};
+use e2e::{Reply, fixture, fixtures};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+const CITIZEN: &str = "SPNDNL80R13C555X";
+const TESTER: &str = "RSSMRA85T10A562S";
+
+struct Setup {
+    interop: FakeInterop,
+    gw: Gateway,
+    entity: FakeEntity,
+}
+
+fn details(with_attachments: bool) -> Value {
+    let mut v = json!({"details": {"subject": "Avviso di pagamento TARI 2026", "markdown": "## Avviso\n\nL'importo dovuto per la tassa sui rifiuti è di 120 euro, da pagare entro il 31 dicembre. [Paga](https://comune.example/paga)"}});
+    if with_attachments {
+        v["attachments"] = json!([{"id": "a1", "content_type": "application/pdf", "name": "avviso.pdf", "url": "/attachments/avviso.pdf?v=1", "category": "DOCUMENT"}]);
+    }
+    v
+}
+
+async fn setup_with(tune: impl FnOnce(&mut gateway::Config)) -> Setup {
+    let interop = FakeInterop::start().await;
+    let gw = Gateway::spawn_with(&interop.jwks_url, tune).await;
+    let entity = FakeEntity::start().await;
+    Setup {
+        interop,
+        gw,
+        entity,
+    }
+}
+
+async fn setup() -> Setup {
+    setup_with(|c| {
+        c.fetch.timeout_ms = 1_000;
+        c.fetch.max_json_bytes = 64 * 1024;
+        c.fetch.breaker_failures = 1_000;
+    })
+    .await
+}
+
+impl Setup {
+    fn comune(&self) -> Caller {
+        self.gw.entity(&self.interop.voucher("comune", "p1"))
+    }
+
+    async fn configure(&self, body: Value) -> String {
+        self.comune()
+            .post("/api/v1/remote-contents/configurations", &body)
+            .await
+            .expect_status(StatusCode::CREATED)
+            .str("/configuration_id")
+    }
+
+    /// Submits a message with third-party data `tpd` (merged over the defaults) for `citizen`.
+    async fn send(&self, config: &str, citizen: &str, tpd: Value) -> String {
+        let mut m = message(citizen, config);
+        for (k, v) in tpd.as_object().unwrap() {
+            m["content"]["third_party_data"][k] = v.clone();
+        }
+        if m["content"]["third_party_data"]["has_attachments"] == true {
+            m["feature_level_type"] = json!("ADVANCED");
+        }
+        self.comune()
+            .post("/api/v1/messages", &m)
+            .await
+            .expect_status(StatusCode::CREATED)
+            .str("/id")
+    }
+
+    async fn open(&self, citizen: &str, id: &str) -> Reply {
+        self.gw
+            .app(citizen)
+            .get(&format!("/api/communication/v1/third-party-messages/{id}"))
+            .await
+    }
+}
+
+#[tokio::test]
+async fn details_are_fetched_with_the_citizen_and_the_api_key_and_checked() {
+    let s = setup().await;
+    let config = s.configure(configuration(&s.entity.base_url)).await;
+    let id = s
+        .send(
+            &config,
+            CITIZEN,
+            json!({"id": "corr-1", "has_attachments": true}),
+        )
+        .await;
+    s.entity.on("messages/corr-1", Answer::json(&details(true)));
+    let r = s.open(CITIZEN, &id).await.expect_status(StatusCode::OK);
+    assert_eq!(
+        r.body["third_party_message"]["details"]["subject"],
+        "Avviso di pagamento TARI 2026"
+    );
+    assert_eq!(r.body["third_party_message"]["attachments"][0]["id"], "a1");
+    assert_eq!(r.body["id"], id.as_str());
+    let req = s.entity.received().pop().unwrap();
+    assert_eq!(req.path, "/rc/messages/corr-1");
+    assert_eq!(req.headers["fiscal_code"], CITIZEN);
+    assert_eq!(req.headers["x-api-key"], "secret");
+    assert!(
+        !req.headers.contains_key("x-pagopa-lollipop-user-id"),
+        "lollipop is off"
+    );
+    // Another citizen cannot open it.
+    s.open(TESTER, &id)
+        .await
+        .expect_problem(StatusCode::NOT_FOUND, "MESSAGE_NOT_FOUND");
+}
+
+#[tokio::test]
+async fn declared_flags_are_checked_against_the_answer() {
+    let s = setup().await;
+    let config = s.configure(configuration(&s.entity.base_url)).await;
+    let cases: Vec<(Value, Value, &str)> = vec![
+        (
+            json!({"id": "f1", "has_attachments": true}),
+            json!({"details": details(false)["details"]}),
+            "ATTACHMENTS_NOT_PRESENT",
+        ),
+        (
+            json!({"id": "f2", "has_remote_content": true}),
+            json!({}),
+            "REMOTE_CONTENT_NOT_PRESENT",
+        ),
+        (
+            json!({"id": "f3"}),
+            json!({"details": {"subject": "short", "markdown": "m".repeat(100)}}),
+            "SUBJECT_VALIDATION_ERROR",
+        ),
+        (
+            json!({"id": "f4"}),
+            json!({"details": {"subject": "A proper subject", "markdown": "too short"}}),
+            "MARKDOWN_VALIDATION_ERROR",
+        ),
+        (
+            json!({"id": "f5"}),
+            json!({"details": {"subject": "A proper subject", "markdown": format!("{} <script>alert(1)</script>", "m".repeat(90))}}),
+            "MARKDOWN_UNSAFE",
+        ),
+        (
+            json!({"id": "f6"}),
+            json!({"details": {"subject": "A proper subject", "markdown": format!("{} [x](javascript:alert(1))", "m".repeat(90))}}),
+            "MARKDOWN_UNSAFE",
+        ),
+    ];
+    for (tpd, answer, code) in cases {
+        let corr = tpd["id"].as_str().unwrap().to_owned();
+        let id = s.send(&config, CITIZEN, tpd).await;
+        s.entity
+            .on(&format!("messages/{corr}"), Answer::json(&answer));
+        s.open(CITIZEN, &id)
+            .await
+            .expect_problem(StatusCode::BAD_GATEWAY, code);
+    }
+    // Undeclared structures are dropped: no attachments, the stored subject.
+    let id = s
+        .send(
+            &config,
+            CITIZEN,
+            json!({"id": "f7", "has_remote_content": false, "has_attachments": false}),
+        )
+        .await;
+    s.entity.on("messages/f7", Answer::json(&details(true)));
+    let r = s.open(CITIZEN, &id).await.expect_status(StatusCode::OK);
+    assert_eq!(r.body["third_party_message"]["attachments"], json!([]));
+    assert_eq!(
+        r.body["third_party_message"]["details"]["subject"],
+        "Avviso di pagamento TARI"
+    );
+}
+
+#[tokio::test]
+async fn attachment_metadata_and_traversal_urls_are_refused() {
+    let s = setup().await;
+    let config = s.configure(configuration(&s.entity.base_url)).await;
+    for (n, bad) in [
+        json!({"id": "a", "content_type": "text/html", "name": "a.pdf", "url": "a.pdf"}),
+        json!({"id": "a", "content_type": "application/pdf", "name": "a.exe", "url": "a.pdf"}),
+        json!({"id": "a", "content_type": "application/pdf", "name": "a.pdf", "url": "../../etc/passwd"}),
+        json!({"id": "a", "content_type": "application/pdf", "name": "a.pdf", "url": "https://evil.example/a.pdf"}),
+        json!({"id": "a", "content_type": "application/pdf", "name": "a.pdf", "url": "a\\b.pdf"}),
+        json!({"id": "a", "content_type": "application/pdf", "name": "a.pdf", "url": "a.pdf", "category": "lower"}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let corr = format!("m{n}");
+        let id = s.send(&config, CITIZEN, json!({"id": corr, "has_attachments": true})).await;
+        s.entity.on(&format!("messages/{corr}"), Answer::json(&json!({"details": details(false)["details"], "attachments": [bad]})));
+        s.open(CITIZEN, &id).await.expect_problem(StatusCode::BAD_GATEWAY, "ATTACHMENT_METADATA_INVALID");
+    }
+}
+
+#[tokio::test]
+async fn entity_statuses_are_mapped_with_named_causes() {
+    let s = setup().await;
+    let config = s.configure(configuration(&s.entity.base_url)).await;
+    let cases = [
+        (
+            Answer::status(400),
+            StatusCode::BAD_REQUEST,
+            "ENTITY_BAD_REQUEST",
+        ),
+        (
+            Answer::status(401),
+            StatusCode::BAD_GATEWAY,
+            "ENTITY_UNAUTHORIZED",
+        ),
+        (
+            Answer::status(403),
+            StatusCode::FORBIDDEN,
+            "ENTITY_FORBIDDEN",
+        ),
+        (
+            Answer::status(404),
+            StatusCode::NOT_FOUND,
+            "ENTITY_NOT_FOUND",
+        ),
+        (
+            Answer::status(429),
+            StatusCode::TOO_MANY_REQUESTS,
+            "ENTITY_TOO_MANY_REQUESTS",
+        ),
+        (Answer::status(500), StatusCode::BAD_GATEWAY, "ENTITY_ERROR"),
+        (
+            Answer::status(302).header("location", "https://evil.example/"),
+            StatusCode::BAD_GATEWAY,
+            "ENTITY_REDIRECT",
+        ),
+        (
+            Answer::bytes(200, b"{not json".to_vec()),
+            StatusCode::BAD_GATEWAY,
+            "ENTITY_INVALID_RESPONSE",
+        ),
+        (
+            Answer::bytes(200, vec![b' '; 100 * 1024]),
+            StatusCode::BAD_GATEWAY,
+            "ENTITY_RESPONSE_TOO_LARGE",
+        ),
+        (
+            Answer::json(&details(false)).delayed(Duration::from_secs(3)),
+            StatusCode::GATEWAY_TIMEOUT,
+            "ENTITY_TIMEOUT",
+        ),
+    ];
+    for (n, (answer, status, code)) in cases.into_iter().enumerate() {
+        let corr = format!("s{n}");
+        let id = s.send(&config, CITIZEN, json!({"id": corr})).await;
+        s.entity.on(&format!("messages/{corr}"), answer);
+        s.open(CITIZEN, &id).await.expect_problem(status, code);
+    }
+    // 503: Retry-After passed on (10 when the entity gives none).
+    let id = s.send(&config, CITIZEN, json!({"id": "busy"})).await;
+    s.entity.on(
+        "messages/busy",
+        Answer::status(503).header("retry-after", "42"),
+    );
+    let resp =
+        s.gw.http
+            .get(format!(
+                "{}/api/communication/v1/third-party-messages/{id}",
+                s.gw.base
+            ))
+            .bearer_auth(e2e::gateway::APP_KEY)
+            .header("fiscal_code", CITIZEN)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(resp.status(), 503);
+    assert_eq!(resp.headers()["retry-after"], "42");
+    let id = s.send(&config, CITIZEN, json!({"id": "busy2"})).await;
+    s.entity.on("messages/busy2", Answer::status(503));
+    let resp =
+        s.gw.http
+            .get(format!(
+                "{}/api/communication/v1/third-party-messages/{id}",
+                s.gw.base
+            ))
+            .bearer_auth(e2e::gateway::APP_KEY)
+            .header("fiscal_code", CITIZEN)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(resp.headers()["retry-after"], "10");
+}
+
+#[tokio::test]
+async fn an_unreachable_entity_is_a_502_with_its_cause() {
+    let s = setup().await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let config = s
+        .configure(configuration(&format!("http://127.0.0.1:{closed}/rc")))
+        .await;
+    let id = s.send(&config, CITIZEN, json!({"id": "x"})).await;
+    s.open(CITIZEN, &id)
+        .await
+        .expect_problem(StatusCode::BAD_GATEWAY, "ENTITY_UNREACHABLE");
+}
+
+#[tokio::test]
+async fn the_precondition_follows_ios_rule() {
+    let s = setup().await;
+    let config = s.configure(configuration(&s.entity.base_url)).await;
+    let pre = json!({"title": "Prima di aprire", "markdown": "Questo messaggio contiene dati riservati."});
+    s.entity.on("messages/p1/precondition", Answer::json(&pre));
+    let id = s
+        .send(
+            &config,
+            CITIZEN,
+            json!({"id": "p1", "has_precondition": "ONCE"}),
+        )
+        .await;
+    let path = format!("/api/communication/v1/third-party-messages/{id}/precondition");
+    let r =
+        s.gw.app(CITIZEN)
+            .get(&path)
+            .await
+            .expect_status(StatusCode::OK);
+    assert_eq!(r.body, pre);
+    s.gw.app(CITIZEN)
+        .put(
+            &format!("/api/communication/v1/messages/{id}/status"),
+            &json!({"change_type": "reading", "is_read": true}),
+        )
+        .await
+        .expect_status(StatusCode::OK);
+    s.gw.app(CITIZEN)
+        .get(&path)
+        .await
+        .expect_problem(StatusCode::NOT_FOUND, "PRECONDITION_NOT_AVAILABLE");
+    let never = s
+        .send(
+            &config,
+            CITIZEN,
+            json!({"id": "p1", "has_precondition": "NEVER"}),
+        )
+        .await;
+    s.gw.app(CITIZEN)
+        .get(&format!(
+            "/api/communication/v1/third-party-messages/{never}/precondition"
+        ))
+        .await
+        .expect_problem(StatusCode::NOT_FOUND, "PRECONDITION_NOT_AVAILABLE");
+    let always = s
+        .send(
+            &config,
+            CITIZEN,
+            json!({"id": "p1", "has_precondition": "ALWAYS"}),
+        )
+        .await;
+    s.gw.app(CITIZEN)
+        .put(
+            &format!("/api/communication/v1/messages/{always}/status"),
+            &json!({"change_type": "reading", "is_read": true}),
+        )
+        .await;
+    s.gw.app(CITIZEN)
+        .get(&format!(
+            "/api/communication/v1/third-party-messages/{always}/precondition"
+        ))
+        .await
+        .expect_status(StatusCode::OK);
+    s.entity.on(
+        "messages/p2/precondition",
+        Answer::json(&json!({"title": "", "markdown": "x"})),
+    );
+    let bad = s
+        .send(
+            &config,
+            CITIZEN,
+            json!({"id": "p2", "has_precondition": "ALWAYS"}),
+        )
+        .await;
+    s.gw.app(CITIZEN)
+        .get(&format!(
+            "/api/communication/v1/third-party-messages/{bad}/precondition"
+        ))
+        .await
+        .expect_problem(StatusCode::BAD_GATEWAY, "PRECONDITION_VALIDATION_ERROR");
+}
+
+#[tokio::test]
+async fn attachments_are_validated_pdfs_and_only_listed_urls_download() {
+    let s = setup().await;
+    let config = s.configure(configuration(&s.entity.base_url)).await;
+    let id = s
+        .send(
+            &config,
+            CITIZEN,
+            json!({"id": "d1", "has_attachments": true}),
+        )
+        .await;
+    s.entity.on("messages/d1", Answer::json(&details(true)));
+    let pdf = std::fs::read(fixtures().join("pdf/pdfa2b-minimal.pdf")).unwrap();
+    let get = |url: &str| {
+        let req =
+            s.gw.http
+                .get(format!(
+                    "{}/api/communication/v1/third-party-messages/{id}/attachments/{url}",
+                    s.gw.base
+                ))
+                .bearer_auth(e2e::gateway::APP_KEY)
+                .header("fiscal_code", CITIZEN);
+        async move { req.send().await.unwrap() }
+    };
+    s.entity.on(
+        "messages/d1/attachments/avviso.pdf?v=1",
+        Answer::bytes(200, pdf.clone()),
+    );
+    let resp = get("attachments/avviso.pdf?v=1").await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    assert_eq!(resp.bytes().await.unwrap().to_vec(), pdf);
+    let unlisted = e2e::reply(get("attachments/other.pdf").await).await;
+    unlisted.expect_problem(StatusCode::NOT_FOUND, "ATTACHMENT_NOT_LISTED");
+    for (file, code) in [
+        ("pdf/not-a-pdf.pdf", "ATTACHMENT_NOT_PDF"),
+        ("pdf/encrypted.pdf", "ATTACHMENT_ENCRYPTED"),
+    ] {
+        s.entity.on(
+            "messages/d1/attachments/avviso.pdf?v=1",
+            Answer::bytes(200, std::fs::read(fixtures().join(file)).unwrap()),
+        );
+        e2e::reply(get("attachments/avviso.pdf?v=1").await)
+            .await
+            .expect_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, code);
+    }
+    // Truncated: the PDF cut in half.
+    s.entity.on(
+        "messages/d1/attachments/avviso.pdf?v=1",
+        Answer::bytes(200, pdf[..pdf.len() / 2].to_vec()),
+    );
+    e2e::reply(get("attachments/avviso.pdf?v=1").await)
+        .await
+        .expect_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "ATTACHMENT_NOT_PDF");
+}
+
+#[tokio::test]
+async fn test_users_go_to_the_test_environment_and_only_they_do() {
+    let s = setup().await;
+    let test_entity = FakeEntity::start().await;
+    let only_test = json!({
+        "name": "Solo test", "description": "Ambiente di prova", "has_precondition": "NEVER", "is_lollipop_enabled": false, "disable_lollipop_for": [],
+        "test_environment": {"base_url": test_entity.base_url, "details_authentication": {"type": "API_KEY", "header_key_name": "X-Test-Key", "key": "t"}, "test_users": [TESTER]}
+    });
+    let config = s.configure(only_test).await;
+    test_entity.on("messages/t1", Answer::json(&details(false)));
+    let id = s.send(&config, TESTER, json!({"id": "t1"})).await;
+    s.open(TESTER, &id).await.expect_status(StatusCode::OK);
+    assert_eq!(test_entity.received()[0].headers["x-test-key"], "t");
+    let id = s.send(&config, CITIZEN, json!({"id": "t1"})).await;
+    s.open(CITIZEN, &id)
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "NOT_A_TEST_USER");
+}
+
+#[tokio::test]
+async fn lollipop_headers_are_required_checked_and_passed_through() {
+    let s = setup().await;
+    let mut c = configuration(&s.entity.base_url);
+    c["is_lollipop_enabled"] = json!(true);
+    c["disable_lollipop_for"] = json!([TESTER]);
+    let config = s.configure(c).await;
+    s.entity.on("messages/l1", Answer::json(&details(false)));
+    let id = s.send(&config, CITIZEN, json!({"id": "l1"})).await;
+    let path = format!("/api/communication/v1/third-party-messages/{id}");
+    s.gw.app(CITIZEN)
+        .get(&path)
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "LOLLIPOP_HEADERS_MISSING");
+    let lollipop = [
+        ("x-pagopa-lollipop-original-method", "GET"),
+        (
+            "x-pagopa-lollipop-original-url",
+            "https://app.io.example/api/v1/third-party-messages/x",
+        ),
+        (
+            "signature-input",
+            "sig1=(\"x-pagopa-lollipop-original-method\" \"x-pagopa-lollipop-original-url\");created=1700000000;nonce=\"n\";alg=\"ecdsa-p256-sha256\";keyid=\"k\"",
+        ),
+        ("signature", "sig1=:MEUCIQDx:"),
+        (
+            "x-pagopa-lollipop-assertion-ref",
+            "sha256-6LvipIvFuhyorHpUqK3HjySC5Y6gshXHFBhU9EJ4DoM",
+        ),
+        ("x-pagopa-lollipop-assertion-type", "SAML"),
+        ("x-pagopa-lollipop-auth-jwt", "aaa.bbb.ccc"),
+        ("x-pagopa-lollipop-public-key", "eyJrdHkiOiJFQyJ9"),
+        ("x-pagopa-lollipop-user-id", CITIZEN),
+    ];
+    let mut app = s.gw.app(CITIZEN);
+    for (k, v) in lollipop {
+        app = app.with_header(k, v);
+    }
+    app.get(&path).await.expect_status(StatusCode::OK);
+    let req = s.entity.received().pop().unwrap();
+    for (k, v) in lollipop {
+        assert_eq!(req.headers[k], v, "{k} passed through");
+    }
+    // A repeated header is refused (it could say one thing to the gateway, another to the entity).
+    let repeated = app.clone().with_header("x-pagopa-lollipop-user-id", TESTER);
+    let r = repeated
+        .get(&path)
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "LOLLIPOP_HEADERS_INVALID");
+    assert_eq!(r.body["fields"], json!(["x-pagopa-lollipop-user-id"]));
+    // Another citizen's user id.
+    let mut other = s.gw.app(CITIZEN);
+    for (k, v) in lollipop {
+        other = other.with_header(
+            k,
+            if k == "x-pagopa-lollipop-user-id" {
+                TESTER
+            } else {
+                v
+            },
+        );
+    }
+    other
+        .get(&path)
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "LOLLIPOP_HEADERS_INVALID");
+    // A citizen lollipop is disabled for needs no headers.
+    let id = s.send(&config, TESTER, json!({"id": "l1"})).await;
+    s.gw.app(TESTER)
+        .get(&format!("/api/communication/v1/third-party-messages/{id}"))
+        .await
+        .expect_status(StatusCode::OK);
+}
+
+/// A slow entity holding all its slots does not delay another entity's requests.
+#[tokio::test]
+async fn one_slow_entity_never_slows_another() {
+    let s = setup_with(|c| {
+        c.fetch.timeout_ms = 10_000;
+        c.fetch.per_entity_concurrency = 4;
+        c.fetch.queue_timeout_ms = 5_000;
+    })
+    .await;
+    let fast = FakeEntity::start().await;
+    let slow_config = s.configure(configuration(&s.entity.base_url)).await;
+    let fast_config = s.configure(configuration(&fast.base_url)).await;
+    s.entity.on(
+        "messages/slow",
+        Answer::json(&details(false)).delayed(Duration::from_secs(3)),
+    );
+    fast.on("messages/fast", Answer::json(&details(false)));
+    let slow_id = s.send(&slow_config, CITIZEN, json!({"id": "slow"})).await;
+    let fast_id = s.send(&fast_config, CITIZEN, json!({"id": "fast"})).await;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut slow = Vec::new();
+    for _ in 0..12 {
+        let (app, path, done) = (
+            s.gw.app(CITIZEN),
+            format!("/api/communication/v1/third-party-messages/{slow_id}"),
+            done.clone(),
+        );
+        slow.push(tokio::spawn(async move {
+            let r = app.get(&path).await;
+            done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            r
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for _ in 0..5 {
+        s.open(CITIZEN, &fast_id)
+            .await
+            .expect_status(StatusCode::OK);
+    }
+    assert_eq!(
+        done.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the fast entity's answers came while every slow request was still pending"
+    );
+    for t in slow {
+        let _ = t.await;
+    }
+}
+
+#[tokio::test]
+async fn a_failing_entity_trips_its_circuit() {
+    let s = setup_with(|c| {
+        c.fetch.breaker_failures = 3;
+        c.fetch.breaker_open_ms = 60_000;
+    })
+    .await;
+    let config = s.configure(configuration(&s.entity.base_url)).await;
+    s.entity.on("messages/e", Answer::status(500));
+    let id = s.send(&config, CITIZEN, json!({"id": "e"})).await;
+    for _ in 0..3 {
+        s.open(CITIZEN, &id)
+            .await
+            .expect_problem(StatusCode::BAD_GATEWAY, "ENTITY_ERROR");
+    }
+    s.open(CITIZEN, &id)
+        .await
+        .expect_problem(StatusCode::SERVICE_UNAVAILABLE, "ENTITY_CIRCUIT_OPEN");
+    assert_eq!(
+        s.entity.received().len(),
+        3,
+        "no call while the circuit is open"
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_configuration_and_a_plain_message_are_named() {
+    let s = setup().await;
+    let config = s.configure(configuration(&s.entity.base_url)).await;
+    let id = s.send(&config, CITIZEN, json!({"id": "g"})).await;
+    s.comune()
+        .delete(&format!("/api/v1/remote-contents/configurations/{config}"))
+        .await
+        .expect_status(StatusCode::NO_CONTENT);
+    s.open(CITIZEN, &id)
+        .await
+        .expect_problem(StatusCode::BAD_GATEWAY, "CONFIGURATION_GONE");
+    let mut plain = message(CITIZEN, &config);
+    plain["content"]
+        .as_object_mut()
+        .unwrap()
+        .remove("third_party_data");
+    let plain = s.comune().post("/api/v1/messages", &plain).await.str("/id");
+    s.open(CITIZEN, &plain)
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "NOT_A_REMOTE_CONTENT_MESSAGE");
+    let _ = fixture("pdf/README.md");
+}
