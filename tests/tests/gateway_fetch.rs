@@ -636,3 +636,133 @@ async fn a_deleted_configuration_and_a_plain_message_are_named() {
         .expect_problem(StatusCode::BAD_REQUEST, "NOT_A_REMOTE_CONTENT_MESSAGE");
     let _ = fixture("pdf/README.md");
 }
+
+/// The voucher path against the real engine: the gateway (tenant "PagoPA") is a consumer of the
+/// entity's e-service; it obtains a voucher for its purpose, reuses it across requests, and the
+/// entity's refusal points are named when Interop stops issuing.
+#[tokio::test]
+async fn interop_voucher_authentication_against_the_real_engine() {
+    let engine = e2e::Engine::spawn().await;
+    let comune = engine.tenant("Comune di Esempio").await;
+    let pagopa = engine.tenant("PagoPA").await;
+    // The entity publishes its remote-content e-service; the gateway's operator subscribes.
+    let descriptor = json!({"audience": ["comune-remote-content"], "voucher_lifespan": 600, "daily_calls_per_consumer": 100000, "daily_calls_total": 100000, "agreement_approval_policy": "AUTOMATIC", "server_urls": ["https://api.comune.example/rc"]});
+    let e = comune.post("/eservices", json!({"name": "Contenuti remoti", "description": "Dettagli e allegati dei messaggi", "technology": "REST", "mode": "DELIVER", "descriptor": descriptor})).await;
+    let (eid, did) = (e.str("/id"), e.str("/descriptors/0/id"));
+    comune
+        .act(&format!("/eservices/{eid}/descriptors/{did}/publish"))
+        .await
+        .expect_status(StatusCode::OK);
+    let a = pagopa
+        .post("/agreements", json!({"eservice_id": eid}))
+        .await
+        .str("/id");
+    pagopa
+        .act(&format!("/agreements/{a}/submit"))
+        .await
+        .expect_status(StatusCode::OK);
+    let p = pagopa.post("/purposes", json!({"eservice_id": eid, "title": "Recapito messaggi", "description": "Recupero dei contenuti remoti", "risk_analysis": {"v": 1}, "daily_calls": 1000})).await;
+    let (purpose, version) = (p.str("/id"), p.str("/versions/0/id"));
+    pagopa
+        .act(&format!("/purposes/{purpose}/versions/{version}/activate"))
+        .await
+        .expect_status(StatusCode::OK);
+    let client = pagopa
+        .post(
+            "/clients",
+            json!({"name": "Gateway", "kind": "CONSUMER", "members": [pagopa.id]}),
+        )
+        .await
+        .str("/id");
+    let kid = pagopa
+        .post(
+            &format!("/clients/{client}/keys"),
+            json!({"name": "gateway", "key": fixture("keys/client-a.pub.pem")}),
+        )
+        .await
+        .str("/kid");
+    pagopa
+        .post(
+            &format!("/clients/{client}/purposes"),
+            json!({"purpose_id": purpose}),
+        )
+        .await
+        .expect_status(StatusCode::OK);
+
+    let engine_base = engine.base.clone();
+    let s = setup_with(move |c| {
+        c.interop_client = Some(gateway::config::InteropClientConfig {
+            token_url: format!("{engine_base}/token.oauth2"),
+            client_id: client,
+            kid,
+            private_key_path: fixtures().join("keys/client-a.key.pem"),
+            assertion_audience: "recapito-interop/client-assertion".into(),
+        });
+    })
+    .await;
+    let mut conf = configuration(&s.entity.base_url);
+    conf["prod_environment"]["details_authentication"] =
+        json!({"type": "INTEROP_VOUCHER", "purpose_id": purpose});
+    let config = s.configure(conf).await;
+    s.entity.on("messages/v1", Answer::json(&details(false)));
+    let id = s.send(&config, CITIZEN, json!({"id": "v1"})).await;
+    for _ in 0..3 {
+        s.open(CITIZEN, &id).await.expect_status(StatusCode::OK);
+    }
+    let received = s.entity.received();
+    let bearer: Vec<String> = received
+        .iter()
+        .map(|r| r.headers["authorization"].to_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        bearer.iter().all(|b| b == &bearer[0]),
+        "one voucher, cached across requests"
+    );
+    let token = bearer[0].strip_prefix("Bearer ").unwrap();
+    // The voucher verifies against the engine's JWKS, for the entity's audience and our purpose.
+    let header = jsonwebtoken::decode_header(token).unwrap();
+    let jwks = e2e::reply(
+        engine
+            .http
+            .get(format!("{}/.well-known/jwks.json", engine.base))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .body;
+    let jwk = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == header.kid.clone().unwrap().as_str())
+        .unwrap();
+    let key = jsonwebtoken::DecodingKey::from_rsa_components(
+        jwk["n"].as_str().unwrap(),
+        jwk["e"].as_str().unwrap(),
+    )
+    .unwrap();
+    let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    v.set_audience(&["comune-remote-content"]);
+    let claims = jsonwebtoken::decode::<Value>(token, &key, &v)
+        .unwrap()
+        .claims;
+    assert_eq!(claims["purposeId"], purpose.as_str());
+    assert_eq!(claims["consumerId"], pagopa.tenant_id().to_string());
+
+    // The entity suspends the agreement: the next voucher is refused, and the app is told why.
+    comune
+        .act(&format!("/agreements/{a}/suspend"))
+        .await
+        .expect_status(StatusCode::OK);
+    let s2 = s.gw.app(CITIZEN);
+    // The cached voucher still works until the entity refuses it; when it does, the gateway asks again.
+    s.entity.on("messages/v1", Answer::status(401));
+    s2.get(&format!("/api/communication/v1/third-party-messages/{id}"))
+        .await
+        .expect_problem(StatusCode::BAD_GATEWAY, "ENTITY_UNAUTHORIZED");
+    s.entity.on("messages/v1", Answer::json(&details(false)));
+    s2.get(&format!("/api/communication/v1/third-party-messages/{id}"))
+        .await
+        .expect_problem(StatusCode::BAD_GATEWAY, "VOUCHER_REFUSED");
+}
