@@ -706,17 +706,29 @@ async fn interop_voucher_authentication_against_the_real_engine() {
     let config = s.configure(conf).await;
     s.entity.on("messages/v1", Answer::json(&details(false)));
     let id = s.send(&config, CITIZEN, json!({"id": "v1"})).await;
-    for _ in 0..3 {
-        s.open(CITIZEN, &id).await.expect_status(StatusCode::OK);
+    // Ten requests at once, before any voucher exists: one voucher request (single flight);
+    // without it each request would carry a voucher of its own (distinct jti).
+    let mut opens = Vec::new();
+    for _ in 0..10 {
+        let (app, path) = (
+            s.gw.app(CITIZEN),
+            format!("/api/communication/v1/third-party-messages/{id}"),
+        );
+        opens.push(tokio::spawn(async move { app.get(&path).await }));
     }
+    for o in opens {
+        o.await.unwrap().expect_status(StatusCode::OK);
+    }
+    s.open(CITIZEN, &id).await.expect_status(StatusCode::OK);
     let received = s.entity.received();
+    assert_eq!(received.len(), 11);
     let bearer: Vec<String> = received
         .iter()
         .map(|r| r.headers["authorization"].to_str().unwrap().to_owned())
         .collect();
     assert!(
         bearer.iter().all(|b| b == &bearer[0]),
-        "one voucher, cached across requests"
+        "one voucher for concurrent requests, cached afterwards"
     );
     let token = bearer[0].strip_prefix("Bearer ").unwrap();
     // The voucher verifies against the engine's JWKS, for the entity's audience and our purpose.
