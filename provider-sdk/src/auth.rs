@@ -1,0 +1,223 @@
+//! How the gateway's calls are authenticated: a static API key, or an Interop voucher verified
+//! against the engine's JWKS (signature, `aud`, `exp`/`nbf`, `iss`, allowed purposes).
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+/// Why a caller was refused (each is a `401` with this code).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {detail}")]
+pub struct AuthError {
+    /// A stable code, e.g. `VOUCHER_EXPIRED`.
+    pub code: &'static str,
+    /// A sentence for the log.
+    pub detail: String,
+}
+
+fn refuse(code: &'static str, detail: impl Into<String>) -> AuthError {
+    AuthError {
+        code,
+        detail: detail.into(),
+    }
+}
+
+/// Verifies Interop vouchers. Keys are fetched from `jwks_url` on first use and again when an
+/// unknown `kid` shows up (at most once a second).
+pub struct VoucherVerifier {
+    jwks_url: String,
+    http: reqwest::Client,
+    validation: Validation,
+    purposes: Option<HashSet<String>>,
+    keys: RwLock<HashMap<String, DecodingKey>>,
+    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+}
+
+#[derive(Deserialize)]
+struct Jwks {
+    keys: Vec<Jwk>,
+}
+
+#[derive(Deserialize)]
+struct Jwk {
+    kid: Option<String>,
+    n: Option<String>,
+    e: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    #[serde(rename = "purposeId")]
+    purpose_id: Option<String>,
+}
+
+/// What a verified voucher says about its bearer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoucherInfo {
+    /// The purpose the voucher was issued for.
+    pub purpose_id: String,
+}
+
+impl VoucherVerifier {
+    /// A verifier for vouchers issued by `issuer` for `audience` (the audience of the entity's
+    /// e-service), with keys from `jwks_url`. `allowed_purposes`: when given, only vouchers for
+    /// these purposes pass.
+    pub fn new(
+        jwks_url: &str,
+        issuer: &str,
+        audience: &str,
+        allowed_purposes: Option<Vec<String>>,
+    ) -> VoucherVerifier {
+        let mut validation = Validation::new(Algorithm::RS256);
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "aud", "iss"]);
+        validation.validate_nbf = true;
+        validation.leeway = 10;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("HTTP client");
+        VoucherVerifier {
+            jwks_url: jwks_url.to_owned(),
+            http,
+            validation,
+            purposes: allowed_purposes.map(|p| p.into_iter().collect()),
+            keys: RwLock::new(HashMap::new()),
+            last_fetch: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    async fn fetch(&self, asked_at: Instant) -> Result<(), AuthError> {
+        let mut last = self.last_fetch.lock().await;
+        if last.is_some_and(|t| t >= asked_at) {
+            return Ok(());
+        }
+        if let Some(t) = *last {
+            let wait = Duration::from_secs(1).saturating_sub(t.elapsed());
+            tokio::time::sleep(wait).await;
+        }
+        let unavailable = |e: String| refuse("JWKS_UNAVAILABLE", format!("{}: {e}", self.jwks_url));
+        let jwks: Jwks = self
+            .http
+            .get(&self.jwks_url)
+            .send()
+            .await
+            .map_err(|e| unavailable(e.to_string()))?
+            .json()
+            .await
+            .map_err(|e| unavailable(e.to_string()))?;
+        let keys = jwks
+            .keys
+            .into_iter()
+            .filter_map(|k| Some((k.kid?, DecodingKey::from_rsa_components(&k.n?, &k.e?).ok()?)))
+            .collect();
+        *self.keys.write().expect("keys lock") = keys;
+        *last = Some(Instant::now());
+        Ok(())
+    }
+
+    /// Verifies a voucher.
+    pub async fn verify(&self, token: &str) -> Result<VoucherInfo, AuthError> {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|e| refuse("VOUCHER_MALFORMED", e.to_string()))?;
+        if header.alg != Algorithm::RS256 {
+            return Err(refuse("VOUCHER_ALG_NOT_ALLOWED", "vouchers are RS256"));
+        }
+        let kid = header
+            .kid
+            .ok_or_else(|| refuse("VOUCHER_MALFORMED", "no kid"))?;
+        let cached = self.keys.read().expect("keys lock").get(&kid).cloned();
+        let key = match cached {
+            Some(k) => k,
+            None => {
+                self.fetch(Instant::now()).await?;
+                self.keys
+                    .read()
+                    .expect("keys lock")
+                    .get(&kid)
+                    .cloned()
+                    .ok_or_else(|| refuse("VOUCHER_UNKNOWN_KID", format!("no key {kid}")))?
+            }
+        };
+        let claims = jsonwebtoken::decode::<Claims>(token, &key, &self.validation)
+            .map_err(|e| match e.kind() {
+                ErrorKind::InvalidSignature => refuse("VOUCHER_SIGNATURE_INVALID", "bad signature"),
+                ErrorKind::ExpiredSignature => refuse("VOUCHER_EXPIRED", "expired"),
+                ErrorKind::ImmatureSignature => {
+                    refuse("VOUCHER_NOT_YET_VALID", "nbf in the future")
+                }
+                ErrorKind::InvalidAudience => {
+                    refuse("VOUCHER_AUDIENCE_INVALID", "another audience")
+                }
+                ErrorKind::InvalidIssuer => refuse("VOUCHER_ISSUER_INVALID", "another issuer"),
+                other => refuse("VOUCHER_MALFORMED", format!("{other:?}")),
+            })?
+            .claims;
+        let purpose_id = claims
+            .purpose_id
+            .ok_or_else(|| refuse("VOUCHER_CLAIMS_MISSING", "no purposeId"))?;
+        if let Some(allowed) = &self.purposes
+            && !allowed.contains(&purpose_id)
+        {
+            return Err(refuse(
+                "VOUCHER_PURPOSE_NOT_ALLOWED",
+                format!("purpose {purpose_id} is not allowed here"),
+            ));
+        }
+        Ok(VoucherInfo { purpose_id })
+    }
+}
+
+/// How the entity authenticates the gateway.
+pub enum Authentication {
+    /// No check (tests and local development only).
+    None,
+    /// A static key in a header (IO's `API_KEY`).
+    ApiKey {
+        /// The header name, as configured on the gateway.
+        header: String,
+        /// The key.
+        key: String,
+    },
+    /// An Interop voucher in `Authorization: Bearer`.
+    Voucher(VoucherVerifier),
+}
+
+impl Authentication {
+    /// Checks a request's headers.
+    pub async fn check(&self, headers: &axum::http::HeaderMap) -> Result<(), AuthError> {
+        match self {
+            Authentication::None => Ok(()),
+            Authentication::ApiKey { header, key } => {
+                let given = headers
+                    .get(header.as_str())
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or_else(|| refuse("API_KEY_MISSING", format!("no {header} header")))?;
+                let same = given.len() == key.len()
+                    && given
+                        .bytes()
+                        .zip(key.bytes())
+                        .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                        == 0;
+                if same {
+                    Ok(())
+                } else {
+                    Err(refuse("API_KEY_INVALID", "wrong key"))
+                }
+            }
+            Authentication::Voucher(v) => {
+                let token = headers
+                    .get(axum::http::header::AUTHORIZATION)
+                    .and_then(|h| h.to_str().ok())
+                    .and_then(|h| h.strip_prefix("Bearer "))
+                    .ok_or_else(|| refuse("VOUCHER_MISSING", "no Authorization: Bearer"))?;
+                v.verify(token.trim()).await.map(|_| ())
+            }
+        }
+    }
+}
