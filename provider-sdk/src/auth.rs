@@ -185,7 +185,7 @@ pub enum Authentication {
         key: String,
     },
     /// An Interop voucher in `Authorization: Bearer`.
-    Voucher(VoucherVerifier),
+    Voucher(Box<VoucherVerifier>),
 }
 
 impl Authentication {

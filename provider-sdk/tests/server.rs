@@ -150,7 +150,7 @@ async fn vouchers_are_verified_against_the_jwks_with_a_purpose_allow_list() {
         "comune-rc",
         Some(vec!["p-ok".into()]),
     );
-    let base = serve(Authentication::Voucher(verifier)).await;
+    let base = serve(Authentication::Voucher(Box::new(verifier))).await;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
