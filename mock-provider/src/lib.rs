@@ -1,0 +1,205 @@
+//! The mock entity as a library: `gateway dev` runs it in-process; the `mock-provider` binary
+//! wraps it with a command line.
+
+pub mod scenario;
+
+use axum::body::Body;
+use axum::extract::{Path as AxPath, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::put;
+use axum::{Json, Router};
+use provider_sdk::auth::Authentication;
+use provider_sdk::contract::{FiscalCode, PreconditionContent, RemoteContentDetailsResponse};
+use provider_sdk::provider::{Attachment, Provider, ProviderError};
+use scenario::{Fault, Scenario};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// The scenarios being served, shared with the admin endpoint.
+pub type Scenarios = Arc<RwLock<HashMap<String, Scenario>>>;
+
+struct Mock {
+    scenarios: Scenarios,
+    files_root: PathBuf,
+}
+
+impl Mock {
+    fn scenario(&self, id: &str, fc: &FiscalCode) -> Result<Scenario, ProviderError> {
+        match self.scenarios.read().expect("scenarios lock").get(id) {
+            Some(s) if s.fiscal_code == fc.as_str() => Ok(s.clone()),
+            _ => Err(ProviderError::NotFound),
+        }
+    }
+}
+
+impl Provider for Mock {
+    async fn precondition(
+        &self,
+        id: &str,
+        fc: &FiscalCode,
+    ) -> Result<PreconditionContent, ProviderError> {
+        self.scenario(id, fc)?
+            .precondition
+            .ok_or(ProviderError::NotFound)
+    }
+
+    async fn details(
+        &self,
+        id: &str,
+        fc: &FiscalCode,
+    ) -> Result<RemoteContentDetailsResponse, ProviderError> {
+        let s = self.scenario(id, fc)?;
+        let attachments = (!s.attachments.is_empty())
+            .then(|| s.attachments.iter().map(|a| a.meta.clone()).collect());
+        Ok(RemoteContentDetailsResponse {
+            details: s.details,
+            attachments,
+        })
+    }
+
+    async fn attachment(
+        &self,
+        id: &str,
+        fc: &FiscalCode,
+        url: &str,
+    ) -> Result<Attachment, ProviderError> {
+        let s = self.scenario(id, fc)?;
+        let a = s
+            .attachments
+            .iter()
+            .find(|a| a.meta.url.trim_start_matches('/') == url)
+            .ok_or(ProviderError::NotFound)?;
+        let bytes = std::fs::read(self.files_root.join(&a.file))
+            .map_err(|e| ProviderError::Internal(format!("{}: {e}", a.file.display())))?;
+        Ok(Attachment {
+            bytes,
+            content_type: "application/pdf".into(),
+        })
+    }
+}
+
+/// Which of a scenario's endpoints a path is: `details`, `precondition` or `attachment`.
+fn kind(rest: &str) -> &'static str {
+    match rest.split_once('/') {
+        None => "details",
+        Some((_, "precondition")) => "precondition",
+        Some(_) => "attachment",
+    }
+}
+
+/// Applies the scenario's fault around the real answer.
+async fn faults(
+    State((scenarios, prefix)): State<(Scenarios, String)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path().to_owned();
+    let rest = path
+        .strip_prefix(&format!("{prefix}/messages/"))
+        .unwrap_or("");
+    let id = rest.split('/').next().unwrap_or("").to_owned();
+    let fault: Option<Fault> = scenarios
+        .read()
+        .expect("scenarios lock")
+        .get(&id)
+        .and_then(|s| s.fault.clone());
+    let Some(f) = fault.filter(|f| f.only.as_deref().is_none_or(|o| o == kind(rest))) else {
+        return next.run(req).await;
+    };
+    if f.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(f.delay_ms)).await;
+    }
+    if let Some(to) = &f.redirect {
+        return (StatusCode::FOUND, [(header::LOCATION, to.clone())]).into_response();
+    }
+    if let Some(status) = f.status {
+        let mut r = (
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            f.body.clone().unwrap_or_default(),
+        )
+            .into_response();
+        if let Some(v) = f.retry_after.as_deref().and_then(|v| v.parse().ok()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return r;
+    }
+    if let Some(body) = &f.body {
+        return ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response();
+    }
+    let resp = next.run(req).await;
+    let (parts, body) = resp.into_parts();
+    let mut bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default()
+        .to_vec();
+    bytes.extend(std::iter::repeat_n(b' ', f.pad_bytes));
+    if f.truncate {
+        let full = bytes.len();
+        bytes.truncate(full / 2);
+        let mut parts = parts;
+        parts.headers.insert(header::CONTENT_LENGTH, full.into());
+        // Announce everything, send half: the client sees the connection end early.
+        return Response::from_parts(parts, Body::from_stream(HalfThenCut(Some(bytes))));
+    }
+    let mut parts = parts;
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Sends `data`, then fails: the client sees the body end before the announced length.
+struct HalfThenCut(Option<Vec<u8>>);
+
+impl futures_core::Stream for HalfThenCut {
+    type Item = Result<Vec<u8>, std::io::Error>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(Some(match self.0.take() {
+            Some(data) => Ok(data),
+            None => Err(std::io::Error::other("cut on purpose")),
+        }))
+    }
+}
+
+pub async fn put_scenario(
+    State(scenarios): State<Scenarios>,
+    AxPath(id): AxPath<String>,
+    Json(mut s): Json<Scenario>,
+) -> StatusCode {
+    s.id = id.clone();
+    scenarios.write().expect("scenarios lock").insert(id, s);
+    StatusCode::NO_CONTENT
+}
+
+/// The entity's router: the remote-content endpoints under `prefix` (faults applied), checked
+/// with `auth`. Several can share one server (one per authentication mode).
+pub fn entity_router(
+    scenarios: Scenarios,
+    files_root: PathBuf,
+    prefix: &str,
+    auth: Authentication,
+) -> Router {
+    let mock = Arc::new(Mock {
+        scenarios: scenarios.clone(),
+        files_root,
+    });
+    Router::new()
+        .nest(prefix, provider_sdk::server::router(mock, auth))
+        .layer(middleware::from_fn_with_state(
+            (scenarios, prefix.to_owned()),
+            faults,
+        ))
+}
+
+/// `PUT /admin/scenarios/{id}`.
+pub fn admin_router(scenarios: Scenarios) -> Router {
+    Router::new()
+        .route("/admin/scenarios/{id}", put(put_scenario))
+        .with_state(scenarios)
+}
