@@ -41,6 +41,9 @@ enum Cmd {
         /// Port of the Interop engine (0 = any free port).
         #[arg(long, default_value_t = 8081)]
         interop_port: u16,
+        /// Port of the mock provider (0 = any free port).
+        #[arg(long, default_value_t = 8082)]
+        provider_port: u16,
     },
 }
 
@@ -80,7 +83,8 @@ fn main() -> ExitCode {
             data_dir,
             gateway_port,
             interop_port,
-        } => rt.block_on(dev(&data_dir, gateway_port, interop_port)),
+            provider_port,
+        } => rt.block_on(dev(&data_dir, gateway_port, interop_port, provider_port)),
     }
 }
 
@@ -146,72 +150,46 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// The development app API key: generated once into the data folder.
-fn dev_app_key(data_dir: &Path) -> std::io::Result<String> {
-    let path = data_dir.join("app-api-key");
-    if let Ok(k) = std::fs::read_to_string(&path) {
-        return Ok(k.trim().to_owned());
-    }
-    std::fs::create_dir_all(data_dir)?;
-    let key = format!("dev-{}", uuid::Uuid::new_v4().simple());
-    std::fs::write(&path, &key)?;
-    Ok(key)
-}
-
-async fn dev(data_dir: &Path, gateway_port: u16, interop_port: u16) -> ExitCode {
-    let fail = |what: &str, e: &dyn std::fmt::Display| {
-        eprintln!("gateway dev: {what}: {e}");
-        ExitCode::FAILURE
+async fn dev(
+    data_dir: &Path,
+    gateway_port: u16,
+    interop_port: u16,
+    provider_port: u16,
+) -> ExitCode {
+    let options = gateway::dev::DevOptions {
+        data_dir: data_dir.to_path_buf(),
+        gateway_port,
+        interop_port,
+        provider_port,
     };
-    let interop_config = interop::Config {
-        bind: format!("127.0.0.1:{interop_port}"),
-        data_dir: data_dir.join("interop"),
-        ..interop::Config::default()
+    let stack = match gateway::dev::start(options).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("gateway dev: {e}");
+            return ExitCode::FAILURE;
+        }
     };
-    let engine = match interop::Application::build(&interop_config).await {
-        Ok(a) => a,
-        Err(e) => return fail("cannot start the Interop engine", &e),
-    };
-    let interop_url = format!("http://127.0.0.1:{}", engine.port());
-    let app_key = match dev_app_key(data_dir) {
-        Ok(k) => k,
-        Err(e) => return fail("cannot write the app API key", &e),
-    };
-    let mut config = Config {
-        bind: format!("127.0.0.1:{gateway_port}"),
-        data_dir: data_dir.join("gateway"),
-        ..Config::default()
-    };
-    config.auth.interop_jwks_url = format!("{interop_url}/.well-known/jwks.json");
-    config.auth.voucher_issuer = interop_config.tokens.issuer.clone();
-    config.auth.app_api_keys = vec![app_key.clone()];
-    let gateway = match Application::build(&config).await {
-        Ok(a) => a,
-        Err(e) => return fail("cannot start the gateway", &e),
-    };
-    let gateway_url = format!("http://127.0.0.1:{}", gateway.port());
-    let dir = std::fs::canonicalize(data_dir).unwrap_or(data_dir.to_path_buf());
-    let dir = dir.display();
+    let env = &stack.env;
+    let (gw, key, fc) = (&env.gateway_url, &env.app_api_key, &env.citizens[0]);
     println!(
-        "\nRecapito development stack (data in {dir})\n\
-         \n  gateway          {gateway_url}\
-         \n  Interop engine   {interop_url}\
-         \n  app API key      {app_key}\
-         \n\nTry:\n\
-         \n  curl {gateway_url}/readyz\
-         \n  curl -H 'Authorization: Bearer {app_key}' -H 'fiscal_code: SPNDNL80R13C555X' {gateway_url}/api/communication/v1/messages\
-         \n  curl {interop_url}/.well-known/jwks.json\
-         \n  TOKEN=$(INTEROP_DATA_DIR={dir}/interop cargo run -q -p interop -- dev-token --roles platform)\
-         \n  curl -H \"Authorization: Bearer $TOKEN\" {interop_url}/tenants\
-         \n\nEntities submit with a voucher whose aud is {aud:?} (see README). The demo world and the mock\
-         \nprovider come with issue 6. Ctrl-C stops.\n",
-        aud = config.auth.voucher_audience,
+        "\nRecapito development stack — everything answers; described in {dir}/dev-env.json\n\
+         \n  gateway          {gw}\
+         \n  Interop engine   {interop}\
+         \n  mock provider    {provider}\
+         \n  app API key      {key}\
+         \n\nTry (the app backend, for citizen {fc}):\n\
+         \n  curl -H 'Authorization: Bearer {key}' -H 'fiscal_code: {fc}' {gw}/api/communication/v1/messages\
+         \n  ID=$(curl -s -H 'Authorization: Bearer {key}' -H 'fiscal_code: {fc}' '{gw}/api/communication/v1/messages?page_size=1' | sed 's/.*\"id\":\"\\([^\"]*\\)\".*/\\1/')\
+         \n  curl -H 'Authorization: Bearer {key}' -H 'fiscal_code: {fc}' {gw}/api/communication/v1/third-party-messages/$ID\
+         \n\nThe entity (\"sender\" in dev-env.json) gets vouchers at {token} and submits at {gw}/api/v1/messages. Ctrl-C stops.\n",
+        dir = data_dir.display(),
+        interop = env.interop_url,
+        provider = env.mock_provider_url,
+        token = env.token_endpoint,
     );
-    let engine_task = tokio::spawn(engine.run_until(shutdown_signal()));
-    let result = gateway.run_until(shutdown_signal()).await;
-    let _ = engine_task.await;
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail("server error", &e),
+    shutdown_signal().await;
+    for t in stack.tasks {
+        t.abort();
     }
+    ExitCode::SUCCESS
 }

@@ -1,0 +1,452 @@
+//! The one-command development stack: the Interop engine, the gateway and the mock provider on
+//! localhost, a demo world seeded through the public APIs, and `dev-env.json` describing it.
+
+use crate::config::InteropClientConfig;
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+/// Ports (0 = any free port) and the data folder.
+pub struct DevOptions {
+    pub data_dir: PathBuf,
+    pub gateway_port: u16,
+    pub interop_port: u16,
+    pub provider_port: u16,
+}
+
+/// What a client needs to act as the demo entity.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sender {
+    pub tenant_id: String,
+    pub client_id: String,
+    pub kid: String,
+    pub private_key_pem_path: String,
+    pub purpose_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Configurations {
+    pub interop_voucher: String,
+    pub api_key: String,
+}
+
+/// `DATA_DIR/dev-env.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DevEnv {
+    pub gateway_url: String,
+    pub interop_url: String,
+    pub mock_provider_url: String,
+    pub app_api_key: String,
+    pub token_endpoint: String,
+    pub client_assertion_audience: String,
+    pub sender: Sender,
+    pub configurations: Configurations,
+    pub citizens: Vec<String>,
+    /// The gateway's own Interop client (for INTEROP_VOUCHER fetches): kept to restart alike.
+    pub gateway_client: Sender,
+}
+
+pub const CITIZENS: [&str; 2] = ["SPNDNL80R13C555X", "RSSMRA85T10A562S"];
+const PROVIDER_API_KEY: &str = "dev-provider-key";
+const ENTITY_AUDIENCE: &str = "comune-remote-content";
+
+/// A running stack.
+pub struct DevStack {
+    pub env: DevEnv,
+    pub tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+fn fail(what: &str, e: impl std::fmt::Display) -> String {
+    format!("{what}: {e}")
+}
+
+struct Api {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Api {
+    async fn call(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.map_err(|e| fail(path, e))?;
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        if !status.is_success() {
+            return Err(format!("{path}: {status} {body}"));
+        }
+        Ok(body)
+    }
+
+    async fn post(&self, token: &str, path: &str, body: Value) -> Result<Value, String> {
+        self.call(token, Method::POST, path, Some(body)).await
+    }
+
+    async fn act(&self, token: &str, path: &str) -> Result<Value, String> {
+        self.call(token, Method::POST, path, None).await
+    }
+}
+
+fn id(v: &Value, pointer: &str) -> Result<String, String> {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| format!("no {pointer} in {v}"))
+}
+
+async fn listen(port: u16) -> Result<tokio::net::TcpListener, String> {
+    tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| fail(&format!("port {port}"), e))
+}
+
+/// Starts everything; seeds the world on the first start, reuses it afterwards.
+pub async fn start(o: DevOptions) -> Result<DevStack, String> {
+    std::fs::create_dir_all(&o.data_dir).map_err(|e| fail("data folder", e))?;
+    let data_dir = std::fs::canonicalize(&o.data_dir).map_err(|e| fail("data folder", e))?;
+    let env_path = data_dir.join("dev-env.json");
+    let previous: Option<DevEnv> = std::fs::read(&env_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let mut tasks = Vec::new();
+
+    // 1. The Interop engine.
+    let interop_config = interop::Config {
+        bind: format!("127.0.0.1:{}", o.interop_port),
+        data_dir: data_dir.join("interop"),
+        ..interop::Config::default()
+    };
+    let engine = interop::Application::build(&interop_config)
+        .await
+        .map_err(|e| fail("Interop engine", e))?;
+    let interop_url = format!("http://127.0.0.1:{}", engine.port());
+    tasks.push(tokio::spawn(async move {
+        let _ = engine.run_until(std::future::pending()).await;
+    }));
+
+    // 2. The mock provider: one server, API-key routes under /rc, voucher routes under /rc-interop.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let scenarios = mock_provider::scenario::load_dir(&fixtures.join("scenarios"))
+        .map_err(|e| fail("scenarios", e))?;
+    let scenarios: mock_provider::Scenarios = Arc::new(RwLock::new(scenarios));
+    let api_key = provider_sdk::auth::Authentication::ApiKey {
+        header: "X-Api-Key".into(),
+        key: PROVIDER_API_KEY.into(),
+    };
+    let verifier = provider_sdk::auth::VoucherVerifier::new(
+        &format!("{interop_url}/.well-known/jwks.json"),
+        &interop_config.tokens.issuer,
+        ENTITY_AUDIENCE,
+        None,
+    );
+    let provider_app =
+        mock_provider::entity_router(scenarios.clone(), fixtures.clone(), "/rc", api_key)
+            .merge(mock_provider::entity_router(
+                scenarios.clone(),
+                fixtures.clone(),
+                "/rc-interop",
+                provider_sdk::auth::Authentication::Voucher(Box::new(verifier)),
+            ))
+            .merge(mock_provider::admin_router(scenarios));
+    let provider_listener = listen(o.provider_port).await?;
+    let provider_url = format!(
+        "http://127.0.0.1:{}",
+        provider_listener
+            .local_addr()
+            .map_err(|e| fail("provider", e))?
+            .port()
+    );
+    tasks.push(tokio::spawn(async move {
+        let _ = axum::serve(provider_listener, provider_app).await;
+    }));
+
+    // 3. The world (first start only).
+    let seeded = match previous {
+        Some(p) => p,
+        None => seed(&interop_config, &interop_url, &data_dir).await?,
+    };
+
+    // 4. The gateway, an Interop consumer with its own client.
+    let app_key = dev_app_key(&data_dir).map_err(|e| fail("app key", e))?;
+    let mut config = crate::Config {
+        bind: format!("127.0.0.1:{}", o.gateway_port),
+        data_dir: data_dir.join("gateway"),
+        ..crate::Config::default()
+    };
+    config.auth.interop_jwks_url = format!("{interop_url}/.well-known/jwks.json");
+    config.auth.voucher_issuer = interop_config.tokens.issuer.clone();
+    config.auth.app_api_keys = vec![app_key.clone()];
+    let gc = &seeded.gateway_client;
+    config.interop_client = Some(InteropClientConfig {
+        token_url: format!("{interop_url}/token.oauth2"),
+        client_id: gc.client_id.clone(),
+        kid: gc.kid.clone(),
+        private_key_path: PathBuf::from(&gc.private_key_pem_path),
+        assertion_audience: interop_config.tokens.client_assertion_audience.clone(),
+    });
+    let gateway = crate::Application::build(&config)
+        .await
+        .map_err(|e| fail("gateway", e))?;
+    let gateway_url = format!("http://127.0.0.1:{}", gateway.port());
+    tasks.push(tokio::spawn(async move {
+        let _ = gateway.run_until(std::future::pending()).await;
+    }));
+
+    let mut env = seeded;
+    env.gateway_url = gateway_url;
+    env.interop_url = interop_url.clone();
+    env.mock_provider_url = provider_url;
+    env.app_api_key = app_key;
+    env.token_endpoint = format!("{interop_url}/token.oauth2");
+    if env.configurations.api_key.is_empty() {
+        populate(&mut env, &interop_config).await?;
+    }
+    std::fs::write(
+        &env_path,
+        serde_json::to_vec_pretty(&env).map_err(|e| fail("dev-env.json", e))?,
+    )
+    .map_err(|e| fail("dev-env.json", e))?;
+    Ok(DevStack { env, tasks })
+}
+
+/// The development app API key: generated once into the data folder.
+pub fn dev_app_key(data_dir: &Path) -> std::io::Result<String> {
+    let path = data_dir.join("app-api-key");
+    if let Ok(k) = std::fs::read_to_string(&path) {
+        return Ok(k.trim().to_owned());
+    }
+    let key = format!("dev-{}", uuid::Uuid::new_v4().simple());
+    std::fs::write(&path, &key)?;
+    Ok(key)
+}
+
+/// Tenants, e-services, agreements, purposes, clients and keys, through the engine's API.
+async fn seed(ic: &interop::Config, interop_url: &str, data_dir: &Path) -> Result<DevEnv, String> {
+    let idp = interop::app::dev_issuer(ic).map_err(|e| fail("identity", e))?;
+    let api = Api {
+        http: reqwest::Client::new(),
+        base: interop_url.to_owned(),
+    };
+    let platform = idp
+        .mint(
+            interop::domain::ids::UserId::random(),
+            None,
+            &[interop::domain::Role::Platform],
+            600,
+        )
+        .map_err(|e| fail("token", e))?;
+    let mut admins = Vec::new();
+    for name in ["PagoPA", "Comune di Esempio"] {
+        let user = interop::domain::ids::UserId::random();
+        let t = api
+            .post(
+                &platform,
+                "/tenants",
+                json!({"name": name, "admin": {"id": user, "name": format!("Admin {name}")}}),
+            )
+            .await?;
+        let tenant: interop::domain::ids::TenantId =
+            id(&t, "/id")?.parse().map_err(|e| fail("tenant id", e))?;
+        let token = idp
+            .mint(user, Some(tenant), &[interop::domain::Role::Admin], 3600)
+            .map_err(|e| fail("token", e))?;
+        admins.push((tenant.to_string(), user.to_string(), token));
+    }
+    let (pagopa, comune) = (&admins[0], &admins[1]);
+    let descriptor = |aud: &str, url: &str| json!({"audience": [aud], "voucher_lifespan": 600, "daily_calls_per_consumer": 100000, "daily_calls_total": 1000000, "agreement_approval_policy": "AUTOMATIC", "server_urls": [url]});
+    // Each side's e-service, the other side's agreement, purpose, client and key.
+    let mut sides = Vec::new();
+    for ((producer, consumer), (name, desc, aud, key_file)) in [
+        (
+            (pagopa, comune),
+            (
+                "Recapito messaggi",
+                "Invio di messaggi a contenuto remoto",
+                "recapito-gateway",
+                "entity.key.pem",
+            ),
+        ),
+        (
+            (comune, pagopa),
+            (
+                "Contenuti remoti",
+                "Dettagli e allegati dei messaggi del Comune",
+                ENTITY_AUDIENCE,
+                "gateway-client.key.pem",
+            ),
+        ),
+    ] {
+        let e = api.post(&producer.2, "/eservices", json!({"name": name, "description": desc, "technology": "REST", "mode": "DELIVER", "descriptor": descriptor(aud, "https://localhost/")})).await?;
+        let (eid, did) = (id(&e, "/id")?, id(&e, "/descriptors/0/id")?);
+        api.act(
+            &producer.2,
+            &format!("/eservices/{eid}/descriptors/{did}/publish"),
+        )
+        .await?;
+        let a = api
+            .post(&consumer.2, "/agreements", json!({"eservice_id": eid}))
+            .await?;
+        api.act(
+            &consumer.2,
+            &format!("/agreements/{}/submit", id(&a, "/id")?),
+        )
+        .await?;
+        let p = api.post(&consumer.2, "/purposes", json!({"eservice_id": eid, "title": format!("Uso di {name}"), "description": format!("Finalità di sviluppo per {name}"), "risk_analysis": {"dev": true}, "daily_calls": 1000})).await?;
+        let (pid, vid) = (id(&p, "/id")?, id(&p, "/versions/0/id")?);
+        api.act(
+            &consumer.2,
+            &format!("/purposes/{pid}/versions/{vid}/activate"),
+        )
+        .await?;
+        let c = api.post(&consumer.2, "/clients", json!({"name": format!("Client {name}"), "kind": "CONSUMER", "members": [consumer.1]})).await?;
+        let cid = id(&c, "/id")?;
+        let key_path = data_dir.join(key_file);
+        let pair = interop::keys::load_or_generate(&key_path).map_err(|e| fail("key", e))?;
+        let k = api
+            .post(
+                &consumer.2,
+                &format!("/clients/{cid}/keys"),
+                json!({"name": "dev", "key": pair.public_pem}),
+            )
+            .await?;
+        api.post(
+            &consumer.2,
+            &format!("/clients/{cid}/purposes"),
+            json!({"purpose_id": pid}),
+        )
+        .await?;
+        sides.push(Sender {
+            tenant_id: consumer.0.clone(),
+            client_id: cid,
+            kid: id(&k, "/kid")?,
+            private_key_pem_path: key_path.display().to_string(),
+            purpose_id: pid,
+        });
+    }
+    let gateway_client = sides.pop().expect("two sides");
+    let sender = sides.pop().expect("two sides");
+    Ok(DevEnv {
+        gateway_url: String::new(),
+        interop_url: String::new(),
+        mock_provider_url: String::new(),
+        app_api_key: String::new(),
+        token_endpoint: String::new(),
+        client_assertion_audience: ic.tokens.client_assertion_audience.clone(),
+        sender,
+        configurations: Configurations {
+            interop_voucher: String::new(),
+            api_key: String::new(),
+        },
+        citizens: CITIZENS.iter().map(|c| c.to_string()).collect(),
+        gateway_client,
+    })
+}
+
+/// A voucher for the demo entity, obtained like any client would.
+pub async fn entity_voucher(env: &DevEnv) -> Result<String, String> {
+    let key = std::fs::read(&env.sender.private_key_pem_path).map_err(|e| fail("entity key", e))?;
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(&key).map_err(|e| fail("entity key", e))?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some(env.sender.kid.clone());
+    let claims = json!({"iss": env.sender.client_id, "sub": env.sender.client_id, "aud": env.client_assertion_audience, "jti": uuid::Uuid::new_v4().to_string(), "iat": now, "exp": now + 60, "purposeId": env.sender.purpose_id});
+    let assertion =
+        jsonwebtoken::encode(&header, &claims, &key).map_err(|e| fail("assertion", e))?;
+    let form = [
+        ("grant_type", "client_credentials"),
+        (
+            "client_assertion_type",
+            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        ),
+        ("client_assertion", assertion.as_str()),
+    ];
+    let resp = reqwest::Client::new()
+        .post(&env.token_endpoint)
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| fail("token endpoint", e))?;
+    let body: Value = resp.json().await.map_err(|e| fail("token endpoint", e))?;
+    id(&body, "/access_token")
+}
+
+/// The entity's configurations and the sample messages, through the gateway's API.
+async fn populate(env: &mut DevEnv, _ic: &interop::Config) -> Result<(), String> {
+    let voucher = entity_voucher(env).await?;
+    let api = Api {
+        http: reqwest::Client::new(),
+        base: env.gateway_url.clone(),
+    };
+    let base = |auth: Value, url: String| json!({"name": "Comune di Esempio", "description": "Contenuti remoti del Comune (sviluppo)", "has_precondition": "ONCE", "is_lollipop_enabled": false, "disable_lollipop_for": [], "prod_environment": {"base_url": url, "details_authentication": auth}});
+    let by_voucher = api
+        .post(
+            &voucher,
+            "/api/v1/remote-contents/configurations",
+            base(
+                json!({"type": "INTEROP_VOUCHER", "purpose_id": env.gateway_client.purpose_id}),
+                format!("{}/rc-interop", env.mock_provider_url),
+            ),
+        )
+        .await?;
+    let by_key = api
+        .post(
+            &voucher,
+            "/api/v1/remote-contents/configurations",
+            base(
+                json!({"type": "API_KEY", "header_key_name": "X-Api-Key", "key": PROVIDER_API_KEY}),
+                format!("{}/rc", env.mock_provider_url),
+            ),
+        )
+        .await?;
+    env.configurations = Configurations {
+        interop_voucher: id(&by_voucher, "/configuration_id")?,
+        api_key: id(&by_key, "/configuration_id")?,
+    };
+    let samples = [
+        (
+            CITIZENS[0],
+            "avviso-tari-2026",
+            "Avviso di pagamento TARI 2026",
+            &env.configurations.interop_voucher,
+            json!({"has_attachments": true, "has_remote_content": true, "has_precondition": "ONCE"}),
+        ),
+        (
+            CITIZENS[1],
+            "certificato-residenza",
+            "Certificato di residenza pronto",
+            &env.configurations.api_key,
+            json!({"has_attachments": true, "has_remote_content": true, "has_precondition": "NEVER"}),
+        ),
+        (
+            CITIZENS[0],
+            "guasto-pdf-cifrato",
+            "Un allegato che il gateway rifiuta",
+            &env.configurations.api_key,
+            json!({"has_attachments": true, "has_remote_content": true}),
+        ),
+    ];
+    for (fc, corr, subject, config, flags) in samples {
+        let mut tpd = json!({"id": corr, "configuration_id": config});
+        for (k, v) in flags.as_object().expect("object") {
+            tpd[k] = v.clone();
+        }
+        let body = json!({"fiscal_code": fc, "feature_level_type": "ADVANCED", "content": {"subject": subject, "markdown": "Il contenuto completo di questo messaggio è custodito dal Comune: aprilo nell'app per leggerlo e scaricare gli allegati.", "third_party_data": tpd}});
+        api.post(&voucher, "/api/v1/messages", body).await?;
+    }
+    // A plain message too.
+    api.post(&voucher, "/api/v1/messages", json!({"fiscal_code": CITIZENS[0], "content": {"subject": "Benvenuto nei servizi del Comune", "markdown": "Da oggi riceverai qui gli avvisi del Comune di Esempio: scadenze, certificati e comunicazioni importanti."}})).await?;
+    Ok(())
+}

@@ -1,0 +1,187 @@
+//! The one-command dev stack, end to end: the seeded world answers the whole story over HTTP,
+//! and a second start reuses it.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+async fn get(http: &reqwest::Client, url: String, key: &str, fc: &str) -> reqwest::Response {
+    http.get(url)
+        .bearer_auth(key)
+        .header("fiscal_code", fc)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_dev_stack_runs_the_whole_story_and_restarts_on_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = || gateway::dev::DevOptions {
+        data_dir: dir.path().to_path_buf(),
+        gateway_port: 0,
+        interop_port: 0,
+        provider_port: 0,
+    };
+    let stack = gateway::dev::start(options())
+        .await
+        .expect("the stack starts");
+    let env = stack.env.clone();
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("dev-env.json")).unwrap()).unwrap();
+    for field in [
+        "gateway_url",
+        "interop_url",
+        "mock_provider_url",
+        "app_api_key",
+        "token_endpoint",
+        "client_assertion_audience",
+    ] {
+        assert!(
+            written[field].as_str().is_some_and(|v| !v.is_empty()),
+            "{field} in dev-env.json"
+        );
+    }
+    for field in [
+        "tenant_id",
+        "client_id",
+        "kid",
+        "private_key_pem_path",
+        "purpose_id",
+    ] {
+        assert!(
+            written["sender"][field]
+                .as_str()
+                .is_some_and(|v| !v.is_empty()),
+            "sender.{field}"
+        );
+    }
+    let http = reqwest::Client::new();
+    let (gw, key) = (&env.gateway_url, &env.app_api_key);
+    let citizen = &env.citizens[0];
+    let inbox: Value = get(
+        &http,
+        format!("{gw}/api/communication/v1/messages"),
+        key,
+        citizen,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let items = inbox["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3, "{inbox}");
+
+    // Open each remote-content message of the first citizen: the voucher path and the encrypted PDF.
+    let mut saw_voucher_path = false;
+    let mut saw_encrypted = false;
+    for item in items {
+        let id = item["id"].as_str().unwrap();
+        let m: Value = get(
+            &http,
+            format!("{gw}/api/communication/v1/messages/{id}"),
+            key,
+            citizen,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        let Some(tpd) = m["content"]["third_party_data"].as_object() else {
+            continue;
+        };
+        let r = get(
+            &http,
+            format!("{gw}/api/communication/v1/third-party-messages/{id}"),
+            key,
+            citizen,
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let details: Value = r.json().await.unwrap();
+        let url = details["third_party_message"]["attachments"][0]["url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let pdf = get(
+            &http,
+            format!("{gw}/api/communication/v1/third-party-messages/{id}/attachments/{url}"),
+            key,
+            citizen,
+        )
+        .await;
+        match tpd["id"].as_str().unwrap() {
+            "avviso-tari-2026" => {
+                saw_voucher_path = true;
+                assert_eq!(pdf.status(), StatusCode::OK);
+                assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF-"));
+                let pre = get(
+                    &http,
+                    format!("{gw}/api/communication/v1/third-party-messages/{id}/precondition"),
+                    key,
+                    citizen,
+                )
+                .await;
+                assert_eq!(pre.status(), StatusCode::OK);
+            }
+            "guasto-pdf-cifrato" => {
+                saw_encrypted = true;
+                assert_eq!(pdf.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+                assert_eq!(
+                    pdf.json::<Value>().await.unwrap()["code"],
+                    "ATTACHMENT_ENCRYPTED"
+                );
+            }
+            other => panic!("unexpected sample {other}"),
+        }
+    }
+    assert!(saw_voucher_path && saw_encrypted);
+    // The second citizen's message comes through the API-key configuration.
+    let other = &env.citizens[1];
+    let inbox: Value = get(
+        &http,
+        format!("{gw}/api/communication/v1/messages"),
+        key,
+        other,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = inbox["items"][0]["id"].as_str().unwrap();
+    assert_eq!(
+        get(
+            &http,
+            format!("{gw}/api/communication/v1/third-party-messages/{id}"),
+            key,
+            other
+        )
+        .await
+        .status(),
+        StatusCode::OK
+    );
+    for t in stack.tasks {
+        t.abort();
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    // A second start reuses the world: same ids, same messages, nothing seeded twice.
+    let again = gateway::dev::start(options())
+        .await
+        .expect("the stack restarts");
+    assert_eq!(again.env.sender.client_id, env.sender.client_id);
+    assert_eq!(again.env.configurations.api_key, env.configurations.api_key);
+    let inbox: Value = get(
+        &http,
+        format!("{}/api/communication/v1/messages", again.env.gateway_url),
+        &again.env.app_api_key,
+        citizen,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(inbox["items"].as_array().unwrap().len(), 3);
+    for t in again.tasks {
+        t.abort();
+    }
+}
