@@ -52,6 +52,8 @@ struct Jwk {
 struct Claims {
     #[serde(rename = "purposeId")]
     purpose_id: Option<String>,
+    #[serde(rename = "consumerId")]
+    consumer_id: Option<String>,
 }
 
 /// What a verified voucher says about its bearer.
@@ -59,6 +61,8 @@ struct Claims {
 pub struct VoucherInfo {
     /// The purpose the voucher was issued for.
     pub purpose_id: String,
+    /// The consumer tenant (Interop's `consumerId`), when the voucher names it.
+    pub consumer_id: Option<String>,
 }
 
 impl VoucherVerifier {
@@ -92,6 +96,12 @@ impl VoucherVerifier {
         }
     }
 
+    /// Tolerated clock difference with the issuer, seconds (default 10).
+    pub fn with_leeway(mut self, seconds: u64) -> VoucherVerifier {
+        self.validation.leeway = seconds;
+        self
+    }
+
     async fn fetch(&self, asked_at: Instant) -> Result<(), AuthError> {
         let mut last = self.last_fetch.lock().await;
         if last.is_some_and(|t| t >= asked_at) {
@@ -123,8 +133,12 @@ impl VoucherVerifier {
 
     /// Verifies a voucher.
     pub async fn verify(&self, token: &str) -> Result<VoucherInfo, AuthError> {
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|e| refuse("VOUCHER_MALFORMED", e.to_string()))?;
+        let header = jsonwebtoken::decode_header(token).map_err(|e| match e.kind() {
+            ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
+                refuse("VOUCHER_ALG_NOT_ALLOWED", "vouchers are RS256")
+            }
+            _ => refuse("VOUCHER_MALFORMED", format!("not a JWS: {e}")),
+        })?;
         if header.alg != Algorithm::RS256 {
             return Err(refuse("VOUCHER_ALG_NOT_ALLOWED", "vouchers are RS256"));
         }
@@ -155,6 +169,12 @@ impl VoucherVerifier {
                     refuse("VOUCHER_AUDIENCE_INVALID", "another audience")
                 }
                 ErrorKind::InvalidIssuer => refuse("VOUCHER_ISSUER_INVALID", "another issuer"),
+                ErrorKind::MissingRequiredClaim(c) => {
+                    refuse("VOUCHER_CLAIMS_MISSING", format!("no {c}"))
+                }
+                ErrorKind::InvalidAlgorithm => {
+                    refuse("VOUCHER_ALG_NOT_ALLOWED", "vouchers are RS256")
+                }
                 other => refuse("VOUCHER_MALFORMED", format!("{other:?}")),
             })?
             .claims;
@@ -169,7 +189,10 @@ impl VoucherVerifier {
                 format!("purpose {purpose_id} is not allowed here"),
             ));
         }
-        Ok(VoucherInfo { purpose_id })
+        Ok(VoucherInfo {
+            purpose_id,
+            consumer_id: claims.consumer_id,
+        })
     }
 }
 
