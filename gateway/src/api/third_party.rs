@@ -216,7 +216,10 @@ async fn attachment(
     // The open handle keeps the bytes readable; the spool file's name goes now.
     drop(path);
     // 256 KiB reads: 4 KiB ones cost a blocking-pool round trip each (docs/benchmarks.md).
-    let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024));
+    let body = Body::from_stream(tokio_util::io::ReaderStream::with_capacity(
+        file,
+        256 * 1024,
+    ));
     let name = found
         .name
         .clone()
