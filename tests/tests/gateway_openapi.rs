@@ -21,13 +21,12 @@
 //! `/work/shared/specs/*.yaml` made by `fixtures/reference/extract.py` (see the README there), so
 //! the test needs no YAML parser.
 
+use e2e::openapi::{
+    collect_refs, declared_routes, operations, parameters, resolve, template_names,
+};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "patch", "head", "options", "trace",
-];
 
 const RC: &str = "io-rc-configuration";
 const SUBMISSION: &str = "io-message-submission";
@@ -466,24 +465,6 @@ fn references() -> BTreeMap<&'static str, Value> {
         .collect()
 }
 
-/// Follows local `$ref`s (`#/...`) within `root`.
-fn resolve<'a>(root: &'a Value, mut v: &'a Value) -> &'a Value {
-    for _ in 0..32 {
-        match v.get("$ref").and_then(Value::as_str) {
-            Some(r) => {
-                let pointer = r
-                    .strip_prefix('#')
-                    .unwrap_or_else(|| panic!("non-local $ref {r}"));
-                v = root
-                    .pointer(pointer)
-                    .unwrap_or_else(|| panic!("dangling $ref {r}"));
-            }
-            None => return v,
-        }
-    }
-    panic!("$ref cycle");
-}
-
 fn strings(v: &Value) -> BTreeSet<String> {
     v.as_array()
         .map(|a| {
@@ -493,33 +474,6 @@ fn strings(v: &Value) -> BTreeSet<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Every documented (path, method, operation).
-fn operations(doc: &Value) -> Vec<(String, String, Value)> {
-    let mut out = Vec::new();
-    for (path, item) in doc["paths"].as_object().expect("paths") {
-        for (method, op) in item.as_object().expect("a path item is an object") {
-            if METHODS.contains(&method.as_str()) {
-                out.push((path.clone(), method.clone(), op.clone()));
-            }
-        }
-    }
-    out
-}
-
-/// The parameters of an operation: the path item's, then the operation's, resolved.
-fn parameters<'a>(doc: &'a Value, path: &str, op: &'a Value) -> Vec<&'a Value> {
-    let mut out = Vec::new();
-    for list in [&doc["paths"][path]["parameters"], &op["parameters"]] {
-        out.extend(
-            list.as_array()
-                .into_iter()
-                .flatten()
-                .map(|p| resolve(doc, p)),
-        );
-    }
-    out
 }
 
 /// `/a/{x}/b` → `/a/{}/b`: parameter names are not on the wire.
@@ -534,13 +488,6 @@ fn shape(path: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("/")
-}
-
-fn template_names(path: &str) -> Vec<String> {
-    path.split('/')
-        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
-        .map(str::to_owned)
-        .collect()
 }
 
 /// The name of the schema a `$ref` points to.
@@ -575,27 +522,12 @@ fn document_is_openapi_3_1_and_is_the_served_one() {
 // ------------------------------------------------------------------------------------------------
 // (b) The document hangs together.
 
-fn all_refs(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Object(m) => {
-            for (k, x) in m {
-                match (k.as_str(), x) {
-                    ("$ref", Value::String(r)) => out.push(r.clone()),
-                    _ => all_refs(x, out),
-                }
-            }
-        }
-        Value::Array(a) => a.iter().for_each(|x| all_refs(x, out)),
-        _ => {}
-    }
-}
-
 #[test]
 fn document_hangs_together() {
     let doc = document();
     let mut failures = Vec::new();
     let mut refs = Vec::new();
-    all_refs(&doc, &mut refs);
+    collect_refs(&doc, &mut refs);
     for r in &refs {
         let ok = r
             .strip_prefix('#')
@@ -741,145 +673,6 @@ fn document_hangs_together() {
 
 // ------------------------------------------------------------------------------------------------
 // (c) The code's routes are the documented operations.
-
-#[derive(Debug, PartialEq)]
-enum Tok {
-    Ident(String),
-    Str(String),
-    Punct(char),
-}
-
-/// A small Rust tokenizer: identifiers, string literals (plain and raw) and punctuation; comments,
-/// whitespace, char literals and lifetimes are skipped so they cannot confuse the route scanner.
-fn tokenize(src: &str) -> Vec<Tok> {
-    let c: Vec<char> = src.chars().collect();
-    let ident = |ch: char| ch.is_alphanumeric() || ch == '_';
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < c.len() {
-        let ch = c[i];
-        let next = c.get(i + 1).copied();
-        if ch.is_whitespace() {
-            i += 1;
-        } else if ch == '/' && next == Some('/') {
-            while i < c.len() && c[i] != '\n' {
-                i += 1;
-            }
-        } else if ch == '/' && next == Some('*') {
-            let mut depth = 0;
-            while i < c.len() {
-                if c[i] == '/' && c.get(i + 1) == Some(&'*') {
-                    depth += 1;
-                    i += 2;
-                } else if c[i] == '*' && c.get(i + 1) == Some(&'/') {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-        } else if ch == 'r'
-            && (i == 0 || !ident(c[i - 1]))
-            && matches!(next, Some('#' | '"'))
-            && c[i + 1..].iter().find(|&&x| x != '#') == Some(&'"')
-        {
-            let hashes = c[i + 1..].iter().take_while(|&&x| x == '#').count();
-            let start = i + 2 + hashes;
-            let mut j = start;
-            while !(c[j] == '"' && (0..hashes).all(|k| c.get(j + 1 + k) == Some(&'#'))) {
-                j += 1;
-                assert!(j < c.len(), "unterminated raw string");
-            }
-            out.push(Tok::Str(c[start..j].iter().collect()));
-            i = j + 1 + hashes;
-        } else if ch == '"' {
-            let mut s = String::new();
-            i += 1;
-            while i < c.len() && c[i] != '"' {
-                if c[i] == '\\' {
-                    s.push(c[i]);
-                    i += 1;
-                }
-                s.push(c[i]);
-                i += 1;
-            }
-            i += 1;
-            out.push(Tok::Str(s));
-        } else if ch == '\'' {
-            if next == Some('\\') {
-                let mut j = i + 3;
-                while j < c.len() && c[j] != '\'' {
-                    j += 1;
-                }
-                i = j + 1;
-            } else if c.get(i + 2) == Some(&'\'') {
-                i += 3;
-            } else {
-                out.push(Tok::Punct('\''));
-                i += 1;
-            }
-        } else if ident(ch) {
-            let start = i;
-            while i < c.len() && ident(c[i]) {
-                i += 1;
-            }
-            out.push(Tok::Ident(c[start..i].iter().collect()));
-        } else {
-            out.push(Tok::Punct(ch));
-            i += 1;
-        }
-    }
-    out
-}
-
-/// `.route("PATH", get(h).post(h2))` calls: the path and the methods chained on it.
-fn declared_routes(file: &str, src: &str) -> Vec<(String, Vec<String>)> {
-    let t = tokenize(src);
-    let mut routes = Vec::new();
-    let mut i = 0;
-    while i + 2 < t.len() {
-        let is_route = t[i] == Tok::Punct('.')
-            && t[i + 1] == Tok::Ident("route".into())
-            && t[i + 2] == Tok::Punct('(');
-        if !is_route {
-            i += 1;
-            continue;
-        }
-        let Some(Tok::Str(path)) = t.get(i + 3) else {
-            panic!("{file}: a .route(...) whose path is not a string literal");
-        };
-        let mut methods = Vec::new();
-        let mut depth = 1;
-        let mut j = i + 4;
-        while depth > 0 {
-            match t.get(j) {
-                None => panic!("{file}: unbalanced .route({path:?}, ...)"),
-                Some(Tok::Punct('(' | '[' | '{')) => depth += 1,
-                Some(Tok::Punct(')' | ']' | '}')) => depth -= 1,
-                Some(Tok::Ident(name)) if depth == 1 && t.get(j + 1) == Some(&Tok::Punct('(')) => {
-                    assert!(
-                        METHODS.contains(&name.as_str()),
-                        "{file}: .route({path:?}, ...) uses `{name}(...)`, which this test does not \
-                         understand: teach it (or use get/post/put/patch/delete)"
-                    );
-                    methods.push(name.clone());
-                }
-                _ => {}
-            }
-            j += 1;
-        }
-        assert!(
-            !methods.is_empty(),
-            "{file}: no method on .route({path:?}, ...)"
-        );
-        routes.push((path.clone(), methods));
-        i = j;
-    }
-    routes
-}
 
 #[test]
 fn the_tokenizer_finds_routes_and_ignores_comments_and_strings() {

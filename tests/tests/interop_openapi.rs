@@ -9,6 +9,9 @@
 //! - the document hangs together ($refs resolve, path parameters are declared, …);
 //! - real answers of a small end-to-end flow match the documented response schemas.
 
+use e2e::openapi::{
+    collect_refs, declared_routes, operations, parameters, resolve, template_names,
+};
 use e2e::{Engine, User, fixture};
 use interop::domain::Role;
 use interop::domain::ids::{TenantId, UserId};
@@ -16,10 +19,6 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-
-const METHODS: &[&str] = &[
-    "get", "put", "post", "delete", "patch", "head", "options", "trace",
-];
 
 /// The operations reachable without a bearer token.
 const PUBLIC: &[(&str, &str)] = &[
@@ -42,58 +41,6 @@ const PENDING: &[(&str, &str)] = &[
 /// The compiled-in document (what `/openapi.json` serves).
 fn document() -> Value {
     serde_json::from_str(interop::api::OPENAPI).expect("openapi.json is valid JSON")
-}
-
-/// Every documented (path, method) with its operation object.
-fn operations(doc: &Value) -> Vec<(String, String, Value)> {
-    let mut ops = Vec::new();
-    let paths = doc["paths"].as_object().expect("`paths` is an object");
-    for (path, item) in paths {
-        let item = item.as_object().expect("a path item is an object");
-        for (method, op) in item {
-            if METHODS.contains(&method.as_str()) {
-                ops.push((path.clone(), method.clone(), op.clone()));
-            }
-        }
-    }
-    ops
-}
-
-/// Follows `$ref`s (local ones only).
-fn resolve<'a>(doc: &'a Value, mut v: &'a Value) -> &'a Value {
-    for _ in 0..32 {
-        match v.get("$ref").and_then(Value::as_str) {
-            Some(r) => {
-                let pointer = r
-                    .strip_prefix('#')
-                    .unwrap_or_else(|| panic!("non-local $ref {r}"));
-                v = doc
-                    .pointer(pointer)
-                    .unwrap_or_else(|| panic!("dangling $ref {r}"));
-            }
-            None => return v,
-        }
-    }
-    panic!("$ref cycle");
-}
-
-/// The parameters of an operation: the path item's, then the operation's.
-fn parameters<'a>(doc: &'a Value, path: &str, op: &'a Value) -> Vec<&'a Value> {
-    let mut out = Vec::new();
-    for list in [&doc["paths"][path]["parameters"], &op["parameters"]] {
-        if let Some(list) = list.as_array() {
-            out.extend(list.iter().map(|p| resolve(doc, p)));
-        }
-    }
-    out
-}
-
-/// `{name}` segments of a path template.
-fn template_names(path: &str) -> Vec<String> {
-    path.split('/')
-        .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
-        .map(str::to_owned)
-        .collect()
 }
 
 /// A valid-looking kid: 43 characters of base64url.
@@ -229,160 +176,6 @@ async fn every_documented_operation_is_routed() {
 
 // ------------------------------------------------------------------------------------------------
 // (c) Every route declared in the source is documented.
-
-#[derive(Debug, PartialEq)]
-enum Tok {
-    Ident(String),
-    Str(String),
-    Punct(char),
-}
-
-/// At `i`, the start of a raw string `r##"`: its number of `#`.
-fn raw_string_at(c: &[char], i: usize) -> Option<usize> {
-    let prev_is_ident = i > 0 && (c[i - 1].is_alphanumeric() || c[i - 1] == '_');
-    if c[i] != 'r' || prev_is_ident {
-        return None;
-    }
-    let hashes = c[i + 1..].iter().take_while(|&&x| x == '#').count();
-    (c.get(i + 1 + hashes) == Some(&'"')).then_some(hashes)
-}
-
-/// A small Rust tokenizer: identifiers, string literals and punctuation; comments, whitespace,
-/// char literals and lifetimes are dealt with so they cannot confuse the route scanner.
-fn tokenize(src: &str) -> Vec<Tok> {
-    let c: Vec<char> = src.chars().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    let ident = |ch: char| ch.is_alphanumeric() || ch == '_';
-    while i < c.len() {
-        let ch = c[i];
-        if ch.is_whitespace() {
-            i += 1;
-        } else if ch == '/' && c.get(i + 1) == Some(&'/') {
-            while i < c.len() && c[i] != '\n' {
-                i += 1;
-            }
-        } else if ch == '/' && c.get(i + 1) == Some(&'*') {
-            let mut depth = 0;
-            while i < c.len() {
-                if c[i] == '/' && c.get(i + 1) == Some(&'*') {
-                    depth += 1;
-                    i += 2;
-                } else if c[i] == '*' && c.get(i + 1) == Some(&'/') {
-                    depth -= 1;
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    i += 1;
-                }
-            }
-        } else if let Some(hashes) = raw_string_at(&c, i) {
-            // Raw string r#"..."#.
-            let mut j = i + 2 + hashes;
-            let start = j;
-            loop {
-                if j >= c.len() {
-                    panic!("unterminated raw string");
-                }
-                if c[j] == '"' && (0..hashes).all(|k| c.get(j + 1 + k) == Some(&'#')) {
-                    break;
-                }
-                j += 1;
-            }
-            out.push(Tok::Str(c[start..j].iter().collect()));
-            i = j + 1 + hashes;
-        } else if ch == '"' {
-            let mut s = String::new();
-            i += 1;
-            while i < c.len() && c[i] != '"' {
-                if c[i] == '\\' {
-                    s.push(c[i]);
-                    i += 1;
-                }
-                s.push(c[i]);
-                i += 1;
-            }
-            i += 1;
-            out.push(Tok::Str(s));
-        } else if ch == '\'' {
-            if c.get(i + 1) == Some(&'\\') {
-                // '\n', '\'', '\u{..}'
-                let mut j = i + 3;
-                while j < c.len() && c[j] != '\'' {
-                    j += 1;
-                }
-                i = j + 1;
-            } else if c.get(i + 2) == Some(&'\'') {
-                i += 3; // 'x'
-            } else {
-                out.push(Tok::Punct('\'')); // a lifetime
-                i += 1;
-            }
-        } else if ident(ch) {
-            let start = i;
-            while i < c.len() && ident(c[i]) {
-                i += 1;
-            }
-            out.push(Tok::Ident(c[start..i].iter().collect()));
-        } else {
-            out.push(Tok::Punct(ch));
-            i += 1;
-        }
-    }
-    out
-}
-
-/// `.route("PATH", get(h).post(h2))` calls: the path and the methods chained on it.
-fn declared_routes(file: &str, src: &str) -> Vec<(String, Vec<String>)> {
-    let t = tokenize(src);
-    let mut routes = Vec::new();
-    let mut i = 0;
-    while i + 2 < t.len() {
-        let is_route = t[i] == Tok::Punct('.')
-            && t[i + 1] == Tok::Ident("route".into())
-            && t[i + 2] == Tok::Punct('(');
-        if !is_route {
-            i += 1;
-            continue;
-        }
-        let Some(Tok::Str(path)) = t.get(i + 3) else {
-            panic!(
-                "{file}: a .route(...) whose path is not a string literal: {:?}",
-                t.get(i + 3)
-            );
-        };
-        let mut methods = Vec::new();
-        let mut depth = 1;
-        let mut j = i + 4;
-        while depth > 0 {
-            match t.get(j) {
-                None => panic!("{file}: unbalanced .route({path:?}, ...)"),
-                Some(Tok::Punct('(' | '[' | '{')) => depth += 1,
-                Some(Tok::Punct(')' | ']' | '}')) => depth -= 1,
-                Some(Tok::Ident(name)) if depth == 1 && t.get(j + 1) == Some(&Tok::Punct('(')) => {
-                    let name = name.to_lowercase();
-                    assert!(
-                        METHODS.contains(&name.as_str()),
-                        "{file}: .route({path:?}, ...) uses `{name}(...)`, which this test does \
-                         not understand: teach it (or use get/post/put/patch/delete)"
-                    );
-                    methods.push(name);
-                }
-                _ => {}
-            }
-            j += 1;
-        }
-        assert!(
-            !methods.is_empty(),
-            "{file}: no method found on .route({path:?}, ...)"
-        );
-        routes.push((path.clone(), methods));
-        i = j;
-    }
-    routes
-}
 
 fn api_sources() -> Vec<(String, String)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop/src/api");
@@ -530,19 +323,6 @@ fn every_token_refusal_cause_is_in_the_token_failure_enum() {
 
 // ------------------------------------------------------------------------------------------------
 // (e) The document hangs together.
-
-fn collect_refs(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::Object(m) => {
-            if let Some(Value::String(r)) = m.get("$ref") {
-                out.push(r.clone());
-            }
-            m.values().for_each(|x| collect_refs(x, out));
-        }
-        Value::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
-        _ => {}
-    }
-}
 
 #[test]
 fn the_document_is_consistent() {

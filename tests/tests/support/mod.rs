@@ -2,6 +2,7 @@
 
 pub mod entity;
 pub mod gateway;
+pub mod openapi;
 
 use interop::api::auth::IdentityIssuer;
 use interop::domain::Role;
