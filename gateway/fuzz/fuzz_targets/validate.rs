@@ -1,0 +1,22 @@
+//! Any bytes: `validate` answers PASS or FAIL, never panics (not even inside lopdf, where
+//! `validate`'s own `catch_unwind` would hide it: the panic hook aborts first), never hangs.
+#![no_main]
+
+#[allow(dead_code, unused_imports)]
+#[path = "../../src/pdf/mod.rs"]
+mod pdf;
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(
+    init: {
+        // A panic anywhere is a finding, even one `validate` would catch and report as FAIL.
+        std::panic::set_hook(Box::new(|info| {
+            eprintln!("panic: {info}");
+            std::process::abort();
+        }));
+    },
+    |data: &[u8]| {
+        let _ = pdf::validate(data);
+    }
+);

@@ -1,0 +1,195 @@
+//! 6.7: logical structure, required for level A: the document is marked (6.7.2.2), has a
+//! structure tree (6.7.3.3) whose element types are standard or role-mapped to standard ones
+//! without cycles (6.7.3.4), and every `Lang` is a language tag (6.7.4).
+
+use std::collections::HashSet;
+
+use lopdf::{Dictionary, Object};
+
+use super::{Check, Ctx, nope};
+
+/// ISO 32000-1, 14.8.4: the standard structure types.
+const STANDARD_TYPES: &[&[u8]] = &[
+    b"Document",
+    b"Part",
+    b"Art",
+    b"Sect",
+    b"Div",
+    b"BlockQuote",
+    b"Caption",
+    b"TOC",
+    b"TOCI",
+    b"Index",
+    b"NonStruct",
+    b"Private",
+    b"P",
+    b"H",
+    b"H1",
+    b"H2",
+    b"H3",
+    b"H4",
+    b"H5",
+    b"H6",
+    b"L",
+    b"LI",
+    b"Lbl",
+    b"LBody",
+    b"Table",
+    b"TR",
+    b"TH",
+    b"TD",
+    b"THead",
+    b"TBody",
+    b"TFoot",
+    b"Span",
+    b"Quote",
+    b"Note",
+    b"Reference",
+    b"BibEntry",
+    b"Code",
+    b"Link",
+    b"Annot",
+    b"Ruby",
+    b"RB",
+    b"RT",
+    b"RP",
+    b"Warichu",
+    b"WT",
+    b"WP",
+    b"Figure",
+    b"Formula",
+    b"Form",
+];
+
+/// Structure elements walked at most.
+const MAX_ELEMENTS: usize = 1_000_000;
+const MAX_DEPTH: usize = 256;
+
+pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
+    let marked = ctx
+        .get_dict(catalog, b"MarkInfo")
+        .and_then(|m| ctx.get(m, b"Marked"));
+    if marked != Some(&Object::Boolean(true)) {
+        return Err(nope(
+            "6.7.2.2",
+            "a level A file's catalog has no MarkInfo with Marked true",
+        ));
+    }
+    let Some(root) = ctx.get_dict(catalog, b"StructTreeRoot") else {
+        return Err(nope(
+            "6.7.3.3",
+            "a level A file's catalog has no structure tree",
+        ));
+    };
+    if let Some(lang) = ctx.get(catalog, b"Lang") {
+        language(lang)?;
+    }
+    let role_map = ctx.get_dict(root, b"RoleMap");
+    let mut seen = HashSet::new();
+    let mut stack: Vec<(&Object, usize)> =
+        root.get(b"K").ok().map(|k| (k, 0)).into_iter().collect();
+    while let Some((k, depth)) = stack.pop() {
+        if depth > MAX_DEPTH || seen.len() > MAX_ELEMENTS {
+            return Err(nope(
+                "6.7.3",
+                "the structure tree nests too deep or is too large",
+            ));
+        }
+        if let Object::Reference(id) = k
+            && !seen.insert(*id)
+        {
+            continue;
+        }
+        match ctx.resolve(k) {
+            Object::Array(a) => stack.extend(a.iter().map(|x| (x, depth + 1))),
+            Object::Dictionary(e) => {
+                if let Some(s) = ctx.get_name(e, b"S") {
+                    structure_type(ctx, s, role_map)?;
+                }
+                if let Some(lang) = ctx.get(e, b"Lang") {
+                    language(lang)?;
+                }
+                if let Ok(kids) = e.get(b"K") {
+                    stack.push((kids, depth + 1));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// 6.7.3.4 (and 6.1.8): a standard type, or one the role map leads to a standard type.
+fn structure_type(ctx: &Ctx<'_>, s: &[u8], role_map: Option<&Dictionary>) -> Check {
+    if std::str::from_utf8(s).is_err() {
+        return Err(nope("6.1.8", "a structure type name is not valid UTF-8"));
+    }
+    let mut cur = s;
+    let mut seen: Vec<&[u8]> = Vec::new();
+    loop {
+        if STANDARD_TYPES.contains(&cur) {
+            return Ok(());
+        }
+        if seen.contains(&cur) || seen.len() > 64 {
+            return Err(nope(
+                "6.7.3.4",
+                format!("the role map of {} is circular", String::from_utf8_lossy(s)),
+            ));
+        }
+        seen.push(cur);
+        match role_map.and_then(|m| ctx.get_name(m, cur)) {
+            Some(next) => cur = next,
+            None => {
+                return Err(nope(
+                    "6.7.3.4",
+                    format!(
+                        "the structure type {} is neither standard nor role-mapped to one",
+                        String::from_utf8_lossy(s)
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// 6.7.4: a `Lang` text string is empty or a language tag (RFC 3066: a primary tag of
+/// letters, then hyphen-separated subtags of letters and digits).
+pub(crate) fn language(o: &Object) -> Check {
+    let Object::String(bytes, _) = o else {
+        return Err(nope("6.7.4", "a Lang entry is not a text string"));
+    };
+    language_bytes(bytes)
+}
+
+pub(crate) fn language_bytes(bytes: &[u8]) -> Check {
+    let text = text_string(bytes);
+    if text.is_empty() {
+        return Ok(());
+    }
+    let mut parts = text.split('-');
+    let primary = parts.next().unwrap_or("");
+    let ok = (1..=8).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && parts
+            .all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()));
+    if !ok {
+        return Err(nope(
+            "6.7.4",
+            format!("the Lang {text:?} is not a language identifier"),
+        ));
+    }
+    Ok(())
+}
+
+/// A PDF text string: UTF-16BE with a byte order mark, else (close enough) Latin-1.
+fn text_string(b: &[u8]) -> String {
+    if let Some(rest) = b.strip_prefix(&[0xfe, 0xff]) {
+        let units: Vec<u16> = rest
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    } else {
+        b.iter().map(|&c| char::from(c)).collect()
+    }
+}

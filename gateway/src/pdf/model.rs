@@ -1,0 +1,773 @@
+//! Checks on the object model: trailer, catalog, every object's values, actions, forms,
+//! annotations, pages, output intents, embedded files. Each function names its clause.
+
+use std::collections::HashSet;
+
+use lopdf::{Dictionary, Object, ObjectId};
+
+use super::content::Intent;
+use super::lexer::{MAX_INT, MAX_NAME, MAX_REAL, MAX_STRING, MIN_INT};
+use super::syntax::Body;
+use super::{Check, Ctx, nope};
+
+/// Pages walked at most (the page tree is walked with cycle detection too).
+const MAX_PAGES: usize = 100_000;
+/// How deep a page tree, outline or field tree may nest.
+const MAX_TREE_DEPTH: usize = 64;
+/// 6.1.13: indirect objects in a file.
+const MAX_INDIRECT_OBJECTS: usize = 8_388_607;
+
+pub(crate) fn check(ctx: &Ctx<'_>, body: &Body) -> Check {
+    trailer(ctx, body)?;
+    let catalog = catalog(ctx)?;
+    every_object(ctx)?;
+    catalog_entries(ctx, catalog)?;
+    let pages = pages(ctx, catalog)?;
+    let level = super::xmp::check(ctx, catalog)?;
+    if level == super::fonts::Level::A {
+        super::logical::check(ctx, catalog)?;
+    }
+    output_intents(ctx, catalog)?;
+    for page in &pages {
+        page_boxes(ctx, page)?;
+        annotations(ctx, page)?;
+    }
+    super::content::check(ctx, catalog, &pages, level)?;
+    Ok(())
+}
+
+/// 6.1.3: the trailer has `ID`, two byte strings. A linearized file's first-page trailer
+/// counts; otherwise the last trailer does.
+fn trailer(ctx: &Ctx<'_>, body: &Body) -> Check {
+    let has_id = if body.linearized {
+        body.trailers_with_id.first().copied()
+    } else {
+        body.trailers_with_id.last().copied()
+    };
+    if has_id == Some(false) || (has_id.is_none() && !ctx.doc.trailer.has(b"ID")) {
+        return Err(nope("6.1.3", "the trailer has no ID"));
+    }
+    if let Some(id) = ctx.doc.trailer.get(b"ID").ok().map(|o| ctx.resolve(o)) {
+        let ok = matches!(id, Object::Array(a) if a.len() == 2
+            && a.iter().all(|s| matches!(ctx.resolve(s), Object::String(b, _) if !b.is_empty())));
+        if !ok {
+            return Err(nope(
+                "6.1.3",
+                "the trailer ID is not an array of two non-empty strings",
+            ));
+        }
+    }
+    if body.objects > MAX_INDIRECT_OBJECTS || ctx.doc.objects.len() > MAX_INDIRECT_OBJECTS {
+        return Err(nope("6.1.13", "more than 8388607 indirect objects"));
+    }
+    Ok(())
+}
+
+fn catalog<'a>(ctx: &Ctx<'a>) -> Result<&'a Dictionary, super::PdfFailure> {
+    ctx.doc
+        .trailer
+        .get(b"Root")
+        .ok()
+        .and_then(|r| ctx.dict(r))
+        .ok_or_else(|| super::fail(super::FailureKind::NotPdf, "6.1", "no document catalog"))
+}
+
+/// Standard filters (ISO 32000-1, Table 6) but LZW (6.1.7.2) and Crypt (nothing is
+/// encrypted in PDF/A).
+const FILTERS: &[&[u8]] = &[
+    b"ASCIIHexDecode",
+    b"ASCII85Decode",
+    b"FlateDecode",
+    b"RunLengthDecode",
+    b"CCITTFaxDecode",
+    b"JBIG2Decode",
+    b"DCTDecode",
+    b"JPXDecode",
+];
+
+/// Rules that hold for every object in the file, reachable or not: value limits (6.1.13),
+/// stream dictionaries (6.1.7), trigger events (6.5.2) and actions (6.5.1).
+fn every_object(ctx: &Ctx<'_>) -> Check {
+    for obj in ctx.doc.objects.values() {
+        values(ctx, obj, 0)?;
+    }
+    Ok(())
+}
+
+fn values(ctx: &Ctx<'_>, o: &Object, depth: usize) -> Check {
+    if depth > super::lexer::MAX_NESTING {
+        return Err(nope("6.1.13", "objects nested too deep"));
+    }
+    match o {
+        Object::Integer(i) if !(MIN_INT..=MAX_INT).contains(i) => {
+            Err(nope("6.1.13", format!("the integer {i} is out of range")))
+        }
+        Object::Real(r) if !r.is_finite() || f64::from(r.abs()) > MAX_REAL => {
+            Err(nope("6.1.13", "a real is out of range"))
+        }
+        Object::String(s, _) if s.len() > MAX_STRING => Err(nope(
+            "6.1.13",
+            format!("a string of {} bytes (at most {MAX_STRING})", s.len()),
+        )),
+        Object::Name(n) if n.len() > MAX_NAME => Err(nope(
+            "6.1.13",
+            format!("a name of {} bytes (at most {MAX_NAME})", n.len()),
+        )),
+        Object::Array(a) => {
+            for v in a {
+                values(ctx, v, depth + 1)?;
+            }
+            Ok(())
+        }
+        Object::Dictionary(d) => dictionary(ctx, d, depth),
+        Object::Stream(s) => {
+            stream_dictionary(ctx, &s.dict)?;
+            dictionary(ctx, &s.dict, depth)
+        }
+        _ => Ok(()),
+    }
+}
+
+fn dictionary(ctx: &Ctx<'_>, d: &Dictionary, depth: usize) -> Check {
+    if d.has(b"AA") {
+        return Err(nope(
+            "6.5.2",
+            "an additional-actions (AA) dictionary is present",
+        ));
+    }
+    for key in [&b"A"[..], b"OpenAction", b"Next", b"PA"] {
+        if let Ok(a) = d.get(key) {
+            actions(ctx, a, 0)?;
+        }
+    }
+    if d.get(b"Type").ok().and_then(|t| t.as_name().ok()) == Some(b"Action") {
+        action(ctx, d)?;
+    }
+    if d.has(b"EF") {
+        embedded_files(ctx, d)?;
+    }
+    for (k, v) in d.iter() {
+        if k.len() > MAX_NAME {
+            return Err(nope(
+                "6.1.13",
+                format!("a name of {} bytes (at most {MAX_NAME})", k.len()),
+            ));
+        }
+        values(ctx, v, depth + 1)?;
+    }
+    Ok(())
+}
+
+/// 6.1.7.1 and 6.1.7.2.
+fn stream_dictionary(ctx: &Ctx<'_>, d: &Dictionary) -> Check {
+    for key in [&b"F"[..], b"FFilter", b"FDecodeParms"] {
+        if d.has(key) {
+            return Err(nope(
+                "6.1.7.1",
+                format!(
+                    "a stream dictionary has the {} key",
+                    String::from_utf8_lossy(key)
+                ),
+            ));
+        }
+    }
+    filters(ctx, d, b"Filter", "6.1.7.2")
+}
+
+pub(crate) fn filters(ctx: &Ctx<'_>, d: &Dictionary, key: &[u8], clause: &'static str) -> Check {
+    let names: Vec<&[u8]> = match ctx.get(d, key) {
+        None => return Ok(()),
+        Some(Object::Name(n)) => vec![n],
+        Some(Object::Array(a)) => a
+            .iter()
+            .map(|f| match ctx.resolve(f) {
+                Object::Name(n) => n.as_slice(),
+                _ => b"?",
+            })
+            .collect(),
+        Some(_) => vec![b"?"],
+    };
+    for n in names {
+        if !FILTERS.contains(&n) {
+            return Err(nope(
+                clause,
+                format!("the filter {} is not allowed", String::from_utf8_lossy(n)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// 6.5.1: the action types PDF/A-2 allows.
+const ACTIONS: &[&[u8]] = &[
+    b"GoTo",
+    b"GoToR",
+    b"GoToE",
+    b"Thread",
+    b"URI",
+    b"Named",
+    b"SubmitForm",
+];
+const NAMED_ACTIONS: &[&[u8]] = &[b"NextPage", b"PrevPage", b"FirstPage", b"LastPage"];
+
+/// An action entry: a dictionary or an array of them (`Next`).
+fn actions(ctx: &Ctx<'_>, o: &Object, depth: usize) -> Check {
+    if depth > MAX_TREE_DEPTH {
+        return Err(nope("6.5.1", "actions chained too deep"));
+    }
+    match ctx.resolve(o) {
+        Object::Dictionary(d) => action(ctx, d),
+        Object::Array(a) => {
+            for x in a {
+                actions(ctx, x, depth + 1)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn action(ctx: &Ctx<'_>, d: &Dictionary) -> Check {
+    // A destination array or a dictionary without S is not an action.
+    let Some(s) = ctx.get(d, b"S") else {
+        return Ok(());
+    };
+    let Object::Name(s) = s else {
+        return Err(nope("6.5.1", "an action whose type is not a name"));
+    };
+    if !ACTIONS.contains(&s.as_slice()) {
+        return Err(nope(
+            "6.5.1",
+            format!("the {} action is not permitted", String::from_utf8_lossy(s)),
+        ));
+    }
+    if s == b"Named" {
+        let n = ctx.get_name(d, b"N").unwrap_or(b"");
+        if !NAMED_ACTIONS.contains(&n) {
+            return Err(nope(
+                "6.5.1",
+                format!(
+                    "the named action {} is not permitted",
+                    String::from_utf8_lossy(n)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Catalog entries: permissions (6.1.12), forms (6.4), optional content (6.9).
+fn catalog_entries(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
+    if let Some(perms) = ctx.get_dict(catalog, b"Perms") {
+        for (k, _) in perms.iter() {
+            if k != b"UR3" && k != b"DocMDP" {
+                return Err(nope(
+                    "6.1.12",
+                    format!(
+                        "the permissions dictionary has the key {}",
+                        String::from_utf8_lossy(k)
+                    ),
+                ));
+            }
+        }
+        if let Some(sig) = ctx.get_dict(perms, b"DocMDP") {
+            for r in ctx.get_array(sig, b"Reference").unwrap_or(&[]) {
+                if let Some(r) = ctx.dict(r) {
+                    for key in [&b"DigestLocation"[..], b"DigestMethod", b"DigestValue"] {
+                        if r.has(key) {
+                            return Err(nope(
+                                "6.1.12",
+                                format!(
+                                    "a DocMDP signature reference has {}",
+                                    String::from_utf8_lossy(key)
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if matches!(
+        ctx.get(catalog, b"NeedsRendering"),
+        Some(Object::Boolean(true))
+    ) {
+        return Err(nope("6.4.2", "the catalog has NeedsRendering true"));
+    }
+    if let Some(form) = ctx.get_dict(catalog, b"AcroForm") {
+        if form.has(b"XFA") {
+            return Err(nope("6.4.2", "the interactive form has an XFA entry"));
+        }
+        if matches!(
+            ctx.get(form, b"NeedAppearances"),
+            Some(Object::Boolean(true))
+        ) {
+            return Err(nope(
+                "6.4.1",
+                "the interactive form has NeedAppearances true",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A page with the attributes it inherits.
+pub(crate) struct Page<'a> {
+    pub dict: &'a Dictionary,
+    pub media_box: Option<&'a Object>,
+    pub crop_box: Option<&'a Object>,
+    pub resources: Option<&'a Dictionary>,
+}
+
+/// The page tree, in order, with inherited attributes; loops and depth bounded.
+fn pages<'a>(ctx: &Ctx<'a>, catalog: &'a Dictionary) -> Result<Vec<Page<'a>>, super::PdfFailure> {
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let Some(Object::Reference(root)) = catalog.get(b"Pages").ok() else {
+        return Err(super::fail(
+            super::FailureKind::NotPdf,
+            "6.1",
+            "the catalog has no page tree",
+        ));
+    };
+    walk_pages(ctx, *root, None, None, None, 0, &mut seen, &mut out)?;
+    Ok(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk_pages<'a>(
+    ctx: &Ctx<'a>,
+    id: ObjectId,
+    media: Option<&'a Object>,
+    crop: Option<&'a Object>,
+    resources: Option<&'a Dictionary>,
+    depth: usize,
+    seen: &mut HashSet<ObjectId>,
+    out: &mut Vec<Page<'a>>,
+) -> Check {
+    if depth > MAX_TREE_DEPTH || out.len() > MAX_PAGES || !seen.insert(id) {
+        return Err(super::fail(
+            super::FailureKind::NotPdf,
+            "6.1",
+            "the page tree loops or nests too deep",
+        ));
+    }
+    let Some(node) = ctx.doc.objects.get(&id).and_then(|o| ctx.dict(o)) else {
+        return Ok(());
+    };
+    let media = node.get(b"MediaBox").ok().or(media);
+    let crop = node.get(b"CropBox").ok().or(crop);
+    let resources = ctx.get_dict(node, b"Resources").or(resources);
+    match ctx.get_name(node, b"Type") {
+        Some(b"Pages") | None if node.has(b"Kids") => {
+            for kid in ctx.get_array(node, b"Kids").unwrap_or(&[]) {
+                if let Object::Reference(k) = kid {
+                    walk_pages(ctx, *k, media, crop, resources, depth + 1, seen, out)?;
+                }
+            }
+        }
+        _ => out.push(Page {
+            dict: node,
+            media_box: media,
+            crop_box: crop,
+            resources,
+        }),
+    }
+    Ok(())
+}
+
+/// 6.1.13: every page boundary between 3 and 14 400 units in both directions.
+fn page_boxes(ctx: &Ctx<'_>, page: &Page<'_>) -> Check {
+    let boxes = [
+        ("MediaBox", page.media_box),
+        ("CropBox", page.crop_box),
+        ("BleedBox", page.dict.get(b"BleedBox").ok()),
+        ("TrimBox", page.dict.get(b"TrimBox").ok()),
+        ("ArtBox", page.dict.get(b"ArtBox").ok()),
+    ];
+    for (name, b) in boxes {
+        let Some(b) = b else { continue };
+        let Object::Array(a) = ctx.resolve(b) else {
+            continue;
+        };
+        let n: Vec<f64> = a.iter().filter_map(|x| ctx.number(x)).collect();
+        if n.len() != 4 {
+            continue;
+        }
+        let (w, h) = ((n[2] - n[0]).abs(), (n[3] - n[1]).abs());
+        if !(3.0..=14_400.0).contains(&w) || !(3.0..=14_400.0).contains(&h) {
+            return Err(nope(
+                "6.1.13",
+                format!("the {name} of a page is {w} × {h} units (3 to 14400)"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// 6.3.1: the annotation types PDF/A-2 allows.
+const ANNOTATIONS: &[&[u8]] = &[
+    b"Text",
+    b"Link",
+    b"FreeText",
+    b"Line",
+    b"Square",
+    b"Circle",
+    b"Polygon",
+    b"PolyLine",
+    b"Highlight",
+    b"Underline",
+    b"Squiggly",
+    b"StrikeOut",
+    b"Stamp",
+    b"Caret",
+    b"Ink",
+    b"Popup",
+    b"FileAttachment",
+    b"Widget",
+    b"PrinterMark",
+    b"TrapNet",
+    b"Watermark",
+    b"Redact",
+];
+
+pub(crate) fn page_annotations<'a>(ctx: &Ctx<'a>, page: &Page<'a>) -> Vec<&'a Dictionary> {
+    ctx.get_array(page.dict, b"Annots")
+        .unwrap_or(&[])
+        .iter()
+        .filter_map(|a| match ctx.resolve(a) {
+            Object::Dictionary(d) => Some(d),
+            _ => None,
+        })
+        .collect()
+}
+
+/// 6.3 and 6.4.1 for the annotations of a page.
+fn annotations(ctx: &Ctx<'_>, page: &Page<'_>) -> Check {
+    for annot in page_annotations(ctx, page) {
+        let subtype = ctx.get_name(annot, b"Subtype").unwrap_or(b"");
+        let name = String::from_utf8_lossy(subtype);
+        if !ANNOTATIONS.contains(&subtype) {
+            return Err(nope(
+                "6.3.1",
+                format!("the annotation type {name} is not permitted"),
+            ));
+        }
+        // 6.3.2: F present (but on Popup), Print set, Hidden, Invisible, ToggleNoView, NoView
+        // clear; Text annotations with NoZoom and NoRotate.
+        match ctx.get(annot, b"F") {
+            None if subtype != b"Popup" => {
+                return Err(nope(
+                    "6.3.2",
+                    format!("a {name} annotation has no F (flags) entry"),
+                ));
+            }
+            None => {}
+            Some(f) => {
+                let f = ctx.number(f).unwrap_or(0.0) as i64;
+                if f & 4 == 0 || f & (1 | 2 | 32 | 256) != 0 {
+                    return Err(nope(
+                        "6.3.2",
+                        format!("a {name} annotation's flags are not Print-only visible ({f})"),
+                    ));
+                }
+            }
+        }
+        // 6.3.3: an appearance with only N, a stream (a subdictionary for button widgets), for
+        // every annotation but Popup, Link and zero-size ones.
+        let zero_size = ctx
+            .get_array(annot, b"Rect")
+            .map(|r| r.iter().filter_map(|x| ctx.number(x)).collect::<Vec<_>>())
+            .is_some_and(|r| r.len() == 4 && r[0] == r[2] && r[1] == r[3]);
+        match ctx.get_dict(annot, b"AP") {
+            None if !(zero_size || subtype == b"Popup" || subtype == b"Link") => {
+                return Err(nope(
+                    "6.3.3",
+                    format!("a {name} annotation has no appearance dictionary"),
+                ));
+            }
+            None => {}
+            Some(ap) => {
+                if ap.len() != 1 || !ap.has(b"N") {
+                    return Err(nope(
+                        "6.3.3",
+                        format!(
+                            "a {name} annotation's appearance dictionary has entries other than N"
+                        ),
+                    ));
+                }
+                let button = subtype == b"Widget" && field_type(ctx, annot) == Some(b"Btn");
+                let ok = match ctx.get(ap, b"N") {
+                    Some(Object::Stream(_)) => !button,
+                    Some(Object::Dictionary(_)) => button,
+                    _ => false,
+                };
+                if !ok {
+                    return Err(nope(
+                        "6.3.3",
+                        format!("a {name} annotation's normal appearance has the wrong type"),
+                    ));
+                }
+            }
+        }
+        // 6.4.1: widgets have no actions.
+        if subtype == b"Widget" && (annot.has(b"A") || annot.has(b"AA")) {
+            return Err(nope("6.4.1", "a widget annotation has an A or AA entry"));
+        }
+    }
+    Ok(())
+}
+
+/// A field's type, inherited through Parent.
+fn field_type<'a>(ctx: &Ctx<'a>, mut d: &'a Dictionary) -> Option<&'a [u8]> {
+    for _ in 0..MAX_TREE_DEPTH {
+        if let Some(ft) = ctx.get_name(d, b"FT") {
+            return Some(ft);
+        }
+        d = ctx.get_dict(d, b"Parent")?;
+    }
+    None
+}
+
+/// 6.2.3: the output intents. Every `DestOutputProfile` is the same indirect object, a valid
+/// ICC output profile; no `DestOutputProfileRef`.
+fn output_intents(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
+    let mut profile: Option<ObjectId> = None;
+    for oi in ctx.get_array(catalog, b"OutputIntents").unwrap_or(&[]) {
+        let Some(oi) = ctx.dict(oi) else { continue };
+        if oi.has(b"DestOutputProfileRef") {
+            return Err(nope("6.2.3", "an output intent has DestOutputProfileRef"));
+        }
+        match oi.get(b"DestOutputProfile").ok() {
+            Some(Object::Reference(id)) => {
+                if profile.is_some_and(|p| p != *id) {
+                    return Err(nope(
+                        "6.2.3",
+                        "output intents have different destination profiles",
+                    ));
+                }
+                profile = Some(*id);
+            }
+            Some(_) => {
+                return Err(nope(
+                    "6.2.3",
+                    "a destination output profile is not an indirect object",
+                ));
+            }
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// The colour space of the PDF/A output intent (`S` `GTS_PDFA1`), its profile checked (6.2.3).
+pub(crate) fn output_intent_space(
+    ctx: &Ctx<'_>,
+    catalog: &Dictionary,
+) -> Result<Intent, super::PdfFailure> {
+    for oi in ctx.get_array(catalog, b"OutputIntents").unwrap_or(&[]) {
+        let Some(oi) = ctx.dict(oi) else { continue };
+        if ctx.get_name(oi, b"S") != Some(b"GTS_PDFA1") {
+            continue;
+        }
+        let Some(Object::Stream(profile)) = ctx.get(oi, b"DestOutputProfile") else {
+            return Err(nope(
+                "6.2.3",
+                "the PDF/A output intent has no destination output profile",
+            ));
+        };
+        return icc_profile(ctx, profile, true);
+    }
+    Ok(Intent::None)
+}
+
+/// An ICC profile's header: an output profile (6.2.3) is a printer or monitor profile in Gray,
+/// RGB or CMYK; an input profile (6.2.4.2) may also be a scanner or colour space profile, or
+/// Lab. Both before version 5, and `N` matching the colour space.
+pub(crate) fn icc_profile(
+    ctx: &Ctx<'_>,
+    s: &lopdf::Stream,
+    output: bool,
+) -> Result<Intent, super::PdfFailure> {
+    let clause = if output { "6.2.3" } else { "6.2.4.2" };
+    let data = ctx
+        .decode(s)?
+        .ok_or_else(|| nope(clause, "an ICC profile cannot be decoded"))?;
+    if data.len() < 128 || &data[36..40] != b"acsp" {
+        return Err(nope(clause, "an ICC profile has no valid header"));
+    }
+    let version = data[8];
+    let class = &data[12..16];
+    let space = &data[16..20];
+    if version >= 5 {
+        return Err(nope(clause, format!("an ICC profile of version {version}")));
+    }
+    let class_ok = if output {
+        matches!(class, b"prtr" | b"mntr")
+    } else {
+        matches!(class, b"prtr" | b"mntr" | b"scnr" | b"spac")
+    };
+    if !class_ok {
+        return Err(nope(
+            clause,
+            format!(
+                "an ICC profile of device class {:?}",
+                String::from_utf8_lossy(class)
+            ),
+        ));
+    }
+    let (intent, n) = match space {
+        b"GRAY" => (Intent::Gray, 1.0),
+        b"RGB " => (Intent::Rgb, 3.0),
+        b"CMYK" => (Intent::Cmyk, 4.0),
+        b"Lab " if !output => (Intent::Other, 3.0),
+        _ => {
+            return Err(nope(
+                clause,
+                format!(
+                    "an ICC profile of colour space {:?}",
+                    String::from_utf8_lossy(space)
+                ),
+            ));
+        }
+    };
+    if let Some(declared) = s.dict.get(b"N").ok().and_then(|v| ctx.number(v))
+        && declared != n
+    {
+        return Err(nope(
+            clause,
+            format!("an ICC profile's N is {declared}, its colour space has {n} components"),
+        ));
+    }
+    Ok(intent)
+}
+
+/// 6.2.8.3: a JPEG2000 image: 1, 3 or 4 components, bit depth 1 to 38; without a ColorSpace
+/// entry, exactly one colour specification (or one marked as the best approximation), with
+/// method 1, 2 or 3 and not the CIEJab enumeration.
+pub(crate) fn jpeg2000(x: &lopdf::Stream, has_colour_space: bool) -> Check {
+    let data = &x.content;
+    let mut colr: Vec<(u8, u8, u32)> = Vec::new();
+    let mut nc = None;
+    let mut bpc = None;
+    let mut has_bpcc = false;
+    boxes(data, 0, &mut |kind, body| match kind {
+        b"ihdr" if body.len() >= 14 => {
+            nc = Some(u16::from_be_bytes([body[8], body[9]]));
+            bpc = Some(body[10]);
+        }
+        b"bpcc" => has_bpcc = true,
+        b"colr" if body.len() >= 3 => {
+            let enumerated = if body.len() >= 7 {
+                u32::from_be_bytes([body[3], body[4], body[5], body[6]])
+            } else {
+                0
+            };
+            colr.push((body[0], body[2], enumerated));
+        }
+        _ => {}
+    });
+    if let Some(nc) = nc
+        && !matches!(nc, 1 | 3 | 4)
+    {
+        return Err(nope(
+            "6.2.8.3",
+            format!("a JPEG2000 image has {nc} components (1, 3 or 4)"),
+        ));
+    }
+    if let Some(b) = bpc
+        && b != 255
+        && !has_bpcc
+        && !(1..=38).contains(&(b & 0x7f).wrapping_add(1))
+    {
+        return Err(nope(
+            "6.2.8.3",
+            "a JPEG2000 image's bit depth is out of range",
+        ));
+    }
+    if !has_colour_space {
+        let best = if colr.len() == 1 {
+            colr.first()
+        } else {
+            let approx: Vec<_> = colr.iter().filter(|c| c.1 == 1).collect();
+            if approx.len() != 1 {
+                return Err(nope(
+                    "6.2.8.3",
+                    "a JPEG2000 image without ColorSpace has several colour specifications",
+                ));
+            }
+            approx.first().copied()
+        };
+        if let Some(&(meth, _, enumerated)) = best {
+            if !matches!(meth, 1..=3) {
+                return Err(nope(
+                    "6.2.8.3",
+                    format!("a JPEG2000 colour specification method {meth}"),
+                ));
+            }
+            if meth == 1 && enumerated == 19 {
+                return Err(nope(
+                    "6.2.8.3",
+                    "a JPEG2000 image in the CIEJab colour space",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Walks JP2 boxes (into the `jp2h` super box), at most a few levels deep.
+fn boxes(data: &[u8], depth: usize, f: &mut dyn FnMut(&[u8], &[u8])) {
+    if depth > 3 {
+        return;
+    }
+    let mut pos = 0usize;
+    while pos + 8 <= data.len() {
+        let len =
+            u32::from_be_bytes([data[pos], data[pos + 1], data[pos + 2], data[pos + 3]]) as usize;
+        let kind = &data[pos + 4..pos + 8];
+        let (header, len) = match len {
+            0 => (8, data.len() - pos),
+            1 if pos + 16 <= data.len() => {
+                let l = u64::from_be_bytes(data[pos + 8..pos + 16].try_into().unwrap_or([0; 8]));
+                (16, usize::try_from(l).unwrap_or(usize::MAX))
+            }
+            l => (8, l),
+        };
+        if len < header || pos.saturating_add(len) > data.len() {
+            return;
+        }
+        let body = &data[pos + header..pos + len];
+        f(kind, body);
+        if kind == b"jp2h" {
+            boxes(body, depth + 1, f);
+        }
+        if kind == b"jp2c" {
+            return;
+        }
+        pos += len;
+    }
+}
+
+/// 6.8: a file specification with embedded files has F and UF, and each embedded file is a
+/// PDF/A-1 or PDF/A-2 file.
+fn embedded_files(ctx: &Ctx<'_>, spec: &Dictionary) -> Check {
+    if !(spec.has(b"F") && spec.has(b"UF")) {
+        return Err(nope(
+            "6.8",
+            "a file specification with an embedded file lacks F or UF",
+        ));
+    }
+    let Some(ef) = ctx.get_dict(spec, b"EF") else {
+        return Ok(());
+    };
+    for (_, f) in ef.iter() {
+        if let Object::Stream(s) = ctx.resolve(f) {
+            let data = ctx
+                .decode(s)?
+                .ok_or_else(|| nope("6.8", "an embedded file cannot be decoded"))?;
+            ctx.embedded_file(&data)?;
+        }
+    }
+    Ok(())
+}
