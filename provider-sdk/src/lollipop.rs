@@ -31,6 +31,9 @@
 //!   `@authority`, `@scheme`, `@path`, `@query`, `@request-target` come from
 //!   `x-pagopa-lollipop-original-url`. Other derived components and component parameters
 //!   (`;sf`, `;key`, `;bs`, `;req`, `;tr`) are refused (`LOLLIPOP_COMPONENT_UNSUPPORTED`).
+//! - `@signature-params` is the canonical RFC 8941 serialization of the signature's inner list
+//!   (as RFC 9421 §2.3 requires), re-serialized from the parsed `signature-input`: the header's
+//!   own spelling (`; created=…`) does not matter, the device must have signed the canonical one.
 //! - `content-digest`, when covered, is part of the signature base; the body it digests is not
 //!   forwarded, so it is not recomputed.
 //! - `x-pagopa-lollipop-assertion-type` and `x-pagopa-lollipop-auth-jwt` are for fetching the

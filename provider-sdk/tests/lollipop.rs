@@ -708,6 +708,13 @@ fn tampered_vectors_fail_with_their_codes() {
     for (name, h, expected) in cases {
         assert_eq!(code(&h), expected, "{name}");
     }
+    // `@signature-params` is the canonical serialization: the header's own spelling does not matter.
+    let spaced = tamper(
+        EC_RAW,
+        "signature-input",
+        &input.replace(";created", "; created"),
+    );
+    assert!(lollipop::verify(&spaced, &fc(FC)).is_ok());
     // Another citizen's request, however well signed.
     let e = lollipop::verify(&headers(EC_RAW), &fc(OTHER_FC)).unwrap_err();
     assert_eq!(
