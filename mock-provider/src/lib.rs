@@ -13,6 +13,7 @@ use axum::{Json, Router};
 use provider_sdk::auth::Authentication;
 use provider_sdk::contract::{FiscalCode, PreconditionContent, RemoteContentDetailsResponse};
 use provider_sdk::provider::{Attachment, Provider, ProviderError};
+pub use provider_sdk::server::LollipopPolicy;
 use scenario::{Fault, Scenario};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -102,11 +103,25 @@ async fn faults(
         .strip_prefix(&format!("{prefix}/messages/"))
         .unwrap_or("");
     let id = rest.split('/').next().unwrap_or("").to_owned();
-    let fault: Option<Fault> = scenarios
+    let (fault, lollipop): (Option<Fault>, bool) = scenarios
         .read()
         .expect("scenarios lock")
         .get(&id)
-        .and_then(|s| s.fault.clone());
+        .map_or((None, false), |s| (s.fault.clone(), s.lollipop));
+    // A scenario that requires lollipop checks it like the SDK's router does (a request without
+    // a valid fiscal_code is left to the router, which names that).
+    let fiscal_code = req
+        .headers()
+        .get("fiscal_code")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| FiscalCode::parse(v).ok());
+    if lollipop
+        && let Some(fc) = fiscal_code
+        && let Err(e) = provider_sdk::lollipop::verify(req.headers(), &fc)
+    {
+        tracing::info!(scenario = %id, code = e.code.as_str(), "lollipop refused");
+        return e.into_response();
+    }
     let Some(f) = fault.filter(|f| f.only.as_deref().is_none_or(|o| o == kind(rest))) else {
         return next.run(req).await;
     };
@@ -178,19 +193,38 @@ pub async fn put_scenario(
 }
 
 /// The entity's router: the remote-content endpoints under `prefix` (faults applied), checked
-/// with `auth`. Several can share one server (one per authentication mode).
+/// with `auth`. Several can share one server (one per authentication mode). Lollipop is checked
+/// only for scenarios that ask for it (`"lollipop": true`); see [`entity_router_with`].
 pub fn entity_router(
     scenarios: Scenarios,
     files_root: PathBuf,
     prefix: &str,
     auth: Authentication,
 ) -> Router {
+    entity_router_with(scenarios, files_root, prefix, auth, LollipopPolicy::Off)
+}
+
+/// [`entity_router`] verifying lollipop on every request (`Required`) or on those that carry it
+/// (`WhenPresent`), with provider-sdk's verifier, like a real entity: after authentication and
+/// the fiscal code, `401`/`403` problem+json with a `LOLLIPOP_*` code.
+pub fn entity_router_with(
+    scenarios: Scenarios,
+    files_root: PathBuf,
+    prefix: &str,
+    auth: Authentication,
+    lollipop: LollipopPolicy,
+) -> Router {
     let mock = Arc::new(Mock {
         scenarios: scenarios.clone(),
         files_root,
     });
     Router::new()
-        .nest(prefix, provider_sdk::server::router(mock, auth))
+        .nest(
+            prefix,
+            provider_sdk::server::builder(mock, auth)
+                .lollipop(lollipop)
+                .build(),
+        )
         .layer(middleware::from_fn_with_state(
             (scenarios, prefix.to_owned()),
             faults,

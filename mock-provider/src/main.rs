@@ -3,7 +3,7 @@
 //! at run time (`PUT /admin/scenarios/{id}`).
 
 use clap::Parser;
-use mock_provider::{Scenarios, admin_router, entity_router, scenario};
+use mock_provider::{LollipopPolicy, Scenarios, admin_router, entity_router_with, scenario};
 use provider_sdk::auth::{Authentication, VoucherVerifier};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -34,6 +34,17 @@ struct Cli {
     voucher_issuer: String,
     #[arg(long)]
     voucher_audience: Option<String>,
+    /// Verify lollipop signatures: `off`, `required` (every request) or `when-present` (requests
+    /// that carry lollipop headers). Scenarios with `"lollipop": true` require it regardless.
+    #[arg(long, value_enum, default_value = "off")]
+    lollipop: Lollipop,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Lollipop {
+    Off,
+    Required,
+    WhenPresent,
 }
 
 #[tokio::main]
@@ -72,7 +83,12 @@ async fn main() -> std::process::ExitCode {
         .parent()
         .map(PathBuf::from)
         .unwrap_or_default();
-    let app = entity_router(scenarios.clone(), files_root, &cli.prefix, auth)
+    let lollipop = match cli.lollipop {
+        Lollipop::Off => LollipopPolicy::Off,
+        Lollipop::Required => LollipopPolicy::Required,
+        Lollipop::WhenPresent => LollipopPolicy::WhenPresent,
+    };
+    let app = entity_router_with(scenarios.clone(), files_root, &cli.prefix, auth, lollipop)
         .merge(admin_router(scenarios));
     let listener = match tokio::net::TcpListener::bind(&cli.bind).await {
         Ok(l) => l,

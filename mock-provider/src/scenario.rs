@@ -56,6 +56,10 @@ pub struct Scenario {
     pub attachments: Vec<ScenarioAttachment>,
     #[serde(default)]
     pub fault: Option<Fault>,
+    /// Require valid lollipop headers for this scenario, whatever the server's policy
+    /// (checked with provider-sdk's verifier before any fault applies).
+    #[serde(default)]
+    pub lollipop: bool,
 }
 
 /// Loads every `*.json` of `dir` (each a scenario or a list of scenarios).

@@ -6,7 +6,10 @@
 //!   `NewMessage` with `third_party_data`) and the remote content itself.
 //! - [`provider::Provider`]: the three endpoints as a trait; [`server::router`] serves them with
 //!   IO's status codes, checking the caller ([`auth::Authentication`]: an API key or an Interop
-//!   voucher verified against the engine's JWKS) and the citizen's `fiscal_code`.
+//!   voucher verified against the engine's JWKS) and the citizen's `fiscal_code`;
+//!   [`server::builder`] adds [`lollipop`] verification (the citizen's device signature).
+//! - [`client::GatewayClient`]: the entity's side of the gateway: Interop vouchers from a client
+//!   assertion, remote-content configurations, message submission.
 //!
 //! ```no_run
 //! use provider_sdk::auth::Authentication;
@@ -40,6 +43,8 @@
 //! ```
 
 pub mod auth;
+pub mod client;
 pub mod contract;
+pub mod lollipop;
 pub mod provider;
 pub mod server;

@@ -1,8 +1,18 @@
 //! A router serving the three remote-content endpoints from a [`Provider`], with IO's status codes
 //! and problem+json errors.
+//!
+//! Every request goes through the same gate before the provider sees it: the caller's
+//! [`Authentication`] (`401` with an `API_KEY_*`/`VOUCHER_*` code), the citizen's `fiscal_code`
+//! header (`400` `FISCAL_CODE_MISSING`/`FISCAL_CODE_INVALID`), then, when enabled with
+//! [`RouterBuilder::lollipop`], the lollipop signature ([`crate::lollipop`]: `401` with a
+//! `LOLLIPOP_*` code when the request is not proven to come from the citizen's device, `403`
+//! `LOLLIPOP_USER_ID_MISMATCH` when it is signed for another citizen).
+//!
+//! Errors are `application/problem+json`: `{"type", "title", "status", "code", "detail"}`.
 
 use crate::auth::Authentication;
 use crate::contract::FiscalCode;
+use crate::lollipop::{self, LollipopError};
 use crate::provider::{Provider, ProviderError};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
@@ -14,17 +24,88 @@ use std::sync::Arc;
 struct Shared<P> {
     provider: Arc<P>,
     auth: Authentication,
+    lollipop: LollipopPolicy,
+}
+
+/// Whether the router verifies lollipop signatures ([`crate::lollipop::verify`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LollipopPolicy {
+    /// No verification (the default): lollipop headers are ignored.
+    #[default]
+    Off,
+    /// Every request must carry valid lollipop headers for its `fiscal_code`.
+    Required,
+    /// Requests that carry any lollipop header are verified; requests without any pass. For
+    /// configurations with `disable_lollipop_for`: the gateway sends no lollipop headers for
+    /// those citizens.
+    WhenPresent,
+}
+
+/// `true` is [`LollipopPolicy::Required`], `false` [`LollipopPolicy::Off`].
+impl From<bool> for LollipopPolicy {
+    fn from(on: bool) -> Self {
+        if on {
+            LollipopPolicy::Required
+        } else {
+            LollipopPolicy::Off
+        }
+    }
+}
+
+/// Builds the router with options; [`router`] is the builder with its defaults.
+///
+/// ```no_run
+/// # use provider_sdk::auth::Authentication;
+/// # fn f<P: provider_sdk::provider::Provider>(provider: std::sync::Arc<P>) {
+/// let app = provider_sdk::server::builder(provider, Authentication::None)
+///     .lollipop(true)
+///     .build();
+/// # }
+/// ```
+pub struct RouterBuilder<P> {
+    provider: Arc<P>,
+    auth: Authentication,
+    lollipop: LollipopPolicy,
+}
+
+/// A [`RouterBuilder`] for `provider`, authenticating callers with `auth`.
+pub fn builder<P: Provider>(provider: Arc<P>, auth: Authentication) -> RouterBuilder<P> {
+    RouterBuilder {
+        provider,
+        auth,
+        lollipop: LollipopPolicy::Off,
+    }
+}
+
+impl<P: Provider> RouterBuilder<P> {
+    /// Verifies lollipop signatures: `true` (or [`LollipopPolicy::Required`]) on every request,
+    /// [`LollipopPolicy::WhenPresent`] on those that carry them.
+    pub fn lollipop(mut self, policy: impl Into<LollipopPolicy>) -> Self {
+        self.lollipop = policy.into();
+        self
+    }
+
+    /// The router: `GET /messages/{id}`, `GET /messages/{id}/precondition`,
+    /// `GET /messages/{id}/{*url}`. Nest it under the path of your `base_url`.
+    pub fn build(self) -> Router {
+        let shared = Arc::new(Shared {
+            provider: self.provider,
+            auth: self.auth,
+            lollipop: self.lollipop,
+        });
+        Router::new()
+            .route("/messages/{id}", get(details::<P>))
+            .route("/messages/{id}/precondition", get(precondition::<P>))
+            .route("/messages/{id}/{*url}", get(attachment::<P>))
+            .with_state(shared)
+    }
 }
 
 /// The router: `GET /messages/{id}`, `GET /messages/{id}/precondition`,
-/// `GET /messages/{id}/{*url}`. Nest it under the path of your `base_url`.
+/// `GET /messages/{id}/{*url}`. Nest it under the path of your `base_url`. Lollipop is not
+/// verified: use [`builder`] for that.
 pub fn router<P: Provider>(provider: Arc<P>, auth: Authentication) -> Router {
-    let shared = Arc::new(Shared { provider, auth });
-    Router::new()
-        .route("/messages/{id}", get(details::<P>))
-        .route("/messages/{id}/precondition", get(precondition::<P>))
-        .route("/messages/{id}/{*url}", get(attachment::<P>))
-        .with_state(shared)
+    builder(provider, auth).build()
 }
 
 fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
@@ -35,6 +116,15 @@ fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
         body.to_string(),
     )
         .into_response()
+}
+
+/// A lollipop refusal as the router answers it: `401` or `403` (see [`crate::lollipop::LollipopCode::status`])
+/// with the code, in problem+json.
+impl IntoResponse for LollipopError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+        problem(status, self.code.as_str(), &self.detail)
+    }
 }
 
 fn from_error(e: ProviderError) -> Response {
@@ -74,7 +164,7 @@ fn from_error(e: ProviderError) -> Response {
     }
 }
 
-/// Authentication, then the citizen's fiscal code.
+/// Authentication, then the citizen's fiscal code, then lollipop.
 async fn admit<P>(shared: &Shared<P>, headers: &HeaderMap) -> Result<FiscalCode, Response> {
     if let Err(e) = shared.auth.check(headers).await {
         tracing::info!(code = e.code, "caller refused");
@@ -90,13 +180,23 @@ async fn admit<P>(shared: &Shared<P>, headers: &HeaderMap) -> Result<FiscalCode,
                 "send the citizen's fiscal_code header",
             )
         })?;
-    FiscalCode::parse(raw).map_err(|_| {
+    let fc = FiscalCode::parse(raw).map_err(|_| {
         problem(
             StatusCode::BAD_REQUEST,
             "FISCAL_CODE_INVALID",
             "fiscal_code is not a fiscal code",
         )
-    })
+    })?;
+    let check = match shared.lollipop {
+        LollipopPolicy::Off => false,
+        LollipopPolicy::Required => true,
+        LollipopPolicy::WhenPresent => lollipop::present(headers),
+    };
+    if check && let Err(e) = lollipop::verify(headers, &fc) {
+        tracing::info!(code = e.code.as_str(), detail = %e.detail, "lollipop refused");
+        return Err(e.into_response());
+    }
+    Ok(fc)
 }
 
 async fn details<P: Provider>(

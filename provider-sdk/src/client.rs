@@ -1,0 +1,486 @@
+//! The entity's side of the gateway: Interop vouchers, remote-content configurations and message
+//! submission.
+//!
+//! An entity is an Interop consumer of the gateway's e-service: it holds a client (id), an RSA key
+//! uploaded to that client (`kid`) and a purpose on the gateway's e-service. To call the gateway it
+//! signs a client assertion (RS256: `iss` = `sub` = client id, `aud` = the engine's
+//! client-assertion audience, `jti`, `iat`, `exp`, `purposeId`, header `kid`), trades it at the
+//! engine's token endpoint for a voucher, and sends the voucher as `Authorization: Bearer`.
+//! [`GatewayClient`] does all of it, caching the voucher until shortly before it expires.
+//!
+//! ```no_run
+//! use provider_sdk::client::{ClientConfig, Credentials, GatewayClient};
+//! use provider_sdk::contract::*;
+//!
+//! # async fn run() -> Result<(), provider_sdk::client::ClientError> {
+//! let credentials = Credentials::from_pem_file(
+//!     "client-id", "kid", "purpose-id", "/path/to/client.key.pem",
+//! )?;
+//! let client = GatewayClient::new(
+//!     ClientConfig::new(
+//!         "http://127.0.0.1:8080",
+//!         "http://127.0.0.1:8081/token.oauth2",
+//!         "recapito-interop/client-assertion",
+//!     ),
+//!     credentials,
+//! )?;
+//! let configurations = client.configurations().await?;
+//! # Ok(()) }
+//! ```
+
+use crate::contract::{
+    CreatedMessage, NewMessage, NewRcConfiguration, RcConfiguration, RcConfigurationList,
+};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::{Method, StatusCode};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// A voucher is renewed this long before it expires (or at half its life, if shorter).
+const RENEW_BEFORE: Duration = Duration::from_secs(30);
+/// Client assertions live this long.
+const ASSERTION_LIFETIME: u64 = 60;
+/// At most this much of an unexpected answer is kept in an error.
+const KEPT_BODY: usize = 500;
+
+/// What went wrong talking to the engine or the gateway.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    /// The private key is not an RSA key in PEM (code `CLIENT_KEY_INVALID`).
+    #[error("CLIENT_KEY_INVALID: {0}")]
+    Key(String),
+    /// A url or a setting cannot be used (code `CLIENT_CONFIG_INVALID`).
+    #[error("CLIENT_CONFIG_INVALID: {0}")]
+    Config(String),
+    /// The peer could not be reached, or the answer could not be read (code
+    /// `CLIENT_TRANSPORT`).
+    #[error("CLIENT_TRANSPORT: {url}: {detail}")]
+    Transport {
+        /// What was called.
+        url: String,
+        /// Why it failed.
+        detail: String,
+    },
+    /// The engine or the gateway refused with a problem+json answer: its `code` (e.g.
+    /// `TOKEN_REFUSED` from the token endpoint, `CONFIGURATION_NOT_FOUND` or
+    /// `IDEMPOTENCY_KEY_REUSED` from the gateway).
+    #[error("{code} ({status}): {detail}")]
+    Problem {
+        /// The HTTP status.
+        status: u16,
+        /// The problem's stable `code`.
+        code: String,
+        /// The problem's `detail`.
+        detail: String,
+        /// The problem's `fields`, when it names them.
+        fields: Vec<String>,
+    },
+    /// An answer that is neither the expected body nor a problem (code
+    /// `CLIENT_UNEXPECTED_RESPONSE`).
+    #[error("CLIENT_UNEXPECTED_RESPONSE: {status}: {body}")]
+    Unexpected {
+        /// The HTTP status.
+        status: u16,
+        /// The start of the body.
+        body: String,
+    },
+}
+
+impl ClientError {
+    /// The stable code: the problem's own for [`ClientError::Problem`], `CLIENT_*` otherwise.
+    pub fn code(&self) -> &str {
+        match self {
+            ClientError::Key(_) => "CLIENT_KEY_INVALID",
+            ClientError::Config(_) => "CLIENT_CONFIG_INVALID",
+            ClientError::Transport { .. } => "CLIENT_TRANSPORT",
+            ClientError::Problem { code, .. } => code,
+            ClientError::Unexpected { .. } => "CLIENT_UNEXPECTED_RESPONSE",
+        }
+    }
+
+    /// The HTTP status of the answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Problem { status, .. } | ClientError::Unexpected { status, .. } => {
+                Some(*status)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The entity's Interop identity: its client, the key it uploaded there and the purpose it calls
+/// the gateway for.
+pub struct Credentials {
+    client_id: String,
+    kid: String,
+    purpose_id: String,
+    key: EncodingKey,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("client_id", &self.client_id)
+            .field("kid", &self.kid)
+            .field("purpose_id", &self.purpose_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Credentials {
+    /// Credentials from an RSA private key in PEM (PKCS#8 or PKCS#1).
+    pub fn from_pem(
+        client_id: &str,
+        kid: &str,
+        purpose_id: &str,
+        private_key_pem: &[u8],
+    ) -> Result<Credentials, ClientError> {
+        let key = EncodingKey::from_rsa_pem(private_key_pem)
+            .map_err(|e| ClientError::Key(format!("not an RSA private key in PEM: {e}")))?;
+        Ok(Credentials {
+            client_id: client_id.to_owned(),
+            kid: kid.to_owned(),
+            purpose_id: purpose_id.to_owned(),
+            key,
+        })
+    }
+
+    /// Credentials from a PEM file.
+    pub fn from_pem_file(
+        client_id: &str,
+        kid: &str,
+        purpose_id: &str,
+        path: impl AsRef<Path>,
+    ) -> Result<Credentials, ClientError> {
+        let path = path.as_ref();
+        let pem = std::fs::read(path)
+            .map_err(|e| ClientError::Key(format!("cannot read {}: {e}", path.display())))?;
+        Credentials::from_pem(client_id, kid, purpose_id, &pem)
+    }
+
+    /// The Interop client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The purpose vouchers are asked for.
+    pub fn purpose_id(&self) -> &str {
+        &self.purpose_id
+    }
+
+    /// A signed client assertion for `audience` (the engine's client-assertion audience).
+    pub fn client_assertion(&self, audience: &str) -> Result<String, ClientError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(self.kid.clone());
+        header.typ = Some("JWT".into());
+        let claims = serde_json::json!({
+            "iss": self.client_id, "sub": self.client_id, "aud": audience,
+            "jti": uuid::Uuid::new_v4().to_string(), "iat": now, "exp": now + ASSERTION_LIFETIME,
+            "purposeId": self.purpose_id,
+        });
+        jsonwebtoken::encode(&header, &claims, &self.key)
+            .map_err(|e| ClientError::Key(format!("cannot sign the client assertion: {e}")))
+    }
+}
+
+/// Where the gateway and the engine are.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The gateway's base url, e.g. `http://127.0.0.1:8080`.
+    pub gateway_url: String,
+    /// The engine's token endpoint, e.g. `http://127.0.0.1:8081/token.oauth2`.
+    pub token_endpoint: String,
+    /// The `aud` of client assertions (the engine's `client_assertion_audience`).
+    pub client_assertion_audience: String,
+    /// Connect timeout (default 5 s).
+    pub connect_timeout: Duration,
+    /// Total timeout of one request (default 30 s).
+    pub timeout: Duration,
+}
+
+impl ClientConfig {
+    /// A configuration with the default timeouts.
+    pub fn new(gateway_url: &str, token_endpoint: &str, audience: &str) -> ClientConfig {
+        ClientConfig {
+            gateway_url: gateway_url.trim_end_matches('/').to_owned(),
+            token_endpoint: token_endpoint.to_owned(),
+            client_assertion_audience: audience.to_owned(),
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+struct Voucher {
+    token: String,
+    renew_at: Instant,
+}
+
+/// A client of the gateway's entity API, authenticated with Interop vouchers it obtains itself.
+pub struct GatewayClient {
+    config: ClientConfig,
+    credentials: Credentials,
+    http: reqwest::Client,
+    voucher: tokio::sync::Mutex<Option<Voucher>>,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    expires_in: u64,
+}
+
+#[derive(Deserialize)]
+struct ProblemBody {
+    code: String,
+    #[serde(default)]
+    detail: String,
+    #[serde(default)]
+    fields: Vec<String>,
+}
+
+/// Reads a failed answer: a problem+json becomes [`ClientError::Problem`].
+async fn refusal(resp: reqwest::Response) -> ClientError {
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.unwrap_or_default();
+    match serde_json::from_slice::<ProblemBody>(&bytes) {
+        Ok(p) => ClientError::Problem {
+            status,
+            code: p.code,
+            detail: p.detail,
+            fields: p.fields,
+        },
+        Err(_) => ClientError::Unexpected {
+            status,
+            body: String::from_utf8_lossy(&bytes)
+                .chars()
+                .take(KEPT_BODY)
+                .collect(),
+        },
+    }
+}
+
+async fn body<T: DeserializeOwned>(url: &str, resp: reqwest::Response) -> Result<T, ClientError> {
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.map_err(|e| ClientError::Transport {
+        url: url.to_owned(),
+        detail: e.to_string(),
+    })?;
+    serde_json::from_slice(&bytes).map_err(|_| ClientError::Unexpected {
+        status,
+        body: String::from_utf8_lossy(&bytes)
+            .chars()
+            .take(KEPT_BODY)
+            .collect(),
+    })
+}
+
+impl GatewayClient {
+    /// A client for `config`, acting with `credentials`.
+    pub fn new(
+        config: ClientConfig,
+        credentials: Credentials,
+    ) -> Result<GatewayClient, ClientError> {
+        for (what, url) in [
+            ("gateway_url", &config.gateway_url),
+            ("token_endpoint", &config.token_endpoint),
+        ] {
+            reqwest::Url::parse(url)
+                .map_err(|e| ClientError::Config(format!("{what} {url:?}: {e}")))?;
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ClientError::Config(e.to_string()))?;
+        Ok(GatewayClient {
+            config,
+            credentials,
+            http,
+            voucher: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    /// The credentials this client acts with.
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// A valid voucher: the cached one, or a new one from the token endpoint (one request for
+    /// all concurrent callers).
+    pub async fn voucher(&self) -> Result<String, ClientError> {
+        let mut cached = self.voucher.lock().await;
+        if let Some(v) = cached.as_ref()
+            && Instant::now() < v.renew_at
+        {
+            return Ok(v.token.clone());
+        }
+        let (token, lifetime) = self.request_voucher().await?;
+        let early = RENEW_BEFORE.min(lifetime / 2);
+        *cached = Some(Voucher {
+            token: token.clone(),
+            renew_at: Instant::now() + lifetime - early,
+        });
+        Ok(token)
+    }
+
+    /// Forgets the cached voucher: the next call asks for a new one.
+    pub async fn forget_voucher(&self) {
+        *self.voucher.lock().await = None;
+    }
+
+    async fn request_voucher(&self) -> Result<(String, Duration), ClientError> {
+        let assertion = self
+            .credentials
+            .client_assertion(&self.config.client_assertion_audience)?;
+        let form = [
+            ("grant_type", "client_credentials"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", assertion.as_str()),
+            ("client_id", self.credentials.client_id.as_str()),
+        ];
+        let url = &self.config.token_endpoint;
+        let resp =
+            self.http
+                .post(url)
+                .form(&form)
+                .send()
+                .await
+                .map_err(|e| ClientError::Transport {
+                    url: url.clone(),
+                    detail: e.to_string(),
+                })?;
+        if !resp.status().is_success() {
+            return Err(refusal(resp).await);
+        }
+        let t: TokenResponse = body(url, resp).await?;
+        Ok((t.access_token, Duration::from_secs(t.expires_in)))
+    }
+
+    /// One call to the gateway with the voucher; a `401` (a voucher revoked or expired early)
+    /// is retried once with a new voucher.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        json: Option<&(dyn erased::Json + Sync)>,
+        idempotency_key: Option<&str>,
+    ) -> Result<reqwest::Response, ClientError> {
+        let url = format!("{}{path}", self.config.gateway_url);
+        for attempt in 0..2 {
+            let voucher = self.voucher().await?;
+            let mut req = self
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(&voucher);
+            if let Some(key) = idempotency_key {
+                req = req.header("Idempotency-Key", key);
+            }
+            if let Some(b) = json {
+                req = req
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(b.to_json());
+            }
+            let resp = req.send().await.map_err(|e| ClientError::Transport {
+                url: url.clone(),
+                detail: e.to_string(),
+            })?;
+            if resp.status() == StatusCode::UNAUTHORIZED && attempt == 0 {
+                self.forget_voucher().await;
+                continue;
+            }
+            if !resp.status().is_success() {
+                return Err(refusal(resp).await);
+            }
+            return Ok(resp);
+        }
+        unreachable!("the loop returns on its second attempt")
+    }
+
+    /// `POST /api/v1/remote-contents/configurations`: registers a configuration.
+    pub async fn create_configuration(
+        &self,
+        configuration: &NewRcConfiguration,
+    ) -> Result<RcConfiguration, ClientError> {
+        let path = "/api/v1/remote-contents/configurations";
+        let resp = self
+            .call(Method::POST, path, Some(configuration), None)
+            .await?;
+        body(path, resp).await
+    }
+
+    /// `GET /api/v1/remote-contents/configurations`: the entity's configurations.
+    pub async fn configurations(&self) -> Result<Vec<RcConfiguration>, ClientError> {
+        let path = "/api/v1/remote-contents/configurations";
+        let resp = self.call(Method::GET, path, None, None).await?;
+        Ok(body::<RcConfigurationList>(path, resp)
+            .await?
+            .rc_config_list)
+    }
+
+    /// `GET /api/v1/remote-contents/configurations/{id}`.
+    pub async fn configuration(&self, id: &str) -> Result<RcConfiguration, ClientError> {
+        let path = format!("/api/v1/remote-contents/configurations/{id}");
+        let resp = self.call(Method::GET, &path, None, None).await?;
+        body(&path, resp).await
+    }
+
+    /// `PUT /api/v1/remote-contents/configurations/{id}`: replaces a configuration (effective at
+    /// the gateway's next fetch).
+    pub async fn update_configuration(
+        &self,
+        id: &str,
+        configuration: &NewRcConfiguration,
+    ) -> Result<(), ClientError> {
+        let path = format!("/api/v1/remote-contents/configurations/{id}");
+        self.call(Method::PUT, &path, Some(configuration), None)
+            .await?;
+        Ok(())
+    }
+
+    /// `DELETE /api/v1/remote-contents/configurations/{id}`.
+    pub async fn delete_configuration(&self, id: &str) -> Result<(), ClientError> {
+        let path = format!("/api/v1/remote-contents/configurations/{id}");
+        self.call(Method::DELETE, &path, None, None).await?;
+        Ok(())
+    }
+
+    /// `POST /api/v1/messages` with an `Idempotency-Key`: a retry with the same key and body
+    /// answers the same id and creates nothing; the same key with another body is refused
+    /// (`IDEMPOTENCY_KEY_REUSED`).
+    pub async fn submit_message(
+        &self,
+        message: &NewMessage,
+        idempotency_key: &str,
+    ) -> Result<CreatedMessage, ClientError> {
+        let path = "/api/v1/messages";
+        let resp = self
+            .call(Method::POST, path, Some(message), Some(idempotency_key))
+            .await?;
+        body(path, resp).await
+    }
+}
+
+/// Serializable bodies behind one object-safe trait (so `call` is not generic).
+mod erased {
+    /// A body that serializes to JSON.
+    pub trait Json {
+        fn to_json(&self) -> Vec<u8>;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> Vec<u8> {
+            serde_json::to_vec(self).unwrap_or_default()
+        }
+    }
+}
