@@ -5,7 +5,7 @@ use super::AppState;
 use super::callers::Citizen;
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, problem};
 use crate::domain::Code;
-use crate::domain::message::{Message, StatusChange, status_change};
+use crate::domain::message::{Message, MessageSummary, StatusChange, status_change};
 use crate::domain::validate::ulid;
 use crate::store::PageQuery;
 use axum::extract::State;
@@ -71,22 +71,16 @@ struct Page {
     next: Option<String>,
 }
 
-fn public(m: Message, enrich: bool) -> PublicMessage {
-    let enriched = enrich.then(|| {
-        let tpd = m.content.third_party_data.as_ref();
-        Enriched {
-            message_title: m.content.subject.clone(),
-            has_attachments: tpd.is_some_and(|t| t.has_attachments),
-            has_precondition: tpd.is_some_and(|t| {
-                t.has_precondition
-                    .is_some_and(|p| p != provider_sdk::contract::HasPrecondition::Never)
-            }),
-            is_read: m.is_read,
-            is_archived: m.is_archived,
-            service_name: m.sender_service_id.clone(),
-            organization_name: m.sender.clone(),
-            organization_fiscal_code: String::new(),
-        }
+fn public(m: MessageSummary, enrich: bool) -> PublicMessage {
+    let enriched = enrich.then(|| Enriched {
+        message_title: m.subject,
+        has_attachments: m.has_attachments,
+        has_precondition: m.has_precondition,
+        is_read: m.is_read,
+        is_archived: m.is_archived,
+        service_name: m.sender_service_id.clone(),
+        organization_name: m.sender,
+        organization_fiscal_code: String::new(),
     });
     PublicMessage {
         id: m.id,

@@ -34,6 +34,57 @@ pub struct Message {
     pub is_archived: bool,
 }
 
+/// What a citizen's inbox shows of a message: no markdown, no details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageSummary {
+    pub id: String,
+    pub fiscal_code: FiscalCode,
+    pub sender: String,
+    pub sender_service_id: String,
+    pub created_at: String,
+    pub time_to_live: u32,
+    pub subject: String,
+    pub has_attachments: bool,
+    /// A precondition is shown (ALWAYS or ONCE) before the message opens.
+    pub has_precondition: bool,
+    pub is_read: bool,
+    pub is_archived: bool,
+}
+
+impl Message {
+    /// The entity declared attachments.
+    pub fn has_attachments(&self) -> bool {
+        self.content
+            .third_party_data
+            .as_ref()
+            .is_some_and(|t| t.has_attachments)
+    }
+
+    /// The entity declared a precondition the app shows (ALWAYS or ONCE).
+    pub fn has_precondition(&self) -> bool {
+        self.content.third_party_data.as_ref().is_some_and(|t| {
+            t.has_precondition
+                .is_some_and(|p| p != provider_sdk::contract::HasPrecondition::Never)
+        })
+    }
+
+    pub fn summary(&self) -> MessageSummary {
+        MessageSummary {
+            id: self.id.clone(),
+            fiscal_code: self.fiscal_code.clone(),
+            sender: self.sender.clone(),
+            sender_service_id: self.sender_service_id.clone(),
+            created_at: self.created_at.clone(),
+            time_to_live: self.time_to_live,
+            subject: self.content.subject.clone(),
+            has_attachments: self.has_attachments(),
+            has_precondition: self.has_precondition(),
+            is_read: self.is_read,
+            is_archived: self.is_archived,
+        }
+    }
+}
+
 /// A submission that passed every static check; the configuration it names (if any) still has
 /// to be looked up and owned by the sender.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,7 +4,7 @@ mod sqlite;
 
 pub use sqlite::SqliteStore;
 
-use crate::domain::message::Message;
+use crate::domain::message::{Message, MessageSummary};
 use provider_sdk::contract::RcConfiguration;
 use std::future::Future;
 use std::pin::Pin;
@@ -85,11 +85,12 @@ pub trait Store: Send + Sync + 'static {
         key: &str,
     ) -> BoxFuture<'_, Result<Option<(String, String)>, StoreError>>;
     fn message(&self, id: &str) -> BoxFuture<'_, Result<Option<Message>, StoreError>>;
+    /// A page of a citizen's inbox, newest first: summaries only.
     fn inbox(
         &self,
         fiscal_code: &str,
         page: PageQuery,
-    ) -> BoxFuture<'_, Result<Vec<Message>, StoreError>>;
+    ) -> BoxFuture<'_, Result<Vec<MessageSummary>, StoreError>>;
     /// Sets the status of a citizen's message; `None` if it is not theirs.
     fn set_status(
         &self,

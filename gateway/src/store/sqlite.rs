@@ -8,7 +8,7 @@
 //! and each fetch costs no query. Configurations are few (one per entity service).
 
 use super::{BoxFuture, IdempotencyKey, PageQuery, Store, StoreError, Submitted};
-use crate::domain::message::Message;
+use crate::domain::message::{Message, MessageSummary};
 use provider_sdk::contract::{FeatureLevelType, FiscalCode, RcConfiguration};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
@@ -175,7 +175,7 @@ async fn write_batch(pool: &SqlitePool, batch: &[Pending]) -> Result<Vec<Submitt
         .collect();
     if !to_insert.is_empty() {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO messages (id, fiscal_code, sender, sender_service_id, created_at, time_to_live, feature_level, content, is_read, is_archived) ",
+            "INSERT INTO messages (id, fiscal_code, sender, sender_service_id, created_at, time_to_live, feature_level, is_read, is_archived, subject, has_attachments, has_precondition, content) ",
         );
         let mut bodies = Vec::with_capacity(to_insert.len());
         for m in &to_insert {
@@ -191,9 +191,12 @@ async fn write_batch(pool: &SqlitePool, batch: &[Pending]) -> Result<Vec<Submitt
                 .push_bind(&m.created_at)
                 .push_bind(m.time_to_live as i64)
                 .push_bind(level_str(m.feature_level_type))
-                .push_bind(body)
                 .push_bind(false)
-                .push_bind(false);
+                .push_bind(false)
+                .push_bind(&m.content.subject)
+                .push_bind(m.has_attachments())
+                .push_bind(m.has_precondition())
+                .push_bind(body);
         });
         q.build().execute(&mut *tx).await?;
     }
@@ -257,6 +260,29 @@ fn message_from(row: &SqliteRow) -> Result<Message, StoreError> {
     })
 }
 
+/// The columns an inbox page reads (never `content`).
+const SUMMARY_COLUMNS: &str = "id, fiscal_code, sender, sender_service_id, created_at, \
+     time_to_live, subject, has_attachments, has_precondition, is_read, is_archived";
+
+fn summary_from(row: &SqliteRow) -> Result<MessageSummary, StoreError> {
+    let id: String = row.get("id");
+    let fiscal_code = FiscalCode::parse(row.get::<&str, _>("fiscal_code"))
+        .map_err(|_| StoreError::Corrupt(id.clone(), "fiscal_code".into()))?;
+    Ok(MessageSummary {
+        id,
+        fiscal_code,
+        sender: row.get("sender"),
+        sender_service_id: row.get("sender_service_id"),
+        created_at: row.get("created_at"),
+        time_to_live: row.get::<i64, _>("time_to_live") as u32,
+        subject: row.get("subject"),
+        has_attachments: row.get("has_attachments"),
+        has_precondition: row.get("has_precondition"),
+        is_read: row.get("is_read"),
+        is_archived: row.get("is_archived"),
+    })
+}
+
 fn configuration_from(row: &SqliteRow) -> Result<RcConfiguration, StoreError> {
     let id: String = row.get("id");
     serde_json::from_str(row.get::<&str, _>("body"))
@@ -270,7 +296,7 @@ fn inbox_query<'a>(
     page: &'a PageQuery,
 ) -> QueryBuilder<Sqlite> {
     let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-        "{prefix}SELECT * FROM messages WHERE fiscal_code = "
+        "{prefix}SELECT {SUMMARY_COLUMNS} FROM messages WHERE fiscal_code = "
     ));
     q.push_bind(fiscal_code)
         .push(" AND is_archived = ")
@@ -415,14 +441,14 @@ impl Store for SqliteStore {
         &self,
         fiscal_code: &str,
         page: PageQuery,
-    ) -> BoxFuture<'_, Result<Vec<Message>, StoreError>> {
+    ) -> BoxFuture<'_, Result<Vec<MessageSummary>, StoreError>> {
         let fiscal_code = fiscal_code.to_owned();
         Box::pin(async move {
             let rows = inbox_query("", &fiscal_code, &page)
                 .build()
                 .fetch_all(&self.pool)
                 .await?;
-            rows.iter().map(message_from).collect()
+            rows.iter().map(summary_from).collect()
         })
     }
 
@@ -463,6 +489,77 @@ mod tests {
                 "details_authentication": {"type": "API_KEY", "header_key_name": "X-Key", "key": "k"}}
         }))
         .unwrap()
+    }
+
+    /// A database written before the inbox summary columns existed is migrated: its messages
+    /// keep their content and gain their subject and flags.
+    #[tokio::test]
+    async fn the_summary_migration_fills_the_new_columns_from_the_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.db");
+        {
+            let options = SqliteConnectOptions::new()
+                .filename(&path)
+                .create_if_missing(true);
+            let pool = SqlitePoolOptions::new()
+                .connect_with(options)
+                .await
+                .unwrap();
+            let mut first = sqlx::migrate!("./migrations/sqlite");
+            first.migrations = std::borrow::Cow::Owned(first.migrations[..1].to_vec());
+            first.run(&pool).await.unwrap();
+            let old = |id: &str, content: &str| {
+                format!(
+                    "INSERT INTO messages VALUES ('{id}', 'SPNDNL80R13C555X', 't', 's', \
+                     '2026-01-01T00:00:00.000Z', 3600, 'ADVANCED', '{content}', 1, 0)"
+                )
+            };
+            for sql in [
+                old(
+                    "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+                    r#"{"subject":"Plain subject","markdown":"m"}"#,
+                ),
+                old(
+                    "01ARZ3NDEKTSV4RRFFQ69G5FAW",
+                    r#"{"subject":"Remote subject","markdown":"m","third_party_data":{"id":"x","has_attachments":true,"has_precondition":"ONCE"}}"#,
+                ),
+            ] {
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
+            }
+            pool.close().await;
+        }
+        let store = SqliteStore::open(&path).await.unwrap();
+        let page = PageQuery {
+            archived: false,
+            maximum_id: None,
+            minimum_id: None,
+            limit: 10,
+        };
+        let inbox = store.inbox("SPNDNL80R13C555X", page).await.unwrap();
+        let seen: Vec<(&str, bool, bool, bool)> = inbox
+            .iter()
+            .map(|m| {
+                (
+                    m.subject.as_str(),
+                    m.has_attachments,
+                    m.has_precondition,
+                    m.is_read,
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("Remote subject", true, true, true),
+                ("Plain subject", false, false, true)
+            ]
+        );
+        let full = store
+            .message("01ARZ3NDEKTSV4RRFFQ69G5FAW")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(full.summary(), inbox[0]);
     }
 
     /// Configurations are served from memory: every change is visible at once, and what is
