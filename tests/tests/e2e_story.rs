@@ -253,7 +253,10 @@ async fn the_whole_story_on_the_dev_stack() {
         .into_iter()
         .map(|c| c.configuration_id)
         .collect();
-    assert!(mine.contains(&by_key) && mine.contains(&by_voucher), "{mine:?}");
+    assert!(
+        mine.contains(&by_key) && mine.contains(&by_voucher),
+        "{mine:?}"
+    );
 
     // The entity's content, put into the mock at run time.
     let imu = json!({"subject": "Avviso di pagamento IMU 2026", "markdown": "## Avviso IMU\n\nL'importo dovuto per l'imposta municipale è di **480 euro**, in due rate: 16 giugno e 16 dicembre. [Paga online](https://comune.example/paga)"});
@@ -287,7 +290,10 @@ async fn the_whole_story_on_the_dev_stack() {
         .expect("submitted")
         .id;
     assert_eq!(
-        sdk.submit_message(&with_all, "storia-imu").await.unwrap().id,
+        sdk.submit_message(&with_all, "storia-imu")
+            .await
+            .unwrap()
+            .id,
         m1,
         "idempotent"
     );
