@@ -11,7 +11,7 @@
 //!    makes the gateway's `INTEROP_VOUCHER` fetch fail with `502 VOUCHER_REFUSED` (the engine
 //!    records the exact cause), and reactivation makes it work again. That part starts the three
 //!    parts separately (engine, gateway, mock provider), because the dev stack's world cannot be
-//!    managed from outside: see [`suspensions`] for why, and for the cached-voucher window.
+//!    managed from outside: see [`suspension`] for why, and for the cached-voucher window.
 //!
 //! The binaries themselves are not spawned: Cargo gives a test the path of its own package's
 //! binaries only (`CARGO_BIN_EXE_*`), so this crate runs the same libraries the binaries wrap
@@ -50,6 +50,7 @@ fn text(v: &Value, pointer: &str) -> String {
 }
 
 /// The app backend acting for one citizen: the app API key and the `fiscal_code` header.
+#[derive(Clone)]
 struct App {
     http: reqwest::Client,
     base: String,
@@ -367,7 +368,7 @@ async fn the_whole_story_on_the_dev_stack() {
     // Another citizen cannot tell the message exists.
     let stranger = App {
         fiscal_code: other_citizen.clone(),
-        ..app_clone(&app)
+        ..app.clone()
     };
     stranger
         .get(&format!("/third-party-messages/{m1}"))
@@ -516,15 +517,6 @@ async fn the_whole_story_on_the_dev_stack() {
     }
 }
 
-fn app_clone(a: &App) -> App {
-    App {
-        http: a.http.clone(),
-        base: a.base.clone(),
-        key: a.key.clone(),
-        fiscal_code: a.fiscal_code.clone(),
-    }
-}
-
 // ------------------------------------------------------------------------------------------------
 // Suspensions.
 
@@ -615,7 +607,7 @@ async fn subscribe(
 struct VoucherWorld {
     _engine: Engine,
     gw: Gateway,
-    _mock: tokio::task::JoinHandle<()>,
+    mock: tokio::task::JoinHandle<()>,
     pagopa: User,
     comune: User,
     /// The gateway's subscription to the entity's e-service.
@@ -625,7 +617,7 @@ struct VoucherWorld {
 
 impl Drop for VoucherWorld {
     fn drop(&mut self) {
-        self._mock.abort();
+        self.mock.abort();
     }
 }
 
@@ -734,7 +726,7 @@ async fn voucher_world() -> VoucherWorld {
     VoucherWorld {
         _engine: engine,
         gw,
-        _mock: mock,
+        mock,
         pagopa,
         comune,
         fetching,
