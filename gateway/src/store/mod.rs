@@ -1,5 +1,6 @@
 //! Persistence behind [`Store`], so PostgreSQL can follow (issue 8) without touching the API.
 
+mod recent;
 mod sqlite;
 
 pub use sqlite::SqliteStore;

@@ -5,8 +5,11 @@
 //!
 //! The SQLite file belongs to one gateway process, so the store keeps every configuration in
 //! memory as well (loaded at open, written through): the configuration read of each submission
-//! and each fetch costs no query. Configurations are few (one per entity service).
+//! and each fetch costs no query. Configurations are few (one per entity service). Messages read
+//! recently are remembered too (a bounded number, forgotten when their status changes): opening
+//! a message reads it for the details, the precondition and each attachment.
 
+use super::recent::Recent;
 use super::{BoxFuture, IdempotencyKey, PageQuery, Store, StoreError, Submitted};
 use crate::domain::message::{Message, MessageSummary};
 use provider_sdk::contract::{FeatureLevelType, FiscalCode, RcConfiguration};
@@ -34,7 +37,11 @@ pub struct SqliteStore {
     pool: SqlitePool,
     writer: mpsc::Sender<Pending>,
     configurations: Arc<Configurations>,
+    messages: Arc<Recent<Arc<Message>>>,
 }
+
+/// How many recently read messages are remembered (each a few KB, at most ~20 KB).
+const RECENT_MESSAGES: usize = 4096;
 
 /// The configurations in memory, written through: a change is in the database before it is
 /// visible here, and changes are serialized so the map and the table agree.
@@ -114,6 +121,7 @@ impl SqliteStore {
             pool,
             writer,
             configurations,
+            messages: Arc::new(Recent::new(RECENT_MESSAGES)),
         })
     }
 }
@@ -491,13 +499,21 @@ impl Store for SqliteStore {
     }
 
     fn message(&self, id: &str) -> BoxFuture<'_, Result<Option<Message>, StoreError>> {
+        if let Some(m) = self.messages.get(id) {
+            return Box::pin(async move { Ok(Some((*m).clone())) });
+        }
         let id = id.to_owned();
+        let ticket = self.messages.ticket();
         Box::pin(async move {
             let row = sqlx::query("SELECT * FROM messages WHERE id = ?")
                 .bind(&id)
                 .fetch_optional(&self.pool)
                 .await?;
-            row.as_ref().map(message_from).transpose()
+            let message = row.as_ref().map(message_from).transpose()?;
+            if let Some(m) = &message {
+                self.messages.offer(ticket, id, Arc::new(m.clone()));
+            }
+            Ok(message)
         })
     }
 
@@ -532,7 +548,10 @@ impl Store for SqliteStore {
         archived: Option<bool>,
     ) -> BoxFuture<'_, Result<Option<(bool, bool)>, StoreError>> {
         let (id, fiscal_code) = (id.to_owned(), fiscal_code.to_owned());
-        Box::pin(async move {
+        let this = self.clone();
+        // Its own task: a caller that goes away mid-write cannot leave the change committed and
+        // the remembered message not forgotten.
+        let update = tokio::spawn(async move {
             let row = sqlx::query(
                 "UPDATE messages SET is_read = COALESCE(?, is_read), is_archived = COALESCE(?, is_archived) \
                  WHERE id = ? AND fiscal_code = ? RETURNING is_read, is_archived",
@@ -541,10 +560,12 @@ impl Store for SqliteStore {
             .bind(archived)
             .bind(&id)
             .bind(&fiscal_code)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&this.pool)
             .await?;
+            this.messages.invalidate(&id);
             Ok(row.map(|r| (r.get("is_read"), r.get("is_archived"))))
-        })
+        });
+        Box::pin(async move { joined(update.await) })
     }
 }
 
