@@ -51,6 +51,17 @@ pub struct InteropClientConfig {
     pub kid: String,
     pub private_key_path: PathBuf,
     pub assertion_audience: String,
+    /// The longest a voucher is reused, seconds (it is also renewed 30 s before its `exp`).
+    /// Interop's suspensions reach the gateway only when it asks for a new voucher: this bounds
+    /// how long a suspended purpose, agreement or e-service keeps working through this gateway.
+    #[serde(default = "default_voucher_reuse_secs")]
+    pub voucher_reuse_secs: u64,
+}
+
+pub const DEFAULT_VOUCHER_REUSE_SECS: u64 = 60;
+
+fn default_voucher_reuse_secs() -> u64 {
+    DEFAULT_VOUCHER_REUSE_SECS
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

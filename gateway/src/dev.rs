@@ -196,6 +196,7 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
         kid: gc.kid.clone(),
         private_key_path: PathBuf::from(&gc.private_key_pem_path),
         assertion_audience: interop_config.tokens.client_assertion_audience.clone(),
+        voucher_reuse_secs: crate::config::DEFAULT_VOUCHER_REUSE_SECS,
     });
     let gateway = crate::Application::build(&config)
         .await

@@ -526,6 +526,10 @@ const ENTITY_AUDIENCE: &str = "comune-remote-content";
 const VOUCHER_LIFESPAN: u64 = 60;
 /// `gateway/src/fetch/consumer.rs`: a cached voucher is used until this long before its `exp`.
 const RENEW_BEFORE: u64 = 30;
+/// The gateway of these tests reuses a voucher at most this long (`voucher_reuse_secs`), well
+/// below `VOUCHER_LIFESPAN - RENEW_BEFORE`: a gateway that ignored the setting fails the bound.
+const VOUCHER_REUSE: u64 = 3;
+const _: () = assert!(VOUCHER_REUSE + 10 < VOUCHER_LIFESPAN - RENEW_BEFORE);
 
 /// `producer` publishes an e-service for `audience`; `consumer` subscribes (automatic approval)
 /// and activates a purpose, attached to its new client holding `key` (a fixture).
@@ -670,6 +674,7 @@ async fn voucher_world() -> VoucherWorld {
             kid,
             private_key_path: fixtures().join("keys/client-b.key.pem"),
             assertion_audience: "recapito-interop/client-assertion".into(),
+            voucher_reuse_secs: VOUCHER_REUSE,
         });
     })
     .await;
@@ -748,17 +753,15 @@ enum Suspended {
 /// `502 VOUCHER_REFUSED` (and the engine records why), the point is reactivated, the fetch works
 /// again at once. Returns how long the fetch kept working after the suspension.
 ///
-/// The gateway caches a voucher until `RENEW_BEFORE` (30 s) before its `exp`
-/// (`gateway/src/fetch/consumer.rs`, `VoucherSource::voucher`), and an entity has no way to know
-/// that Interop suspended something: a voucher is valid until it expires. So after a suspension
-/// the gateway keeps fetching with the voucher it holds for up to `voucher_lifespan - 30 s` (570 s
-/// with the dev stack's 600 s), and only the next voucher request is refused. The test does not
-/// hide that window, nor does it rely on it: the entity's e-service uses the shortest lifespan the
-/// engine accepts (60 s, so a cached voucher lives at most 30 s), the test polls, and it asserts
-/// that the refusal arrives within that bound. A gateway that checked operativity sooner would
-/// still pass. (This is also why this part does not run on the dev stack: its lifespan is 600 s,
-/// and dev-env.json does not name the tenants' administrators, so nobody can suspend its world
-/// or publish a shorter-lived version through the management API.)
+/// An entity has no way to know that Interop suspended something: a voucher is valid until it
+/// expires. So after a suspension the gateway keeps fetching with the voucher it holds until it
+/// asks for a new one (`gateway/src/fetch/consumer.rs`, `VoucherSource::voucher`): at most
+/// `voucher_reuse_secs` (60 s by default; `VOUCHER_REUSE` here) and never later than
+/// `RENEW_BEFORE` before the voucher's `exp`. The test polls and asserts that the refusal
+/// arrives within the reuse bound (plus slack), so a gateway that kept its voucher for its whole
+/// life (30 s with the 60 s lifespan used here) fails. (This part does not run on the dev stack:
+/// dev-env.json does not name the tenants' administrators, so nobody can suspend its world
+/// through the management API.)
 async fn suspension(point: Suspended) -> Duration {
     let w = voucher_world().await;
     let app = w.gw.app(CITIZEN);
@@ -780,7 +783,7 @@ async fn suspension(point: Suspended) -> Duration {
         .await
         .expect_status(StatusCode::OK);
     let suspended = Instant::now();
-    let bound = Duration::from_secs(VOUCHER_LIFESPAN - RENEW_BEFORE + 10);
+    let bound = Duration::from_secs(VOUCHER_REUSE + 10);
     loop {
         let r = app.get(&details).await;
         if r.status == StatusCode::OK {

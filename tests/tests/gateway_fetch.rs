@@ -697,6 +697,7 @@ async fn interop_voucher_authentication_against_the_real_engine() {
             kid,
             private_key_path: fixtures().join("keys/client-a.key.pem"),
             assertion_audience: "recapito-interop/client-assertion".into(),
+            voucher_reuse_secs: gateway::config::DEFAULT_VOUCHER_REUSE_SECS,
         });
     })
     .await;

@@ -1,6 +1,7 @@
 //! The gateway as an Interop consumer: it asks the engine for vouchers for the purposes that
-//! `INTEROP_VOUCHER` configurations name, caches each until shortly before it expires, and makes
-//! one request per purpose however many citizens ask at once (single flight).
+//! `INTEROP_VOUCHER` configurations name, reuses each until shortly before it expires but for at
+//! most `voucher_reuse_secs` (a suspension in Interop shows only when a new voucher is asked
+//! for), and makes one request per purpose however many citizens ask at once (single flight).
 
 use crate::config::InteropClientConfig;
 use crate::domain::{Code, GatewayError};
@@ -73,9 +74,12 @@ impl VoucherSource {
             return Ok(c.token.clone());
         }
         let (token, lifetime) = self.request(purpose).await?;
+        let reuse = lifetime
+            .saturating_sub(RENEW_BEFORE)
+            .min(Duration::from_secs(self.config.voucher_reuse_secs));
         *cached = Some(Cached {
             token: token.clone(),
-            valid_until: Instant::now() + lifetime.saturating_sub(RENEW_BEFORE),
+            valid_until: Instant::now() + reuse,
         });
         Ok(token)
     }
