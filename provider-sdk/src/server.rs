@@ -167,6 +167,14 @@ fn from_error(e: ProviderError) -> Response {
 /// Authentication, then the citizen's fiscal code, then lollipop.
 async fn admit<P>(shared: &Shared<P>, headers: &HeaderMap) -> Result<FiscalCode, Response> {
     if let Err(e) = shared.auth.check(headers).await {
+        if e.code == "JWKS_UNAVAILABLE" {
+            // Our side cannot check right now: not the caller's fault, and worth a retry.
+            tracing::warn!(detail = %e.detail, "cannot verify vouchers: JWKS unavailable");
+            let mut r = problem(StatusCode::SERVICE_UNAVAILABLE, e.code, &e.detail);
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+            return Err(r);
+        }
         tracing::info!(code = e.code, "caller refused");
         return Err(problem(StatusCode::UNAUTHORIZED, e.code, &e.detail));
     }

@@ -1,5 +1,7 @@
 //! The server kit over HTTP: authentication, the citizen, IO's status codes.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use provider_sdk::auth::{Authentication, VoucherVerifier};
 use provider_sdk::contract::*;
 use provider_sdk::provider::{Attachment, Provider, ProviderError};
@@ -196,4 +198,29 @@ async fn vouchers_are_verified_against_the_jwks_with_a_purpose_allow_list() {
             .1
             .contains("VOUCHER_MISSING")
     );
+}
+
+#[tokio::test]
+async fn an_unreachable_jwks_is_a_503_to_retry_not_a_refusal() {
+    // A port that was free a moment ago: nothing answers there.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let jwks_url = format!("http://{}/jwks", l.local_addr().unwrap());
+    drop(l);
+    let verifier = VoucherVerifier::new(&jwks_url, "recapito-interop", "comune-rc", None);
+    let base = serve(Authentication::Voucher(Box::new(verifier))).await;
+    // A well-formed RS256 token whose kid is unknown, so the verifier must fetch the JWKS.
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"at+jwt","kid":"k1"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(br#"{"iss":"recapito-interop","aud":"comune-rc"}"#);
+    let token = format!("{header}.{payload}.c2ln");
+    let (status, body, headers) = get(
+        &format!("{base}/messages/x"),
+        &[
+            ("authorization", &format!("Bearer {token}")),
+            ("fiscal_code", FC),
+        ],
+    )
+    .await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("JWKS_UNAVAILABLE"), "{body}");
+    assert_eq!(headers.get("retry-after").unwrap(), "5");
 }
