@@ -32,6 +32,15 @@ pub struct Configurations {
     pub api_key: String,
 }
 
+/// A tenant's administrator: with `interop dev-token` (the engine's data folder is
+/// `DATA_DIR/interop`) anyone can act as them on the management API, e.g. to suspend things.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Admin {
+    pub name: String,
+    pub tenant_id: String,
+    pub user_id: String,
+}
+
 /// `DATA_DIR/dev-env.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DevEnv {
@@ -46,6 +55,10 @@ pub struct DevEnv {
     pub citizens: Vec<String>,
     /// The gateway's own Interop client (for INTEROP_VOUCHER fetches): kept to restart alike.
     pub gateway_client: Sender,
+    /// The administrators of "PagoPA" (the gateway's side) and "Comune di Esempio" (the
+    /// entity). Absent from files written before they were recorded.
+    #[serde(default)]
+    pub admins: Vec<Admin>,
 }
 
 pub const CITIZENS: [&str; 2] = ["SPNDNL80R13C555X", "RSSMRA85T10A562S"];
@@ -264,7 +277,7 @@ async fn seed(ic: &interop::Config, interop_url: &str, data_dir: &Path) -> Resul
         let token = idp
             .mint(user, Some(tenant), &[interop::domain::Role::Admin], 3600)
             .map_err(|e| fail("token", e))?;
-        admins.push((tenant.to_string(), user.to_string(), token));
+        admins.push((tenant.to_string(), user.to_string(), token, name));
     }
     let (pagopa, comune) = (&admins[0], &admins[1]);
     let descriptor = |aud: &str, url: &str| json!({"audience": [aud], "voucher_lifespan": 600, "daily_calls_per_consumer": 100000, "daily_calls_total": 1000000, "agreement_approval_policy": "AUTOMATIC", "server_urls": [url]});
@@ -353,6 +366,14 @@ async fn seed(ic: &interop::Config, interop_url: &str, data_dir: &Path) -> Resul
         },
         citizens: CITIZENS.iter().map(|c| c.to_string()).collect(),
         gateway_client,
+        admins: admins
+            .iter()
+            .map(|(tenant_id, user_id, _, name)| Admin {
+                name: name.to_string(),
+                tenant_id: tenant_id.clone(),
+                user_id: user_id.clone(),
+            })
+            .collect(),
     })
 }
 

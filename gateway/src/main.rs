@@ -181,7 +181,9 @@ async fn dev(
          \n  curl -H 'Authorization: Bearer {key}' -H 'fiscal_code: {fc}' {gw}/api/communication/v1/messages\
          \n  ID=$(curl -s -H 'Authorization: Bearer {key}' -H 'fiscal_code: {fc}' '{gw}/api/communication/v1/messages?page_size=1' | sed 's/.*\"id\":\"\\([^\"]*\\)\".*/\\1/')\
          \n  curl -H 'Authorization: Bearer {key}' -H 'fiscal_code: {fc}' {gw}/api/communication/v1/third-party-messages/$ID\
-         \n\nThe entity (\"sender\" in dev-env.json) gets vouchers at {token} and submits at {gw}/api/v1/messages. Ctrl-C stops.\n",
+         \n\nThe entity (\"sender\" in dev-env.json) gets vouchers at {token} and submits at {gw}/api/v1/messages.{admins}\
+         \nCtrl-C stops.\n",
+        admins = admin_hint(env, data_dir),
         dir = data_dir.display(),
         interop = env.interop_url,
         provider = env.mock_provider_url,
@@ -192,4 +194,20 @@ async fn dev(
         t.abort();
     }
     ExitCode::SUCCESS
+}
+
+/// How to act on the engine's management API as one of the dev world's administrators.
+fn admin_hint(env: &gateway::dev::DevEnv, data_dir: &std::path::Path) -> String {
+    let Some(a) = env.admins.iter().find(|a| a.name.starts_with("Comune")) else {
+        return String::new();
+    };
+    format!(
+        "\nAs the entity's administrator on the engine (\"admins\" in dev-env.json):\n\
+         \n  ADMIN=$(INTEROP_DATA_DIR={interop} cargo run -q -p interop -- dev-token --tenant {t} --user {u} --roles admin)\
+         \n  curl -H \"Authorization: Bearer $ADMIN\" {url}/eservices\n",
+        interop = data_dir.join("interop").display(),
+        t = a.tenant_id,
+        u = a.user_id,
+        url = env.interop_url,
+    )
 }

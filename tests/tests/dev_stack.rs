@@ -56,6 +56,32 @@ async fn the_dev_stack_runs_the_whole_story_and_restarts_on_its_data() {
         );
     }
     let http = reqwest::Client::new();
+    // The administrators are named, and `interop dev-token` with the engine's data folder
+    // (what `gateway dev` prints) acts as them on the management API.
+    let names: Vec<&str> = env.admins.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["PagoPA", "Comune di Esempio"]);
+    let comune = &env.admins[1];
+    assert_eq!(written["admins"][1]["tenant_id"], comune.tenant_id.as_str());
+    let engine = interop::Config {
+        data_dir: dir.path().join("interop"),
+        ..interop::Config::default()
+    };
+    let admin = interop::app::dev_issuer(&engine)
+        .unwrap()
+        .mint(
+            comune.user_id.parse().unwrap(),
+            Some(comune.tenant_id.parse().unwrap()),
+            &[interop::domain::Role::Admin],
+            600,
+        )
+        .unwrap();
+    let eservices = http
+        .get(format!("{}/eservices", env.interop_url))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(eservices.status(), 200);
     let (gw, key) = (&env.gateway_url, &env.app_api_key);
     let citizen = &env.citizens[0];
     let inbox: Value = get(
