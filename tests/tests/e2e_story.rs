@@ -20,7 +20,8 @@
 //! tested as processes in `gateway/tests/process.rs` and `mock-provider/tests/binary.rs`.
 
 use e2e::gateway::{AUDIENCE, Gateway};
-use e2e::{Engine, Reply, User, fixture, fixtures, reply};
+use e2e::world::{self, Terms};
+use e2e::{Engine, Reply, User, fixtures, reply};
 use provider_sdk::client::{ClientConfig, Credentials, GatewayClient};
 use provider_sdk::contract::*;
 use reqwest::StatusCode;
@@ -550,56 +551,19 @@ async fn subscribe(
     lifespan: u64,
     key: &str,
 ) -> Subscription {
-    let descriptor = json!({"audience": [audience], "voucher_lifespan": lifespan, "daily_calls_per_consumer": 100000, "daily_calls_total": 100000, "agreement_approval_policy": "AUTOMATIC", "server_urls": ["https://api.example/"]});
-    let e = producer.post("/eservices", json!({"name": format!("E-service {audience}"), "description": "Servizio per il test end-to-end", "technology": "REST", "mode": "DELIVER", "descriptor": descriptor})).await.expect_status(StatusCode::CREATED);
-    let (eservice, descriptor) = (e.str("/id"), e.str("/descriptors/0/id"));
-    producer
-        .act(&format!(
-            "/eservices/{eservice}/descriptors/{descriptor}/publish"
-        ))
-        .await
-        .expect_status(StatusCode::OK);
-    let agreement = consumer
-        .post("/agreements", json!({"eservice_id": eservice}))
-        .await
-        .str("/id");
-    consumer
-        .act(&format!("/agreements/{agreement}/submit"))
-        .await
-        .expect_status(StatusCode::OK);
-    let p = consumer.post("/purposes", json!({"eservice_id": eservice, "title": format!("Uso di {audience}"), "description": "Finalità del test end-to-end", "risk_analysis": {"v": 1}, "daily_calls": 1000})).await;
-    let (purpose, version) = (p.str("/id"), p.str("/versions/0/id"));
-    consumer
-        .act(&format!("/purposes/{purpose}/versions/{version}/activate"))
-        .await
-        .expect_status(StatusCode::OK);
-    let client = consumer
-        .post(
-            "/clients",
-            json!({"name": format!("Client {audience}"), "kind": "CONSUMER", "members": [consumer.id]}),
-        )
-        .await
-        .str("/id");
-    let kid = consumer
-        .post(
-            &format!("/clients/{client}/keys"),
-            json!({"name": "e2e", "key": fixture(&format!("keys/{key}.pub.pem"))}),
-        )
-        .await
-        .str("/kid");
-    consumer
-        .post(
-            &format!("/clients/{client}/purposes"),
-            json!({"purpose_id": purpose}),
-        )
-        .await
-        .expect_status(StatusCode::OK);
+    let terms = Terms {
+        voucher_lifespan: lifespan,
+        ..Terms::new(audience)
+    };
+    let s = world::subscribe(producer, consumer, &terms).await;
+    let (client, kid) = world::client_with_key(consumer, &format!("Client {audience}"), key).await;
+    world::attach(consumer, &client, &s.purpose).await;
     Subscription {
-        eservice,
-        descriptor,
-        agreement,
-        purpose,
-        version,
+        eservice: s.eservice,
+        descriptor: s.descriptor,
+        agreement: s.agreement,
+        purpose: s.purpose,
+        version: s.version,
         client,
         kid,
     }

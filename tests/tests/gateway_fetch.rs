@@ -2,6 +2,7 @@
 
 use e2e::entity::{Answer, FakeEntity};
 use e2e::gateway::{Caller, FakeInterop, Gateway, configuration, message};
+use e2e::world::{self, Terms};
 use e2e::{Reply, fixture, fixtures};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -646,48 +647,10 @@ async fn interop_voucher_authentication_against_the_real_engine() {
     let comune = engine.tenant("Comune di Esempio").await;
     let pagopa = engine.tenant("PagoPA").await;
     // The entity publishes its remote-content e-service; the gateway's operator subscribes.
-    let descriptor = json!({"audience": ["comune-remote-content"], "voucher_lifespan": 600, "daily_calls_per_consumer": 100000, "daily_calls_total": 100000, "agreement_approval_policy": "AUTOMATIC", "server_urls": ["https://api.comune.example/rc"]});
-    let e = comune.post("/eservices", json!({"name": "Contenuti remoti", "description": "Dettagli e allegati dei messaggi", "technology": "REST", "mode": "DELIVER", "descriptor": descriptor})).await;
-    let (eid, did) = (e.str("/id"), e.str("/descriptors/0/id"));
-    comune
-        .act(&format!("/eservices/{eid}/descriptors/{did}/publish"))
-        .await
-        .expect_status(StatusCode::OK);
-    let a = pagopa
-        .post("/agreements", json!({"eservice_id": eid}))
-        .await
-        .str("/id");
-    pagopa
-        .act(&format!("/agreements/{a}/submit"))
-        .await
-        .expect_status(StatusCode::OK);
-    let p = pagopa.post("/purposes", json!({"eservice_id": eid, "title": "Recapito messaggi", "description": "Recupero dei contenuti remoti", "risk_analysis": {"v": 1}, "daily_calls": 1000})).await;
-    let (purpose, version) = (p.str("/id"), p.str("/versions/0/id"));
-    pagopa
-        .act(&format!("/purposes/{purpose}/versions/{version}/activate"))
-        .await
-        .expect_status(StatusCode::OK);
-    let client = pagopa
-        .post(
-            "/clients",
-            json!({"name": "Gateway", "kind": "CONSUMER", "members": [pagopa.id]}),
-        )
-        .await
-        .str("/id");
-    let kid = pagopa
-        .post(
-            &format!("/clients/{client}/keys"),
-            json!({"name": "gateway", "key": fixture("keys/client-a.pub.pem")}),
-        )
-        .await
-        .str("/kid");
-    pagopa
-        .post(
-            &format!("/clients/{client}/purposes"),
-            json!({"purpose_id": purpose}),
-        )
-        .await
-        .expect_status(StatusCode::OK);
+    let sub = world::subscribe(&comune, &pagopa, &Terms::new("comune-remote-content")).await;
+    let (client, kid) = world::client_with_key(&pagopa, "Gateway", "client-a").await;
+    world::attach(&pagopa, &client, &sub.purpose).await;
+    let purpose = sub.purpose.clone();
 
     let engine_base = engine.base.clone();
     let s = setup_with(move |c| {
@@ -765,7 +728,7 @@ async fn interop_voucher_authentication_against_the_real_engine() {
 
     // The entity suspends the agreement: the next voucher is refused, and the app is told why.
     comune
-        .act(&format!("/agreements/{a}/suspend"))
+        .act(&format!("/agreements/{}/suspend", sub.agreement))
         .await
         .expect_status(StatusCode::OK);
     let s2 = s.gw.app(CITIZEN);

@@ -4,11 +4,12 @@
 //! with the peer's problem code.
 
 use e2e::gateway::{AUDIENCE, Gateway};
-use e2e::{Engine, User, fixture, fixtures};
+use e2e::world::{self, Terms};
+use e2e::{Engine, User, fixtures};
 use provider_sdk::client::{ClientConfig, ClientError, Credentials, GatewayClient};
 use provider_sdk::contract::*;
 use reqwest::StatusCode;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 const CITIZEN: &str = "SPNDNL80R13C555X";
 const ASSERTION_AUDIENCE: &str = "recapito-interop/client-assertion";
@@ -28,55 +29,16 @@ struct World {
 /// Publishes an e-service of `producer` for `audience`; `consumer` subscribes and gets an active
 /// purpose, which is attached to `client`.
 async fn subscribe(producer: &User, consumer: &User, client: &str, audience: &str) -> String {
-    let descriptor = json!({"audience": [audience], "voucher_lifespan": 600, "daily_calls_per_consumer": 100000, "daily_calls_total": 100000, "agreement_approval_policy": "AUTOMATIC", "server_urls": ["https://gateway.example/"]});
-    let e = producer.post("/eservices", json!({"name": format!("E-service {audience}"), "description": "Invio di messaggi a contenuto remoto", "technology": "REST", "mode": "DELIVER", "descriptor": descriptor})).await;
-    let (eid, did) = (e.str("/id"), e.str("/descriptors/0/id"));
-    producer
-        .act(&format!("/eservices/{eid}/descriptors/{did}/publish"))
-        .await
-        .expect_status(StatusCode::OK);
-    let a = consumer
-        .post("/agreements", json!({"eservice_id": eid}))
-        .await
-        .str("/id");
-    consumer
-        .act(&format!("/agreements/{a}/submit"))
-        .await
-        .expect_status(StatusCode::OK);
-    let p = consumer.post("/purposes", json!({"eservice_id": eid, "title": "Invio avvisi", "description": "Avvisi di pagamento ai cittadini", "risk_analysis": {"v": 1}, "daily_calls": 1000})).await;
-    let (purpose, version) = (p.str("/id"), p.str("/versions/0/id"));
-    consumer
-        .act(&format!("/purposes/{purpose}/versions/{version}/activate"))
-        .await
-        .expect_status(StatusCode::OK);
-    consumer
-        .post(
-            &format!("/clients/{client}/purposes"),
-            json!({"purpose_id": purpose}),
-        )
-        .await
-        .expect_status(StatusCode::OK);
-    purpose
+    let s = world::subscribe(producer, consumer, &Terms::new(audience)).await;
+    world::attach(consumer, client, &s.purpose).await;
+    s.purpose
 }
 
 async fn world() -> World {
     let engine = Engine::spawn().await;
     let pagopa = engine.tenant("PagoPA").await;
     let comune = engine.tenant("Comune di Esempio").await;
-    let client = comune
-        .post(
-            "/clients",
-            json!({"name": "Invio messaggi", "kind": "CONSUMER", "members": [comune.id]}),
-        )
-        .await
-        .str("/id");
-    let kid = comune
-        .post(
-            &format!("/clients/{client}/keys"),
-            json!({"name": "invio", "key": fixture("keys/client-a.pub.pem")}),
-        )
-        .await
-        .str("/kid");
+    let (client, kid) = world::client_with_key(&comune, "Invio messaggi", "client-a").await;
     let purpose = subscribe(&pagopa, &comune, &client, AUDIENCE).await;
     let other_purpose = subscribe(&pagopa, &comune, &client, "another-eservice").await;
     let gw = Gateway::spawn(&format!("{}/.well-known/jwks.json", engine.base)).await;

@@ -3,6 +3,7 @@
 pub mod entity;
 pub mod gateway;
 pub mod openapi;
+pub mod world;
 
 use interop::api::auth::IdentityIssuer;
 use interop::domain::Role;
