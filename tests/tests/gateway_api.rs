@@ -878,53 +878,18 @@ async fn operations_endpoints_answer() {
 /// and submits.
 #[tokio::test]
 async fn an_entity_submits_with_a_voucher_from_the_real_engine() {
-    use interop::domain::Role;
     let engine = e2e::Engine::spawn().await;
     let operator = engine.tenant("PagoPA").await;
     let comune = engine.tenant("Comune di Esempio").await;
-    let descriptor = json!({"audience": [AUDIENCE], "voucher_lifespan": 300, "daily_calls_per_consumer": 1000, "daily_calls_total": 1000, "agreement_approval_policy": "AUTOMATIC", "server_urls": ["https://recapito.example/api/v1"]});
-    let e = operator.post("/eservices", json!({"name": "Recapito messaggi", "description": "Invio messaggi a contenuto remoto", "technology": "REST", "mode": "DELIVER", "descriptor": descriptor})).await;
-    let (eid, did) = (e.str("/id"), e.str("/descriptors/0/id"));
-    operator
-        .act(&format!("/eservices/{eid}/descriptors/{did}/publish"))
+    let terms = e2e::world::Terms {
+        voucher_lifespan: 300,
+        ..e2e::world::Terms::new(AUDIENCE)
+    };
+    let pid = e2e::world::subscribe(&operator, &comune, &terms)
         .await
-        .expect_status(StatusCode::OK);
-    let a = comune
-        .post("/agreements", json!({"eservice_id": eid}))
-        .await
-        .str("/id");
-    comune
-        .act(&format!("/agreements/{a}/submit"))
-        .await
-        .expect_status(StatusCode::OK);
-    let p = comune.post("/purposes", json!({"eservice_id": eid, "title": "Invio avvisi", "description": "Avvisi di pagamento", "risk_analysis": {"v": 1}, "daily_calls": 10})).await;
-    let (pid, vid) = (p.str("/id"), p.str("/versions/0/id"));
-    comune
-        .act(&format!("/purposes/{pid}/versions/{vid}/activate"))
-        .await
-        .expect_status(StatusCode::OK);
-    let client = comune
-        .post(
-            "/clients",
-            json!({"name": "Invii", "kind": "CONSUMER", "members": [comune.id]}),
-        )
-        .await
-        .str("/id");
-    let kid = comune
-        .post(
-            &format!("/clients/{client}/keys"),
-            json!({"name": "k", "key": e2e::fixture("keys/client-a.pub.pem")}),
-        )
-        .await
-        .str("/kid");
-    comune
-        .post(
-            &format!("/clients/{client}/purposes"),
-            json!({"purpose_id": pid}),
-        )
-        .await
-        .expect_status(StatusCode::OK);
-    let _ = Role::Admin;
+        .purpose;
+    let (client, kid) = e2e::world::client_with_key(&comune, "Invii", "client-a").await;
+    e2e::world::attach(&comune, &client, &pid).await;
 
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -3,6 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use e2e::world::{self, Terms};
 use e2e::{Engine, User, fixture, fixtures};
 use interop::domain::Role;
 use interop::domain::ids::UserId;
@@ -39,58 +40,23 @@ async fn setup() -> Setup {
     let engine = Engine::spawn().await;
     let producer = engine.tenant("PagoPA").await;
     let consumer = engine.tenant("Comune di Esempio").await;
-    let e = producer
-        .post("/eservices", json!({"name": "Messaggi remoti", "description": "Remote content of messages", "technology": "REST", "mode": "DELIVER",
-            "descriptor": {"audience": [VOUCHER_AUD], "voucher_lifespan": 300, "daily_calls_per_consumer": 1000, "daily_calls_total": 1000,
-                           "agreement_approval_policy": "AUTOMATIC", "server_urls": ["https://api.comune.example/rc/v1"]}}))
-        .await
-        .expect_status(StatusCode::CREATED);
-    let (eservice, descriptor) = (e.str("/id"), e.str("/descriptors/0/id"));
-    producer
-        .act(&format!(
-            "/eservices/{eservice}/descriptors/{descriptor}/publish"
-        ))
-        .await
-        .expect_status(StatusCode::OK);
-    let agreement = consumer
-        .post("/agreements", json!({"eservice_id": eservice}))
-        .await
-        .str("/id");
-    consumer
-        .act(&format!("/agreements/{agreement}/submit"))
-        .await
-        .expect_status(StatusCode::OK);
-    let p = consumer
-        .post("/purposes", json!({"eservice_id": eservice, "title": "Invio avvisi", "description": "Avvisi di pagamento", "risk_analysis": {"v": 1}, "daily_calls": 10}))
-        .await
-        .expect_status(StatusCode::CREATED);
-    let (purpose, version) = (p.str("/id"), p.str("/versions/0/id"));
-    consumer
-        .act(&format!("/purposes/{purpose}/versions/{version}/activate"))
-        .await
-        .expect_status(StatusCode::OK);
-    let client = consumer
-        .post(
-            "/clients",
-            json!({"name": "Gateway", "kind": "CONSUMER", "members": [consumer.id]}),
-        )
-        .await
-        .str("/id");
-    let kid = consumer
-        .post(
-            &format!("/clients/{client}/keys"),
-            json!({"name": "k", "key": fixture("keys/client-a.pub.pem")}),
-        )
-        .await
-        .expect_status(StatusCode::CREATED)
-        .str("/kid");
-    consumer
-        .post(
-            &format!("/clients/{client}/purposes"),
-            json!({"purpose_id": purpose}),
-        )
-        .await
-        .expect_status(StatusCode::OK);
+    let terms = Terms {
+        voucher_lifespan: 300,
+        daily_calls_per_consumer: 1000,
+        daily_calls_total: 1000,
+        daily_calls: 10,
+        ..Terms::new(VOUCHER_AUD)
+    };
+    let s = world::subscribe(&producer, &consumer, &terms).await;
+    let (client, kid) = world::client_with_key(&consumer, "Gateway", "client-a").await;
+    world::attach(&consumer, &client, &s.purpose).await;
+    let world::Subscription {
+        eservice,
+        descriptor,
+        agreement,
+        purpose,
+        version,
+    } = s;
     Setup {
         engine,
         producer,
