@@ -119,9 +119,21 @@ impl Config {
             }
             fig = fig.merge(Toml::file(f));
         }
-        fig.merge(Env::prefixed("GATEWAY_").split("__"))
+        let config: Config = fig
+            .merge(Env::prefixed("GATEWAY_").split("__"))
             .extract()
-            .map_err(Box::new)
+            .map_err(Box::new)?;
+        if config
+            .interop_client
+            .as_ref()
+            .is_some_and(|c| c.voucher_reuse_secs == 0)
+        {
+            // 0 would ask Interop for a voucher at every fetch, one at a time per purpose.
+            return Err(Box::new(figment::Error::from(
+                "interop_client.voucher_reuse_secs must be at least 1".to_owned(),
+            )));
+        }
+        Ok(config)
     }
 
     pub fn database_path(&self) -> PathBuf {

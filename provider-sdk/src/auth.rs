@@ -102,6 +102,15 @@ impl VoucherVerifier {
         self
     }
 
+    /// Whether the JWKS as last fetched holds the key `kid`: a caller that remembers verified
+    /// vouchers stops trusting one whose key the issuer no longer publishes.
+    pub fn knows_kid(&self, kid: &str) -> bool {
+        self.keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(kid)
+    }
+
     async fn fetch(&self, asked_at: Instant) -> Result<(), AuthError> {
         let mut last = self.last_fetch.lock().await;
         if last.is_some_and(|t| t >= asked_at) {

@@ -188,6 +188,10 @@ async fn the_dev_stack_runs_the_whole_story_and_restarts_on_its_data() {
     for t in stack.tasks {
         t.abort();
     }
+    // The old gateway's connection tasks (which hold its store, and the database file's lock)
+    // end when our keep-alive connections close, as when a process exits.
+    drop(http);
+    let http = reqwest::Client::new();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 
     // A second start reuses the world: same ids, same messages, nothing seeded twice.

@@ -632,6 +632,31 @@ async fn a_new_interop_key_is_picked_up_on_its_first_voucher() {
         .expect_status(StatusCode::OK);
 }
 
+/// A voucher the gateway verified earlier (and remembers) stops working once the engine no
+/// longer publishes the key that signed it.
+#[tokio::test]
+async fn a_voucher_whose_key_left_the_jwks_is_refused_even_if_seen_before() {
+    let s = setup().await;
+    let old = s.interop.voucher("comune", "p1");
+    let list = |v: String| {
+        let caller = s.gw.entity(&v);
+        async move { caller.get("/api/v1/remote-contents/configurations").await }
+    };
+    list(old.clone()).await.expect_status(StatusCode::OK);
+    list(old.clone()).await.expect_status(StatusCode::OK);
+    // Rotation: a new key is published and the old one withdrawn.
+    let new = s.interop.publish("keys/client-a.key.pem");
+    let fresh = s
+        .interop
+        .sign_with(new, &FakeInterop::claims("comune", "p1"));
+    s.interop.keys.write().unwrap().remove(0);
+    // Its first voucher makes the gateway fetch the JWKS again.
+    list(fresh).await.expect_status(StatusCode::OK);
+    list(old)
+        .await
+        .expect_problem(StatusCode::UNAUTHORIZED, "VOUCHER_UNKNOWN_KID");
+}
+
 #[tokio::test]
 async fn an_unreachable_jwks_is_a_503() {
     let closed = std::net::TcpListener::bind("127.0.0.1:0")

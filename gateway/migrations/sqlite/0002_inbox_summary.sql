@@ -19,12 +19,19 @@ CREATE TABLE messages_v2 (
 INSERT INTO messages_v2
 SELECT id, fiscal_code, sender, sender_service_id, created_at, time_to_live, feature_level,
        is_read, is_archived,
-       json_extract(content, '$.subject'),
-       coalesce(json_extract(content, '$.third_party_data.has_attachments'), 0),
-       coalesce(json_extract(content, '$.third_party_data.has_precondition'), 'NEVER') IN ('ALWAYS', 'ONCE'),
+       -- A row whose content is not JSON (it could only be read as an error before) keeps an
+       -- empty summary rather than stopping the migration, and the gateway with it.
+       CASE WHEN json_valid(content) THEN coalesce(json_extract(content, '$.subject'), '') ELSE '' END,
+       CASE WHEN json_valid(content)
+            THEN coalesce(json_extract(content, '$.third_party_data.has_attachments'), 0) ELSE 0 END,
+       CASE WHEN json_valid(content)
+            THEN coalesce(json_extract(content, '$.third_party_data.has_precondition'), 'NEVER')
+                 IN ('ALWAYS', 'ONCE')
+            ELSE 0 END,
        content
 FROM messages;
 DROP TABLE messages;
 ALTER TABLE messages_v2 RENAME TO messages;
--- A citizen's inbox, newest first, split by archived: the app's listing reads only this index.
+-- A citizen's inbox, newest first, split by archived: the listing finds its page in this index
+-- and reads the summary columns from the table.
 CREATE INDEX messages_inbox ON messages (fiscal_code, is_archived, id DESC);

@@ -3,8 +3,8 @@
 //! here its refusals become the gateway's codes and its claims the sender.
 //!
 //! An entity reuses one voucher for many requests until it expires, so a verified voucher is
-//! remembered (by its SHA-256) until its `exp`: the RSA verification runs once per voucher, not
-//! once per request.
+//! remembered (by its SHA-256) until its `exp`, and while the engine still publishes its signing
+//! key: the RSA verification runs once per voucher, not once per request.
 
 use crate::domain::message::Sender;
 use crate::domain::{Code, GatewayError};
@@ -27,6 +27,7 @@ pub struct VoucherVerifier {
 struct Verified {
     sender: Sender,
     exp: i64,
+    kid: String,
 }
 
 fn now() -> i64 {
@@ -61,8 +62,9 @@ impl VoucherVerifier {
             return Ok(sender);
         }
         let sender = self.verify_signed(token).await?;
-        if let Some(exp) = expiry(token) {
-            self.remember(digest, &sender, exp);
+        let kid = jsonwebtoken::decode_header(token).ok().and_then(|h| h.kid);
+        if let (Some(exp), Some(kid)) = (expiry(token), kid) {
+            self.remember(digest, &sender, exp, kid);
         }
         Ok(sender)
     }
@@ -70,11 +72,13 @@ impl VoucherVerifier {
     fn remembered(&self, digest: &[u8; 32]) -> Option<Sender> {
         let map = self.verified.read().unwrap_or_else(|p| p.into_inner());
         let v = map.get(digest)?;
-        // The same expiry rule as the verifier's: expired once `exp + leeway` has passed.
-        (now() < v.exp.saturating_add(self.leeway)).then(|| v.sender.clone())
+        // The same expiry rule as the verifier's: expired once `exp + leeway` has passed; and a
+        // key the JWKS dropped (rotation, revocation) ends what it signed.
+        (now() < v.exp.saturating_add(self.leeway) && self.inner.knows_kid(&v.kid))
+            .then(|| v.sender.clone())
     }
 
-    fn remember(&self, digest: [u8; 32], sender: &Sender, exp: i64) {
+    fn remember(&self, digest: [u8; 32], sender: &Sender, exp: i64, kid: String) {
         let mut map = self.verified.write().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_REMEMBERED {
             let now = now();
@@ -89,6 +93,7 @@ impl VoucherVerifier {
             Verified {
                 sender: sender.clone(),
                 exp,
+                kid,
             },
         );
     }
@@ -128,15 +133,16 @@ mod tests {
     }
 
     #[test]
-    fn a_remembered_voucher_is_forgotten_at_its_expiry() {
+    fn a_remembered_voucher_is_forgotten_at_its_expiry_or_without_its_key() {
         let v = VoucherVerifier::new("http://127.0.0.1:9/jwks".into(), "i", "a", 0);
         let sender = Sender {
             tenant: "t".into(),
             service_id: "p".into(),
         };
-        v.remember([1; 32], &sender, now() + 60);
-        v.remember([2; 32], &sender, now() - 1);
-        assert_eq!(v.remembered(&[1; 32]), Some(sender));
+        v.remember([1; 32], &sender, now() + 60, "k1".into());
+        v.remember([2; 32], &sender, now() - 1, "k1".into());
+        // The JWKS was never fetched: no key is known, so nothing remembered is trusted.
+        assert_eq!(v.remembered(&[1; 32]), None);
         assert_eq!(v.remembered(&[2; 32]), None);
         assert_eq!(v.remembered(&[3; 32]), None);
     }

@@ -18,9 +18,10 @@ use sqlx::sqlite::{
 };
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 use std::collections::{HashMap, HashSet};
+use std::fs::File;
 use std::path::Path;
-use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::sync::{Arc, RwLock, Weak};
+use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
 /// The most submissions written in one transaction.
@@ -38,10 +39,14 @@ pub struct SqliteStore {
     writer: mpsc::Sender<Pending>,
     configurations: Arc<Configurations>,
     messages: Arc<Recent<Arc<Message>>>,
+    /// Held while any clone of the store lives: the database file's lock (one process), and
+    /// the background checkpoints' reason to go on.
+    _owner: Arc<File>,
 }
 
-/// How many recently read messages are remembered (each a few KB, at most ~20 KB).
-const RECENT_MESSAGES: usize = 4096;
+/// How many recently read messages are remembered: each a few KB, at most ~40 KB (10 000
+/// characters of markdown), so 40 MB at worst.
+const RECENT_MESSAGES: usize = 1024;
 
 /// The configurations in memory, written through: a change is in the database before it is
 /// visible here, and changes are serialized so the map and the table agree.
@@ -87,6 +92,23 @@ impl SqliteStore {
                 StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
+        // The caches above are right only if no other process writes this file.
+        let lock_path = path.with_extension("lock");
+        let owner = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| {
+                StoreError::Unavailable(format!("cannot open {}: {e}", lock_path.display()))
+            })?;
+        owner.try_lock().map_err(|e| {
+            StoreError::Unavailable(format!(
+                "{} is in use by another gateway process ({e}); one data folder per process",
+                path.display()
+            ))
+        })?;
+        let owner = Arc::new(owner);
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -98,7 +120,8 @@ impl SqliteStore {
             .pragma("mmap_size", MMAP_BYTES.to_string())
             .pragma("cache_size", format!("-{}", CACHE_KIB))
             // Commits never wait for a checkpoint: `checkpoint_loop` runs them beside the writer.
-            .pragma("wal_autocheckpoint", "0");
+            .pragma("wal_autocheckpoint", "0")
+            .pragma("journal_size_limit", WAL_KEEP_BYTES.to_string());
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
@@ -116,12 +139,13 @@ impl SqliteStore {
         }
         let (writer, rx) = mpsc::channel(4 * MAX_BATCH);
         tokio::spawn(write_loop(pool.clone(), rx));
-        tokio::spawn(checkpoint_loop(pool.clone()));
+        tokio::spawn(checkpoint_loop(pool.clone(), Arc::downgrade(&owner)));
         Ok(SqliteStore {
             pool,
             writer,
             configurations,
             messages: Arc::new(Recent::new(RECENT_MESSAGES)),
+            _owner: owner,
         })
     }
 }
@@ -132,27 +156,46 @@ const MMAP_BYTES: u64 = 1 << 30;
 const CACHE_KIB: u64 = 16 * 1024;
 /// How often the write-ahead log is copied back into the database.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// Past this many frames in the log (64 MB of 4 KB pages) a checkpoint waits for the readers
+/// in its way (RESTART) so that the log starts over instead of growing.
+const WAL_RESTART_FRAMES: i64 = 16_384;
+/// What the log file is cut back to after it started over.
+const WAL_KEEP_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Copies the write-ahead log into the database file in the background (SQLite would otherwise
 /// do it inside whichever commit crosses 1000 pages, stalling every submission of that batch).
-/// PASSIVE never blocks readers or the writer; the log is reused from its start once a
-/// checkpoint has caught up. Ends with the pool.
-async fn checkpoint_loop(pool: SqlitePool) {
+/// PASSIVE never blocks readers or the writer, but cannot pass a reader that started before
+/// the frames it would copy: when the log still grows past `WAL_RESTART_FRAMES`, one RESTART
+/// waits for those readers (and holds the writer) so the log starts over. Ends when the store
+/// is dropped.
+async fn checkpoint_loop(pool: SqlitePool, store: Weak<File>) {
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_warning: Option<Instant> = None;
     loop {
         tick.tick().await;
-        if pool.is_closed() {
+        if store.upgrade().is_none() {
             return;
         }
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&pool)
+        let outcome = match sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&pool)
             .await
         {
-            if pool.is_closed() {
-                return;
+            Ok(row) if row.get::<i64, _>(1) > WAL_RESTART_FRAMES => {
+                tracing::info!(frames = row.get::<i64, _>(1), "write-ahead log restarted");
+                sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+                    .execute(&pool)
+                    .await
+                    .map(|_| ())
             }
-            tracing::warn!(error = %e, "checkpoint failed");
+            Ok(_) => Ok(()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = outcome
+            && last_warning.is_none_or(|t| t.elapsed() > Duration::from_secs(60))
+        {
+            last_warning = Some(Instant::now());
+            tracing::warn!(error = %e, "checkpoint failed (said at most once a minute)");
         }
     }
 }
@@ -528,7 +571,7 @@ impl Store for SqliteStore {
             q.push(")");
             let page: String = q.build().fetch_one(&self.pool).await?.get("page");
             let rows: Vec<SummaryRow> = serde_json::from_str(&page)
-                .map_err(|e| StoreError::Corrupt(fiscal_code.clone(), e.to_string()))?;
+                .map_err(|e| StoreError::Corrupt("an inbox page".into(), e.to_string()))?;
             let mut out = rows
                 .into_iter()
                 .map(SummaryRow::into_summary)
@@ -560,10 +603,14 @@ impl Store for SqliteStore {
             .bind(archived)
             .bind(&id)
             .bind(&fiscal_code)
-            .fetch_optional(&this.pool)
+            // `fetch_all`, not `fetch_optional`: the statement runs to its end, so a failed
+            // commit is an error here rather than a success that was not saved.
+            .fetch_all(&this.pool)
             .await?;
             this.messages.invalidate(&id);
-            Ok(row.map(|r| (r.get("is_read"), r.get("is_archived"))))
+            Ok(row
+                .first()
+                .map(|r| (r.get("is_read"), r.get("is_archived"))))
         });
         Box::pin(async move { joined(update.await) })
     }
@@ -616,6 +663,7 @@ mod tests {
                     "01ARZ3NDEKTSV4RRFFQ69G5FAW",
                     r#"{"subject":"Remote subject","markdown":"m","third_party_data":{"id":"x","has_attachments":true,"has_precondition":"ONCE"}}"#,
                 ),
+                old("01ARZ3NDEKTSV4RRFFQ69G5FAT", "not json"),
             ] {
                 sqlx::query(sqlx::AssertSqlSafe(sql))
                     .execute(&pool)
@@ -647,7 +695,9 @@ mod tests {
             seen,
             [
                 ("Remote subject", true, true, true),
-                ("Plain subject", false, false, true)
+                ("Plain subject", false, false, true),
+                // Unreadable content: listed with an empty summary; the migration went on.
+                ("", false, false, true)
             ]
         );
         let full = store
@@ -656,6 +706,23 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(full.summary(), inbox[0]);
+    }
+
+    /// The caches are right only for one process: a second store on the same file is refused
+    /// while the first lives, and allowed once it is gone.
+    #[tokio::test]
+    async fn one_store_per_database_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.db");
+        let first = SqliteStore::open(&path).await.unwrap();
+        let clone = first.clone();
+        drop(first);
+        let Err(StoreError::Unavailable(e)) = SqliteStore::open(&path).await else {
+            panic!("a second store opened the same file");
+        };
+        assert!(e.contains("in use by another gateway process"), "{e}");
+        drop(clone);
+        SqliteStore::open(&path).await.unwrap();
     }
 
     /// Configurations are served from memory: every change is visible at once, and what is
