@@ -158,3 +158,44 @@ pub enum Database {
     /// A PostgreSQL URL.
     Postgres(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_selects_the_backend() {
+        let mut c = Config::default();
+        assert_eq!(
+            c.database(),
+            Ok(Database::Sqlite(PathBuf::from(
+                ".recapito/gateway/gateway.db"
+            )))
+        );
+        for url in [
+            "postgres://u:p@db:5432/recapito",
+            "postgresql://db/recapito",
+        ] {
+            c.database_url = Some(url.into());
+            assert_eq!(c.database(), Ok(Database::Postgres(url.into())));
+        }
+        c.database_url = Some("mysql://u:secret@db/recapito".into());
+        let e = c.database().unwrap_err();
+        assert!(e.contains("\"mysql\"") && !e.contains("secret"), "{e}");
+    }
+
+    #[test]
+    fn database_url_is_read_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("gateway.toml");
+        std::fs::write(&file, "database_url = \"postgres://db/recapito\"\n").unwrap();
+        let c = Config::load(Some(&file)).unwrap();
+        assert_eq!(c.database_url.as_deref(), Some("postgres://db/recapito"));
+        // Absent: the embedded file.
+        std::fs::write(&file, "bind = \"127.0.0.1:0\"\n").unwrap();
+        assert!(matches!(
+            Config::load(Some(&file)).unwrap().database(),
+            Ok(Database::Sqlite(_))
+        ));
+    }
+}
