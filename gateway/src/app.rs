@@ -5,7 +5,7 @@ use crate::auth::app_key::AppKeys;
 use crate::auth::voucher::VoucherVerifier;
 use crate::config::Config;
 use crate::metrics::Metrics;
-use crate::store::{SqliteStore, StoreError};
+use crate::store::StoreError;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
@@ -44,7 +44,7 @@ impl Application {
         );
         let fetcher = crate::fetch::Fetcher::new(&config.fetch, config.interop_client.clone())
             .map_err(StartError::Config)?;
-        let store = SqliteStore::open(&config.database_path()).await?;
+        let store = crate::store::open(config).await?;
         let listener =
             TcpListener::bind(&config.bind)
                 .await
@@ -53,7 +53,7 @@ impl Application {
                     source,
                 })?;
         let state = AppState {
-            store: Arc::new(store),
+            store,
             vouchers: Arc::new(vouchers),
             app_keys: Arc::new(AppKeys::new(&a.app_api_keys)),
             metrics: Arc::new(Metrics::default()),

@@ -10,8 +10,13 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     /// Address to listen on; port 0 picks a free one.
     pub bind: String,
-    /// Where the SQLite database lives.
+    /// Where the SQLite database lives (and, with any backend, the gateway's other files).
     pub data_dir: PathBuf,
+    /// The database: absent means the embedded SQLite file `data_dir/gateway.db` (one process);
+    /// `postgres://user:password@host:port/database` means PostgreSQL, which several gateway
+    /// instances can share. Env: `GATEWAY_DATABASE_URL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
     pub auth: AuthConfig,
     pub fetch: FetchConfig,
     /// The gateway as an Interop consumer, for `INTEROP_VOUCHER` configurations.
@@ -83,6 +88,7 @@ impl Default for Config {
         Config {
             bind: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from(".recapito/gateway"),
+            database_url: None,
             auth: AuthConfig {
                 interop_jwks_url: "http://127.0.0.1:8081/.well-known/jwks.json".into(),
                 voucher_issuer: "recapito-interop".into(),
@@ -138,5 +144,70 @@ impl Config {
 
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("gateway.db")
+    }
+
+    /// Which store [`crate::store::open`] opens, from `database_url`.
+    pub fn database(&self) -> Result<Database, String> {
+        match self.database_url.as_deref().map(str::trim) {
+            None | Some("") => Ok(Database::Sqlite(self.database_path())),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Database::Postgres(url.to_owned()))
+            }
+            Some(url) => Err(format!(
+                "database_url must start with postgres:// (or be absent for the embedded SQLite \
+                 file), not {:?}",
+                url.split(':').next().unwrap_or_default()
+            )),
+        }
+    }
+}
+
+/// The store a configuration selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// The embedded SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL URL.
+    Postgres(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_selects_the_backend() {
+        let mut c = Config::default();
+        assert_eq!(
+            c.database(),
+            Ok(Database::Sqlite(PathBuf::from(
+                ".recapito/gateway/gateway.db"
+            )))
+        );
+        for url in [
+            "postgres://u:p@db:5432/recapito",
+            "postgresql://db/recapito",
+        ] {
+            c.database_url = Some(url.into());
+            assert_eq!(c.database(), Ok(Database::Postgres(url.into())));
+        }
+        c.database_url = Some("mysql://u:secret@db/recapito".into());
+        let e = c.database().unwrap_err();
+        assert!(e.contains("\"mysql\"") && !e.contains("secret"), "{e}");
+    }
+
+    #[test]
+    fn database_url_is_read_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("gateway.toml");
+        std::fs::write(&file, "database_url = \"postgres://db/recapito\"\n").unwrap();
+        let c = Config::load(Some(&file)).unwrap();
+        assert_eq!(c.database_url.as_deref(), Some("postgres://db/recapito"));
+        // Absent: the embedded file.
+        std::fs::write(&file, "bind = \"127.0.0.1:0\"\n").unwrap();
+        assert!(matches!(
+            Config::load(Some(&file)).unwrap().database(),
+            Ok(Database::Sqlite(_))
+        ));
     }
 }

@@ -1,14 +1,18 @@
-//! Persistence behind [`Store`], so PostgreSQL can follow (issue 8) without touching the API.
+//! Persistence behind [`Store`]: the embedded SQLite file (the default, one process) or
+//! PostgreSQL (a `postgres://` `database_url`, shared by several instances). [`open`] picks one.
 
+mod postgres;
 mod recent;
 mod sqlite;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::domain::message::{Message, MessageSummary};
 use provider_sdk::contract::RcConfiguration;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -23,6 +27,15 @@ pub enum StoreError {
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         StoreError::Unavailable(e.to_string())
+    }
+}
+
+/// Opens the store `config` names: PostgreSQL for a `postgres://` `database_url`, else the
+/// SQLite file in `data_dir`.
+pub async fn open(config: &crate::Config) -> Result<Arc<dyn Store>, StoreError> {
+    match config.database().map_err(StoreError::Unavailable)? {
+        crate::config::Database::Sqlite(path) => Ok(Arc::new(SqliteStore::open(&path).await?)),
+        crate::config::Database::Postgres(url) => Ok(Arc::new(PostgresStore::open(&url).await?)),
     }
 }
 

@@ -1,0 +1,410 @@
+//! The PostgreSQL store, selected by a `postgres://` `database_url`: several gateway instances
+//! share one database, so this store keeps **nothing** in memory that another instance can
+//! change. Every configuration, message and status is read from the database each time (unlike
+//! [`super::SqliteStore`], whose file belongs to one process): a configuration changed through
+//! one instance applies at once on every other, and a message marked read through one is read on
+//! all of them.
+//!
+//! Durability: a submission is one transaction, committed before `submit` returns (with the
+//! server's default `synchronous_commit = on`, its WAL record is flushed). Concurrent
+//! submissions share WAL flushes in the server (PostgreSQL's own group commit), so there is no
+//! writer task here. Idempotency holds across instances through the primary key of
+//! `idempotency`: `INSERT ... ON CONFLICT DO NOTHING RETURNING` waits for a concurrent insert of
+//! the same key to commit or abort, so of two racing submissions exactly one stores its message
+//! and the other reads the first one's answer.
+//!
+//! Migrations (`migrations/postgres/`) run at open and are safe when several instances start at
+//! once; see [`migrate`].
+
+use super::{BoxFuture, IdempotencyKey, PageQuery, Store, StoreError, Submitted};
+use crate::domain::message::{Message, MessageSummary};
+use provider_sdk::contract::{FeatureLevelType, FiscalCode, RcConfiguration};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::{Connection, PgPool, Postgres, QueryBuilder, Row};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Connections of one instance's pool.
+const MAX_CONNECTIONS: u32 = 16;
+/// How long a request waits for a free connection before the store is reported unavailable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://user:password@host:port/database`, with sqlx's URL
+    /// parameters, e.g. `?options[search_path]=gateway` for a schema) and runs the migrations.
+    pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("bad database_url: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        migrate(&pool).await?;
+        Ok(PostgresStore { pool })
+    }
+}
+
+/// Runs the migrations once, however many instances start at the same moment.
+///
+/// sqlx 0.9's migrator serializes migrators on PostgreSQL with a session advisory lock
+/// (`pg_advisory_lock` in `sqlx-postgres`'s `Migrate::lock`, taken by `Migrator::run` while
+/// `locking` is true, its default). The schema avoids advisory locks so that
+/// PostgreSQL-compatible distributed databases (which lack them) can run it, so that lock is
+/// turned off (`set_locking(false)`) and replaced by a row lock: every instance
+/// takes `SELECT ... FOR UPDATE` on the one row of `gateway_migration_lock` and runs the
+/// migrator inside that same transaction (each migration becomes a savepoint in it). The
+/// second instance waits for the first to commit, then finds every migration applied. The lock
+/// table itself is created with `IF NOT EXISTS`, which can still fail when two instances create
+/// it at the same instant (a duplicate in the catalog): that attempt is retried.
+async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
+    let mut attempt = 0;
+    loop {
+        match migrate_once(pool).await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < 5 => {
+                attempt += 1;
+                tracing::warn!(error = %e, attempt, "migration attempt failed; retrying");
+                tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+            }
+            Err(e) => return Err(StoreError::Unavailable(format!("migration failed: {e}"))),
+        }
+    }
+}
+
+async fn migrate_once(pool: &PgPool) -> Result<(), String> {
+    let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
+    sqlx::query("CREATE TABLE IF NOT EXISTS gateway_migration_lock (id INTEGER PRIMARY KEY)")
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    sqlx::query("INSERT INTO gateway_migration_lock (id) VALUES (1) ON CONFLICT DO NOTHING")
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut tx = conn.begin().await.map_err(|e| e.to_string())?;
+    sqlx::query("SELECT id FROM gateway_migration_lock WHERE id = 1 FOR UPDATE")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut migrator = sqlx::migrate!("./migrations/postgres");
+    migrator.set_locking(false);
+    // `run_direct` is what `Migrator::run` calls after acquiring; called directly on the
+    // transaction's connection, because `run`'s `Acquire` bound makes this future not `Send`
+    // (the "Acquire is not general enough" problem sqlx names next to it).
+    migrator
+        .run_direct(None, &mut *tx, false)
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())
+}
+
+fn level_str(l: FeatureLevelType) -> &'static str {
+    match l {
+        FeatureLevelType::Standard => "STANDARD",
+        FeatureLevelType::Advanced => "ADVANCED",
+    }
+}
+
+fn message_from(row: &PgRow) -> Result<Message, StoreError> {
+    let id: String = row.try_get("id")?;
+    let corrupt = |what: &str| StoreError::Corrupt(id.clone(), what.to_owned());
+    let fiscal_code = FiscalCode::parse(row.try_get::<&str, _>("fiscal_code")?)
+        .map_err(|_| corrupt("fiscal_code"))?;
+    let content = serde_json::from_str(row.try_get::<&str, _>("content")?)
+        .map_err(|e| corrupt(&e.to_string()))?;
+    let level = match row.try_get::<&str, _>("feature_level")? {
+        "ADVANCED" => FeatureLevelType::Advanced,
+        _ => FeatureLevelType::Standard,
+    };
+    let time_to_live = u32::try_from(row.try_get::<i64, _>("time_to_live")?)
+        .map_err(|_| corrupt("time_to_live"))?;
+    Ok(Message {
+        id: id.clone(),
+        fiscal_code,
+        sender: row.try_get("sender")?,
+        sender_service_id: row.try_get("sender_service_id")?,
+        created_at: row.try_get("created_at")?,
+        time_to_live,
+        feature_level_type: level,
+        content,
+        is_read: row.try_get("is_read")?,
+        is_archived: row.try_get("is_archived")?,
+    })
+}
+
+fn summary_from(row: &PgRow) -> Result<MessageSummary, StoreError> {
+    let id: String = row.try_get("id")?;
+    let corrupt = |what: &str| StoreError::Corrupt(id.clone(), what.to_owned());
+    let fiscal_code = FiscalCode::parse(row.try_get::<&str, _>("fiscal_code")?)
+        .map_err(|_| corrupt("fiscal_code"))?;
+    let time_to_live = u32::try_from(row.try_get::<i64, _>("time_to_live")?)
+        .map_err(|_| corrupt("time_to_live"))?;
+    Ok(MessageSummary {
+        id: id.clone(),
+        fiscal_code,
+        sender: row.try_get("sender")?,
+        sender_service_id: row.try_get("sender_service_id")?,
+        created_at: row.try_get("created_at")?,
+        time_to_live,
+        subject: row.try_get("subject")?,
+        has_attachments: row.try_get("has_attachments")?,
+        has_precondition: row.try_get("has_precondition")?,
+        is_read: row.try_get("is_read")?,
+        is_archived: row.try_get("is_archived")?,
+    })
+}
+
+fn configuration_from(row: &PgRow) -> Result<RcConfiguration, StoreError> {
+    let id: String = row.try_get("id")?;
+    serde_json::from_str(row.try_get::<&str, _>("body")?)
+        .map_err(|e| StoreError::Corrupt(id, e.to_string()))
+}
+
+/// The columns an inbox page reads (never `content`).
+const SUMMARY_COLUMNS: &str = "id, fiscal_code, sender, sender_service_id, created_at, \
+     time_to_live, subject, has_attachments, has_precondition, is_read, is_archived";
+
+const INSERT_MESSAGE: &str = "INSERT INTO messages (id, fiscal_code, sender, sender_service_id, \
+     created_at, time_to_live, feature_level, is_read, is_archived, subject, has_attachments, \
+     has_precondition, content) VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, FALSE, $8, $9, $10, $11)";
+
+async fn insert_message<'e, E>(exec: E, m: &Message, body: &str) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Postgres>,
+{
+    sqlx::query(INSERT_MESSAGE)
+        .bind(&m.id)
+        .bind(m.fiscal_code.as_str())
+        .bind(&m.sender)
+        .bind(&m.sender_service_id)
+        .bind(&m.created_at)
+        .bind(i64::from(m.time_to_live))
+        .bind(level_str(m.feature_level_type))
+        .bind(&m.content.subject)
+        .bind(m.has_attachments())
+        .bind(m.has_precondition())
+        .bind(body)
+        .execute(exec)
+        .await?;
+    Ok(())
+}
+
+impl Store for PostgresStore {
+    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            sqlx::query("SELECT 1").execute(&self.pool).await?;
+            Ok(())
+        })
+    }
+
+    fn put_configuration(
+        &self,
+        c: &RcConfiguration,
+        now: &str,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let (id, owner, now) = (
+            c.configuration_id.clone(),
+            c.user_id.clone(),
+            now.to_owned(),
+        );
+        let body = serde_json::to_string(c);
+        Box::pin(async move {
+            let body = body.map_err(|e| StoreError::Corrupt(id.clone(), e.to_string()))?;
+            sqlx::query(
+                "INSERT INTO configurations (id, owner, body, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $4) \
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at",
+            )
+            .bind(&id)
+            .bind(&owner)
+            .bind(&body)
+            .bind(&now)
+            .execute(&self.pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    fn configuration(
+        &self,
+        id: &str,
+    ) -> BoxFuture<'_, Result<Option<RcConfiguration>, StoreError>> {
+        let id = id.to_owned();
+        Box::pin(async move {
+            let row = sqlx::query("SELECT id, body FROM configurations WHERE id = $1")
+                .bind(&id)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.as_ref().map(configuration_from).transpose()
+        })
+    }
+
+    fn configurations_of(
+        &self,
+        owner: &str,
+    ) -> BoxFuture<'_, Result<Vec<RcConfiguration>, StoreError>> {
+        let owner = owner.to_owned();
+        Box::pin(async move {
+            sqlx::query("SELECT id, body FROM configurations WHERE owner = $1 ORDER BY id")
+                .bind(&owner)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(configuration_from)
+                .collect()
+        })
+    }
+
+    fn delete_configuration(&self, id: &str) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let id = id.to_owned();
+        Box::pin(async move {
+            let r = sqlx::query("DELETE FROM configurations WHERE id = $1")
+                .bind(&id)
+                .execute(&self.pool)
+                .await?;
+            Ok(r.rows_affected() == 1)
+        })
+    }
+
+    fn submit(
+        &self,
+        m: Message,
+        key: Option<IdempotencyKey>,
+    ) -> BoxFuture<'_, Result<Submitted, StoreError>> {
+        Box::pin(async move {
+            let body = serde_json::to_string(&m.content)
+                .map_err(|e| StoreError::Corrupt(m.id.clone(), e.to_string()))?;
+            let Some(k) = key else {
+                insert_message(&self.pool, &m, &body).await?;
+                return Ok(Submitted::Created(m.id));
+            };
+            // A caller that goes away mid-transaction drops it: the connection rolls it back.
+            let mut tx = self.pool.begin().await?;
+            let fresh = sqlx::query(
+                "INSERT INTO idempotency (sender, key, request_hash, message_id, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING message_id",
+            )
+            .bind(&k.sender)
+            .bind(&k.key)
+            .bind(&k.request_hash)
+            .bind(&m.id)
+            .bind(&m.created_at)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if fresh.is_none() {
+                // Committed by an earlier (or a concurrent, now finished) submission: READ
+                // COMMITTED gives this statement a snapshot that includes it.
+                let row = sqlx::query(
+                    "SELECT message_id, request_hash FROM idempotency WHERE sender = $1 AND key = $2",
+                )
+                .bind(&k.sender)
+                .bind(&k.key)
+                .fetch_one(&mut *tx)
+                .await?;
+                tx.rollback().await?;
+                return Ok(Submitted::Replayed {
+                    message_id: row.try_get("message_id")?,
+                    request_hash: row.try_get("request_hash")?,
+                });
+            }
+            insert_message(&mut *tx, &m, &body).await?;
+            tx.commit().await?;
+            Ok(Submitted::Created(m.id))
+        })
+    }
+
+    fn idempotent(
+        &self,
+        sender: &str,
+        key: &str,
+    ) -> BoxFuture<'_, Result<Option<(String, String)>, StoreError>> {
+        let (sender, key) = (sender.to_owned(), key.to_owned());
+        Box::pin(async move {
+            let row = sqlx::query(
+                "SELECT message_id, request_hash FROM idempotency WHERE sender = $1 AND key = $2",
+            )
+            .bind(&sender)
+            .bind(&key)
+            .fetch_optional(&self.pool)
+            .await?;
+            Ok(match row {
+                Some(r) => Some((r.try_get("message_id")?, r.try_get("request_hash")?)),
+                None => None,
+            })
+        })
+    }
+
+    fn message(&self, id: &str) -> BoxFuture<'_, Result<Option<Message>, StoreError>> {
+        let id = id.to_owned();
+        Box::pin(async move {
+            let row = sqlx::query("SELECT * FROM messages WHERE id = $1")
+                .bind(&id)
+                .fetch_optional(&self.pool)
+                .await?;
+            row.as_ref().map(message_from).transpose()
+        })
+    }
+
+    fn inbox(
+        &self,
+        fiscal_code: &str,
+        page: PageQuery,
+    ) -> BoxFuture<'_, Result<Vec<MessageSummary>, StoreError>> {
+        let fiscal_code = fiscal_code.to_owned();
+        Box::pin(async move {
+            let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+                "SELECT {SUMMARY_COLUMNS} FROM messages WHERE fiscal_code = "
+            ));
+            q.push_bind(&fiscal_code)
+                .push(" AND is_archived = ")
+                .push_bind(page.archived);
+            if let Some(max) = &page.maximum_id {
+                q.push(" AND id < ").push_bind(max);
+            }
+            if let Some(min) = &page.minimum_id {
+                q.push(" AND id > ").push_bind(min);
+            }
+            q.push(" ORDER BY id DESC LIMIT ")
+                .push_bind(i64::from(page.limit));
+            q.build()
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(summary_from)
+                .collect()
+        })
+    }
+
+    fn set_status(
+        &self,
+        id: &str,
+        fiscal_code: &str,
+        read: Option<bool>,
+        archived: Option<bool>,
+    ) -> BoxFuture<'_, Result<Option<(bool, bool)>, StoreError>> {
+        let (id, fiscal_code) = (id.to_owned(), fiscal_code.to_owned());
+        Box::pin(async move {
+            let row = sqlx::query(
+                "UPDATE messages SET is_read = COALESCE($1, is_read), \
+                 is_archived = COALESCE($2, is_archived) \
+                 WHERE id = $3 AND fiscal_code = $4 RETURNING is_read, is_archived",
+            )
+            .bind(read)
+            .bind(archived)
+            .bind(&id)
+            .bind(&fiscal_code)
+            .fetch_optional(&self.pool)
+            .await?;
+            Ok(match row {
+                Some(r) => Some((r.try_get("is_read")?, r.try_get("is_archived")?)),
+                None => None,
+            })
+        })
+    }
+}

@@ -1,0 +1,519 @@
+//! The storage suite: the same tests against both [`Store`] implementations. SQLite runs in a
+//! temporary folder; PostgreSQL on `RECAPITO_TEST_POSTGRES_URL` (scripts/test starts a throwaway
+//! server with scripts/pg), each test in a fresh schema so they run in parallel.
+//!
+//! Without the variable the PostgreSQL tests fail when `CI=true` and are skipped, loudly,
+//! otherwise. The `postgres_instances` tests open several stores on one database: the
+//! multi-instance behaviour (migrations at once, idempotency and changes across instances) only
+//! PostgreSQL offers.
+
+use gateway::domain::message::Message;
+use gateway::store::{IdempotencyKey, PageQuery, PostgresStore, Store, Submitted};
+use provider_sdk::contract::RcConfiguration;
+use serde_json::json;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::{AssertSqlSafe, PgPool};
+use std::sync::Arc;
+
+const ALICE: &str = "SPNDNL80R13C555X";
+const BOB: &str = "RSSMRA85T10A562S";
+
+/// The PostgreSQL server to test against, if any.
+fn postgres_url() -> Option<String> {
+    match std::env::var("RECAPITO_TEST_POSTGRES_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") => panic!(
+            "RECAPITO_TEST_POSTGRES_URL is not set and CI=true: the PostgreSQL half of the \
+             storage suite must run in CI (scripts/test starts a server with scripts/pg)"
+        ),
+        _ => {
+            // Straight to stderr: the test harness would capture `eprintln!`.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n*** SKIPPED: PostgreSQL store test: RECAPITO_TEST_POSTGRES_URL is not set \
+                 (run scripts/test, or eval \"$(scripts/pg start)\" first) ***\n"
+            );
+            None
+        }
+    }
+}
+
+/// `url` with sqlx's connection option that puts every unqualified name in `schema`.
+fn in_schema(url: &str, schema: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options[search_path]={schema}")
+}
+
+/// A fresh, empty schema on the test server.
+struct Schema {
+    admin: PgPool,
+    name: String,
+    url: String,
+}
+
+impl Schema {
+    async fn create() -> Option<Schema> {
+        let base = postgres_url()?;
+        let admin = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&base)
+            .await
+            .unwrap_or_else(|e| panic!("cannot connect to RECAPITO_TEST_POSTGRES_URL: {e}"));
+        let name = format!("suite_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {name}")))
+            .execute(&admin)
+            .await
+            .unwrap();
+        let url = in_schema(&base, &name);
+        Some(Schema { admin, name, url })
+    }
+
+    async fn open(&self) -> PostgresStore {
+        PostgresStore::open(&self.url).await.expect("store opens")
+    }
+
+    async fn drop_schema(self) {
+        let _ = sqlx::query(AssertSqlSafe(format!("DROP SCHEMA {} CASCADE", self.name)))
+            .execute(&self.admin)
+            .await;
+    }
+}
+
+fn configuration(id: &str, owner: &str, name: &str) -> RcConfiguration {
+    serde_json::from_value(json!({
+        "configuration_id": id, "user_id": owner, "name": name,
+        "description": "Avvisi di pagamento", "has_precondition": "NEVER",
+        "is_lollipop_enabled": false, "disable_lollipop_for": [],
+        "prod_environment": {"base_url": "https://rc.example.it/api",
+            "details_authentication": {"type": "API_KEY", "header_key_name": "X-Key", "key": "k"}}
+    }))
+    .unwrap()
+}
+
+fn new_id() -> String {
+    ulid::Ulid::new().to_string()
+}
+
+/// A message for `fiscal_code` with remote content, attachments and a ONCE precondition.
+fn message(fiscal_code: &str, subject: &str) -> Message {
+    serde_json::from_value(json!({
+        "id": new_id(), "fiscal_code": fiscal_code, "sender": "tenant-1",
+        "sender_service_id": "purpose-1", "created_at": "2026-01-02T03:04:05.678Z",
+        "time_to_live": 3600, "feature_level_type": "ADVANCED",
+        "content": {
+            "subject": subject,
+            "markdown": "Gentile cittadino, è disponibile l'avviso di pagamento della tassa sui rifiuti.",
+            "due_date": "2026-02-01T00:00:00Z",
+            "third_party_data": {"id": "corr-1", "has_attachments": true, "has_remote_content": true,
+                "has_precondition": "ONCE", "configuration_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"}
+        },
+        "is_read": false, "is_archived": false
+    }))
+    .unwrap()
+}
+
+/// A plain message: no third-party data.
+fn plain(fiscal_code: &str) -> Message {
+    let mut m = message(fiscal_code, "Un messaggio semplice");
+    m.content.third_party_data = None;
+    m.feature_level_type = provider_sdk::contract::FeatureLevelType::Standard;
+    m
+}
+
+fn key(sender: &str, key: &str, hash: &str) -> Option<IdempotencyKey> {
+    Some(IdempotencyKey {
+        sender: sender.into(),
+        key: key.into(),
+        request_hash: hash.into(),
+    })
+}
+
+fn page(archived: bool, max: Option<&str>, min: Option<&str>, limit: u32) -> PageQuery {
+    PageQuery {
+        archived,
+        maximum_id: max.map(str::to_owned),
+        minimum_id: min.map(str::to_owned),
+        limit,
+    }
+}
+
+// ---- The cases, each run against both backends. ----
+
+async fn configurations_crud_and_ownership(s: Arc<dyn Store>) {
+    let (a, b, c) = (new_id(), new_id(), new_id());
+    s.put_configuration(&configuration(&a, "t1", "one"), "2026-01-01T00:00:00Z")
+        .await
+        .unwrap();
+    s.put_configuration(&configuration(&b, "t1", "two"), "2026-01-01T00:00:00Z")
+        .await
+        .unwrap();
+    s.put_configuration(&configuration(&c, "t2", "three"), "2026-01-01T00:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.configuration(&a).await.unwrap(),
+        Some(configuration(&a, "t1", "one"))
+    );
+    // An update replaces the body.
+    s.put_configuration(&configuration(&a, "t1", "uno"), "2026-01-02T00:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.configuration(&a).await.unwrap(),
+        Some(configuration(&a, "t1", "uno"))
+    );
+    // Each owner lists only its own, by id.
+    let ids = |v: Vec<RcConfiguration>| {
+        v.into_iter()
+            .map(|c| c.configuration_id)
+            .collect::<Vec<_>>()
+    };
+    let mut t1 = vec![a.clone(), b.clone()];
+    t1.sort();
+    assert_eq!(ids(s.configurations_of("t1").await.unwrap()), t1);
+    assert_eq!(ids(s.configurations_of("t2").await.unwrap()), [c]);
+    assert!(s.configurations_of("t3").await.unwrap().is_empty());
+    // Delete: once.
+    assert!(s.delete_configuration(&b).await.unwrap());
+    assert!(!s.delete_configuration(&b).await.unwrap());
+    assert_eq!(s.configuration(&b).await.unwrap(), None);
+    assert_eq!(ids(s.configurations_of("t1").await.unwrap()), [a]);
+    assert_eq!(s.configuration(&new_id()).await.unwrap(), None);
+}
+
+async fn a_submitted_message_reads_back_whole(s: Arc<dyn Store>) {
+    for m in [message(ALICE, "Avviso di pagamento TARI"), plain(ALICE)] {
+        assert_eq!(
+            s.submit(m.clone(), None).await.unwrap(),
+            Submitted::Created(m.id.clone())
+        );
+        assert_eq!(s.message(&m.id).await.unwrap(), Some(m.clone()));
+    }
+    assert_eq!(s.message(&new_id()).await.unwrap(), None);
+}
+
+async fn an_idempotency_key_stores_once_across_calls(s: Arc<dyn Store>) {
+    let first = message(ALICE, "Avviso di pagamento TARI");
+    let again = message(ALICE, "Avviso di pagamento TARI");
+    assert_eq!(
+        s.submit(first.clone(), key("t1", "k-1", "h1"))
+            .await
+            .unwrap(),
+        Submitted::Created(first.id.clone())
+    );
+    // The same key again (even with another body): the first answer, nothing stored.
+    assert_eq!(
+        s.submit(again.clone(), key("t1", "k-1", "h2"))
+            .await
+            .unwrap(),
+        Submitted::Replayed {
+            message_id: first.id.clone(),
+            request_hash: "h1".into()
+        }
+    );
+    assert_eq!(s.message(&again.id).await.unwrap(), None);
+    assert_eq!(
+        s.idempotent("t1", "k-1").await.unwrap(),
+        Some((first.id.clone(), "h1".into()))
+    );
+    assert_eq!(s.idempotent("t1", "k-2").await.unwrap(), None);
+    // Keys are per sender.
+    assert_eq!(s.idempotent("t2", "k-1").await.unwrap(), None);
+    assert_eq!(
+        s.submit(again.clone(), key("t2", "k-1", "h2"))
+            .await
+            .unwrap(),
+        Submitted::Created(again.id.clone())
+    );
+    let inbox = s.inbox(ALICE, page(false, None, None, 10)).await.unwrap();
+    assert_eq!(inbox.len(), 2);
+}
+
+/// Submissions with one key at the same moment (one batch, for the SQLite writer): one stores.
+async fn an_idempotency_key_stores_once_in_one_batch(s: Arc<dyn Store>) {
+    let mut tasks = tokio::task::JoinSet::new();
+    let messages: Vec<Message> = (0..16).map(|_| message(BOB, "Stesso messaggio")).collect();
+    for m in messages.clone() {
+        let s = s.clone();
+        tasks.spawn(async move { s.submit(m, key("t1", "same", "h")).await.unwrap() });
+    }
+    let outcomes = tasks.join_all().await;
+    let created: Vec<&String> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Submitted::Created(id) => Some(id),
+            Submitted::Replayed { .. } => None,
+        })
+        .collect();
+    assert_eq!(created.len(), 1, "{outcomes:?}");
+    let winner = created[0].clone();
+    for o in &outcomes {
+        if let Submitted::Replayed {
+            message_id,
+            request_hash,
+        } = o
+        {
+            assert_eq!((message_id, request_hash.as_str()), (&winner, "h"));
+        }
+    }
+    let inbox = s.inbox(BOB, page(false, None, None, 100)).await.unwrap();
+    assert_eq!(inbox.iter().map(|m| &m.id).collect::<Vec<_>>(), [&winner]);
+}
+
+async fn the_inbox_pages_newest_first(s: Arc<dyn Store>) {
+    // Seven for Alice (ids ascending in submission order), two for Bob.
+    let mut mine = Vec::new();
+    for i in 0..7 {
+        mine.push(message(ALICE, &format!("Avviso numero {i} per Alice")));
+    }
+    mine.sort_by(|a, b| a.id.cmp(&b.id));
+    for m in &mine {
+        s.submit(m.clone(), None).await.unwrap();
+    }
+    for _ in 0..2 {
+        s.submit(message(BOB, "Avviso per Bob, non per Alice"), None)
+            .await
+            .unwrap();
+    }
+    // Archive the 2nd and the 5th.
+    for i in [1, 4] {
+        assert_eq!(
+            s.set_status(&mine[i].id, ALICE, None, Some(true))
+                .await
+                .unwrap(),
+            Some((false, true))
+        );
+        mine[i].is_archived = true;
+    }
+    let newest_first = |archived: bool| {
+        let mut v: Vec<_> = mine
+            .iter()
+            .filter(|m| m.is_archived == archived)
+            .map(Message::summary)
+            .collect();
+        v.reverse();
+        v
+    };
+    let inbox = newest_first(false);
+    assert_eq!(inbox.len(), 5);
+    // The first page, then the next one below its last id.
+    let p1 = s.inbox(ALICE, page(false, None, None, 3)).await.unwrap();
+    assert_eq!(p1, inbox[..3]);
+    let p2 = s
+        .inbox(ALICE, page(false, Some(&p1[2].id), None, 3))
+        .await
+        .unwrap();
+    assert_eq!(p2, inbox[3..]);
+    // What is newer than a known id.
+    let newer = s
+        .inbox(ALICE, page(false, None, Some(&inbox[2].id), 10))
+        .await
+        .unwrap();
+    assert_eq!(newer, inbox[..2]);
+    // Between two ids, both excluded.
+    let between = s
+        .inbox(
+            ALICE,
+            page(false, Some(&inbox[0].id), Some(&inbox[4].id), 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(between, inbox[1..4]);
+    // The archived ones, on their own.
+    let archived = s.inbox(ALICE, page(true, None, None, 10)).await.unwrap();
+    assert_eq!(archived, newest_first(true));
+    // The summary carries the declared flags.
+    assert!(p1.iter().all(|m| m.has_attachments && m.has_precondition));
+    // Nobody else's.
+    assert_eq!(
+        s.inbox(BOB, page(false, None, None, 10))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        s.inbox("MRARSS80A01H501U", page(false, None, None, 10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn status_changes_only_for_the_citizen_the_message_is_for(s: Arc<dyn Store>) {
+    let m = message(ALICE, "Avviso di pagamento TARI");
+    s.submit(m.clone(), None).await.unwrap();
+    // Read once (a store may remember it), then changed: the change shows.
+    assert!(!s.message(&m.id).await.unwrap().unwrap().is_read);
+    assert_eq!(
+        s.set_status(&m.id, ALICE, Some(true), None).await.unwrap(),
+        Some((true, false))
+    );
+    let read = s.message(&m.id).await.unwrap().unwrap();
+    assert!(read.is_read && !read.is_archived);
+    assert_eq!(
+        s.set_status(&m.id, ALICE, None, Some(true)).await.unwrap(),
+        Some((true, true))
+    );
+    // Another citizen's message is not there for Bob, and stays as it was.
+    assert_eq!(
+        s.set_status(&m.id, BOB, Some(false), Some(false))
+            .await
+            .unwrap(),
+        None
+    );
+    let after = s.message(&m.id).await.unwrap().unwrap();
+    assert!(after.is_read && after.is_archived);
+    assert_eq!(
+        s.set_status(&new_id(), ALICE, Some(true), None)
+            .await
+            .unwrap(),
+        None
+    );
+    // Nothing to change: the status as it is.
+    assert_eq!(
+        s.set_status(&m.id, ALICE, None, None).await.unwrap(),
+        Some((true, true))
+    );
+    s.ping().await.unwrap();
+}
+
+/// Each case as a test per backend.
+macro_rules! suite {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let store = gateway::store::SqliteStore::open(&dir.path().join("gateway.db"))
+                        .await
+                        .expect("store opens");
+                    super::$case(std::sync::Arc::new(store)).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let Some(schema) = super::Schema::create().await else { return };
+                    super::$case(std::sync::Arc::new(schema.open().await)).await;
+                    schema.drop_schema().await;
+                }
+            )*
+        }
+    };
+}
+
+suite!(
+    configurations_crud_and_ownership,
+    a_submitted_message_reads_back_whole,
+    an_idempotency_key_stores_once_across_calls,
+    an_idempotency_key_stores_once_in_one_batch,
+    the_inbox_pages_newest_first,
+    status_changes_only_for_the_citizen_the_message_is_for,
+);
+
+/// Several stores on one PostgreSQL database: what several gateway instances share.
+mod postgres_instances {
+    use super::*;
+
+    /// Instances starting at the same moment: the migrations run once, every instance opens.
+    #[tokio::test]
+    async fn migrations_run_once_when_instances_start_together() {
+        let Some(schema) = Schema::create().await else {
+            return;
+        };
+        let mut starting = tokio::task::JoinSet::new();
+        for _ in 0..6 {
+            let url = schema.url.clone();
+            starting.spawn(async move { PostgresStore::open(&url).await.map(|_| ()) });
+        }
+        for r in starting.join_all().await {
+            r.expect("every instance opens");
+        }
+        let applied: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "SELECT count(*) FROM {}._sqlx_migrations",
+            schema.name
+        )))
+        .fetch_one(&schema.admin)
+        .await
+        .unwrap();
+        let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+            .unwrap()
+            .count();
+        assert_eq!(applied as usize, files);
+        // And again, on a migrated database.
+        schema.open().await;
+        schema.drop_schema().await;
+    }
+
+    /// Two instances: one key submitted through both at once stores one message; what one
+    /// writes the other reads at once (nothing is remembered by either).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_instances_share_keys_configurations_and_status() {
+        let Some(schema) = Schema::create().await else {
+            return;
+        };
+        let one: Arc<dyn Store> = Arc::new(schema.open().await);
+        let two: Arc<dyn Store> = Arc::new(schema.open().await);
+
+        let mut racing = tokio::task::JoinSet::new();
+        for i in 0..20 {
+            let s = if i % 2 == 0 { one.clone() } else { two.clone() };
+            racing.spawn(async move {
+                s.submit(message(ALICE, "Stesso messaggio"), key("t1", "k", "h"))
+                    .await
+                    .unwrap()
+            });
+        }
+        let outcomes = racing.join_all().await;
+        let created: Vec<_> = outcomes
+            .iter()
+            .filter(|o| matches!(o, Submitted::Created(_)))
+            .collect();
+        assert_eq!(created.len(), 1, "{outcomes:?}");
+        let Submitted::Created(id) = created[0].clone() else {
+            unreachable!()
+        };
+        assert!(outcomes.iter().all(|o| match o {
+            Submitted::Created(c) => *c == id,
+            Submitted::Replayed { message_id, .. } => *message_id == id,
+        }));
+        assert_eq!(
+            two.inbox(ALICE, page(false, None, None, 10))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+
+        // Status: read through one, changed through the other, read again through the first.
+        assert!(!one.message(&id).await.unwrap().unwrap().is_read);
+        two.set_status(&id, ALICE, Some(true), None).await.unwrap();
+        assert!(one.message(&id).await.unwrap().unwrap().is_read);
+
+        // Configurations: changed through one, seen at once through the other.
+        let c = new_id();
+        one.put_configuration(&configuration(&c, "t1", "one"), "now")
+            .await
+            .unwrap();
+        assert_eq!(
+            two.configuration(&c).await.unwrap(),
+            Some(configuration(&c, "t1", "one"))
+        );
+        two.put_configuration(&configuration(&c, "t1", "uno"), "later")
+            .await
+            .unwrap();
+        assert_eq!(
+            one.configuration(&c).await.unwrap(),
+            Some(configuration(&c, "t1", "uno"))
+        );
+        assert!(one.delete_configuration(&c).await.unwrap());
+        assert_eq!(two.configuration(&c).await.unwrap(), None);
+        assert!(two.configurations_of("t1").await.unwrap().is_empty());
+        schema.drop_schema().await;
+    }
+}
