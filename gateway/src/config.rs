@@ -210,4 +210,22 @@ mod tests {
             Ok(Database::Sqlite(_))
         ));
     }
+
+    #[test]
+    fn voucher_reuse_defaults_to_a_minute_and_is_never_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("gateway.toml");
+        let client = "[interop_client]\ntoken_url = \"http://127.0.0.1:1/token.oauth2\"\n\
+                      client_id = \"c\"\nkid = \"k\"\nprivate_key_path = \"k.pem\"\n\
+                      assertion_audience = \"a\"\n";
+        std::fs::write(&file, client).unwrap();
+        let c = Config::load(Some(&file)).unwrap();
+        assert_eq!(
+            c.interop_client.unwrap().voucher_reuse_secs,
+            DEFAULT_VOUCHER_REUSE_SECS
+        );
+        std::fs::write(&file, format!("{client}voucher_reuse_secs = 0\n")).unwrap();
+        let e = Config::load(Some(&file)).unwrap_err().to_string();
+        assert!(e.contains("voucher_reuse_secs must be at least 1"), "{e}");
+    }
 }
