@@ -155,10 +155,24 @@ async fn configurations_crud_and_ownership(s: Arc<dyn Store>) {
         s.configuration(&a).await.unwrap(),
         Some(configuration(&a, "t1", "one"))
     );
-    // An update replaces the body.
-    s.put_configuration(&configuration(&a, "t1", "uno"), "2026-01-02T00:00:00Z")
-        .await
-        .unwrap();
+    // A replacement changes the body, only for its owner, and never re-creates a deleted one.
+    assert!(
+        s.replace_configuration(&configuration(&a, "t1", "uno"), "2026-01-02T00:00:00Z")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.replace_configuration(&configuration(&a, "t2", "stolen"), "2026-01-02T00:00:00Z")
+            .await
+            .unwrap()
+    );
+    let gone = new_id();
+    assert!(
+        !s.replace_configuration(&configuration(&gone, "t1", "ghost"), "2026-01-02T00:00:00Z")
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.configuration(&gone).await.unwrap(), None);
     assert_eq!(
         s.configuration(&a).await.unwrap(),
         Some(configuration(&a, "t1", "uno"))

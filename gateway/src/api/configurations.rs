@@ -84,7 +84,8 @@ async fn get_one(
     Ok(Json(mine(&st, &sender.tenant, &id_of(&id)?).await?))
 }
 
-/// Replaces the configuration; it applies to the next fetch at once (nothing caches it).
+/// Replaces the configuration; it applies to the next fetch at once. A configuration deleted
+/// meanwhile stays deleted (404).
 async fn replace(
     State(st): State<AppState>,
     Entity(sender): Entity,
@@ -95,7 +96,12 @@ async fn replace(
     let mut c = mine(&st, &sender.tenant, &id).await?;
     validate(&body)?;
     c.configuration = body;
-    st.store.put_configuration(&c, &now_rfc3339()).await?;
+    if !st.store.replace_configuration(&c, &now_rfc3339()).await? {
+        return Err(problem(
+            Code::CONFIGURATION_NOT_FOUND,
+            format!("no configuration {id}"),
+        ));
+    }
     tracing::info!(configuration_id = %id, "configuration replaced");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -78,6 +78,13 @@ pub trait Store: Send + Sync + 'static {
         c: &RcConfiguration,
         now: &str,
     ) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Replaces the body of the configuration `c.configuration_id` if it still exists and
+    /// belongs to `c.user_id`; `false` if not (deleted meanwhile: nothing is re-created).
+    fn replace_configuration(
+        &self,
+        c: &RcConfiguration,
+        now: &str,
+    ) -> BoxFuture<'_, Result<bool, StoreError>>;
     fn configuration(&self, id: &str)
     -> BoxFuture<'_, Result<Option<RcConfiguration>, StoreError>>;
     fn configurations_of(

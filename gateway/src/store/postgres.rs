@@ -231,6 +231,32 @@ impl Store for PostgresStore {
         })
     }
 
+    fn replace_configuration(
+        &self,
+        c: &RcConfiguration,
+        now: &str,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let (id, owner, now) = (
+            c.configuration_id.clone(),
+            c.user_id.clone(),
+            now.to_owned(),
+        );
+        let body = serde_json::to_string(c);
+        Box::pin(async move {
+            let body = body.map_err(|e| StoreError::Corrupt(id.clone(), e.to_string()))?;
+            let r = sqlx::query(
+                "UPDATE configurations SET body = $1, updated_at = $2 WHERE id = $3 AND owner = $4",
+            )
+            .bind(&body)
+            .bind(&now)
+            .bind(&id)
+            .bind(&owner)
+            .execute(&self.pool)
+            .await?;
+            Ok(r.rows_affected() == 1)
+        })
+    }
+
     fn configuration(
         &self,
         id: &str,

@@ -470,6 +470,40 @@ impl Store for SqliteStore {
         Box::pin(async move { joined(write.await) })
     }
 
+    fn replace_configuration(
+        &self,
+        c: &RcConfiguration,
+        now: &str,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let (id, owner, now) = (
+            c.configuration_id.clone(),
+            c.user_id.clone(),
+            now.to_owned(),
+        );
+        let body = serde_json::to_string(c);
+        let fresh = c.clone();
+        let this = self.clone();
+        let write = tokio::spawn(async move {
+            let body = body.map_err(|e| StoreError::Corrupt(id.clone(), e.to_string()))?;
+            let _serialized = this.configurations.writes.lock().await;
+            let r = sqlx::query(
+                "UPDATE configurations SET body = ?, updated_at = ? WHERE id = ? AND owner = ?",
+            )
+            .bind(&body)
+            .bind(&now)
+            .bind(&id)
+            .bind(&owner)
+            .execute(&this.pool)
+            .await?;
+            let replaced = r.rows_affected() == 1;
+            if replaced {
+                this.configurations.set(fresh);
+            }
+            Ok(replaced)
+        });
+        Box::pin(async move { joined(write.await) })
+    }
+
     fn configuration(
         &self,
         id: &str,
