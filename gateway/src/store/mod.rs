@@ -39,6 +39,26 @@ pub async fn open(config: &crate::Config) -> Result<Arc<dyn Store>, StoreError> 
     }
 }
 
+/// A configuration as both stores write it: its key columns and its JSON body.
+pub(crate) struct ConfigurationRow {
+    pub id: String,
+    pub owner: String,
+    pub body: String,
+    pub now: String,
+}
+
+impl ConfigurationRow {
+    pub fn new(c: &RcConfiguration, now: &str) -> Result<ConfigurationRow, StoreError> {
+        Ok(ConfigurationRow {
+            id: c.configuration_id.clone(),
+            owner: c.user_id.clone(),
+            body: serde_json::to_string(c)
+                .map_err(|e| StoreError::Corrupt(c.configuration_id.clone(), e.to_string()))?,
+            now: now.to_owned(),
+        })
+    }
+}
+
 /// An idempotency key with the hash of the request it came with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey {

@@ -16,7 +16,7 @@
 //! Migrations (`migrations/postgres/`) run at open and are safe when several instances start at
 //! once; see [`migrate`].
 
-use super::{BoxFuture, IdempotencyKey, PageQuery, Store, StoreError, Submitted};
+use super::{BoxFuture, ConfigurationRow, IdempotencyKey, PageQuery, Store, StoreError, Submitted};
 use crate::domain::message::{Message, MessageSummary};
 use provider_sdk::contract::{FeatureLevelType, FiscalCode, RcConfiguration};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
@@ -208,14 +208,14 @@ impl Store for PostgresStore {
         c: &RcConfiguration,
         now: &str,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
-        let (id, owner, now) = (
-            c.configuration_id.clone(),
-            c.user_id.clone(),
-            now.to_owned(),
-        );
-        let body = serde_json::to_string(c);
+        let row = ConfigurationRow::new(c, now);
         Box::pin(async move {
-            let body = body.map_err(|e| StoreError::Corrupt(id.clone(), e.to_string()))?;
+            let ConfigurationRow {
+                id,
+                owner,
+                body,
+                now,
+            } = row?;
             sqlx::query(
                 "INSERT INTO configurations (id, owner, body, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $4) \
@@ -236,14 +236,14 @@ impl Store for PostgresStore {
         c: &RcConfiguration,
         now: &str,
     ) -> BoxFuture<'_, Result<bool, StoreError>> {
-        let (id, owner, now) = (
-            c.configuration_id.clone(),
-            c.user_id.clone(),
-            now.to_owned(),
-        );
-        let body = serde_json::to_string(c);
+        let row = ConfigurationRow::new(c, now);
         Box::pin(async move {
-            let body = body.map_err(|e| StoreError::Corrupt(id.clone(), e.to_string()))?;
+            let ConfigurationRow {
+                id,
+                owner,
+                body,
+                now,
+            } = row?;
             let r = sqlx::query(
                 "UPDATE configurations SET body = $1, updated_at = $2 WHERE id = $3 AND owner = $4",
             )

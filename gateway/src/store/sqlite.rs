@@ -10,7 +10,7 @@
 //! a message reads it for the details, the precondition and each attachment.
 
 use super::recent::Recent;
-use super::{BoxFuture, IdempotencyKey, PageQuery, Store, StoreError, Submitted};
+use super::{BoxFuture, ConfigurationRow, IdempotencyKey, PageQuery, Store, StoreError, Submitted};
 use crate::domain::message::{Message, MessageSummary};
 use provider_sdk::contract::{FeatureLevelType, FiscalCode, RcConfiguration};
 use sqlx::sqlite::{
@@ -440,18 +440,18 @@ impl Store for SqliteStore {
         c: &RcConfiguration,
         now: &str,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
-        let (id, owner, now) = (
-            c.configuration_id.clone(),
-            c.user_id.clone(),
-            now.to_owned(),
-        );
-        let body = serde_json::to_string(c);
+        let row = ConfigurationRow::new(c, now);
         let fresh = c.clone();
         let this = self.clone();
         // Its own task: a caller that goes away mid-write cannot leave the table changed and
         // the map not.
         let write = tokio::spawn(async move {
-            let body = body.map_err(|e| StoreError::Corrupt(id.clone(), e.to_string()))?;
+            let ConfigurationRow {
+                id,
+                owner,
+                body,
+                now,
+            } = row?;
             let _serialized = this.configurations.writes.lock().await;
             sqlx::query(
                 "INSERT INTO configurations (id, owner, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?) \
@@ -475,16 +475,16 @@ impl Store for SqliteStore {
         c: &RcConfiguration,
         now: &str,
     ) -> BoxFuture<'_, Result<bool, StoreError>> {
-        let (id, owner, now) = (
-            c.configuration_id.clone(),
-            c.user_id.clone(),
-            now.to_owned(),
-        );
-        let body = serde_json::to_string(c);
+        let row = ConfigurationRow::new(c, now);
         let fresh = c.clone();
         let this = self.clone();
         let write = tokio::spawn(async move {
-            let body = body.map_err(|e| StoreError::Corrupt(id.clone(), e.to_string()))?;
+            let ConfigurationRow {
+                id,
+                owner,
+                body,
+                now,
+            } = row?;
             let _serialized = this.configurations.writes.lock().await;
             let r = sqlx::query(
                 "UPDATE configurations SET body = ?, updated_at = ? WHERE id = ? AND owner = ?",
