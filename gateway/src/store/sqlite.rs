@@ -182,7 +182,8 @@ async fn checkpoint_loop(pool: SqlitePool, store: Weak<File>) {
             .await
         {
             Ok(row) if row.get::<i64, _>(1) > WAL_RESTART_FRAMES => {
-                tracing::info!(frames = row.get::<i64, _>(1), "write-ahead log restarted");
+                // Routine under a heavy write load (every tick or so): not for the info log.
+                tracing::debug!(frames = row.get::<i64, _>(1), "write-ahead log restarted");
                 sqlx::query("PRAGMA wal_checkpoint(RESTART)")
                     .execute(&pool)
                     .await
