@@ -3,6 +3,7 @@
 
 mod postgres;
 mod recent;
+mod rows;
 mod sqlite;
 
 pub use postgres::PostgresStore;

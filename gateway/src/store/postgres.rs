@@ -16,9 +16,10 @@
 //! Migrations (`migrations/postgres/`) run at open and are safe when several instances start at
 //! once; see [`migrate`].
 
+use super::rows::{self, MessageRow, SUMMARY_COLUMNS, SummaryRow, level_str};
 use super::{BoxFuture, ConfigurationRow, IdempotencyKey, PageQuery, Store, StoreError, Submitted};
 use crate::domain::message::{Message, MessageSummary};
-use provider_sdk::contract::{FeatureLevelType, FiscalCode, RcConfiguration};
+use provider_sdk::contract::RcConfiguration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::{Connection, PgPool, Postgres, QueryBuilder, Row};
 use std::str::FromStr;
@@ -104,71 +105,42 @@ async fn migrate_once(pool: &PgPool) -> Result<(), String> {
     tx.commit().await.map_err(|e| e.to_string())
 }
 
-fn level_str(l: FeatureLevelType) -> &'static str {
-    match l {
-        FeatureLevelType::Standard => "STANDARD",
-        FeatureLevelType::Advanced => "ADVANCED",
-    }
-}
-
 fn message_from(row: &PgRow) -> Result<Message, StoreError> {
-    let id: String = row.try_get("id")?;
-    let corrupt = |what: &str| StoreError::Corrupt(id.clone(), what.to_owned());
-    let fiscal_code = FiscalCode::parse(row.try_get::<&str, _>("fiscal_code")?)
-        .map_err(|_| corrupt("fiscal_code"))?;
-    let content = serde_json::from_str(row.try_get::<&str, _>("content")?)
-        .map_err(|e| corrupt(&e.to_string()))?;
-    let level = match row.try_get::<&str, _>("feature_level")? {
-        "ADVANCED" => FeatureLevelType::Advanced,
-        _ => FeatureLevelType::Standard,
-    };
-    let time_to_live = u32::try_from(row.try_get::<i64, _>("time_to_live")?)
-        .map_err(|_| corrupt("time_to_live"))?;
-    Ok(Message {
-        id: id.clone(),
-        fiscal_code,
+    MessageRow {
+        id: row.try_get("id")?,
+        fiscal_code: row.try_get("fiscal_code")?,
         sender: row.try_get("sender")?,
         sender_service_id: row.try_get("sender_service_id")?,
         created_at: row.try_get("created_at")?,
-        time_to_live,
-        feature_level_type: level,
-        content,
+        time_to_live: row.try_get("time_to_live")?,
+        feature_level: row.try_get("feature_level")?,
+        content: row.try_get("content")?,
         is_read: row.try_get("is_read")?,
         is_archived: row.try_get("is_archived")?,
-    })
+    }
+    .into_message()
 }
 
 fn summary_from(row: &PgRow) -> Result<MessageSummary, StoreError> {
-    let id: String = row.try_get("id")?;
-    let corrupt = |what: &str| StoreError::Corrupt(id.clone(), what.to_owned());
-    let fiscal_code = FiscalCode::parse(row.try_get::<&str, _>("fiscal_code")?)
-        .map_err(|_| corrupt("fiscal_code"))?;
-    let time_to_live = u32::try_from(row.try_get::<i64, _>("time_to_live")?)
-        .map_err(|_| corrupt("time_to_live"))?;
-    Ok(MessageSummary {
-        id: id.clone(),
-        fiscal_code,
+    SummaryRow {
+        id: row.try_get("id")?,
+        fiscal_code: row.try_get("fiscal_code")?,
         sender: row.try_get("sender")?,
         sender_service_id: row.try_get("sender_service_id")?,
         created_at: row.try_get("created_at")?,
-        time_to_live,
+        time_to_live: row.try_get("time_to_live")?,
         subject: row.try_get("subject")?,
         has_attachments: row.try_get("has_attachments")?,
         has_precondition: row.try_get("has_precondition")?,
         is_read: row.try_get("is_read")?,
         is_archived: row.try_get("is_archived")?,
-    })
+    }
+    .into_summary()
 }
 
 fn configuration_from(row: &PgRow) -> Result<RcConfiguration, StoreError> {
-    let id: String = row.try_get("id")?;
-    serde_json::from_str(row.try_get::<&str, _>("body")?)
-        .map_err(|e| StoreError::Corrupt(id, e.to_string()))
+    rows::configuration(row.try_get("id")?, row.try_get("body")?)
 }
-
-/// The columns an inbox page reads (never `content`).
-const SUMMARY_COLUMNS: &str = "id, fiscal_code, sender, sender_service_id, created_at, \
-     time_to_live, subject, has_attachments, has_precondition, is_read, is_archived";
 
 const INSERT_MESSAGE: &str = "INSERT INTO messages (id, fiscal_code, sender, sender_service_id, \
      created_at, time_to_live, feature_level, is_read, is_archived, subject, has_attachments, \

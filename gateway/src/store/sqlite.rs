@@ -10,9 +10,10 @@
 //! a message reads it for the details, the precondition and each attachment.
 
 use super::recent::Recent;
+use super::rows::{self, MessageRow, SUMMARY_COLUMNS, SummaryRow, level_str};
 use super::{BoxFuture, ConfigurationRow, IdempotencyKey, PageQuery, Store, StoreError, Submitted};
 use crate::domain::message::{Message, MessageSummary};
-use provider_sdk::contract::{FeatureLevelType, FiscalCode, RcConfiguration};
+use provider_sdk::contract::RcConfiguration;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -318,76 +319,20 @@ fn joined<T>(r: Result<Result<T, StoreError>, tokio::task::JoinError>) -> Result
     r.unwrap_or_else(|e| Err(StoreError::Unavailable(format!("store write failed: {e}"))))
 }
 
-fn level_str(l: FeatureLevelType) -> &'static str {
-    match l {
-        FeatureLevelType::Standard => "STANDARD",
-        FeatureLevelType::Advanced => "ADVANCED",
-    }
-}
-
 fn message_from(row: &SqliteRow) -> Result<Message, StoreError> {
-    let id: String = row.get("id");
-    let corrupt = |what: &str| StoreError::Corrupt(id.clone(), what.to_owned());
-    let fiscal_code =
-        FiscalCode::parse(row.get::<&str, _>("fiscal_code")).map_err(|_| corrupt("fiscal_code"))?;
-    let content =
-        serde_json::from_str(row.get::<&str, _>("content")).map_err(|e| corrupt(&e.to_string()))?;
-    let level = match row.get::<&str, _>("feature_level") {
-        "ADVANCED" => FeatureLevelType::Advanced,
-        _ => FeatureLevelType::Standard,
-    };
-    Ok(Message {
-        id: id.clone(),
-        fiscal_code,
-        sender: row.get("sender"),
-        sender_service_id: row.get("sender_service_id"),
-        created_at: row.get("created_at"),
-        time_to_live: row.get::<i64, _>("time_to_live") as u32,
-        feature_level_type: level,
-        content,
-        is_read: row.get("is_read"),
-        is_archived: row.get("is_archived"),
-    })
-}
-
-/// The columns an inbox page reads (never `content`).
-const SUMMARY_COLUMNS: &str = "id, fiscal_code, sender, sender_service_id, created_at, \
-     time_to_live, subject, has_attachments, has_precondition, is_read, is_archived";
-
-/// An inbox row as SQLite's `json_object` writes it (booleans are 0/1).
-#[derive(serde::Deserialize)]
-struct SummaryRow {
-    id: String,
-    fiscal_code: String,
-    sender: String,
-    sender_service_id: String,
-    created_at: String,
-    time_to_live: u32,
-    subject: String,
-    has_attachments: u8,
-    has_precondition: u8,
-    is_read: u8,
-    is_archived: u8,
-}
-
-impl SummaryRow {
-    fn into_summary(self) -> Result<MessageSummary, StoreError> {
-        let fiscal_code = FiscalCode::parse(&self.fiscal_code)
-            .map_err(|_| StoreError::Corrupt(self.id.clone(), "fiscal_code".into()))?;
-        Ok(MessageSummary {
-            id: self.id,
-            fiscal_code,
-            sender: self.sender,
-            sender_service_id: self.sender_service_id,
-            created_at: self.created_at,
-            time_to_live: self.time_to_live,
-            subject: self.subject,
-            has_attachments: self.has_attachments != 0,
-            has_precondition: self.has_precondition != 0,
-            is_read: self.is_read != 0,
-            is_archived: self.is_archived != 0,
-        })
+    MessageRow {
+        id: row.try_get("id")?,
+        fiscal_code: row.try_get("fiscal_code")?,
+        sender: row.try_get("sender")?,
+        sender_service_id: row.try_get("sender_service_id")?,
+        created_at: row.try_get("created_at")?,
+        time_to_live: row.try_get("time_to_live")?,
+        feature_level: row.try_get("feature_level")?,
+        content: row.try_get("content")?,
+        is_read: row.try_get("is_read")?,
+        is_archived: row.try_get("is_archived")?,
     }
+    .into_message()
 }
 
 /// The page as one JSON array built by SQLite: sqlx hands rows over one by one between threads
@@ -400,9 +345,7 @@ const SUMMARY_JSON: &str = "SELECT json_group_array(json_object(\
      AS page FROM (";
 
 fn configuration_from(row: &SqliteRow) -> Result<RcConfiguration, StoreError> {
-    let id: String = row.get("id");
-    serde_json::from_str(row.get::<&str, _>("body"))
-        .map_err(|e| StoreError::Corrupt(id, e.to_string()))
+    rows::configuration(row.try_get("id")?, row.try_get("body")?)
 }
 
 /// A page of a citizen's inbox: `prefix` lets tests ask SQLite for the plan of the same query.
