@@ -4,8 +4,9 @@
 //!
 //! `cargo bench -p gateway --bench fetch` (options after `--`: `--seconds N` (10, per target),
 //! `--concurrency N` (32 keep-alive connections), `--rounds N` (5 slices per target, rotated),
-//! `--downloads N` (50 concurrent attachment downloads), `--pdf-mb N` (10), `--write-pdf PATH`
-//! (write the generated attachment there and exit, for `gateway check-pdf`)).
+//! `--downloads N` (50 concurrent attachment downloads), `--pdf-mb N` (10), `--gateway-workers N`
+//! (2, the in-process gateway's runtime), `--write-pdf PATH` (write the generated attachment
+//! there and exit, for `gateway check-pdf`)).
 //!
 //! 1. The attachment: `fixtures/pdf/pdfa2b-minimal.pdf` enlarged by an incremental update (a new
 //!    uncompressed stream object of random bytes, a cross-reference section for it, a trailer
@@ -1125,7 +1126,7 @@ fn main() {
             .expect("runtime")
     };
     let entity_rt = runtime("entity", 2);
-    let gateway_rt = runtime("gw-server", 2);
+    let gateway_rt = runtime("gw-server", arg("--gateway-workers", 2).max(1) as usize);
     let load_rt = runtime("load", 1);
 
     // The entity and the JWKS stand-in.
