@@ -5,9 +5,9 @@ use crate::api::{AppState, router};
 use crate::config::Config;
 use crate::engine::Engine;
 use crate::keys::{KeyFileError, load_or_generate};
-use crate::store::{SqliteLog, StoreError};
+use crate::store::{Store, StoreError};
 use crate::token::assertion::AssertionRules;
-use crate::token::replay::{JtiGate, TokenStore};
+use crate::token::replay::JtiGate;
 use crate::token::signing::{SigningError, SigningKeys};
 use crate::token::{TokenService, TokenSettings};
 use std::sync::Arc;
@@ -23,8 +23,6 @@ pub enum StartError {
     Identity(String),
     #[error("signing keys: {0}")]
     Signing(#[from] SigningError),
-    #[error("token store: {0}")]
-    TokenStore(#[from] sqlx::Error),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -76,9 +74,9 @@ impl Application {
             &config.identity.audience,
         )
         .map_err(|e| StartError::Identity(e.to_string()))?;
-        let log = SqliteLog::open(&config.database_path()).await?;
-        let engine = Arc::new(Engine::open(Arc::new(log)).await?);
-        let tokens = Arc::new(token_service(config).await?);
+        let store = crate::store::open(config).await?;
+        let engine = Arc::new(Engine::open(store.clone()).await?);
+        let tokens = Arc::new(token_service(config, store).await?);
         spawn_pruning(tokens.clone(), config.tokens.clock_skew as i64);
         let listener =
             TcpListener::bind(&config.bind)
@@ -117,14 +115,16 @@ impl Application {
     }
 }
 
-async fn token_service(config: &Config) -> Result<TokenService, StartError> {
+async fn token_service(config: &Config, store: Arc<dyn Store>) -> Result<TokenService, StartError> {
     let t = &config.tokens;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let keys = match &t.signing_key_path {
         Some(p) => SigningKeys::configured(p)?,
-        None => SigningKeys::in_dir(&config.data_dir.join("signing"), t.key_retention, now)?,
+        None => {
+            let legacy = config.legacy_signing_dir();
+            SigningKeys::stored(store.clone(), t.key_retention, now, Some(&legacy)).await?
+        }
     };
-    let store = TokenStore::open(&config.tokens_database_path()).await?;
     let settings = TokenSettings {
         issuer: t.issuer.clone(),
         m2m_audience: t.m2m_audience.clone(),
@@ -151,7 +151,7 @@ fn spawn_pruning(tokens: Arc<TokenService>, skew: i64) {
         loop {
             tick.tick().await;
             let now = time::OffsetDateTime::now_utc().unix_timestamp();
-            if let Err(e) = tokens.store.prune(now, skew).await {
+            if let Err(e) = tokens.store.prune_jti(now - skew).await {
                 tracing::warn!(error = %e, "cannot prune assertion ids");
             }
         }

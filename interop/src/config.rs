@@ -10,8 +10,12 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     /// Address to listen on; port 0 picks a free one.
     pub bind: String,
-    /// Where the SQLite database and generated keys live.
+    /// Where the SQLite databases and the development identity key live.
     pub data_dir: PathBuf,
+    /// Absent (the default): the embedded SQLite files in `data_dir`, for one instance.
+    /// `postgres://user:password@host:port/database` means PostgreSQL, which several engine
+    /// instances share (`?options[search_path]=SCHEMA` selects a schema).
+    pub database_url: Option<String>,
     pub identity: IdentityConfig,
     pub tokens: TokensConfig,
 }
@@ -31,7 +35,8 @@ pub struct TokensConfig {
     pub max_assertion_lifetime: i64,
     /// Tolerated clock difference with clients, seconds.
     pub clock_skew: u64,
-    /// A PEM private key to sign with. When absent, keys are generated in `data_dir/signing/`.
+    /// A PEM private key to sign with (the same file for every instance). When absent, keys are
+    /// generated into the store, which every instance sharing it uses.
     pub signing_key_path: Option<PathBuf>,
     /// How long a rotated-out key stays in the JWKS, seconds (≥ the longest voucher lifespan).
     pub key_retention: i64,
@@ -54,6 +59,7 @@ impl Default for Config {
         Config {
             bind: "127.0.0.1:8081".into(),
             data_dir: PathBuf::from(".recapito/interop"),
+            database_url: None,
             identity: IdentityConfig {
                 issuer: "recapito-dev-identity".into(),
                 audience: "recapito-interop".into(),
@@ -91,6 +97,29 @@ impl Config {
             .map_err(Box::new)
     }
 
+    /// Which store [`crate::store::open`] opens, from `database_url`.
+    pub fn database(&self) -> Result<Database, String> {
+        match self.database_url.as_deref().map(str::trim) {
+            None | Some("") => Ok(Database::Sqlite {
+                log: self.database_path(),
+                tokens: self.tokens_database_path(),
+            }),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(Database::Postgres(url.to_owned()))
+            }
+            Some(url) => Err(format!(
+                "database_url must start with postgres:// (or be absent for the embedded SQLite \
+                 files), not {:?}",
+                url.split(':').next().unwrap_or_default()
+            )),
+        }
+    }
+
+    /// Where keys generated before they moved into the store were kept (imported at start).
+    pub fn legacy_signing_dir(&self) -> PathBuf {
+        self.data_dir.join("signing")
+    }
+
     pub fn tokens_database_path(&self) -> PathBuf {
         self.data_dir.join("tokens.db")
     }
@@ -102,5 +131,37 @@ impl Config {
     /// The development identity key, generated on first use.
     pub fn dev_identity_key_path(&self) -> PathBuf {
         self.data_dir.join("identity.key.pem")
+    }
+}
+
+/// The store a configuration selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// The embedded SQLite files: the event log (durable) and the token records.
+    Sqlite { log: PathBuf, tokens: PathBuf },
+    /// A PostgreSQL URL.
+    Postgres(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_selects_the_backend() {
+        let mut c = Config::default();
+        assert!(matches!(c.database(), Ok(Database::Sqlite { .. })));
+        c.database_url = Some("  ".into());
+        assert!(matches!(c.database(), Ok(Database::Sqlite { .. })));
+        for url in [
+            "postgres://u:p@db:5432/recapito",
+            "postgresql://db/recapito",
+        ] {
+            c.database_url = Some(url.into());
+            assert_eq!(c.database(), Ok(Database::Postgres(url.into())));
+        }
+        c.database_url = Some("mysql://u:secret@db/recapito".into());
+        let e = c.database().unwrap_err();
+        assert!(e.contains("postgres://") && !e.contains("secret"), "{e}");
     }
 }

@@ -2,7 +2,7 @@
 //! the log, and keeps the state in step with the log (also with other instances writing to it).
 
 use crate::domain::{self, Actor, Command, Ctx, DomainError, ErrorCode, Event, State};
-use crate::store::{EventLog, Record, StoreError};
+use crate::store::{Record, Store, StoreError};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -27,7 +27,7 @@ struct Inner {
 }
 
 pub struct Engine {
-    log: Arc<dyn EventLog>,
+    log: Arc<dyn Store>,
     inner: RwLock<Inner>,
     /// One writer at a time in this process; across processes, the log's seq decides.
     writer: Mutex<()>,
@@ -38,7 +38,7 @@ pub struct Engine {
 
 impl Engine {
     /// Rebuilds the state by replaying the whole log.
-    pub async fn open(log: Arc<dyn EventLog>) -> Result<Self, StoreError> {
+    pub async fn open(log: Arc<dyn Store>) -> Result<Self, StoreError> {
         let engine = Engine {
             log,
             inner: RwLock::new(Inner {

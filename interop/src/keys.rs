@@ -42,8 +42,7 @@ pub fn load_or_generate(path: &Path) -> Result<KeyPair, KeyFileError> {
             reason: e.to_string(),
         })?
     } else {
-        let key = RsaPrivateKey::new(&mut rand_core::OsRng, 2048)
-            .map_err(|e| KeyFileError::Generate(e.to_string()))?;
+        let key = generate()?;
         let pem = key
             .to_pkcs8_pem(LineEnding::LF)
             .map_err(|e| KeyFileError::Generate(e.to_string()))?;
@@ -65,6 +64,19 @@ pub fn load_or_generate(path: &Path) -> Result<KeyPair, KeyFileError> {
         private_pem,
         public_pem,
     })
+}
+
+fn generate() -> Result<RsaPrivateKey, KeyFileError> {
+    RsaPrivateKey::new(&mut rand_core::OsRng, 2048)
+        .map_err(|e| KeyFileError::Generate(e.to_string()))
+}
+
+/// A new RSA-2048 private key as PKCS#8 PEM (CPU-bound: tens to hundreds of milliseconds).
+pub fn generate_pem() -> Result<String, KeyFileError> {
+    Ok(generate()?
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| KeyFileError::Generate(e.to_string()))?
+        .to_string())
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

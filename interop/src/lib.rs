@@ -4,7 +4,7 @@
 //! ```text
 //! HTTP (api/) ──► Engine (engine.rs) ──► domain::handle (pure) ──► events
 //!                    │                                               │
-//!                    └──── EventLog (store/, SQLite) ◄── append ─────┘
+//!                    └──── Store (store/: SQLite or PostgreSQL) ◄── append ─┘
 //! ```
 
 pub mod api;

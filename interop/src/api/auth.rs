@@ -132,7 +132,7 @@ impl FromRequestParts<AppState> for Caller {
         // Other instances may have written to the shared log: read what they wrote first, so
         // every request sees every acknowledged command (one indexed query, usually empty).
         state.engine.catch_up().await?;
-        if let Some(actor) = m2m_actor(state, token)? {
+        if let Some(actor) = m2m_actor(state, token).await? {
             return Ok(Caller(actor));
         }
         let claims = state.identity.verify(token)?;
@@ -163,16 +163,15 @@ impl FromRequestParts<AppState> for Caller {
 
 /// An M2M token the engine itself issued to an API client (recognised by the signing kid): the
 /// client acts for its tenant, on everything but keys, while it exists.
-fn m2m_actor(state: &AppState, token: &str) -> Result<Option<Actor>, ApiError> {
+async fn m2m_actor(state: &AppState, token: &str) -> Result<Option<Actor>, ApiError> {
     let Ok(header) = jsonwebtoken::decode_header(token) else {
         return Ok(None);
     };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let Some(key) = header
-        .kid
-        .as_deref()
-        .and_then(|kid| state.tokens.keys.decoding_key(kid, now))
-    else {
+    let Some(kid) = header.kid.as_deref() else {
+        return Ok(None);
+    };
+    let Some(key) = state.tokens.keys.decoding_key_fresh(kid, now).await else {
         return Ok(None);
     };
     let settings = &state.tokens.settings;

@@ -6,8 +6,8 @@ use super::problem::{ApiError, ApiPath};
 use super::{ApiResult, AppState};
 use crate::domain::ids::ClientId;
 use crate::domain::queries;
-use crate::token::replay::FailureRecord;
-use crate::token::signing::Jwks;
+use crate::store::{FAILURES_KEPT_PER_CLIENT, FailureRecord};
+use crate::token::signing::{Jwks, SigningError};
 use crate::token::{TokenError, TokenRequest, TokenResponse};
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
@@ -76,7 +76,13 @@ async fn token(
     }
 }
 
+/// Read from the store each time (another instance may have rotated); a store that cannot be
+/// read serves the keys known here.
 async fn jwks(State(st): State<AppState>) -> Json<Jwks> {
+    st.tokens
+        .keys
+        .refresh_quietly(std::time::Duration::ZERO)
+        .await;
     Json(
         st.tokens
             .keys
@@ -94,9 +100,8 @@ async fn failures(
     let list = st
         .tokens
         .store
-        .failures(id, crate::token::replay::FAILURES_KEPT_PER_CLIENT)
-        .await
-        .map_err(|e| crate::store::StoreError::Unavailable(e.to_string()))?;
+        .failures(&id.to_string(), FAILURES_KEPT_PER_CLIENT)
+        .await?;
     Ok(Json(list))
 }
 
@@ -104,9 +109,9 @@ async fn failures(
 async fn rotate(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Jwks>> {
     caller.0.require_platform()?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    st.tokens
-        .keys
-        .rotate(now)
-        .map_err(|e| ApiError::new(StatusCode::CONFLICT, "ROTATION_NOT_POSSIBLE", e.to_string()))?;
+    st.tokens.keys.rotate(now).await.map_err(|e| match e {
+        SigningError::Store(e) => ApiError::from(e),
+        e => ApiError::new(StatusCode::CONFLICT, "ROTATION_NOT_POSSIBLE", e.to_string()),
+    })?;
     Ok(Json(st.tokens.keys.jwks(now)))
 }

@@ -7,11 +7,13 @@ pub mod replay;
 pub mod signing;
 
 use crate::engine::Engine;
+use crate::store::{FailureRecord, Store};
 use assertion::{AssertionRules, Digest, Grant, check};
 use refusal::{Refusal, RefusalCode};
-use replay::{JtiGate, TokenStore};
+use replay::JtiGate;
 use serde::{Deserialize, Serialize};
-use signing::SigningKeys;
+use signing::{KEYS_FRESHNESS, SigningKeys};
+use std::sync::Arc;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
@@ -113,7 +115,7 @@ pub enum TokenError {
 pub struct TokenService {
     pub settings: TokenSettings,
     pub keys: SigningKeys,
-    pub store: TokenStore,
+    pub store: Arc<dyn Store>,
     pub jti: JtiGate,
 }
 
@@ -157,8 +159,8 @@ impl TokenService {
             .await
             .map_err(|e| TokenError::Unavailable(e.to_string()))?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
-        let checked = engine
-            .read(|state, _| {
+        let decide = || {
+            engine.read(|state, _| {
                 check(
                     state,
                     &self.settings.rules,
@@ -167,7 +169,18 @@ impl TokenService {
                     now,
                 )
             })
-            .map_err(TokenError::Refused)?;
+        };
+        let checked = match decide() {
+            Ok(checked) => checked,
+            // What was refused may have been created or re-activated through another instance
+            // within the freshness window: decide once more on the log as it is now, so that
+            // only suspensions (never new grants) are seen late.
+            Err(refusal) => match engine.catch_up().await {
+                Ok(n) if n > 0 => decide().map_err(TokenError::Refused)?,
+                Ok(_) => return Err(TokenError::Refused(refusal)),
+                Err(e) => return Err(TokenError::Unavailable(e.to_string())),
+            },
+        };
         let first = self
             .jti
             .first_use(checked.client, &checked.jti, checked.expires_at)
@@ -182,6 +195,8 @@ impl TokenService {
             r.kid = Some(checked.kid.to_string());
             return Err(TokenError::Refused(r));
         }
+        // Another instance may have rotated the key: sign with the store's current one.
+        self.keys.refresh_quietly(KEYS_FRESHNESS).await;
         let jti = Uuid::new_v4().to_string();
         let (token, expires_in) = match checked.grant {
             Grant::Consumer {
@@ -251,11 +266,20 @@ impl TokenService {
             detail = %refusal.detail,
             "token refused"
         );
-        if let Some(client) = refusal.client_id
-            && let Err(e) = self
-                .store
-                .record_failure(&now_rfc3339(), client, refusal)
-                .await
+        let Some(client) = refusal.client_id else {
+            return;
+        };
+        let failure = FailureRecord {
+            at: now_rfc3339(),
+            kid: refusal.kid.clone(),
+            purpose_id: refusal.purpose_id.clone(),
+            code: refusal.code.as_str().to_owned(),
+            detail: refusal.detail.clone(),
+        };
+        if let Err(e) = self
+            .store
+            .record_failure(&client.to_string(), &failure)
+            .await
         {
             tracing::error!(error = %e, "cannot record a token failure");
         }

@@ -270,34 +270,5 @@ pub fn message(fiscal_code: &str, configuration_id: &str) -> Value {
 /// scripts/test): the `database_url` of gateways that share it. `None` (after a loud message)
 /// when the variable is missing outside CI; under `CI=true` a missing variable fails the test.
 pub async fn postgres_database() -> Option<String> {
-    let base = match std::env::var("RECAPITO_TEST_POSTGRES_URL") {
-        Ok(url) if !url.trim().is_empty() => url,
-        _ if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") => panic!(
-            "RECAPITO_TEST_POSTGRES_URL is not set and CI=true: the PostgreSQL tests must run \
-             in CI (scripts/test starts a server with scripts/pg)"
-        ),
-        _ => {
-            // Straight to stderr: the test harness would capture `eprintln!`.
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n*** SKIPPED: PostgreSQL gateway test: RECAPITO_TEST_POSTGRES_URL is not set \
-                 (run scripts/test, or eval \"$(scripts/pg start)\" first) ***\n"
-            );
-            return None;
-        }
-    };
-    let admin = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&base)
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to RECAPITO_TEST_POSTGRES_URL: {e}"));
-    let schema = format!("e2e_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&admin)
-        .await
-        .expect("create schema");
-    admin.close().await;
-    let sep = if base.contains('?') { '&' } else { '?' };
-    Some(format!("{base}{sep}options[search_path]={schema}"))
+    crate::pg::schema("e2e").await.map(|s| s.url)
 }

@@ -3,6 +3,7 @@
 pub mod entity;
 pub mod gateway;
 pub mod openapi;
+pub mod pg;
 pub mod world;
 
 use interop::api::auth::IdentityIssuer;
@@ -74,9 +75,23 @@ impl Engine {
 
     /// Starts an engine on an existing data folder (to test restarts).
     pub async fn spawn_at(data_dir: PathBuf) -> Engine {
-        let app = Application::build(&engine_config(data_dir.clone()))
-            .await
-            .expect("engine starts");
+        Engine::spawn_config(engine_config(data_dir)).await
+    }
+
+    /// An engine on the shared PostgreSQL `database_url` (its own temporary data folder): one of
+    /// several instances.
+    pub async fn spawn_on(database_url: &str) -> Engine {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = engine_config(dir.path().to_path_buf());
+        config.database_url = Some(database_url.to_owned());
+        let mut e = Engine::spawn_config(config).await;
+        e._dir = Some(dir);
+        e
+    }
+
+    pub async fn spawn_config(config: Config) -> Engine {
+        let data_dir = config.data_dir.clone();
+        let app = Application::build(&config).await.expect("engine starts");
         let base = format!("http://127.0.0.1:{}", app.port());
         let task = tokio::spawn(async move {
             let _ = app.run_until(std::future::pending()).await;
@@ -166,6 +181,14 @@ impl Reply {
 }
 
 impl User {
+    /// The same user (same identity token) talking to another engine instance.
+    pub fn on(&self, engine: &Engine) -> User {
+        User {
+            base: engine.base.clone(),
+            ..self.clone()
+        }
+    }
+
     pub fn tenant_id(&self) -> TenantId {
         self.tenant.expect("a tenant user")
     }
