@@ -33,11 +33,16 @@ pub async fn schema(prefix: &str) -> Option<PgSchema> {
             return None;
         }
     };
+    Some(schema_on(&base, prefix).await)
+}
+
+/// A new schema named `{prefix}_{uuid}` on the server at `base`.
+pub async fn schema_on(base: &str, prefix: &str) -> PgSchema {
     let admin = PgPoolOptions::new()
         .max_connections(1)
-        .connect(&base)
+        .connect(base)
         .await
-        .unwrap_or_else(|e| panic!("cannot connect to RECAPITO_TEST_POSTGRES_URL: {e}"));
+        .unwrap_or_else(|e| panic!("cannot connect to {base}: {e}"));
     let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
     sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA {name}")))
         .execute(&admin)
@@ -45,7 +50,7 @@ pub async fn schema(prefix: &str) -> Option<PgSchema> {
         .expect("create schema");
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}options[search_path]={name}");
-    Some(PgSchema { url, name, admin })
+    PgSchema { url, name, admin }
 }
 
 impl PgSchema {
