@@ -150,3 +150,36 @@ async fn a_config_file_is_read_and_the_environment_overrides_it() {
         "the data folder from the environment was not used"
     );
 }
+
+/// A database URL of another kind, or a PostgreSQL server that is not there: the engine says so
+/// and exits instead of falling back to something else.
+#[test]
+fn a_bad_database_url_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for (url, expected) in [
+        (
+            "mysql://u:secret@db/recapito",
+            "database_url must start with postgres://",
+        ),
+        ("postgres://nobody@127.0.0.1:1/none", "store unavailable"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_interop"))
+            .arg("serve")
+            .env("INTEROP_DATA_DIR", dir.path())
+            .env("INTEROP_BIND", "127.0.0.1:0")
+            .env("INTEROP_DATABASE_URL", url)
+            .env(
+                "INTEROP_IDENTITY__PUBLIC_KEY_PATH",
+                keys().join("identity.pub.pem"),
+            )
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{url}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{url}: {err}");
+        assert!(
+            !err.contains("secret"),
+            "the password is not printed: {err}"
+        );
+    }
+}
