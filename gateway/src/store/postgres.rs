@@ -21,7 +21,7 @@ use super::{BoxFuture, ConfigurationRow, IdempotencyKey, PageQuery, Store, Store
 use crate::domain::message::{Message, MessageSummary};
 use provider_sdk::contract::RcConfiguration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::{Connection, PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -51,58 +51,14 @@ impl PostgresStore {
     }
 }
 
-/// Runs the migrations once, however many instances start at the same moment.
-///
-/// sqlx 0.9's migrator serializes migrators on PostgreSQL with a session advisory lock
-/// (`pg_advisory_lock` in `sqlx-postgres`'s `Migrate::lock`, taken by `Migrator::run` while
-/// `locking` is true, its default). The schema avoids advisory locks so that
-/// PostgreSQL-compatible distributed databases (which lack them) can run it, so that lock is
-/// turned off (`set_locking(false)`) and replaced by a row lock: every instance
-/// takes `SELECT ... FOR UPDATE` on the one row of `gateway_migration_lock` and runs the
-/// migrator inside that same transaction (each migration becomes a savepoint in it). The
-/// second instance waits for the first to commit, then finds every migration applied. The lock
-/// table itself is created with `IF NOT EXISTS`, which can still fail when two instances create
-/// it at the same instant (a duplicate in the catalog): that attempt is retried.
+/// Runs the migrations once, however many instances start at the same moment, with the row lock
+/// of `gateway_migration_lock` instead of sqlx's advisory lock (the engine's
+/// [`interop::store::migrate_locked`] explains the scheme; both stores use it).
 async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
-    let mut attempt = 0;
-    loop {
-        match migrate_once(pool).await {
-            Ok(()) => return Ok(()),
-            Err(e) if attempt < 5 => {
-                attempt += 1;
-                tracing::warn!(error = %e, attempt, "migration attempt failed; retrying");
-                tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
-            }
-            Err(e) => return Err(StoreError::Unavailable(format!("migration failed: {e}"))),
-        }
-    }
-}
-
-async fn migrate_once(pool: &PgPool) -> Result<(), String> {
-    let mut conn = pool.acquire().await.map_err(|e| e.to_string())?;
-    sqlx::query("CREATE TABLE IF NOT EXISTS gateway_migration_lock (id INTEGER PRIMARY KEY)")
-        .execute(&mut *conn)
+    let migrator = sqlx::migrate!("./migrations/postgres");
+    interop::store::migrate_locked(pool, "gateway_migration_lock", &migrator)
         .await
-        .map_err(|e| e.to_string())?;
-    sqlx::query("INSERT INTO gateway_migration_lock (id) VALUES (1) ON CONFLICT DO NOTHING")
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut tx = conn.begin().await.map_err(|e| e.to_string())?;
-    sqlx::query("SELECT id FROM gateway_migration_lock WHERE id = 1 FOR UPDATE")
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut migrator = sqlx::migrate!("./migrations/postgres");
-    migrator.set_locking(false);
-    // `run_direct` is what `Migrator::run` calls after acquiring; called directly on the
-    // transaction's connection, because `run`'s `Acquire` bound makes this future not `Send`
-    // (the "Acquire is not general enough" problem sqlx names next to it).
-    migrator
-        .run_direct(None, &mut *tx, false)
-        .await
-        .map_err(|e| e.to_string())?;
-    tx.commit().await.map_err(|e| e.to_string())
+        .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
 }
 
 fn message_from(row: &PgRow) -> Result<Message, StoreError> {
