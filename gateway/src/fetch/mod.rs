@@ -33,6 +33,7 @@ pub struct Call<'a> {
 
 pub struct Fetcher {
     http: http::Client,
+    targets: http::Targets,
     gates: Gates,
     vouchers: Option<VoucherSource>,
     max_json: usize,
@@ -66,6 +67,7 @@ impl Fetcher {
         let vouchers = interop.map(VoucherSource::new).transpose()?;
         Ok(Fetcher {
             http,
+            targets: http::Targets::default(),
             gates,
             vouchers,
             max_json: c.max_json_bytes,
@@ -80,8 +82,9 @@ impl Fetcher {
         &self,
         call: &Call<'_>,
     ) -> Result<(http::Response<'_>, gate::Pass), GatewayError> {
-        let target = format!("{}/{}", call.base_url.trim_end_matches('/'), call.path);
-        let target = http::Target::parse(&target)
+        let target = self
+            .targets
+            .join(call.base_url, &call.path)
             .map_err(|e| err(Code::CONFIGURATION_GONE, format!("unusable base_url: {e}")))?;
         let origin = target.origin();
         let unsendable =
@@ -149,7 +152,8 @@ impl Fetcher {
     /// GETs JSON of at most `max_json_bytes`.
     pub async fn json<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<T, GatewayError> {
         let (mut resp, pass) = self.send(call).await?;
-        let mut body = Vec::new();
+        let announced = resp.content_length().unwrap_or(0).min(self.max_json as u64);
+        let mut body = Vec::with_capacity(announced as usize);
         let read = read_capped(&mut resp, self.max_json, |chunk| {
             body.extend_from_slice(chunk);
             Ok(())

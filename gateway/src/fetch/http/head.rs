@@ -34,19 +34,11 @@ fn is_value_byte(b: u8) -> bool {
 
 impl RequestHead {
     pub fn get(target: &super::Target) -> RequestHead {
-        let url = &target.url;
         let mut bytes = Vec::with_capacity(512);
         bytes.extend_from_slice(b"GET ");
-        bytes.extend_from_slice(url.path().as_bytes());
-        if let Some(q) = url.query() {
-            bytes.push(b'?');
-            bytes.extend_from_slice(q.as_bytes());
-        }
+        bytes.extend_from_slice(target.path_and_query.as_bytes());
         bytes.extend_from_slice(b" HTTP/1.1\r\nhost: ");
-        bytes.extend_from_slice(url.host_str().unwrap_or_default().as_bytes());
-        if let Some(port) = url.port() {
-            bytes.extend_from_slice(format!(":{port}").as_bytes());
-        }
+        bytes.extend_from_slice(target.endpoint.authority.as_bytes());
         bytes.extend_from_slice(b"\r\naccept: */*\r\n");
         RequestHead { bytes }
     }

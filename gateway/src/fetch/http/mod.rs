@@ -17,6 +17,7 @@ mod body;
 mod conn;
 mod head;
 mod pool;
+mod target;
 pub mod tls;
 
 use body::{Framing, Step};
@@ -27,6 +28,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
+pub use target::{Target, Targets};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
@@ -75,34 +77,6 @@ impl std::fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// A parsed `http` or `https` URL to send a `GET` to.
-pub struct Target {
-    url: url::Url,
-    origin: String,
-    tls: bool,
-}
-
-impl Target {
-    pub fn parse(raw: &str) -> Result<Target, String> {
-        let url = url::Url::parse(raw).map_err(|e| e.to_string())?;
-        let tls = match url.scheme() {
-            "https" => true,
-            "http" => false,
-            other => return Err(format!("unsupported scheme {other}")),
-        };
-        if url.host().is_none() {
-            return Err("no host".into());
-        }
-        let origin = url.origin().ascii_serialization();
-        Ok(Target { url, origin, tls })
-    }
-
-    /// `scheme://host:port`: the pool's key, and the gates' key.
-    pub fn origin(&self) -> &str {
-        &self.origin
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub connect_timeout: Duration,
@@ -145,7 +119,7 @@ impl Client {
     pub async fn get(&self, target: &Target, head: RequestHead) -> Result<Response<'_>, Error> {
         let request = head.finish();
         let mut deadline = Box::pin(tokio::time::sleep(self.settings.timeout));
-        let mut pooled = self.pool.take(&target.origin);
+        let mut pooled = self.pool.take(&target.endpoint.origin);
         loop {
             let reused = pooled.is_some();
             let mut conn = match pooled.take() {
@@ -187,13 +161,13 @@ impl Client {
     }
 
     async fn open(&self, target: &Target) -> io::Result<Conn> {
-        let url = &target.url;
-        let port = url.port_or_known_default().unwrap_or(80);
-        let addrs: Vec<SocketAddr> = match url.host() {
-            Some(url::Host::Ipv4(ip)) => vec![SocketAddr::new(IpAddr::V4(ip), port)],
-            Some(url::Host::Ipv6(ip)) => vec![SocketAddr::new(IpAddr::V6(ip), port)],
-            Some(url::Host::Domain(name)) => tokio::net::lookup_host((name, port)).await?.collect(),
-            None => return Err(io::Error::other("no host")),
+        let e = &target.endpoint;
+        let addrs: Vec<SocketAddr> = match &e.host {
+            url::Host::Ipv4(ip) => vec![SocketAddr::new(IpAddr::V4(*ip), e.port)],
+            url::Host::Ipv6(ip) => vec![SocketAddr::new(IpAddr::V6(*ip), e.port)],
+            url::Host::Domain(name) => tokio::net::lookup_host((name.as_str(), e.port))
+                .await?
+                .collect(),
         };
         let mut last = io::Error::other("the name has no address");
         let mut tcp = None;
@@ -208,19 +182,18 @@ impl Client {
         }
         let tcp = tcp.ok_or(last)?;
         tcp.set_nodelay(true)?;
-        let io = if target.tls {
-            let name = match url.host() {
-                Some(url::Host::Domain(d)) => rustls::pki_types::ServerName::try_from(d.to_owned())
+        let io = if e.tls {
+            let name = match &e.host {
+                url::Host::Domain(d) => rustls::pki_types::ServerName::try_from(d.clone())
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?,
-                Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).into(),
-                Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).into(),
-                None => return Err(io::Error::other("no host")),
+                url::Host::Ipv4(ip) => IpAddr::V4(*ip).into(),
+                url::Host::Ipv6(ip) => IpAddr::V6(*ip).into(),
             };
             Stream::Tls(Box::new(self.tls.connect(name, tcp).await?))
         } else {
             Stream::Plain(tcp)
         };
-        Ok(Conn::new(io, target.origin.clone()))
+        Ok(Conn::new(io, e.origin.clone()))
     }
 
     #[cfg(test)]
