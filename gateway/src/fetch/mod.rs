@@ -152,8 +152,23 @@ impl Fetcher {
     /// GETs JSON of at most `max_json_bytes`.
     pub async fn json<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<T, GatewayError> {
         let (mut resp, pass) = self.send(call).await?;
-        let announced = resp.content_length().unwrap_or(0).min(self.max_json as u64);
-        let mut body = Vec::with_capacity(announced as usize);
+        let announced = resp.content_length().unwrap_or(0);
+        if announced <= self.max_json as u64
+            && let Some(body) = resp.body_at_hand()
+        {
+            // Parsed where it lies in the connection's buffer; then the connection is parked.
+            let parsed = serde_json::from_slice(body);
+            let end = resp.chunk().await;
+            pass.done(true);
+            debug_assert!(matches!(end, Ok(None)));
+            return parsed.map_err(|e| {
+                err(
+                    Code::ENTITY_INVALID_RESPONSE,
+                    format!("not the contract's JSON: {e}"),
+                )
+            });
+        }
+        let mut body = Vec::with_capacity(announced.min(self.max_json as u64) as usize);
         let read = read_capped(&mut resp, self.max_json, |chunk| {
             body.extend_from_slice(chunk);
             Ok(())

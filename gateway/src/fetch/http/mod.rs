@@ -290,6 +290,21 @@ impl Response<'_> {
         Ok(Some(&conn.at_hand()[..len]))
     }
 
+    /// The whole body, when it is delimited by `Content-Length` and has already arrived with
+    /// the head (the usual case for a JSON answer): it can be used where it lies. The next
+    /// [`Response::chunk`] then ends the body.
+    pub fn body_at_hand(&mut self) -> Option<&[u8]> {
+        let conn = self.conn.as_ref()?;
+        match self.framing {
+            Framing::Length(n) if self.handed_out == 0 && n <= conn.at_hand().len() as u64 => {
+                self.framing = Framing::Length(0);
+                self.handed_out = n as usize;
+                Some(&conn.at_hand()[..n as usize])
+            }
+            _ => None,
+        }
+    }
+
     /// Gives the connection back without reading further, when the rest of the body has
     /// already arrived (a short error answer): else it is closed with the response.
     pub fn release(mut self) {

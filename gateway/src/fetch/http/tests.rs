@@ -529,3 +529,34 @@ fn targets_are_http_or_https_with_a_host() {
     assert_eq!(t.origin(), "https://rc.example.it");
     assert_eq!(t.path_and_query, "/messages/x");
 }
+
+#[tokio::test]
+async fn a_body_that_came_with_the_head_is_used_where_it_lies() {
+    let p = peer(|_, req| match req {
+        0 => vec![ok("{\"a\":1}")],
+        _ => vec![
+            write("HTTP/1.1 200 OK\r\ncontent-length: 7\r\n\r\n{\"a\""),
+            Act::Pause(Duration::from_millis(20)),
+            write(":1}"),
+        ],
+    })
+    .await;
+    let c = client();
+    let t = p.url("/x");
+    let mut resp = c.get(&t, head(&t)).await.unwrap();
+    assert_eq!(resp.body_at_hand(), Some(&b"{\"a\":1}"[..]));
+    assert_eq!(resp.chunk().await.unwrap(), None);
+    assert_eq!(c.idle(t.origin()), 1);
+    // Not all of it yet: read in pieces as usual.
+    let mut resp = c.get(&t, head(&t)).await.unwrap();
+    assert_eq!(resp.body_at_hand(), None);
+    let mut body = Vec::new();
+    while let Some(piece) = resp.chunk().await.unwrap() {
+        body.extend_from_slice(piece);
+    }
+    assert_eq!(
+        (body.as_slice(), c.idle(t.origin())),
+        (&b"{\"a\":1}"[..], 1)
+    );
+    assert_eq!(p.accepted(), 1);
+}
