@@ -45,6 +45,10 @@ pub struct FetchConfig {
     pub pdf_validations_in_flight: usize,
     /// Where attachments are spooled while they are validated (default: the system temp folder).
     pub spool_dir: Option<PathBuf>,
+    /// PEM files of CA certificates trusted for `https` entities besides the system's roots
+    /// (a private CA, a test entity).
+    #[serde(default)]
+    pub extra_root_certs: Vec<PathBuf>,
 }
 
 /// The gateway's Interop client: it builds client assertions with its key and asks the engine for
@@ -107,6 +111,7 @@ impl Default for Config {
                 breaker_open_ms: 10_000,
                 pdf_validations_in_flight: 2,
                 spool_dir: None,
+                extra_root_certs: Vec::new(),
             },
             interop_client: None,
         }

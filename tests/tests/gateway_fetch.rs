@@ -116,6 +116,69 @@ async fn details_are_fetched_with_the_citizen_and_the_api_key_and_checked() {
 }
 
 #[tokio::test]
+async fn an_https_entity_is_verified_and_served() {
+    let s = setup_with(|c| {
+        c.fetch.timeout_ms = 2_000;
+        c.fetch.extra_root_certs = vec![fixtures().join("tls/ca.cert.pem")];
+    })
+    .await;
+    let front = s.entity.tls_front().await;
+    let config = s.configure(configuration(&front.base_url)).await;
+    let id = s
+        .send(
+            &config,
+            CITIZEN,
+            json!({"id": "tls-1", "has_attachments": true}),
+        )
+        .await;
+    s.entity.on("messages/tls-1", Answer::json(&details(true)));
+    let pdf = std::fs::read(fixtures().join("pdf/pdfa2b-minimal.pdf")).unwrap();
+    s.entity.on(
+        "messages/tls-1/attachments/avviso.pdf?v=1",
+        Answer::bytes(200, pdf.clone()),
+    );
+    for _ in 0..2 {
+        let r = s.open(CITIZEN, &id).await.expect_status(StatusCode::OK);
+        assert_eq!(r.body["third_party_message"]["attachments"][0]["id"], "a1");
+    }
+    let resp =
+        s.gw.http
+            .get(format!(
+                "{}/api/communication/v1/third-party-messages/{id}/attachments/attachments/avviso.pdf?v=1",
+                s.gw.base
+            ))
+            .bearer_auth(e2e::gateway::APP_KEY)
+            .header("fiscal_code", CITIZEN)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.bytes().await.unwrap().to_vec(), pdf);
+    let req = s.entity.received().pop().unwrap();
+    assert_eq!(req.headers["fiscal_code"], CITIZEN);
+    assert_eq!(req.headers["x-api-key"], "secret");
+
+    // A gateway that does not trust the test CA refuses the entity's certificate.
+    let strict = setup().await;
+    let front = strict.entity.tls_front().await;
+    let config = strict.configure(configuration(&front.base_url)).await;
+    let id = strict.send(&config, CITIZEN, json!({"id": "tls-2"})).await;
+    strict
+        .entity
+        .on("messages/tls-2", Answer::json(&details(false)));
+    let r = strict
+        .open(CITIZEN, &id)
+        .await
+        .expect_problem(StatusCode::BAD_GATEWAY, "ENTITY_UNREACHABLE");
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("certificate"),
+        "{}",
+        r.body
+    );
+    assert!(strict.entity.received().is_empty());
+}
+
+#[tokio::test]
 async fn declared_flags_are_checked_against_the_answer() {
     let s = setup().await;
     let config = s.configure(configuration(&s.entity.base_url)).await;

@@ -4,6 +4,7 @@
 
 pub mod consumer;
 pub mod gate;
+pub mod http;
 pub mod lollipop;
 
 use crate::config::{FetchConfig, InteropClientConfig};
@@ -31,7 +32,8 @@ pub struct Call<'a> {
 }
 
 pub struct Fetcher {
-    http: reqwest::Client,
+    http: http::Client,
+    targets: http::Targets,
     gates: Gates,
     vouchers: Option<VoucherSource>,
     max_json: usize,
@@ -46,13 +48,16 @@ fn err(code: Code, detail: impl Into<String>) -> GatewayError {
 
 impl Fetcher {
     pub fn new(c: &FetchConfig, interop: Option<InteropClientConfig>) -> Result<Fetcher, String> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_millis(c.connect_timeout_ms))
-            .timeout(Duration::from_millis(c.timeout_ms))
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| e.to_string())?;
+        let http = http::Client::new(
+            http::Settings {
+                connect_timeout: Duration::from_millis(c.connect_timeout_ms),
+                timeout: Duration::from_millis(c.timeout_ms),
+                idle_timeout: Duration::from_secs(30),
+                // More are never in flight to one entity at once.
+                max_idle_per_origin: c.per_entity_concurrency.max(1),
+            },
+            http::tls::client_config(&c.extra_root_certs)?,
+        );
         let gates = Gates::new(GateSettings {
             concurrency: c.per_entity_concurrency.max(1),
             queue_timeout: Duration::from_millis(c.queue_timeout_ms),
@@ -62,6 +67,7 @@ impl Fetcher {
         let vouchers = interop.map(VoucherSource::new).transpose()?;
         Ok(Fetcher {
             http,
+            targets: http::Targets::default(),
             gates,
             vouchers,
             max_json: c.max_json_bytes,
@@ -72,36 +78,44 @@ impl Fetcher {
     }
 
     /// Sends the call; answers the response if the entity said 200, the mapped error otherwise.
-    async fn send(&self, call: &Call<'_>) -> Result<(reqwest::Response, gate::Pass), GatewayError> {
-        let url = reqwest::Url::parse(call.base_url)
+    async fn send(
+        &self,
+        call: &Call<'_>,
+    ) -> Result<(http::Response<'_>, gate::Pass), GatewayError> {
+        let target = self
+            .targets
+            .join(call.base_url, &call.path)
             .map_err(|e| err(Code::CONFIGURATION_GONE, format!("unusable base_url: {e}")))?;
-        let origin = url.origin().ascii_serialization();
-        let target = format!("{}/{}", call.base_url.trim_end_matches('/'), call.path);
-        let mut req = self
-            .http
-            .get(&target)
-            .header("fiscal_code", call.fiscal_code);
+        let origin = target.origin();
+        let unsendable =
+            |e: http::InvalidHeader| err(Code::ENTITY_UNREACHABLE, format!("{origin}: {e}"));
+        let mut head = http::RequestHead::get(&target);
+        head.header("fiscal_code", call.fiscal_code.as_bytes())
+            .map_err(unsendable)?;
         for (k, v) in call.lollipop {
-            req = req.header(k, v);
+            head.header(k.as_str(), v.as_bytes()).map_err(unsendable)?;
         }
         let purpose = match call.auth {
             DetailsAuthentication::ApiKey {
                 header_key_name,
                 key,
             } => {
-                req = req.header(header_key_name.as_str(), key.as_str());
+                head.header(header_key_name, key.as_bytes())
+                    .map_err(unsendable)?;
                 None
             }
             DetailsAuthentication::InteropVoucher { purpose_id } => {
                 let source = self.vouchers.as_ref().ok_or_else(|| {
                     err(Code::VOUCHER_REFUSED, "the configuration asks for Interop vouchers and this gateway has no interop_client configured")
                 })?;
-                req = req.bearer_auth(source.voucher(purpose_id).await?);
+                let voucher = source.voucher(purpose_id).await?;
+                head.header("authorization", format!("Bearer {voucher}").as_bytes())
+                    .map_err(unsendable)?;
                 Some(purpose_id.as_str())
             }
         };
-        let pass = self.gates.enter(&origin).await?;
-        let resp = match req.send().await {
+        let pass = self.gates.enter(origin).await?;
+        let resp = match self.http.get(&target, head).await {
             Ok(r) => r,
             Err(e) => {
                 pass.done(false);
@@ -110,10 +124,10 @@ impl Fetcher {
                 } else {
                     Code::ENTITY_UNREACHABLE
                 };
-                return Err(err(code, format!("{origin}: {}", root_cause(&e))));
+                return Err(err(code, format!("{origin}: {e}")));
             }
         };
-        let status = resp.status().as_u16();
+        let status = resp.status();
         if status == 200 {
             return Ok((resp, pass));
         }
@@ -127,19 +141,34 @@ impl Fetcher {
         let mut e = err(code, format!("the entity answered {status}"));
         if status == 503 {
             let retry = resp
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
+                .retry_after()
                 .filter(|v| v.bytes().all(|b| b.is_ascii_digit()) && !v.is_empty());
             e.retry_after = Some(retry.unwrap_or("10").to_owned());
         }
+        resp.release();
         Err(e)
     }
 
     /// GETs JSON of at most `max_json_bytes`.
     pub async fn json<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<T, GatewayError> {
         let (mut resp, pass) = self.send(call).await?;
-        let mut body = Vec::new();
+        let announced = resp.content_length().unwrap_or(0);
+        if announced <= self.max_json as u64
+            && let Some(body) = resp.body_at_hand()
+        {
+            // Parsed where it lies in the connection's buffer; then the connection is parked.
+            let parsed = serde_json::from_slice(body);
+            let end = resp.chunk().await;
+            pass.done(true);
+            debug_assert!(matches!(end, Ok(None)));
+            return parsed.map_err(|e| {
+                err(
+                    Code::ENTITY_INVALID_RESPONSE,
+                    format!("not the contract's JSON: {e}"),
+                )
+            });
+        }
+        let mut body = Vec::with_capacity(announced.min(self.max_json as u64) as usize);
         let read = read_capped(&mut resp, self.max_json, |chunk| {
             body.extend_from_slice(chunk);
             Ok(())
@@ -204,11 +233,11 @@ impl Fetcher {
 
 /// Reads the body chunk by chunk, refusing more than `max` bytes (announced or actual).
 async fn read_capped(
-    resp: &mut reqwest::Response,
+    resp: &mut http::Response<'_>,
     max: usize,
     mut sink: impl FnMut(&[u8]) -> Result<(), GatewayError>,
 ) -> Result<(), GatewayError> {
-    if resp.content_length().is_some_and(|n| n as usize > max) {
+    if resp.content_length().is_some_and(|n| n > max as u64) {
         return Err(err(
             Code::ENTITY_RESPONSE_TOO_LARGE,
             format!("the answer announces more than {max} bytes"),
@@ -225,7 +254,7 @@ async fn read_capped(
                         format!("the answer is larger than {max} bytes"),
                     ));
                 }
-                sink(&chunk)?;
+                sink(chunk)?;
             }
             Ok(None) => return Ok(()),
             Err(e) if e.is_timeout() => {
@@ -234,17 +263,9 @@ async fn read_capped(
             Err(e) => {
                 return Err(err(
                     Code::ENTITY_UNREACHABLE,
-                    format!("the answer broke off: {}", root_cause(&e)),
+                    format!("the answer broke off: {e}"),
                 ));
             }
         }
     }
-}
-
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
 }

@@ -139,4 +139,63 @@ impl FakeEntity {
     pub fn received(&self) -> Vec<Received> {
         self.script.lock().unwrap().received.clone()
     }
+
+    /// An `https` front for this entity on another port: TLS with the certificate of
+    /// `fixtures/tls/entity.cert.pem` (signed by `fixtures/tls/ca.cert.pem`, for `localhost` and
+    /// `127.0.0.1`), the bytes copied both ways. Its base URL is `https://127.0.0.1:{port}/rc`.
+    pub async fn tls_front(&self) -> TlsFront {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let dir = crate::fixtures().join("tls");
+        let certs = CertificateDer::pem_file_iter(dir.join("entity.cert.pem"))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        let key = PrivateKeyDer::from_pem_file(dir.join("entity.key.pem")).unwrap();
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let plain = self
+            .base_url
+            .trim_start_matches("http://")
+            .trim_end_matches("/rc")
+            .to_owned();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let task = tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let (acceptor, plain) = (acceptor.clone(), plain.clone());
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let Ok(mut upstream) = tokio::net::TcpStream::connect(plain).await else {
+                        return;
+                    };
+                    let _ = tokio::io::copy_bidirectional(&mut tls, &mut upstream).await;
+                });
+            }
+        });
+        TlsFront {
+            base_url: format!("https://127.0.0.1:{port}/rc"),
+            task,
+        }
+    }
+}
+
+pub struct TlsFront {
+    pub base_url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TlsFront {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
