@@ -41,6 +41,11 @@
 //!    settings that do not change what the gateway holds, only what the allocator keeps, so the
 //!    three peaks tell live memory from memory freed but retained.
 
+/// The gateway binary's allocator (gateway/src/main.rs), so the in-process gateway measured here
+/// allocates as the binary does (the entity and the load generator in this process use it too).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path as UrlPath, State};

@@ -5,6 +5,12 @@ use gateway::{Application, Config};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's malloc: glibc keeps freed memory in up to 8 arenas per core, so 50
+/// concurrent 10 MB attachments left hundreds of MB resident on 2 cores and would leave more on
+/// larger hosts; mimalloc returns it, and allocates faster on the request path.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "gateway",
