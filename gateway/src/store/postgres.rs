@@ -20,15 +20,8 @@ use super::rows::{self, MessageRow, SUMMARY_COLUMNS, SummaryRow, level_str};
 use super::{BoxFuture, ConfigurationRow, IdempotencyKey, PageQuery, Store, StoreError, Submitted};
 use crate::domain::message::{Message, MessageSummary};
 use provider_sdk::contract::RcConfiguration;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
-use std::str::FromStr;
-use std::time::Duration;
-
-/// Connections of one instance's pool.
-const MAX_CONNECTIONS: u32 = 16;
-/// How long a request waits for a free connection before the store is reported unavailable.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -36,16 +29,12 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
-    /// Connects to `url` (`postgres://user:password@host:port/database`, with sqlx's URL
-    /// parameters, e.g. `?options[search_path]=gateway` for a schema) and runs the migrations.
+    /// Connects to `url` (the engine's pool settings: [`interop::store::connect_postgres`]) and
+    /// runs the migrations.
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
-        let options = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Unavailable(format!("bad database_url: {e}")))?;
-        let pool = PgPoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
-            .await?;
+        let pool = interop::store::connect_postgres(url)
+            .await
+            .map_err(StoreError::Unavailable)?;
         migrate(&pool).await?;
         Ok(PostgresStore { pool })
     }

@@ -14,7 +14,7 @@
 mod postgres;
 mod sqlite;
 
-pub use postgres::{PostgresStore, migrate_locked};
+pub use postgres::{PostgresStore, connect as connect_postgres, migrate_locked};
 pub use sqlite::SqliteStore;
 
 use crate::config::{Config, Database};

@@ -42,19 +42,25 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
-    /// Connects to `url` (`postgres://user:password@host:port/database`, with sqlx's URL
-    /// parameters, e.g. `?options[search_path]=interop` for a schema) and runs the migrations.
+    /// Connects to `url` and runs the migrations.
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
-        let options = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Unavailable(format!("bad database_url: {e}")))?;
-        let pool = PgPoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
-            .await?;
+        let pool = connect(url).await.map_err(StoreError::Unavailable)?;
         migrate(&pool).await?;
         Ok(PostgresStore { pool })
     }
+}
+
+/// One instance's pool on `url` (`postgres://user:password@host:port/database`, with sqlx's URL
+/// parameters, e.g. `?options[search_path]=recapito` for a schema): 16 connections, a request
+/// waits at most 5 s for one. The gateway's PostgreSQL store opens its pool here too.
+pub async fn connect(url: &str) -> Result<PgPool, String> {
+    let options = PgConnectOptions::from_str(url).map_err(|e| format!("bad database_url: {e}"))?;
+    PgPoolOptions::new()
+        .max_connections(MAX_CONNECTIONS)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect_with(options)
+        .await
+        .map_err(|e| e.to_string())
 }
 
 /// Runs the engine's migrations (see [`migrate_locked`]).
