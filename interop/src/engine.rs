@@ -10,8 +10,17 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::Mutex;
 
-/// How many times a command is decided again after losing a race with another writer.
-const MAX_RETRIES: usize = 8;
+/// How many times a command is decided again after losing a race with another instance.
+const MAX_RETRIES: u32 = 16;
+
+/// A random pause before deciding again after losing a race, growing with the attempt: without
+/// it, an instance appending a burst of commands can win every round against another one and
+/// starve it (seen with two engines racing 24 commands and 8 immediate retries).
+fn backoff(attempt: u32) -> Duration {
+    use rand_core::RngCore;
+    let spread = 500 * u64::from(attempt.min(8));
+    Duration::from_micros(rand_core::OsRng.next_u64() % spread.max(1))
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -102,7 +111,10 @@ impl Engine {
             actor,
             now: OffsetDateTime::now_utc(),
         };
-        for _ in 0..MAX_RETRIES {
+        for attempt in 0..MAX_RETRIES {
+            if attempt > 0 {
+                tokio::time::sleep(backoff(attempt)).await;
+            }
             self.catch_up().await?;
             let (events, seq) =
                 self.read(|state, seq| domain::handle(state, &ctx, cmd.clone()).map(|e| (e, seq)))?;

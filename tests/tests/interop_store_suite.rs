@@ -12,6 +12,7 @@ use interop::store::{
     FAILURES_KEPT_PER_CLIENT, FailureRecord, PostgresStore, Record, SqliteStore, Store, StoreError,
     StoredKey,
 };
+use sqlx::Connection;
 use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
@@ -237,6 +238,70 @@ mod postgres_instances {
         assert_eq!(schema.count("interop_migrations").await as usize, files);
         // And again, on a migrated database.
         open(&schema).await;
+        schema.drop().await;
+    }
+
+    /// The lock id sqlx's migrator would take with `pg_advisory_lock` (sqlx-postgres 0.9's
+    /// `generate_lock_id`: 0x3d32ad9e × the CRC-32 of the database's name).
+    fn sqlx_lock_id(database: &str) -> i64 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for byte in database.bytes() {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        0x3d32_ad9e * i64::from(!crc)
+    }
+
+    /// Neither store takes sqlx's advisory lock (PostgreSQL-compatible distributed databases lack
+    /// advisory locks): with that very lock held elsewhere, both still migrate and open.
+    #[tokio::test]
+    async fn migrations_take_no_advisory_lock() {
+        let Some(schema) = pg::schema("interop_suite").await else {
+            return;
+        };
+        let mut holder = sqlx::postgres::PgConnection::connect(&schema.url)
+            .await
+            .unwrap();
+        let database: String = sqlx::query_scalar("SELECT current_database()")
+            .fetch_one(&mut holder)
+            .await
+            .unwrap();
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(sqlx_lock_id(&database))
+            .execute(&mut holder)
+            .await
+            .unwrap();
+        let opening = async {
+            PostgresStore::open(&schema.url)
+                .await
+                .map_err(|e| e.to_string())?;
+            gateway::store::PostgresStore::open(&schema.url)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        let opened = tokio::time::timeout(std::time::Duration::from_secs(20), opening).await;
+        assert!(
+            matches!(opened, Ok(Ok(_))),
+            "the stores waited for sqlx's advisory lock, or failed: {:?}",
+            opened.map(|r| r.map(|_| ()))
+        );
+        // The check is real: sqlx's own migrator, with its lock on, waits for the holder.
+        let mut with_lock = sqlx::migrate!("../interop/migrations/postgres");
+        with_lock.dangerous_set_table_name("another_migrations");
+        let pool = interop::store::connect_postgres(&schema.url).await.unwrap();
+        let waited =
+            tokio::time::timeout(std::time::Duration::from_secs(2), with_lock.run(&pool)).await;
+        assert!(
+            waited.is_err(),
+            "sqlx's migrator did not wait for its advisory lock"
+        );
+        drop(holder);
         schema.drop().await;
     }
 

@@ -45,7 +45,7 @@ impl PostgresStore {
 /// [`interop::store::migrate_locked`] explains the scheme; both stores use it).
 async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     let migrator = sqlx::migrate!("./migrations/postgres");
-    interop::store::migrate_locked(pool, "gateway_migration_lock", &migrator)
+    interop::store::migrate_locked(pool, "gateway_migration_lock", migrator)
         .await
         .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
 }

@@ -68,7 +68,7 @@ async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     let mut migrator = sqlx::migrate!("./migrations/postgres");
     // Not sqlx's `_sqlx_migrations`: that one belongs to the gateway when both share a schema.
     migrator.dangerous_set_table_name("interop_migrations");
-    migrate_locked(pool, "interop_migration_lock", &migrator)
+    migrate_locked(pool, "interop_migration_lock", migrator)
         .await
         .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
 }
@@ -88,11 +88,12 @@ async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
 pub async fn migrate_locked(
     pool: &PgPool,
     lock_table: &'static str,
-    migrator: &Migrator,
+    mut migrator: Migrator,
 ) -> Result<(), String> {
+    migrator.set_locking(false);
     let mut attempt = 0;
     loop {
-        match migrate_once(pool, lock_table, migrator).await {
+        match migrate_once(pool, lock_table, &migrator).await {
             Ok(()) => return Ok(()),
             Err(e) if attempt < 5 => {
                 attempt += 1;
@@ -132,8 +133,8 @@ async fn migrate_once(
     .map_err(text)?;
     // `run_direct` is what `Migrator::run` calls after acquiring; called directly on the
     // transaction's connection, because `run`'s `Acquire` bound makes this future not `Send`
-    // (the "Acquire is not general enough" problem sqlx names next to it). `false`: do not take
-    // the advisory lock.
+    // (the "Acquire is not general enough" problem sqlx names next to it). It takes the advisory
+    // lock unless `locking` is off, which `migrate_locked` made sure of.
     migrator
         .run_direct(None, &mut *tx, false)
         .await
