@@ -144,6 +144,9 @@ async fn token_service(config: &Config, store: Arc<dyn Store>) -> Result<TokenSe
     })
 }
 
+/// Seconds beyond the clock skew before an expired assertion id is forgotten.
+const PRUNE_MARGIN: i64 = 300;
+
 /// Forgets expired assertion ids once a minute.
 fn spawn_pruning(tokens: Arc<TokenService>, skew: i64) {
     tokio::spawn(async move {
@@ -151,7 +154,9 @@ fn spawn_pruning(tokens: Arc<TokenService>, skew: i64) {
         loop {
             tick.tick().await;
             let now = time::OffsetDateTime::now_utc().unix_timestamp();
-            if let Err(e) = tokens.store.prune_jti(now - skew).await {
+            // A margin beyond the skew: instances' clocks differ, and an id pruned by one must
+            // already be refused as expired by every other.
+            if let Err(e) = tokens.store.prune_jti(now - skew - PRUNE_MARGIN).await {
                 tracing::warn!(error = %e, "cannot prune assertion ids");
             }
         }

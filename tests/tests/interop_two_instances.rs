@@ -319,7 +319,8 @@ async fn vouchers_of_one_instance_verify_with_the_jwks_of_the_other() {
     let first_kid = verify_with(&pair.two, &from_one).await;
     assert_eq!(verify_with(&pair.one, &from_two).await, first_kid);
 
-    // Rotation through one: the other's JWKS has the new key at once.
+    // Rotation through one: the other publishes the new key within interop's JWKS_FRESHNESS
+    // (1 s).
     let rotated = pair
         .one
         .platform()
@@ -327,7 +328,14 @@ async fn vouchers_of_one_instance_verify_with_the_jwks_of_the_other() {
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(rotated.body["keys"].as_array().unwrap().len(), 2);
-    assert_eq!(jwks(&pair.two).await, rotated.body);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while jwks(&pair.two).await != rotated.body {
+        assert!(
+            Instant::now() < deadline,
+            "instance two never published the new key"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let new_from_one = token(&pair.one, &c, &assertion(&c))
         .await
         .expect_status(StatusCode::OK)

@@ -76,12 +76,12 @@ async fn token(
     }
 }
 
-/// Read from the store each time (another instance may have rotated); a store that cannot be
-/// read serves the keys known here.
+/// Read from the store at most every `JWKS_FRESHNESS` (another instance may have rotated); a
+/// store that cannot be read serves the keys known here.
 async fn jwks(State(st): State<AppState>) -> Json<Jwks> {
     st.tokens
         .keys
-        .refresh_quietly(std::time::Duration::ZERO)
+        .refresh_quietly(crate::token::signing::JWKS_FRESHNESS)
         .await;
     Json(
         st.tokens

@@ -159,27 +159,35 @@ impl TokenService {
             .await
             .map_err(|e| TokenError::Unavailable(e.to_string()))?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
+        // The decision and the log position it was made on.
         let decide = || {
-            engine.read(|state, _| {
-                check(
+            engine.read(|state, seq| {
+                let decision = check(
                     state,
                     &self.settings.rules,
                     assertion,
                     req.client_id.as_deref(),
                     now,
-                )
+                );
+                (decision, seq)
             })
         };
         let checked = match decide() {
-            Ok(checked) => checked,
+            (Ok(checked), _) => checked,
             // What was refused may have been created or re-activated through another instance
-            // within the freshness window: decide once more on the log as it is now, so that
+            // within the freshness window: read the log and, if the state moved on since the
+            // decision (through this catch-up or a concurrent one), decide once more, so that
             // only suspensions (never new grants) are seen late.
-            Err(refusal) => match engine.catch_up().await {
-                Ok(n) if n > 0 => decide().map_err(TokenError::Refused)?,
-                Ok(_) => return Err(TokenError::Refused(refusal)),
-                Err(e) => return Err(TokenError::Unavailable(e.to_string())),
-            },
+            (Err(refusal), decided_on) => {
+                engine
+                    .catch_up()
+                    .await
+                    .map_err(|e| TokenError::Unavailable(e.to_string()))?;
+                match decide() {
+                    (again, seq) if seq > decided_on => again.map_err(TokenError::Refused)?,
+                    _ => return Err(TokenError::Refused(refusal)),
+                }
+            }
         };
         let first = self
             .jti

@@ -37,10 +37,13 @@ impl JtiGate {
                         Err(_) => break,
                     }
                 }
-                let items: Vec<JtiUse> = batch
+                let mut items: Vec<JtiUse> = batch
                     .iter()
                     .map(|p| (p.client.clone(), p.jti.clone(), p.expires_at))
                     .collect();
+                // In key order: two instances inserting the same ids in opposite orders would
+                // deadlock on PostgreSQL and fail both batches.
+                items.sort();
                 match store.first_uses(&items).await {
                     Ok(mut fresh) => {
                         for p in batch {

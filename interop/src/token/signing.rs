@@ -58,6 +58,15 @@ enum Source {
 /// signs).
 pub const KEYS_FRESHNESS: Duration = Duration::from_secs(2);
 
+/// How stale the published JWKS may be: a key rotated through another instance is published here
+/// within this time. It bounds the store reads of the (unauthenticated) JWKS endpoint to one a
+/// second per instance.
+pub const JWKS_FRESHNESS: Duration = Duration::from_secs(1);
+
+/// Seconds a retired key stays published beyond `retention`: another instance may have signed
+/// with it for up to [`KEYS_FRESHNESS`] after the rotation, and instances' clocks differ.
+pub const RETIREMENT_MARGIN: i64 = 60;
+
 /// The signing keys: the newest signs, the others are only published.
 pub struct SigningKeys {
     source: Source,
@@ -66,6 +75,8 @@ pub struct SigningKeys {
     keys: RwLock<Vec<Arc<SigningKey>>>,
     /// When the store was last read, in microseconds since `epoch`.
     refreshed: AtomicU64,
+    /// One refresh at a time: two overlapping ones could install an older key set last.
+    refreshing: tokio::sync::Mutex<()>,
     epoch: Instant,
 }
 
@@ -147,6 +158,7 @@ impl SigningKeys {
             retention,
             keys: RwLock::new(keys),
             refreshed: AtomicU64::new(0),
+            refreshing: tokio::sync::Mutex::new(()),
             epoch: Instant::now(),
         }
     }
@@ -161,26 +173,28 @@ impl SigningKeys {
         Ok(SigningKeys::new(Source::Configured, 0, vec![Arc::new(key)]))
     }
 
-    /// Uses the keys in `store`. The first instance to start on an empty store imports the keys
-    /// an older version generated into `legacy_dir`, or generates the first key.
+    /// Uses the keys in `store`, after importing the keys an older version generated into
+    /// `legacy_dir` (at every start: the import adds nothing twice, so one cut short by a crash
+    /// is completed by the next start); generates the first key when there is none.
     pub async fn stored(
         store: Arc<dyn Store>,
         retention: i64,
         now: i64,
         legacy_dir: Option<&Path>,
     ) -> Result<SigningKeys, SigningError> {
-        if store.signing_keys().await?.is_empty() {
-            let legacy = match legacy_dir {
-                Some(dir) => legacy_keys(dir)?,
-                None => Vec::new(),
-            };
-            for key in &legacy {
-                parse(&key.private_pem, key.created)?;
-                store.add_signing_key(key).await?;
+        let legacy = match legacy_dir {
+            Some(dir) => legacy_keys(dir)?,
+            None => Vec::new(),
+        };
+        let mut imported = 0;
+        for key in &legacy {
+            parse(&key.private_pem, key.created)?;
+            if store.add_signing_key(key).await? {
+                imported += 1;
             }
-            if !legacy.is_empty() {
-                tracing::info!(keys = legacy.len(), "signing keys imported into the store");
-            }
+        }
+        if imported > 0 {
+            tracing::info!(keys = imported, "signing keys imported into the store");
         }
         let keys = SigningKeys::new(Source::Stored(store.clone()), retention, Vec::new());
         keys.refresh().await?;
@@ -195,6 +209,7 @@ impl SigningKeys {
         let Source::Stored(store) = &self.source else {
             return Ok(());
         };
+        let _one_at_a_time = self.refreshing.lock().await;
         let started = self.epoch.elapsed().as_micros() as u64;
         let stored = store.signing_keys().await?;
         let known: Vec<Arc<SigningKey>> = self.keys.read().expect("keys lock").clone();
@@ -262,15 +277,15 @@ impl SigningKeys {
             .expect("at least one signing key")
     }
 
-    /// The published keys: the current one, and each older one until `retention` seconds after
-    /// its successor was created.
+    /// The published keys: the current one, and each older one until `retention` (plus
+    /// [`RETIREMENT_MARGIN`]) seconds after its successor was created.
     pub fn jwks(&self, now: i64) -> Jwks {
         let keys = self.keys.read().expect("keys lock");
         let mut out = Vec::new();
         for (i, k) in keys.iter().enumerate() {
             let published = match keys.get(i + 1) {
                 None => true,
-                Some(next) => now < next.created + self.retention,
+                Some(next) => now < next.created + self.retention + RETIREMENT_MARGIN,
             };
             if published {
                 out.push(k.jwk.clone());
@@ -390,8 +405,8 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(kids(1_100), [first.clone(), second.clone()]);
-        assert_eq!(kids(1_149), [first.clone(), second.clone()]);
-        assert_eq!(kids(1_150), std::slice::from_ref(&second));
+        assert_eq!(kids(1_209), [first.clone(), second.clone()]);
+        assert_eq!(kids(1_210), std::slice::from_ref(&second));
         // A restart (or another instance on the same store) finds both keys and the same current.
         let again = SigningKeys::stored(store, 100, 1_100, None).await.unwrap();
         assert_eq!(again.current_kid(), second);
@@ -417,11 +432,18 @@ mod tests {
         let configured = SigningKeys::configured(&fixture("client-b.key.pem")).unwrap();
         assert_eq!(keys.current_kid(), configured.current_kid());
         assert_eq!(store.signing_keys().await.unwrap().len(), 1);
-        // Once the store has keys, the folder is not read again.
-        std::fs::write(legacy.join("3000.key.pem"), "garbage").unwrap();
-        let again = SigningKeys::stored(store, 100, 4_000, Some(&legacy))
+        // The import runs at every start and adds nothing twice; a file that is not a key stops
+        // the start.
+        let again = SigningKeys::stored(store.clone(), 100, 4_000, Some(&legacy))
             .await
             .unwrap();
         assert_eq!(again.current_kid(), configured.current_kid());
+        assert_eq!(store.signing_keys().await.unwrap().len(), 1);
+        std::fs::write(legacy.join("3000.key.pem"), "garbage").unwrap();
+        assert!(
+            SigningKeys::stored(store, 100, 4_000, Some(&legacy))
+                .await
+                .is_err()
+        );
     }
 }
