@@ -143,9 +143,14 @@ pub(super) fn parse(buf: &[u8]) -> Result<Option<(ResponseHead, usize)>, Error> 
     } else {
         Framing::Close
     };
-    // A Content-Length next to Transfer-Encoding may be a smuggling attempt: never reuse.
+    // A Content-Length next to Transfer-Encoding may be a smuggling attempt, and a no-body status
+    // announcing a body may be followed by bytes that would be read as the next answer: never
+    // reuse either.
+    let smuggling = te && length.is_some();
+    let announces_body = te || length.is_some_and(|n| n > 0);
+    let stray_body = no_body && announces_body;
     let reusable =
-        framing != Framing::Close && !(te && length.is_some()) && !close && (http11 || keep_alive);
+        framing != Framing::Close && !smuggling && !stray_body && !close && (http11 || keep_alive);
     let content_length = match framing {
         Framing::Length(n) => Some(n),
         _ => None,
@@ -198,7 +203,12 @@ mod tests {
         assert!(!h.reusable);
         let h = head("HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ncontent-length: 1\r\n\r\n");
         assert!(h.reusable);
+        // A no-body status has no body whatever it announces; announcing one costs the reuse.
         let h = head("HTTP/1.1 204 No Content\r\ncontent-length: 10\r\n\r\n");
+        assert_eq!((h.framing, h.reusable), (Framing::Length(0), false));
+        let h = head("HTTP/1.1 304 Not Modified\r\ntransfer-encoding: chunked\r\n\r\n");
+        assert_eq!((h.framing, h.reusable), (Framing::Length(0), false));
+        let h = head("HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n");
         assert_eq!((h.framing, h.reusable), (Framing::Length(0), true));
         let h = head("HTTP/1.1 200 OK\r\ncontent-length: 7, 7\r\n\r\n");
         assert_eq!(h.framing, Framing::Length(7));
