@@ -15,6 +15,8 @@ enum Act {
     Pause(Duration),
     /// Close the connection (after the acts before it).
     Close,
+    /// Close the sending side only, and go on reading (and recording) requests.
+    HalfClose,
 }
 
 fn write(s: &str) -> Act {
@@ -88,6 +90,9 @@ async fn serve_conn<S: AsyncRead + AsyncWrite + Unpin>(
                 Act::Close => {
                     let _ = s.shutdown().await;
                     return;
+                }
+                Act::HalfClose => {
+                    let _ = s.shutdown().await;
                 }
             }
         }
@@ -318,8 +323,15 @@ async fn interim_answers_are_skipped() {
 
 #[tokio::test]
 async fn a_pooled_connection_the_entity_closed_is_left_out() {
-    // The entity answers, then closes the connection without saying so.
-    let p = peer(|_, _| vec![ok("ok"), Act::Close]).await;
+    // The entity answers, then closes its side of the connection without saying so, and goes on
+    // reading: a request sent on that connection would be recorded (and then retried), so two
+    // requests in all prove the check before reuse left the connection out.
+    let p = peer(|conn, req| match (conn, req) {
+        (0, 0) => vec![ok("ok"), Act::HalfClose],
+        (0, _) => vec![],
+        _ => vec![ok("ok")],
+    })
+    .await;
     let c = client();
     let t = p.url("/x");
     fetch(&c, &t).await.unwrap();
