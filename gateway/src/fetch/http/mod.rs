@@ -154,13 +154,14 @@ impl Client {
 
     async fn connect(&self, target: &Target, deadline: Pin<&mut Sleep>) -> Result<Conn, Error> {
         let limit = (Instant::now() + self.settings.connect_timeout).min(deadline.deadline());
-        match tokio::time::timeout_at(limit, self.open(target)).await {
+        match tokio::time::timeout_at(limit, self.open(target, limit)).await {
             Ok(r) => r.map_err(Error::Connect),
             Err(_) => Err(Error::Timeout),
         }
     }
 
-    async fn open(&self, target: &Target) -> io::Result<Conn> {
+    /// Connects (and shakes hands) before `limit`, which the caller enforces.
+    async fn open(&self, target: &Target, limit: Instant) -> io::Result<Conn> {
         let e = &target.endpoint;
         let addrs: Vec<SocketAddr> = match &e.host {
             url::Host::Ipv4(ip) => vec![SocketAddr::new(IpAddr::V4(*ip), e.port)],
@@ -169,18 +170,7 @@ impl Client {
                 .await?
                 .collect(),
         };
-        let mut last = io::Error::other("the name has no address");
-        let mut tcp = None;
-        for addr in addrs {
-            match TcpStream::connect(addr).await {
-                Ok(s) => {
-                    tcp = Some(s);
-                    break;
-                }
-                Err(e) => last = e,
-            }
-        }
-        let tcp = tcp.ok_or(last)?;
+        let tcp = connect_any(addrs, limit).await?;
         tcp.set_nodelay(true)?;
         let io = if e.tls {
             let name = match &e.host {
@@ -200,6 +190,36 @@ impl Client {
     fn idle(&self, origin: &str) -> usize {
         self.pool.idle(origin)
     }
+}
+
+/// Connects to the first of `addrs` that answers before `limit`, which the caller enforces.
+async fn connect_any(addrs: Vec<SocketAddr>, limit: Instant) -> io::Result<TcpStream> {
+    let mut last = io::Error::other("the name has no address");
+    let count = addrs.len();
+    for (i, addr) in addrs.into_iter().enumerate() {
+        let left = count - i;
+        let attempt = if left == 1 {
+            // The last address has all the time left (the caller's limit ends it).
+            TcpStream::connect(addr).await
+        } else {
+            // An equal share of the time left, so that an address that drops packets (a
+            // firewalled IPv6 address of a name that also has IPv4 ones, say) leaves time for
+            // the next.
+            let share = limit.saturating_duration_since(Instant::now()) / left as u32;
+            match tokio::time::timeout(share, TcpStream::connect(addr)).await {
+                Ok(r) => r,
+                Err(_) => Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("connecting to {addr} timed out"),
+                )),
+            }
+        };
+        match attempt {
+            Ok(s) => return Ok(s),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
 }
 
 struct Failure {

@@ -572,3 +572,41 @@ async fn a_body_that_came_with_the_head_is_used_where_it_lies() {
     );
     assert_eq!(p.accepted(), 1);
 }
+
+#[tokio::test]
+async fn an_address_that_does_not_answer_leaves_time_for_the_next() {
+    // A listener that never accepts, its backlog filled: the kernel drops further SYNs, so a
+    // connect to it hangs (as to a firewalled address).
+    let silent = tokio::net::TcpSocket::new_v4().unwrap();
+    silent.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let silent = silent.listen(1).unwrap();
+    let silent_addr = silent.local_addr().unwrap();
+    let mut filling = Vec::new();
+    loop {
+        match tokio::time::timeout(Duration::from_millis(200), TcpStream::connect(silent_addr))
+            .await
+        {
+            Ok(Ok(s)) => filling.push(s),
+            _ => break,
+        }
+        assert!(filling.len() < 64, "the backlog never filled");
+    }
+    let working = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let working_addr = working.local_addr().unwrap();
+    let limit = tokio::time::Instant::now() + Duration::from_secs(4);
+    let tcp = tokio::time::timeout(
+        Duration::from_secs(5),
+        super::connect_any(vec![silent_addr, working_addr], limit),
+    )
+    .await
+    .expect("the second address is tried within the limit")
+    .expect("the second address answers");
+    assert_eq!(tcp.peer_addr().unwrap(), working_addr);
+    // Alone, the silent address uses all the time: the caller's limit ends it.
+    let alone = tokio::time::timeout(
+        Duration::from_millis(300),
+        super::connect_any(vec![silent_addr], limit),
+    )
+    .await;
+    assert!(alone.is_err(), "{alone:?}");
+}
