@@ -14,38 +14,46 @@ impl Drop for Running {
     }
 }
 
+/// Starts the binary on a free port. The port is free when chosen but another test process may
+/// take it before the child binds: a child that exits is started again on another port.
 async fn start() -> Running {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let scenarios = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/scenarios");
-    let child = Command::new(env!("CARGO_BIN_EXE_mock-provider"))
-        .args([
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--scenarios",
-            scenarios,
-            "--api-key-header",
-            "X-Api-Key",
-            "--api-key",
-            "secret",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let running = Running(child, format!("http://127.0.0.1:{port}"));
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if reqwest::get(format!("{}/rc/messages/x", running.1))
-            .await
-            .is_ok()
-        {
-            return running;
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let scenarios = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/scenarios");
+        let child = Command::new(env!("CARGO_BIN_EXE_mock-provider"))
+            .args([
+                "--bind",
+                &format!("127.0.0.1:{port}"),
+                "--scenarios",
+                scenarios,
+                "--api-key-header",
+                "X-Api-Key",
+                "--api-key",
+                "secret",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut running = Running(child, format!("http://127.0.0.1:{port}"));
+        // Generous: the whole workspace's tests share the machine's cores.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if reqwest::get(format!("{}/rc/messages/x", running.1))
+                .await
+                .is_ok()
+            {
+                return running;
+            }
+            if running.0.try_wait().unwrap().is_some() {
+                break; // exited: most likely the port was taken meanwhile
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("mock-provider did not start");
 }
