@@ -151,19 +151,15 @@ impl Config {
         self.data_dir.join("gateway.db")
     }
 
-    /// Which store [`crate::store::open`] opens, from `database_url`.
+    /// Which store [`crate::store::open`] opens, from `database_url` (read as the engine reads
+    /// its own: [`interop::config::postgres_url`]).
     pub fn database(&self) -> Result<Database, String> {
-        match self.database_url.as_deref().map(str::trim) {
-            None | Some("") => Ok(Database::Sqlite(self.database_path())),
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Ok(Database::Postgres(url.to_owned()))
-            }
-            Some(url) => Err(format!(
-                "database_url must start with postgres:// (or be absent for the embedded SQLite \
-                 file), not {:?}",
-                url.split(':').next().unwrap_or_default()
-            )),
-        }
+        Ok(
+            match interop::config::postgres_url(self.database_url.as_deref())? {
+                None => Database::Sqlite(self.database_path()),
+                Some(url) => Database::Postgres(url),
+            },
+        )
     }
 }
 

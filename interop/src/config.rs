@@ -99,20 +99,13 @@ impl Config {
 
     /// Which store [`crate::store::open`] opens, from `database_url`.
     pub fn database(&self) -> Result<Database, String> {
-        match self.database_url.as_deref().map(str::trim) {
-            None | Some("") => Ok(Database::Sqlite {
+        Ok(match postgres_url(self.database_url.as_deref())? {
+            None => Database::Sqlite {
                 log: self.database_path(),
                 tokens: self.tokens_database_path(),
-            }),
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                Ok(Database::Postgres(url.to_owned()))
-            }
-            Some(url) => Err(format!(
-                "database_url must start with postgres:// (or be absent for the embedded SQLite \
-                 files), not {:?}",
-                url.split(':').next().unwrap_or_default()
-            )),
-        }
+            },
+            Some(url) => Database::Postgres(url),
+        })
     }
 
     /// Where keys generated before they moved into the store were kept (imported at start).
@@ -131,6 +124,23 @@ impl Config {
     /// The development identity key, generated on first use.
     pub fn dev_identity_key_path(&self) -> PathBuf {
         self.data_dir.join("identity.key.pem")
+    }
+}
+
+/// What a `database_url` setting names, for the engine and the gateway alike: `None` (absent or
+/// blank) for the embedded SQLite store, the URL for PostgreSQL, or an error naming the scheme
+/// (never the rest of the URL, which may hold a password).
+pub fn postgres_url(database_url: Option<&str>) -> Result<Option<String>, String> {
+    match database_url.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Some(url.to_owned()))
+        }
+        Some(url) => Err(format!(
+            "database_url must start with postgres:// (or be absent for the embedded SQLite \
+             store), not {:?}",
+            url.split(':').next().unwrap_or_default()
+        )),
     }
 }
 

@@ -211,6 +211,19 @@ where
     run
 }
 
+/// Whether the answer came with `expected`; its body is read to the end (so the connection is
+/// reused).
+async fn succeeded(r: reqwest::Result<reqwest::Response>, expected: reqwest::StatusCode) -> bool {
+    match r {
+        Ok(r) => {
+            let ok = r.status() == expected;
+            let _ = r.bytes().await;
+            ok
+        }
+        Err(_) => false,
+    }
+}
+
 /// Submissions through `instances` gateways sharing one fresh schema.
 fn submissions(
     server: &tokio::runtime::Runtime,
@@ -265,14 +278,7 @@ fn submissions(
                 .body(body)
                 .send()
                 .await;
-            Some(match r {
-                Ok(r) => {
-                    let created = r.status() == reqwest::StatusCode::CREATED;
-                    let _ = r.bytes().await;
-                    created
-                }
-                Err(_) => false,
-            })
+            Some(succeeded(r, reqwest::StatusCode::CREATED).await)
         }
     }));
     let stored = server.block_on(schema.count("messages")) as usize;
@@ -371,14 +377,7 @@ fn tokens(
                 .form(&form)
                 .send()
                 .await;
-            Some(match r {
-                Ok(r) => {
-                    let ok = r.status().is_success();
-                    let _ = r.bytes().await;
-                    ok
-                }
-                Err(_) => false,
-            })
+            Some(succeeded(r, reqwest::StatusCode::OK).await)
         }
     }));
     let recorded = server.block_on(schema.count("interop_seen_jti")) as usize;

@@ -69,39 +69,19 @@ async fn racing_instances_never_exceed_a_purpose_threshold() {
     const TOTAL: u64 = 10_000;
     const EACH: u64 = 3_000;
     let producer = pair.one.tenant("Produttore").await;
-    let descriptor = json!({"audience": [VOUCHER_AUD], "voucher_lifespan": 300,
-        "daily_calls_per_consumer": TOTAL, "daily_calls_total": TOTAL,
-        "agreement_approval_policy": "AUTOMATIC", "server_urls": ["https://api.example/"]});
-    let e = producer
-        .post(
-            "/eservices",
-            json!({"name": "Servizio con soglia", "description": "Servizio per la prova di soglia",
-            "technology": "REST", "mode": "DELIVER", "descriptor": descriptor}),
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
-    let (eservice, descriptor) = (e.str("/id"), e.str("/descriptors/0/id"));
-    producer
-        .act(&format!(
-            "/eservices/{eservice}/descriptors/{descriptor}/publish"
-        ))
-        .await
-        .expect_status(StatusCode::OK);
+    let terms = Terms {
+        daily_calls_per_consumer: TOTAL,
+        daily_calls_total: TOTAL,
+        ..Terms::new(VOUCHER_AUD)
+    };
+    let (eservice, _) = world::publish(&producer, &terms).await;
 
     // Twelve consumers, each with an active agreement and a draft purpose, set up through
     // alternate instances.
     let mut drafts = Vec::new();
     for i in 0..12 {
         let consumer = pair.engine(i).tenant(&format!("Comune {i}")).await;
-        let agreement = consumer
-            .post("/agreements", json!({"eservice_id": eservice}))
-            .await
-            .expect_status(StatusCode::CREATED)
-            .str("/id");
-        consumer
-            .act(&format!("/agreements/{agreement}/submit"))
-            .await
-            .expect_status(StatusCode::OK);
+        world::agree(&consumer, &eservice).await;
         let p = consumer
             .post(
                 "/purposes",

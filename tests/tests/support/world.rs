@@ -39,9 +39,8 @@ pub struct Subscription {
     pub version: String,
 }
 
-/// `producer` publishes an e-service for `terms.audience` (automatic approval); `consumer`
-/// subscribes and activates a purpose.
-pub async fn subscribe(producer: &User, consumer: &User, terms: &Terms<'_>) -> Subscription {
+/// `producer` publishes an e-service with `terms` (automatic approval): `(e-service, descriptor)`.
+pub async fn publish(producer: &User, terms: &Terms<'_>) -> (String, String) {
     let audience = terms.audience;
     let descriptor = json!({"audience": [audience], "voucher_lifespan": terms.voucher_lifespan,
         "daily_calls_per_consumer": terms.daily_calls_per_consumer, "daily_calls_total": terms.daily_calls_total,
@@ -61,14 +60,30 @@ pub async fn subscribe(producer: &User, consumer: &User, terms: &Terms<'_>) -> S
         ))
         .await
         .expect_status(StatusCode::OK);
+    (eservice, descriptor)
+}
+
+/// `consumer` subscribes to `eservice` (activated at once under automatic approval): the
+/// agreement.
+pub async fn agree(consumer: &User, eservice: &str) -> String {
     let agreement = consumer
         .post("/agreements", json!({"eservice_id": eservice}))
         .await
+        .expect_status(StatusCode::CREATED)
         .str("/id");
     consumer
         .act(&format!("/agreements/{agreement}/submit"))
         .await
         .expect_status(StatusCode::OK);
+    agreement
+}
+
+/// `producer` publishes an e-service for `terms.audience` (automatic approval); `consumer`
+/// subscribes and activates a purpose.
+pub async fn subscribe(producer: &User, consumer: &User, terms: &Terms<'_>) -> Subscription {
+    let audience = terms.audience;
+    let (eservice, descriptor) = publish(producer, terms).await;
+    let agreement = agree(consumer, &eservice).await;
     let p = consumer
         .post("/purposes", json!({"eservice_id": eservice, "title": format!("Uso di {audience}"),
             "description": "Finalità dei test", "risk_analysis": {"v": 1}, "daily_calls": terms.daily_calls}))
