@@ -857,7 +857,7 @@ fn start_child_gateway(
 ) -> ChildGateway {
     let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().expect("addr");
     let config = format!(
-        "bind = \"{addr}\"\ndata_dir = \"{}\"\n\n[auth]\ninterop_jwks_url = \"{jwks_url}\"\napp_api_keys = [\"{APP_KEY}\"]\n\n[fetch]\nspool_dir = \"{}\"\n",
+        "bind = \"{addr}\"\ndata_dir = \"{}\"\n\n[auth]\ninterop_jwks_url = \"{jwks_url}\"\neservice_id = \"e\"\nproducer_id = \"gateway-operator\"\napp_api_keys = [\"{APP_KEY}\"]\n\n[fetch]\nspool_dir = \"{}\"\negress_allow = [\"127.0.0.0/8\"]\n",
         dir.join("data").display(),
         spool.display()
     );
@@ -1153,7 +1153,11 @@ fn main() {
         ..gateway::Config::default()
     };
     config.auth.interop_jwks_url = jwks_url.clone();
+    config.auth.eservice_id = "e".into();
+    config.auth.producer_id = "gateway-operator".into();
     config.auth.app_api_keys = vec![APP_KEY.into()];
+    // The bench's entities listen on loopback, which entity calls may not reach by default.
+    config.fetch.egress_allow = vec!["127.0.0.0/8".parse().expect("network")];
     let spool_inproc = dir.path().join("spool-inprocess");
     std::fs::create_dir_all(&spool_inproc).expect("spool dir");
     config.fetch.spool_dir = Some(spool_inproc);

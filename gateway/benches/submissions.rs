@@ -46,6 +46,8 @@ use std::time::{Duration, Instant};
 
 const ISSUER: &str = "recapito-interop";
 const AUDIENCE: &str = "recapito-gateway";
+const ESERVICE: &str = "bench-eservice";
+const PRODUCER: &str = "bench-producer";
 const TENANT: &str = "5b0e9a4c-6f2d-4d8e-9a61-3c7f1e2b8d90";
 const PURPOSE: &str = "0f8e2c1a-7b3d-4e5f-8a9b-1c2d3e4f5a6b";
 const APP_KEY: &str = "bench";
@@ -158,7 +160,8 @@ impl Interop {
         let t = now();
         let claims = json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "bench-client", "client_id": "bench-client",
                             "jti": format!("bench-{n}"), "iat": t, "nbf": t - 5, "exp": t + 3600,
-                            "consumerId": TENANT, "purposeId": PURPOSE});
+                            "consumerId": TENANT, "purposeId": PURPOSE,
+                            "eserviceId": ESERVICE, "producerId": PRODUCER});
         jsonwebtoken::encode(&h, &claims, &self.key).expect("sign")
     }
 
@@ -887,6 +890,8 @@ fn main() {
         ..gateway::Config::default()
     };
     config.auth.interop_jwks_url = jwks_url.clone();
+    config.auth.eservice_id = ESERVICE.into();
+    config.auth.producer_id = PRODUCER.into();
     config.auth.app_api_keys = vec![APP_KEY.into()];
     let app = server
         .block_on(gateway::Application::build(&config))
@@ -1163,7 +1168,8 @@ fn main() {
 
     // Component costs, one core, in process (where a submission's CPU goes).
     eprintln!("component costs…");
-    let verifier = VoucherVerifier::new(jwks_url.clone(), ISSUER, AUDIENCE, 10);
+    let pin = provider_sdk::auth::EServicePin::new(ESERVICE, PRODUCER);
+    let verifier = VoucherVerifier::new(jwks_url.clone(), ISSUER, AUDIENCE, pin, 10);
     let token = interop.voucher(7);
     let verify_us = client_rt.block_on(async {
         verifier.verify(&token).await.expect("voucher");

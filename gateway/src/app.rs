@@ -36,10 +36,16 @@ impl Application {
             ));
         }
         let a = &config.auth;
+        if a.eservice_id.trim().is_empty() || a.producer_id.trim().is_empty() {
+            return Err(StartError::Config(
+                "auth.eservice_id and auth.producer_id must name the gateway's e-service on Interop and its producer: without them any e-service claiming the gateway's audience would be accepted".into(),
+            ));
+        }
         let vouchers = VoucherVerifier::new(
             a.interop_jwks_url.clone(),
             &a.voucher_issuer,
             &a.voucher_audience,
+            provider_sdk::auth::EServicePin::new(&a.eservice_id, &a.producer_id),
             a.clock_skew,
         );
         let fetcher = crate::fetch::Fetcher::new(&config.fetch, config.interop_client.clone())

@@ -49,6 +49,11 @@ pub struct FetchConfig {
     /// (a private CA, a test entity).
     #[serde(default)]
     pub extra_root_certs: Vec<PathBuf>,
+    /// Networks entity calls may reach besides public addresses (CIDR, e.g. `10.20.0.0/16`,
+    /// `::1/128`). Loopback, private, link-local, unique-local, multicast and other non-public
+    /// addresses are refused otherwise, checked on the address actually connected to.
+    #[serde(default)]
+    pub egress_allow: Vec<crate::domain::egress::Network>,
 }
 
 /// The gateway's Interop client: it builds client assertions with its key and asks the engine for
@@ -81,6 +86,12 @@ pub struct AuthConfig {
     pub voucher_issuer: String,
     /// `aud` vouchers must carry to call this gateway (the audience of its e-service).
     pub voucher_audience: String,
+    /// The gateway's e-service on Interop (`eserviceId` of the vouchers): required. An audience
+    /// is chosen by whoever publishes an e-service, so `aud` alone would accept vouchers for any
+    /// tenant's e-service that claims this audience (docs/security.md).
+    pub eservice_id: String,
+    /// The tenant that offers the gateway's e-service (`producerId` of the vouchers): required.
+    pub producer_id: String,
     /// Tolerated clock difference, seconds.
     pub clock_skew: u64,
     /// Keys the app backend authenticates with (`Authorization: Bearer <key>`).
@@ -97,6 +108,8 @@ impl Default for Config {
                 interop_jwks_url: "http://127.0.0.1:8081/.well-known/jwks.json".into(),
                 voucher_issuer: "recapito-interop".into(),
                 voucher_audience: "recapito-gateway".into(),
+                eservice_id: String::new(),
+                producer_id: String::new(),
                 clock_skew: 10,
                 app_api_keys: Vec::new(),
             },
@@ -112,6 +125,7 @@ impl Default for Config {
                 pdf_validations_in_flight: 2,
                 spool_dir: None,
                 extra_root_certs: Vec::new(),
+                egress_allow: Vec::new(),
             },
             interop_client: None,
         }

@@ -64,6 +64,30 @@ pub struct DevEnv {
 pub const CITIZENS: [&str; 2] = ["SPNDNL80R13C555X", "RSSMRA85T10A562S"];
 const PROVIDER_API_KEY: &str = "dev-provider-key";
 const ENTITY_AUDIENCE: &str = "comune-remote-content";
+const GATEWAY_AUDIENCE: &str = "recapito-gateway";
+
+/// The e-service whose published version has `audience`, and its producer: what a side of the
+/// dev world accepts vouchers for.
+fn eservice_pin(
+    engine: &interop::engine::Engine,
+    audience: &str,
+) -> Result<provider_sdk::auth::EServicePin, String> {
+    engine
+        .read(|s, _| {
+            s.eservices.values().find_map(|e| {
+                e.descriptors
+                    .iter()
+                    .any(|d| d.fields.audience.iter().any(|a| a == audience))
+                    .then(|| {
+                        provider_sdk::auth::EServicePin::new(
+                            e.id.to_string(),
+                            e.producer_id.to_string(),
+                        )
+                    })
+            })
+        })
+        .ok_or_else(|| format!("the dev world has no e-service for {audience:?}: remove the data folder to seed it again"))
+}
 
 /// A running stack.
 pub struct DevStack {
@@ -146,11 +170,21 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
         .await
         .map_err(|e| fail("Interop engine", e))?;
     let interop_url = format!("http://127.0.0.1:{}", engine.port());
+    let engine_handle = engine.engine();
     tasks.push(tokio::spawn(async move {
         let _ = engine.run_until(std::future::pending()).await;
     }));
 
-    // 2. The mock provider: one server, API-key routes under /rc, voucher routes under /rc-interop.
+    // 2. The world (first start only).
+    let seeded = match previous {
+        Some(p) => p,
+        None => seed(&interop_config, &interop_url, &data_dir).await?,
+    };
+    // Each side accepts vouchers for its own e-service only.
+    let gateway_eservice = eservice_pin(&engine_handle, GATEWAY_AUDIENCE)?;
+    let entity_eservice = eservice_pin(&engine_handle, ENTITY_AUDIENCE)?;
+
+    // 3. The mock provider: one server, API-key routes under /rc, voucher routes under /rc-interop.
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
     let scenarios = mock_provider::scenario::load_dir(&fixtures.join("scenarios"))
         .map_err(|e| fail("scenarios", e))?;
@@ -163,6 +197,7 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
         &format!("{interop_url}/.well-known/jwks.json"),
         &interop_config.tokens.issuer,
         ENTITY_AUDIENCE,
+        entity_eservice,
         None,
     );
     let provider_app =
@@ -186,12 +221,6 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
         let _ = axum::serve(provider_listener, provider_app).await;
     }));
 
-    // 3. The world (first start only).
-    let seeded = match previous {
-        Some(p) => p,
-        None => seed(&interop_config, &interop_url, &data_dir).await?,
-    };
-
     // 4. The gateway, an Interop consumer with its own client.
     let app_key = dev_app_key(&data_dir).map_err(|e| fail("app key", e))?;
     let mut config = crate::Config {
@@ -201,6 +230,14 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
     };
     config.auth.interop_jwks_url = format!("{interop_url}/.well-known/jwks.json");
     config.auth.voucher_issuer = interop_config.tokens.issuer.clone();
+    config.auth.voucher_audience = GATEWAY_AUDIENCE.into();
+    config.auth.eservice_id = gateway_eservice.eservice_id;
+    config.auth.producer_id = gateway_eservice.producer_id;
+    // The mock provider listens on loopback, which entity calls may not reach by default.
+    config.fetch.egress_allow = vec![
+        "127.0.0.1/32".parse().expect("network"),
+        "::1/128".parse().expect("network"),
+    ];
     config.auth.app_api_keys = vec![app_key.clone()];
     let gc = &seeded.gateway_client;
     config.interop_client = Some(InteropClientConfig {
@@ -254,13 +291,9 @@ async fn seed(ic: &interop::Config, interop_url: &str, data_dir: &Path) -> Resul
         http: reqwest::Client::new(),
         base: interop_url.to_owned(),
     };
+    let operator = interop::app::dev_platform_operator(ic).map_err(|e| fail("identity", e))?;
     let platform = idp
-        .mint(
-            interop::domain::ids::UserId::random(),
-            None,
-            &[interop::domain::Role::Platform],
-            600,
-        )
+        .mint(operator, None, &[interop::domain::Role::Platform], 600)
         .map_err(|e| fail("token", e))?;
     let mut admins = Vec::new();
     for name in ["PagoPA", "Comune di Esempio"] {
@@ -289,7 +322,7 @@ async fn seed(ic: &interop::Config, interop_url: &str, data_dir: &Path) -> Resul
             (
                 "Recapito messaggi",
                 "Invio di messaggi a contenuto remoto",
-                "recapito-gateway",
+                GATEWAY_AUDIENCE,
                 "entity.key.pem",
             ),
         ),

@@ -60,12 +60,17 @@ impl Api {
     }
 }
 
+/// The platform operator the benchmark's engine is configured with.
+const PLATFORM_OPERATOR: UserId = UserId(uuid::Uuid::from_u128(
+    0x0b6f1c2e_7a43_4d5e_9f10_2c3b4a5d6e7f,
+));
+
 /// Seeds producer, consumer, a published e-service, an active agreement and purpose, a client
 /// with `client-a`'s key. Returns (client id, purpose id, kid).
 async fn seed(api: &Api, idp: &IdentityIssuer) -> (String, String, String) {
     use reqwest::Method;
     let platform = idp
-        .mint(UserId::random(), None, &[Role::Platform], 3600)
+        .mint(PLATFORM_OPERATOR, None, &[Role::Platform], 3600)
         .unwrap();
     let mut admins = Vec::new();
     for name in ["PagoPA", "Comune di Esempio"] {
@@ -244,6 +249,7 @@ fn main() {
     };
     config.identity.issuer = "bench-idp".into();
     config.identity.public_key_path = Some(fixtures().join("identity.pub.pem"));
+    config.identity.platform_operators = vec![PLATFORM_OPERATOR];
     let app = server
         .block_on(Application::build(&config))
         .expect("engine");

@@ -3,6 +3,7 @@
 use crate::api::auth::{IdentityIssuer, IdentityVerifier};
 use crate::api::{AppState, router};
 use crate::config::Config;
+use crate::domain::ids::UserId;
 use crate::engine::Engine;
 use crate::keys::{KeyFileError, load_or_generate};
 use crate::store::{Store, StoreError};
@@ -10,6 +11,7 @@ use crate::token::assertion::AssertionRules;
 use crate::token::replay::JtiGate;
 use crate::token::signing::{SigningError, SigningKeys};
 use crate::token::{TokenService, TokenSettings};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
@@ -50,6 +52,45 @@ fn identity_public_key(config: &Config) -> Result<String, StartError> {
     }
 }
 
+/// The development platform operator: generated once into the data folder, trusted by an engine
+/// that uses the development identity key, and the subject of `interop dev-token --roles
+/// platform`.
+pub fn dev_platform_operator(config: &Config) -> Result<UserId, StartError> {
+    let path = config.dev_platform_operator_path();
+    let cannot = |e: std::io::Error| StartError::Identity(format!("{}: {e}", path.display()));
+    match std::fs::read_to_string(&path) {
+        Ok(s) => s
+            .trim()
+            .parse()
+            .map_err(|e| StartError::Identity(format!("{}: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(cannot)?;
+            }
+            let id = UserId::random();
+            std::fs::write(&path, id.to_string()).map_err(cannot)?;
+            Ok(id)
+        }
+        Err(e) => Err(cannot(e)),
+    }
+}
+
+/// Who acts as the platform: the configured operators, and the development operator when the
+/// development identity key is in use.
+fn platform_operators(config: &Config) -> Result<BTreeSet<UserId>, StartError> {
+    let mut operators: BTreeSet<UserId> =
+        config.identity.platform_operators.iter().copied().collect();
+    if config.identity.public_key_path.is_none() {
+        operators.insert(dev_platform_operator(config)?);
+    }
+    if operators.is_empty() {
+        tracing::warn!(
+            "identity.platform_operators is empty: nobody can register tenants or certify attributes"
+        );
+    }
+    Ok(operators)
+}
+
 /// The issuer `interop dev-token` signs with.
 pub fn dev_issuer(config: &Config) -> Result<IdentityIssuer, StartError> {
     let pem = match &config.identity.private_key_path {
@@ -72,6 +113,7 @@ impl Application {
             public.as_bytes(),
             &config.identity.issuer,
             &config.identity.audience,
+            platform_operators(config)?,
         )
         .map_err(|e| StartError::Identity(e.to_string()))?;
         let store = crate::store::open(config).await?;

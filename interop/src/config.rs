@@ -1,6 +1,7 @@
 //! Configuration: defaults, then a TOML file (`--config FILE`), then `INTEROP_*` environment
 //! variables (nested keys with `__`, e.g. `INTEROP_IDENTITY__ISSUER`).
 
+use crate::domain::ids::UserId;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -52,6 +53,14 @@ pub struct IdentityConfig {
     pub public_key_path: Option<PathBuf>,
     /// PEM private key used by `interop dev-token` (default: the generated development key).
     pub private_key_path: Option<PathBuf>,
+    /// The platform operators: identity-token subjects (`sub`, user UUIDs) who act as the
+    /// platform (register tenants, certify attributes) when their token names no tenant. Any
+    /// other token claiming the `platform` role is refused: who operates the platform is this
+    /// engine's decision, never a claim an identity provider puts in a token. With the
+    /// development identity key (no `public_key_path`) the development operator of
+    /// `data_dir/dev-platform-operator` is one too (`interop dev-token --roles platform`).
+    #[serde(default)]
+    pub platform_operators: Vec<UserId>,
 }
 
 impl Default for Config {
@@ -65,6 +74,7 @@ impl Default for Config {
                 audience: "recapito-interop".into(),
                 public_key_path: None,
                 private_key_path: None,
+                platform_operators: Vec::new(),
             },
             tokens: TokensConfig {
                 issuer: "recapito-interop".into(),
@@ -124,6 +134,11 @@ impl Config {
     /// The development identity key, generated on first use.
     pub fn dev_identity_key_path(&self) -> PathBuf {
         self.data_dir.join("identity.key.pem")
+    }
+
+    /// Where the development platform operator's id is kept (with the development identity key).
+    pub fn dev_platform_operator_path(&self) -> PathBuf {
+        self.data_dir.join("dev-platform-operator")
     }
 }
 

@@ -137,7 +137,22 @@ fn dev_token(
             return ExitCode::FAILURE;
         }
     };
-    match issuer.mint(user.unwrap_or_else(UserId::random), tenant, &parsed, ttl) {
+    // A platform token is only honoured for a configured operator: by default, the development
+    // one the engine trusts with the development identity key.
+    let user = match user {
+        Some(u) => u,
+        None if parsed.contains(&Role::Platform) => {
+            match interop::app::dev_platform_operator(config) {
+                Ok(u) => u,
+                Err(e) => {
+                    eprintln!("interop: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
+        None => UserId::random(),
+    };
+    match issuer.mint(user, tenant, &parsed, ttl) {
         Ok(token) => {
             println!("{token}");
             ExitCode::SUCCESS

@@ -64,6 +64,14 @@ fn automatic() -> DescriptorFields {
     fields(1_000, 10_000, ApprovalPolicy::Automatic)
 }
 
+/// `automatic()` with another audience: for a second producer (an audience is one producer's).
+fn other_audience() -> DescriptorFields {
+    DescriptorFields {
+        audience: vec!["https://api.other.example.it/aud".into()],
+        ..automatic()
+    }
+}
+
 fn req(ids: &[&[AttributeId]], explicit: bool) -> Vec<Vec<RequiredAttribute>> {
     ids.iter()
         .map(|g| {
@@ -690,7 +698,7 @@ fn explicit_verification_needs_this_producers_own_verification() {
         verified: req(&[&[v]], true),
         ..Default::default()
     };
-    let (e2, _) = w.eservice(p2, attrs, automatic());
+    let (e2, _) = w.eservice(p2, attrs, other_audience());
     // Another producer's verification does not count: PENDING despite the AUTOMATIC policy.
     let a = w.subscribe(c, e2);
     assert_eq!(w.agreement(a).state, AgreementState::Pending);
@@ -721,7 +729,7 @@ fn reused_verification_accepts_another_producers_verification() {
         verified: req(&[&[v]], false),
         ..Default::default()
     };
-    let (e2, _) = w.eservice(p2, attrs, automatic());
+    let (e2, _) = w.eservice(p2, attrs, other_audience());
     // Verified by the first producer: ACTIVE at once under the AUTOMATIC policy.
     let a = w.subscribe(c, e2);
     assert_eq!(w.agreement(a).state, AgreementState::Active);
@@ -3197,4 +3205,24 @@ proptest! {
             }
         }
     }
+}
+
+/// An audience names one producer's service: vouchers carry it in `aud`, so another producer
+/// publishing it could pass for that service where a verifier trusts `aud`.
+#[test]
+fn an_audience_is_published_by_one_producer_only() {
+    let mut w = World::new();
+    let (p1, p2) = (w.tenant("Produttore Uno"), w.tenant("Produttore Due"));
+    let f = automatic();
+    w.eservice(p1, AttributeRequirements::default(), f.clone());
+    // The same producer may offer it again (another e-service, another version)…
+    w.eservice(p1, AttributeRequirements::default(), f.clone());
+    // …another producer may draft it but not publish it.
+    let (e, d) = w.draft_eservice(p2, AttributeRequirements::default(), f.clone());
+    let admin = w.as_admin(p2);
+    let err = w.refused(&admin, Command::PublishDescriptor { eservice: e, id: d });
+    assert_eq!(err.code, ErrorCode::AUDIENCE_TAKEN);
+    assert!(err.detail.contains(&f.audience[0]), "{}", err.detail);
+    // Another audience is fine.
+    w.eservice(p2, AttributeRequirements::default(), other_audience());
 }

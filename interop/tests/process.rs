@@ -8,6 +8,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The platform operator the engines of these tests are configured with.
+const PLATFORM_OPERATOR: &str = "0b6f1c2e-7a43-4d5e-9f10-2c3b4a5d6e7f";
+
 fn keys() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/keys")
 }
@@ -27,6 +30,10 @@ async fn start(data_dir: &Path, port: u16) -> Child {
         .env("INTEROP_BIND", format!("127.0.0.1:{port}"))
         .env("INTEROP_DATA_DIR", data_dir)
         .env("INTEROP_IDENTITY__ISSUER", "test-idp")
+        .env(
+            "INTEROP_IDENTITY__PLATFORM_OPERATORS",
+            format!("[\"{PLATFORM_OPERATOR}\"]"),
+        )
         .env(
             "INTEROP_IDENTITY__PUBLIC_KEY_PATH",
             keys().join("identity.pub.pem"),
@@ -60,7 +67,12 @@ async fn acknowledged_commands_survive_kill_9() {
     )
     .unwrap();
     let platform = idp
-        .mint(UserId::random(), None, &[Role::Platform], 600)
+        .mint(
+            PLATFORM_OPERATOR.parse().unwrap(),
+            None,
+            &[Role::Platform],
+            600,
+        )
         .unwrap();
     let http = reqwest::Client::new();
 

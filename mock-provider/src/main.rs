@@ -4,7 +4,7 @@
 
 use clap::Parser;
 use mock_provider::{LollipopPolicy, Scenarios, admin_router, entity_router_with, scenario};
-use provider_sdk::auth::{Authentication, VoucherVerifier};
+use provider_sdk::auth::{Authentication, EServicePin, VoucherVerifier};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
@@ -27,13 +27,21 @@ struct Cli {
     api_key_header: Option<String>,
     #[arg(long)]
     api_key: Option<String>,
-    /// Require Interop vouchers verified against this JWKS (with --voucher-audience).
-    #[arg(long)]
+    /// Require Interop vouchers verified against this JWKS (with --voucher-audience,
+    /// --voucher-eservice-id and --voucher-producer-id).
+    #[arg(long, requires_all = ["voucher_audience", "voucher_eservice_id", "voucher_producer_id"])]
     jwks_url: Option<String>,
     #[arg(long, default_value = "recapito-interop")]
     voucher_issuer: String,
     #[arg(long)]
     voucher_audience: Option<String>,
+    /// The e-service vouchers must be for (its id on Interop): a voucher with the right
+    /// audience for another e-service is refused.
+    #[arg(long)]
+    voucher_eservice_id: Option<String>,
+    /// The tenant that offers that e-service.
+    #[arg(long)]
+    voucher_producer_id: Option<String>,
     /// Verify lollipop signatures: `off`, `required` (every request) or `when-present` (requests
     /// that carry lollipop headers). Scenarios with `"lollipop": true` require it regardless.
     #[arg(long, value_enum, default_value = "off")]
@@ -62,22 +70,28 @@ async fn main() -> std::process::ExitCode {
     };
     tracing::info!(scenarios = loaded.len(), "scenarios loaded");
     let scenarios: Scenarios = Arc::new(RwLock::new(loaded));
-    let auth =
-        match (
-            &cli.api_key_header,
-            &cli.api_key,
-            &cli.jwks_url,
-            &cli.voucher_audience,
-        ) {
-            (Some(h), Some(k), _, _) => Authentication::ApiKey {
-                header: h.clone(),
-                key: k.clone(),
-            },
-            (_, _, Some(url), Some(aud)) => Authentication::Voucher(Box::new(
-                VoucherVerifier::new(url, &cli.voucher_issuer, aud, None),
-            )),
-            _ => Authentication::None,
-        };
+    let auth = match (
+        &cli.api_key_header,
+        &cli.api_key,
+        &cli.jwks_url,
+        &cli.voucher_audience,
+    ) {
+        (Some(h), Some(k), _, _) => Authentication::ApiKey {
+            header: h.clone(),
+            key: k.clone(),
+        },
+        (_, _, Some(url), Some(aud)) => Authentication::Voucher(Box::new(VoucherVerifier::new(
+            url,
+            &cli.voucher_issuer,
+            aud,
+            EServicePin::new(
+                cli.voucher_eservice_id.clone().unwrap_or_default(),
+                cli.voucher_producer_id.clone().unwrap_or_default(),
+            ),
+            None,
+        ))),
+        _ => Authentication::None,
+    };
     let files_root = cli
         .scenarios
         .parent()

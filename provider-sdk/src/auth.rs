@@ -1,5 +1,14 @@
 //! How the gateway's calls are authenticated: a static API key, or an Interop voucher verified
-//! against the engine's JWKS (signature, `aud`, `exp`/`nbf`, `iss`, allowed purposes).
+//! against the engine's JWKS (signature, `iss`, `aud`, `exp`/`nbf`, the e-service and its
+//! producer, allowed purposes).
+//!
+//! Why the e-service is pinned: a descriptor's `audience` is chosen by its producer, so `aud`
+//! alone does not say which e-service a voucher was issued for. Any tenant could publish an
+//! e-service of its own with your audience, subscribe to it and obtain vouchers that carry your
+//! `aud`, signed by the same engine. Only `eserviceId` and `producerId` tie a voucher to an
+//! agreement on *your* e-service, with its approval, its load thresholds and your power to
+//! suspend it. (The engine also refuses to publish an audience another producer already uses,
+//! but a verifier must not depend on that.)
 
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
@@ -31,6 +40,7 @@ pub struct VoucherVerifier {
     jwks_url: String,
     http: reqwest::Client,
     validation: Validation,
+    eservice: EServicePin,
     purposes: Option<HashSet<String>>,
     keys: RwLock<HashMap<String, DecodingKey>>,
     last_fetch: tokio::sync::Mutex<Option<Instant>>,
@@ -54,6 +64,30 @@ struct Claims {
     purpose_id: Option<String>,
     #[serde(rename = "consumerId")]
     consumer_id: Option<String>,
+    #[serde(rename = "eserviceId")]
+    eservice_id: Option<String>,
+    #[serde(rename = "producerId")]
+    producer_id: Option<String>,
+}
+
+/// The e-service a verifier accepts vouchers for, and the tenant that offers it: Interop's
+/// `eserviceId` and `producerId` as the engine shows them (`GET /eservices/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EServicePin {
+    /// The e-service's id.
+    pub eservice_id: String,
+    /// The producer's tenant id.
+    pub producer_id: String,
+}
+
+impl EServicePin {
+    /// The e-service `eservice_id` offered by `producer_id`.
+    pub fn new(eservice_id: impl Into<String>, producer_id: impl Into<String>) -> EServicePin {
+        EServicePin {
+            eservice_id: eservice_id.into(),
+            producer_id: producer_id.into(),
+        }
+    }
 }
 
 /// What a verified voucher says about its bearer.
@@ -67,12 +101,14 @@ pub struct VoucherInfo {
 
 impl VoucherVerifier {
     /// A verifier for vouchers issued by `issuer` for `audience` (the audience of the entity's
-    /// e-service), with keys from `jwks_url`. `allowed_purposes`: when given, only vouchers for
-    /// these purposes pass.
+    /// e-service) on the e-service `eservice` (its id and producer: a voucher for any other
+    /// e-service is refused with `VOUCHER_ESERVICE_NOT_ALLOWED`, see the module docs), with keys
+    /// from `jwks_url`. `allowed_purposes`: when given, only vouchers for these purposes pass.
     pub fn new(
         jwks_url: &str,
         issuer: &str,
         audience: &str,
+        eservice: EServicePin,
         allowed_purposes: Option<Vec<String>>,
     ) -> VoucherVerifier {
         let mut validation = Validation::new(Algorithm::RS256);
@@ -90,6 +126,7 @@ impl VoucherVerifier {
             jwks_url: jwks_url.to_owned(),
             http,
             validation,
+            eservice,
             purposes: allowed_purposes.map(|p| p.into_iter().collect()),
             keys: RwLock::new(HashMap::new()),
             last_fetch: tokio::sync::Mutex::new(None),
@@ -187,6 +224,25 @@ impl VoucherVerifier {
                 other => refuse("VOUCHER_MALFORMED", format!("{other:?}")),
             })?
             .claims;
+        let pinned = &self.eservice;
+        match (&claims.eservice_id, &claims.producer_id) {
+            (Some(e), Some(p)) if *e == pinned.eservice_id && *p == pinned.producer_id => {}
+            (None, _) | (_, None) => {
+                return Err(refuse(
+                    "VOUCHER_CLAIMS_MISSING",
+                    "no eserviceId or producerId",
+                ));
+            }
+            (Some(e), Some(p)) => {
+                return Err(refuse(
+                    "VOUCHER_ESERVICE_NOT_ALLOWED",
+                    format!(
+                        "the voucher is for e-service {e} of producer {p}, not for {} of {}",
+                        pinned.eservice_id, pinned.producer_id
+                    ),
+                ));
+            }
+        }
         let purpose_id = claims
             .purpose_id
             .ok_or_else(|| refuse("VOUCHER_CLAIMS_MISSING", "no purposeId"))?;

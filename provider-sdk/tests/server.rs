@@ -2,7 +2,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use provider_sdk::auth::{Authentication, VoucherVerifier};
+use provider_sdk::auth::{Authentication, EServicePin, VoucherVerifier};
 use provider_sdk::contract::*;
 use provider_sdk::provider::{Attachment, Provider, ProviderError};
 use std::sync::Arc;
@@ -129,7 +129,7 @@ async fn api_key_and_citizen_are_checked_and_statuses_are_ios() {
 }
 
 #[tokio::test]
-async fn vouchers_are_verified_against_the_jwks_with_a_purpose_allow_list() {
+async fn vouchers_are_verified_against_the_jwks_pinned_to_the_eservice_with_a_purpose_allow_list() {
     // A JWKS server for a fixture key, signing with the engine's own signer.
     let keys = Arc::new(
         interop::token::signing::SigningKeys::configured(std::path::Path::new(concat!(
@@ -150,6 +150,7 @@ async fn vouchers_are_verified_against_the_jwks_with_a_purpose_allow_list() {
         &jwks_url,
         "recapito-interop",
         "comune-rc",
+        EServicePin::new("es-comune", "t-comune"),
         Some(vec!["p-ok".into()]),
     );
     let base = serve(Authentication::Voucher(Box::new(verifier))).await;
@@ -157,9 +158,14 @@ async fn vouchers_are_verified_against_the_jwks_with_a_purpose_allow_list() {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    let voucher = |purpose: &str, aud: &str, exp: i64| {
-        keys.sign(&serde_json::json!({"iss": "recapito-interop", "aud": aud, "exp": exp, "nbf": now, "iat": now, "purposeId": purpose})).unwrap()
+    let signed = |purpose: &str, aud: &str, exp: i64, eservice: &str, producer: &str| {
+        let mut claims = serde_json::json!({"iss": "recapito-interop", "aud": aud, "exp": exp, "nbf": now, "iat": now, "purposeId": purpose, "eserviceId": eservice, "producerId": producer});
+        // An empty name stands for a claim the voucher lacks.
+        claims.as_object_mut().unwrap().retain(|_, v| v != "");
+        keys.sign(&claims).unwrap()
     };
+    let voucher =
+        |purpose: &str, aud: &str, exp: i64| signed(purpose, aud, exp, "es-comune", "t-comune");
     let call = |token: String| {
         let url = format!("{base}/messages/x");
         async move {
@@ -174,6 +180,18 @@ async fn vouchers_are_verified_against_the_jwks_with_a_purpose_allow_list() {
         }
     };
     assert_eq!(call(voucher("p-ok", "comune-rc", now + 60)).await.0, 200);
+    // Another tenant's e-service that claims the same audience, or the same e-service id under
+    // another producer: a valid signature and `aud`, but not an agreement on this e-service.
+    for (eservice, producer) in [("es-intruder", "t-intruder"), ("es-comune", "t-intruder")] {
+        let (status, body, _) =
+            call(signed("p-ok", "comune-rc", now + 60, eservice, producer)).await;
+        assert_eq!(status, 401, "{body}");
+        assert!(body.contains("VOUCHER_ESERVICE_NOT_ALLOWED"), "{body}");
+    }
+    for (eservice, producer) in [("", "t-comune"), ("es-comune", "")] {
+        let (_, body, _) = call(signed("p-ok", "comune-rc", now + 60, eservice, producer)).await;
+        assert!(body.contains("VOUCHER_CLAIMS_MISSING"), "{body}");
+    }
     assert!(
         call(voucher("p-other", "comune-rc", now + 60))
             .await
@@ -206,7 +224,13 @@ async fn an_unreachable_jwks_is_a_503_to_retry_not_a_refusal() {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let jwks_url = format!("http://{}/jwks", l.local_addr().unwrap());
     drop(l);
-    let verifier = VoucherVerifier::new(&jwks_url, "recapito-interop", "comune-rc", None);
+    let verifier = VoucherVerifier::new(
+        &jwks_url,
+        "recapito-interop",
+        "comune-rc",
+        EServicePin::new("es-comune", "t-comune"),
+        None,
+    );
     let base = serve(Authentication::Voucher(Box::new(verifier))).await;
     // A well-formed RS256 token whose kid is unknown, so the verifier must fetch the JWKS.
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"at+jwt","kid":"k1"}"#);

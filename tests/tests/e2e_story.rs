@@ -611,6 +611,7 @@ async fn voucher_world() -> VoucherWorld {
         &jwks,
         "recapito-interop",
         ENTITY_AUDIENCE,
+        provider_sdk::auth::EServicePin::new(&fetching.eservice, comune.tenant_id().to_string()),
         Some(vec![fetching.purpose.clone()]),
     );
     let router = mock_provider::entity_router(
@@ -631,7 +632,10 @@ async fn voucher_world() -> VoucherWorld {
         fetching.client.clone(),
         fetching.kid.clone(),
     );
+    let (eservice, producer) = (sending.eservice.clone(), pagopa.tenant_id().to_string());
     let gw = Gateway::spawn_with(&jwks, move |c| {
+        c.auth.eservice_id = eservice;
+        c.auth.producer_id = producer;
         c.interop_client = Some(gateway::config::InteropClientConfig {
             token_url: format!("{engine_base}/token.oauth2"),
             client_id: client,

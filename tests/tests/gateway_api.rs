@@ -901,30 +901,17 @@ async fn operations_endpoints_answer() {
 
 /// The whole chain with the real engine: the entity obtains a voucher for the gateway's e-service
 /// and submits.
-#[tokio::test]
-async fn an_entity_submits_with_a_voucher_from_the_real_engine() {
-    let engine = e2e::Engine::spawn().await;
-    let operator = engine.tenant("PagoPA").await;
-    let comune = engine.tenant("Comune di Esempio").await;
-    let terms = e2e::world::Terms {
-        voucher_lifespan: 300,
-        ..e2e::world::Terms::new(AUDIENCE)
-    };
-    let pid = e2e::world::subscribe(&operator, &comune, &terms)
-        .await
-        .purpose;
-    let (client, kid) = e2e::world::client_with_key(&comune, "Invii", "client-a").await;
-    e2e::world::attach(&comune, &client, &pid).await;
-
+/// A voucher from the real engine for `client` (holding `keys/client-a`) and `purpose`.
+async fn real_voucher(engine: &e2e::Engine, client: &str, kid: &str, purpose: &str) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-    header.kid = Some(kid);
+    header.kid = Some(kid.to_owned());
     let assertion = jsonwebtoken::encode(
         &header,
-        &json!({"iss": client, "sub": client, "aud": "recapito-interop/client-assertion", "jti": "a1", "iat": now, "exp": now + 60, "purposeId": pid}),
+        &json!({"iss": client, "sub": client, "aud": "recapito-interop/client-assertion", "jti": uuid::Uuid::new_v4().to_string(), "iat": now, "exp": now + 60, "purposeId": purpose}),
         &jsonwebtoken::EncodingKey::from_rsa_pem(e2e::fixture("keys/client-a.key.pem").as_bytes()).unwrap(),
     )
     .unwrap();
@@ -936,7 +923,7 @@ async fn an_entity_submits_with_a_voucher_from_the_real_engine() {
         ),
         ("client_assertion", assertion.as_str()),
     ];
-    let token = e2e::reply(
+    e2e::reply(
         engine
             .http
             .post(format!("{}/token.oauth2", engine.base))
@@ -947,9 +934,35 @@ async fn an_entity_submits_with_a_voucher_from_the_real_engine() {
     )
     .await
     .expect_status(StatusCode::OK)
-    .str("/access_token");
+    .str("/access_token")
+}
 
-    let gw = Gateway::spawn(&format!("{}/.well-known/jwks.json", engine.base)).await;
+/// A gateway that accepts vouchers of the real `engine` for `eservice` of `producer`.
+async fn pinned_gateway(engine: &e2e::Engine, eservice: &str, producer: &e2e::User) -> Gateway {
+    let (eservice, producer) = (eservice.to_owned(), producer.tenant_id().to_string());
+    Gateway::spawn_with(&format!("{}/.well-known/jwks.json", engine.base), |c| {
+        c.auth.eservice_id = eservice;
+        c.auth.producer_id = producer;
+    })
+    .await
+}
+
+#[tokio::test]
+async fn an_entity_submits_with_a_voucher_from_the_real_engine() {
+    let engine = e2e::Engine::spawn().await;
+    let operator = engine.tenant("PagoPA").await;
+    let comune = engine.tenant("Comune di Esempio").await;
+    let terms = e2e::world::Terms {
+        voucher_lifespan: 300,
+        ..e2e::world::Terms::new(AUDIENCE)
+    };
+    let sending = e2e::world::subscribe(&operator, &comune, &terms).await;
+    let pid = sending.purpose;
+    let (client, kid) = e2e::world::client_with_key(&comune, "Invii", "client-a").await;
+    e2e::world::attach(&comune, &client, &pid).await;
+    let token = real_voucher(&engine, &client, &kid, &pid).await;
+
+    let gw = pinned_gateway(&engine, &sending.eservice, &operator).await;
     let entity = gw.entity(&token);
     let c = entity
         .post(
@@ -973,4 +986,104 @@ async fn an_entity_submits_with_a_voucher_from_the_real_engine() {
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(m.body["sender_service_id"], pid.as_str());
+}
+
+/// The attack: a tenant without an agreement on the gateway's e-service publishes its own
+/// e-service with the gateway's audience, subscribes to it, and sends with the voucher. The
+/// engine refuses the publication (an audience belongs to one producer); and a voucher for any
+/// other e-service carrying the gateway's audience — here the operator's own second e-service,
+/// which the engine lets it publish — is refused by the gateway, which accepts its own
+/// e-service only.
+#[tokio::test]
+async fn a_voucher_for_another_eservice_with_the_gateways_audience_cannot_send() {
+    let engine = e2e::Engine::spawn().await;
+    let operator = engine.tenant("PagoPA").await;
+    let intruder = engine.tenant("Ente Intruso").await;
+    let gateway_eservice = e2e::world::publish(&operator, &e2e::world::Terms::new(AUDIENCE))
+        .await
+        .0;
+
+    // 1. Another producer cannot publish an e-service with the gateway's audience.
+    let descriptor = json!({"audience": [AUDIENCE], "voucher_lifespan": 300,
+        "daily_calls_per_consumer": 1000, "daily_calls_total": 1000,
+        "agreement_approval_policy": "AUTOMATIC", "server_urls": ["https://api.example/"]});
+    let e = intruder
+        .post(
+            "/eservices",
+            json!({"name": "Finto recapito", "description": "Stessa audience del gateway",
+                   "technology": "REST", "mode": "DELIVER", "descriptor": descriptor}),
+        )
+        .await
+        .expect_status(StatusCode::CREATED);
+    intruder
+        .act(&format!(
+            "/eservices/{}/descriptors/{}/publish",
+            e.str("/id"),
+            e.str("/descriptors/0/id")
+        ))
+        .await
+        .expect_problem(StatusCode::CONFLICT, "AUDIENCE_TAKEN");
+
+    // 2. A voucher whose `aud` is the gateway's but whose e-service is not.
+    let e = operator
+        .post(
+            "/eservices",
+            json!({"name": "Altro servizio", "description": "Stessa audience, altro e-service",
+                   "technology": "REST", "mode": "DELIVER", "descriptor": descriptor}),
+        )
+        .await
+        .expect_status(StatusCode::CREATED);
+    let other = e.str("/id");
+    operator
+        .act(&format!(
+            "/eservices/{other}/descriptors/{}/publish",
+            e.str("/descriptors/0/id")
+        ))
+        .await
+        .expect_status(StatusCode::OK);
+    let agreement = e2e::world::agree(&intruder, &other).await;
+    assert!(!agreement.is_empty());
+    let p = intruder
+        .post(
+            "/purposes",
+            json!({"eservice_id": other, "title": "Invii non autorizzati",
+            "description": "Finalità dell'attacco", "risk_analysis": {"v": 1}, "daily_calls": 10}),
+        )
+        .await
+        .expect_status(StatusCode::CREATED);
+    let (purpose, version) = (p.str("/id"), p.str("/versions/0/id"));
+    intruder
+        .act(&format!("/purposes/{purpose}/versions/{version}/activate"))
+        .await
+        .expect_status(StatusCode::OK);
+    let (client, kid) = e2e::world::client_with_key(&intruder, "Attacco", "client-a").await;
+    e2e::world::attach(&intruder, &client, &purpose).await;
+    let token = real_voucher(&engine, &client, &kid, &purpose).await;
+
+    let gw = pinned_gateway(&engine, &gateway_eservice, &operator).await;
+    let entity = gw.entity(&token);
+    entity
+        .post(
+            "/api/v1/remote-contents/configurations",
+            &configuration("https://api.intruso.example/rc"),
+        )
+        .await
+        .expect_problem(StatusCode::UNAUTHORIZED, "VOUCHER_ESERVICE_NOT_ALLOWED");
+    entity
+        .post("/api/v1/messages", &json!({"fiscal_code": CITIZEN, "content": {
+            "subject": "Messaggio non autorizzato",
+            "markdown": "Questo messaggio non dovrebbe mai arrivare al cittadino, perché il mittente non ha un accordo sull'e-service del gateway."}}))
+        .await
+        .expect_problem(StatusCode::UNAUTHORIZED, "VOUCHER_ESERVICE_NOT_ALLOWED");
+    assert_eq!(
+        gw.app(CITIZEN)
+            .get("/api/communication/v1/messages")
+            .await
+            .expect_status(StatusCode::OK)
+            .body["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(0),
+        "the citizen sees nothing"
+    );
 }

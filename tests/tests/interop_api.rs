@@ -185,6 +185,30 @@ async fn requests_without_a_valid_identity_are_refused_with_a_code() {
     .await;
     r.expect_problem(StatusCode::UNAUTHORIZED, "INVALID_TOKEN");
 
+    // Not valid before an hour from now (beyond the leeway).
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let premature = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256),
+        &json!({"iss": e2e::IDP_ISSUER, "aud": e2e::IDP_AUDIENCE, "sub": admin.id, "tenant_id": admin.tenant,
+                "roles": ["admin"], "iat": now, "nbf": now + 3600, "exp": now + 7200}),
+        &jsonwebtoken::EncodingKey::from_rsa_pem(fixture("keys/identity.key.pem").as_bytes()).unwrap(),
+    )
+    .unwrap();
+    let r = e2e::reply(
+        engine
+            .http
+            .get(format!("{}/eservices", engine.base))
+            .bearer_auth(premature)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    r.expect_problem(StatusCode::UNAUTHORIZED, "INVALID_TOKEN");
+
     // A well-signed token for a user the tenant never registered.
     let stranger = engine.user(UserId::random(), admin.tenant, &[Role::Admin]);
     stranger
@@ -1154,4 +1178,91 @@ async fn two_instances_cannot_both_win_a_race() {
             .await
             .expect_status(StatusCode::NO_CONTENT);
     }
+}
+
+/// Who operates the platform is the engine's configuration, never a token's claim: a tenant's
+/// admin, a suspended user or an unknown subject claiming `platform` are refused; the configured
+/// operator is the platform.
+#[tokio::test]
+async fn the_platform_role_is_never_taken_from_a_token_claim() {
+    let engine = Engine::spawn().await;
+    let admin = engine.tenant("Comune di Esempio").await;
+    let body = json!({"kind": "CERTIFIED", "name": "Attributo rubato", "description": "Creato da chi non è la piattaforma"});
+    for (who, user) in [
+        (
+            "the tenant's admin",
+            engine.user(admin.id, admin.tenant, &[Role::Platform]),
+        ),
+        (
+            "a subject the engine does not know",
+            engine.user(UserId::random(), None, &[Role::Platform]),
+        ),
+        (
+            "the operator, with a tenant",
+            engine.user(e2e::PLATFORM_OPERATOR, admin.tenant, &[Role::Platform]),
+        ),
+    ] {
+        let r = user.post("/attributes", body.clone()).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}: {}", r.body);
+        assert_eq!(r.body["code"], "ROLE_REQUIRED", "{who}: {}", r.body);
+    }
+    let suspended = add_user(&engine, &admin, &["api"]).await;
+    admin
+        .act(&format!(
+            "/tenants/{}/users/{}/suspend",
+            admin.tenant_id(),
+            suspended.id
+        ))
+        .await
+        .expect_status(StatusCode::OK);
+    engine
+        .user(suspended.id, suspended.tenant, &[Role::Platform])
+        .post("/attributes", body.clone())
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "ROLE_REQUIRED");
+    engine
+        .platform()
+        .post("/attributes", body)
+        .await
+        .expect_status(StatusCode::CREATED);
+}
+
+/// A body past the limit is a documented 413 with its own code, on every kind of body.
+#[tokio::test]
+async fn oversized_bodies_are_413_payload_too_large() {
+    let engine = Engine::spawn().await;
+    let admin = engine.tenant("Comune di Esempio").await;
+    let huge = format!("{{\"name\": \"{}\"}}", "x".repeat(3 * 1024 * 1024));
+    for path in [
+        "/tenants".to_owned(),
+        "/eservices".to_owned(),
+        format!("/eservices/{}/descriptors", uuid::Uuid::new_v4()),
+    ] {
+        let r = e2e::reply(
+            engine
+                .http
+                .post(format!("{}{path}", engine.base))
+                .bearer_auth(&admin.token)
+                .header("content-type", "application/json")
+                .body(huge.clone())
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        r.expect_problem(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE");
+    }
+    let r = e2e::reply(
+        engine
+            .http
+            .post(format!("{}/tenants", engine.base))
+            .bearer_auth(&admin.token)
+            .header("content-type", "text/plain")
+            .body("{}")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    r.expect_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE");
 }

@@ -28,10 +28,15 @@ struct World {
 
 /// Publishes an e-service of `producer` for `audience`; `consumer` subscribes and gets an active
 /// purpose, which is attached to `client`.
-async fn subscribe(producer: &User, consumer: &User, client: &str, audience: &str) -> String {
+async fn subscribe(
+    producer: &User,
+    consumer: &User,
+    client: &str,
+    audience: &str,
+) -> world::Subscription {
     let s = world::subscribe(producer, consumer, &Terms::new(audience)).await;
     world::attach(consumer, client, &s.purpose).await;
-    s.purpose
+    s
 }
 
 async fn world() -> World {
@@ -39,9 +44,17 @@ async fn world() -> World {
     let pagopa = engine.tenant("PagoPA").await;
     let comune = engine.tenant("Comune di Esempio").await;
     let (client, kid) = world::client_with_key(&comune, "Invio messaggi", "client-a").await;
-    let purpose = subscribe(&pagopa, &comune, &client, AUDIENCE).await;
-    let other_purpose = subscribe(&pagopa, &comune, &client, "another-eservice").await;
-    let gw = Gateway::spawn(&format!("{}/.well-known/jwks.json", engine.base)).await;
+    let sending = subscribe(&pagopa, &comune, &client, AUDIENCE).await;
+    let purpose = sending.purpose;
+    let other_purpose = subscribe(&pagopa, &comune, &client, "another-eservice")
+        .await
+        .purpose;
+    let producer = pagopa.tenant_id().to_string();
+    let gw = Gateway::spawn_with(&format!("{}/.well-known/jwks.json", engine.base), |c| {
+        c.auth.eservice_id = sending.eservice;
+        c.auth.producer_id = producer;
+    })
+    .await;
     World {
         engine,
         gw,

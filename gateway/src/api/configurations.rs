@@ -47,7 +47,7 @@ async fn create(
     Entity(sender): Entity,
     ApiJson(body): ApiJson<NewRcConfiguration>,
 ) -> Result<Response, ApiError> {
-    validate(&body)?;
+    let body = validate(body, st.fetcher.egress())?;
     let c = RcConfiguration {
         configuration_id: ulid::Ulid::new().to_string(),
         user_id: sender.tenant.clone(),
@@ -94,8 +94,7 @@ async fn replace(
 ) -> Result<StatusCode, ApiError> {
     let id = id_of(&id)?;
     let mut c = mine(&st, &sender.tenant, &id).await?;
-    validate(&body)?;
-    c.configuration = body;
+    c.configuration = validate(body, st.fetcher.egress())?;
     if !st.store.replace_configuration(&c, &now_rfc3339()).await? {
         return Err(problem(
             Code::CONFIGURATION_NOT_FOUND,

@@ -1,5 +1,7 @@
 //! Interop vouchers of entities: verified by provider-sdk's verifier (the same code entities use:
-//! RS256 against the engine's JWKS, refreshed on an unknown `kid`, `iss`, `aud`, `exp`/`nbf`);
+//! RS256 against the engine's JWKS, refreshed on an unknown `kid`, `iss`, `aud`, `exp`/`nbf`, and
+//! the gateway's own e-service and producer, so that only an agreement on *this* e-service lets
+//! a tenant send);
 //! here its refusals become the gateway's codes and its claims the sender.
 //!
 //! An entity reuses one voucher for many requests until it expires, so a verified voucher is
@@ -46,10 +48,18 @@ fn expiry(token: &str) -> Option<i64> {
 }
 
 impl VoucherVerifier {
-    pub fn new(jwks_url: String, issuer: &str, audience: &str, leeway: u64) -> VoucherVerifier {
+    pub fn new(
+        jwks_url: String,
+        issuer: &str,
+        audience: &str,
+        eservice: provider_sdk::auth::EServicePin,
+        leeway: u64,
+    ) -> VoucherVerifier {
         VoucherVerifier {
-            inner: provider_sdk::auth::VoucherVerifier::new(&jwks_url, issuer, audience, None)
-                .with_leeway(leeway),
+            inner: provider_sdk::auth::VoucherVerifier::new(
+                &jwks_url, issuer, audience, eservice, None,
+            )
+            .with_leeway(leeway),
             leeway: i64::try_from(leeway).unwrap_or(i64::MAX),
             verified: RwLock::new(HashMap::new()),
         }
@@ -134,7 +144,8 @@ mod tests {
 
     #[test]
     fn a_remembered_voucher_is_forgotten_at_its_expiry_or_without_its_key() {
-        let v = VoucherVerifier::new("http://127.0.0.1:9/jwks".into(), "i", "a", 0);
+        let pin = provider_sdk::auth::EServicePin::new("e", "p");
+        let v = VoucherVerifier::new("http://127.0.0.1:9/jwks".into(), "i", "a", pin, 0);
         let sender = Sender {
             tenant: "t".into(),
             service_id: "p".into(),

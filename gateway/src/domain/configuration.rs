@@ -1,5 +1,6 @@
 //! Remote-content configurations: validation, ownership.
 
+use super::egress::EgressPolicy;
 use super::error::{Code, GatewayError, Result};
 use super::validate::{Violations, base_url};
 use provider_sdk::contract::{
@@ -70,8 +71,10 @@ fn fiscal_codes(v: &mut Violations, field: &str, list: &[String]) {
 }
 
 /// Checks a configuration: texts, at least one environment, each `base_url` absolute http(s)
-/// without credentials, query or fragment, authentication, fiscal codes.
-pub fn validate(c: &NewRcConfiguration) -> Result<()> {
+/// without credentials, query or fragment and not aimed at an address `egress` forbids,
+/// authentication, fiscal codes. Gives it back with each `base_url` normalised (see
+/// [`base_url`]), as it is stored.
+pub fn validate(mut c: NewRcConfiguration, egress: &EgressPolicy) -> Result<NewRcConfiguration> {
     let mut v = Violations::default();
     v.text("name", c.name.trim(), 1..=200);
     v.text("description", c.description.trim(), 1..=1000);
@@ -81,16 +84,20 @@ pub fn validate(c: &NewRcConfiguration) -> Result<()> {
         "prod_environment",
         "configure prod_environment, test_environment or both",
     );
-    if let Some(p) = &c.prod_environment {
-        base_url(&mut v, "prod_environment.base_url", &p.base_url);
+    if let Some(p) = &mut c.prod_environment {
+        if let Some(url) = base_url(&mut v, "prod_environment.base_url", &p.base_url, egress) {
+            p.base_url = url;
+        }
         authentication(
             &mut v,
             "prod_environment.details_authentication",
             &p.details_authentication,
         );
     }
-    if let Some(t) = &c.test_environment {
-        base_url(&mut v, "test_environment.base_url", &t.base_url);
+    if let Some(t) = &mut c.test_environment {
+        if let Some(url) = base_url(&mut v, "test_environment.base_url", &t.base_url, egress) {
+            t.base_url = url;
+        }
         authentication(
             &mut v,
             "test_environment.details_authentication",
@@ -98,7 +105,7 @@ pub fn validate(c: &NewRcConfiguration) -> Result<()> {
         );
         fiscal_codes(&mut v, "test_environment.test_users", &t.test_users);
     }
-    v.into_result()
+    v.into_result().map(|()| c)
 }
 
 /// A configuration exists for its owner only: another tenant asking for it by id is told it is

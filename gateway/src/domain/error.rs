@@ -48,7 +48,8 @@ codes! {
     VOUCHER_NOT_YET_VALID => 401, "the voucher's `nbf` is in the future";
     VOUCHER_AUDIENCE_INVALID => 401, "the voucher's `aud` is not this gateway's audience";
     VOUCHER_ISSUER_INVALID => 401, "the voucher was not issued by the configured Interop engine";
-    VOUCHER_CLAIMS_MISSING => 401, "the voucher lacks `consumerId` or `purposeId`";
+    VOUCHER_CLAIMS_MISSING => 401, "the voucher lacks `consumerId`, `purposeId`, `eserviceId` or `producerId`";
+    VOUCHER_ESERVICE_NOT_ALLOWED => 401, "the voucher is for another e-service or producer than this gateway's (`auth.eservice_id`, `auth.producer_id`)";
     APP_KEY_MISSING => 401, "the app API needs `Authorization: Bearer <app API key>`";
     APP_KEY_INVALID => 401, "the app API key is not one of the configured keys";
     NOT_YOUR_CONFIGURATION => 403, "the configuration belongs to another tenant";
@@ -77,6 +78,7 @@ codes! {
     ENTITY_REDIRECT => 502, "the entity answered with a redirect, which the gateway never follows";
     ENTITY_UNEXPECTED_STATUS => 502, "the entity answered with a status the contract does not have";
     ENTITY_UNREACHABLE => 502, "the entity could not be reached (connection refused or reset)";
+    ENTITY_ADDRESS_NOT_ALLOWED => 502, "the entity's address is loopback, private, link-local or otherwise not public, and not in `fetch.egress_allow`: no connection was attempted";
     ENTITY_TIMEOUT => 504, "the entity did not answer in time";
     ENTITY_INVALID_RESPONSE => 502, "the entity's answer is not the JSON of the contract";
     ENTITY_RESPONSE_TOO_LARGE => 502, "the entity's answer is larger than allowed";

@@ -1,6 +1,7 @@
 //! The gateway's pure domain: validation and rules, no I/O.
 
 pub mod configuration;
+pub mod egress;
 pub mod error;
 pub mod message;
 pub mod remote;

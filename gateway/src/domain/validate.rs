@@ -17,6 +17,15 @@ impl Violations {
         }
     }
 
+    /// How many violations were recorded so far.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn text(&mut self, field: &str, value: &str, range: std::ops::RangeInclusive<usize>) {
         let n = value.chars().count();
         self.check(
@@ -45,38 +54,95 @@ impl Violations {
     }
 }
 
-/// An absolute http(s) URL without credentials, query or fragment.
-pub fn base_url(v: &mut Violations, field: &str, raw: &str) {
-    match reqwest::Url::parse(raw) {
-        Err(e) => v.add(field, format!("{field} is not an absolute URL: {e}")),
-        Ok(u) => {
-            v.check(
-                matches!(u.scheme(), "http" | "https"),
-                field,
-                format!("{field} must be http or https"),
-            );
-            v.check(
-                u.host_str().is_some_and(|h| !h.is_empty()),
-                field,
-                format!("{field} needs a host"),
-            );
-            v.check(
-                u.username().is_empty() && u.password().is_none(),
-                field,
-                format!("{field} must not carry credentials"),
-            );
-            v.check(
-                u.query().is_none(),
-                field,
-                format!("{field} must not have a query"),
-            );
-            v.check(
-                u.fragment().is_none(),
-                field,
-                format!("{field} must not have a fragment"),
-            );
-        }
+/// An absolute http(s) URL without credentials, query or fragment, whose host, when it is an
+/// IP address, `egress` allows; `Some` of its normalised spelling (the one the fetcher
+/// connects to and the one stored), `None` after recording the violation.
+///
+/// One parser decides (`url`, WHATWG), and what RFC 3986 parsers read differently is refused
+/// rather than guessed: a backslash (WHATWG reads it as `/` in http(s) URLs, RFC 3986 as a
+/// userinfo or path character, so `http://a\@b/` has two hosts), whitespace and control
+/// characters (stripped by WHATWG, invalid for RFC 3986), `@` (credentials) and a `%` in the
+/// authority. The other spellings WHATWG accepts (octal, hexadecimal or dotless IPv4, upper
+/// case, default ports, dot segments) are normalised, so `http://0x7f.1/` is judged and stored
+/// as `http://127.0.0.1/`.
+pub fn base_url(
+    v: &mut Violations,
+    field: &str,
+    raw: &str,
+    egress: &super::egress::EgressPolicy,
+) -> Option<String> {
+    let ambiguous = raw
+        .chars()
+        .find(|c| *c == '\\' || c.is_whitespace() || c.is_control());
+    if let Some(c) = ambiguous {
+        v.add(
+            field,
+            format!("{field} holds {c:?}, which URL parsers read differently: percent-encode it"),
+        );
+        return None;
     }
+    // WHATWG also reads `http:host` and `http:/host` as having a host; RFC 3986 does not.
+    let Some((_, rest)) = raw.split_once("://") else {
+        v.add(
+            field,
+            format!("{field} must start with http:// or https://"),
+        );
+        return None;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') || authority.contains('%') {
+        v.add(
+            field,
+            format!("{field} must not carry credentials or percent-encoding in its host"),
+        );
+        return None;
+    }
+    let u = match url::Url::parse(raw) {
+        Err(e) => {
+            v.add(field, format!("{field} is not an absolute URL: {e}"));
+            return None;
+        }
+        Ok(u) => u,
+    };
+    let before = v.len();
+    v.check(
+        matches!(u.scheme(), "http" | "https"),
+        field,
+        format!("{field} must be http or https"),
+    );
+    v.check(
+        u.host_str().is_some_and(|h| !h.is_empty()),
+        field,
+        format!("{field} needs a host"),
+    );
+    v.check(
+        u.username().is_empty() && u.password().is_none(),
+        field,
+        format!("{field} must not carry credentials"),
+    );
+    v.check(
+        u.query().is_none(),
+        field,
+        format!("{field} must not have a query"),
+    );
+    v.check(
+        u.fragment().is_none(),
+        field,
+        format!("{field} must not have a fragment"),
+    );
+    let literal = match u.host() {
+        Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+        Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+        _ => None,
+    };
+    if let Some(ip) = literal {
+        v.check(
+            egress.permits(ip),
+            field,
+            format!("{field} points at {ip}, which is not a public address and not in the gateway's fetch.egress_allow"),
+        );
+    }
+    (v.len() == before).then(|| u.to_string())
 }
 
 /// An ISO-8601 / RFC 3339 timestamp.

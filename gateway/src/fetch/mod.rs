@@ -8,6 +8,7 @@ pub mod http;
 pub mod lollipop;
 
 use crate::config::{FetchConfig, InteropClientConfig};
+use crate::domain::egress::EgressPolicy;
 use crate::domain::remote::entity_status;
 use crate::domain::{Code, GatewayError};
 use axum::http::{HeaderName, HeaderValue};
@@ -40,6 +41,7 @@ pub struct Fetcher {
     max_pdf: usize,
     validations: Arc<Semaphore>,
     spool_dir: Option<PathBuf>,
+    egress: Arc<EgressPolicy>,
 }
 
 fn err(code: Code, detail: impl Into<String>) -> GatewayError {
@@ -48,6 +50,7 @@ fn err(code: Code, detail: impl Into<String>) -> GatewayError {
 
 impl Fetcher {
     pub fn new(c: &FetchConfig, interop: Option<InteropClientConfig>) -> Result<Fetcher, String> {
+        let egress = Arc::new(EgressPolicy::new(c.egress_allow.clone()));
         let http = http::Client::new(
             http::Settings {
                 connect_timeout: Duration::from_millis(c.connect_timeout_ms),
@@ -55,6 +58,7 @@ impl Fetcher {
                 idle_timeout: Duration::from_secs(30),
                 // More are never in flight to one entity at once.
                 max_idle_per_origin: c.per_entity_concurrency.max(1),
+                egress: egress.clone(),
             },
             http::tls::client_config(&c.extra_root_certs)?,
         );
@@ -74,7 +78,13 @@ impl Fetcher {
             max_pdf: c.max_pdf_bytes,
             validations: Arc::new(Semaphore::new(c.pdf_validations_in_flight.max(1))),
             spool_dir: c.spool_dir.clone(),
+            egress,
         })
+    }
+
+    /// The addresses entity calls may reach (also checked when a configuration is saved).
+    pub fn egress(&self) -> &EgressPolicy {
+        &self.egress
     }
 
     /// Sends the call; answers the response if the entity said 200, the mapped error otherwise.
@@ -117,6 +127,15 @@ impl Fetcher {
         let pass = self.gates.enter(origin).await?;
         let resp = match self.http.get(&target, head).await {
             Ok(r) => r,
+            // Nothing was attempted: the entity is not at fault, its circuit stays as it is. The
+            // answer is the same whether something listens there or not.
+            Err(e @ http::Error::Forbidden(_)) => {
+                pass.done(true);
+                return Err(err(
+                    Code::ENTITY_ADDRESS_NOT_ALLOWED,
+                    format!("{origin}: {e}"),
+                ));
+            }
             Err(e) => {
                 pass.done(false);
                 let code = if e.is_timeout() {

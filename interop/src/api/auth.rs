@@ -24,12 +24,16 @@ pub struct IdentityClaims {
     pub roles: Vec<String>,
     pub iat: i64,
     pub exp: i64,
+    /// Not valid before (checked with the leeway when present).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<i64>,
 }
 
-/// Verifies identity tokens.
+/// Verifies identity tokens, and knows who the platform operators are.
 pub struct IdentityVerifier {
     key: DecodingKey,
     validation: Validation,
+    platform_operators: BTreeSet<UserId>,
 }
 
 impl IdentityVerifier {
@@ -37,16 +41,24 @@ impl IdentityVerifier {
         public_key_pem: &[u8],
         issuer: &str,
         audience: &str,
+        platform_operators: BTreeSet<UserId>,
     ) -> Result<Self, jsonwebtoken::errors::Error> {
         let mut validation = Validation::new(Algorithm::RS256);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
         validation.leeway = 30;
         Ok(Self {
             key: DecodingKey::from_rsa_pem(public_key_pem)?,
             validation,
+            platform_operators,
         })
+    }
+
+    /// Whether `user` is one of the engine's platform operators.
+    pub fn is_platform_operator(&self, user: UserId) -> bool {
+        self.platform_operators.contains(&user)
     }
 
     pub fn verify(&self, token: &str) -> Result<IdentityClaims, ApiError> {
@@ -97,6 +109,7 @@ impl IdentityIssuer {
                 .collect(),
             iat: now,
             exp: now + ttl_seconds,
+            nbf: None,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::RS256), &claims, &self.key)
     }
@@ -147,17 +160,16 @@ impl FromRequestParts<AppState> for Caller {
                 })?),
                 None => None,
             };
+        let operator = state.identity.is_platform_operator(user);
         let mut roles = BTreeSet::new();
         for r in &claims.roles {
             roles.insert(Role::parse(r).ok_or_else(|| {
                 ApiError::unauthorized("INVALID_TOKEN", format!("unknown role {r:?}"))
             })?);
         }
-        Ok(Caller(
-            state
-                .engine
-                .read(|s, _| resolve_actor(s, user, tenant, &roles))?,
-        ))
+        Ok(Caller(state.engine.read(|s, _| {
+            resolve_actor(s, user, tenant, &roles, operator)
+        })?))
     }
 }
 

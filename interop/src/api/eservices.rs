@@ -164,8 +164,9 @@ async fn create_descriptor(
     State(st): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<EServiceId>,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Response> {
+    let body = body.map_err(super::problem::bytes_rejection)?;
     let fields = if body.iter().all(u8::is_ascii_whitespace) {
         None
     } else {

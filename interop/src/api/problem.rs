@@ -127,12 +127,35 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 }
 
 fn json_rejection(e: JsonRejection) -> ApiError {
-    let status = e.status();
-    let mut err = ApiError::bad_request("INVALID_BODY", e.body_text());
-    if status == StatusCode::UNSUPPORTED_MEDIA_TYPE || status == StatusCode::PAYLOAD_TOO_LARGE {
-        err.status = status;
+    match e.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => too_large(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the body as application/json",
+        ),
+        _ => ApiError::bad_request("INVALID_BODY", e.body_text()),
     }
-    err
+}
+
+/// The most a request body may hold (axum's default limit, which every extractor applies).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PAYLOAD_TOO_LARGE",
+        format!("the body is larger than {MAX_BODY_BYTES} bytes"),
+    )
+}
+
+/// A raw body that could not be read: too large, or cut off.
+pub fn bytes_rejection(e: axum::extract::rejection::BytesRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        too_large()
+    } else {
+        ApiError::bad_request("INVALID_BODY", e.body_text())
+    }
 }
 
 /// `Path<T>` whose rejections are problems with code `INVALID_PATH` (e.g. a malformed id).
@@ -182,6 +205,16 @@ pub const HTTP_CODES: &[(&str, u16, &str)] = &[
         "a path parameter is malformed (e.g. not a UUID)",
     ),
     ("INVALID_QUERY", 400, "a query parameter is malformed"),
+    (
+        "PAYLOAD_TOO_LARGE",
+        413,
+        "the body is larger than the engine accepts (2 MiB)",
+    ),
+    (
+        "UNSUPPORTED_MEDIA_TYPE",
+        415,
+        "the body is not sent as `application/json`",
+    ),
     ("MISSING_TOKEN", 401, "no `Authorization: Bearer` token"),
     (
         "INVALID_TOKEN",

@@ -116,14 +116,16 @@ pub fn role_name(r: &Role) -> &'static str {
 
 /// Turns a verified identity (user, tenant, claimed roles) into the actor the domain sees.
 ///
-/// Platform operators are trusted on the issuer's word. A tenant user must be registered in
-/// that tenant and active; the roles in force are the claimed ones that the tenant also granted
-/// (all granted ones when the token claims none).
+/// The platform role is never taken on a token's word: only a platform operator of the engine's
+/// configuration (`operator`) acts as the platform, with a token that names no tenant. A tenant
+/// user must be registered in that tenant and active; the roles in force are the claimed ones
+/// that the tenant also granted (all granted ones when the token claims none).
 pub fn resolve_actor(
     state: &super::State,
     user: UserId,
     tenant: Option<TenantId>,
     claimed: &BTreeSet<Role>,
+    operator: bool,
 ) -> DomainResult<Actor> {
     if claimed.contains(&Role::M2m) {
         return fail(
@@ -131,7 +133,13 @@ pub fn resolve_actor(
             "identity tokens cannot claim the m2m role",
         );
     }
-    if claimed.contains(&Role::Platform) {
+    if claimed.contains(&Role::Platform) && (!operator || tenant.is_some()) {
+        return fail(
+            ErrorCode::ROLE_REQUIRED,
+            "the platform role belongs to the engine's configured platform operators (identity.platform_operators), with a token that names no tenant",
+        );
+    }
+    if operator && tenant.is_none() {
         return Ok(Actor {
             user,
             tenant: None,

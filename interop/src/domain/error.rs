@@ -74,6 +74,7 @@ codes! {
     USER_ALREADY_EXISTS => Conflict,
     ATTRIBUTE_NAME_TAKEN => Conflict,
     ESERVICE_NAME_TAKEN => Conflict,
+    AUDIENCE_TAKEN => Conflict,
     ESERVICE_IMMUTABLE => Conflict,
     ESERVICE_HAS_PUBLISHED_VERSIONS => Conflict,
     DRAFT_DESCRIPTOR_EXISTS => Conflict,

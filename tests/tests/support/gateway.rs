@@ -13,6 +13,9 @@ use std::sync::{Arc, RwLock};
 pub const AUDIENCE: &str = "recapito-gateway";
 pub const ISSUER: &str = "recapito-interop";
 pub const APP_KEY: &str = "test-app-key";
+/// The gateway's e-service and its producer, as the fake engine's vouchers name them.
+pub const ESERVICE: &str = "e";
+pub const PRODUCER: &str = "gateway-operator";
 
 /// A signer holding a fixture key (not published anywhere by itself).
 pub fn key(path: &str) -> SigningKeys {
@@ -80,7 +83,7 @@ impl FakeInterop {
     pub fn claims(tenant: &str, purpose: &str) -> Value {
         let t = now();
         json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "client", "client_id": "client", "purposeId": purpose, "jti": uuid::Uuid::new_v4().to_string(),
-               "iat": t, "nbf": t, "exp": t + 300, "consumerId": tenant, "producerId": "gateway-operator", "eserviceId": "e", "descriptorId": "d"})
+               "iat": t, "nbf": t, "exp": t + 300, "consumerId": tenant, "producerId": PRODUCER, "eserviceId": ESERVICE, "descriptorId": "d"})
     }
 
     /// Signs with the first key.
@@ -126,7 +129,11 @@ pub fn gateway_config(data_dir: PathBuf, jwks_url: &str) -> gateway::Config {
         ..gateway::Config::default()
     };
     config.auth.interop_jwks_url = jwks_url.to_owned();
+    config.auth.eservice_id = ESERVICE.into();
+    config.auth.producer_id = PRODUCER.into();
     config.auth.app_api_keys = vec![APP_KEY.into()];
+    // The test entities listen on loopback, which entity calls may not reach by default.
+    config.fetch.egress_allow = vec!["127.0.0.0/8".parse().expect("network")];
     config
 }
 

@@ -52,8 +52,14 @@ pub fn engine_config(data_dir: PathBuf) -> Config {
     config.identity.issuer = IDP_ISSUER.into();
     config.identity.audience = IDP_AUDIENCE.into();
     config.identity.public_key_path = Some(fixtures().join("keys/identity.pub.pem"));
+    config.identity.platform_operators = vec![PLATFORM_OPERATOR];
     config
 }
+
+/// The platform operator the test engines are configured with.
+pub const PLATFORM_OPERATOR: UserId = UserId(uuid::Uuid::from_u128(
+    0x0b6f1c2e_7a43_4d5e_9f10_2c3b4a5d6e7f,
+));
 
 pub fn idp() -> IdentityIssuer {
     IdentityIssuer::new(
@@ -107,7 +113,7 @@ impl Engine {
     }
 
     pub fn platform(&self) -> User {
-        self.user(UserId::random(), None, &[Role::Platform])
+        self.user(PLATFORM_OPERATOR, None, &[Role::Platform])
     }
 
     pub fn user(&self, id: UserId, tenant: Option<TenantId>, roles: &[Role]) -> User {

@@ -20,6 +20,7 @@ mod pool;
 mod target;
 pub mod tls;
 
+use crate::domain::egress::EgressPolicy;
 use body::{Framing, Step};
 use conn::{Conn, Stream};
 pub use head::{InvalidHeader, RequestHead};
@@ -48,6 +49,8 @@ pub enum Error {
     Truncated,
     /// The bytes are not an HTTP/1.1 answer.
     Protocol(&'static str),
+    /// Every address of the entity is one the egress policy forbids: nothing was connected to.
+    Forbidden(IpAddr),
 }
 
 impl Error {
@@ -71,6 +74,7 @@ impl std::fmt::Display for Error {
             Error::Closed => f.write_str("the connection closed before the answer"),
             Error::Truncated => f.write_str("the connection closed before the end of the body"),
             Error::Protocol(what) => f.write_str(what),
+            Error::Forbidden(ip) => write!(f, "{ip} is not an address entity calls may reach"),
         }
     }
 }
@@ -83,6 +87,8 @@ pub struct Settings {
     pub timeout: Duration,
     pub idle_timeout: Duration,
     pub max_idle_per_origin: usize,
+    /// The addresses connections may be opened to.
+    pub egress: Arc<EgressPolicy>,
 }
 
 pub struct Client {
@@ -155,22 +161,36 @@ impl Client {
     async fn connect(&self, target: &Target, deadline: Pin<&mut Sleep>) -> Result<Conn, Error> {
         let limit = (Instant::now() + self.settings.connect_timeout).min(deadline.deadline());
         match tokio::time::timeout_at(limit, self.open(target, limit)).await {
-            Ok(r) => r.map_err(Error::Connect),
+            Ok(r) => r,
             Err(_) => Err(Error::Timeout),
         }
     }
 
-    /// Connects (and shakes hands) before `limit`, which the caller enforces.
-    async fn open(&self, target: &Target, limit: Instant) -> io::Result<Conn> {
+    /// Connects (and shakes hands) before `limit`, which the caller enforces, to the addresses
+    /// of the entity that the egress policy allows: judged on the addresses resolved now and
+    /// connected to next, so a name cannot be re-pointed between the check and the connection.
+    async fn open(&self, target: &Target, limit: Instant) -> Result<Conn, Error> {
         let e = &target.endpoint;
-        let addrs: Vec<SocketAddr> = match &e.host {
+        let resolved: Vec<SocketAddr> = match &e.host {
             url::Host::Ipv4(ip) => vec![SocketAddr::new(IpAddr::V4(*ip), e.port)],
             url::Host::Ipv6(ip) => vec![SocketAddr::new(IpAddr::V6(*ip), e.port)],
             url::Host::Domain(name) => tokio::net::lookup_host((name.as_str(), e.port))
-                .await?
+                .await
+                .map_err(Error::Connect)?
                 .collect(),
         };
-        let tcp = connect_any(addrs, limit).await?;
+        let (addrs, forbidden): (Vec<SocketAddr>, Vec<SocketAddr>) = resolved
+            .into_iter()
+            .partition(|a| self.settings.egress.permits(a.ip()));
+        if let (true, Some(first)) = (addrs.is_empty(), forbidden.first()) {
+            return Err(Error::Forbidden(first.ip()));
+        }
+        self.handshake(e, connect_any(addrs, limit).await.map_err(Error::Connect)?)
+            .await
+            .map_err(Error::Connect)
+    }
+
+    async fn handshake(&self, e: &target::Endpoint, tcp: TcpStream) -> io::Result<Conn> {
         tcp.set_nodelay(true)?;
         let io = if e.tls {
             let name = match &e.host {

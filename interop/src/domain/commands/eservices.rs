@@ -288,8 +288,44 @@ pub fn publish(
     id: DescriptorId,
 ) -> DomainResult<Vec<Event>> {
     let mut e = owned(s, ctx, eservice)?.clone();
+    audience_free(s, &e, id)?;
     e.publish(id, ctx.now)?;
     Ok(vec![Event::EServiceSaved(e)])
+}
+
+/// A descriptor's audience belongs to one producer. Vouchers carry it in `aud`, and a verifier
+/// that trusted `aud` alone would take another producer's vouchers for its own; so a version is
+/// not published with an audience that another producer's e-service has ever published.
+fn audience_free(s: &State, e: &EService, id: DescriptorId) -> DomainResult<()> {
+    let Some(draft) = e.descriptors.iter().find(|d| d.id == id) else {
+        return Ok(()); // `publish` names the missing version
+    };
+    for other in s
+        .eservices
+        .values()
+        .filter(|o| o.producer_id != e.producer_id)
+    {
+        let published = other
+            .descriptors
+            .iter()
+            .filter(|d| d.state != DescriptorState::Draft);
+        for d in published {
+            if let Some(a) = draft
+                .fields
+                .audience
+                .iter()
+                .find(|a| d.fields.audience.contains(a))
+            {
+                return fail(
+                    ErrorCode::AUDIENCE_TAKEN,
+                    format!(
+                        "the audience {a:?} belongs to an e-service of another producer: choose one that names your own service"
+                    ),
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Suspending a version stops every agreement and purpose on it (see operativity).
