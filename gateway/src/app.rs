@@ -26,6 +26,7 @@ pub enum StartError {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    server: service_kit::ServerSettings,
 }
 
 impl Application {
@@ -59,7 +60,11 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             fetcher: Arc::new(fetcher),
         };
-        Ok(Application { listener, state })
+        Ok(Application {
+            listener,
+            state,
+            server: config.server.clone(),
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -72,8 +77,6 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "gateway listening");
-        axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(shutdown)
-            .await
+        service_kit::serve(self.listener, router(self.state), &self.server, shutdown).await
     }
 }

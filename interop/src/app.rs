@@ -34,6 +34,7 @@ pub enum StartError {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    server: service_kit::ServerSettings,
 }
 
 /// The identity issuer's public key: configured, or the development key in the data folder.
@@ -92,6 +93,7 @@ impl Application {
                 identity: Arc::new(identity),
                 tokens,
             },
+            server: config.server.clone(),
         })
     }
 
@@ -109,9 +111,7 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "interop engine listening");
-        axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(shutdown)
-            .await
+        service_kit::serve(self.listener, router(self.state), &self.server, shutdown).await
     }
 }
 
