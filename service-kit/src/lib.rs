@@ -6,7 +6,7 @@ mod activity;
 mod limits;
 pub mod nofile;
 pub mod server;
-mod settings;
+pub mod settings;
 mod throttle;
 
 pub use nofile::raise_open_file_limit;
