@@ -135,7 +135,8 @@ impl Closings {
         }
     }
 
-    fn report(&self, what: &str, target: &str, due: Duration) {
+    /// Prints the figures; `Err` naming what stayed open, if anything did.
+    fn report(&self, what: &str, target: &str, due: Duration) -> Result<(), String> {
         let mut closed: Vec<Duration> = self.times.iter().flatten().copied().collect();
         closed.sort();
         let open = self.times.len() - closed.len();
@@ -147,14 +148,20 @@ impl Closings {
             self.times.len(),
             due + MARGIN,
         );
-        assert_eq!(
-            open,
-            0,
-            "{target}: {open} of {} {what} connections still open {:?} after their timeout was due",
-            self.times.len(),
-            MARGIN
-        );
+        if open == 0 {
+            Ok(())
+        } else {
+            Err(format!(
+                "{target}: {open} of {} {what} connections still open {MARGIN:?} after their timeout was due",
+                self.times.len()
+            ))
+        }
     }
+}
+
+/// Fails with every failure of both services, so that one run shows them all.
+fn assert_none(failures: Vec<String>) {
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 const SLOWLORIS: usize = 80;
@@ -181,16 +188,17 @@ async fn slowloris(addr: SocketAddr, bound: Duration) -> Option<Duration> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slowloris_connections_are_closed_within_the_header_read_timeout() {
+    let mut failures = Vec::new();
     for target in Target::both(small_timeouts()).await {
         let bound = HEADER_READ_TIMEOUT + MARGIN;
         let mut tasks = JoinSet::new();
         for _ in 0..SLOWLORIS {
             tasks.spawn(slowloris(target.addr, bound));
         }
-        Closings::of(tasks)
-            .await
-            .report("slowloris", target.name, HEADER_READ_TIMEOUT);
+        let closings = Closings::of(tasks).await;
+        failures.extend(closings.report("slowloris", target.name, HEADER_READ_TIMEOUT).err());
     }
+    assert_none(failures);
 }
 
 const SILENT: usize = 40;
@@ -198,6 +206,7 @@ const KEPT_ALIVE: usize = 10;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_connections_are_closed_silent_or_kept_alive() {
+    let mut failures = Vec::new();
     for target in Target::both(small_timeouts()).await {
         let bound = HEADER_READ_TIMEOUT + MARGIN;
         // Connect and send nothing.
@@ -225,15 +234,21 @@ async fn idle_connections_are_closed_silent_or_kept_alive() {
             });
         }
         let (silent, kept_alive) = tokio::join!(Closings::of(silent), Closings::of(kept_alive));
-        silent.report("silent", target.name, HEADER_READ_TIMEOUT);
-        kept_alive.report("idle keep-alive", target.name, HEADER_READ_TIMEOUT);
+        failures.extend(silent.report("silent", target.name, HEADER_READ_TIMEOUT).err());
+        failures.extend(
+            kept_alive
+                .report("idle keep-alive", target.name, HEADER_READ_TIMEOUT)
+                .err(),
+        );
     }
+    assert_none(failures);
 }
 
 const STALLED: usize = 10;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_request_body_is_closed_within_the_idle_timeout() {
+    let mut failures = Vec::new();
     for target in Target::both(small_timeouts()).await {
         // The head is complete, so the header read timeout no longer runs: only the idle
         // timeout ends these.
@@ -248,14 +263,17 @@ async fn a_stalled_request_body_is_closed_within_the_idle_timeout() {
             });
         }
         let closings = Closings::of(tasks).await;
-        closings.report("stalled body", target.name, IDLE_TIMEOUT);
-        let earliest = closings.times.iter().flatten().min().copied();
-        assert!(
-            earliest.is_some_and(|t| t >= IDLE_TIMEOUT / 2),
-            "{}: a stalled body was cut off after {earliest:?}, well before the idle timeout",
-            target.name
-        );
+        failures.extend(closings.report("stalled body", target.name, IDLE_TIMEOUT).err());
+        if let Some(earliest) = closings.times.iter().flatten().min()
+            && *earliest < IDLE_TIMEOUT / 2
+        {
+            failures.push(format!(
+                "{}: a stalled body was cut off after {earliest:?}, well before the idle timeout",
+                target.name
+            ));
+        }
     }
+    assert_none(failures);
 }
 
 // --- A flood from one address ---
