@@ -258,7 +258,7 @@ mod tests {
     }
 
     #[test]
-    fn server_settings_default_are_read_from_file_and_env_and_zero_is_refused() {
+    fn server_settings_default_are_read_from_the_file_and_zero_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("gateway.toml");
         std::fs::write(&file, "bind = \"127.0.0.1:0\"\n").unwrap();
