@@ -148,7 +148,9 @@ impl Config {
                 "interop_client.voucher_reuse_secs must be at least 1".to_owned(),
             )));
         }
-        config.check_server().map_err(|e| Box::new(figment::Error::from(e)))?;
+        config
+            .check_server()
+            .map_err(|e| Box::new(figment::Error::from(e)))?;
         Ok(config)
     }
 
@@ -285,7 +287,10 @@ mod tests {
         ] {
             std::fs::write(&file, format!("[server]\n{setting} = {value}\n")).unwrap();
             let e = Config::load(Some(&file)).unwrap_err().to_string();
-            assert!(e.contains(&format!("server.{setting} must be at least 1")), "{e}");
+            assert!(
+                e.contains(&format!("server.{setting} must be at least 1")),
+                "{e}"
+            );
         }
 
         std::fs::write(&file, "[server]\nidle_timeout_ms = 5000\n").unwrap();

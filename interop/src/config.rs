@@ -193,7 +193,11 @@ mod tests {
         std::fs::write(&file, "bind = \"127.0.0.1:0\"\n").unwrap();
         let c = Config::load(Some(&file)).unwrap();
         assert_eq!(c.server, service_kit::ServerSettings::default());
-        std::fs::write(&file, "[server]\nidle_timeout_ms = 2500\nmax_connections = 9\n").unwrap();
+        std::fs::write(
+            &file,
+            "[server]\nidle_timeout_ms = 2500\nmax_connections = 9\n",
+        )
+        .unwrap();
         let c = Config::load(Some(&file)).unwrap();
         assert_eq!(c.server.idle_timeout_ms, 2_500);
         assert_eq!(c.server.max_connections, 9);
@@ -206,7 +210,10 @@ mod tests {
         ] {
             std::fs::write(&file, format!("[server]\n{setting} = 0\n")).unwrap();
             let e = Config::load(Some(&file)).unwrap_err().to_string();
-            assert!(e.contains(&format!("server.{setting} must be at least 1")), "{e}");
+            assert!(
+                e.contains(&format!("server.{setting} must be at least 1")),
+                "{e}"
+            );
         }
     }
 }

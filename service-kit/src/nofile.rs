@@ -14,10 +14,7 @@ pub fn raise_open_file_limit() -> Option<u64> {
         }
     };
     if soft >= hard {
-        tracing::info!(
-            limit = soft,
-            "open-file limit already at its hard limit"
-        );
+        tracing::info!(limit = soft, "open-file limit already at its hard limit");
         return Some(soft);
     }
     // increase_nofile_limit also respects the kernel's per-process ceiling where the hard limit

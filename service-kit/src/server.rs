@@ -176,7 +176,10 @@ fn max_connections(settings: &ServerSettings, soft_limit: Option<u64>) -> usize 
 /// unaffected.
 fn is_about_one_connection(e: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
-    matches!(e.kind(), ConnectionAborted | ConnectionReset | ConnectionRefused)
+    matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionReset | ConnectionRefused
+    )
 }
 
 struct Connection {

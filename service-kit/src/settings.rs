@@ -83,10 +83,12 @@ impl ServerSettings {
 mod tests {
     use super::*;
 
+    type Zero = fn(&mut ServerSettings);
+
     #[test]
     fn defaults_are_valid_and_each_zero_is_refused_by_name() {
         assert_eq!(ServerSettings::default().validate(), Ok(()));
-        let zeroed: [(&str, fn(&mut ServerSettings)); 4] = [
+        let zeroed: [(&str, Zero); 4] = [
             ("server.header_read_timeout_ms", |s| {
                 s.header_read_timeout_ms = 0
             }),

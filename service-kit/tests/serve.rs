@@ -11,15 +11,13 @@ use tokio::sync::oneshot;
 use tokio::time::timeout;
 
 fn app() -> Router {
-    Router::new()
-        .route("/", get(|| async { "ok" }))
-        .route(
-            "/slow",
-            get(|| async {
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                "slow"
-            }),
-        )
+    Router::new().route("/", get(|| async { "ok" })).route(
+        "/slow",
+        get(|| async {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            "slow"
+        }),
+    )
 }
 
 /// Serves `app()` on loopback; the sender stops it, the handle ends when it has.
@@ -94,7 +92,10 @@ async fn shutdown_finishes_the_request_in_flight_and_stops_accepting() {
     let answer = timeout(Duration::from_secs(10), answer(&mut slow))
         .await
         .expect("the request in flight is answered");
-    assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("slow"), "{answer}");
+    assert!(
+        answer.starts_with("HTTP/1.1 200") && answer.ends_with("slow"),
+        "{answer}"
+    );
     timeout(Duration::from_secs(10), server)
         .await
         .expect("the server stops once its connections are done")

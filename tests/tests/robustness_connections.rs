@@ -42,7 +42,9 @@ struct Target {
 }
 
 fn addr_of(base: &str) -> SocketAddr {
-    base.trim_start_matches("http://").parse().expect("base url")
+    base.trim_start_matches("http://")
+        .parse()
+        .expect("base url")
 }
 
 impl Target {
@@ -196,7 +198,11 @@ async fn slowloris_connections_are_closed_within_the_header_read_timeout() {
             tasks.spawn(slowloris(target.addr, bound));
         }
         let closings = Closings::of(tasks).await;
-        failures.extend(closings.report("slowloris", target.name, HEADER_READ_TIMEOUT).err());
+        failures.extend(
+            closings
+                .report("slowloris", target.name, HEADER_READ_TIMEOUT)
+                .err(),
+        );
     }
     assert_none(failures);
 }
@@ -234,7 +240,11 @@ async fn idle_connections_are_closed_silent_or_kept_alive() {
             });
         }
         let (silent, kept_alive) = tokio::join!(Closings::of(silent), Closings::of(kept_alive));
-        failures.extend(silent.report("silent", target.name, HEADER_READ_TIMEOUT).err());
+        failures.extend(
+            silent
+                .report("silent", target.name, HEADER_READ_TIMEOUT)
+                .err(),
+        );
         failures.extend(
             kept_alive
                 .report("idle keep-alive", target.name, HEADER_READ_TIMEOUT)
@@ -263,7 +273,11 @@ async fn a_stalled_request_body_is_closed_within_the_idle_timeout() {
             });
         }
         let closings = Closings::of(tasks).await;
-        failures.extend(closings.report("stalled body", target.name, IDLE_TIMEOUT).err());
+        failures.extend(
+            closings
+                .report("stalled body", target.name, IDLE_TIMEOUT)
+                .err(),
+        );
         if let Some(earliest) = closings.times.iter().flatten().min()
             && *earliest < IDLE_TIMEOUT / 2
         {
@@ -323,9 +337,7 @@ async fn flood_server(service: &str) -> (tokio::process::Child, SocketAddr) {
     let exe = std::env::current_exe().unwrap();
     let mut child = tokio::process::Command::new("sh")
         .arg("-c")
-        .arg(format!(
-            "ulimit -n {SERVER_NOFILE} && exec \"$0\" \"$@\""
-        ))
+        .arg(format!("ulimit -n {SERVER_NOFILE} && exec \"$0\" \"$@\""))
         .arg(exe)
         .args([
             "flood_server_process",
@@ -425,7 +437,9 @@ async fn flood_does_not_lock_out_another_client(service: &str) {
     // This process holds the attacker's side of every connection.
     service_kit::raise_open_file_limit();
     let (_server, addr) = flood_server(service).await;
-    let before = probes(addr).await.expect("the service answers before the attack");
+    let before = probes(addr)
+        .await
+        .expect("the service answers before the attack");
     let held = attack(addr).await;
     // Let the server accept (and close) what it will.
     tokio::time::sleep(Duration::from_millis(500)).await;
