@@ -47,7 +47,7 @@ impl Application {
             .map_err(StartError::Config)?;
         let store = crate::store::open(config).await?;
         let listener =
-            TcpListener::bind(&config.bind)
+            service_kit::bind(&config.bind)
                 .await
                 .map_err(|source| StartError::Bind {
                     addr: config.bind.clone(),

@@ -80,7 +80,7 @@ impl Application {
         let tokens = Arc::new(token_service(config, store).await?);
         spawn_pruning(tokens.clone(), config.tokens.clock_skew as i64);
         let listener =
-            TcpListener::bind(&config.bind)
+            service_kit::bind(&config.bind)
                 .await
                 .map_err(|source| StartError::Bind {
                     addr: config.bind.clone(),

@@ -10,5 +10,5 @@ pub mod settings;
 mod throttle;
 
 pub use nofile::raise_open_file_limit;
-pub use server::serve;
+pub use server::{bind, serve};
 pub use settings::ServerSettings;
