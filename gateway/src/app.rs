@@ -26,6 +26,7 @@ pub enum StartError {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    server: service_kit::ServerSettings,
 }
 
 impl Application {
@@ -52,7 +53,7 @@ impl Application {
             .map_err(StartError::Config)?;
         let store = crate::store::open(config).await?;
         let listener =
-            TcpListener::bind(&config.bind)
+            service_kit::bind(&config.bind)
                 .await
                 .map_err(|source| StartError::Bind {
                     addr: config.bind.clone(),
@@ -65,7 +66,11 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             fetcher: Arc::new(fetcher),
         };
-        Ok(Application { listener, state })
+        Ok(Application {
+            listener,
+            state,
+            server: config.server.clone(),
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -78,8 +83,6 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "gateway listening");
-        axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(shutdown)
-            .await
+        service_kit::serve(self.listener, router(self.state), &self.server, shutdown).await
     }
 }

@@ -21,6 +21,9 @@ pub struct Config {
     pub fetch: FetchConfig,
     /// The gateway as an Interop consumer, for `INTEROP_VOUCHER` configurations.
     pub interop_client: Option<InteropClientConfig>,
+    /// Slow, idle and numerous clients (`[server]`, the same names as the engine's).
+    #[serde(default)]
+    pub server: service_kit::ServerSettings,
 }
 
 /// Calls to entities.
@@ -128,6 +131,7 @@ impl Default for Config {
                 egress_allow: Vec::new(),
             },
             interop_client: None,
+            server: service_kit::ServerSettings::default(),
         }
     }
 }
@@ -158,6 +162,9 @@ impl Config {
                 "interop_client.voucher_reuse_secs must be at least 1".to_owned(),
             )));
         }
+        config
+            .check_server()
+            .map_err(|e| Box::new(figment::Error::from(e)))?;
         Ok(config)
     }
 
@@ -176,6 +183,28 @@ impl Config {
         )
     }
 }
+
+// --- [server] ---
+
+impl Config {
+    /// The `[server]` values that would make the gateway useless, refused at load.
+    fn check_server(&self) -> Result<(), String> {
+        self.server.validate()?;
+        // The idle timeout also runs while a handler works without sending a byte: it must
+        // outlast the longest wait for an entity, or slow entities' answers are cut off.
+        let longest_fetch = self.fetch.timeout_ms + self.fetch.queue_timeout_ms;
+        if self.server.idle_timeout_ms <= longest_fetch {
+            return Err(format!(
+                "server.idle_timeout_ms ({}) must exceed fetch.timeout_ms + fetch.queue_timeout_ms \
+                 ({longest_fetch}), or answers of slow entities are cut off",
+                self.server.idle_timeout_ms
+            ));
+        }
+        Ok(())
+    }
+}
+
+// --- end of [server] ---
 
 /// The store a configuration selects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -242,5 +271,44 @@ mod tests {
         std::fs::write(&file, format!("{client}voucher_reuse_secs = 0\n")).unwrap();
         let e = Config::load(Some(&file)).unwrap_err().to_string();
         assert!(e.contains("voucher_reuse_secs must be at least 1"), "{e}");
+    }
+
+    #[test]
+    fn server_settings_default_are_read_from_the_file_and_zero_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("gateway.toml");
+        std::fs::write(&file, "bind = \"127.0.0.1:0\"\n").unwrap();
+        let c = Config::load(Some(&file)).unwrap();
+        assert_eq!(c.server, service_kit::ServerSettings::default());
+        assert_eq!(c.server.header_read_timeout_ms, 10_000);
+        assert_eq!(c.server.idle_timeout_ms, 60_000);
+
+        std::fs::write(
+            &file,
+            "[server]\nheader_read_timeout_ms = 1500\nmax_connections_per_ip = 7\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file)).unwrap();
+        assert_eq!(c.server.header_read_timeout_ms, 1_500);
+        assert_eq!(c.server.max_connections_per_ip, 7);
+        assert_eq!(c.server.max_connections, 4_096);
+
+        for (setting, value) in [
+            ("header_read_timeout_ms", "0"),
+            ("idle_timeout_ms", "0"),
+            ("max_connections", "0"),
+            ("max_connections_per_ip", "0"),
+        ] {
+            std::fs::write(&file, format!("[server]\n{setting} = {value}\n")).unwrap();
+            let e = Config::load(Some(&file)).unwrap_err().to_string();
+            assert!(
+                e.contains(&format!("server.{setting} must be at least 1")),
+                "{e}"
+            );
+        }
+
+        std::fs::write(&file, "[server]\nidle_timeout_ms = 5000\n").unwrap();
+        let e = Config::load(Some(&file)).unwrap_err().to_string();
+        assert!(e.contains("must exceed fetch.timeout_ms"), "{e}");
     }
 }

@@ -69,6 +69,9 @@ fn main() -> ExitCode {
     if let Cmd::CheckPdf { files } = &cli.command {
         return check_pdf(files);
     }
+    // Every connection is a descriptor: the soft limit (often 1 024) is the first thing a flood
+    // of idle connections exhausts, long before the hard limit.
+    service_kit::raise_open_file_limit();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

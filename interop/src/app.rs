@@ -36,6 +36,7 @@ pub enum StartError {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    server: service_kit::ServerSettings,
 }
 
 /// The identity issuer's public key: configured, or the development key in the data folder.
@@ -121,7 +122,7 @@ impl Application {
         let tokens = Arc::new(token_service(config, store).await?);
         spawn_pruning(tokens.clone(), config.tokens.clock_skew as i64);
         let listener =
-            TcpListener::bind(&config.bind)
+            service_kit::bind(&config.bind)
                 .await
                 .map_err(|source| StartError::Bind {
                     addr: config.bind.clone(),
@@ -134,6 +135,7 @@ impl Application {
                 identity: Arc::new(identity),
                 tokens,
             },
+            server: config.server.clone(),
         })
     }
 
@@ -151,9 +153,7 @@ impl Application {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         tracing::info!(addr = %self.listener.local_addr()?, "interop engine listening");
-        axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(shutdown)
-            .await
+        service_kit::serve(self.listener, router(self.state), &self.server, shutdown).await
     }
 }
 

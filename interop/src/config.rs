@@ -19,6 +19,9 @@ pub struct Config {
     pub database_url: Option<String>,
     pub identity: IdentityConfig,
     pub tokens: TokensConfig,
+    /// Slow, idle and numerous clients (`[server]`, the same names as the gateway's).
+    #[serde(default)]
+    pub server: service_kit::ServerSettings,
 }
 
 /// The authorization server (`POST /token.oauth2`).
@@ -86,6 +89,7 @@ impl Default for Config {
                 signing_key_path: None,
                 key_retention: 86_400 + 60,
             },
+            server: service_kit::ServerSettings::default(),
         }
     }
 }
@@ -102,9 +106,16 @@ impl Config {
             }
             fig = fig.merge(Toml::file(f));
         }
-        fig.merge(Env::prefixed("INTEROP_").split("__"))
+        let config: Config = fig
+            .merge(Env::prefixed("INTEROP_").split("__"))
             .extract()
-            .map_err(Box::new)
+            .map_err(Box::new)?;
+        // [server]: the values that would make the engine useless are refused at load.
+        config
+            .server
+            .validate()
+            .map_err(|e| Box::new(figment::Error::from(e)))?;
+        Ok(config)
     }
 
     /// Which store [`crate::store::open`] opens, from `database_url`.
@@ -188,5 +199,36 @@ mod tests {
         c.database_url = Some("mysql://u:secret@db/recapito".into());
         let e = c.database().unwrap_err();
         assert!(e.contains("postgres://") && !e.contains("secret"), "{e}");
+    }
+
+    #[test]
+    fn server_settings_default_are_read_from_the_file_and_zero_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("interop.toml");
+        std::fs::write(&file, "bind = \"127.0.0.1:0\"\n").unwrap();
+        let c = Config::load(Some(&file)).unwrap();
+        assert_eq!(c.server, service_kit::ServerSettings::default());
+        std::fs::write(
+            &file,
+            "[server]\nidle_timeout_ms = 2500\nmax_connections = 9\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file)).unwrap();
+        assert_eq!(c.server.idle_timeout_ms, 2_500);
+        assert_eq!(c.server.max_connections, 9);
+        assert_eq!(c.server.header_read_timeout_ms, 10_000);
+        for setting in [
+            "header_read_timeout_ms",
+            "idle_timeout_ms",
+            "max_connections",
+            "max_connections_per_ip",
+        ] {
+            std::fs::write(&file, format!("[server]\n{setting} = 0\n")).unwrap();
+            let e = Config::load(Some(&file)).unwrap_err().to_string();
+            assert!(
+                e.contains(&format!("server.{setting} must be at least 1")),
+                "{e}"
+            );
+        }
     }
 }
