@@ -50,14 +50,14 @@ fn voucher(keys: &SigningKeys) -> String {
         .duration_since(UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    keys.sign(&json!({"iss": "recapito-interop", "aud": "recapito-gateway", "iat": t, "nbf": t, "exp": t + 600, "consumerId": "comune", "purposeId": "p1"})).unwrap()
+    keys.sign(&json!({"iss": "recapito-interop", "aud": "recapito-gateway", "iat": t, "nbf": t, "exp": t + 600, "consumerId": "comune", "purposeId": "p1", "eserviceId": "e", "producerId": "gateway-operator"})).unwrap()
 }
 
 async fn start(dir: &Path, jwks_url: &str, port: u16, log: &Path) -> Child {
     let config = dir.join("gateway.toml");
     std::fs::write(
         &config,
-        format!("bind = \"127.0.0.1:{port}\"\ndata_dir = \"{}\"\n[auth]\ninterop_jwks_url = \"{jwks_url}\"\napp_api_keys = [\"{APP_KEY}\"]\n", dir.join("data").display()),
+        format!("bind = \"127.0.0.1:{port}\"\ndata_dir = \"{}\"\n[auth]\ninterop_jwks_url = \"{jwks_url}\"\neservice_id = \"e\"\nproducer_id = \"gateway-operator\"\napp_api_keys = [\"{APP_KEY}\"]\n", dir.join("data").display()),
     )
     .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_gateway"))
@@ -197,7 +197,7 @@ fn a_low_soft_open_file_limit_is_raised_to_the_hard_one_at_start() {
     let config = dir.path().join("gateway.toml");
     std::fs::write(
         &config,
-        format!("bind = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n[auth]\ninterop_jwks_url = \"http://127.0.0.1:9/jwks.json\"\napp_api_keys = [\"{APP_KEY}\"]\n", dir.path().join("data").display()),
+        format!("bind = \"127.0.0.1:0\"\ndata_dir = \"{}\"\n[auth]\ninterop_jwks_url = \"http://127.0.0.1:9/jwks.json\"\neservice_id = \"e\"\nproducer_id = \"gateway-operator\"\napp_api_keys = [\"{APP_KEY}\"]\n", dir.path().join("data").display()),
     )
     .unwrap();
     let log = dir.path().join("gateway.log");
