@@ -17,6 +17,7 @@
 //! (`budget`), the nesting of objects, the depth of every reference chain and tree walk. Nothing
 //! in here should panic; a panic in lopdf is caught and reported as an unreadable file.
 
+pub mod bombs;
 mod budget;
 mod cff;
 mod content;
