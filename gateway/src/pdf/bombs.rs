@@ -283,7 +283,8 @@ pub fn font_programs(base: &[u8], fonts: usize, each: usize) -> Vec<u8> {
             .into_bytes(),
         );
         names.push(format!("/F{i} {font} 0 R"));
-        let text = format!("BT /F{i} 12 Tf 10 10 Td (a) Tj ET");
+        // Invisible text (mode 3) paints nothing, so no colour space is needed.
+        let text = format!("BT 3 Tr /F{i} 12 Tf 10 10 Td (a) Tj ET");
         contents.push(u.add(flate_stream("", &deflated(text.as_bytes(), text.len()))));
     }
     u.pages_with(&contents, &format!("<< /Font << {} >> >>", names.join(" ")));
@@ -322,4 +323,145 @@ pub fn embedded_chain(base: &[u8], depth: usize, fanout: usize, each: usize) -> 
         );
     }
     u.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each bomb is refused with a bounded amount of work: asserted on the budget's counters
+    //! (or on the refusal with a tiny injected budget), never on wall-clock time. The limits
+    //! have an hour-long deadline so that a slow debug build cannot change the outcome.
+    use super::*;
+    use crate::pdf::{
+        FailureKind, Limits, MAX_DECODED_TOTAL, MAX_LOADER_TOTAL, MAX_STREAM_BYTES, Spent,
+        validate_measured,
+    };
+    use std::time::Duration;
+
+    const MIB: usize = 1024 * 1024;
+
+    fn base() -> Vec<u8> {
+        std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/pdf/pdfa2b-minimal.pdf"
+        ))
+        .expect("the PDF/A fixture")
+    }
+
+    fn untimed() -> Limits {
+        Limits::with_timeout(Duration::from_secs(3600))
+    }
+
+    fn refused(bytes: &[u8], limits: Limits) -> Spent {
+        let (verdict, spent) = validate_measured(bytes, limits);
+        let failure = verdict.expect_err("the bomb must be refused");
+        assert_eq!(
+            failure.kind,
+            FailureKind::TooComplex,
+            "refused as too complex, not for another reason: {failure}"
+        );
+        spent
+    }
+
+    #[test]
+    fn the_generated_files_are_valid_pdfa_when_small() {
+        // So that the bombs below are refused for their size, not for a defect of the generator.
+        let small = [
+            object_streams(&base(), 2, 1024),
+            content_streams(&base(), 3, 1024),
+            font_programs(&base(), 2, 1024),
+            tiny_operators(&base(), 1000),
+            embedded_chain(&base(), 2, 2, 1024),
+        ];
+        for (i, pdf) in small.iter().enumerate() {
+            let (verdict, spent) = validate_measured(pdf, untimed());
+            match verdict {
+                Ok(()) => {}
+                // The fonts' programs are zeros, not TrueType: refused for that, after decoding.
+                Err(f) if i == 2 => assert_eq!(f.kind, FailureKind::NotPdfA, "{f}"),
+                Err(f) => panic!("generated file {i} is refused: {f}"),
+            }
+            assert!(spent.work > 0);
+        }
+    }
+
+    #[test]
+    fn many_object_streams_are_refused_before_lopdf_inflates_them() {
+        // 600 object streams of 8 MiB each: 4.7 GiB for lopdf's loader to inflate, unmetered.
+        let bomb = object_streams(&base(), 600, 8 * MIB);
+        assert!(bomb.len() < 8 * MIB, "a few MiB on the wire");
+        let spent = refused(&bomb, untimed());
+        assert!(spent.loader_bound <= MAX_LOADER_TOTAL, "{spent:?}");
+        // Not even one of them could be inflated whole.
+        assert!(spent.loader_stream_limit < 8 * MIB / 100, "{spent:?}");
+        assert_eq!(spent.decoded, 0, "refused while loading");
+    }
+
+    #[test]
+    fn an_object_stream_listed_many_times_is_inflated_once_at_most() {
+        // Under the per-stream limit lopdf gets, but listed 4000 times: 4 GiB of inflation.
+        let bomb = object_stream_listed(&base(), 4000, MIB);
+        let spent = refused(&bomb, untimed());
+        let why = validate_measured(&bomb, untimed()).0.unwrap_err().reason;
+        assert!(why.contains("more often than the file holds them"), "{why}");
+        assert!(spent.loader_stream_limit >= MIB, "{spent:?}");
+        assert!(spent.loader_bound <= MAX_LOADER_TOTAL, "{spent:?}");
+    }
+
+    #[test]
+    fn one_huge_stream_stops_at_the_per_stream_limit() {
+        let bomb = huge_content(&base(), 3 * MAX_STREAM_BYTES);
+        let spent = refused(&bomb, untimed());
+        // The limit, plus the few bytes of the metadata stream decoded before.
+        assert!(spent.decoded <= MAX_STREAM_BYTES + 4096, "{spent:?}");
+    }
+
+    #[test]
+    fn many_content_streams_stop_at_the_file_total() {
+        let bomb = content_streams(&base(), 12, 16 * MIB);
+        let spent = refused(&bomb, untimed());
+        assert!(spent.decoded <= MAX_DECODED_TOTAL, "{spent:?}");
+        assert!(spent.decoded > MAX_DECODED_TOTAL / 2, "the streams were decoded: {spent:?}");
+    }
+
+    #[test]
+    fn many_font_programs_stop_at_the_file_total() {
+        let bomb = font_programs(&base(), 12, 16 * MIB);
+        let spent = refused(&bomb, untimed());
+        assert!(spent.decoded <= MAX_DECODED_TOTAL, "{spent:?}");
+        assert!(spent.decoded > MAX_DECODED_TOTAL / 2, "the programs were decoded: {spent:?}");
+    }
+
+    #[test]
+    fn an_embedded_file_chain_shares_one_budget() {
+        // 16 innermost files of 16 MiB each, two levels down: 256 MiB if each had its own budget.
+        let bomb = embedded_chain(&base(), 2, 4, 16 * MIB);
+        let spent = refused(&bomb, untimed());
+        assert!(spent.decoded <= MAX_DECODED_TOTAL, "{spent:?}");
+        assert!(spent.loader_bound <= MAX_LOADER_TOTAL, "{spent:?}");
+    }
+
+    #[test]
+    fn millions_of_tiny_operators_hit_the_work_budget() {
+        let bomb = tiny_operators(&base(), 2_000_000);
+        let budget = 100_000;
+        let spent = refused(
+            &bomb,
+            Limits {
+                work: budget,
+                ..untimed()
+            },
+        );
+        assert!(spent.work <= budget + 1, "stopped at the budget: {spent:?}");
+        // The same file within the default work budget is fine: the refusal was the budget's.
+        let (verdict, spent) = validate_measured(&bomb, untimed());
+        assert_eq!(verdict, Ok(()));
+        assert!(spent.work > 2_000_000, "every operator counted: {spent:?}");
+    }
+
+    #[test]
+    fn a_past_deadline_refuses_the_file() {
+        let bomb = tiny_operators(&base(), 200_000);
+        refused(&bomb, Limits::with_timeout(Duration::ZERO));
+        assert_eq!(validate_measured(&bomb, untimed()).0, Ok(()));
+    }
 }
