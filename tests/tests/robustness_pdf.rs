@@ -129,9 +129,7 @@ async fn bombs_are_refused_and_do_not_hold_up_another_entity() {
             bombs::content_streams(&base, 12, 16 * 1024 * 1024),
         )
         .await;
-    let small = s
-        .message_from(&citizen_office, "small", base.clone())
-        .await;
+    let small = s.message_from(&citizen_office, "small", base.clone()).await;
 
     // Each bomb, alone, is refused as too complex.
     for (id, correlation) in [

@@ -167,7 +167,7 @@ impl FairSlots {
         }
     }
 
-    /// Waiters, per entity (for tests and metrics).
+    /// How many wait for a slot, all entities together.
     pub fn waiting(&self) -> usize {
         self.state.lock().expect("slots lock").waiters.len()
     }
@@ -277,15 +277,17 @@ mod tests {
     async fn a_waiter_that_gives_up_passes_its_slot_on() {
         let slots = FairSlots::new(1);
         let held = slots.acquire("https://a.example").await;
-        let gave_up =
-            tokio::time::timeout(Duration::from_millis(10), slots.acquire("https://b.example"))
-                .await;
+        let gave_up = tokio::time::timeout(
+            Duration::from_millis(10),
+            slots.acquire("https://b.example"),
+        )
+        .await;
         assert!(gave_up.is_err());
         assert_eq!(slots.waiting(), 0, "the abandoned waiter is forgotten");
         drop(held);
         // The slot is free again, not lost to the waiter that left.
-        let again = tokio::time::timeout(Duration::from_secs(5), slots.acquire("https://c.example"))
-            .await;
+        let again =
+            tokio::time::timeout(Duration::from_secs(5), slots.acquire("https://c.example")).await;
         assert!(again.is_ok());
     }
 }

@@ -13,13 +13,13 @@ use crate::domain::remote::entity_status;
 use crate::domain::{Code, GatewayError};
 use axum::http::{HeaderName, HeaderValue};
 use consumer::VoucherSource;
+use fair::FairSlots;
 use gate::{GateSettings, Gates};
 use provider_sdk::contract::DetailsAuthentication;
 use serde::de::DeserializeOwned;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
-use fair::FairSlots;
 
 /// One call to an entity.
 pub struct Call<'a> {

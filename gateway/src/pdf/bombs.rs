@@ -112,8 +112,8 @@ impl Update {
 
     /// The object number of the page tree root (`/Pages n 0 R` in the catalog).
     pub fn pages(&self) -> u64 {
-        let catalog = find(&self.base, format!("\n{} 0 obj", self.root).as_bytes())
-            .expect("the catalog");
+        let catalog =
+            find(&self.base, format!("\n{} 0 obj", self.root).as_bytes()).expect("the catalog");
         number(value_of(&self.base[catalog..], b"/Pages").expect("Pages"))
     }
 
@@ -174,7 +174,11 @@ impl Update {
         }
         let mut size = self.size;
         for (of, count) in &self.aliases {
-            let at = offsets.iter().find(|(n, _)| n == of).expect("an added object").1;
+            let at = offsets
+                .iter()
+                .find(|(n, _)| n == of)
+                .expect("an added object")
+                .1;
             for _ in 0..*count {
                 offsets.push((size, at));
                 size += 1;
@@ -251,9 +255,7 @@ pub fn huge_content(base: &[u8], inflated: usize) -> Vec<u8> {
 pub fn content_streams(base: &[u8], pages: usize, each: usize) -> Vec<u8> {
     let mut u = Update::on(base);
     let data = deflated(b" ", each);
-    let contents: Vec<u64> = (0..pages)
-        .map(|_| u.add(flate_stream("", &data)))
-        .collect();
+    let contents: Vec<u64> = (0..pages).map(|_| u.add(flate_stream("", &data))).collect();
     u.pages_with(&contents, "<< >>");
     u.finish()
 }
@@ -311,7 +313,10 @@ pub fn embedded_chain(base: &[u8], depth: usize, fanout: usize, each: usize) -> 
     let data = zlib(&inner);
     for i in 0..fanout {
         let file = u.add(flate_stream(
-            &format!("/Type /EmbeddedFile /Subtype /application#2Fpdf /Params << /Size {} >>", inner.len()),
+            &format!(
+                "/Type /EmbeddedFile /Subtype /application#2Fpdf /Params << /Size {} >>",
+                inner.len()
+            ),
             &data,
         ));
         u.add(
@@ -420,7 +425,10 @@ mod tests {
         let bomb = content_streams(&base(), 12, 16 * MIB);
         let spent = refused(&bomb, untimed());
         assert!(spent.decoded <= MAX_DECODED_TOTAL, "{spent:?}");
-        assert!(spent.decoded > MAX_DECODED_TOTAL / 2, "the streams were decoded: {spent:?}");
+        assert!(
+            spent.decoded > MAX_DECODED_TOTAL / 2,
+            "the streams were decoded: {spent:?}"
+        );
     }
 
     #[test]
@@ -428,7 +436,10 @@ mod tests {
         let bomb = font_programs(&base(), 12, 16 * MIB);
         let spent = refused(&bomb, untimed());
         assert!(spent.decoded <= MAX_DECODED_TOTAL, "{spent:?}");
-        assert!(spent.decoded > MAX_DECODED_TOTAL / 2, "the programs were decoded: {spent:?}");
+        assert!(
+            spent.decoded > MAX_DECODED_TOTAL / 2,
+            "the programs were decoded: {spent:?}"
+        );
     }
 
     #[test]

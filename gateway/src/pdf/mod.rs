@@ -34,11 +34,10 @@ use std::fmt;
 
 use lopdf::{Dictionary, Document, Object, Stream};
 
-pub use budget::{
-    DEFAULT_TIMEOUT, Limits, MAX_DECODED_TOTAL, MAX_LOADER_TOTAL, MAX_STREAM_BYTES, MAX_WORK,
-    Spent,
-};
 use budget::{Budget, too_complex};
+pub use budget::{
+    DEFAULT_TIMEOUT, Limits, MAX_DECODED_TOTAL, MAX_LOADER_TOTAL, MAX_STREAM_BYTES, MAX_WORK, Spent,
+};
 
 /// The largest PDF accepted.
 pub const MAX_PDF_BYTES: usize = 32 * 1024 * 1024;
@@ -125,13 +124,15 @@ fn validate_at(bytes: &[u8], embedding: usize, budget: &Budget) -> Result<(), Pd
     // abandons a load that goes over budget by unwinding (`loader::Abandoned`).
     // A panic leaves nothing behind but the budget's counters, which only ever grow.
     let run = std::panic::AssertUnwindSafe(|| check(bytes, embedding, budget));
-    std::panic::catch_unwind(run).unwrap_or_else(|payload| match payload.downcast::<loader::Abandoned>() {
-        Ok(abandoned) => Err(too_complex(abandoned.0)),
-        Err(_) => Err(fail(
-            FailureKind::NotPdf,
-            "6.1",
-            "the parser gave up on this file",
-        )),
+    std::panic::catch_unwind(run).unwrap_or_else(|payload| {
+        match payload.downcast::<loader::Abandoned>() {
+            Ok(abandoned) => Err(too_complex(abandoned.0)),
+            Err(_) => Err(fail(
+                FailureKind::NotPdf,
+                "6.1",
+                "the parser gave up on this file",
+            )),
+        }
     })
 }
 
