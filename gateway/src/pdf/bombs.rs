@@ -295,10 +295,17 @@ pub fn font_programs(base: &[u8], fonts: usize, each: usize) -> Vec<u8> {
 
 /// A content stream of `operators` tiny operators (`q Q`, balanced).
 pub fn tiny_operators(base: &[u8], operators: usize) -> Vec<u8> {
+    operator_pages(base, 1, operators)
+}
+
+/// `pages` pages, each with a content stream of `operators` tiny operators.
+pub fn operator_pages(base: &[u8], pages: usize, operators: usize) -> Vec<u8> {
     let mut u = Update::on(base);
     let data = deflated(b"q Q\n", operators / 2 * 4);
-    let content = u.add(flate_stream("", &data));
-    u.pages_with(&[content], "<< >>");
+    let contents: Vec<u64> = (0..pages)
+        .map(|_| u.add(flate_stream("", &data)))
+        .collect();
+    u.pages_with(&contents, "<< >>");
     u.finish()
 }
 
