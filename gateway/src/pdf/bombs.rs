@@ -302,9 +302,7 @@ pub fn tiny_operators(base: &[u8], operators: usize) -> Vec<u8> {
 pub fn operator_pages(base: &[u8], pages: usize, operators: usize) -> Vec<u8> {
     let mut u = Update::on(base);
     let data = deflated(b"q Q\n", operators / 2 * 4);
-    let contents: Vec<u64> = (0..pages)
-        .map(|_| u.add(flate_stream("", &data)))
-        .collect();
+    let contents: Vec<u64> = (0..pages).map(|_| u.add(flate_stream("", &data))).collect();
     u.pages_with(&contents, "<< >>");
     u.finish()
 }

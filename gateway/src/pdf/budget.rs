@@ -45,10 +45,16 @@ const CLOCK_EVERY: u64 = 4096;
 /// The bounds of one validation. `Default` is what the gateway uses unless configured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
+    /// Wall time, from the start of the validation: what holds a validation slot is wall time,
+    /// and it is what another entity's attachment waits.
     pub timeout: Duration,
+    /// Per stream our checks decode.
     pub stream_bytes: usize,
+    /// All the streams our checks decode, embedded files included.
     pub decoded_total: usize,
+    /// The worst case of what lopdf's loaders may inflate, embedded files included.
     pub loader_total: usize,
+    /// Units of work.
     pub work: u64,
 }
 
