@@ -6,7 +6,8 @@
 //! `--concurrency N` (32 keep-alive connections), `--rounds N` (5 slices per target, rotated),
 //! `--downloads N` (50 concurrent attachment downloads), `--pdf-mb N` (10), `--gateway-workers N`
 //! (2, the in-process gateway's runtime), `--write-pdf PATH` (write the generated attachment
-//! there and exit, for `gateway check-pdf`)).
+//! there and exit, for `gateway check-pdf`), `--bomb-samples N` (10 small downloads per bomb
+//! phase, 0 skips them), `--bombs-only` (only phase 6)).
 //!
 //! 1. The attachment: `fixtures/pdf/pdfa2b-minimal.pdf` enlarged by an incremental update (a new
 //!    uncompressed stream object of random bytes, a cross-reference section for it, a trailer
@@ -40,6 +41,15 @@
 //!    child started with `MALLOC_ARENA_MAX=2`, then `MALLOC_MMAP_THRESHOLD_=131072`: glibc
 //!    settings that do not change what the gateway holds, only what the allocator keeps, so the
 //!    three peaks tell live memory from memory freed but retained.
+//! 6. PDF bombs: the gateway binary again (default settings: 2 validation slots, 3 s deadline),
+//!    an entity serving the fixture PDF/A (2 KB) and another serving a bomb of `pdf::bombs`
+//!    (one per run: the reported attack, 600 object streams of 32 MiB each in 19 MB; 4 pages
+//!    of 8 million tiny operators, stopped by the deadline; 12 content streams of 16 MiB,
+//!    stopped by the decompression budget). `--bomb-samples` sequential downloads of the small
+//!    PDF without bombs, then the same while two clients keep one bomb each in flight (so both
+//!    slots are taken by bombs whenever the small one asks); its latency is reported with its
+//!    ratio to the quiet one, and the child's peak RSS (VmHWM, reset before each half) with and
+//!    without.
 
 /// The gateway binary's allocator (gateway/src/main.rs), so the in-process gateway measured here
 /// allocates as the binary does (the entity and the load generator in this process use it too).
@@ -1091,6 +1101,223 @@ fn mb(bytes: f64) -> f64 {
     bytes / (1024.0 * 1024.0)
 }
 
+// ---------------------------------------------------------------------------------------------
+// PDF bombs in flight.
+
+struct BombRun {
+    name: &'static str,
+    bomb_bytes: usize,
+    quiet: Vec<Duration>,
+    busy: Vec<Duration>,
+    quiet_peak_kb: u64,
+    busy_peak_kb: u64,
+    bombs: Vec<Duration>,
+    outcomes: BTreeMap<String, usize>,
+    small_errors: BTreeMap<String, usize>,
+}
+
+/// Requests the bomb again and again until `stop`, noting how each request ended.
+async fn bomb_loop(url: String, stop: Arc<AtomicBool>) -> Vec<(Duration, String)> {
+    let http = reqwest::Client::new();
+    let mut out = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        let t = Instant::now();
+        let outcome = match http
+            .get(&url)
+            .bearer_auth(APP_KEY)
+            .header("fiscal_code", CITIZEN)
+            .send()
+            .await
+        {
+            Ok(r) => {
+                let status = r.status();
+                let body: Value = r.json().await.unwrap_or(Value::Null);
+                format!(
+                    "{} {}",
+                    status.as_u16(),
+                    body["code"].as_str().unwrap_or("-")
+                )
+            }
+            Err(e) => format!("transport: {e}"),
+        };
+        out.push((t.elapsed(), outcome));
+    }
+    out
+}
+
+/// One child gateway; `samples` downloads of the small PDF alone, then with two bombs in flight.
+#[allow(clippy::too_many_arguments)]
+fn bombs_run(
+    load_rt: &tokio::runtime::Runtime,
+    http: &reqwest::Client,
+    keys: &SigningKeys,
+    jwks_url: &str,
+    small: (SocketAddr, &Bytes),
+    bomb: (&'static str, SocketAddr, usize),
+    samples: usize,
+    dir: &Path,
+) -> BombRun {
+    let spool = dir.join("spool");
+    std::fs::create_dir_all(&spool).expect("spool dir");
+    let child = start_child_gateway(dir, jwks_url, &spool, &[]);
+    let pid = child.child.id();
+    let url = |message: &str| {
+        format!(
+            "{}/api/communication/v1/third-party-messages/{message}/attachments/{ATTACHMENT_URL}",
+            child.base
+        )
+    };
+    let small_url = url(&load_rt.block_on(seed(http, &child.base, keys, small.0)));
+    let bomb_url = url(&load_rt.block_on(seed(http, &child.base, keys, bomb.1)));
+    let mut small_errors = BTreeMap::new();
+    let mut sample = |into: &mut Vec<Duration>| {
+        for _ in 0..samples {
+            let d = load_rt.block_on(download_all(small_url.clone(), 1, small.1.clone()));
+            into.extend(d.done);
+            for (e, n) in d.errors {
+                *small_errors.entry(e).or_insert(0) += n;
+            }
+        }
+    };
+    let warm = load_rt.block_on(download_all(small_url.clone(), 1, small.1.clone()));
+    assert_eq!(warm.ok, 1, "warm-up download failed: {:?}", warm.errors);
+
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+    let mut quiet = Vec::new();
+    sample(&mut quiet);
+    let quiet_peak_kb = status_kb(pid, "VmHWM:").unwrap_or(0);
+
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+    let stop = Arc::new(AtomicBool::new(false));
+    let loops: Vec<_> = (0..2)
+        .map(|_| load_rt.spawn(bomb_loop(bomb_url.clone(), stop.clone())))
+        .collect();
+    // Until both bombs are downloaded and validating.
+    std::thread::sleep(Duration::from_millis(300));
+    let mut busy = Vec::new();
+    sample(&mut busy);
+    stop.store(true, Ordering::Relaxed);
+    let mut bombs = Vec::new();
+    let mut outcomes = BTreeMap::new();
+    for l in loops {
+        for (d, outcome) in load_rt.block_on(l).expect("bomb loop") {
+            bombs.push(d);
+            *outcomes.entry(outcome).or_insert(0) += 1;
+        }
+    }
+    let busy_peak_kb = status_kb(pid, "VmHWM:").unwrap_or(0);
+    drop(child);
+    quiet.sort();
+    busy.sort();
+    bombs.sort();
+    BombRun {
+        name: bomb.0,
+        bomb_bytes: bomb.2,
+        quiet,
+        busy,
+        quiet_peak_kb,
+        busy_peak_kb,
+        bombs,
+        outcomes,
+        small_errors,
+    }
+}
+
+/// Phase 6: each bomb against a fresh child gateway; prints its rows of the table.
+fn bomb_phase(
+    entity_rt: &tokio::runtime::Runtime,
+    load_rt: &tokio::runtime::Runtime,
+    keys: &SigningKeys,
+    jwks_url: &str,
+    base: &[u8],
+    samples: usize,
+    dir: &Path,
+) -> Vec<BombRun> {
+    const MIB: usize = 1024 * 1024;
+    let http = reqwest::Client::new();
+    let details = Bytes::from(serde_json::to_vec(&details_json()).expect("json"));
+    let small_pdf = Bytes::from(base.to_vec());
+    let small = entity_rt.block_on(serve(entity_router(Entity {
+        details: details.clone(),
+        pdf: small_pdf.clone(),
+    })));
+    let bombs: [(&'static str, Vec<u8>); 3] = [
+        (
+            "600 object streams x 32 MiB (the reported attack)",
+            gateway::pdf::bombs::object_streams(base, 600, 32 * MIB),
+        ),
+        (
+            // 64 MB decoded, under the decompression and work budgets; about 8 s of work in a
+            // release build.
+            "4 pages x 8 million tiny operators (stopped by the deadline)",
+            gateway::pdf::bombs::operator_pages(base, 4, 8_000_000),
+        ),
+        (
+            "12 content streams x 16 MiB (stopped by the decompression budget)",
+            gateway::pdf::bombs::content_streams(base, 12, 16 * MIB),
+        ),
+    ];
+    let mut runs = Vec::new();
+    for (i, (name, pdf)) in bombs.into_iter().enumerate() {
+        eprintln!("bombs: {name}, {} bytes…", pdf.len());
+        let bytes = pdf.len();
+        let bomb = entity_rt.block_on(serve(entity_router(Entity {
+            details: details.clone(),
+            pdf: Bytes::from(pdf),
+        })));
+        runs.push(bombs_run(
+            load_rt,
+            &http,
+            keys,
+            jwks_url,
+            (small, &small_pdf),
+            (name, bomb, bytes),
+            samples,
+            &dir.join(format!("bombs-{i}")),
+        ));
+    }
+    runs
+}
+
+fn print_bomb_rows(runs: &[BombRun]) {
+    for r in runs {
+        let p = |v: &[Duration], q: f64| percentile(v, q);
+        println!(
+            "| bomb: {} ({:.1} MB): each refused in p50 / max | {:.0} / {:.0} ms ({}) |",
+            r.name,
+            mb(r.bomb_bytes as f64),
+            p(&r.bombs, 0.5),
+            p(&r.bombs, 1.0),
+            r.outcomes
+                .iter()
+                .map(|(o, n)| format!("{n} × {o}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        println!(
+            "| small PDF from another entity, p50 / max, without → with 2 bombs in flight | {:.1} / {:.1} ms → {:.1} / {:.1} ms: ratios {:.1} / {:.1} ({} samples each{}) |",
+            p(&r.quiet, 0.5),
+            p(&r.quiet, 1.0),
+            p(&r.busy, 0.5),
+            p(&r.busy, 1.0),
+            p(&r.busy, 0.5) / p(&r.quiet, 0.5).max(1e-9),
+            p(&r.busy, 1.0) / p(&r.quiet, 1.0).max(1e-9),
+            r.busy.len(),
+            if r.small_errors.is_empty() {
+                String::new()
+            } else {
+                format!(", errors {:?}", r.small_errors)
+            }
+        );
+        println!(
+            "| gateway peak RSS (VmHWM), without → with 2 bombs in flight | {:.0} MB → {:.0} MB: ratio {:.1} |",
+            r.quiet_peak_kb as f64 / 1024.0,
+            r.busy_peak_kb as f64 / 1024.0,
+            r.busy_peak_kb as f64 / (r.quiet_peak_kb as f64).max(1.0)
+        );
+    }
+}
+
 fn main() {
     let seconds = arg("--seconds", 10).max(1);
     let concurrency = arg("--concurrency", 32).max(1) as usize;
@@ -1145,6 +1372,21 @@ fn main() {
     })));
     let jwks_addr = entity_rt.block_on(serve(jwks_router(keys.clone())));
     let jwks_url = format!("http://{jwks_addr}/.well-known/jwks.json");
+    let bomb_samples = arg("--bomb-samples", 10) as usize;
+    if std::env::args().any(|a| a == "--bombs-only") {
+        let runs = bomb_phase(
+            &entity_rt,
+            &load_rt,
+            &keys,
+            &jwks_url,
+            &base,
+            bomb_samples.max(1),
+            dir.path(),
+        );
+        println!("\n| measure | value |\n| --- | --- |");
+        print_bomb_rows(&runs);
+        return;
+    }
 
     // The gateway, in this process, on its own runtime.
     let mut config = gateway::Config {
@@ -1348,6 +1590,20 @@ fn main() {
     })
     .collect::<Vec<_>>();
 
+    let bomb_runs = if bomb_samples > 0 {
+        bomb_phase(
+            &entity_rt,
+            &load_rt,
+            &keys,
+            &jwks_url,
+            &base,
+            bomb_samples,
+            dir.path(),
+        )
+    } else {
+        Vec::new()
+    };
+
     // The table.
     let find_t = |name: &str| targets.iter().find(|t| t.name == name);
     println!("\n| measure | value |\n| --- | --- |");
@@ -1470,4 +1726,5 @@ fn main() {
             );
         }
     }
+    print_bomb_rows(&bomb_runs);
 }

@@ -44,8 +44,14 @@ pub struct FetchConfig {
     pub breaker_failures: u32,
     /// …and how long it stays open (requests fail fast with ENTITY_CIRCUIT_OPEN).
     pub breaker_open_ms: u64,
-    /// PDF validations running at once (each holds one attachment in memory).
+    /// PDF validations running at once (each holds one attachment in memory); a freed slot goes
+    /// to the entities with attachments waiting in turn, so one entity cannot hold them all.
     pub pdf_validations_in_flight: usize,
+    /// How long one validation may take once it holds a slot; past it the attachment is refused
+    /// with ATTACHMENT_TOO_COMPLEX. Also bounds how long one entity's attachments can delay
+    /// another entity's.
+    #[serde(default = "default_pdf_validation_timeout_ms")]
+    pub pdf_validation_timeout_ms: u64,
     /// Where attachments are spooled while they are validated (default: the system temp folder).
     pub spool_dir: Option<PathBuf>,
     /// PEM files of CA certificates trusted for `https` entities besides the system's roots
@@ -126,6 +132,7 @@ impl Default for Config {
                 breaker_failures: 5,
                 breaker_open_ms: 10_000,
                 pdf_validations_in_flight: 2,
+                pdf_validation_timeout_ms: default_pdf_validation_timeout_ms(),
                 spool_dir: None,
                 extra_root_certs: Vec::new(),
                 egress_allow: Vec::new(),
@@ -134,6 +141,10 @@ impl Default for Config {
             server: service_kit::ServerSettings::default(),
         }
     }
+}
+
+fn default_pdf_validation_timeout_ms() -> u64 {
+    crate::pdf::DEFAULT_TIMEOUT.as_millis() as u64
 }
 
 impl Config {

@@ -109,6 +109,40 @@ struct Row {
     pass_agreed: usize,
 }
 
+/// The bounds against PDF bombs refuse no file of the corpus, and every file (pass or fail) fits
+/// each budget with room to spare: a tenth of the decompression and work budgets at most, and
+/// lopdf's per-stream limit above what it needed (a file it could not load within it would be
+/// refused as too complex). Measured without the deadline, which a debug build could hit.
+#[test]
+fn every_corpus_file_fits_the_validation_budgets_comfortably() {
+    use gateway::pdf::{FailureKind, Limits, MAX_DECODED_TOTAL, MAX_WORK, validate_measured};
+    let root = corpus_dir();
+    let limits = Limits::with_timeout(std::time::Duration::from_secs(3600));
+    let (mut decoded, mut work, mut files) = (0, 0, 0);
+    let mut smallest_loader_limit = usize::MAX;
+    for file in pdf_files(&root) {
+        let bytes = std::fs::read(&file).expect("read corpus file");
+        let (verdict, spent) = validate_measured(&bytes, limits);
+        if let Err(f) = &verdict {
+            assert_ne!(f.kind, FailureKind::TooComplex, "{}: {f}", file.display());
+        }
+        files += 1;
+        decoded = decoded.max(spent.decoded);
+        work = work.max(spent.work);
+        if spent.loader_stream_limit > 0 {
+            smallest_loader_limit = smallest_loader_limit.min(spent.loader_stream_limit);
+        }
+    }
+    println!(
+        "{files} files: at most {decoded} bytes decoded (budget {MAX_DECODED_TOTAL}), {work} \
+         units of work (budget {MAX_WORK}); lopdf's per-stream limit at least \
+         {smallest_loader_limit} bytes"
+    );
+    assert!(files > 1000);
+    assert!(decoded <= MAX_DECODED_TOTAL / 10, "{decoded}");
+    assert!(work <= MAX_WORK / 10, "{work}");
+}
+
 #[test]
 fn agreement_with_the_verapdf_corpus_never_drops() {
     let root = corpus_dir();

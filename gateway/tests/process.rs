@@ -244,3 +244,34 @@ fn a_zero_server_setting_in_the_environment_is_refused_at_start() {
         "{stderr}"
     );
 }
+
+/// `gateway check-pdf` refuses a PDF bomb with a FAIL line (and exit status 1) instead of
+/// working on it without end, and still passes the valid file next to it.
+#[test]
+fn check_pdf_prints_a_fail_line_for_a_pdf_bomb() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/pdf/pdfa2b-minimal.pdf");
+    let dir = tempfile::tempdir().unwrap();
+    let bomb = dir.path().join("bomb.pdf");
+    let base = std::fs::read(&fixture).unwrap();
+    std::fs::write(
+        &bomb,
+        gateway::pdf::bombs::object_streams(&base, 600, 32 * 1024 * 1024),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gateway"))
+        .arg("check-pdf")
+        .arg(&fixture)
+        .arg(&bomb)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains(&format!("PASS {}", fixture.display())),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("FAIL {}: limits ", bomb.display())),
+        "{stdout}"
+    );
+}

@@ -96,6 +96,7 @@ codes! {
     ATTACHMENT_NOT_PDF => 415, "the attachment's bytes are not a readable PDF";
     ATTACHMENT_ENCRYPTED => 415, "the attachment is encrypted";
     ATTACHMENT_NOT_PDFA => 415, "the attachment does not identify itself as PDF/A-2";
+    ATTACHMENT_TOO_COMPLEX => 415, "checking the attachment would take more time, work or decompressed bytes than one validation may (`fetch.pdf_validation_timeout_ms`)";
     STORE_UNAVAILABLE => 503, "the store cannot be reached; retry";
 }
 

@@ -3,6 +3,7 @@
 //! bounded connect and total timeouts, no redirects, capped bodies, per-entity isolation.
 
 pub mod consumer;
+pub mod fair;
 pub mod gate;
 pub mod http;
 pub mod lollipop;
@@ -13,6 +14,7 @@ use crate::domain::remote::entity_status;
 use crate::domain::{Code, GatewayError};
 use axum::http::{HeaderName, HeaderValue};
 use consumer::VoucherSource;
+use fair::FairSlots;
 use gate::{GateSettings, Gates};
 use provider_sdk::contract::DetailsAuthentication;
 use serde::de::DeserializeOwned;
@@ -20,7 +22,6 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
 
 /// One call to an entity.
 pub struct Call<'a> {
@@ -39,7 +40,8 @@ pub struct Fetcher {
     vouchers: Option<VoucherSource>,
     max_json: usize,
     max_pdf: usize,
-    validations: Arc<Semaphore>,
+    validations: FairSlots,
+    validation_timeout: Duration,
     spool_dir: Option<PathBuf>,
     egress: Arc<EgressPolicy>,
 }
@@ -76,7 +78,8 @@ impl Fetcher {
             vouchers,
             max_json: c.max_json_bytes,
             max_pdf: c.max_pdf_bytes,
-            validations: Arc::new(Semaphore::new(c.pdf_validations_in_flight.max(1))),
+            validations: FairSlots::new(c.pdf_validations_in_flight.max(1)),
+            validation_timeout: Duration::from_millis(c.pdf_validation_timeout_ms),
             spool_dir: c.spool_dir.clone(),
             egress,
         })
@@ -204,8 +207,16 @@ impl Fetcher {
     }
 
     /// Downloads an attachment into a spool file (never holding it all in memory while it
-    /// arrives), then validates it as PDF/A-2 with at most `pdf_validations_in_flight` at once.
+    /// arrives), then validates it as PDF/A-2 with at most `pdf_validations_in_flight` at once,
+    /// the slots shared round-robin between entities, each validation within
+    /// `pdf_validation_timeout_ms`.
     pub async fn attachment(&self, call: &Call<'_>) -> Result<tempfile::TempPath, GatewayError> {
+        // The entity, as the gates know it: the origin of the URL the attachment comes from.
+        let entity = self
+            .targets
+            .join(call.base_url, &call.path)
+            .map(|t| t.origin().to_owned())
+            .map_err(|e| err(Code::CONFIGURATION_GONE, format!("unusable base_url: {e}")))?;
         let (mut resp, pass) = self.send(call).await?;
         let spool = |e: std::io::Error| {
             err(
@@ -226,14 +237,15 @@ impl Fetcher {
         read?;
         file.flush().map_err(spool)?;
         let path = file.into_temp_path();
-        let _slot = self
-            .validations
-            .acquire()
-            .await
-            .map_err(|_| err(Code::ENTITY_BUSY, "validator closed"))?;
+        let slot = self.validations.acquire(&entity).await;
         let to_check = path.to_path_buf();
+        // The deadline counts from the slot, not from the queue: waiting is not the file's fault.
+        let limits = crate::pdf::Limits::with_timeout(self.validation_timeout);
         let verdict = tokio::task::spawn_blocking(move || {
-            std::fs::read(&to_check).map(|b| crate::pdf::validate(&b))
+            // The slot moves into the blocking task: if the request is dropped meanwhile, the
+            // validation still runs to its (bounded) end and only then frees the slot.
+            let _slot = slot;
+            std::fs::read(&to_check).map(|b| crate::pdf::validate_with(&b, limits))
         })
         .await
         .map_err(|_| err(Code::ATTACHMENT_NOT_PDF, "the validator stopped"))?
@@ -243,6 +255,7 @@ impl Fetcher {
                 crate::pdf::FailureKind::NotPdf => Code::ATTACHMENT_NOT_PDF,
                 crate::pdf::FailureKind::Encrypted => Code::ATTACHMENT_ENCRYPTED,
                 crate::pdf::FailureKind::NotPdfA => Code::ATTACHMENT_NOT_PDFA,
+                crate::pdf::FailureKind::TooComplex => Code::ATTACHMENT_TOO_COMPLEX,
             };
             err(code, f.to_string())
         })?;

@@ -306,6 +306,7 @@ impl<'a> Walker<'a, '_> {
             if lx.at_end() {
                 return Ok(());
             }
+            self.ctx.tick(1)?;
             let v = lx.value(0).map_err(|e| {
                 if e.clause == "6.1" {
                     nope(

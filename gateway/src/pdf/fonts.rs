@@ -155,6 +155,7 @@ fn glyphs(ctx: &Ctx<'_>, f: &Dictionary, codes: &HashSet<u32>) -> Check {
                     .and_then(|e| ctx.get_array(e, b"Differences")),
             );
             for code in codes {
+                ctx.tick(1)?;
                 let Ok(byte) = u8::try_from(code) else {
                     continue;
                 };
@@ -201,6 +202,7 @@ fn glyphs(ctx: &Ctx<'_>, f: &Dictionary, codes: &HashSet<u32>) -> Check {
             cid_set(ctx, cid_font, &tt, map.as_deref(), &name)?;
             let widths = cid_widths(ctx, cid_font);
             for cid in codes {
+                ctx.tick(1)?;
                 let gid = match &map {
                     Some(m) => {
                         let i = cid as usize * 2;
@@ -272,6 +274,7 @@ fn type1c_glyphs(ctx: &Ctx<'_>, f: &Dictionary, codes: &[u32], name: &str) -> Ch
     let widths = ctx.get_array(f, b"Widths").unwrap_or(&[]);
     let names = differences_of(ctx, differences);
     for &code in codes {
+        ctx.tick(1)?;
         let Ok(code) = u8::try_from(code) else {
             continue;
         };
@@ -349,6 +352,7 @@ fn cid_cff_glyphs(ctx: &Ctx<'_>, cid_font: &Dictionary, codes: &[u32], name: &st
     };
     let widths = cid_widths(ctx, cid_font);
     for &cid in codes {
+        ctx.tick(1)?;
         if cid == 0 {
             return Err(nope(
                 "6.2.11.8",
@@ -590,6 +594,7 @@ fn type3_widths(ctx: &Ctx<'_>, f: &Dictionary, codes: &[u32], name: &str) -> Che
         .unwrap_or(0.0) as i64;
     let widths = ctx.get_array(f, b"Widths").unwrap_or(&[]);
     for &code in codes {
+        ctx.tick(1)?;
         let Some(Object::Stream(proc_)) = glyph_name(code).and_then(|g| ctx.get(procs, g)) else {
             continue;
         };

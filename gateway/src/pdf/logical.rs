@@ -89,6 +89,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
     let mut stack: Vec<(&Object, usize)> =
         root.get(b"K").ok().map(|k| (k, 0)).into_iter().collect();
     while let Some((k, depth)) = stack.pop() {
+        ctx.tick(1)?;
         if depth > MAX_DEPTH || seen.len() > MAX_ELEMENTS {
             return Err(nope(
                 "6.7.3",

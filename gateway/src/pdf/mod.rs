@@ -13,32 +13,34 @@
 //! - `xmp`: the metadata stream (6.6: identification, schemas, value types).
 //!
 //! Hostile input is bounded: the file size, each decompressed stream and the total decompressed
-//! per file, the nesting of objects, the depth of every reference chain and tree walk. Nothing
+//! per file (lopdf's loader included: `loader`), the work and the wall time of a validation
+//! (`budget`), the nesting of objects, the depth of every reference chain and tree walk. Nothing
 //! in here should panic; a panic in lopdf is caught and reported as an unreadable file.
 
+pub mod bombs;
+mod budget;
 mod cff;
 mod content;
 mod fonts;
 mod lexer;
+mod loader;
 mod logical;
 mod model;
 mod syntax;
 mod truetype;
 mod xmp;
 
-use std::cell::Cell;
 use std::fmt;
 
 use lopdf::{Dictionary, Document, Object, Stream};
 
+use budget::{Budget, too_complex};
+pub use budget::{
+    DEFAULT_TIMEOUT, Limits, MAX_DECODED_TOTAL, MAX_LOADER_TOTAL, MAX_STREAM_BYTES, MAX_WORK, Spent,
+};
+
 /// The largest PDF accepted.
 pub const MAX_PDF_BYTES: usize = 32 * 1024 * 1024;
-
-/// The most any one stream may decompress to (lopdf's loader and our own decoding).
-pub const MAX_STREAM_BYTES: usize = 32 * 1024 * 1024;
-
-/// The most all the streams we decode for one file may decompress to, together.
-pub const MAX_DECODED_TOTAL: usize = 128 * 1024 * 1024;
 
 /// How deep embedded files may nest (each is validated as a PDF/A file itself, 6.8).
 const MAX_EMBEDDING: usize = 2;
@@ -59,6 +61,8 @@ pub enum FailureKind {
     Encrypted,
     /// A PDF, but not one conforming to PDF/A-2.
     NotPdfA,
+    /// Checking it would take more time, work or decompressed bytes than one validation may.
+    TooComplex,
 }
 
 impl fmt::Display for PdfFailure {
@@ -82,14 +86,26 @@ pub(crate) fn nope(clause: &'static str, reason: impl Into<String>) -> PdfFailur
 
 pub(crate) type Check = Result<(), PdfFailure>;
 
-/// Validates `bytes` as a PDF/A-2 attachment.
+/// Validates `bytes` as a PDF/A-2 attachment, within the default limits.
 pub fn validate(bytes: &[u8]) -> Result<(), PdfFailure> {
-    validate_at(bytes, 0, &Cell::new(MAX_DECODED_TOTAL))
+    validate_with(bytes, Limits::default())
 }
 
-/// `validate` for a file embedded `embedding` levels deep, sharing the decompression budget
-/// of the file that embeds it.
-fn validate_at(bytes: &[u8], embedding: usize, budget: &Cell<usize>) -> Result<(), PdfFailure> {
+/// Validates `bytes` as a PDF/A-2 attachment, within `limits` (the deadline counts from now).
+pub fn validate_with(bytes: &[u8], limits: Limits) -> Result<(), PdfFailure> {
+    validate_measured(bytes, limits).0
+}
+
+/// `validate_with`, and what the validation spent.
+pub fn validate_measured(bytes: &[u8], limits: Limits) -> (Result<(), PdfFailure>, Spent) {
+    let budget = Budget::new(limits);
+    let verdict = validate_at(bytes, 0, &budget);
+    (verdict, budget.spent())
+}
+
+/// `validate` for a file embedded `embedding` levels deep, sharing the budget of the file that
+/// embeds it.
+fn validate_at(bytes: &[u8], embedding: usize, budget: &Budget) -> Result<(), PdfFailure> {
     if bytes.len() > MAX_PDF_BYTES {
         return Err(fail(
             FailureKind::NotPdf,
@@ -104,27 +120,26 @@ fn validate_at(bytes: &[u8], embedding: usize, budget: &Cell<usize>) -> Result<(
             "the file does not start with %PDF-",
         ));
     }
-    // Our own code avoids panics; this is for the parser's.
-    // A panic leaves nothing behind but the budget counter, which is only ever decreased.
+    // Our own code avoids panics; this is for the parser's, and for the loader's filter, which
+    // abandons a load that goes over budget by unwinding (`loader::Abandoned`).
+    // A panic leaves nothing behind but the budget's counters, which only ever grow.
     let run = std::panic::AssertUnwindSafe(|| check(bytes, embedding, budget));
-    std::panic::catch_unwind(run).unwrap_or_else(|_| {
-        Err(fail(
-            FailureKind::NotPdf,
-            "6.1",
-            "the parser gave up on this file",
-        ))
+    std::panic::catch_unwind(run).unwrap_or_else(|payload| {
+        match payload.downcast::<loader::Abandoned>() {
+            Ok(abandoned) => Err(too_complex(abandoned.0)),
+            Err(_) => Err(fail(
+                FailureKind::NotPdf,
+                "6.1",
+                "the parser gave up on this file",
+            )),
+        }
     })
 }
 
-fn check(bytes: &[u8], embedding: usize, budget: &Cell<usize>) -> Check {
+fn check(bytes: &[u8], embedding: usize, budget: &Budget) -> Check {
     let body_start = syntax::header(bytes)?;
     syntax::end_of_file(bytes)?;
-    let options = lopdf::LoadOptions {
-        max_decompressed_size: Some(MAX_STREAM_BYTES),
-        ..Default::default()
-    };
-    let doc = Document::load_mem_with_options(bytes, options)
-        .map_err(|e| fail(FailureKind::NotPdf, "6.1", format!("unreadable PDF: {e}")))?;
+    let doc = loader::load(bytes, budget)?;
     // lopdf decrypts files with an empty user password silently: check both.
     if doc.is_encrypted() || doc.was_encrypted() || doc.trailer.has(b"Encrypt") {
         return Err(fail(
@@ -133,7 +148,7 @@ fn check(bytes: &[u8], embedding: usize, budget: &Cell<usize>) -> Check {
             "the file is encrypted (Encrypt in the trailer)",
         ));
     }
-    let body = syntax::body(bytes, body_start, &doc)?;
+    let body = syntax::body(bytes, body_start, &doc, budget)?;
     let ctx = Ctx {
         doc: &doc,
         budget,
@@ -142,10 +157,10 @@ fn check(bytes: &[u8], embedding: usize, budget: &Cell<usize>) -> Check {
     model::check(&ctx, &body)
 }
 
-/// What every check shares: the document, and the decompression budget left.
+/// What every check shares: the document, and the budget.
 pub(crate) struct Ctx<'a> {
     pub doc: &'a Document,
-    budget: &'a Cell<usize>,
+    budget: &'a Budget,
     pub embedding: usize,
 }
 
@@ -159,6 +174,9 @@ impl<'a> Ctx<'a> {
             return Err(nope("6.8", "embedded files nest too deep"));
         }
         validate_at(data, self.embedding + 1, self.budget).map_err(|e| {
+            if e.kind == FailureKind::TooComplex {
+                return e;
+            }
             nope(
                 "6.8",
                 format!(
@@ -167,6 +185,12 @@ impl<'a> Ctx<'a> {
                 ),
             )
         })
+    }
+
+    /// Counts `units` of work (an object, an operator, a glyph, a kilobyte parsed); refuses the
+    /// file past the work budget or the deadline. Every loop over attacker-sized input calls it.
+    pub fn tick(&self, units: u64) -> Check {
+        self.budget.tick(units)
     }
 
     /// Follows references; a dangling one or a loop gives `Null`.
@@ -250,22 +274,25 @@ impl<'a> Ctx<'a> {
     /// A stream's decoded data, within the per-stream and per-file budgets. `None` if it cannot
     /// be decoded (an unsupported or broken filter); an error if it would exceed a budget.
     pub fn decode(&self, s: &Stream) -> Result<Option<Vec<u8>>, PdfFailure> {
-        let left = self.budget.get();
-        let limit = left.min(MAX_STREAM_BYTES);
+        self.budget.check_clock()?;
+        let limit = self.budget.decode_limit();
         let data = match s.get_plain_content_with_limit(limit) {
             Ok(d) => d,
             Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
                 ..
             })) => {
-                return Err(fail(
-                    FailureKind::NotPdf,
-                    "6.1.7",
-                    "a stream decompresses to more than the limit",
-                ));
+                // What was inflated before the limit was hit is spent too.
+                self.budget.charge_decoded(limit);
+                let l = self.budget.limits();
+                return Err(too_complex(format!(
+                    "its streams decompress to more than allowed ({} bytes each, {} in all)",
+                    l.stream_bytes, l.decoded_total
+                )));
             }
             Err(_) => return Ok(None),
         };
-        self.budget.set(left.saturating_sub(data.len()));
+        self.budget.charge_decoded(data.len());
+        self.budget.tick(data.len() as u64 / 1024)?;
         Ok(Some(data))
     }
 }

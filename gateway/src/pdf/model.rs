@@ -95,6 +95,7 @@ fn every_object(ctx: &Ctx<'_>) -> Check {
 }
 
 fn values(ctx: &Ctx<'_>, o: &Object, depth: usize) -> Check {
+    ctx.tick(1)?;
     if depth > super::lexer::MAX_NESTING {
         return Err(nope("6.1.13", "objects nested too deep"));
     }

@@ -83,10 +83,16 @@ pub(crate) struct Body {
 }
 
 /// Walks the file body from `start` to the end.
-pub(crate) fn body(bytes: &[u8], start: usize, doc: &Document) -> Result<Body, super::PdfFailure> {
+pub(crate) fn body(
+    bytes: &[u8],
+    start: usize,
+    doc: &Document,
+    budget: &super::budget::Budget,
+) -> Result<Body, super::PdfFailure> {
     let mut out = Body::default();
     let mut lx = Lexer::new(bytes, start);
     loop {
+        budget.tick(1)?;
         lx.skip_ws();
         if lx.at_end() {
             return Ok(out);
@@ -365,7 +371,12 @@ mod tests {
     #[test]
     fn object_and_stream_spacing() {
         let doc = Document::new();
-        let body = |s: &[u8]| super::body(s, 0, &doc).map(|_| ()).map_err(|e| e.clause);
+        let budget = super::super::budget::Budget::new(super::super::Limits::default());
+        let body = |s: &[u8]| {
+            super::body(s, 0, &doc, &budget)
+                .map(|_| ())
+                .map_err(|e| e.clause)
+        };
         assert_eq!(
             body(b"\n1 0 obj\n<< /Length 3 >>\nstream\nabc\nendstream\nendobj\n"),
             Ok(())

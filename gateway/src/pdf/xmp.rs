@@ -623,6 +623,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary) -> Result<Level, PdfFai
     let mut seen = HashSet::new();
     seen.insert(main as *const Stream);
     for obj in ctx.doc.objects.values() {
+        ctx.tick(1)?;
         let Some(d) = ctx.dict(obj) else { continue };
         let Some(Object::Stream(s)) = ctx.get(d, b"Metadata") else {
             continue;
@@ -645,6 +646,9 @@ fn packet_text(ctx: &Ctx<'_>, s: &Stream) -> Result<String, PdfFailure> {
     let Some(xmp) = ctx.decode(s)? else {
         return Err(nope("6.6.2.1", "a metadata stream cannot be decoded"));
     };
+    // Parsing and walking the XML is linear in its size; roxmltree cannot be interrupted, so
+    // its cost is counted up front.
+    ctx.tick(xmp.len() as u64 / 64)?;
     packet(&xmp)?;
     String::from_utf8(xmp).map_err(|_| nope("6.6.2.1", "a metadata stream is not UTF-8"))
 }
