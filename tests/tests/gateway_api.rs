@@ -1003,44 +1003,35 @@ async fn a_voucher_for_another_eservice_with_the_gateways_audience_cannot_send()
         .await
         .0;
 
+    // `producer` drafts an e-service named `name` with the gateway's audience and publishes it.
+    let publish = |producer: e2e::User, name: &'static str| async move {
+        let descriptor = json!({"audience": [AUDIENCE], "voucher_lifespan": 300,
+            "daily_calls_per_consumer": 1000, "daily_calls_total": 1000,
+            "agreement_approval_policy": "AUTOMATIC", "server_urls": ["https://api.example/"]});
+        let e = producer
+            .post(
+                "/eservices",
+                json!({"name": name, "description": "Con l'audience del gateway",
+                       "technology": "REST", "mode": "DELIVER", "descriptor": descriptor}),
+            )
+            .await
+            .expect_status(StatusCode::CREATED);
+        let (id, descriptor) = (e.str("/id"), e.str("/descriptors/0/id"));
+        let published = producer
+            .act(&format!("/eservices/{id}/descriptors/{descriptor}/publish"))
+            .await;
+        (id, published)
+    };
+
     // 1. Another producer cannot publish an e-service with the gateway's audience.
-    let descriptor = json!({"audience": [AUDIENCE], "voucher_lifespan": 300,
-        "daily_calls_per_consumer": 1000, "daily_calls_total": 1000,
-        "agreement_approval_policy": "AUTOMATIC", "server_urls": ["https://api.example/"]});
-    let e = intruder
-        .post(
-            "/eservices",
-            json!({"name": "Finto recapito", "description": "Stessa audience del gateway",
-                   "technology": "REST", "mode": "DELIVER", "descriptor": descriptor}),
-        )
+    publish(intruder.clone(), "Finto recapito")
         .await
-        .expect_status(StatusCode::CREATED);
-    intruder
-        .act(&format!(
-            "/eservices/{}/descriptors/{}/publish",
-            e.str("/id"),
-            e.str("/descriptors/0/id")
-        ))
-        .await
+        .1
         .expect_problem(StatusCode::CONFLICT, "AUDIENCE_TAKEN");
 
     // 2. A voucher whose `aud` is the gateway's but whose e-service is not.
-    let e = operator
-        .post(
-            "/eservices",
-            json!({"name": "Altro servizio", "description": "Stessa audience, altro e-service",
-                   "technology": "REST", "mode": "DELIVER", "descriptor": descriptor}),
-        )
-        .await
-        .expect_status(StatusCode::CREATED);
-    let other = e.str("/id");
-    operator
-        .act(&format!(
-            "/eservices/{other}/descriptors/{}/publish",
-            e.str("/descriptors/0/id")
-        ))
-        .await
-        .expect_status(StatusCode::OK);
+    let (other, published) = publish(operator.clone(), "Altro servizio").await;
+    published.expect_status(StatusCode::OK);
     let agreement = e2e::world::agree(&intruder, &other).await;
     assert!(!agreement.is_empty());
     let p = intruder
