@@ -53,8 +53,9 @@ pub fn markdown_is_safe(markdown: &str) -> std::result::Result<(), String> {
 }
 
 /// IO's rule: the precondition is shown when `has_precondition` is ALWAYS, or ONCE and the
-/// message is unread.
-pub fn precondition_available(tpd: &ThirdPartyData, is_read: bool) -> bool {
+/// message is unread. Otherwise it is not needed, which IO's app API answers with `204`: the app
+/// opens the message, so this is not an error.
+pub fn precondition_needed(tpd: &ThirdPartyData, is_read: bool) -> bool {
     match tpd.has_precondition {
         Some(HasPrecondition::Always) => true,
         Some(HasPrecondition::Once) => !is_read,
@@ -449,23 +450,11 @@ mod tests {
     #[test]
     fn precondition_rule_is_ios() {
         use HasPrecondition::*;
-        assert!(precondition_available(
-            &tpd(false, false, Some(Always)),
-            true
-        ));
-        assert!(precondition_available(
-            &tpd(false, false, Some(Once)),
-            false
-        ));
-        assert!(!precondition_available(
-            &tpd(false, false, Some(Once)),
-            true
-        ));
-        assert!(!precondition_available(
-            &tpd(false, false, Some(Never)),
-            false
-        ));
-        assert!(!precondition_available(&tpd(false, false, None), false));
+        assert!(precondition_needed(&tpd(false, false, Some(Always)), true));
+        assert!(precondition_needed(&tpd(false, false, Some(Once)), false));
+        assert!(!precondition_needed(&tpd(false, false, Some(Once)), true));
+        assert!(!precondition_needed(&tpd(false, false, Some(Never)), false));
+        assert!(!precondition_needed(&tpd(false, false, None), false));
     }
 
     #[test]
