@@ -372,6 +372,81 @@ async fn an_unreachable_entity_is_a_502_with_its_cause() {
         .expect_problem(StatusCode::BAD_GATEWAY, "ENTITY_UNREACHABLE");
 }
 
+/// IO's `ThirdPartyData.id` is any non-empty string: entities use ids such as `TARI:2026:0001`.
+/// At the entity it is exactly one path segment, percent-encoded but for unreserved characters,
+/// so `/`, `..`, `?`, `#` or `%` in it never change the path.
+#[tokio::test]
+async fn third_party_ids_are_any_string_and_one_encoded_segment_at_the_entity() {
+    let s = setup().await;
+    let config = s.configure(configuration(&s.entity.base_url)).await;
+    let pdf = std::fs::read(fixtures().join("pdf/pdfa2b-minimal.pdf")).unwrap();
+    let pre = json!({"title": "Prima di aprire", "markdown": "Questo messaggio contiene dati riservati."});
+    for (corr, segment) in [
+        ("TARI:2026:0001", "TARI%3A2026%3A0001"),
+        ("a/../b?x#y%", "a%2F..%2Fb%3Fx%23y%25"),
+        ("avviso è ~ok_-.", "avviso%20%C3%A8%20~ok_-."),
+    ] {
+        s.entity
+            .on(&format!("messages/{segment}"), Answer::json(&details(true)));
+        s.entity.on(
+            &format!("messages/{segment}/precondition"),
+            Answer::json(&pre),
+        );
+        s.entity.on(
+            &format!("messages/{segment}/attachments/avviso.pdf?v=1"),
+            Answer::bytes(200, pdf.clone()),
+        );
+        let id = s
+            .send(
+                &config,
+                CITIZEN,
+                json!({"id": corr, "has_attachments": true, "has_precondition": "ALWAYS"}),
+            )
+            .await;
+        let base = format!("/api/communication/v1/third-party-messages/{id}");
+        let app = s.gw.app(CITIZEN);
+        let r = app.get(&base).await.expect_status(StatusCode::OK);
+        assert_eq!(r.body["content"]["third_party_data"]["id"], corr);
+        app.get(&format!("{base}/precondition"))
+            .await
+            .expect_status(StatusCode::OK);
+        app.get(&format!("{base}/attachments/attachments/avviso.pdf?v=1"))
+            .await
+            .expect_status(StatusCode::OK);
+        let paths: Vec<String> = s
+            .entity
+            .received()
+            .iter()
+            .rev()
+            .take(4)
+            .map(|r| r.path.clone())
+            .collect();
+        // The attachment is fetched after the details are fetched again to list it.
+        assert_eq!(
+            paths,
+            [
+                format!("/rc/messages/{segment}/attachments/avviso.pdf?v=1"),
+                format!("/rc/messages/{segment}"),
+                format!("/rc/messages/{segment}/precondition"),
+                format!("/rc/messages/{segment}"),
+            ],
+            "{corr}"
+        );
+    }
+    // `.` and `..` would be dot segments however they are escaped (`%2E` is a dot to URL
+    // parsers and servers): the only ids that cannot stay one segment are refused, as is "".
+    for corr in ["", ".", ".."] {
+        let mut m = message(CITIZEN, &config);
+        m["content"]["third_party_data"]["id"] = json!(corr);
+        let r = s
+            .comune()
+            .post("/api/v1/messages", &m)
+            .await
+            .expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+        assert_eq!(r.body["fields"], json!(["content.third_party_data.id"]));
+    }
+}
+
 #[tokio::test]
 async fn the_precondition_follows_ios_rule() {
     let s = setup().await;

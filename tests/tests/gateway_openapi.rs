@@ -288,13 +288,6 @@ const EXCEPTIONS: &[Exception] = &[
     // Message submission.
     Exception {
         schema: "ThirdPartyData",
-        properties: &["id"],
-        allow: Allow::Stricter(&["maxLength", "pattern"]),
-        reason: "it becomes a path segment at the entity ({base_url}/messages/{id}): letters, \
-                 digits and - _ . ~ only, at most 255",
-    },
-    Exception {
-        schema: "ThirdPartyData",
         properties: &["original_sender", "summary"],
         allow: Allow::Stricter(&["maxLength"]),
         reason: "bounded (200 / 1000 characters); IO sets no maximum",

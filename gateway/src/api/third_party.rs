@@ -8,8 +8,8 @@ use super::problem::{ApiError, ApiPath, problem};
 use crate::domain::Code;
 use crate::domain::message::Message;
 use crate::domain::remote::{
-    ThirdPartyMessage, attachment_path, check_details, check_precondition, environment,
-    lollipop_enabled, precondition_needed,
+    ThirdPartyMessage, attachment_path, check_details, check_precondition, entity_segment,
+    environment, lollipop_enabled, precondition_needed,
 };
 use crate::fetch::{Call, lollipop};
 use axum::body::Body;
@@ -99,7 +99,7 @@ impl Context {
     }
 
     fn entity_path(&self, rest: &str) -> String {
-        format!("messages/{}{rest}", self.tpd.id)
+        format!("messages/{}{rest}", entity_segment(&self.tpd.id))
     }
 
     fn stored(&self) -> RemoteContentDetails {
