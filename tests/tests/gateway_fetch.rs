@@ -447,6 +447,41 @@ async fn third_party_ids_are_any_string_and_one_encoded_segment_at_the_entity() 
     }
 }
 
+/// Many entities take their API key in `Authorization`: with `API_KEY` the gateway sends no
+/// `Authorization` of its own, so that name is allowed (in any case), and the entity gets the key
+/// there, once. The headers the gateway sets on every call stay refused.
+#[tokio::test]
+async fn an_api_key_may_be_sent_in_authorization() {
+    let s = setup().await;
+    for name in ["Authorization", "authorization"] {
+        let mut c = configuration(&s.entity.base_url);
+        c["prod_environment"]["details_authentication"] =
+            json!({"type": "API_KEY", "header_key_name": name, "key": "Apikey s3cr3t"});
+        let config = s.configure(c).await;
+        s.entity
+            .on("messages/auth-1", Answer::json(&details(false)));
+        let id = s.send(&config, CITIZEN, json!({"id": "auth-1"})).await;
+        s.open(CITIZEN, &id).await.expect_status(StatusCode::OK);
+        let req = s.entity.received().pop().unwrap();
+        assert_eq!(req.path, "/rc/messages/auth-1");
+        let sent: Vec<_> = req.headers.get_all("authorization").iter().collect();
+        assert_eq!(sent, ["Apikey s3cr3t"], "{name}");
+        assert_eq!(req.headers["fiscal_code"], CITIZEN);
+    }
+    let mut c = configuration(&s.entity.base_url);
+    c["prod_environment"]["details_authentication"] =
+        json!({"type": "API_KEY", "header_key_name": "fiscal_code", "key": "k"});
+    let r = s
+        .comune()
+        .post("/api/v1/remote-contents/configurations", &c)
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    assert_eq!(
+        r.body["fields"],
+        json!(["prod_environment.details_authentication.header_key_name"])
+    );
+}
+
 #[tokio::test]
 async fn the_precondition_follows_ios_rule() {
     let s = setup().await;
