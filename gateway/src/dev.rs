@@ -273,6 +273,47 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
     Ok(DevStack { env, tasks })
 }
 
+/// What `gateway dev` prints once the stack is up. Its shell lines are run as printed by
+/// `tests/tests/dev_stack.rs`, so a command shown here is a command that works: `-f` makes a
+/// refused request fail visibly instead of printing a problem document that looks like output.
+pub fn banner(env: &DevEnv, data_dir: &Path) -> String {
+    let (gw, key, fc) = (&env.gateway_url, &env.app_api_key, &env.citizens[0]);
+    format!(
+        "\nRecapito development stack — everything answers; described in {dir}/dev-env.json\n\
+         \n  gateway          {gw}\
+         \n  Interop engine   {interop}\
+         \n  mock provider    {provider}\
+         \n  app API key      {key}\
+         \n\nTry (the app backend, for citizen {fc}):\n\
+         \n  curl -f -H 'Authorization: Bearer {key}' -H 'fiscal_code: {fc}' {gw}/api/communication/v1/messages\
+         \n  ID=$(curl -fsS -H 'Authorization: Bearer {key}' -H 'fiscal_code: {fc}' '{gw}/api/communication/v1/messages?page_size=1' | sed 's/.*\"id\":\"\\([^\"]*\\)\".*/\\1/')\
+         \n  curl -f -H 'Authorization: Bearer {key}' -H 'fiscal_code: {fc}' {gw}/api/communication/v1/third-party-messages/$ID\
+         \n\nThe entity (\"sender\" in dev-env.json) gets vouchers at {token} and submits at {gw}/api/v1/messages.{admins}\
+         \nCtrl-C stops.\n",
+        admins = admin_hint(env, data_dir),
+        dir = data_dir.display(),
+        interop = env.interop_url,
+        provider = env.mock_provider_url,
+        token = env.token_endpoint,
+    )
+}
+
+/// How to act on the engine's management API as one of the dev world's administrators.
+fn admin_hint(env: &DevEnv, data_dir: &Path) -> String {
+    let Some(a) = env.admins.iter().find(|a| a.name.starts_with("Comune")) else {
+        return String::new();
+    };
+    format!(
+        "\nAs the entity's administrator on the engine (\"admins\" in dev-env.json):\n\
+         \n  ADMIN=$(INTEROP_DATA_DIR={interop} cargo run -q -p interop -- dev-token --tenant {t} --user {u} --roles admin)\
+         \n  curl -f -H \"Authorization: Bearer $ADMIN\" {url}/eservices\n",
+        interop = data_dir.join("interop").display(),
+        t = a.tenant_id,
+        u = a.user_id,
+        url = env.interop_url,
+    )
+}
+
 /// The development app API key: generated once into the data folder.
 pub fn dev_app_key(data_dir: &Path) -> std::io::Result<String> {
     let path = data_dir.join("app-api-key");
@@ -470,13 +511,16 @@ async fn populate(env: &mut DevEnv, _ic: &interop::Config) -> Result<(), String>
         interop_voucher: id(&by_voucher, "/configuration_id")?,
         api_key: id(&by_key, "/configuration_id")?,
     };
+    // A plain message too, first: the banner opens the citizen's newest message as a third-party
+    // message, so the newest must be the remote-content showcase (the voucher path, a good PDF).
+    api.post(&voucher, "/api/v1/messages", json!({"fiscal_code": CITIZENS[0], "content": {"subject": "Benvenuto nei servizi del Comune", "markdown": "Da oggi riceverai qui gli avvisi del Comune di Esempio: scadenze, certificati e comunicazioni importanti."}})).await?;
     let samples = [
         (
             CITIZENS[0],
-            "avviso-tari-2026",
-            "Avviso di pagamento TARI 2026",
-            &env.configurations.interop_voucher,
-            json!({"has_attachments": true, "has_remote_content": true, "has_precondition": "ONCE"}),
+            "guasto-pdf-cifrato",
+            "Un allegato che il gateway rifiuta",
+            &env.configurations.api_key,
+            json!({"has_attachments": true, "has_remote_content": true}),
         ),
         (
             CITIZENS[1],
@@ -487,10 +531,10 @@ async fn populate(env: &mut DevEnv, _ic: &interop::Config) -> Result<(), String>
         ),
         (
             CITIZENS[0],
-            "guasto-pdf-cifrato",
-            "Un allegato che il gateway rifiuta",
-            &env.configurations.api_key,
-            json!({"has_attachments": true, "has_remote_content": true}),
+            "avviso-tari-2026",
+            "Avviso di pagamento TARI 2026",
+            &env.configurations.interop_voucher,
+            json!({"has_attachments": true, "has_remote_content": true, "has_precondition": "ONCE"}),
         ),
     ];
     for (fc, corr, subject, config, flags) in samples {
@@ -501,7 +545,5 @@ async fn populate(env: &mut DevEnv, _ic: &interop::Config) -> Result<(), String>
         let body = json!({"fiscal_code": fc, "feature_level_type": "ADVANCED", "content": {"subject": subject, "markdown": "Il contenuto completo di questo messaggio è custodito dal Comune: aprilo nell'app per leggerlo e scaricare gli allegati.", "third_party_data": tpd}});
         api.post(&voucher, "/api/v1/messages", body).await?;
     }
-    // A plain message too.
-    api.post(&voucher, "/api/v1/messages", json!({"fiscal_code": CITIZENS[0], "content": {"subject": "Benvenuto nei servizi del Comune", "markdown": "Da oggi riceverai qui gli avvisi del Comune di Esempio: scadenze, certificati e comunicazioni importanti."}})).await?;
     Ok(())
 }

@@ -178,45 +178,10 @@ async fn dev(
             return ExitCode::FAILURE;
         }
     };
-    let env = &stack.env;
-    let (gw, key, fc) = (&env.gateway_url, &env.app_api_key, &env.citizens[0]);
-    println!(
-        "\nRecapito development stack — everything answers; described in {dir}/dev-env.json\n\
-         \n  gateway          {gw}\
-         \n  Interop engine   {interop}\
-         \n  mock provider    {provider}\
-         \n  app API key      {key}\
-         \n\nTry (the app backend, for citizen {fc}):\n\
-         \n  curl -H 'Authorization: Bearer {key}' -H 'fiscal_code: {fc}' {gw}/api/communication/v1/messages\
-         \n  ID=$(curl -s -H 'Authorization: Bearer {key}' -H 'fiscal_code: {fc}' '{gw}/api/communication/v1/messages?page_size=1' | sed 's/.*\"id\":\"\\([^\"]*\\)\".*/\\1/')\
-         \n  curl -H 'Authorization: Bearer {key}' -H 'fiscal_code: {fc}' {gw}/api/communication/v1/third-party-messages/$ID\
-         \n\nThe entity (\"sender\" in dev-env.json) gets vouchers at {token} and submits at {gw}/api/v1/messages.{admins}\
-         \nCtrl-C stops.\n",
-        admins = admin_hint(env, data_dir),
-        dir = data_dir.display(),
-        interop = env.interop_url,
-        provider = env.mock_provider_url,
-        token = env.token_endpoint,
-    );
+    println!("{}", gateway::dev::banner(&stack.env, data_dir));
     shutdown_signal().await;
     for t in stack.tasks {
         t.abort();
     }
     ExitCode::SUCCESS
-}
-
-/// How to act on the engine's management API as one of the dev world's administrators.
-fn admin_hint(env: &gateway::dev::DevEnv, data_dir: &std::path::Path) -> String {
-    let Some(a) = env.admins.iter().find(|a| a.name.starts_with("Comune")) else {
-        return String::new();
-    };
-    format!(
-        "\nAs the entity's administrator on the engine (\"admins\" in dev-env.json):\n\
-         \n  ADMIN=$(INTEROP_DATA_DIR={interop} cargo run -q -p interop -- dev-token --tenant {t} --user {u} --roles admin)\
-         \n  curl -H \"Authorization: Bearer $ADMIN\" {url}/eservices\n",
-        interop = data_dir.join("interop").display(),
-        t = a.tenant_id,
-        u = a.user_id,
-        url = env.interop_url,
-    )
 }

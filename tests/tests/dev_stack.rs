@@ -215,3 +215,86 @@ async fn the_dev_stack_runs_the_whole_story_and_restarts_on_its_data() {
         t.abort();
     }
 }
+
+/// What `gateway dev` prints is what a newcomer pastes first: every shell line of the banner runs
+/// here as printed, in one shell (the message id one line extracts is used by the next).
+#[tokio::test]
+async fn the_banner_commands_work_as_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let stack = gateway::dev::start(gateway::dev::DevOptions {
+        data_dir: dir.path().to_path_buf(),
+        gateway_port: 0,
+        interop_port: 0,
+        provider_port: 0,
+    })
+    .await
+    .expect("the stack starts");
+    let banner = gateway::dev::banner(&stack.env, dir.path());
+    let commands: Vec<&str> = banner
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("curl ") || l.starts_with("ID=") || l.starts_with("ADMIN="))
+        .collect();
+    assert_eq!(commands.len(), 5, "{banner}");
+    // The printed `ADMIN=$(… cargo run -p interop -- dev-token …)` would build the engine's binary
+    // inside this test: the same token is minted through the library (as `dev-token` does), and
+    // the line is checked to name the administrator it stands for.
+    let comune = &stack.env.admins[1];
+    let admin_line = commands.iter().find(|l| l.starts_with("ADMIN=")).unwrap();
+    assert!(
+        admin_line.contains(&format!("--tenant {}", comune.tenant_id))
+            && admin_line.contains(&format!("--user {}", comune.user_id))
+            && admin_line.contains(&format!(
+                "INTEROP_DATA_DIR={}",
+                dir.path().join("interop").display()
+            )),
+        "{admin_line}"
+    );
+    let engine = interop::Config {
+        data_dir: dir.path().join("interop"),
+        ..interop::Config::default()
+    };
+    let admin = interop::app::dev_issuer(&engine)
+        .unwrap()
+        .mint(
+            comune.user_id.parse().unwrap(),
+            Some(comune.tenant_id.parse().unwrap()),
+            &[interop::domain::Role::Admin],
+            600,
+        )
+        .unwrap();
+    let script: Vec<&str> = commands
+        .iter()
+        .copied()
+        .filter(|l| !l.starts_with("ADMIN="))
+        .collect();
+    // `set -e`: a command that fails (curl -f on a 4xx/5xx) stops the script with its status.
+    let script = format!("set -ex\n{}", script.join("\n"));
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("sh")
+            .arg("-c")
+            .arg(&script)
+            .env("ADMIN", admin)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        out.status.success(),
+        "{}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
+    // The newest message was opened as a third-party message: the seeded showcase.
+    assert!(
+        stdout.contains("\"third_party_message\"") && stdout.contains("avviso-tari-2026"),
+        "{stdout}"
+    );
+    for t in stack.tasks {
+        t.abort();
+    }
+}

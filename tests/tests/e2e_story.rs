@@ -376,10 +376,10 @@ async fn the_whole_story_on_the_dev_stack() {
         .await
         .expect_problem(StatusCode::NOT_FOUND, "MESSAGE_NOT_FOUND");
 
-    // The message without precondition: no precondition to show, details through the API key.
+    // The message without precondition: none needed (204), details through the API key.
     app.get(&format!("/third-party-messages/{m2}/precondition"))
         .await
-        .expect_problem(StatusCode::NOT_FOUND, "PRECONDITION_NOT_AVAILABLE");
+        .expect_status(StatusCode::NO_CONTENT);
     let d2 = app
         .get(&format!("/third-party-messages/{m2}"))
         .await
@@ -392,7 +392,7 @@ async fn the_whole_story_on_the_dev_stack() {
         d2.body
     );
 
-    // Read: a ONCE precondition is no longer shown. Archived: out of the inbox, in the archive.
+    // Read: a ONCE precondition is no longer needed (204). Archived: out of the inbox, in the archive.
     let r = app
         .status(&m1, json!({"change_type": "reading", "is_read": true}))
         .await
@@ -400,7 +400,7 @@ async fn the_whole_story_on_the_dev_stack() {
     assert_eq!(r.body, json!({"is_read": true, "is_archived": false}));
     app.get(&format!("/third-party-messages/{m1}/precondition"))
         .await
-        .expect_problem(StatusCode::NOT_FOUND, "PRECONDITION_NOT_AVAILABLE");
+        .expect_status(StatusCode::NO_CONTENT);
     let r = app
         .status(
             &m1,

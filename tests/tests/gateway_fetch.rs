@@ -372,6 +372,116 @@ async fn an_unreachable_entity_is_a_502_with_its_cause() {
         .expect_problem(StatusCode::BAD_GATEWAY, "ENTITY_UNREACHABLE");
 }
 
+/// IO's `ThirdPartyData.id` is any non-empty string: entities use ids such as `TARI:2026:0001`.
+/// At the entity it is exactly one path segment, percent-encoded but for unreserved characters,
+/// so `/`, `..`, `?`, `#` or `%` in it never change the path.
+#[tokio::test]
+async fn third_party_ids_are_any_string_and_one_encoded_segment_at_the_entity() {
+    let s = setup().await;
+    let config = s.configure(configuration(&s.entity.base_url)).await;
+    let pdf = std::fs::read(fixtures().join("pdf/pdfa2b-minimal.pdf")).unwrap();
+    let pre = json!({"title": "Prima di aprire", "markdown": "Questo messaggio contiene dati riservati."});
+    for (corr, segment) in [
+        ("TARI:2026:0001", "TARI%3A2026%3A0001"),
+        ("a/../b?x#y%", "a%2F..%2Fb%3Fx%23y%25"),
+        ("avviso è ~ok_-.", "avviso%20%C3%A8%20~ok_-."),
+    ] {
+        s.entity
+            .on(&format!("messages/{segment}"), Answer::json(&details(true)));
+        s.entity.on(
+            &format!("messages/{segment}/precondition"),
+            Answer::json(&pre),
+        );
+        s.entity.on(
+            &format!("messages/{segment}/attachments/avviso.pdf?v=1"),
+            Answer::bytes(200, pdf.clone()),
+        );
+        let id = s
+            .send(
+                &config,
+                CITIZEN,
+                json!({"id": corr, "has_attachments": true, "has_precondition": "ALWAYS"}),
+            )
+            .await;
+        let base = format!("/api/communication/v1/third-party-messages/{id}");
+        let app = s.gw.app(CITIZEN);
+        let r = app.get(&base).await.expect_status(StatusCode::OK);
+        assert_eq!(r.body["content"]["third_party_data"]["id"], corr);
+        app.get(&format!("{base}/precondition"))
+            .await
+            .expect_status(StatusCode::OK);
+        app.get(&format!("{base}/attachments/attachments/avviso.pdf?v=1"))
+            .await
+            .expect_status(StatusCode::OK);
+        let paths: Vec<String> = s
+            .entity
+            .received()
+            .iter()
+            .rev()
+            .take(4)
+            .map(|r| r.path.clone())
+            .collect();
+        // The attachment is fetched after the details are fetched again to list it.
+        assert_eq!(
+            paths,
+            [
+                format!("/rc/messages/{segment}/attachments/avviso.pdf?v=1"),
+                format!("/rc/messages/{segment}"),
+                format!("/rc/messages/{segment}/precondition"),
+                format!("/rc/messages/{segment}"),
+            ],
+            "{corr}"
+        );
+    }
+    // `.` and `..` would be dot segments however they are escaped (`%2E` is a dot to URL
+    // parsers and servers): the only ids that cannot stay one segment are refused, as is "".
+    for corr in ["", ".", ".."] {
+        let mut m = message(CITIZEN, &config);
+        m["content"]["third_party_data"]["id"] = json!(corr);
+        let r = s
+            .comune()
+            .post("/api/v1/messages", &m)
+            .await
+            .expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+        assert_eq!(r.body["fields"], json!(["content.third_party_data.id"]));
+    }
+}
+
+/// Many entities take their API key in `Authorization`: with `API_KEY` the gateway sends no
+/// `Authorization` of its own, so that name is allowed (in any case), and the entity gets the key
+/// there, once. The headers the gateway sets on every call stay refused.
+#[tokio::test]
+async fn an_api_key_may_be_sent_in_authorization() {
+    let s = setup().await;
+    for name in ["Authorization", "authorization"] {
+        let mut c = configuration(&s.entity.base_url);
+        c["prod_environment"]["details_authentication"] =
+            json!({"type": "API_KEY", "header_key_name": name, "key": "Apikey s3cr3t"});
+        let config = s.configure(c).await;
+        s.entity
+            .on("messages/auth-1", Answer::json(&details(false)));
+        let id = s.send(&config, CITIZEN, json!({"id": "auth-1"})).await;
+        s.open(CITIZEN, &id).await.expect_status(StatusCode::OK);
+        let req = s.entity.received().pop().unwrap();
+        assert_eq!(req.path, "/rc/messages/auth-1");
+        let sent: Vec<_> = req.headers.get_all("authorization").iter().collect();
+        assert_eq!(sent, ["Apikey s3cr3t"], "{name}");
+        assert_eq!(req.headers["fiscal_code"], CITIZEN);
+    }
+    let mut c = configuration(&s.entity.base_url);
+    c["prod_environment"]["details_authentication"] =
+        json!({"type": "API_KEY", "header_key_name": "fiscal_code", "key": "k"});
+    let r = s
+        .comune()
+        .post("/api/v1/remote-contents/configurations", &c)
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    assert_eq!(
+        r.body["fields"],
+        json!(["prod_environment.details_authentication.header_key_name"])
+    );
+}
+
 #[tokio::test]
 async fn the_precondition_follows_ios_rule() {
     let s = setup().await;
@@ -399,10 +509,15 @@ async fn the_precondition_follows_ios_rule() {
         )
         .await
         .expect_status(StatusCode::OK);
-    s.gw.app(CITIZEN)
-        .get(&path)
-        .await
-        .expect_problem(StatusCode::NOT_FOUND, "PRECONDITION_NOT_AVAILABLE");
+    // Read, a ONCE precondition is not needed: IO's 204, empty, and the entity is not asked.
+    let asked = s.entity.received().len();
+    let r =
+        s.gw.app(CITIZEN)
+            .get(&path)
+            .await
+            .expect_status(StatusCode::NO_CONTENT);
+    assert_eq!(r.body, Value::Null);
+    assert_eq!(s.entity.received().len(), asked);
     let never = s
         .send(
             &config,
@@ -415,7 +530,7 @@ async fn the_precondition_follows_ios_rule() {
             "/api/communication/v1/third-party-messages/{never}/precondition"
         ))
         .await
-        .expect_problem(StatusCode::NOT_FOUND, "PRECONDITION_NOT_AVAILABLE");
+        .expect_status(StatusCode::NO_CONTENT);
     let always = s
         .send(
             &config,

@@ -83,14 +83,7 @@ const NOT_SERVED: &[(&str, &str, &str, &str)] = &[
 
 /// Success answers of served reference operations the gateway does not give:
 /// (reference, path, method, status, reason).
-const ANSWERS_NOT_GIVEN: &[(&str, &str, &str, &str, &str)] = &[(
-    APP,
-    "/third-party-messages/{id}/precondition",
-    "get",
-    "204",
-    "when there is no precondition to show the gateway answers 404 PRECONDITION_NOT_AVAILABLE, a \
-     problem that says why (has_precondition NEVER, or ONCE and the message was read)",
-)];
+const ANSWERS_NOT_GIVEN: &[(&str, &str, &str, &str, &str)] = &[];
 
 /// Reference parameters of served operations the gateway does not take:
 /// (reference, path, method, parameter, reason).
@@ -293,13 +286,6 @@ const EXCEPTIONS: &[Exception] = &[
         reason: "as in NewRCConfigurationPublic",
     },
     // Message submission.
-    Exception {
-        schema: "ThirdPartyData",
-        properties: &["id"],
-        allow: Allow::Stricter(&["maxLength", "pattern"]),
-        reason: "it becomes a path segment at the entity ({base_url}/messages/{id}): letters, \
-                 digits and - _ . ~ only, at most 255",
-    },
     Exception {
         schema: "ThirdPartyData",
         properties: &["original_sender", "summary"],

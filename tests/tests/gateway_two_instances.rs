@@ -109,12 +109,12 @@ async fn a_message_submitted_through_one_is_listed_opened_and_read_through_the_o
         .expect_status(StatusCode::OK);
     assert_eq!(r.body, json!({"is_read": true, "is_archived": false}));
 
-    // …and the first knows at once: read, so a ONCE precondition is no longer shown.
+    // …and the first knows at once: read, so a ONCE precondition is no longer needed (204).
     p.one
         .app(CITIZEN)
         .get(&precondition)
         .await
-        .expect_problem(StatusCode::NOT_FOUND, "PRECONDITION_NOT_AVAILABLE");
+        .expect_status(StatusCode::NO_CONTENT);
     let inbox = p
         .one
         .app(CITIZEN)

@@ -60,6 +60,21 @@ pub fn fiscal_code_tag(fc: &str) -> String {
     URL_SAFE_NO_PAD.encode(&Sha256::digest(fc.as_bytes())[..9])
 }
 
+/// The inbox lists "largest id first", but two `Ulid::new()` in the same millisecond compare at
+/// random: messages submitted back to back (a batch, the dev world's seed) listed out of order.
+/// One monotonic generator per process keeps this instance's ids increasing; instances still
+/// agree only to the millisecond.
+fn next_message_id() -> String {
+    static IDS: std::sync::Mutex<ulid::Generator> = std::sync::Mutex::new(ulid::Generator::new());
+    let mut ids = IDS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Overflow needs 2^80 ids in one millisecond; a fresh random one is still unique.
+    ids.generate()
+        .unwrap_or_else(|_| ulid::Ulid::new())
+        .to_string()
+}
+
 async fn submit(
     State(st): State<AppState>,
     Entity(sender): Entity,
@@ -104,7 +119,7 @@ async fn submit(
         owned(c, &sender.tenant)?;
     }
     let fc_tag = fiscal_code_tag(submission.fiscal_code.as_str());
-    let message = submission.into_message(ulid::Ulid::new().to_string(), now_rfc3339(), &sender);
+    let message = submission.into_message(next_message_id(), now_rfc3339(), &sender);
     let idem = key.map(|key| IdempotencyKey {
         sender: sender.tenant.clone(),
         key,
@@ -146,5 +161,14 @@ async fn get_one(
             Code::MESSAGE_NOT_FOUND,
             format!("no message {id} from this sender"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn message_ids_increase_within_a_millisecond() {
+        let ids: Vec<String> = (0..1_000).map(|_| super::next_message_id()).collect();
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
     }
 }

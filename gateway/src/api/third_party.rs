@@ -8,13 +8,13 @@ use super::problem::{ApiError, ApiPath, problem};
 use crate::domain::Code;
 use crate::domain::message::Message;
 use crate::domain::remote::{
-    ThirdPartyMessage, attachment_path, check_details, check_precondition, environment,
-    lollipop_enabled, precondition_available,
+    ThirdPartyMessage, attachment_path, check_details, check_precondition, entity_segment,
+    environment, lollipop_enabled, precondition_needed,
 };
 use crate::fetch::{Call, lollipop};
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -99,7 +99,7 @@ impl Context {
     }
 
     fn entity_path(&self, rest: &str) -> String {
-        format!("messages/{}{rest}", self.tpd.id)
+        format!("messages/{}{rest}", entity_segment(&self.tpd.id))
     }
 
     fn stored(&self) -> RemoteContentDetails {
@@ -115,20 +115,17 @@ async fn precondition(
     Citizen(fc): Citizen,
     ApiPath(id): ApiPath<String>,
     headers: HeaderMap,
-) -> Result<Json<PreconditionContent>, ApiError> {
+) -> Result<Response, ApiError> {
     let ctx = context(&st, fc.as_str(), &id, &headers).await?;
-    if !precondition_available(&ctx.tpd, ctx.message.is_read) {
-        return Err(problem(
-            Code::PRECONDITION_NOT_AVAILABLE,
-            "has_precondition is NEVER, or ONCE and the message was read",
-        ));
+    if !precondition_needed(&ctx.tpd, ctx.message.is_read) {
+        return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let p: PreconditionContent = st
         .fetcher
         .json(&ctx.call(fc.as_str(), ctx.entity_path("/precondition"))?)
         .await?;
     check_precondition(&p)?;
-    Ok(Json(p))
+    Ok(Json(p).into_response())
 }
 
 /// IO's `ThirdPartyMessageWithContent`.

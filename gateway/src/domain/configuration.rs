@@ -7,18 +7,38 @@ use provider_sdk::contract::{
     DetailsAuthentication, FiscalCode, NewRcConfiguration, RcConfiguration,
 };
 
-/// Headers an API key may not be sent in: the gateway sets them itself.
+/// Headers an API key may not be sent in, lower-case. Not `authorization`: with `API_KEY` the
+/// gateway sends none of its own, and many entities take their key there.
 const RESERVED_HEADERS: &[&str] = &[
-    "authorization",
-    "fiscal_code",
+    // Set by the gateway on every call (`fetch::http::RequestHead`, `fetch::Fetcher`): a second
+    // value would reach the entity beside ours, or be taken for it.
     "host",
+    "accept",
+    "fiscal_code",
+    "signature",
+    "signature-input",
+    // Framing and hop-by-hop (RFC 9112, RFC 9110 §7.6.1): they describe the connection or a body
+    // a GET does not have, and a key sent in one would be consumed or misread on the way.
     "content-length",
     "content-type",
     "transfer-encoding",
     "connection",
-    "signature",
-    "signature-input",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "upgrade",
 ];
+
+/// The lollipop headers the gateway passes on from the app (`x-pagopa-lollipop-*`).
+const RESERVED_PREFIX: &str = "x-pagopa-lollipop-";
+
+/// Whether `name` (any case) may carry an API key.
+pub fn api_key_header_allowed(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    !RESERVED_HEADERS.contains(&lower.as_str()) && !lower.starts_with(RESERVED_PREFIX)
+}
 
 fn authentication(v: &mut Violations, field: &str, auth: &DetailsAuthentication) {
     match auth {
@@ -33,11 +53,8 @@ fn authentication(v: &mut Violations, field: &str, auth: &DetailsAuthentication)
                 &name,
                 format!("{name} is not a valid HTTP header name"),
             );
-            let lower = header_key_name.to_ascii_lowercase();
-            let reserved = RESERVED_HEADERS.contains(&lower.as_str())
-                || lower.starts_with("x-pagopa-lollipop-");
             v.check(
-                !reserved,
+                api_key_header_allowed(header_key_name),
                 &name,
                 format!("{name} {header_key_name:?} is set by the gateway itself"),
             );
@@ -118,4 +135,39 @@ pub fn owned(c: RcConfiguration, tenant: &str) -> Result<RcConfiguration> {
         ));
     }
     Ok(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::api_key_header_allowed;
+
+    #[test]
+    fn an_api_key_may_use_authorization_but_not_what_the_gateway_sets() {
+        for ok in [
+            "Authorization",
+            "AUTHORIZATION",
+            "X-Api-Key",
+            "Ocp-Apim-Subscription-Key",
+        ] {
+            assert!(api_key_header_allowed(ok), "{ok}");
+        }
+        for refused in [
+            "fiscal_code",
+            "Fiscal_Code",
+            "Host",
+            "accept",
+            "Signature",
+            "signature-input",
+            "X-PagoPA-Lollipop-User-Id",
+            "x-pagopa-lollipop-original-method",
+            "Content-Length",
+            "Transfer-Encoding",
+            "Connection",
+            "Keep-Alive",
+            "TE",
+            "Upgrade",
+        ] {
+            assert!(!api_key_header_allowed(refused), "{refused}");
+        }
+    }
 }

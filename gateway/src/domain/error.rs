@@ -62,7 +62,6 @@ codes! {
     IDEMPOTENCY_KEY_REUSED => 422, "this `Idempotency-Key` was used with a different request";
     JWKS_UNAVAILABLE => 503, "the Interop engine's JWKS cannot be fetched; retry";
     NOT_A_REMOTE_CONTENT_MESSAGE => 400, "the message has no `third_party_data`: there is nothing to fetch";
-    PRECONDITION_NOT_AVAILABLE => 404, "no precondition to show: `has_precondition` is NEVER, or ONCE and the message was read";
     ATTACHMENT_NOT_LISTED => 404, "the attachment url is not among the message's attachments";
     NOT_A_TEST_USER => 403, "only a test environment is configured and the citizen is not one of its `test_users`";
     LOLLIPOP_HEADERS_MISSING => 400, "the configuration enables lollipop for this citizen and lollipop headers are missing";

@@ -1,6 +1,7 @@
 //! Messages: validation of a submission, the stored form, and what the app sees.
 
 use super::error::{Code, GatewayError, Result};
+use super::remote::is_dot_segment;
 use super::validate::{Violations, timestamp, ulid};
 use provider_sdk::contract::message::{MARKDOWN_LEN, SUBJECT_LEN, TIME_TO_LIVE};
 use provider_sdk::contract::{FeatureLevelType, FiscalCode, MessageContent, NewMessage};
@@ -119,15 +120,17 @@ pub fn validate(m: NewMessage) -> Result<Submission> {
     let level = m.feature_level_type.unwrap_or_default();
     let mut configuration_id = None;
     if let Some(t) = &m.content.third_party_data {
-        v.text("content.third_party_data.id", &t.id, 1..=255);
-        // The id becomes a path segment at the entity: keep it to what needs no escaping.
-        let safe =
-            t.id.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b));
+        // IO's bounds: any string of at least one character (entities use `TARI:2026:0001`); it
+        // reaches the entity percent-encoded as one path segment (`remote::entity_segment`).
         v.check(
-            safe,
+            !t.id.is_empty(),
             "content.third_party_data.id",
-            "third_party_data.id may use letters, digits and - _ . ~ only",
+            "content.third_party_data.id must be at least 1 character",
+        );
+        v.check(
+            !is_dot_segment(&t.id),
+            "content.third_party_data.id",
+            "third_party_data.id cannot be \".\" or \"..\": the entity would read it as a relative path",
         );
         if let Some(s) = &t.original_sender {
             v.text("content.third_party_data.original_sender", s, 1..=200);

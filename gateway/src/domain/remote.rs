@@ -53,8 +53,9 @@ pub fn markdown_is_safe(markdown: &str) -> std::result::Result<(), String> {
 }
 
 /// IO's rule: the precondition is shown when `has_precondition` is ALWAYS, or ONCE and the
-/// message is unread.
-pub fn precondition_available(tpd: &ThirdPartyData, is_read: bool) -> bool {
+/// message is unread. Otherwise it is not needed, which IO's app API answers with `204`: the app
+/// opens the message, so this is not an error.
+pub fn precondition_needed(tpd: &ThirdPartyData, is_read: bool) -> bool {
     match tpd.has_precondition {
         Some(HasPrecondition::Always) => true,
         Some(HasPrecondition::Once) => !is_read,
@@ -223,6 +224,26 @@ pub fn environment<'a>(
 /// Whether lollipop headers must be passed for this citizen.
 pub fn lollipop_enabled(c: &NewRcConfiguration, fiscal_code: &str) -> bool {
     c.is_lollipop_enabled && !c.disable_lollipop_for.iter().any(|f| f == fiscal_code)
+}
+
+/// Everything but RFC 3986's unreserved characters, so that a `third_party_data.id` holding
+/// `/`, `?`, `#` or `%` stays one path segment and changes nothing else of the URL.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// `third_party_data.id` as the one path segment of `{base_url}/messages/{id}` (UTF-8, then
+/// percent-encoded). The entity decodes it back to the id.
+pub fn entity_segment(id: &str) -> String {
+    percent_encoding::utf8_percent_encode(id, SEGMENT).to_string()
+}
+
+/// `.` and `..` are dot segments however they are escaped (URL parsers and servers read `%2E`
+/// as `.`): the only ids that cannot be one segment, refused at submission.
+pub fn is_dot_segment(id: &str) -> bool {
+    id == "." || id == ".."
 }
 
 /// The path the entity serves an attachment at: `url` with its leading `/` removed once (IO).
@@ -447,25 +468,40 @@ mod tests {
     }
 
     #[test]
+    fn ids_become_one_percent_encoded_segment() {
+        assert_eq!(entity_segment("TARI:2026:0001"), "TARI%3A2026%3A0001");
+        assert_eq!(entity_segment("a/../b?x#y%"), "a%2F..%2Fb%3Fx%23y%25");
+        assert_eq!(entity_segment("Az09-._~"), "Az09-._~");
+        assert_eq!(entity_segment("è "), "%C3%A8%20");
+    }
+
+    proptest::proptest! {
+        /// Whatever the id, the entity sees one segment (nothing a URL parser splits or cuts at,
+        /// and no dot segment unless the id is one; an empty id is refused), which decodes back.
+        #[test]
+        fn any_id_is_one_segment_that_decodes_back(id in "\\PC*|[./?#%\\\\]{0,6}") {
+            let seg = entity_segment(&id);
+            proptest::prop_assert!(seg.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~%".contains(&b)));
+            let dot = url::Url::parse("http://h/rc/messages/")
+                .unwrap()
+                .join(&format!("{seg}/precondition"))
+                .unwrap();
+            if !id.is_empty() && !is_dot_segment(&id) {
+                proptest::prop_assert_eq!(dot.path(), format!("/rc/messages/{seg}/precondition"));
+            }
+            let back = percent_encoding::percent_decode_str(&seg).decode_utf8().unwrap();
+            proptest::prop_assert_eq!(back, id.as_str());
+        }
+    }
+
+    #[test]
     fn precondition_rule_is_ios() {
         use HasPrecondition::*;
-        assert!(precondition_available(
-            &tpd(false, false, Some(Always)),
-            true
-        ));
-        assert!(precondition_available(
-            &tpd(false, false, Some(Once)),
-            false
-        ));
-        assert!(!precondition_available(
-            &tpd(false, false, Some(Once)),
-            true
-        ));
-        assert!(!precondition_available(
-            &tpd(false, false, Some(Never)),
-            false
-        ));
-        assert!(!precondition_available(&tpd(false, false, None), false));
+        assert!(precondition_needed(&tpd(false, false, Some(Always)), true));
+        assert!(precondition_needed(&tpd(false, false, Some(Once)), false));
+        assert!(!precondition_needed(&tpd(false, false, Some(Once)), true));
+        assert!(!precondition_needed(&tpd(false, false, Some(Never)), false));
+        assert!(!precondition_needed(&tpd(false, false, None), false));
     }
 
     #[test]
