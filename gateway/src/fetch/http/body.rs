@@ -110,6 +110,11 @@ fn line<'a>(
             Ok(Some((line, i + 1)))
         }
         None if at_hand.len() > limit => Err(protocol(too_long)),
+        // Not ended yet, but a CR that is not the last byte can only be broken: refused now
+        // rather than when (if ever) an LF comes.
+        None if at_hand[..at_hand.len().saturating_sub(1)].contains(&b'\r') => {
+            Err(protocol("a chunked body line has a CR before its end"))
+        }
         None => Ok(None),
     }
 }
@@ -164,9 +169,6 @@ fn chunked(state: &mut Chunk, extensions: &mut usize, at_hand: &[u8]) -> Result<
                 // A size line is refused as soon as it is broken, not when (if ever) it ends:
                 // an entity that never ends it would hold the call to its timeout.
                 let partial = at_hand.strip_suffix(b"\r").unwrap_or(at_hand);
-                if partial.contains(&b'\r') {
-                    return Err(protocol("a chunked body line has a CR before its end"));
-                }
                 if !partial.is_empty() {
                     chunk_size(partial)?;
                 }

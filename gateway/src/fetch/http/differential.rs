@@ -338,6 +338,29 @@ async fn hyper(case: &Case) -> Outcome {
     outcome
 }
 
+/// The fuzz target's input: a first byte, then either choices for [`generate`] (first byte
+/// even: the structured half, where most inputs are nearly right answers) or the answer's
+/// bytes as they are (odd: the raw half, where the parsers meet anything), cut into
+/// `1 + (first byte >> 2) % MAX_PIECES` pieces and closed after them if bit 1 is set.
+pub fn from_fuzz(data: &[u8]) -> Case {
+    match data.split_first() {
+        None => Case::new(b"", 1, true),
+        Some((&first, rest)) if first % 2 == 0 => generate(rest),
+        Some((&first, rest)) => {
+            let pieces = 1 + usize::from(first >> 2) % MAX_PIECES;
+            Case::new(rest, pieces, first & 2 != 0)
+        }
+    }
+}
+
+/// [`from_fuzz`]'s raw form of a case whose pieces are about the same length (the seeds).
+pub fn to_fuzz(case: &Case) -> Vec<u8> {
+    let pieces = case.pieces.len().clamp(1, MAX_PIECES);
+    let mut data = vec![1 | (u8::from(case.close) << 1) | (((pieces - 1) as u8) << 2)];
+    data.extend_from_slice(&case.bytes());
+    data
+}
+
 /// Hand-written answers, one per framing rule (and most of its traps); also the fuzz target's
 /// seed corpus.
 pub fn seeds() -> Vec<Case> {
@@ -445,6 +468,10 @@ pub fn seeds() -> Vec<Case> {
         "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nx: 1\ny: 2\r\n\r\n",
         "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nx: \x01\r\n\r\n",
         "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\ncontent-length: 9\r\n\r\n",
+        // Found by the fuzz target: a CR then anything but LF where the trailers end, with the
+        // connection left open (hyper refuses at once; this client waited for an LF).
+        "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2;a=b\r\nhi\r\n0;x\r\n\r\u{8a}",
+        "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nx: 1\rz",
         // A second answer after the first: out of step if the first is misframed.
         "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhiHTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
         "HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
@@ -833,6 +860,22 @@ mod tests {
         assert!(share("Answer") > 0.2, "{tally:?}");
         assert!(share("Refused") > 0.1, "{tally:?}");
         assert!(share("Stalled") > 0.02, "{tally:?}");
+    }
+
+    /// The fuzz corpus starts from the seeds: `HTTP_DIFFERENTIAL_SEEDS=<dir>` writes them
+    /// there (`docs/fuzzing.md`); without it, only their encoding is checked.
+    #[test]
+    fn seeds_encode_for_the_fuzz_target() {
+        let dir = std::env::var_os("HTTP_DIFFERENTIAL_SEEDS").map(std::path::PathBuf::from);
+        for (i, case) in seeds().iter().enumerate() {
+            let data = to_fuzz(case);
+            let back = from_fuzz(&data);
+            assert_eq!((back.bytes(), back.close), (case.bytes(), case.close));
+            if let Some(dir) = &dir {
+                std::fs::create_dir_all(dir).unwrap();
+                std::fs::write(dir.join(format!("seed-{i:03}")), &data).unwrap();
+            }
+        }
     }
 
     /// The harness itself: an answer each side reads its own way is a disagreement, and a
