@@ -202,7 +202,7 @@ fn chunked(state: &mut Chunk, extensions: &mut usize, at_hand: &[u8]) -> Result<
             _ => Err(protocol("a chunk's data is not followed by CRLF")),
         },
         Chunk::Trailers { bytes, lines } => {
-            let limit = MAX_TRAILERS - *bytes;
+            let limit = MAX_TRAILERS.saturating_sub(*bytes);
             let Some((line, taken)) = line(at_hand, limit, "the trailers are too long")? else {
                 return Ok(Step::NeedMore);
             };
@@ -273,6 +273,11 @@ mod tests {
             b"5 x\r\nhello\r\n0\r\n\r\n",
             b"11111111111111111\r\n",
             b"-5\r\nhello\r\n0\r\n\r\n",
+            b"2;a\rb\r\nhi\r\n0\r\n\r\n",
+            b"2\r\nhi\r\n0\r\nnot a field\r\n\r\n",
+            b"2\r\nhi\r\n0\r\nx : 1\r\n\r\n",
+            b"2\r\nhi\r\n0\r\nx: 1\r\n folded\r\n\r\n",
+            b"2\r\nhi\r\n0\r\nx: \x01\r\n\r\n",
         ] {
             assert!(
                 matches!(decode(chunked(), wire, 3), Err(Error::Protocol(_))),
@@ -295,6 +300,39 @@ mod tests {
             decode(chunked(), &trailers, 500),
             Err(Error::Protocol(_))
         ));
+    }
+
+    #[test]
+    fn sizes_take_any_leading_zeros_and_extensions_are_bounded_per_body() {
+        let wire = b"00000000000000000000002\r\nhi\r\n0000000000000000000000\r\n\r\n";
+        assert_eq!(decode(chunked(), wire, 5).unwrap().0, b"hi");
+        // Each line is under MAX_LINE, together they are over MAX_EXTENSIONS.
+        let line = format!("1;{}\r\nx\r\n", "e".repeat(3000));
+        let wire = format!("{}0\r\n\r\n", line.repeat(3));
+        assert!(matches!(
+            decode(chunked(), wire.as_bytes(), 4096),
+            Err(Error::Protocol("the chunk extensions are too long"))
+        ));
+        // A line over MAX_LINE is refused however it arrives.
+        let wire = format!("1;{}\r\nx\r\n0\r\n\r\n", "e".repeat(MAX_LINE));
+        for piece in [100, wire.len()] {
+            assert!(
+                decode(chunked(), wire.as_bytes(), piece).is_err(),
+                "{piece}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_broken_line_is_refused_before_its_end() {
+        // The entity may never send the rest: waiting would only end at the timeout.
+        assert!(chunked().step(b"j").is_err());
+        assert!(chunked().step(b"5 x").is_err());
+        assert!(chunked().step(b"5;a\rb").is_err());
+        assert_eq!(chunked().step(b"5;a=b\r").unwrap(), Step::NeedMore);
+        let mut trailers = Framing::Chunked(Chunk::Trailers { bytes: 0, lines: 0 }, 0);
+        assert!(trailers.step(b"\rx").is_err());
+        assert_eq!(trailers.step(b"x: 1").unwrap(), Step::NeedMore);
     }
 
     #[test]

@@ -229,6 +229,11 @@ mod tests {
         assert_eq!((h.framing, h.reusable), (Framing::Length(0), true));
         let h = head("HTTP/1.1 200 OK\r\ncontent-length: 7, 7\r\n\r\n");
         assert_eq!(h.framing, Framing::Length(7));
+        let h = head("HTTP/1.1 200 OK\r\ncontent-length: 000000000000000000000007\r\n\r\n");
+        assert_eq!(h.framing, Framing::Length(7));
+        // No body to frame, so nothing faulty about it.
+        let h = head("HTTP/1.0 204 No Content\r\ntransfer-encoding: chunked\r\n\r\n");
+        assert_eq!((h.framing, h.reusable), (Framing::Length(0), false));
     }
 
     #[test]
@@ -249,6 +254,12 @@ mod tests {
             "HTTP/1.1 200 OK\r\ncontent-length: 99999999999999999999\r\n\r\n",
             "SSH-2.0-OpenSSH_9.2\r\n\r\n",
             "HTTP/1.1 200 OK\r\nbad header\r\n\r\n",
+            "HTTP/1.1 099 Low\r\ncontent-length: 0\r\n\r\n",
+            "HTTP/1.1 200 OK\r\ncontent-length: 9223372036854775808\r\n\r\n",
+            "HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ntransfer-encoding: chunked\r\n\r\n",
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked,\r\n\r\n",
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, , chunked\r\n\r\n",
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: \u{80}, chunked\r\n\r\n",
         ] {
             assert!(
                 matches!(parse(bad.as_bytes()), Err(Error::Protocol(_))),
