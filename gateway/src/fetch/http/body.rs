@@ -168,9 +168,9 @@ fn chunked(state: &mut Chunk, extensions: &mut usize, at_hand: &[u8]) -> Result<
             else {
                 // A size line is refused as soon as it is broken, not when (if ever) it ends:
                 // an entity that never ends it would hold the call to its timeout.
-                let partial = at_hand.strip_suffix(b"\r").unwrap_or(at_hand);
-                if !partial.is_empty() {
-                    chunk_size(partial)?;
+                if !at_hand.is_empty() {
+                    // A lone CR is no start of a size line (it has no digit).
+                    chunk_size(at_hand.strip_suffix(b"\r").unwrap_or(at_hand))?;
                 }
                 return Ok(Step::NeedMore);
             };
@@ -329,6 +329,7 @@ mod tests {
         assert!(chunked().step(b"j").is_err());
         assert!(chunked().step(b"5 x").is_err());
         assert!(chunked().step(b"5;a\rb").is_err());
+        assert!(chunked().step(b"\r").is_err());
         assert_eq!(chunked().step(b"5;a=b\r").unwrap(), Step::NeedMore);
         let mut trailers = Framing::Chunked(Chunk::Trailers { bytes: 0, lines: 0 }, 0);
         assert!(trailers.step(b"\rx").is_err());

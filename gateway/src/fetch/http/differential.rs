@@ -532,6 +532,8 @@ pub fn seeds() -> Vec<Case> {
         // connection left open (hyper refuses at once; this client waited for an LF).
         "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2;a=b\r\nhi\r\n0;x\r\n\r\u{8a}",
         "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nx: 1\rz",
+        // And a body whose first byte is a CR (hyper refuses it; this client waited for more).
+        "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\n\r",
         // A second answer after the first: out of step if the first is misframed.
         "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nhiHTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
         "HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n",
