@@ -239,9 +239,11 @@ pub fn check(case: &Case) -> Result<Agreed, String> {
         RUNTIME.with(|rt| rt.block_on(async { (ours(case).await, hyper(case).await) }));
     // hyper parses a head only once it has its end (it looks for the empty line first), so it
     // waits on a broken head that this client refuses as soon as the broken byte comes: ended
-    // and closed, the head is one hyper must judge. A refusal of a prefix that could still
-    // become valid is not excused this way when the peer's bytes already form a whole head.
-    if let (Outcome::Refused(_), Outcome::Stalled) = (&ours, &hyper) {
+    // and closed, the head is one hyper must judge. Only while the final head is unfinished:
+    // past it, the added bytes would be body, and any refusal could hide behind them.
+    let unfinished = |s: &u16| (100..200).contains(s) && *s != 101;
+    let head_unfinished = statuses(&case.bytes()).last().is_none_or(unfinished);
+    if let (Outcome::Refused(_), Outcome::Stalled, true) = (&ours, &hyper, head_unfinished) {
         let mut ended = case.clone();
         ended.pieces.push(b"\r\n\r\n".to_vec());
         ended.close = true;
