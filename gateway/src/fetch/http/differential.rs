@@ -237,13 +237,19 @@ pub fn compare(bytes: &[u8], ours: &Outcome, hyper: &Outcome) -> Result<Agreed, 
 pub fn check(case: &Case) -> Result<Agreed, String> {
     let (ours, mut hyper) =
         RUNTIME.with(|rt| rt.block_on(async { (ours(case).await, hyper(case).await) }));
-    // hyper parses a head only once it has its end (it looks for the empty line first), so it
-    // waits on a broken head that this client refuses as soon as the broken byte comes: ended
-    // and closed, the head is one hyper must judge. Only while the final head is unfinished:
-    // past it, the added bytes would be body, and any refusal could hide behind them.
+    // hyper parses a head, or a trailer section, only once it has its end (the empty line), so
+    // it waits on one that is already broken, which this client refuses as soon as the broken
+    // line comes: ended and closed, it is one hyper must judge. Only while the final head is
+    // unfinished, or for a refused trailer line: elsewhere the added bytes would be body, and
+    // any refusal could hide behind them.
     let unfinished = |s: &u16| (100..200).contains(s) && *s != 101;
-    let head_unfinished = statuses(&case.bytes()).last().is_none_or(unfinished);
-    if let (Outcome::Refused(_), Outcome::Stalled, true) = (&ours, &hyper, head_unfinished) {
+    let deferred = match &ours {
+        Outcome::Refused(why) => {
+            why == "invalid trailer line" || statuses(&case.bytes()).last().is_none_or(unfinished)
+        }
+        _ => false,
+    };
+    if let (Outcome::Stalled, true) = (&hyper, deferred) {
         let mut ended = case.clone();
         ended.pieces.push(b"\r\n\r\n".to_vec());
         ended.close = true;
@@ -534,6 +540,8 @@ pub fn seeds() -> Vec<Case> {
         // connection left open (hyper refuses at once; this client waited for an LF).
         "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2;a=b\r\nhi\r\n0;x\r\n\r\u{8a}",
         "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nx: 1\rz",
+        // A broken trailer line, the connection left open: hyper waits for the section's end.
+        "HTTP/1.1 200\ntransfer-encoding: chunked\r\n\r\n0\r\nhi\r\n0\r\n",
         // And a body whose first byte is a CR (hyper refuses it; this client waited for more).
         "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\n\r",
         // A second answer after the first: out of step if the first is misframed.
