@@ -60,7 +60,10 @@ impl Fetcher {
                 idle_timeout: Duration::from_secs(30),
                 // More are never in flight to one entity at once.
                 max_idle_per_origin: c.per_entity_concurrency.max(1),
-                egress: egress.clone(),
+                egress: {
+                    let policy = egress.clone();
+                    Arc::new(move |ip| policy.permits(ip))
+                },
             },
             http::tls::client_config(&c.extra_root_certs)?,
         );

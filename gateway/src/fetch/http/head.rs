@@ -3,10 +3,14 @@
 //! be reused, and `Retry-After`.
 
 use super::Error;
-use super::body::{Chunk, Framing};
+use super::body::Framing;
 
 /// The most header lines a response may have (as hyper's default).
 const MAX_HEADERS: usize = 100;
+
+/// The largest `Content-Length` taken: no body is that long, and a value near `u64::MAX` is
+/// where decoders disagree (hyper refuses the last two values of u64).
+const MAX_CONTENT_LENGTH: u64 = i64::MAX as u64;
 
 /// `GET {path}?{query} HTTP/1.1` with `host`, then the caller's headers.
 pub struct RequestHead {
@@ -23,12 +27,12 @@ impl std::fmt::Display for InvalidHeader {
     }
 }
 
-fn is_token(b: u8) -> bool {
+pub(super) fn is_token(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// As `http::HeaderValue`: visible ASCII, spaces, tabs and obs-text, nothing else.
-fn is_value_byte(b: u8) -> bool {
+pub(super) fn is_value_byte(b: u8) -> bool {
     b == b'\t' || (b >= 0x20 && b != 0x7f)
 }
 
@@ -91,6 +95,10 @@ pub(super) fn parse(buf: &[u8]) -> Result<Option<(ResponseHead, usize)>, Error> 
         Err(_) => return Err(Error::Protocol("the answer is not HTTP/1.1")),
     };
     let status = resp.code.unwrap_or_default();
+    // `httparse` takes any three digits; RFC 9110 §15 has no status below 100.
+    if status < 100 {
+        return Err(Error::Protocol("invalid status code"));
+    }
     let http11 = resp.version == Some(1);
     let (mut length, mut te, mut chunked) = (None::<u64>, false, false);
     let (mut close, mut keep_alive) = (false, false);
@@ -98,16 +106,18 @@ pub(super) fn parse(buf: &[u8]) -> Result<Option<(ResponseHead, usize)>, Error> 
     for h in resp.headers.iter() {
         let v = h.value;
         if h.name.eq_ignore_ascii_case("content-length") {
-            // Every value (also in a list) must be the same number.
+            // Every value (also in a list) must be the same number; `1*DIGIT`, so any number
+            // of leading zeros.
             for part in v.split(|&b| b == b',') {
                 let part = part.trim_ascii();
-                if part.is_empty() || part.len() > 19 || !part.iter().all(u8::is_ascii_digit) {
+                if part.is_empty() || !part.iter().all(u8::is_ascii_digit) {
                     return Err(Error::Protocol("invalid Content-Length"));
                 }
                 let n = std::str::from_utf8(part)
                     .ok()
                     .and_then(|s| s.parse::<u64>().ok())
-                    .ok_or(Error::Protocol("invalid Content-Length"))?;
+                    .filter(|&n| n <= MAX_CONTENT_LENGTH)
+                    .ok_or(Error::Protocol("the Content-Length is too large"))?;
                 if length.is_some_and(|l| l != n) {
                     return Err(Error::Protocol("conflicting Content-Length values"));
                 }
@@ -115,11 +125,19 @@ pub(super) fn parse(buf: &[u8]) -> Result<Option<(ResponseHead, usize)>, Error> 
             }
         } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
             te = true;
-            // Only the last coding decides: chunked last means chunked framing.
-            chunked = v
-                .split(|&b| b == b',')
-                .map(<[u8]>::trim_ascii)
-                .rfind(|c| !c.is_empty())
+            // Only the last coding decides: chunked last means chunked framing. An empty list
+            // element is refused, though RFC 9110 §5.6.1.2 would have it ignored: in
+            // `chunked, ` the last coding is `chunked` to the RFC and empty to hyper (so the
+            // body is read to the close), and two readings of the framing are what response
+            // splitting feeds on. Non-ASCII bytes, which hyper reads as "not chunked", too.
+            let codings: Vec<&[u8]> = v.split(|&b| b == b',').map(<[u8]>::trim_ascii).collect();
+            if codings.iter().any(|c| c.is_empty())
+                || !v.iter().all(|&b| b == b'\t' || (b' '..=b'~').contains(&b))
+            {
+                return Err(Error::Protocol("invalid Transfer-Encoding"));
+            }
+            chunked = codings
+                .last()
                 .is_some_and(|c| c.eq_ignore_ascii_case(b"chunked"));
         } else if h.name.eq_ignore_ascii_case("connection") {
             for token in v.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
@@ -132,10 +150,15 @@ pub(super) fn parse(buf: &[u8]) -> Result<Option<(ResponseHead, usize)>, Error> 
     }
     // RFC 9112 §6.3, for answers to GET.
     let no_body = (100..200).contains(&status) || status == 204 || status == 304;
+    // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing (it went
+    // through a hop that did not know chunked).
+    if te && !http11 && !no_body {
+        return Err(Error::Protocol("an HTTP/1.0 answer with Transfer-Encoding"));
+    }
     let framing = if no_body {
         Framing::Length(0)
     } else if te && chunked {
-        Framing::Chunked(Chunk::Size)
+        Framing::CHUNKED
     } else if te {
         Framing::Close
     } else if let Some(n) = length {
@@ -184,17 +207,11 @@ mod tests {
         );
         assert_eq!(h.content_length, Some(12));
         let h = head("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n");
-        assert_eq!(
-            (h.framing, h.reusable),
-            (Framing::Chunked(Chunk::Size), true)
-        );
+        assert_eq!((h.framing, h.reusable), (Framing::CHUNKED, true));
         let h = head("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked, gzip\r\n\r\n");
         assert_eq!((h.framing, h.reusable), (Framing::Close, false));
         let h = head("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ncontent-length: 3\r\n\r\n");
-        assert_eq!(
-            (h.framing, h.reusable),
-            (Framing::Chunked(Chunk::Size), false)
-        );
+        assert_eq!((h.framing, h.reusable), (Framing::CHUNKED, false));
         let h = head("HTTP/1.1 200 OK\r\nConnection: Close\r\ncontent-length: 1\r\n\r\n");
         assert!(!h.reusable);
         let h = head("HTTP/1.1 200 OK\r\n\r\n");
@@ -212,6 +229,11 @@ mod tests {
         assert_eq!((h.framing, h.reusable), (Framing::Length(0), true));
         let h = head("HTTP/1.1 200 OK\r\ncontent-length: 7, 7\r\n\r\n");
         assert_eq!(h.framing, Framing::Length(7));
+        let h = head("HTTP/1.1 200 OK\r\ncontent-length: 000000000000000000000007\r\n\r\n");
+        assert_eq!(h.framing, Framing::Length(7));
+        // No body to frame, so nothing faulty about it.
+        let h = head("HTTP/1.0 204 No Content\r\ntransfer-encoding: chunked\r\n\r\n");
+        assert_eq!((h.framing, h.reusable), (Framing::Length(0), false));
     }
 
     #[test]
@@ -232,6 +254,12 @@ mod tests {
             "HTTP/1.1 200 OK\r\ncontent-length: 99999999999999999999\r\n\r\n",
             "SSH-2.0-OpenSSH_9.2\r\n\r\n",
             "HTTP/1.1 200 OK\r\nbad header\r\n\r\n",
+            "HTTP/1.1 099 Low\r\ncontent-length: 0\r\n\r\n",
+            "HTTP/1.1 200 OK\r\ncontent-length: 9223372036854775808\r\n\r\n",
+            "HTTP/1.0 200 OK\r\nconnection: keep-alive\r\ntransfer-encoding: chunked\r\n\r\n",
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked,\r\n\r\n",
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, , chunked\r\n\r\n",
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: \u{80}, chunked\r\n\r\n",
         ] {
             assert!(
                 matches!(parse(bad.as_bytes()), Err(Error::Protocol(_))),
