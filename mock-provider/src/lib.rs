@@ -76,10 +76,7 @@ impl Provider for Mock {
             .ok_or(ProviderError::NotFound)?;
         let bytes = std::fs::read(self.files_root.join(&a.file))
             .map_err(|e| ProviderError::Internal(format!("{}: {e}", a.file.display())))?;
-        Ok(Attachment {
-            bytes,
-            content_type: "application/pdf".into(),
-        })
+        Ok(Attachment { bytes })
     }
 }
 

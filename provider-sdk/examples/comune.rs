@@ -72,7 +72,6 @@ impl Provider for Comune {
         }
         Ok(Attachment {
             bytes: self.pdf.clone(),
-            content_type: "application/pdf".into(),
         })
     }
 }

@@ -29,13 +29,12 @@ pub enum ProviderError {
     Internal(String),
 }
 
-/// An attachment's bytes.
+/// An attachment's bytes, served as `application/octet-stream` as the remote-content contract
+/// says (the attachment's `content_type` in the details is what names it a PDF).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
     /// The PDF bytes.
     pub bytes: Vec<u8>,
-    /// Usually `application/pdf`.
-    pub content_type: String,
 }
 
 /// The entity's side of the remote-content contract. `id` is the `third_party_data.id` the

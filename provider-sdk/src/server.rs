@@ -252,7 +252,11 @@ async fn attachment<P: Provider>(
         None => url,
     };
     match s.provider.attachment(&id, &fc, &url).await {
-        Ok(a) => ([(header::CONTENT_TYPE, a.content_type)], a.bytes).into_response(),
+        Ok(a) => (
+            [(header::CONTENT_TYPE, "application/octet-stream")],
+            a.bytes,
+        )
+            .into_response(),
         Err(e) => from_error(e),
     }
 }

@@ -359,7 +359,7 @@ async fn the_whole_story_on_the_dev_stack() {
         pdf.headers()["content-type"]
             .to_str()
             .unwrap()
-            .starts_with("application/pdf")
+            .starts_with("application/octet-stream")
     );
     assert_eq!(
         pdf.bytes().await.unwrap().as_ref(),

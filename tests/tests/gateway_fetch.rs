@@ -599,7 +599,8 @@ async fn attachments_are_validated_pdfs_and_only_listed_urls_download() {
     );
     let resp = get("attachments/avviso.pdf?v=1").await;
     assert_eq!(resp.status(), 200);
-    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    // IO's app contract: the attachment is `application/octet-stream`.
+    assert_eq!(resp.headers()["content-type"], "application/octet-stream");
     assert_eq!(resp.bytes().await.unwrap().to_vec(), pdf);
     let unlisted = e2e::reply(get("attachments/other.pdf").await).await;
     unlisted.expect_problem(StatusCode::NOT_FOUND, "ATTACHMENT_NOT_LISTED");

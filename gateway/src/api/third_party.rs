@@ -253,7 +253,9 @@ async fn attachment(
         .replace('"', "");
     Ok((
         [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            // IO's app contract answers the bytes as `application/octet-stream`; the file name
+            // (and the metadata's `content_type`) say it is a PDF.
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
             (header::CONTENT_LENGTH, len.to_string()),
             (
                 header::CONTENT_DISPOSITION,
