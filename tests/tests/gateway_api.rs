@@ -1188,7 +1188,11 @@ async fn payment_data_covid_cert_and_default_addresses_follow_ios_contract() {
     let paying = with(ok.clone(), "/content/payment_data", payment.clone());
     let invalid: Vec<(Value, &str)> = vec![
         (
-            with(paying.clone(), "/content/payment_data/notice_number", Value::Null),
+            with(
+                paying.clone(),
+                "/content/payment_data/notice_number",
+                Value::Null,
+            ),
             "content.payment_data.notice_number",
         ),
         (
@@ -1256,11 +1260,19 @@ async fn payment_data_covid_cert_and_default_addresses_follow_ios_contract() {
             "content.eu_covid_cert.auth_code",
         ),
         (
-            with(ok.clone(), "/content/eu_covid_cert", json!({"auth_code": 7})),
+            with(
+                ok.clone(),
+                "/content/eu_covid_cert",
+                json!({"auth_code": 7}),
+            ),
             "content.eu_covid_cert.auth_code",
         ),
         (
-            with(ok.clone(), "/default_addresses", json!({"email": "not an email"})),
+            with(
+                ok.clone(),
+                "/default_addresses",
+                json!({"email": "not an email"}),
+            ),
             "default_addresses.email",
         ),
         (
@@ -1285,7 +1297,11 @@ async fn payment_data_covid_cert_and_default_addresses_follow_ios_contract() {
     }
     // Accepted, stored, and read back by the app with every member its contract requires.
     let full = with(
-        with(paying, "/content/eu_covid_cert", json!({"auth_code": "ABC123"})),
+        with(
+            paying,
+            "/content/eu_covid_cert",
+            json!({"auth_code": "ABC123"}),
+        ),
         "/default_addresses",
         json!({"email": "mario.rossi@example.it"}),
     );
@@ -1317,11 +1333,7 @@ async fn null_is_refused_where_the_contract_types_a_value() {
     let s = setup().await;
     let ok = with(
         with(
-            with(
-                message(CITIZEN, &s.config_id),
-                "/time_to_live",
-                json!(3600),
-            ),
+            with(message(CITIZEN, &s.config_id), "/time_to_live", json!(3600)),
             "/content/due_date",
             json!("2026-12-31T00:00:00Z"),
         ),
@@ -1332,7 +1344,10 @@ async fn null_is_refused_where_the_contract_types_a_value() {
     for (pointer, field) in [
         ("/time_to_live", "time_to_live"),
         ("/content/due_date", "content.due_date"),
-        ("/content/third_party_data/summary", "content.third_party_data.summary"),
+        (
+            "/content/third_party_data/summary",
+            "content.third_party_data.summary",
+        ),
         (
             "/content/third_party_data/configuration_id",
             "content.third_party_data.configuration_id",

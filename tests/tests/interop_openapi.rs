@@ -388,8 +388,7 @@ fn the_document_is_consistent() {
                 } else {
                     "/components/schemas/Problem"
                 };
-                let ok = schema
-                    .is_some_and(|s| resolve(&doc, s) == doc.pointer(expected).unwrap());
+                let ok = schema.is_some_and(|s| resolve(&doc, s) == doc.pointer(expected).unwrap());
                 if !ok {
                     problems.push(format!("{at}: {status} is not a Problem"));
                 }

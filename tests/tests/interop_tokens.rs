@@ -475,7 +475,13 @@ async fn every_token_refusal_is_exactly_pdnds_problem() {
     )
     .await
     .expect_token_problem(StatusCode::BAD_REQUEST, "INVALID_TOKEN_REQUEST");
-    let members: Vec<&str> = r.body.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    let members: Vec<&str> = r
+        .body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
     assert_eq!(members, ["detail", "status", "title", "type"], "{}", r.body);
     let r = s
         .token("not.a.jws")

@@ -3,12 +3,12 @@
 
 use crate::domain::{Code, GatewayError};
 use crate::store::StoreError;
-use provider_sdk::contract::present::NULL_REFUSED;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use provider_sdk::contract::present::NULL_REFUSED;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 

@@ -130,10 +130,7 @@ pub fn validate(m: NewMessage) -> Result<Submission> {
     }
     if let Some(a) = &m.default_addresses {
         match a.as_object() {
-            None => v.add(
-                "default_addresses",
-                "default_addresses must be an object",
-            ),
+            None => v.add("default_addresses", "default_addresses must be an object"),
             Some(o) => {
                 if let Some(e) = o.get("email") {
                     v.check(
@@ -259,9 +256,7 @@ fn payment_data(v: &mut Violations, p: &serde_json::Value) {
 
 /// `^[0123][0-9]{17}$`.
 fn notice_number(s: &str) -> bool {
-    s.len() == 18
-        && s.starts_with(['0', '1', '2', '3'])
-        && s.bytes().all(|b| b.is_ascii_digit())
+    s.len() == 18 && s.starts_with(['0', '1', '2', '3']) && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// ts-commons' `OrganizationFiscalCode`: `^[0-9]{11}$`.

@@ -40,7 +40,10 @@ async fn token(
         Err(e) => {
             return (
                 NO_STORE,
-                TokenProblem(ApiError::bad_request("INVALID_TOKEN_REQUEST", e.body_text())),
+                TokenProblem(ApiError::bad_request(
+                    "INVALID_TOKEN_REQUEST",
+                    e.body_text(),
+                )),
             )
                 .into_response();
         }

@@ -293,7 +293,10 @@ pub fn pdnd_problem_violations(body: &Value) -> Vec<String> {
     assert_eq!(props["title"]["pattern"], "^[ -~]{0,64}$");
     assert_eq!(props["detail"]["pattern"], "^.{0,1024}$");
     let error = &reference["schemas"]["ProblemError"];
-    assert_eq!(error["properties"]["code"]["pattern"], "^[0-9]{3}-[0-9]{4}$");
+    assert_eq!(
+        error["properties"]["code"]["pattern"],
+        "^[0-9]{3}-[0-9]{4}$"
+    );
     let mut out = Vec::new();
     let Some(obj) = body.as_object() else {
         return vec!["not an object".into()];
