@@ -77,6 +77,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             require_secure_channels: None,
             due_date: None,
             payment_data: None,
+            eu_covid_cert: None,
             third_party_data: Some(ThirdPartyData {
                 id: correlation.clone(),
                 original_sender: None,

@@ -238,25 +238,42 @@ struct TokenResponse {
 
 #[derive(Deserialize)]
 struct ProblemBody {
-    code: String,
+    /// Absent from the token endpoint's answers, which follow PDND's closed `Problem`: there the
+    /// code is the last segment of `type`.
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
     #[serde(default)]
     detail: String,
     #[serde(default)]
     fields: Vec<String>,
 }
 
+impl ProblemBody {
+    fn code(&self) -> Option<String> {
+        self.code.clone().or_else(|| {
+            let (_, code) = self.kind.as_deref()?.rsplit_once("/problems/")?;
+            (!code.is_empty()).then(|| code.to_owned())
+        })
+    }
+}
+
 /// Reads a failed answer: a problem+json becomes [`ClientError::Problem`].
 async fn refusal(resp: reqwest::Response) -> ClientError {
     let status = resp.status().as_u16();
     let bytes = resp.bytes().await.unwrap_or_default();
-    match serde_json::from_slice::<ProblemBody>(&bytes) {
-        Ok(p) => ClientError::Problem {
+    let problem = serde_json::from_slice::<ProblemBody>(&bytes)
+        .ok()
+        .and_then(|p| Some((p.code()?, p)));
+    match problem {
+        Some((code, p)) => ClientError::Problem {
             status,
-            code: p.code,
+            code,
             detail: p.detail,
             fields: p.fields,
         },
-        Err(_) => ClientError::Unexpected {
+        None => ClientError::Unexpected {
             status,
             body: String::from_utf8_lossy(&bytes)
                 .chars()

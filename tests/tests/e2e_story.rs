@@ -136,6 +136,7 @@ fn message(
             require_secure_channels: None,
             due_date: None,
             payment_data: None,
+            eu_covid_cert: None,
             third_party_data: Some(ThirdPartyData {
                 id: correlation.into(),
                 original_sender: None,

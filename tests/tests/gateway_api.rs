@@ -1134,3 +1134,264 @@ async fn a_voucher_for_another_eservice_with_the_gateways_audience_cannot_send()
         "the citizen sees nothing"
     );
 }
+
+/// `with`, but a `null` value is sent as `null` instead of removing the member.
+fn with_null(mut v: Value, pointer: &str) -> Value {
+    *v.pointer_mut(pointer).unwrap() = Value::Null;
+    v
+}
+
+fn app_reference() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/reference/io-app-communication.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// The members the app contract requires of a message's `payment_data`
+/// (`PaymentDataWithRequiredPayee`: its base's, its own, and the payee's), as pointers.
+fn required_payment_members() -> Vec<String> {
+    let r = app_reference();
+    let schemas = &r["schemas"];
+    let names = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut out: Vec<String> = names(&schemas["PaymentDataBase"]["required"])
+        .into_iter()
+        .map(|n| format!("/{n}"))
+        .collect();
+    let own = schemas["PaymentDataWithRequiredPayee"]["allOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p.get("required").is_some())
+        .unwrap();
+    out.extend(names(&own["required"]).into_iter().map(|n| format!("/{n}")));
+    out.extend(
+        names(&schemas["Payee"]["required"])
+            .into_iter()
+            .map(|n| format!("/payee/{n}")),
+    );
+    out
+}
+
+#[tokio::test]
+async fn payment_data_covid_cert_and_default_addresses_follow_ios_contract() {
+    let s = setup().await;
+    let ok = message(CITIZEN, &s.config_id);
+    let payment = json!({"amount": 12_345, "notice_number": "012345678901234567", "payee": {"fiscal_code": "01234567890"}});
+    let paying = with(ok.clone(), "/content/payment_data", payment.clone());
+    let invalid: Vec<(Value, &str)> = vec![
+        (
+            with(
+                paying.clone(),
+                "/content/payment_data/notice_number",
+                Value::Null,
+            ),
+            "content.payment_data.notice_number",
+        ),
+        (
+            with(
+                paying.clone(),
+                "/content/payment_data/notice_number",
+                json!("412345678901234567"),
+            ),
+            "content.payment_data.notice_number",
+        ),
+        (
+            with(
+                paying.clone(),
+                "/content/payment_data/notice_number",
+                json!("01234567890123456"),
+            ),
+            "content.payment_data.notice_number",
+        ),
+        (
+            with(paying.clone(), "/content/payment_data/amount", Value::Null),
+            "content.payment_data.amount",
+        ),
+        (
+            with(paying.clone(), "/content/payment_data/amount", json!(0)),
+            "content.payment_data.amount",
+        ),
+        (
+            with(
+                paying.clone(),
+                "/content/payment_data/amount",
+                json!(10_000_000_000_u64),
+            ),
+            "content.payment_data.amount",
+        ),
+        (
+            with(paying.clone(), "/content/payment_data/amount", json!(1.5)),
+            "content.payment_data.amount",
+        ),
+        (
+            with(
+                paying.clone(),
+                "/content/payment_data/invalid_after_due_date",
+                json!("yes"),
+            ),
+            "content.payment_data.invalid_after_due_date",
+        ),
+        (
+            with(paying.clone(), "/content/payment_data/payee", Value::Null),
+            "content.payment_data.payee",
+        ),
+        (
+            with(
+                paying.clone(),
+                "/content/payment_data/payee/fiscal_code",
+                json!("SPNDNL80R13C555X"),
+            ),
+            "content.payment_data.payee.fiscal_code",
+        ),
+        (
+            with(ok.clone(), "/content/payment_data", json!("paid")),
+            "content.payment_data",
+        ),
+        (
+            with(ok.clone(), "/content/eu_covid_cert", json!({})),
+            "content.eu_covid_cert.auth_code",
+        ),
+        (
+            with(
+                ok.clone(),
+                "/content/eu_covid_cert",
+                json!({"auth_code": 7}),
+            ),
+            "content.eu_covid_cert.auth_code",
+        ),
+        (
+            with(
+                ok.clone(),
+                "/default_addresses",
+                json!({"email": "not an email"}),
+            ),
+            "default_addresses.email",
+        ),
+        (
+            with(ok.clone(), "/default_addresses", json!({"email": "a@b"})),
+            "default_addresses.email",
+        ),
+        (
+            with(ok.clone(), "/default_addresses", json!({"email": 3})),
+            "default_addresses.email",
+        ),
+    ];
+    for (body, field) in invalid {
+        let r = s
+            .submit(&body)
+            .await
+            .expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+        assert!(
+            r.body["fields"].as_array().unwrap().contains(&json!(field)),
+            "{field}: {}",
+            r.body
+        );
+    }
+    // Accepted, stored, and read back by the app with every member its contract requires.
+    let full = with(
+        with(
+            paying,
+            "/content/eu_covid_cert",
+            json!({"auth_code": "ABC123"}),
+        ),
+        "/default_addresses",
+        json!({"email": "mario.rossi@example.it"}),
+    );
+    let id = s
+        .submit(&full)
+        .await
+        .expect_status(StatusCode::CREATED)
+        .str("/id");
+    let back =
+        s.gw.app(CITIZEN)
+            .get(&format!("/api/communication/v1/messages/{id}"))
+            .await
+            .expect_status(StatusCode::OK);
+    let stored = &back.body["content"]["payment_data"];
+    assert_eq!(stored, &payment);
+    let required = required_payment_members();
+    assert!(required.contains(&"/payee/fiscal_code".to_owned()));
+    for m in required {
+        assert!(stored.pointer(&m).is_some(), "{m} missing: {stored}");
+    }
+    assert_eq!(
+        back.body["content"]["eu_covid_cert"],
+        json!({"auth_code": "ABC123"})
+    );
+}
+
+#[tokio::test]
+async fn null_is_refused_where_the_contract_types_a_value() {
+    let s = setup().await;
+    let ok = with(
+        with(
+            with(message(CITIZEN, &s.config_id), "/time_to_live", json!(3600)),
+            "/content/due_date",
+            json!("2026-12-31T00:00:00Z"),
+        ),
+        "/content/third_party_data/summary",
+        json!("TARI 2026"),
+    );
+    s.submit(&ok).await.expect_status(StatusCode::CREATED);
+    for (pointer, field) in [
+        ("/time_to_live", "time_to_live"),
+        ("/content/due_date", "content.due_date"),
+        (
+            "/content/third_party_data/summary",
+            "content.third_party_data.summary",
+        ),
+        (
+            "/content/third_party_data/configuration_id",
+            "content.third_party_data.configuration_id",
+        ),
+    ] {
+        let r = s
+            .submit(&with_null(ok.clone(), pointer))
+            .await
+            .expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+        assert_eq!(r.body["fields"], json!([field]), "{}", r.body);
+    }
+    for (member, field) in [
+        ("payment_data", "content.payment_data"),
+        ("eu_covid_cert", "content.eu_covid_cert"),
+        ("third_party_data", "content.third_party_data"),
+        ("require_secure_channels", "content.require_secure_channels"),
+    ] {
+        let mut body = ok.clone();
+        body["content"][member] = Value::Null;
+        let r = s
+            .submit(&body)
+            .await
+            .expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+        assert_eq!(r.body["fields"], json!([field]), "{}", r.body);
+    }
+    for (member, field) in [
+        ("feature_level_type", "feature_level_type"),
+        ("default_addresses", "default_addresses"),
+    ] {
+        let mut body = ok.clone();
+        body[member] = Value::Null;
+        let r = s
+            .submit(&body)
+            .await
+            .expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+        assert_eq!(r.body["fields"], json!([field]), "{}", r.body);
+    }
+    // Configurations: an environment is an object or absent.
+    let mut conf = configuration("https://api.comune.example/rc");
+    conf["test_environment"] = Value::Null;
+    let r = s
+        .comune()
+        .post("/api/v1/remote-contents/configurations", &conf)
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    assert_eq!(r.body["fields"], json!(["test_environment"]), "{}", r.body);
+}

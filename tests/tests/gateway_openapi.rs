@@ -136,6 +136,13 @@ const PAIRS: &[(&str, &str, &str)] = &[
         "/schemas/RCAuthenticationConfig",
     ),
     ("HasPrecondition", RC, "/schemas/HasPrecondition"),
+    // What a submission's payment_data and eu_covid_cert must be, and what the app reads back.
+    ("PaymentData", SUBMISSION, "/schemas/PaymentData"),
+    ("PaymentData", APP, "/schemas/PaymentDataWithRequiredPayee"),
+    ("Payee", SUBMISSION, "/schemas/Payee"),
+    ("Payee", APP, "/schemas/Payee"),
+    ("EUCovidCert", SUBMISSION, "/schemas/EUCovidCert"),
+    ("EUCovidCert", APP, "/schemas/EUCovidCert"),
     ("FiscalCode", RC, "/schemas/FiscalCode"),
     ("Problem", RC, "/schemas/ProblemJson"),
     // Message submission.
@@ -294,10 +301,10 @@ const EXCEPTIONS: &[Exception] = &[
     },
     Exception {
         schema: "MessageContent",
-        properties: &["eu_covid_cert", "prescription_data", "legal_data"],
+        properties: &["prescription_data", "legal_data"],
         allow: Allow::NotImplemented,
-        reason: "IO's own message kinds (EU Covid certificate, medical prescription, PEC), outside \
-                 Recapito; a submission carrying them is accepted and they are dropped",
+        reason: "IO's own message kinds (medical prescription, PEC), outside Recapito; a \
+                 submission carrying them is accepted and they are dropped",
     },
     Exception {
         schema: "MessageContent",
@@ -305,12 +312,6 @@ const EXCEPTIONS: &[Exception] = &[
         allow: Allow::NotImplemented,
         reason: "IO's legacy inline attachments (base64 `content`); Recapito's attachments are the \
                  entity's PDFs, listed by the third-party message",
-    },
-    Exception {
-        schema: "MessageContent",
-        properties: &["payment_data"],
-        allow: Allow::Unchecked,
-        reason: "payments are outside Recapito's scope: kept and returned as given, not validated",
     },
     Exception {
         schema: "CreatedMessage",

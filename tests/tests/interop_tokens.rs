@@ -123,7 +123,7 @@ impl Setup {
         let r = self
             .token(jws)
             .await
-            .expect_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
+            .expect_token_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
         assert!(
             !r.body["detail"].as_str().unwrap().contains(cause),
             "the public answer stays generic"
@@ -298,7 +298,7 @@ async fn attacks_on_the_assertion_are_refused() {
     let payload = URL_SAFE_NO_PAD.encode(s.assertion().claims.to_string());
     s.token(&format!("{header}.{payload}."))
         .await
-        .expect_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
+        .expect_token_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
     // Signed by another key under this kid.
     let forged = Assertion {
         key_pem: fixture("keys/client-b.key.pem"),
@@ -361,7 +361,7 @@ async fn attacks_on_the_assertion_are_refused() {
             ("client_id", &uuid::Uuid::new_v4().to_string()),
         ])
         .await;
-    r.expect_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
+    r.expect_token_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
     let log = s
         .consumer
         .get(&format!("/clients/{}/token-failures", s.client))
@@ -396,17 +396,17 @@ async fn attacks_on_the_assertion_are_refused() {
     };
     s.token(&unknown.sign())
         .await
-        .expect_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
+        .expect_token_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
     let badkid = Assertion {
         kid: "short".into(),
         ..s.assertion()
     };
     s.token(&badkid.sign())
         .await
-        .expect_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
+        .expect_token_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
     s.token("not.a.jws")
         .await
-        .expect_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
+        .expect_token_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
 }
 
 #[tokio::test]
@@ -416,16 +416,30 @@ async fn malformed_requests_get_a_400_with_the_cause() {
     let r = s
         .request(&[("grant_type", "password"), ("client_assertion", &jws)])
         .await
-        .expect_problem(StatusCode::BAD_REQUEST, "INVALID_TOKEN_REQUEST");
-    assert_eq!(r.body["fields"], json!(["UNSUPPORTED_GRANT_TYPE"]));
+        .expect_token_problem(StatusCode::BAD_REQUEST, "INVALID_TOKEN_REQUEST");
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("INVALID_TOKEN_REQUEST (UNSUPPORTED_GRANT_TYPE): "),
+        "{}",
+        r.body
+    );
     let r = s
         .request(&[
             ("grant_type", "client_credentials"),
             ("client_assertion", &jws),
         ])
         .await
-        .expect_problem(StatusCode::BAD_REQUEST, "INVALID_TOKEN_REQUEST");
-    assert_eq!(r.body["fields"], json!(["INVALID_ASSERTION_TYPE"]));
+        .expect_token_problem(StatusCode::BAD_REQUEST, "INVALID_TOKEN_REQUEST");
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("INVALID_TOKEN_REQUEST (INVALID_ASSERTION_TYPE): "),
+        "{}",
+        r.body
+    );
     let r = s
         .request(&[
             ("grant_type", "client_credentials"),
@@ -435,8 +449,58 @@ async fn malformed_requests_get_a_400_with_the_cause() {
             ),
         ])
         .await
-        .expect_problem(StatusCode::BAD_REQUEST, "INVALID_TOKEN_REQUEST");
-    assert_eq!(r.body["fields"], json!(["MISSING_ASSERTION"]));
+        .expect_token_problem(StatusCode::BAD_REQUEST, "INVALID_TOKEN_REQUEST");
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("INVALID_TOKEN_REQUEST (MISSING_ASSERTION): "),
+        "{}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn every_token_refusal_is_exactly_pdnds_problem() {
+    let s = setup().await;
+    // The form extractor's own rejection (not a form) goes through the same answer.
+    let r = e2e::reply(
+        s.engine
+            .http
+            .post(format!("{}/token.oauth2", s.engine.base))
+            .json(&json!({"grant_type": "client_credentials"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .expect_token_problem(StatusCode::BAD_REQUEST, "INVALID_TOKEN_REQUEST");
+    let members: Vec<&str> = r
+        .body
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    assert_eq!(members, ["detail", "status", "title", "type"], "{}", r.body);
+    let r = s
+        .token("not.a.jws")
+        .await
+        .expect_token_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
+    assert!(r.body.get("code").is_none() && r.body.get("fields").is_none());
+    // The check itself: the engine's usual problem (with `code` and `fields`) breaks PDND's.
+    let ours = json!({"type": "https://recapito.dev/problems/X", "title": "Bad Request",
+        "status": 400, "code": "X", "detail": "d", "fields": ["f"]});
+    assert_eq!(
+        e2e::pdnd_problem_violations(&ours),
+        [
+            "code is not a member of PDND's Problem",
+            "fields is not a member of PDND's Problem"
+        ]
+    );
+    let bad = json!({"type": "t", "title": "Ünauthorized", "status": 600, "detail": "a\nb",
+        "errors": [{"code": "TOKEN_REFUSED", "detail": "d"}]});
+    assert_eq!(e2e::pdnd_problem_violations(&bad).len(), 4);
 }
 
 /// Seed: "Operatività e sospensioni": each of the three points stops vouchers at once, and
@@ -520,7 +584,7 @@ async fn detaching_the_client_deleting_the_key_or_the_client_stops_vouchers() {
         .expect_status(StatusCode::NO_CONTENT);
     s.token(&s.assertion().sign())
         .await
-        .expect_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
+        .expect_token_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
     s.consumer
         .post(
             &format!("/clients/{}/keys", s.client),
@@ -537,7 +601,7 @@ async fn detaching_the_client_deleting_the_key_or_the_client_stops_vouchers() {
         .expect_status(StatusCode::NO_CONTENT);
     s.token(&s.assertion().sign())
         .await
-        .expect_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
+        .expect_token_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
 }
 
 #[tokio::test]

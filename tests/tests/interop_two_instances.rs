@@ -229,7 +229,7 @@ async fn an_assertion_is_accepted_once_across_instances() {
         .expect_status(StatusCode::OK);
     token(&pair.two, &c, &jws)
         .await
-        .expect_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
+        .expect_token_problem(StatusCode::UNAUTHORIZED, "TOKEN_REFUSED");
     let log = consumer
         .on(&pair.one)
         .get(&format!("/clients/{}/token-failures", c.id))

@@ -130,6 +130,7 @@ fn message(configuration_id: &str, correlation: &str) -> NewMessage {
             require_secure_channels: None,
             due_date: None,
             payment_data: None,
+            eu_covid_cert: None,
             third_party_data: Some(ThirdPartyData {
                 id: correlation.into(),
                 original_sender: None,

@@ -2,7 +2,7 @@
 //! what it submitted.
 
 use super::callers::Entity;
-use super::problem::{ApiError, ApiPath, problem};
+use super::problem::{ApiError, ApiPath, from_json, problem};
 use super::{AppState, now_rfc3339};
 use crate::domain::Code;
 use crate::domain::configuration::owned;
@@ -106,8 +106,7 @@ async fn submit(
             "send Content-Type: application/json",
         ));
     }
-    let new: NewMessage = serde_json::from_slice(&body)
-        .map_err(|e| problem(Code::INVALID_BODY, format!("not a NewMessage: {e}")))?;
+    let new: NewMessage = from_json(&body, "NewMessage")?;
     let submission = validate(new)?;
     if let Some(id) = &submission.configuration_id {
         let c = st.store.configuration(id).await?.ok_or_else(|| {

@@ -8,6 +8,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use provider_sdk::contract::present::NULL_REFUSED;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -95,8 +96,43 @@ fn json_rejection(e: JsonRejection) -> ApiError {
     match e.status() {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => problem(Code::UNSUPPORTED_MEDIA_TYPE, e.body_text()),
         StatusCode::PAYLOAD_TOO_LARGE => problem(Code::PAYLOAD_TOO_LARGE, e.body_text()),
-        _ => problem(Code::INVALID_BODY, e.body_text()),
+        _ => null_member(&e).unwrap_or_else(|| problem(Code::INVALID_BODY, e.body_text())),
     }
+}
+
+/// A member sent as `null` where the contract allows only a value (`contract::present`): a
+/// field-level `VALIDATION_FAILED` naming it, like any other bad value.
+fn null_member(e: &JsonRejection) -> Option<ApiError> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(p) = c.downcast_ref::<serde_path_to_error::Error<serde_json::Error>>() {
+            return null_refused(p);
+        }
+        cause = c.source();
+    }
+    None
+}
+
+fn null_refused(e: &serde_path_to_error::Error<serde_json::Error>) -> Option<ApiError> {
+    if !e.inner().to_string().starts_with(NULL_REFUSED) {
+        return None;
+    }
+    let field = e.path().to_string();
+    Some(ApiError(GatewayError::field(
+        field.clone(),
+        format!("{field} cannot be null: omit it or give a value"),
+    )))
+}
+
+/// A JSON body read from bytes (when the handler needs them, e.g. to hash): a refused `null`
+/// names its member, any other mismatch is `INVALID_BODY` saying what was expected.
+pub fn from_json<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {
+    let invalid = |e: &serde_json::Error| problem(Code::INVALID_BODY, format!("not a {what}: {e}"));
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let v = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| null_refused(&e).unwrap_or_else(|| invalid(e.inner())))?;
+    de.end().map_err(|e| invalid(&e))?;
+    Ok(v)
 }
 
 /// `Path<T>` with problem rejections.

@@ -117,6 +117,31 @@ pub fn validate(m: NewMessage) -> Result<Submission> {
     if let Some(d) = &m.content.due_date {
         timestamp(&mut v, "content.due_date", d);
     }
+    if let Some(p) = &m.content.payment_data {
+        payment_data(&mut v, p);
+    }
+    if let Some(c) = &m.content.eu_covid_cert {
+        let ok = c.get("auth_code").is_some_and(|a| a.is_string());
+        v.check(
+            c.is_object() && ok,
+            "content.eu_covid_cert.auth_code",
+            "content.eu_covid_cert needs auth_code, a string",
+        );
+    }
+    if let Some(a) = &m.default_addresses {
+        match a.as_object() {
+            None => v.add("default_addresses", "default_addresses must be an object"),
+            Some(o) => {
+                if let Some(e) = o.get("email") {
+                    v.check(
+                        e.as_str().is_some_and(email),
+                        "default_addresses.email",
+                        "default_addresses.email must be an email address",
+                    );
+                }
+            }
+        }
+    }
     let level = m.feature_level_type.unwrap_or_default();
     let mut configuration_id = None;
     if let Some(t) = &m.content.third_party_data {
@@ -176,6 +201,90 @@ pub fn validate(m: NewMessage) -> Result<Submission> {
         content: m.content,
         configuration_id,
     })
+}
+
+/// The largest amount pagoPA accepts, in euro cents.
+const MAX_AMOUNT: u64 = 9_999_999_999;
+
+/// IO's `PaymentDataWithRequiredPayee`: the amount, the pagoPA notice number and the payee.
+///
+/// IO's submission accepts a missing `payee` and fills in the fiscal code of the sending
+/// service's organization from its service registry, so the app always gets one. The gateway has
+/// no registry (a sender is an Interop tenant id, not an organization fiscal code), and guessing a
+/// payee would send a citizen's payment to the wrong creditor: a submission must name it.
+fn payment_data(v: &mut Violations, p: &serde_json::Value) {
+    const F: &str = "content.payment_data";
+    let Some(o) = p.as_object() else {
+        v.add(F, "content.payment_data must be an object");
+        return;
+    };
+    let amount = o.get("amount").and_then(serde_json::Value::as_u64);
+    v.check(
+        amount.is_some_and(|a| (1..=MAX_AMOUNT).contains(&a)),
+        "content.payment_data.amount",
+        format!("content.payment_data.amount must be an integer 1..{MAX_AMOUNT} (euro cents)"),
+    );
+    let notice = o.get("notice_number").and_then(serde_json::Value::as_str);
+    v.check(
+        notice.is_some_and(notice_number),
+        "content.payment_data.notice_number",
+        "content.payment_data.notice_number must be 18 digits, the first 0, 1, 2 or 3",
+    );
+    if let Some(i) = o.get("invalid_after_due_date") {
+        v.check(
+            i.is_boolean(),
+            "content.payment_data.invalid_after_due_date",
+            "content.payment_data.invalid_after_due_date must be a boolean",
+        );
+    }
+    match o.get("payee") {
+        None => v.add(
+            "content.payment_data.payee",
+            "content.payment_data.payee is required: the gateway does not know the sender \
+             organization's fiscal code, so it cannot default it as IO does",
+        ),
+        Some(payee) => {
+            let fc = payee.get("fiscal_code").and_then(serde_json::Value::as_str);
+            v.check(
+                payee.is_object() && fc.is_some_and(organization_fiscal_code),
+                "content.payment_data.payee.fiscal_code",
+                "content.payment_data.payee.fiscal_code must be an organization fiscal code (11 digits)",
+            );
+        }
+    }
+}
+
+/// `^[0123][0-9]{17}$`.
+fn notice_number(s: &str) -> bool {
+    s.len() == 18 && s.starts_with(['0', '1', '2', '3']) && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// ts-commons' `OrganizationFiscalCode`: `^[0-9]{11}$`.
+fn organization_fiscal_code(s: &str) -> bool {
+    s.len() == 11 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An address of the `local@domain.tld` shape: what `format: email` is checked as by IO
+/// (validator's `isEmail`), without its internationalised and quoted forms, which no sender uses.
+fn email(s: &str) -> bool {
+    let Some((local, domain)) = s.rsplit_once('@') else {
+        return false;
+    };
+    let atom = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c);
+    let labels: Vec<&str> = domain.split('.').collect();
+    s.len() <= 254
+        && (1..=64).contains(&local.len())
+        && local.chars().all(atom)
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..")
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            (1..=63).contains(&l.len())
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
 }
 
 impl GatewayError {

@@ -40,7 +40,10 @@ async fn token(
         Err(e) => {
             return (
                 NO_STORE,
-                ApiError::bad_request("INVALID_TOKEN_REQUEST", e.body_text()),
+                TokenProblem(ApiError::bad_request(
+                    "INVALID_TOKEN_REQUEST",
+                    e.body_text(),
+                )),
             )
                 .into_response();
         }
@@ -50,7 +53,7 @@ async fn token(
         Err(TokenError::BadRequest(code, detail)) => {
             let mut e = ApiError::bad_request("INVALID_TOKEN_REQUEST", detail);
             e.fields = vec![code.to_owned()];
-            (NO_STORE, e).into_response()
+            (NO_STORE, TokenProblem(e)).into_response()
         }
         Err(TokenError::Refused(r)) => {
             st.tokens.record(&r).await;
@@ -59,20 +62,83 @@ async fn token(
                 "TOKEN_REFUSED",
                 "Unable to generate a token for the given request. The client's administrators and members can read the exact cause at GET /clients/{id}/token-failures.",
             );
-            (NO_STORE, e).into_response()
+            (NO_STORE, TokenProblem(e)).into_response()
         }
         Err(TokenError::Unavailable(detail)) => {
             tracing::error!(%detail, "token issuance failed");
             (
                 NO_STORE,
-                ApiError::new(
+                TokenProblem(ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "STORE_UNAVAILABLE",
                     "retry later",
-                ),
+                )),
             )
                 .into_response()
         }
+    }
+}
+
+/// A refusal of `POST /token.oauth2` as PDND's own `Problem`, which is `additionalProperties:
+/// false`: only `type`, `status`, `title` and `detail`, so clients generated from PDND's
+/// contract parse it. `errors[].code` would be the place for a code, but PDND types it as
+/// `^[0-9]{3}-[0-9]{4}$`, which our stable codes are not; the code is the last segment of `type`
+/// and starts `detail` (`TOKEN_REFUSED: …`, `INVALID_TOKEN_REQUEST (MISSING_ASSERTION): …`).
+struct TokenProblem(ApiError);
+
+/// PDND's bounds: `title` `^[ -~]{0,64}$`, `detail` `^.{0,1024}$` (one line).
+const TITLE_MAX: usize = 64;
+const DETAIL_MAX: usize = 1024;
+
+#[derive(serde::Serialize)]
+struct PdndProblem {
+    #[serde(rename = "type")]
+    kind: String,
+    status: u16,
+    title: String,
+    detail: String,
+}
+
+impl TokenProblem {
+    fn body(&self) -> PdndProblem {
+        let e = &self.0;
+        let cause = if e.fields.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", e.fields.join(", "))
+        };
+        let title: String = e
+            .status
+            .canonical_reason()
+            .unwrap_or("Error")
+            .chars()
+            .filter(|c| (' '..='~').contains(c))
+            .take(TITLE_MAX)
+            .collect();
+        // A form rejection's text may hold line breaks, which `.` in PDND's pattern refuses.
+        let detail = format!("{}{cause}: {}", e.code, e.detail)
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(DETAIL_MAX)
+            .collect();
+        PdndProblem {
+            kind: format!("https://recapito.dev/problems/{}", e.code),
+            status: e.status.as_u16(),
+            title,
+            detail,
+        }
+    }
+}
+
+impl IntoResponse for TokenProblem {
+    fn into_response(self) -> Response {
+        let json = serde_json::to_vec(&self.body()).unwrap_or_default();
+        (
+            self.0.status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            json,
+        )
+            .into_response()
     }
 }
 

@@ -51,9 +51,17 @@ pub struct NewRcConfiguration {
     pub is_lollipop_enabled: bool,
     #[serde(default)]
     pub disable_lollipop_for: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::present::not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub prod_environment: Option<Environment>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::present::not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub test_environment: Option<TestEnvironment>,
 }
 

@@ -21,21 +21,41 @@ pub enum FeatureLevelType {
 pub struct ThirdPartyData {
     /// The entity's correlation id: the gateway asks `{base_url}/messages/{id}`.
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::present::not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub original_sender: Option<String>,
     /// ISO-8601 UTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::present::not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub original_receipt_date: Option<String>,
     #[serde(default)]
     pub has_attachments: bool,
     #[serde(default)]
     pub has_remote_content: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::present::not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub has_precondition: Option<HasPrecondition>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::present::not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub summary: Option<String>,
     /// The remote-content configuration (a ULID) the gateway fetches with.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::present::not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub configuration_id: Option<String>,
 }
 
@@ -43,16 +63,40 @@ pub struct ThirdPartyData {
 pub struct MessageContent {
     pub subject: String,
     pub markdown: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::present::not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub require_secure_channels: Option<bool>,
     /// ISO-8601 UTC.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::present::not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub due_date: Option<String>,
-    /// Kept as given (payments are outside Recapito's scope).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// IO's `PaymentData`: checked by the receiver as IO's contract says (amount, notice number,
+    /// payee), then kept as given. A JSON value so a bad member gets a field-level error.
+    #[serde(
+        default,
+        deserialize_with = "super::present::not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub payment_data: Option<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::present::not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub third_party_data: Option<ThirdPartyData>,
+    /// IO's `EUCovidCert` (`{"auth_code"}`): checked by the receiver, then kept as given.
+    #[serde(
+        default,
+        deserialize_with = "super::present::not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub eu_covid_cert: Option<serde_json::Value>,
 }
 
 /// `POST /api/v1/messages`.
@@ -61,11 +105,23 @@ pub struct NewMessage {
     /// Checked by the receiver (a [`super::FiscalCode`]), so a bad one gets a field-level error.
     pub fiscal_code: String,
     pub content: MessageContent,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::present::not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub time_to_live: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::present::not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub feature_level_type: Option<FeatureLevelType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "super::present::not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub default_addresses: Option<serde_json::Value>,
 }
 

@@ -3,6 +3,7 @@
 pub mod configuration;
 pub mod fiscal_code;
 pub mod message;
+pub mod present;
 pub mod remote_content;
 
 pub use configuration::{

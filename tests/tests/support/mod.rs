@@ -177,6 +177,34 @@ impl Reply {
         self
     }
 
+    /// Asserts a refusal of `POST /token.oauth2`: valid against PDND's `Problem`
+    /// (`fixtures/reference/interop-authorization-server.json`, from the reference YAML), with
+    /// our stable code as the last segment of `type` and the start of `detail`.
+    #[track_caller]
+    pub fn expect_token_problem(self, status: StatusCode, code: &str) -> Reply {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.body);
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "{}",
+            self.body
+        );
+        let violations = pdnd_problem_violations(&self.body);
+        assert!(violations.is_empty(), "{violations:?}: {}", self.body);
+        assert_eq!(
+            self.body["type"],
+            format!("https://recapito.dev/problems/{code}"),
+            "{}",
+            self.body
+        );
+        let detail = self.body["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.starts_with(&format!("{code}:")) || detail.starts_with(&format!("{code} (")),
+            "{}",
+            self.body
+        );
+        self
+    }
+
     pub fn str(&self, pointer: &str) -> String {
         self.body
             .pointer(pointer)
@@ -249,4 +277,88 @@ pub async fn reply(resp: reqwest::Response) -> Reply {
         content_type,
         body,
     }
+}
+
+/// Where `body` breaks PDND's token-endpoint `Problem` schema (members, types, bounds and the
+/// patterns it uses, each checked by hand after asserting the reference still spells it so).
+pub fn pdnd_problem_violations(body: &Value) -> Vec<String> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/reference/interop-authorization-server.json"
+    );
+    let reference: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let schema = &reference["schemas"]["Problem"];
+    let props = schema["properties"].as_object().unwrap();
+    assert_eq!(schema["additionalProperties"], Value::Bool(false));
+    assert_eq!(props["title"]["pattern"], "^[ -~]{0,64}$");
+    assert_eq!(props["detail"]["pattern"], "^.{0,1024}$");
+    let error = &reference["schemas"]["ProblemError"];
+    assert_eq!(
+        error["properties"]["code"]["pattern"],
+        "^[0-9]{3}-[0-9]{4}$"
+    );
+    let mut out = Vec::new();
+    let Some(obj) = body.as_object() else {
+        return vec!["not an object".into()];
+    };
+    for k in obj.keys() {
+        if !props.contains_key(k) {
+            out.push(format!("{k} is not a member of PDND's Problem"));
+        }
+    }
+    for r in schema["required"].as_array().unwrap() {
+        if !obj.contains_key(r.as_str().unwrap()) {
+            out.push(format!("{r} is missing"));
+        }
+    }
+    let max = |name: &str| props[name]["maxLength"].as_u64().map(|m| m as usize);
+    for (name, v) in obj {
+        let p = &props.get(name).cloned().unwrap_or(Value::Null);
+        match p["type"].as_str() {
+            Some("string") => match v.as_str() {
+                None => out.push(format!("{name} is not a string")),
+                Some(s) => {
+                    let n = s.chars().count();
+                    if max(name).is_some_and(|m| n > m) {
+                        out.push(format!("{name} is longer than its maxLength"));
+                    }
+                    if name == "title" && (n > 64 || !s.chars().all(|c| (' '..='~').contains(&c))) {
+                        out.push("title breaks ^[ -~]{0,64}$".into());
+                    }
+                    if name == "detail" && (n > 1024 || s.contains(['\n', '\r'])) {
+                        out.push("detail breaks ^.{0,1024}$".into());
+                    }
+                }
+            },
+            Some("integer") => match v.as_i64() {
+                None => out.push(format!("{name} is not an integer")),
+                Some(i) => {
+                    let lo = p["minimum"].as_i64().unwrap_or(i64::MIN);
+                    let hi = p["maximum"].as_i64().unwrap_or(i64::MAX);
+                    let exclusive = p["exclusiveMaximum"] == Value::Bool(true);
+                    if i < lo || i > hi || (exclusive && i == hi) {
+                        out.push(format!("{name} is out of bounds"));
+                    }
+                }
+            },
+            Some("array") => match v.as_array() {
+                None => out.push(format!("{name} is not an array")),
+                Some(items) => {
+                    for e in items {
+                        let c = e["code"].as_str().unwrap_or_default();
+                        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+                        let ok = c.len() == 8
+                            && c.as_bytes()[3] == b'-'
+                            && digits(&c[..3])
+                            && digits(&c[4..]);
+                        if !ok || !e["detail"].is_string() {
+                            out.push(format!("{name} holds {e}, not a ProblemError"));
+                        }
+                    }
+                }
+            },
+            _ => {}
+        }
+    }
+    out
 }
