@@ -52,6 +52,11 @@ pub struct FetchConfig {
     /// another entity's.
     #[serde(default = "default_pdf_validation_timeout_ms")]
     pub pdf_validation_timeout_ms: u64,
+    /// How long a downloaded attachment may wait for a validation slot; past it the app gets
+    /// `503 ATTACHMENT_VALIDATION_BUSY` (retry) instead of a request that waits without end
+    /// while every slot is busy, and its spooled file is removed.
+    #[serde(default = "default_pdf_queue_timeout_ms")]
+    pub pdf_queue_timeout_ms: u64,
     /// Where attachments are spooled while they are validated (default: the system temp folder).
     pub spool_dir: Option<PathBuf>,
     /// PEM files of CA certificates trusted for `https` entities besides the system's roots
@@ -133,6 +138,7 @@ impl Default for Config {
                 breaker_open_ms: 10_000,
                 pdf_validations_in_flight: 2,
                 pdf_validation_timeout_ms: default_pdf_validation_timeout_ms(),
+                pdf_queue_timeout_ms: default_pdf_queue_timeout_ms(),
                 spool_dir: None,
                 extra_root_certs: Vec::new(),
                 egress_allow: Vec::new(),
@@ -145,6 +151,10 @@ impl Default for Config {
 
 fn default_pdf_validation_timeout_ms() -> u64 {
     crate::pdf::DEFAULT_TIMEOUT.as_millis() as u64
+}
+
+fn default_pdf_queue_timeout_ms() -> u64 {
+    20_000
 }
 
 impl Config {
@@ -202,12 +212,18 @@ impl Config {
     fn check_server(&self) -> Result<(), String> {
         self.server.validate()?;
         // The idle timeout also runs while a handler works without sending a byte: it must
-        // outlast the longest wait for an entity, or slow entities' answers are cut off.
-        let longest_fetch = self.fetch.timeout_ms + self.fetch.queue_timeout_ms;
+        // outlast the longest wait for an entity and for an attachment's validation, or slow
+        // answers are cut off.
+        let f = &self.fetch;
+        let longest_fetch = f.timeout_ms
+            + f.queue_timeout_ms
+            + f.pdf_queue_timeout_ms
+            + f.pdf_validation_timeout_ms;
         if self.server.idle_timeout_ms <= longest_fetch {
             return Err(format!(
                 "server.idle_timeout_ms ({}) must exceed fetch.timeout_ms + fetch.queue_timeout_ms \
-                 ({longest_fetch}), or answers of slow entities are cut off",
+                 + fetch.pdf_queue_timeout_ms + fetch.pdf_validation_timeout_ms \
+                 ({longest_fetch}), or slow answers are cut off",
                 self.server.idle_timeout_ms
             ));
         }

@@ -205,3 +205,56 @@ async fn bombs_are_refused_and_do_not_hold_up_another_entity() {
         ms(bound)
     );
 }
+
+/// While every validation slot is busy, a downloaded attachment waits at most
+/// `fetch.pdf_queue_timeout_ms` and is then answered `503 ATTACHMENT_VALIDATION_BUSY` with a
+/// `Retry-After`, rather than holding the app's request (and a spooled file) without end; once
+/// the slot frees, the same attachment is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_attachment_waits_for_a_validation_slot_a_bounded_time() {
+    let interop = FakeInterop::start().await;
+    let gw = Gateway::spawn_with(&interop.jwks_url, |c| {
+        c.fetch.timeout_ms = 20_000;
+        c.fetch.breaker_failures = 1_000;
+        c.fetch.pdf_validations_in_flight = 1;
+        c.fetch.pdf_validation_timeout_ms = 3_000;
+        c.fetch.pdf_queue_timeout_ms = 500;
+    })
+    .await;
+    let s = std::sync::Arc::new(Stack { interop, gw });
+    let bomber = FakeEntity::start().await;
+    let citizen_office = FakeEntity::start().await;
+    let base = std::fs::read(fixtures().join("pdf/pdfa2b-minimal.pdf")).unwrap();
+    // Within the decompression and work budgets: only the deadline stops it, so it holds the
+    // one slot for 3 s.
+    let slow = s
+        .message_from(&bomber, "ops", bombs::operator_pages(&base, 4, 8_000_000))
+        .await;
+    let small = s.message_from(&citizen_office, "small", base.clone()).await;
+
+    let holder = {
+        let s = s.clone();
+        tokio::spawn(async move { s.attachment(&slow, "ops").await.0.status() })
+    };
+    // The bomb (0.1 MB) is downloaded and validating well within this.
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
+    let (resp, took) = s.attachment(&small, "small").await;
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(resp.headers()["retry-after"], "5");
+    let body = e2e::reply(resp).await;
+    assert_eq!(
+        body.body["code"], "ATTACHMENT_VALIDATION_BUSY",
+        "{}",
+        body.body
+    );
+    println!("busy answered in {:.0} ms", ms(took));
+    assert!(took < Duration::from_millis(1_900), "waited {took:?}");
+
+    assert_eq!(holder.await.unwrap(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (resp, _) = s.attachment(&small, "small").await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::OK,
+        "served once the slot is free"
+    );
+}

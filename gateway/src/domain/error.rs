@@ -82,6 +82,7 @@ codes! {
     ENTITY_INVALID_RESPONSE => 502, "the entity's answer is not the JSON of the contract";
     ENTITY_RESPONSE_TOO_LARGE => 502, "the entity's answer is larger than allowed";
     ENTITY_BUSY => 503, "too many requests to this entity are in flight; retry";
+    ATTACHMENT_VALIDATION_BUSY => 503, "every PDF validation slot stayed busy for `fetch.pdf_queue_timeout_ms` (other entities' attachments were being checked); retry";
     ENTITY_CIRCUIT_OPEN => 503, "the entity failed repeatedly; the gateway pauses calls to it; retry later";
     VOUCHER_REFUSED => 502, "Interop refused the gateway a voucher for the configured purpose";
     INTEROP_UNAVAILABLE => 502, "the Interop engine's token endpoint could not be reached";

@@ -42,6 +42,7 @@ pub struct Fetcher {
     max_pdf: usize,
     validations: FairSlots,
     validation_timeout: Duration,
+    validation_queue_timeout: Duration,
     spool_dir: Option<PathBuf>,
     egress: Arc<EgressPolicy>,
 }
@@ -83,6 +84,7 @@ impl Fetcher {
             max_pdf: c.max_pdf_bytes,
             validations: FairSlots::new(c.pdf_validations_in_flight.max(1)),
             validation_timeout: Duration::from_millis(c.pdf_validation_timeout_ms),
+            validation_queue_timeout: Duration::from_millis(c.pdf_queue_timeout_ms),
             spool_dir: c.spool_dir.clone(),
             egress,
         })
@@ -240,7 +242,24 @@ impl Fetcher {
         read?;
         file.flush().map_err(spool)?;
         let path = file.into_temp_path();
-        let slot = self.validations.acquire(&entity).await;
+        // Giving up the wait passes a granted slot on (`FairSlots` is cancel-safe); the spool
+        // file goes with `path`.
+        let slot = tokio::time::timeout(
+            self.validation_queue_timeout,
+            self.validations.acquire(&entity),
+        )
+        .await
+        .map_err(|_| {
+            let mut e = err(
+                Code::ATTACHMENT_VALIDATION_BUSY,
+                format!(
+                    "no validation slot within {} ms",
+                    self.validation_queue_timeout.as_millis()
+                ),
+            );
+            e.retry_after = Some("5".into());
+            e
+        })?;
         let to_check = path.to_path_buf();
         // The deadline counts from the slot, not from the queue: waiting is not the file's fault.
         let limits = crate::pdf::Limits::with_timeout(self.validation_timeout);
