@@ -13,6 +13,24 @@ async fn get(http: &reqwest::Client, url: String, key: &str, fc: &str) -> reqwes
         .unwrap()
 }
 
+/// What `interop dev-token --tenant T --user U --roles admin` prints for `admin`, with the
+/// engine's data folder under `data_dir`: minted through the same library call.
+fn admin_token(data_dir: &std::path::Path, admin: &gateway::dev::Admin) -> String {
+    let engine = interop::Config {
+        data_dir: data_dir.join("interop"),
+        ..interop::Config::default()
+    };
+    interop::app::dev_issuer(&engine)
+        .unwrap()
+        .mint(
+            admin.user_id.parse().unwrap(),
+            Some(admin.tenant_id.parse().unwrap()),
+            &[interop::domain::Role::Admin],
+            600,
+        )
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_dev_stack_runs_the_whole_story_and_restarts_on_its_data() {
     let dir = tempfile::tempdir().unwrap();
@@ -62,19 +80,7 @@ async fn the_dev_stack_runs_the_whole_story_and_restarts_on_its_data() {
     assert_eq!(names, ["PagoPA", "Comune di Esempio"]);
     let comune = &env.admins[1];
     assert_eq!(written["admins"][1]["tenant_id"], comune.tenant_id.as_str());
-    let engine = interop::Config {
-        data_dir: dir.path().join("interop"),
-        ..interop::Config::default()
-    };
-    let admin = interop::app::dev_issuer(&engine)
-        .unwrap()
-        .mint(
-            comune.user_id.parse().unwrap(),
-            Some(comune.tenant_id.parse().unwrap()),
-            &[interop::domain::Role::Admin],
-            600,
-        )
-        .unwrap();
+    let admin = admin_token(dir.path(), comune);
     let eservices = http
         .get(format!("{}/eservices", env.interop_url))
         .bearer_auth(&admin)
@@ -250,19 +256,7 @@ async fn the_banner_commands_work_as_printed() {
             )),
         "{admin_line}"
     );
-    let engine = interop::Config {
-        data_dir: dir.path().join("interop"),
-        ..interop::Config::default()
-    };
-    let admin = interop::app::dev_issuer(&engine)
-        .unwrap()
-        .mint(
-            comune.user_id.parse().unwrap(),
-            Some(comune.tenant_id.parse().unwrap()),
-            &[interop::domain::Role::Admin],
-            600,
-        )
-        .unwrap();
+    let admin = admin_token(dir.path(), comune);
     let script: Vec<&str> = commands
         .iter()
         .copied()
