@@ -1184,12 +1184,19 @@ fn main() {
     let sample_bodies = bodies(&fiscal_code, 0);
     let parse_us = {
         let bodies = &sample_bodies;
+        let sender = gateway::domain::message::Sender {
+            tenant: "bench".into(),
+            service_id: "bench".into(),
+        };
+        let payees = gateway::domain::message::PayeePolicy::default();
         let started = Instant::now();
         let mut n = 0u32;
         while started.elapsed() < Duration::from_secs(1) {
             let b = &bodies[n as usize % bodies.len()];
             let m: provider_sdk::contract::NewMessage = serde_json::from_slice(b).expect("parse");
-            std::hint::black_box(gateway::domain::message::validate(m).expect("valid"));
+            std::hint::black_box(
+                gateway::domain::message::validate(m, &sender, &payees).expect("valid"),
+            );
             n += 1;
         }
         started.elapsed().as_secs_f64() * 1e6 / f64::from(n)

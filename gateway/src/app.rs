@@ -51,6 +51,7 @@ impl Application {
         );
         let fetcher = crate::fetch::Fetcher::new(&config.fetch, config.interop_client.clone())
             .map_err(StartError::Config)?;
+        let payees = config.submission.payees().map_err(StartError::Config)?;
         let store = crate::store::open(config).await?;
         let listener =
             service_kit::bind(&config.bind)
@@ -65,6 +66,7 @@ impl Application {
             app_keys: Arc::new(AppKeys::new(&a.app_api_keys)),
             metrics: Arc::new(Metrics::default()),
             fetcher: Arc::new(fetcher),
+            payees: Arc::new(payees),
         };
         Ok(Application {
             listener,

@@ -24,6 +24,34 @@ pub struct Config {
     /// Slow, idle and numerous clients (`[server]`, the same names as the engine's).
     #[serde(default)]
     pub server: service_kit::ServerSettings,
+    /// Submissions (`[submission]`).
+    #[serde(default)]
+    pub submission: SubmissionConfig,
+}
+
+/// Submissions.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SubmissionConfig {
+    /// What a `payment_data` without `payee` gets: `sender_organization` (IO's behaviour, the
+    /// default) fills in the sender tenant's organization fiscal code from
+    /// `organization_fiscal_codes` and refuses the payment of a sender not listed there;
+    /// `refuse` asks every payment to name its payee.
+    #[serde(default)]
+    pub missing_payee: crate::domain::message::MissingPayee,
+    /// Each sender tenant's organization fiscal code (11 digits), keyed by Interop tenant id:
+    /// the gateway's counterpart of IO's service registry.
+    #[serde(default)]
+    pub organization_fiscal_codes: std::collections::BTreeMap<String, String>,
+}
+
+impl SubmissionConfig {
+    /// The payee policy, or which registered fiscal code is wrong.
+    pub fn payees(&self) -> Result<crate::domain::message::PayeePolicy, String> {
+        crate::domain::message::PayeePolicy::new(
+            self.missing_payee,
+            self.organization_fiscal_codes.clone(),
+        )
+    }
 }
 
 /// Calls to entities.
@@ -145,6 +173,7 @@ impl Default for Config {
             },
             interop_client: None,
             server: service_kit::ServerSettings::default(),
+            submission: SubmissionConfig::default(),
         }
     }
 }
@@ -185,6 +214,10 @@ impl Config {
         }
         config
             .check_server()
+            .map_err(|e| Box::new(figment::Error::from(e)))?;
+        config
+            .submission
+            .payees()
             .map_err(|e| Box::new(figment::Error::from(e)))?;
         Ok(config)
     }
@@ -337,5 +370,39 @@ mod tests {
         std::fs::write(&file, "[server]\nidle_timeout_ms = 5000\n").unwrap();
         let e = Config::load(Some(&file)).unwrap_err().to_string();
         assert!(e.contains("must exceed fetch.timeout_ms"), "{e}");
+    }
+
+    #[test]
+    fn the_payee_policy_is_read_from_the_file_and_a_bad_fiscal_code_refused() {
+        use crate::domain::message::MissingPayee;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("gateway.toml");
+        std::fs::write(&file, "bind = \"127.0.0.1:0\"\n").unwrap();
+        let c = Config::load(Some(&file)).unwrap();
+        assert_eq!(c.submission.missing_payee, MissingPayee::SenderOrganization);
+        assert!(c.submission.organization_fiscal_codes.is_empty());
+
+        std::fs::write(
+            &file,
+            "[submission]\nmissing_payee = \"refuse\"\n\
+             [submission.organization_fiscal_codes]\n\"tenant-1\" = \"80012345678\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file)).unwrap();
+        assert_eq!(c.submission.missing_payee, MissingPayee::Refuse);
+        assert_eq!(
+            c.submission.organization_fiscal_codes["tenant-1"],
+            "80012345678"
+        );
+
+        std::fs::write(
+            &file,
+            "[submission.organization_fiscal_codes]\n\"tenant-1\" = \"SPNDNL80R13C555X\"\n",
+        )
+        .unwrap();
+        let e = Config::load(Some(&file)).unwrap_err().to_string();
+        assert!(e.contains("not an organization fiscal code"), "{e}");
+        std::fs::write(&file, "[submission]\nmissing_payee = \"guess\"\n").unwrap();
+        assert!(Config::load(Some(&file)).is_err());
     }
 }

@@ -63,6 +63,8 @@ pub struct DevEnv {
 
 pub const CITIZENS: [&str; 2] = ["SPNDNL80R13C555X", "RSSMRA85T10A562S"];
 const PROVIDER_API_KEY: &str = "dev-provider-key";
+/// "Comune di Esempio"'s organization fiscal code (the payee of its payments without one).
+pub const DEV_ORGANIZATION_FISCAL_CODE: &str = "01234567890";
 const ENTITY_AUDIENCE: &str = "comune-remote-content";
 const GATEWAY_AUDIENCE: &str = "recapito-gateway";
 
@@ -239,6 +241,12 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
         "::1/128".parse().expect("network"),
     ];
     config.auth.app_api_keys = vec![app_key.clone()];
+    // IO's service registry, for payments without a payee: the dev entity's organization.
+    config.submission.organization_fiscal_codes = [(
+        seeded.sender.tenant_id.clone(),
+        DEV_ORGANIZATION_FISCAL_CODE.into(),
+    )]
+    .into();
     let gc = &seeded.gateway_client;
     config.interop_client = Some(InteropClientConfig {
         token_url: format!("{interop_url}/token.oauth2"),

@@ -2,6 +2,7 @@
 
 use e2e::Reply;
 use e2e::gateway::{APP_KEY, AUDIENCE, FakeInterop, Gateway, configuration, key, message};
+use gateway::domain::message::MissingPayee;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -484,19 +485,27 @@ async fn every_submission_constraint_is_enforced() {
     s.submit(&with(ok.clone(), "/content/third_party_data", Value::Null))
         .await
         .expect_status(StatusCode::CREATED);
-    // Not JSON, broken JSON, too large.
-    let raw = |ct: &'static str, body: Vec<u8>| {
+    // Not JSON (IO's 400: the references list no 415), broken JSON, too large.
+    let raw_to = |path: &'static str, ct: &'static str, body: Vec<u8>| {
         let req =
             s.gw.http
-                .post(format!("{}/api/v1/messages", s.gw.base))
+                .post(format!("{}{path}", s.gw.base))
                 .bearer_auth(s.interop.voucher("comune", "p1"))
                 .header("content-type", ct)
                 .body(body);
         async move { e2e::reply(req.send().await.unwrap()).await }
     };
+    let raw = |ct: &'static str, body: Vec<u8>| raw_to("/api/v1/messages", ct, body);
     raw("text/plain", serde_json::to_vec(&ok).unwrap())
         .await
-        .expect_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE");
+        .expect_problem(StatusCode::BAD_REQUEST, "INVALID_BODY");
+    raw_to(
+        "/api/v1/remote-contents/configurations",
+        "text/plain",
+        serde_json::to_vec(&configuration("https://api.comune.example/rc")).unwrap(),
+    )
+    .await
+    .expect_problem(StatusCode::BAD_REQUEST, "INVALID_BODY");
     raw("application/json", b"{\"fiscal_code\":".to_vec())
         .await
         .expect_problem(StatusCode::BAD_REQUEST, "INVALID_BODY");
@@ -1326,6 +1335,85 @@ async fn payment_data_covid_cert_and_default_addresses_follow_ios_contract() {
         back.body["content"]["eu_covid_cert"],
         json!({"auth_code": "ABC123"})
     );
+}
+
+/// IO completes a payment without `payee` with the sender organization's fiscal code from its
+/// registry; the gateway does the same from `submission.organization_fiscal_codes` (the default
+/// policy), refuses a sender it has no fiscal code for, and with `missing_payee = "refuse"`
+/// refuses every payment without one.
+#[tokio::test]
+async fn a_payment_without_payee_gets_the_senders_organization_as_io_does() {
+    let interop = FakeInterop::start().await;
+    let registered = |policy: MissingPayee| {
+        move |c: &mut gateway::Config| {
+            c.submission.missing_payee = policy;
+            c.submission.organization_fiscal_codes =
+                [("comune".to_owned(), "80012345678".to_owned())].into();
+        }
+    };
+    let payment = json!({"amount": 12_345, "notice_number": "012345678901234567"});
+    for (policy, tenant, filled) in [
+        (MissingPayee::SenderOrganization, "comune", true),
+        (MissingPayee::SenderOrganization, "altro-comune", false),
+        (MissingPayee::Refuse, "comune", false),
+    ] {
+        let gw = Gateway::spawn_with(&interop.jwks_url, registered(policy)).await;
+        let entity = gw.entity(&interop.voucher(tenant, "p1"));
+        let config_id = entity
+            .post(
+                "/api/v1/remote-contents/configurations",
+                &configuration("https://api.comune.example/rc"),
+            )
+            .await
+            .expect_status(StatusCode::CREATED)
+            .str("/configuration_id");
+        let body = with(
+            message(CITIZEN, &config_id),
+            "/content/payment_data",
+            payment.clone(),
+        );
+        let r = entity.post("/api/v1/messages", &body).await;
+        if !filled {
+            let r = r.expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+            assert_eq!(
+                r.body["fields"],
+                json!(["content.payment_data.payee"]),
+                "{policy:?} {tenant}"
+            );
+            continue;
+        }
+        let id = r.expect_status(StatusCode::CREATED).str("/id");
+        let back = gw
+            .app(CITIZEN)
+            .get(&format!("/api/communication/v1/messages/{id}"))
+            .await
+            .expect_status(StatusCode::OK);
+        let stored = &back.body["content"]["payment_data"];
+        assert_eq!(stored["payee"], json!({"fiscal_code": "80012345678"}));
+        for m in required_payment_members() {
+            assert!(stored.pointer(&m).is_some(), "{m} missing: {stored}");
+        }
+        // A payee the sender names is kept as named.
+        let named = with(
+            body,
+            "/content/payment_data/payee",
+            json!({"fiscal_code": "01234567890"}),
+        );
+        let id = entity
+            .post("/api/v1/messages", &named)
+            .await
+            .expect_status(StatusCode::CREATED)
+            .str("/id");
+        let back = gw
+            .app(CITIZEN)
+            .get(&format!("/api/communication/v1/messages/{id}"))
+            .await
+            .expect_status(StatusCode::OK);
+        assert_eq!(
+            back.body["content"]["payment_data"]["payee"],
+            json!({"fiscal_code": "01234567890"})
+        );
+    }
 }
 
 #[tokio::test]

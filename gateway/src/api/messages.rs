@@ -2,7 +2,7 @@
 //! what it submitted.
 
 use super::callers::Entity;
-use super::problem::{ApiError, ApiPath, from_json, problem};
+use super::problem::{ApiError, ApiPath, NOT_JSON, from_json, problem};
 use super::{AppState, now_rfc3339};
 use crate::domain::Code;
 use crate::domain::configuration::owned;
@@ -101,13 +101,11 @@ async fn submit(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
     if !is_json {
-        return Err(problem(
-            Code::UNSUPPORTED_MEDIA_TYPE,
-            "send Content-Type: application/json",
-        ));
+        // IO reads a body it cannot parse as JSON as an invalid NewMessage: 400, as here.
+        return Err(problem(Code::INVALID_BODY, NOT_JSON));
     }
     let new: NewMessage = from_json(&body, "NewMessage")?;
-    let submission = validate(new)?;
+    let submission = validate(new, &sender, &st.payees)?;
     if let Some(id) = &submission.configuration_id {
         let c = st.store.configuration(id).await?.ok_or_else(|| {
             problem(

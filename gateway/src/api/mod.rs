@@ -31,6 +31,8 @@ pub struct AppState {
     pub app_keys: Arc<AppKeys>,
     pub metrics: Arc<Metrics>,
     pub fetcher: Arc<crate::fetch::Fetcher>,
+    /// How a payment without `payee` is completed (`[submission]`).
+    pub payees: Arc<crate::domain::message::PayeePolicy>,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -79,6 +79,9 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The detail of a body not sent as `application/json` (`INVALID_BODY`).
+pub const NOT_JSON: &str = "the body must be JSON sent with Content-Type: application/json";
+
 /// `Json<T>` with problem rejections.
 pub struct ApiJson<T>(pub T);
 
@@ -94,7 +97,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 fn json_rejection(e: JsonRejection) -> ApiError {
     match e.status() {
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => problem(Code::UNSUPPORTED_MEDIA_TYPE, e.body_text()),
+        // The references list no 415: IO reads such a body as an invalid one (400).
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => problem(Code::INVALID_BODY, NOT_JSON),
         StatusCode::PAYLOAD_TOO_LARGE => problem(Code::PAYLOAD_TOO_LARGE, e.body_text()),
         _ => null_member(&e).unwrap_or_else(|| problem(Code::INVALID_BODY, e.body_text())),
     }

@@ -31,7 +31,7 @@ macro_rules! codes {
 
 codes! {
     VALIDATION_FAILED => 400, "a field is missing, malformed or out of bounds (`fields` names it)";
-    INVALID_BODY => 400, "the body is not the expected JSON";
+    INVALID_BODY => 400, "the body is not the expected JSON, or not sent as `application/json`";
     INVALID_PATH => 400, "a path parameter is malformed (e.g. not a ULID)";
     INVALID_QUERY => 400, "a query parameter is malformed or out of bounds";
     CONFIGURATION_ID_REQUIRED => 400, "`third_party_data` needs a `configuration_id`";
@@ -58,7 +58,6 @@ codes! {
     ROUTE_NOT_FOUND => 404, "no such endpoint";
     METHOD_NOT_ALLOWED => 405, "the endpoint exists but not with this method";
     PAYLOAD_TOO_LARGE => 413, "the body is larger than allowed";
-    UNSUPPORTED_MEDIA_TYPE => 415, "the body must be `application/json`";
     IDEMPOTENCY_KEY_REUSED => 422, "this `Idempotency-Key` was used with a different request";
     JWKS_UNAVAILABLE => 503, "the Interop engine's JWKS cannot be fetched; retry";
     NOT_A_REMOTE_CONTENT_MESSAGE => 400, "the message has no `third_party_data`: there is nothing to fetch";

@@ -6,6 +6,7 @@ use super::validate::{Violations, timestamp, ulid};
 use provider_sdk::contract::message::{MARKDOWN_LEN, SUBJECT_LEN, TIME_TO_LIVE};
 use provider_sdk::contract::{FeatureLevelType, FiscalCode, MessageContent, NewMessage};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 pub const DEFAULT_TIME_TO_LIVE: u32 = 3_600;
 
@@ -97,8 +98,71 @@ pub struct Submission {
     pub configuration_id: Option<String>,
 }
 
-/// Every constraint of SPEC §2 and the reference contract that needs no I/O.
-pub fn validate(m: NewMessage) -> Result<Submission> {
+/// What a `payment_data` without `payee` gets (`submission.missing_payee`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingPayee {
+    /// IO's behaviour: the payee is the sender's organization, whose fiscal code comes from the
+    /// registry ([`PayeePolicy`]); a sender not in it must name the payee.
+    #[default]
+    SenderOrganization,
+    /// Every payment must name its payee, whoever sends it.
+    Refuse,
+}
+
+/// How a payment without `payee` is completed: IO fills in the fiscal code of the sending
+/// service's organization from its service registry, so the app always reads a
+/// `PaymentDataWithRequiredPayee`. The gateway's registry is the operator's list of each sender
+/// tenant's organization fiscal code; a sender not in it is never given a guessed creditor.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PayeePolicy {
+    missing: MissingPayee,
+    /// Sender tenant id -> organization fiscal code (11 digits).
+    organizations: BTreeMap<String, String>,
+}
+
+impl PayeePolicy {
+    /// The policy, or which registered fiscal code is not an organization fiscal code.
+    pub fn new(
+        missing: MissingPayee,
+        organizations: BTreeMap<String, String>,
+    ) -> std::result::Result<PayeePolicy, String> {
+        if let Some((tenant, fc)) = organizations
+            .iter()
+            .find(|(_, fc)| !organization_fiscal_code(fc))
+        {
+            return Err(format!(
+                "submission.organization_fiscal_codes: {fc:?} (tenant {tenant}) is not an \
+                 organization fiscal code (11 digits)"
+            ));
+        }
+        Ok(PayeePolicy {
+            missing,
+            organizations,
+        })
+    }
+
+    /// The payee a payment of `tenant` without one gets, or why there is none.
+    fn default_for(&self, tenant: &str) -> std::result::Result<&str, &'static str> {
+        match self.missing {
+            MissingPayee::Refuse => Err(
+                "content.payment_data.payee is required: this gateway asks every payment to name \
+                 its payee (submission.missing_payee = \"refuse\")",
+            ),
+            MissingPayee::SenderOrganization => {
+                self.organizations.get(tenant).map(String::as_str).ok_or(
+                    "content.payment_data.payee is required: the sender's organization fiscal \
+                     code, which IO would fill in, is not registered with this gateway \
+                     (submission.organization_fiscal_codes)",
+                )
+            }
+        }
+    }
+}
+
+/// Every constraint of SPEC §2 and the reference contract that needs no I/O. A payment without
+/// `payee` is completed as `payees` says for `sender`.
+pub fn validate(mut m: NewMessage, sender: &Sender, payees: &PayeePolicy) -> Result<Submission> {
     let mut v = Violations::default();
     let fiscal_code = FiscalCode::parse(&m.fiscal_code);
     v.check(
@@ -117,8 +181,15 @@ pub fn validate(m: NewMessage) -> Result<Submission> {
     if let Some(d) = &m.content.due_date {
         timestamp(&mut v, "content.due_date", d);
     }
+    let mut fill_payee = None;
     if let Some(p) = &m.content.payment_data {
         payment_data(&mut v, p);
+        if p.is_object() && p.get("payee").is_none() {
+            match payees.default_for(&sender.tenant) {
+                Ok(fc) => fill_payee = Some(fc),
+                Err(why) => v.add("content.payment_data.payee", why),
+            }
+        }
     }
     if let Some(c) = &m.content.eu_covid_cert {
         let ok = c.get("auth_code").is_some_and(|a| a.is_string());
@@ -177,6 +248,11 @@ pub fn validate(m: NewMessage) -> Result<Submission> {
         configuration_id = t.configuration_id.clone();
     }
     v.into_result()?;
+    if let (Some(fc), Some(serde_json::Value::Object(p))) =
+        (fill_payee, m.content.payment_data.as_mut())
+    {
+        p.insert("payee".into(), serde_json::json!({ "fiscal_code": fc }));
+    }
     if let Some(t) = &m.content.third_party_data {
         if t.configuration_id.is_none() {
             return Err(GatewayError::new(
@@ -206,12 +282,9 @@ pub fn validate(m: NewMessage) -> Result<Submission> {
 /// The largest amount pagoPA accepts, in euro cents.
 const MAX_AMOUNT: u64 = 9_999_999_999;
 
-/// IO's `PaymentDataWithRequiredPayee`: the amount, the pagoPA notice number and the payee.
-///
-/// IO's submission accepts a missing `payee` and fills in the fiscal code of the sending
-/// service's organization from its service registry, so the app always gets one. The gateway has
-/// no registry (a sender is an Interop tenant id, not an organization fiscal code), and guessing a
-/// payee would send a citizen's payment to the wrong creditor: a submission must name it.
+/// IO's `PaymentData`: the amount, the pagoPA notice number and, when given, the payee (a
+/// missing one is completed by [`PayeePolicy`], so the app reads IO's
+/// `PaymentDataWithRequiredPayee`).
 fn payment_data(v: &mut Violations, p: &serde_json::Value) {
     const F: &str = "content.payment_data";
     let Some(o) = p.as_object() else {
@@ -237,20 +310,13 @@ fn payment_data(v: &mut Violations, p: &serde_json::Value) {
             "content.payment_data.invalid_after_due_date must be a boolean",
         );
     }
-    match o.get("payee") {
-        None => v.add(
-            "content.payment_data.payee",
-            "content.payment_data.payee is required: the gateway does not know the sender \
-             organization's fiscal code, so it cannot default it as IO does",
-        ),
-        Some(payee) => {
-            let fc = payee.get("fiscal_code").and_then(serde_json::Value::as_str);
-            v.check(
-                payee.is_object() && fc.is_some_and(organization_fiscal_code),
-                "content.payment_data.payee.fiscal_code",
-                "content.payment_data.payee.fiscal_code must be an organization fiscal code (11 digits)",
-            );
-        }
+    if let Some(payee) = o.get("payee") {
+        let fc = payee.get("fiscal_code").and_then(serde_json::Value::as_str);
+        v.check(
+            payee.is_object() && fc.is_some_and(organization_fiscal_code),
+            "content.payment_data.payee.fiscal_code",
+            "content.payment_data.payee.fiscal_code must be an organization fiscal code (11 digits)",
+        );
     }
 }
 
@@ -354,5 +420,48 @@ pub fn status_change(c: &StatusChange) -> Result<(Option<bool>, Option<bool>)> {
             "change_type",
             format!("change_type {other:?} is not reading, archiving or bulk"),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(missing: MissingPayee) -> PayeePolicy {
+        PayeePolicy::new(missing, [("comune".into(), "80012345678".into())].into()).unwrap()
+    }
+
+    #[test]
+    fn a_missing_payee_is_the_registered_sender_organization_by_default() {
+        let p = policy(MissingPayee::default());
+        assert_eq!(p.default_for("comune"), Ok("80012345678"));
+        let unknown = p.default_for("altro").unwrap_err();
+        assert!(
+            unknown.contains("submission.organization_fiscal_codes"),
+            "{unknown}"
+        );
+        let refused = policy(MissingPayee::Refuse)
+            .default_for("comune")
+            .unwrap_err();
+        assert!(refused.contains("submission.missing_payee"), "{refused}");
+        assert!(PayeePolicy::default().default_for("comune").is_err());
+    }
+
+    #[test]
+    fn a_registry_holds_organization_fiscal_codes_only() {
+        for bad in [
+            "",
+            "8001234567",
+            "800123456789",
+            "SPNDNL80R13C555X",
+            "8001234567a",
+        ] {
+            let e = PayeePolicy::new(
+                MissingPayee::SenderOrganization,
+                [("comune".into(), bad.into())].into(),
+            )
+            .unwrap_err();
+            assert!(e.contains("comune"), "{e}");
+        }
     }
 }
