@@ -291,13 +291,24 @@ fn jwks_router(keys: Arc<SigningKeys>) -> Router {
 
 fn voucher(keys: &SigningKeys) -> String {
     let t = now();
-    keys.sign(
-        &json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "bench-client", "client_id": "bench-client",
-                      "purposeId": "bench-purpose", "jti": uuid::Uuid::new_v4().to_string(),
-                      "iat": t, "nbf": t, "exp": t + 600, "consumerId": "comune-di-esempio",
-                      "producerId": "gateway-operator", "eserviceId": "e", "descriptorId": "d"}),
-    )
-    .expect("sign")
+    let claims = provider_sdk::voucher::VoucherClaims {
+        iss: ISSUER.into(),
+        aud: AUDIENCE.into(),
+        sub: "bench-client".into(),
+        client_id: "bench-client".into(),
+        purpose_id: "bench-purpose".into(),
+        jti: uuid::Uuid::new_v4().to_string(),
+        iat: t,
+        nbf: t,
+        exp: t + 600,
+        consumer_id: "comune-di-esempio".into(),
+        producer_id: "gateway-operator".into(),
+        eservice_id: "e".into(),
+        descriptor_id: "d".into(),
+        digest: None,
+    };
+    keys.sign(&serde_json::to_value(claims).expect("claims"))
+        .expect("sign")
 }
 
 async fn post(http: &reqwest::Client, url: &str, bearer: &str, body: &Value) -> Value {

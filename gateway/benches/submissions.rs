@@ -158,10 +158,22 @@ impl Interop {
         let mut h = Header::new(Algorithm::RS256);
         h.kid = Some(self.kid.clone());
         let t = now();
-        let claims = json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "bench-client", "client_id": "bench-client",
-                            "jti": format!("bench-{n}"), "iat": t, "nbf": t - 5, "exp": t + 3600,
-                            "consumerId": TENANT, "purposeId": PURPOSE,
-                            "eserviceId": ESERVICE, "producerId": PRODUCER});
+        let claims = provider_sdk::voucher::VoucherClaims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            sub: "bench-client".into(),
+            client_id: "bench-client".into(),
+            purpose_id: PURPOSE.into(),
+            jti: format!("bench-{n}"),
+            iat: t,
+            nbf: t - 5,
+            exp: t + 3600,
+            consumer_id: TENANT.into(),
+            producer_id: PRODUCER.into(),
+            eservice_id: ESERVICE.into(),
+            descriptor_id: "d".into(),
+            digest: None,
+        };
         jsonwebtoken::encode(&h, &claims, &self.key).expect("sign")
     }
 

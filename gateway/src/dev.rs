@@ -459,32 +459,21 @@ async fn seed(ic: &interop::Config, interop_url: &str, data_dir: &Path) -> Resul
     })
 }
 
-/// A voucher for the demo entity, obtained like any client would.
+/// A voucher for the demo entity, obtained like any client would (provider-sdk's
+/// [`VoucherClient`](provider_sdk::voucher::VoucherClient)).
 pub async fn entity_voucher(env: &DevEnv) -> Result<String, String> {
-    let key = std::fs::read(&env.sender.private_key_pem_path).map_err(|e| fail("entity key", e))?;
-    let key = jsonwebtoken::EncodingKey::from_rsa_pem(&key).map_err(|e| fail("entity key", e))?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-    header.kid = Some(env.sender.kid.clone());
-    let claims = json!({"iss": env.sender.client_id, "sub": env.sender.client_id, "aud": env.client_assertion_audience, "jti": uuid::Uuid::new_v4().to_string(), "iat": now, "exp": now + 60, "purposeId": env.sender.purpose_id});
-    let assertion =
-        jsonwebtoken::encode(&header, &claims, &key).map_err(|e| fail("assertion", e))?;
-    let form = [
-        ("grant_type", "client_credentials"),
-        (
-            "client_assertion_type",
-            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        ),
-        ("client_assertion", assertion.as_str()),
-    ];
-    let resp = reqwest::Client::new()
-        .post(&env.token_endpoint)
-        .form(&form)
-        .send()
-        .await
-        .map_err(|e| fail("token endpoint", e))?;
-    let body: Value = resp.json().await.map_err(|e| fail("token endpoint", e))?;
-    id(&body, "/access_token")
+    use provider_sdk::voucher::{ClientKey, VoucherClient, VoucherClientConfig};
+    let s = &env.sender;
+    let key = ClientKey::from_pem_file(&s.client_id, &s.kid, &s.private_key_pem_path)
+        .map_err(|e| fail("entity key", e))?;
+    VoucherClient::new(
+        VoucherClientConfig::new(&env.token_endpoint, &env.client_assertion_audience),
+        key,
+    )
+    .map_err(|e| fail("token endpoint", e))?
+    .voucher(&s.purpose_id)
+    .await
+    .map_err(|e| fail("token endpoint", e))
 }
 
 /// The entity's configurations and the sample messages, through the gateway's API.

@@ -17,17 +17,38 @@ use std::collections::{HashMap, HashSet};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
-/// Why a caller was refused (each is a `401` with this code).
+crate::codes::codes! {
+    /// Why a caller was not admitted: refused (`401`), or not checkable right now (`503`).
+    AuthCode {
+        ApiKeyMissing => "API_KEY_MISSING", 401, "the configured API key header is absent";
+        ApiKeyInvalid => "API_KEY_INVALID", 401, "the API key header holds another key";
+        VoucherMissing => "VOUCHER_MISSING", 401, "no `Authorization: Bearer` voucher";
+        VoucherMalformed => "VOUCHER_MALFORMED", 401, "the voucher is not a JWS with a `kid`";
+        VoucherAlgNotAllowed => "VOUCHER_ALG_NOT_ALLOWED", 401, "the voucher is not RS256";
+        VoucherUnknownKid => "VOUCHER_UNKNOWN_KID", 401, "no key of the Interop JWKS has the voucher's `kid`";
+        VoucherSignatureInvalid => "VOUCHER_SIGNATURE_INVALID", 401, "the voucher's signature does not verify";
+        VoucherExpired => "VOUCHER_EXPIRED", 401, "the voucher's `exp` is past";
+        VoucherNotYetValid => "VOUCHER_NOT_YET_VALID", 401, "the voucher's `nbf` is in the future";
+        VoucherAudienceInvalid => "VOUCHER_AUDIENCE_INVALID", 401, "the voucher's `aud` is not the verifier's audience";
+        VoucherIssuerInvalid => "VOUCHER_ISSUER_INVALID", 401, "the voucher was not issued by the configured Interop engine";
+        VoucherClaimsMissing => "VOUCHER_CLAIMS_MISSING", 401, "the voucher lacks `exp`, `aud`, `iss`, `purposeId`, `eserviceId` or `producerId`";
+        VoucherEserviceNotAllowed => "VOUCHER_ESERVICE_NOT_ALLOWED", 401, "the voucher is for another e-service or producer than the pinned one";
+        VoucherPurposeNotAllowed => "VOUCHER_PURPOSE_NOT_ALLOWED", 401, "the voucher's purpose is not among the allowed ones";
+        JwksUnavailable => "JWKS_UNAVAILABLE", 503, "the engine's JWKS could not be fetched: vouchers cannot be checked now (`Retry-After: 5`)";
+    }
+}
+
+/// Why a caller was not admitted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: {detail}")]
 pub struct AuthError {
-    /// A stable code, e.g. `VOUCHER_EXPIRED`.
-    pub code: &'static str,
+    /// What failed.
+    pub code: AuthCode,
     /// A sentence for the log.
     pub detail: String,
 }
 
-fn refuse(code: &'static str, detail: impl Into<String>) -> AuthError {
+fn refuse(code: AuthCode, detail: impl Into<String>) -> AuthError {
     AuthError {
         code,
         detail: detail.into(),
@@ -157,7 +178,8 @@ impl VoucherVerifier {
             let wait = Duration::from_secs(1).saturating_sub(t.elapsed());
             tokio::time::sleep(wait).await;
         }
-        let unavailable = |e: String| refuse("JWKS_UNAVAILABLE", format!("{}: {e}", self.jwks_url));
+        let unavailable =
+            |e: String| refuse(AuthCode::JwksUnavailable, format!("{}: {e}", self.jwks_url));
         let jwks: Jwks = self
             .http
             .get(&self.jwks_url)
@@ -181,16 +203,16 @@ impl VoucherVerifier {
     pub async fn verify(&self, token: &str) -> Result<VoucherInfo, AuthError> {
         let header = jsonwebtoken::decode_header(token).map_err(|e| match e.kind() {
             ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
-                refuse("VOUCHER_ALG_NOT_ALLOWED", "vouchers are RS256")
+                refuse(AuthCode::VoucherAlgNotAllowed, "vouchers are RS256")
             }
-            _ => refuse("VOUCHER_MALFORMED", format!("not a JWS: {e}")),
+            _ => refuse(AuthCode::VoucherMalformed, format!("not a JWS: {e}")),
         })?;
         if header.alg != Algorithm::RS256 {
-            return Err(refuse("VOUCHER_ALG_NOT_ALLOWED", "vouchers are RS256"));
+            return Err(refuse(AuthCode::VoucherAlgNotAllowed, "vouchers are RS256"));
         }
         let kid = header
             .kid
-            .ok_or_else(|| refuse("VOUCHER_MALFORMED", "no kid"))?;
+            .ok_or_else(|| refuse(AuthCode::VoucherMalformed, "no kid"))?;
         let cached = self.keys.read().expect("keys lock").get(&kid).cloned();
         let key = match cached {
             Some(k) => k,
@@ -201,27 +223,31 @@ impl VoucherVerifier {
                     .expect("keys lock")
                     .get(&kid)
                     .cloned()
-                    .ok_or_else(|| refuse("VOUCHER_UNKNOWN_KID", format!("no key {kid}")))?
+                    .ok_or_else(|| refuse(AuthCode::VoucherUnknownKid, format!("no key {kid}")))?
             }
         };
         let claims = jsonwebtoken::decode::<Claims>(token, &key, &self.validation)
             .map_err(|e| match e.kind() {
-                ErrorKind::InvalidSignature => refuse("VOUCHER_SIGNATURE_INVALID", "bad signature"),
-                ErrorKind::ExpiredSignature => refuse("VOUCHER_EXPIRED", "expired"),
+                ErrorKind::InvalidSignature => {
+                    refuse(AuthCode::VoucherSignatureInvalid, "bad signature")
+                }
+                ErrorKind::ExpiredSignature => refuse(AuthCode::VoucherExpired, "expired"),
                 ErrorKind::ImmatureSignature => {
-                    refuse("VOUCHER_NOT_YET_VALID", "nbf in the future")
+                    refuse(AuthCode::VoucherNotYetValid, "nbf in the future")
                 }
                 ErrorKind::InvalidAudience => {
-                    refuse("VOUCHER_AUDIENCE_INVALID", "another audience")
+                    refuse(AuthCode::VoucherAudienceInvalid, "another audience")
                 }
-                ErrorKind::InvalidIssuer => refuse("VOUCHER_ISSUER_INVALID", "another issuer"),
+                ErrorKind::InvalidIssuer => {
+                    refuse(AuthCode::VoucherIssuerInvalid, "another issuer")
+                }
                 ErrorKind::MissingRequiredClaim(c) => {
-                    refuse("VOUCHER_CLAIMS_MISSING", format!("no {c}"))
+                    refuse(AuthCode::VoucherClaimsMissing, format!("no {c}"))
                 }
                 ErrorKind::InvalidAlgorithm => {
-                    refuse("VOUCHER_ALG_NOT_ALLOWED", "vouchers are RS256")
+                    refuse(AuthCode::VoucherAlgNotAllowed, "vouchers are RS256")
                 }
-                other => refuse("VOUCHER_MALFORMED", format!("{other:?}")),
+                other => refuse(AuthCode::VoucherMalformed, format!("{other:?}")),
             })?
             .claims;
         let pinned = &self.eservice;
@@ -229,13 +255,13 @@ impl VoucherVerifier {
             (Some(e), Some(p)) if *e == pinned.eservice_id && *p == pinned.producer_id => {}
             (None, _) | (_, None) => {
                 return Err(refuse(
-                    "VOUCHER_CLAIMS_MISSING",
+                    AuthCode::VoucherClaimsMissing,
                     "no eserviceId or producerId",
                 ));
             }
             (Some(e), Some(p)) => {
                 return Err(refuse(
-                    "VOUCHER_ESERVICE_NOT_ALLOWED",
+                    AuthCode::VoucherEserviceNotAllowed,
                     format!(
                         "the voucher is for e-service {e} of producer {p}, not for {} of {}",
                         pinned.eservice_id, pinned.producer_id
@@ -245,12 +271,12 @@ impl VoucherVerifier {
         }
         let purpose_id = claims
             .purpose_id
-            .ok_or_else(|| refuse("VOUCHER_CLAIMS_MISSING", "no purposeId"))?;
+            .ok_or_else(|| refuse(AuthCode::VoucherClaimsMissing, "no purposeId"))?;
         if let Some(allowed) = &self.purposes
             && !allowed.contains(&purpose_id)
         {
             return Err(refuse(
-                "VOUCHER_PURPOSE_NOT_ALLOWED",
+                AuthCode::VoucherPurposeNotAllowed,
                 format!("purpose {purpose_id} is not allowed here"),
             ));
         }
@@ -285,7 +311,9 @@ impl Authentication {
                 let given = headers
                     .get(header.as_str())
                     .and_then(|v| v.to_str().ok())
-                    .ok_or_else(|| refuse("API_KEY_MISSING", format!("no {header} header")))?;
+                    .ok_or_else(|| {
+                        refuse(AuthCode::ApiKeyMissing, format!("no {header} header"))
+                    })?;
                 let same = given.len() == key.len()
                     && given
                         .bytes()
@@ -295,7 +323,7 @@ impl Authentication {
                 if same {
                     Ok(())
                 } else {
-                    Err(refuse("API_KEY_INVALID", "wrong key"))
+                    Err(refuse(AuthCode::ApiKeyInvalid, "wrong key"))
                 }
             }
             Authentication::Voucher(v) => {
@@ -303,7 +331,7 @@ impl Authentication {
                     .get(axum::http::header::AUTHORIZATION)
                     .and_then(|h| h.to_str().ok())
                     .and_then(|h| h.strip_prefix("Bearer "))
-                    .ok_or_else(|| refuse("VOUCHER_MISSING", "no Authorization: Bearer"))?;
+                    .ok_or_else(|| refuse(AuthCode::VoucherMissing, "no Authorization: Bearer"))?;
                 v.verify(token.trim()).await.map(|_| ())
             }
         }

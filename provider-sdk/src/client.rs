@@ -31,17 +31,13 @@
 use crate::contract::{
     CreatedMessage, NewMessage, NewRcConfiguration, RcConfiguration, RcConfigurationList,
 };
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use crate::voucher::{ClientKey, VoucherClient, VoucherClientConfig};
 use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-/// A voucher is renewed this long before it expires (or at half its life, if shorter).
-const RENEW_BEFORE: Duration = Duration::from_secs(30);
-/// Client assertions live this long.
-const ASSERTION_LIFETIME: u64 = 60;
 /// At most this much of an unexpected answer is kept in an error.
 const KEPT_BODY: usize = 500;
 
@@ -113,21 +109,10 @@ impl ClientError {
 
 /// The entity's Interop identity: its client, the key it uploaded there and the purpose it calls
 /// the gateway for.
+#[derive(Debug)]
 pub struct Credentials {
-    client_id: String,
-    kid: String,
+    key: ClientKey,
     purpose_id: String,
-    key: EncodingKey,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("client_id", &self.client_id)
-            .field("kid", &self.kid)
-            .field("purpose_id", &self.purpose_id)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Credentials {
@@ -138,13 +123,9 @@ impl Credentials {
         purpose_id: &str,
         private_key_pem: &[u8],
     ) -> Result<Credentials, ClientError> {
-        let key = EncodingKey::from_rsa_pem(private_key_pem)
-            .map_err(|e| ClientError::Key(format!("not an RSA private key in PEM: {e}")))?;
         Ok(Credentials {
-            client_id: client_id.to_owned(),
-            kid: kid.to_owned(),
+            key: ClientKey::from_pem(client_id, kid, private_key_pem)?,
             purpose_id: purpose_id.to_owned(),
-            key,
         })
     }
 
@@ -155,15 +136,15 @@ impl Credentials {
         purpose_id: &str,
         path: impl AsRef<Path>,
     ) -> Result<Credentials, ClientError> {
-        let path = path.as_ref();
-        let pem = std::fs::read(path)
-            .map_err(|e| ClientError::Key(format!("cannot read {}: {e}", path.display())))?;
-        Credentials::from_pem(client_id, kid, purpose_id, &pem)
+        Ok(Credentials {
+            key: ClientKey::from_pem_file(client_id, kid, path)?,
+            purpose_id: purpose_id.to_owned(),
+        })
     }
 
     /// The Interop client id.
     pub fn client_id(&self) -> &str {
-        &self.client_id
+        self.key.client_id()
     }
 
     /// The purpose vouchers are asked for.
@@ -173,19 +154,7 @@ impl Credentials {
 
     /// A signed client assertion for `audience` (the engine's client-assertion audience).
     pub fn client_assertion(&self, audience: &str) -> Result<String, ClientError> {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(self.kid.clone());
-        header.typ = Some("JWT".into());
-        let claims = serde_json::json!({
-            "iss": self.client_id, "sub": self.client_id, "aud": audience,
-            "jti": uuid::Uuid::new_v4().to_string(), "iat": now, "exp": now + ASSERTION_LIFETIME,
-            "purposeId": self.purpose_id,
-        });
-        jsonwebtoken::encode(&header, &claims, &self.key)
-            .map_err(|e| ClientError::Key(format!("cannot sign the client assertion: {e}")))
+        self.key.client_assertion(audience, &self.purpose_id)
     }
 }
 
@@ -217,23 +186,12 @@ impl ClientConfig {
     }
 }
 
-struct Voucher {
-    token: String,
-    renew_at: Instant,
-}
-
 /// A client of the gateway's entity API, authenticated with Interop vouchers it obtains itself.
 pub struct GatewayClient {
     config: ClientConfig,
-    credentials: Credentials,
+    purpose_id: String,
+    vouchers: VoucherClient,
     http: reqwest::Client,
-    voucher: tokio::sync::Mutex<Option<Voucher>>,
-}
-
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: String,
-    expires_in: u64,
 }
 
 #[derive(Deserialize)]
@@ -260,7 +218,7 @@ impl ProblemBody {
 }
 
 /// Reads a failed answer: a problem+json becomes [`ClientError::Problem`].
-async fn refusal(resp: reqwest::Response) -> ClientError {
+pub(crate) async fn refusal(resp: reqwest::Response) -> ClientError {
     let status = resp.status().as_u16();
     let bytes = resp.bytes().await.unwrap_or_default();
     let problem = serde_json::from_slice::<ProblemBody>(&bytes)
@@ -283,7 +241,11 @@ async fn refusal(resp: reqwest::Response) -> ClientError {
     }
 }
 
-async fn body<T: DeserializeOwned>(url: &str, resp: reqwest::Response) -> Result<T, ClientError> {
+/// Reads a successful answer's JSON body.
+pub(crate) async fn read_json<T: DeserializeOwned>(
+    url: &str,
+    resp: reqwest::Response,
+) -> Result<T, ClientError> {
     let status = resp.status().as_u16();
     let bytes = resp.bytes().await.map_err(|e| ClientError::Transport {
         url: url.to_owned(),
@@ -304,84 +266,53 @@ impl GatewayClient {
         config: ClientConfig,
         credentials: Credentials,
     ) -> Result<GatewayClient, ClientError> {
-        for (what, url) in [
-            ("gateway_url", &config.gateway_url),
-            ("token_endpoint", &config.token_endpoint),
-        ] {
-            reqwest::Url::parse(url)
-                .map_err(|e| ClientError::Config(format!("{what} {url:?}: {e}")))?;
-        }
+        reqwest::Url::parse(&config.gateway_url).map_err(|e| {
+            ClientError::Config(format!("gateway_url {:?}: {e}", config.gateway_url))
+        })?;
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ClientError::Config(e.to_string()))?;
+        let vouchers = VoucherClient::new(
+            VoucherClientConfig {
+                connect_timeout: config.connect_timeout,
+                timeout: config.timeout,
+                ..VoucherClientConfig::new(
+                    &config.token_endpoint,
+                    &config.client_assertion_audience,
+                )
+            },
+            credentials.key,
+        )?;
         Ok(GatewayClient {
             config,
-            credentials,
+            purpose_id: credentials.purpose_id,
+            vouchers,
             http,
-            voucher: tokio::sync::Mutex::new(None),
         })
     }
 
-    /// The credentials this client acts with.
-    pub fn credentials(&self) -> &Credentials {
-        &self.credentials
+    /// The Interop client id this client acts as.
+    pub fn client_id(&self) -> &str {
+        self.vouchers.key().client_id()
+    }
+
+    /// The purpose this client's vouchers are for.
+    pub fn purpose_id(&self) -> &str {
+        &self.purpose_id
     }
 
     /// A valid voucher: the cached one, or a new one from the token endpoint (one request for
     /// all concurrent callers).
     pub async fn voucher(&self) -> Result<String, ClientError> {
-        let mut cached = self.voucher.lock().await;
-        if let Some(v) = cached.as_ref()
-            && Instant::now() < v.renew_at
-        {
-            return Ok(v.token.clone());
-        }
-        let (token, lifetime) = self.request_voucher().await?;
-        let early = RENEW_BEFORE.min(lifetime / 2);
-        *cached = Some(Voucher {
-            token: token.clone(),
-            renew_at: Instant::now() + lifetime - early,
-        });
-        Ok(token)
+        self.vouchers.voucher(&self.purpose_id).await
     }
 
     /// Forgets the cached voucher: the next call asks for a new one.
     pub async fn forget_voucher(&self) {
-        *self.voucher.lock().await = None;
-    }
-
-    async fn request_voucher(&self) -> Result<(String, Duration), ClientError> {
-        let assertion = self
-            .credentials
-            .client_assertion(&self.config.client_assertion_audience)?;
-        let form = [
-            ("grant_type", "client_credentials"),
-            (
-                "client_assertion_type",
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            ),
-            ("client_assertion", assertion.as_str()),
-            ("client_id", self.credentials.client_id.as_str()),
-        ];
-        let url = &self.config.token_endpoint;
-        let resp =
-            self.http
-                .post(url)
-                .form(&form)
-                .send()
-                .await
-                .map_err(|e| ClientError::Transport {
-                    url: url.clone(),
-                    detail: e.to_string(),
-                })?;
-        if !resp.status().is_success() {
-            return Err(refusal(resp).await);
-        }
-        let t: TokenResponse = body(url, resp).await?;
-        Ok((t.access_token, Duration::from_secs(t.expires_in)))
+        self.vouchers.forget(&self.purpose_id);
     }
 
     /// One call to the gateway with the voucher; a `401` (a voucher revoked or expired early)
@@ -433,14 +364,14 @@ impl GatewayClient {
         let resp = self
             .call(Method::POST, path, Some(configuration), None)
             .await?;
-        body(path, resp).await
+        read_json(path, resp).await
     }
 
     /// `GET /api/v1/remote-contents/configurations`: the entity's configurations.
     pub async fn configurations(&self) -> Result<Vec<RcConfiguration>, ClientError> {
         let path = "/api/v1/remote-contents/configurations";
         let resp = self.call(Method::GET, path, None, None).await?;
-        Ok(body::<RcConfigurationList>(path, resp)
+        Ok(read_json::<RcConfigurationList>(path, resp)
             .await?
             .rc_config_list)
     }
@@ -449,7 +380,7 @@ impl GatewayClient {
     pub async fn configuration(&self, id: &str) -> Result<RcConfiguration, ClientError> {
         let path = format!("/api/v1/remote-contents/configurations/{id}");
         let resp = self.call(Method::GET, &path, None, None).await?;
-        body(&path, resp).await
+        read_json(&path, resp).await
     }
 
     /// `PUT /api/v1/remote-contents/configurations/{id}`: replaces a configuration (effective at
@@ -484,7 +415,7 @@ impl GatewayClient {
         let resp = self
             .call(Method::POST, path, Some(message), Some(idempotency_key))
             .await?;
-        body(path, resp).await
+        read_json(path, resp).await
     }
 }
 

@@ -10,6 +10,9 @@
 //!   [`server::builder`] adds [`lollipop`] verification (the citizen's device signature).
 //! - [`client::GatewayClient`]: the entity's side of the gateway: Interop vouchers from a client
 //!   assertion, remote-content configurations, message submission.
+//! - [`voucher`]: the claims of vouchers and client assertions, and [`voucher::VoucherClient`],
+//!   which trades client assertions for vouchers for any number of purposes (also what the
+//!   gateway uses as a consumer of entities' e-services).
 //!
 //! ```no_run
 //! use provider_sdk::auth::Authentication;
@@ -42,9 +45,12 @@
 //! # }
 //! ```
 
+mod codes;
+
 pub mod auth;
 pub mod client;
 pub mod contract;
 pub mod lollipop;
 pub mod provider;
 pub mod server;
+pub mod voucher;

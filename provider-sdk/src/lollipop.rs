@@ -78,67 +78,31 @@ const MAX_SIGNATURES: usize = 8;
 /// At most this many covered components per signature.
 const MAX_COMPONENTS: usize = 32;
 
-macro_rules! codes {
-    ($($variant:ident => $code:literal, $status:literal, $what:literal;)*) => {
-        /// Why a request failed lollipop verification: a stable code (`as_str`) and the status
-        /// the SDK's router answers with (`401`: the request is not proven to come from the
-        /// citizen's device; `403`: it is, but for another citizen).
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum LollipopCode {
-            $(
-                #[doc = $what]
-                $variant,
-            )*
-        }
-
-        impl LollipopCode {
-            /// Every code, for documentation and tests.
-            pub const ALL: &'static [LollipopCode] = &[$(LollipopCode::$variant),*];
-
-            /// The stable code, e.g. `LOLLIPOP_SIGNATURE_INVALID`.
-            pub fn as_str(self) -> &'static str {
-                match self { $(LollipopCode::$variant => $code),* }
-            }
-
-            /// The HTTP status a refused request gets.
-            pub fn status(self) -> u16 {
-                match self { $(LollipopCode::$variant => $status),* }
-            }
-
-            /// One line explaining the code.
-            pub fn describe(self) -> &'static str {
-                match self { $(LollipopCode::$variant => $what),* }
-            }
-        }
-    };
-}
-
-codes! {
-    HeaderMissing => "LOLLIPOP_HEADER_MISSING", 401, "a required lollipop header is absent";
-    HeaderInvalid => "LOLLIPOP_HEADER_INVALID", 401, "a lollipop header is repeated, not ASCII, or not of its pattern (original method, original url)";
-    SignatureInputInvalid => "LOLLIPOP_SIGNATURE_INPUT_INVALID", 401, "`signature-input` is not a dictionary of inner lists of component names with valid parameters";
-    SignatureHeaderInvalid => "LOLLIPOP_SIGNATURE_HEADER_INVALID", 401, "`signature` is not a dictionary of byte sequences";
-    SignatureMissing => "LOLLIPOP_SIGNATURE_MISSING", 401, "a label of `signature-input` has no signature";
-    PublicKeyInvalid => "LOLLIPOP_PUBLIC_KEY_INVALID", 401, "`x-pagopa-lollipop-public-key` is not a base64url JWK of a valid public key";
-    KeyUnsupported => "LOLLIPOP_KEY_UNSUPPORTED", 401, "the JWK is neither an EC P-256 key nor an RSA key of 2048 to 4096 bits";
-    AssertionRefInvalid => "LOLLIPOP_ASSERTION_REF_INVALID", 401, "`x-pagopa-lollipop-assertion-ref` is not `sha256-`, `sha384-` or `sha512-` and a thumbprint";
-    AssertionRefMismatch => "LOLLIPOP_ASSERTION_REF_MISMATCH", 401, "the assertion reference is not the public key's thumbprint";
-    KeyIdMissing => "LOLLIPOP_KEYID_MISSING", 401, "a signature has no `keyid` parameter";
-    KeyIdMismatch => "LOLLIPOP_KEYID_MISMATCH", 401, "a signature's `keyid` is not the public key's thumbprint";
-    AlgorithmUnsupported => "LOLLIPOP_ALG_UNSUPPORTED", 401, "a signature's `alg` is neither `ecdsa-p256-sha256` nor `rsa-pss-sha256`";
-    AlgorithmMismatch => "LOLLIPOP_ALG_MISMATCH", 401, "a signature's `alg` does not fit the public key's type";
-    SignatureExpired => "LOLLIPOP_SIGNATURE_EXPIRED", 401, "a signature's `expires` is past";
-    ComponentUnsupported => "LOLLIPOP_COMPONENT_UNSUPPORTED", 401, "a covered component is a derived component or parameter this verifier does not build";
-    ComponentAbsent => "LOLLIPOP_COMPONENT_ABSENT", 401, "a covered header is not in the request";
-    SignatureEncodingInvalid => "LOLLIPOP_SIGNATURE_ENCODING_INVALID", 401, "an ECDSA signature is neither 64 raw bytes nor DER";
-    SignatureInvalid => "LOLLIPOP_SIGNATURE_INVALID", 401, "a signature does not verify with the public key";
-    CoverageInsufficient => "LOLLIPOP_COVERAGE_INSUFFICIENT", 401, "no signature covers both `x-pagopa-lollipop-original-method` and `x-pagopa-lollipop-original-url`";
-    UserIdMismatch => "LOLLIPOP_USER_ID_MISMATCH", 403, "`x-pagopa-lollipop-user-id` is not the request's `fiscal_code`";
-}
-
-impl fmt::Display for LollipopCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+crate::codes::codes! {
+    /// Why a request failed lollipop verification: a stable code (`as_str`) and the status
+    /// the SDK's router answers with (`401`: the request is not proven to come from the
+    /// citizen's device; `403`: it is, but for another citizen).
+    LollipopCode {
+        HeaderMissing => "LOLLIPOP_HEADER_MISSING", 401, "a required lollipop header is absent";
+        HeaderInvalid => "LOLLIPOP_HEADER_INVALID", 401, "a lollipop header is repeated, not ASCII, or not of its pattern (original method, original url)";
+        SignatureInputInvalid => "LOLLIPOP_SIGNATURE_INPUT_INVALID", 401, "`signature-input` is not a dictionary of inner lists of component names with valid parameters";
+        SignatureHeaderInvalid => "LOLLIPOP_SIGNATURE_HEADER_INVALID", 401, "`signature` is not a dictionary of byte sequences";
+        SignatureMissing => "LOLLIPOP_SIGNATURE_MISSING", 401, "a label of `signature-input` has no signature";
+        PublicKeyInvalid => "LOLLIPOP_PUBLIC_KEY_INVALID", 401, "`x-pagopa-lollipop-public-key` is not a base64url JWK of a valid public key";
+        KeyUnsupported => "LOLLIPOP_KEY_UNSUPPORTED", 401, "the JWK is neither an EC P-256 key nor an RSA key of 2048 to 4096 bits";
+        AssertionRefInvalid => "LOLLIPOP_ASSERTION_REF_INVALID", 401, "`x-pagopa-lollipop-assertion-ref` is not `sha256-`, `sha384-` or `sha512-` and a thumbprint";
+        AssertionRefMismatch => "LOLLIPOP_ASSERTION_REF_MISMATCH", 401, "the assertion reference is not the public key's thumbprint";
+        KeyIdMissing => "LOLLIPOP_KEYID_MISSING", 401, "a signature has no `keyid` parameter";
+        KeyIdMismatch => "LOLLIPOP_KEYID_MISMATCH", 401, "a signature's `keyid` is not the public key's thumbprint";
+        AlgorithmUnsupported => "LOLLIPOP_ALG_UNSUPPORTED", 401, "a signature's `alg` is neither `ecdsa-p256-sha256` nor `rsa-pss-sha256`";
+        AlgorithmMismatch => "LOLLIPOP_ALG_MISMATCH", 401, "a signature's `alg` does not fit the public key's type";
+        SignatureExpired => "LOLLIPOP_SIGNATURE_EXPIRED", 401, "a signature's `expires` is past";
+        ComponentUnsupported => "LOLLIPOP_COMPONENT_UNSUPPORTED", 401, "a covered component is a derived component or parameter this verifier does not build";
+        ComponentAbsent => "LOLLIPOP_COMPONENT_ABSENT", 401, "a covered header is not in the request";
+        SignatureEncodingInvalid => "LOLLIPOP_SIGNATURE_ENCODING_INVALID", 401, "an ECDSA signature is neither 64 raw bytes nor DER";
+        SignatureInvalid => "LOLLIPOP_SIGNATURE_INVALID", 401, "a signature does not verify with the public key";
+        CoverageInsufficient => "LOLLIPOP_COVERAGE_INSUFFICIENT", 401, "no signature covers both `x-pagopa-lollipop-original-method` and `x-pagopa-lollipop-original-url`";
+        UserIdMismatch => "LOLLIPOP_USER_ID_MISMATCH", 403, "`x-pagopa-lollipop-user-id` is not the request's `fiscal_code`";
     }
 }
 

@@ -10,7 +10,7 @@
 //!
 //! Errors are `application/problem+json`: `{"type", "title", "status", "code", "detail"}`.
 
-use crate::auth::Authentication;
+use crate::auth::{AuthCode, Authentication};
 use crate::contract::FiscalCode;
 use crate::lollipop::{self, LollipopError};
 use crate::provider::{Provider, ProviderError};
@@ -108,6 +108,27 @@ pub fn router<P: Provider>(provider: Arc<P>, auth: Authentication) -> Router {
     builder(provider, auth).build()
 }
 
+crate::codes::codes! {
+    /// The router's own refusals: the citizen's fiscal code, and the [`ProviderError`] a
+    /// provider returned.
+    RouterCode {
+        FiscalCodeMissing => "FISCAL_CODE_MISSING", 400, "no `fiscal_code` header";
+        FiscalCodeInvalid => "FISCAL_CODE_INVALID", 400, "the `fiscal_code` header is not a fiscal code";
+        NotFound => "NOT_FOUND", 404, "the provider knows no such message for this citizen (`ProviderError::NotFound`)";
+        Forbidden => "FORBIDDEN", 403, "the provider refuses this citizen (`ProviderError::Forbidden`)";
+        BadRequest => "BAD_REQUEST", 400, "the provider refuses the request (`ProviderError::BadRequest`)";
+        TooManyRequests => "TOO_MANY_REQUESTS", 429, "the provider asks to slow down (`ProviderError::TooManyRequests`)";
+        Unavailable => "UNAVAILABLE", 503, "the provider is unavailable, with `Retry-After` (`ProviderError::Unavailable`)";
+        Internal => "INTERNAL", 500, "the provider failed (`ProviderError::Internal`; the detail is logged, not sent)";
+    }
+}
+
+/// A refusal with one of the router's codes, at its status.
+fn refusal(code: RouterCode, detail: &str) -> Response {
+    let status = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    problem(status, code.as_str(), detail)
+}
+
 fn problem(status: StatusCode, code: &str, detail: &str) -> Response {
     let body = serde_json::json!({"type": "about:blank", "title": status.canonical_reason(), "status": status.as_u16(), "code": code, "detail": detail});
     (
@@ -129,37 +150,21 @@ impl IntoResponse for LollipopError {
 
 fn from_error(e: ProviderError) -> Response {
     match e {
-        ProviderError::NotFound => problem(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            "no such message for this citizen",
-        ),
-        ProviderError::Forbidden => {
-            problem(StatusCode::FORBIDDEN, "FORBIDDEN", "not for this citizen")
+        ProviderError::NotFound => {
+            refusal(RouterCode::NotFound, "no such message for this citizen")
         }
-        ProviderError::BadRequest(d) => problem(StatusCode::BAD_REQUEST, "BAD_REQUEST", &d),
-        ProviderError::TooManyRequests => problem(
-            StatusCode::TOO_MANY_REQUESTS,
-            "TOO_MANY_REQUESTS",
-            "slow down",
-        ),
+        ProviderError::Forbidden => refusal(RouterCode::Forbidden, "not for this citizen"),
+        ProviderError::BadRequest(d) => refusal(RouterCode::BadRequest, &d),
+        ProviderError::TooManyRequests => refusal(RouterCode::TooManyRequests, "slow down"),
         ProviderError::Unavailable { retry_after } => {
-            let mut r = problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "UNAVAILABLE",
-                "retry later",
-            );
+            let mut r = refusal(RouterCode::Unavailable, "retry later");
             r.headers_mut()
                 .insert(header::RETRY_AFTER, retry_after.into());
             r
         }
         ProviderError::Internal(d) => {
             tracing::error!(detail = %d, "provider error");
-            problem(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "internal error",
-            )
+            refusal(RouterCode::Internal, "internal error")
         }
     }
 }
@@ -167,31 +172,30 @@ fn from_error(e: ProviderError) -> Response {
 /// Authentication, then the citizen's fiscal code, then lollipop.
 async fn admit<P>(shared: &Shared<P>, headers: &HeaderMap) -> Result<FiscalCode, Response> {
     if let Err(e) = shared.auth.check(headers).await {
-        if e.code == "JWKS_UNAVAILABLE" {
+        let status = StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::UNAUTHORIZED);
+        let mut r = problem(status, e.code.as_str(), &e.detail);
+        if e.code == AuthCode::JwksUnavailable {
             // Our side cannot check right now: not the caller's fault, and worth a retry.
             tracing::warn!(detail = %e.detail, "cannot verify vouchers: JWKS unavailable");
-            let mut r = problem(StatusCode::SERVICE_UNAVAILABLE, e.code, &e.detail);
             r.headers_mut()
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
-            return Err(r);
+        } else {
+            tracing::info!(code = e.code.as_str(), "caller refused");
         }
-        tracing::info!(code = e.code, "caller refused");
-        return Err(problem(StatusCode::UNAUTHORIZED, e.code, &e.detail));
+        return Err(r);
     }
     let raw = headers
         .get("fiscal_code")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| {
-            problem(
-                StatusCode::BAD_REQUEST,
-                "FISCAL_CODE_MISSING",
+            refusal(
+                RouterCode::FiscalCodeMissing,
                 "send the citizen's fiscal_code header",
             )
         })?;
     let fc = FiscalCode::parse(raw).map_err(|_| {
-        problem(
-            StatusCode::BAD_REQUEST,
-            "FISCAL_CODE_INVALID",
+        refusal(
+            RouterCode::FiscalCodeInvalid,
             "fiscal_code is not a fiscal code",
         )
     })?;

@@ -968,38 +968,22 @@ async fn operations_endpoints_answer() {
 /// and submits.
 /// A voucher from the real engine for `client` (holding `keys/client-a`) and `purpose`.
 async fn real_voucher(engine: &e2e::Engine, client: &str, kid: &str, purpose: &str) -> String {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-    header.kid = Some(kid.to_owned());
-    let assertion = jsonwebtoken::encode(
-        &header,
-        &json!({"iss": client, "sub": client, "aud": "recapito-interop/client-assertion", "jti": uuid::Uuid::new_v4().to_string(), "iat": now, "exp": now + 60, "purposeId": purpose}),
-        &jsonwebtoken::EncodingKey::from_rsa_pem(e2e::fixture("keys/client-a.key.pem").as_bytes()).unwrap(),
+    use provider_sdk::voucher::{ClientKey, VoucherClient, VoucherClientConfig};
+    let key = ClientKey::from_pem(
+        client,
+        kid,
+        e2e::fixture("keys/client-a.key.pem").as_bytes(),
     )
     .unwrap();
-    let form = [
-        ("grant_type", "client_credentials"),
-        (
-            "client_assertion_type",
-            "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-        ),
-        ("client_assertion", assertion.as_str()),
-    ];
-    e2e::reply(
-        engine
-            .http
-            .post(format!("{}/token.oauth2", engine.base))
-            .form(&form)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .expect_status(StatusCode::OK)
-    .str("/access_token")
+    let config = VoucherClientConfig::new(
+        &format!("{}/token.oauth2", engine.base),
+        "recapito-interop/client-assertion",
+    );
+    VoucherClient::new(config, key)
+        .unwrap()
+        .voucher(purpose)
+        .await
+        .unwrap()
 }
 
 /// A gateway that accepts vouchers of the real `engine` for `eservice` of `producer`.

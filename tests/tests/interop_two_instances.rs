@@ -7,10 +7,10 @@
 
 use e2e::world::{self, Terms};
 use e2e::{Engine, User, fixture, pg};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 const ASSERTION_AUD: &str = "recapito-interop/client-assertion";
 const VOUCHER_AUD: &str = "https://api.comune.example/rc";
@@ -36,13 +36,6 @@ impl Pair {
             &self.two
         }
     }
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 /// The state of every version of `purpose`, as `engine` reports it.
@@ -151,13 +144,14 @@ async fn client(pair: &Pair) -> (User, Client) {
 }
 
 fn assertion(c: &Client) -> String {
-    let t = now();
-    let claims = json!({"iss": c.id, "sub": c.id, "aud": ASSERTION_AUD,
-        "jti": uuid::Uuid::new_v4().to_string(), "iat": t, "exp": t + 120, "purposeId": c.purpose});
-    let mut header = Header::new(Algorithm::RS256);
-    header.kid = Some(c.kid.clone());
-    let key = EncodingKey::from_rsa_pem(fixture("keys/client-a.key.pem").as_bytes()).unwrap();
-    jsonwebtoken::encode(&header, &claims, &key).unwrap()
+    provider_sdk::voucher::ClientKey::from_pem(
+        &c.id,
+        &c.kid,
+        fixture("keys/client-a.key.pem").as_bytes(),
+    )
+    .unwrap()
+    .client_assertion(ASSERTION_AUD, &c.purpose)
+    .unwrap()
 }
 
 async fn token(engine: &Engine, c: &Client, jws: &str) -> e2e::Reply {

@@ -12,6 +12,7 @@ use crate::domain::message::Sender;
 use crate::domain::{Code, GatewayError};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use provider_sdk::auth::AuthCode;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -109,14 +110,11 @@ impl VoucherVerifier {
     }
 
     async fn verify_signed(&self, token: &str) -> Result<Sender, GatewayError> {
-        let info = self.inner.verify(token).await.map_err(|e| {
-            let code = Code::ALL
-                .iter()
-                .copied()
-                .find(|c| c.as_str() == e.code)
-                .unwrap_or(Code::VOUCHER_MALFORMED);
-            GatewayError::new(code, e.detail)
-        })?;
+        let info = self
+            .inner
+            .verify(token)
+            .await
+            .map_err(|e| GatewayError::new(code(e.code), e.detail))?;
         match info.consumer_id {
             Some(tenant) if !tenant.is_empty() && !info.purpose_id.is_empty() => Ok(Sender {
                 tenant,
@@ -126,6 +124,29 @@ impl VoucherVerifier {
                 Code::VOUCHER_CLAIMS_MISSING,
                 "the voucher lacks consumerId or purposeId",
             )),
+        }
+    }
+}
+
+/// The gateway's code for a refusal of provider-sdk's verifier.
+fn code(c: AuthCode) -> Code {
+    match c {
+        AuthCode::VoucherMissing => Code::VOUCHER_MISSING,
+        AuthCode::VoucherMalformed => Code::VOUCHER_MALFORMED,
+        AuthCode::VoucherAlgNotAllowed => Code::VOUCHER_ALG_NOT_ALLOWED,
+        AuthCode::VoucherUnknownKid => Code::VOUCHER_UNKNOWN_KID,
+        AuthCode::VoucherSignatureInvalid => Code::VOUCHER_SIGNATURE_INVALID,
+        AuthCode::VoucherExpired => Code::VOUCHER_EXPIRED,
+        AuthCode::VoucherNotYetValid => Code::VOUCHER_NOT_YET_VALID,
+        AuthCode::VoucherAudienceInvalid => Code::VOUCHER_AUDIENCE_INVALID,
+        AuthCode::VoucherIssuerInvalid => Code::VOUCHER_ISSUER_INVALID,
+        AuthCode::VoucherClaimsMissing => Code::VOUCHER_CLAIMS_MISSING,
+        AuthCode::VoucherEserviceNotAllowed => Code::VOUCHER_ESERVICE_NOT_ALLOWED,
+        AuthCode::JwksUnavailable => Code::JWKS_UNAVAILABLE,
+        // The gateway's verifier allows every purpose and reads no API key: these refusals
+        // cannot come from it, and would be a malformed voucher if they did.
+        AuthCode::VoucherPurposeNotAllowed | AuthCode::ApiKeyMissing | AuthCode::ApiKeyInvalid => {
+            Code::VOUCHER_MALFORMED
         }
     }
 }

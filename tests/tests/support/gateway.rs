@@ -82,8 +82,23 @@ impl FakeInterop {
     /// The claims of a valid voucher for `tenant` and `purpose`.
     pub fn claims(tenant: &str, purpose: &str) -> Value {
         let t = now();
-        json!({"iss": ISSUER, "aud": AUDIENCE, "sub": "client", "client_id": "client", "purposeId": purpose, "jti": uuid::Uuid::new_v4().to_string(),
-               "iat": t, "nbf": t, "exp": t + 300, "consumerId": tenant, "producerId": PRODUCER, "eserviceId": ESERVICE, "descriptorId": "d"})
+        let claims = provider_sdk::voucher::VoucherClaims {
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            sub: "client".into(),
+            client_id: "client".into(),
+            purpose_id: purpose.into(),
+            jti: uuid::Uuid::new_v4().to_string(),
+            iat: t,
+            nbf: t,
+            exp: t + 300,
+            consumer_id: tenant.into(),
+            producer_id: PRODUCER.into(),
+            eservice_id: ESERVICE.into(),
+            descriptor_id: "d".into(),
+            digest: None,
+        };
+        serde_json::to_value(claims).expect("claims")
     }
 
     /// Signs with the first key.
