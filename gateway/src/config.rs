@@ -227,10 +227,10 @@ impl Config {
     }
 
     /// Which store [`crate::store::open`] opens, from `database_url` (read as the engine reads
-    /// its own: [`interop::config::postgres_url`]).
+    /// its own: [`service_kit::postgres::url`]).
     pub fn database(&self) -> Result<Database, String> {
         Ok(
-            match interop::config::postgres_url(self.database_url.as_deref())? {
+            match service_kit::postgres::url(self.database_url.as_deref())? {
                 None => Database::Sqlite(self.database_path()),
                 Some(url) => Database::Postgres(url),
             },

@@ -55,17 +55,7 @@ enum Cmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let json = std::env::var("GATEWAY_LOG_FORMAT").is_ok_and(|v| v == "json");
-    let filter = tracing_subscriber::EnvFilter::try_from_env("GATEWAY_LOG")
-        .unwrap_or_else(|_| "info".into());
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
-        subscriber.json().init();
-    } else {
-        subscriber.init();
-    }
+    service_kit::logs::init("GATEWAY");
     if let Cmd::CheckPdf { files } = &cli.command {
         return check_pdf(files);
     }
@@ -133,30 +123,13 @@ async fn serve(config: Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match app.run_until(shutdown_signal()).await {
+    match app.run_until(service_kit::shutdown::signal()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("gateway: server error: {e}");
             ExitCode::FAILURE
         }
     }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down");
 }
 
 async fn dev(
@@ -179,7 +152,7 @@ async fn dev(
         }
     };
     println!("{}", gateway::dev::banner(&stack.env, data_dir));
-    shutdown_signal().await;
+    service_kit::shutdown::signal().await;
     for t in stack.tasks {
         t.abort();
     }

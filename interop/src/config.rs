@@ -120,13 +120,15 @@ impl Config {
 
     /// Which store [`crate::store::open`] opens, from `database_url`.
     pub fn database(&self) -> Result<Database, String> {
-        Ok(match postgres_url(self.database_url.as_deref())? {
-            None => Database::Sqlite {
-                log: self.database_path(),
-                tokens: self.tokens_database_path(),
+        Ok(
+            match service_kit::postgres::url(self.database_url.as_deref())? {
+                None => Database::Sqlite {
+                    log: self.database_path(),
+                    tokens: self.tokens_database_path(),
+                },
+                Some(url) => Database::Postgres(url),
             },
-            Some(url) => Database::Postgres(url),
-        })
+        )
     }
 
     /// Where keys generated before they moved into the store were kept (imported at start).
@@ -150,23 +152,6 @@ impl Config {
     /// Where the development platform operator's id is kept (with the development identity key).
     pub fn dev_platform_operator_path(&self) -> PathBuf {
         self.data_dir.join("dev-platform-operator")
-    }
-}
-
-/// What a `database_url` setting names, for the engine and the gateway alike: `None` (absent or
-/// blank) for the embedded SQLite store, the URL for PostgreSQL, or an error naming the scheme
-/// (never the rest of the URL, which may hold a password).
-pub fn postgres_url(database_url: Option<&str>) -> Result<Option<String>, String> {
-    match database_url.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-            Ok(Some(url.to_owned()))
-        }
-        Some(url) => Err(format!(
-            "database_url must start with postgres:// (or be absent for the embedded SQLite \
-             store), not {:?}",
-            url.split(':').next().unwrap_or_default()
-        )),
     }
 }
 

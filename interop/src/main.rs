@@ -44,17 +44,7 @@ enum Cmd {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let json = std::env::var("INTEROP_LOG_FORMAT").is_ok_and(|v| v == "json");
-    let filter = tracing_subscriber::EnvFilter::try_from_env("INTEROP_LOG")
-        .unwrap_or_else(|_| "info".into());
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if json {
-        subscriber.json().init();
-    } else {
-        subscriber.init();
-    }
+    service_kit::logs::init("INTEROP");
     let config = match Config::load(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -89,7 +79,7 @@ fn serve(config: Config) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
-        match app.run_until(shutdown_signal()).await {
+        match app.run_until(service_kit::shutdown::signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("interop: server error: {e}");
@@ -97,23 +87,6 @@ fn serve(config: Config) -> ExitCode {
             }
         }
     })
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down");
 }
 
 fn dev_token(

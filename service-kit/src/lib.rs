@@ -1,12 +1,16 @@
 //! What Recapito's services (the gateway and the Interop engine) do the same way, so that a fix
-//! made for one protects both: the HTTP server loop with its timeouts and connection caps, and
-//! the open-file limit raised at start.
+//! made for one protects both: the HTTP server loop with its timeouts and connection caps, the
+//! open-file limit raised at start, logs, shutdown on a signal, and PostgreSQL (which
+//! `database_url` selects it, the pool, migrations safe from several instances).
 
 mod activity;
 mod limits;
+pub mod logs;
 pub mod nofile;
+pub mod postgres;
 pub mod server;
 pub mod settings;
+pub mod shutdown;
 mod throttle;
 
 pub use nofile::raise_open_file_limit;

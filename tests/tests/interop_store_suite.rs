@@ -294,7 +294,7 @@ mod postgres_instances {
         // The check is real: sqlx's own migrator, with its lock on, waits for the holder.
         let mut with_lock = sqlx::migrate!("../interop/migrations/postgres");
         with_lock.dangerous_set_table_name("another_migrations");
-        let pool = interop::store::connect_postgres(&schema.url).await.unwrap();
+        let pool = service_kit::postgres::connect(&schema.url).await.unwrap();
         let waited =
             tokio::time::timeout(std::time::Duration::from_secs(2), with_lock.run(&pool)).await;
         assert!(

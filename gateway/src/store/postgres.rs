@@ -29,10 +29,10 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
-    /// Connects to `url` (the engine's pool settings: [`interop::store::connect_postgres`]) and
+    /// Connects to `url` (the engine's pool settings: [`service_kit::postgres::connect`]) and
     /// runs the migrations.
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
-        let pool = interop::store::connect_postgres(url)
+        let pool = service_kit::postgres::connect(url)
             .await
             .map_err(StoreError::Unavailable)?;
         migrate(&pool).await?;
@@ -42,10 +42,10 @@ impl PostgresStore {
 
 /// Runs the migrations once, however many instances start at the same moment, with the row lock
 /// of `gateway_migration_lock` instead of sqlx's advisory lock (the engine's
-/// [`interop::store::migrate_locked`] explains the scheme; both stores use it).
+/// [`service_kit::postgres::migrate_locked`] explains the scheme; both stores use it).
 async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     let migrator = sqlx::migrate!("./migrations/postgres");
-    interop::store::migrate_locked(pool, "gateway_migration_lock", migrator)
+    service_kit::postgres::migrate_locked(pool, "gateway_migration_lock", migrator)
         .await
         .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
 }

@@ -14,7 +14,7 @@
 mod postgres;
 mod sqlite;
 
-pub use postgres::{PostgresStore, connect as connect_postgres, migrate_locked};
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::config::{Config, Database};

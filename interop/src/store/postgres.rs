@@ -17,24 +17,15 @@
 //!
 //! Durability: every write is its own transaction, committed before the call returns.
 //! Migrations (`migrations/postgres/`) run at open, safely from several instances at once
-//! ([`migrate_locked`]). Tables are prefixed `interop_` and sqlx's bookkeeping table is
+//! ([`service_kit::postgres::migrate_locked`]). Tables are prefixed `interop_` and sqlx's bookkeeping table is
 //! `interop_migrations`, so the gateway and the engine can share one database and schema.
 
 use super::{
     BoxFuture, FAILURES_KEPT_PER_CLIENT, FailureRecord, JtiUse, Record, Store, StoreError,
     StoredKey,
 };
-use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{AssertSqlSafe, Connection, PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 use std::collections::HashSet;
-use std::str::FromStr;
-use std::time::Duration;
-
-/// Connections of one instance's pool.
-const MAX_CONNECTIONS: u32 = 16;
-/// How long a request waits for a free connection before the store is reported unavailable.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Clone)]
 pub struct PostgresStore {
@@ -44,102 +35,22 @@ pub struct PostgresStore {
 impl PostgresStore {
     /// Connects to `url` and runs the migrations.
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
-        let pool = connect(url).await.map_err(StoreError::Unavailable)?;
+        let pool = service_kit::postgres::connect(url)
+            .await
+            .map_err(StoreError::Unavailable)?;
         migrate(&pool).await?;
         Ok(PostgresStore { pool })
     }
 }
 
-/// One instance's pool on `url` (`postgres://user:password@host:port/database`, with sqlx's URL
-/// parameters, e.g. `?options[search_path]=recapito` for a schema): 16 connections, a request
-/// waits at most 5 s for one. The gateway's PostgreSQL store opens its pool here too.
-pub async fn connect(url: &str) -> Result<PgPool, String> {
-    let options = PgConnectOptions::from_str(url).map_err(|e| format!("bad database_url: {e}"))?;
-    PgPoolOptions::new()
-        .max_connections(MAX_CONNECTIONS)
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .connect_with(options)
-        .await
-        .map_err(|e| e.to_string())
-}
-
-/// Runs the engine's migrations (see [`migrate_locked`]).
+/// Runs the engine's migrations (see [`service_kit::postgres::migrate_locked`]).
 async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
     let mut migrator = sqlx::migrate!("./migrations/postgres");
     // Not sqlx's `_sqlx_migrations`: that one belongs to the gateway when both share a schema.
     migrator.dangerous_set_table_name("interop_migrations");
-    migrate_locked(pool, "interop_migration_lock", migrator)
+    service_kit::postgres::migrate_locked(pool, "interop_migration_lock", migrator)
         .await
         .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
-}
-
-/// Runs `migrator` once, however many instances start at the same moment, without advisory locks
-/// (the gateway's PostgreSQL store uses it too, with its own `lock_table`).
-///
-/// sqlx 0.9's migrator serializes migrators on PostgreSQL with a session advisory lock
-/// (`pg_advisory_lock` in `sqlx-postgres`'s `Migrate::lock`, taken by `Migrator::run` while
-/// `locking` is true, its default). Advisory locks are missing from PostgreSQL-compatible
-/// distributed databases, so that lock is turned off and replaced by a row lock: every instance
-/// takes `SELECT ... FOR UPDATE` on the one row of `lock_table` and runs the migrator inside that
-/// same transaction (each migration becomes a savepoint in it). The second instance waits for the
-/// first to commit, then finds every migration applied. The lock table itself is created with
-/// `IF NOT EXISTS`, which can still fail when two instances create it at the same instant (a
-/// duplicate in the catalog): that attempt is retried, up to 5 times.
-pub async fn migrate_locked(
-    pool: &PgPool,
-    lock_table: &'static str,
-    mut migrator: Migrator,
-) -> Result<(), String> {
-    migrator.set_locking(false);
-    let mut attempt = 0;
-    loop {
-        match migrate_once(pool, lock_table, &migrator).await {
-            Ok(()) => return Ok(()),
-            Err(e) if attempt < 5 => {
-                attempt += 1;
-                tracing::warn!(error = %e, attempt, "migration attempt failed; retrying");
-                tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-async fn migrate_once(
-    pool: &PgPool,
-    lock_table: &'static str,
-    migrator: &Migrator,
-) -> Result<(), String> {
-    let text = |e: sqlx::Error| e.to_string();
-    let mut conn = pool.acquire().await.map_err(text)?;
-    sqlx::query(AssertSqlSafe(format!(
-        "CREATE TABLE IF NOT EXISTS {lock_table} (id INTEGER PRIMARY KEY)"
-    )))
-    .execute(&mut *conn)
-    .await
-    .map_err(text)?;
-    sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO {lock_table} (id) VALUES (1) ON CONFLICT DO NOTHING"
-    )))
-    .execute(&mut *conn)
-    .await
-    .map_err(text)?;
-    let mut tx = conn.begin().await.map_err(text)?;
-    sqlx::query(AssertSqlSafe(format!(
-        "SELECT id FROM {lock_table} WHERE id = 1 FOR UPDATE"
-    )))
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(text)?;
-    // `run_direct` is what `Migrator::run` calls after acquiring; called directly on the
-    // transaction's connection, because `run`'s `Acquire` bound makes this future not `Send`
-    // (the "Acquire is not general enough" problem sqlx names next to it). It takes the advisory
-    // lock unless `locking` is off, which `migrate_locked` made sure of.
-    migrator
-        .run_direct(None, &mut *tx, false)
-        .await
-        .map_err(|e| e.to_string())?;
-    tx.commit().await.map_err(text)
 }
 
 impl Store for PostgresStore {
