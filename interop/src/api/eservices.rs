@@ -6,7 +6,7 @@ use super::{ApiResult, AppState, created, exec};
 use crate::domain::eservice::{Descriptor, DescriptorFields, EService};
 use crate::domain::ids::{DescriptorId, EServiceId};
 use crate::domain::purpose::Purpose;
-use crate::domain::{Command, EServiceInfo, queries};
+use crate::domain::{EServiceClone, EServiceCommand, EServiceInfo, queries};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -59,7 +59,7 @@ async fn create(
     exec(
         &st,
         &caller,
-        Command::CreateEService {
+        EServiceCommand::Create {
             id,
             descriptor: DescriptorId::random(),
             info: b.info,
@@ -102,7 +102,7 @@ async fn update(
     ApiPath(id): ApiPath<EServiceId>,
     ApiJson(info): ApiJson<EServiceInfo>,
 ) -> ApiResult<Json<EService>> {
-    exec(&st, &caller, Command::UpdateEService { id, info }).await?;
+    exec(&st, &caller, EServiceCommand::Update { id, info }).await?;
     Ok(Json(seen(&st, &caller, id)?))
 }
 
@@ -111,7 +111,7 @@ async fn remove(
     caller: Caller,
     ApiPath(id): ApiPath<EServiceId>,
 ) -> ApiResult<StatusCode> {
-    exec(&st, &caller, Command::DeleteEService { id }).await?;
+    exec(&st, &caller, EServiceCommand::Delete { id }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -129,13 +129,13 @@ async fn clone(
     ApiJson(b): ApiJson<CloneBody>,
 ) -> ApiResult<Response> {
     let id = EServiceId::random();
-    let cmd = Command::CloneEService {
+    let cmd = EServiceCommand::Clone(EServiceClone {
         source,
         descriptor: b.descriptor_id,
         id,
         new_descriptor: DescriptorId::random(),
         name: b.name,
-    };
+    });
     exec(&st, &caller, cmd).await?;
     Ok(created(seen(&st, &caller, id)?))
 }
@@ -177,7 +177,7 @@ async fn create_descriptor(
     exec(
         &st,
         &caller,
-        Command::CreateDescriptor {
+        EServiceCommand::CreateDescriptor {
             eservice: id,
             id: did,
             fields,
@@ -212,7 +212,7 @@ async fn update_descriptor(
     exec(
         &st,
         &caller,
-        Command::UpdateDescriptor {
+        EServiceCommand::UpdateDescriptor {
             eservice: id,
             id: did,
             fields,
@@ -230,7 +230,7 @@ async fn delete_descriptor(
     exec(
         &st,
         &caller,
-        Command::DeleteDescriptor {
+        EServiceCommand::DeleteDescriptor {
             eservice: id,
             id: did,
         },
@@ -249,7 +249,7 @@ macro_rules! transition {
             exec(
                 &st,
                 &caller,
-                Command::$cmd {
+                EServiceCommand::$cmd {
                     eservice: id,
                     id: did,
                 },

@@ -66,9 +66,9 @@ pub(crate) fn created<T: serde::Serialize>(body: T) -> axum::response::Response 
 pub(crate) async fn exec(
     state: &AppState,
     caller: &auth::Caller,
-    cmd: crate::domain::Command,
+    cmd: impl Into<crate::domain::Command>,
 ) -> Result<(), ApiError> {
-    state.engine.execute(caller.0.clone(), cmd).await?;
+    state.engine.execute(caller.0.clone(), cmd.into()).await?;
     Ok(())
 }
 
