@@ -237,5 +237,6 @@ async fn remove_purpose(
 
 /// A kid in the path is malformed input of the path, like a malformed id.
 fn path_kid(kid: &str) -> Result<Kid, super::problem::ApiError> {
-    Kid::parse(kid).map_err(|e| super::problem::ApiError::bad_request("INVALID_PATH", e.detail))
+    Kid::parse(kid)
+        .map_err(|e| super::problem::ApiError::new(crate::codes::Code::INVALID_PATH, e.detail))
 }

@@ -171,7 +171,7 @@ async fn create_descriptor(
         None
     } else {
         serde_json::from_slice::<Option<DescriptorFields>>(&body)
-            .map_err(|e| ApiError::bad_request("INVALID_BODY", e.to_string()))?
+            .map_err(|e| ApiError::new(crate::codes::Code::INVALID_BODY, e.to_string()))?
     };
     let did = DescriptorId::random();
     exec(

@@ -230,8 +230,8 @@ fn kind(path: &str) -> Result<AttributeKind, ApiError> {
         "certified" => Ok(AttributeKind::Certified),
         "declared" => Ok(AttributeKind::Declared),
         "verified" => Ok(AttributeKind::Verified),
-        other => Err(ApiError::bad_request(
-            "INVALID_PATH",
+        other => Err(ApiError::new(
+            crate::codes::Code::INVALID_PATH,
             format!("unknown attribute kind {other:?}: certified, declared or verified"),
         )),
     }

@@ -23,7 +23,7 @@ pub use commands::clients::{ClientCommand, NewClient};
 pub use commands::eservices::{EServiceClone, EServiceCommand};
 pub use commands::purposes::{NewPurpose, PurposeCommand, PurposeDraftChanges};
 pub use commands::tenants::TenantCommand;
-pub use error::{DomainError, DomainResult, ErrorCode, ErrorKind};
+pub use error::{DomainError, DomainResult, ErrorCode};
 pub use eservice::EServiceInfo;
 pub use state::{Event, State};
 pub use tenant::NewUser;
