@@ -3,6 +3,7 @@
 use super::auth::Caller;
 use super::problem::{ApiJson, ApiPath};
 use super::{ApiResult, AppState, created, exec};
+use crate::codes::Code;
 use crate::domain::client::{Client, ClientKey, ClientKind};
 use crate::domain::ids::{ClientId, PurposeId, UserId};
 use crate::domain::key::{Kid, PublicKey};
@@ -237,6 +238,5 @@ async fn remove_purpose(
 
 /// A kid in the path is malformed input of the path, like a malformed id.
 fn path_kid(kid: &str) -> Result<Kid, super::problem::ApiError> {
-    Kid::parse(kid)
-        .map_err(|e| super::problem::ApiError::new(crate::codes::Code::INVALID_PATH, e.detail))
+    Kid::parse(kid).map_err(|e| super::problem::ApiError::new(Code::INVALID_PATH, e.detail))
 }

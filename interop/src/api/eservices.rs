@@ -3,6 +3,7 @@
 use super::auth::Caller;
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery};
 use super::{ApiResult, AppState, created, exec};
+use crate::codes::Code;
 use crate::domain::eservice::{Descriptor, DescriptorFields, EService};
 use crate::domain::ids::{DescriptorId, EServiceId};
 use crate::domain::purpose::Purpose;
@@ -171,7 +172,7 @@ async fn create_descriptor(
         None
     } else {
         serde_json::from_slice::<Option<DescriptorFields>>(&body)
-            .map_err(|e| ApiError::new(crate::codes::Code::INVALID_BODY, e.to_string()))?
+            .map_err(|e| ApiError::new(Code::INVALID_BODY, e.to_string()))?
     };
     let did = DescriptorId::random();
     exec(

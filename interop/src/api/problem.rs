@@ -50,7 +50,7 @@ impl ApiError {
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         Self {
-            code: e.code.code(),
+            code: e.code.as_code(),
             detail: e.detail,
             fields: e.fields,
         }

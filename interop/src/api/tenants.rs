@@ -3,6 +3,7 @@
 use super::auth::Caller;
 use super::problem::{ApiError, ApiJson, ApiPath};
 use super::{ApiResult, AppState, created, exec};
+use crate::codes::Code;
 use crate::domain::attribute::{Attribute, AttributeKind};
 use crate::domain::ids::{AttributeId, TenantId, UserId};
 use crate::domain::tenant::Tenant;
@@ -231,7 +232,7 @@ fn kind(path: &str) -> Result<AttributeKind, ApiError> {
         "declared" => Ok(AttributeKind::Declared),
         "verified" => Ok(AttributeKind::Verified),
         other => Err(ApiError::new(
-            crate::codes::Code::INVALID_PATH,
+            Code::INVALID_PATH,
             format!("unknown attribute kind {other:?}: certified, declared or verified"),
         )),
     }

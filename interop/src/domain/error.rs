@@ -23,7 +23,7 @@ macro_rules! codes {
 
             /// The same code in the engine's table, which gives its HTTP status and meaning (a
             /// domain code missing from the table does not compile).
-            pub fn code(self) -> Code {
+            pub fn as_code(self) -> Code {
                 match self { $(ErrorCode::$code => Code::$code),* }
             }
         }
