@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod app;
+pub mod codes;
 pub mod config;
 pub mod domain;
 pub mod engine;

@@ -18,7 +18,9 @@ use interop::domain::key::{Kid, PublicKey, rsa_thumbprint};
 use interop::domain::operativity::{Blocker, operativity};
 use interop::domain::purpose::{self, Load, Purpose, PurposeVersionState as PV};
 use interop::domain::{
-    Actor, Command, Ctx, DomainError, EServiceInfo, ErrorCode, Event, NewUser, Role, State,
+    Actor, AgreementCommand, ClientCommand, Command, Ctx, DomainError, EServiceClone,
+    EServiceCommand, EServiceInfo, ErrorCode, Event, NewClient, NewPurpose, NewUser,
+    PurposeCommand, Role, State, TenantCommand,
 };
 use proptest::prelude::*;
 use sha2::{Digest, Sha256};
@@ -136,7 +138,8 @@ impl World {
     }
 
     /// Decides a command and applies its events, as the engine does.
-    fn run(&mut self, actor: &Actor, cmd: Command) -> Result<Vec<Event>, DomainError> {
+    fn run(&mut self, actor: &Actor, cmd: impl Into<Command>) -> Result<Vec<Event>, DomainError> {
+        let cmd = cmd.into();
         let ctx = Ctx {
             actor: actor.clone(),
             now: self.now,
@@ -149,14 +152,16 @@ impl World {
     }
 
     #[track_caller]
-    fn ok(&mut self, actor: &Actor, cmd: Command) -> Vec<Event> {
+    fn ok(&mut self, actor: &Actor, cmd: impl Into<Command>) -> Vec<Event> {
+        let cmd = cmd.into();
         let name = cmd.name();
         self.run(actor, cmd)
             .unwrap_or_else(|e| panic!("{name} was refused: {e} {:?}", e.fields))
     }
 
     #[track_caller]
-    fn refused(&mut self, actor: &Actor, cmd: Command) -> DomainError {
+    fn refused(&mut self, actor: &Actor, cmd: impl Into<Command>) -> DomainError {
+        let cmd = cmd.into();
         let name = cmd.name();
         match self.run(actor, cmd) {
             Ok(events) => panic!("{name} was accepted, producing {events:?}"),
@@ -165,7 +170,7 @@ impl World {
     }
 
     #[track_caller]
-    fn code(&mut self, actor: &Actor, cmd: Command) -> ErrorCode {
+    fn code(&mut self, actor: &Actor, cmd: impl Into<Command>) -> ErrorCode {
         self.refused(actor, cmd).code
     }
 
@@ -176,7 +181,7 @@ impl World {
         let admin = UserId(self.uuid());
         self.ok(
             &self.as_platform(),
-            Command::CreateTenant {
+            TenantCommand::Create {
                 id,
                 name: name.into(),
                 admin: NewUser {
@@ -196,7 +201,7 @@ impl World {
         let admin = self.as_admin(t);
         self.ok(
             &admin,
-            Command::AddUser {
+            TenantCommand::AddUser {
                 tenant: t,
                 user: NewUser {
                     id,
@@ -216,7 +221,7 @@ impl World {
         let id = AttributeId(self.uuid());
         self.ok(
             &self.as_platform(),
-            Command::CreateAttribute {
+            TenantCommand::CreateAttribute {
                 id,
                 kind,
                 name: name.into(),
@@ -229,7 +234,7 @@ impl World {
     fn certify(&mut self, t: TenantId, a: AttributeId) {
         self.ok(
             &self.as_platform(),
-            Command::AssignCertified {
+            TenantCommand::AssignCertified {
                 tenant: t,
                 attribute: a,
             },
@@ -262,7 +267,7 @@ impl World {
         let admin = self.as_admin(producer);
         self.ok(
             &admin,
-            Command::CreateEService {
+            EServiceCommand::Create {
                 id,
                 descriptor: d,
                 info,
@@ -294,7 +299,7 @@ impl World {
         let admin = self.as_admin(producer);
         self.ok(
             &admin,
-            Command::CreateDescriptor {
+            EServiceCommand::CreateDescriptor {
                 eservice: e,
                 id: d,
                 fields: f,
@@ -305,7 +310,10 @@ impl World {
 
     fn publish(&mut self, producer: TenantId, e: EServiceId, d: DescriptorId) {
         let admin = self.as_admin(producer);
-        self.ok(&admin, Command::PublishDescriptor { eservice: e, id: d });
+        self.ok(
+            &admin,
+            EServiceCommand::PublishDescriptor { eservice: e, id: d },
+        );
     }
 
     /// A new version, published.
@@ -330,7 +338,7 @@ impl World {
         let admin = self.as_admin(consumer);
         self.ok(
             &admin,
-            Command::CreateAgreement {
+            AgreementCommand::Create {
                 id,
                 eservice: e,
                 descriptor: None,
@@ -344,7 +352,7 @@ impl World {
     fn subscribe(&mut self, consumer: TenantId, e: EServiceId) -> AgreementId {
         let id = self.create_agreement(consumer, e);
         let admin = self.as_admin(consumer);
-        self.ok(&admin, Command::SubmitAgreement { id });
+        self.ok(&admin, AgreementCommand::Submit { id });
         id
     }
 
@@ -354,7 +362,7 @@ impl World {
         if self.agreement(id).state == AgreementState::Pending {
             let producer = self.agreement(id).producer_id;
             let admin = self.as_admin(producer);
-            self.ok(&admin, Command::ApproveAgreement { id });
+            self.ok(&admin, AgreementCommand::Approve { id });
         }
         assert_eq!(self.agreement(id).state, AgreementState::Active);
         id
@@ -366,14 +374,14 @@ impl World {
 
     fn suspend_agreement(&mut self, by: TenantId, id: AgreementId) -> Result<(), ErrorCode> {
         let a = self.as_admin(by);
-        self.run(&a, Command::SuspendAgreement { id })
+        self.run(&a, AgreementCommand::Suspend { id })
             .map(|_| ())
             .map_err(|e| e.code)
     }
 
     fn activate_agreement(&mut self, by: TenantId, id: AgreementId) -> Result<(), ErrorCode> {
         let a = self.as_admin(by);
-        self.run(&a, Command::ActivateAgreement { id })
+        self.run(&a, AgreementCommand::Activate { id })
             .map(|_| ())
             .map_err(|e| e.code)
     }
@@ -391,7 +399,7 @@ impl World {
         let admin = self.as_admin(consumer);
         self.ok(
             &admin,
-            Command::CreatePurpose {
+            PurposeCommand::Create(NewPurpose {
                 id,
                 version: v,
                 eservice: e,
@@ -399,7 +407,7 @@ impl World {
                 description: "Why we need the data".into(),
                 risk_analysis: risk(),
                 daily_calls: calls,
-            },
+            }),
         );
         (id, v)
     }
@@ -415,7 +423,7 @@ impl World {
         let admin = self.as_admin(consumer);
         self.ok(
             &admin,
-            Command::ActivatePurposeVersion {
+            PurposeCommand::ActivateVersion {
                 purpose: p,
                 version: v,
             },
@@ -430,7 +438,7 @@ impl World {
         let admin = self.as_admin(consumer);
         self.ok(
             &admin,
-            Command::CreatePurposeVersion {
+            PurposeCommand::CreateVersion {
                 purpose: p,
                 version: v,
                 daily_calls: calls,
@@ -463,13 +471,13 @@ impl World {
         let admin = self.as_admin(t);
         self.ok(
             &admin,
-            Command::CreateClient {
+            ClientCommand::Create(NewClient {
                 id,
                 name: "client".into(),
                 description: "a client".into(),
                 kind,
                 members: members.iter().copied().collect(),
-            },
+            }),
         );
         id
     }
@@ -481,7 +489,7 @@ impl World {
     fn add_key(&mut self, by: &Actor, c: ClientId, k: PublicKey) -> Result<(), ErrorCode> {
         self.run(
             by,
-            Command::AddClientKey {
+            ClientCommand::AddKey {
                 client: c,
                 name: "key".into(),
                 key: k,
@@ -575,7 +583,7 @@ fn missing_certified_attributes_state_blocks_submit_until_assigned() {
     );
     let admin = w.as_admin(c);
     assert_eq!(
-        w.code(&admin, Command::SubmitAgreement { id: a }),
+        w.code(&admin, AgreementCommand::Submit { id: a }),
         ErrorCode::MISSING_CERTIFIED_ATTRIBUTES
     );
     assert_eq!(
@@ -586,7 +594,7 @@ fn missing_certified_attributes_state_blocks_submit_until_assigned() {
     // The authoritative source assigns it: the agreement goes back to DRAFT and can be submitted.
     w.certify(c, comune);
     assert_eq!(w.agreement(a).state, AgreementState::Draft);
-    w.ok(&admin, Command::SubmitAgreement { id: a });
+    w.ok(&admin, AgreementCommand::Submit { id: a });
     assert_eq!(w.agreement(a).state, AgreementState::Active);
 }
 
@@ -607,7 +615,7 @@ fn revoking_certified_attribute_suspends_by_platform() {
 
     w.ok(
         &platform(),
-        Command::RevokeCertified {
+        TenantCommand::RevokeCertified {
             tenant: c,
             attribute: comune,
         },
@@ -647,7 +655,7 @@ fn submitting_declares_the_declared_attributes() {
     let admin = w.as_admin(c);
     w.ok(
         &admin,
-        Command::Declare {
+        TenantCommand::Declare {
             tenant: c,
             attribute: d2,
         },
@@ -663,7 +671,7 @@ fn submitting_declares_the_declared_attributes() {
         BTreeSet::from([d2]),
         "creating declares nothing"
     );
-    w.ok(&admin, Command::SubmitAgreement { id: a });
+    w.ok(&admin, AgreementCommand::Submit { id: a });
     // The group already satisfied by d2 adds nothing; the unsatisfied one declares its attribute.
     assert_eq!(w.s.tenants[&c].declared, BTreeSet::from([d2, d3]));
     assert_eq!(w.agreement(a).state, AgreementState::Active);
@@ -680,7 +688,7 @@ fn verified_by_first_producer() -> (World, TenantId, TenantId, AttributeId) {
     let p1_admin = w.as_admin(p1);
     w.ok(
         &p1_admin,
-        Command::Verify {
+        TenantCommand::Verify {
             tenant: c,
             attribute: v,
         },
@@ -703,7 +711,7 @@ fn explicit_verification_needs_this_producers_own_verification() {
     let a = w.subscribe(c, e2);
     assert_eq!(w.agreement(a).state, AgreementState::Pending);
     let p2_admin = w.as_admin(p2);
-    let err = w.refused(&p2_admin, Command::ApproveAgreement { id: a });
+    let err = w.refused(&p2_admin, AgreementCommand::Approve { id: a });
     assert_eq!(err.code, ErrorCode::VERIFIED_ATTRIBUTES_NOT_VERIFIED);
     assert_eq!(err.fields, vec![v.to_string()]);
     assert_eq!(w.agreement(a).state, AgreementState::Pending);
@@ -711,12 +719,12 @@ fn explicit_verification_needs_this_producers_own_verification() {
     // This producer verifies it: approval goes through.
     w.ok(
         &p2_admin,
-        Command::Verify {
+        TenantCommand::Verify {
             tenant: c,
             attribute: v,
         },
     );
-    w.ok(&p2_admin, Command::ApproveAgreement { id: a });
+    w.ok(&p2_admin, AgreementCommand::Approve { id: a });
     assert_eq!(w.agreement(a).state, AgreementState::Active);
 }
 
@@ -756,7 +764,7 @@ fn approve_refused_while_verified_attributes_not_verified() {
     let (e, _) = w.eservice(p, attrs, fields(10, 10, ApprovalPolicy::Manual));
     let a = w.subscribe(c, e);
     let admin = w.as_admin(p);
-    let err = w.refused(&admin, Command::ApproveAgreement { id: a });
+    let err = w.refused(&admin, AgreementCommand::Approve { id: a });
     assert_eq!(err.code, ErrorCode::VERIFIED_ATTRIBUTES_NOT_VERIFIED);
     assert_eq!(
         err.fields,
@@ -766,22 +774,22 @@ fn approve_refused_while_verified_attributes_not_verified() {
     // One attribute of the OR group is enough; the other group still misses.
     w.ok(
         &admin,
-        Command::Verify {
+        TenantCommand::Verify {
             tenant: c,
             attribute: v2,
         },
     );
-    let err = w.refused(&admin, Command::ApproveAgreement { id: a });
+    let err = w.refused(&admin, AgreementCommand::Approve { id: a });
     assert_eq!(err.code, ErrorCode::VERIFIED_ATTRIBUTES_NOT_VERIFIED);
     assert_eq!(err.fields, vec![v3.to_string()]);
     w.ok(
         &admin,
-        Command::Verify {
+        TenantCommand::Verify {
             tenant: c,
             attribute: v3,
         },
     );
-    w.ok(&admin, Command::ApproveAgreement { id: a });
+    w.ok(&admin, AgreementCommand::Approve { id: a });
     assert_eq!(w.agreement(a).state, AgreementState::Active);
 }
 
@@ -805,14 +813,14 @@ fn manual_policy_goes_pending_until_the_producer_approves() {
     assert_eq!(w.agreement(a).descriptor_id, d);
     let consumer = w.as_admin(c);
     assert_eq!(
-        w.code(&consumer, Command::ApproveAgreement { id: a }),
+        w.code(&consumer, AgreementCommand::Approve { id: a }),
         ErrorCode::NOT_PRODUCER
     );
     let producer = w.as_admin(p);
-    w.ok(&producer, Command::ApproveAgreement { id: a });
+    w.ok(&producer, AgreementCommand::Approve { id: a });
     assert_eq!(w.agreement(a).state, AgreementState::Active);
     assert_eq!(
-        w.code(&producer, Command::ApproveAgreement { id: a }),
+        w.code(&producer, AgreementCommand::Approve { id: a }),
         ErrorCode::AGREEMENT_STATE_CONFLICT
     );
 }
@@ -830,7 +838,7 @@ fn reject_with_reason_then_a_new_agreement_is_allowed() {
     );
     let a = w.subscribe(c, e);
     let producer = w.as_admin(p);
-    let short = Command::RejectAgreement {
+    let short = AgreementCommand::Reject {
         id: a,
         reason: "no".into(),
     };
@@ -838,7 +846,7 @@ fn reject_with_reason_then_a_new_agreement_is_allowed() {
     let reason = "Missing documentation for the verified attribute".to_string();
     w.ok(
         &producer,
-        Command::RejectAgreement {
+        AgreementCommand::Reject {
             id: a,
             reason: reason.clone(),
         },
@@ -862,7 +870,7 @@ fn one_live_agreement_per_consumer_and_eservice() {
         let id = AgreementId(w.uuid());
         w.code(
             &consumer,
-            Command::CreateAgreement {
+            AgreementCommand::Create {
                 id,
                 eservice: e,
                 descriptor: None,
@@ -871,7 +879,7 @@ fn one_live_agreement_per_consumer_and_eservice() {
         )
     };
     assert_eq!(again(&mut w), ErrorCode::AGREEMENT_ALREADY_EXISTS);
-    w.ok(&consumer, Command::SubmitAgreement { id: draft });
+    w.ok(&consumer, AgreementCommand::Submit { id: draft });
     assert_eq!(w.agreement(draft).state, AgreementState::Active);
     assert_eq!(again(&mut w), ErrorCode::AGREEMENT_ALREADY_EXISTS);
     w.suspend_agreement(p, draft).unwrap();
@@ -893,7 +901,7 @@ fn subscribe_only_to_the_latest_published_version() {
     let consumer = w.as_admin(c);
     let (e, v1) = w.draft_eservice(p, Default::default(), automatic());
     let id = AgreementId(w.uuid());
-    let create = |descriptor| Command::CreateAgreement {
+    let create = |descriptor| AgreementCommand::Create {
         id,
         eservice: e,
         descriptor,
@@ -913,16 +921,16 @@ fn subscribe_only_to_the_latest_published_version() {
     );
     w.ok(&consumer, create(Some(v2)));
     assert_eq!(w.agreement(id).descriptor_id, v2);
-    w.ok(&consumer, Command::DeleteAgreement { id });
+    w.ok(&consumer, AgreementCommand::Delete { id });
     w.ok(&consumer, create(None));
     assert_eq!(w.agreement(id).descriptor_id, v2);
-    w.ok(&consumer, Command::DeleteAgreement { id });
+    w.ok(&consumer, AgreementCommand::Delete { id });
 
     // While the current version is suspended there is nothing to subscribe to.
     let producer = w.as_admin(p);
     w.ok(
         &producer,
-        Command::SuspendDescriptor {
+        EServiceCommand::SuspendDescriptor {
             eservice: e,
             id: v2,
         },
@@ -993,7 +1001,7 @@ fn upgrade_archives_the_old_agreement_and_purposes_follow() {
     let consumer = w.as_admin(c);
     let new_id = AgreementId(w.uuid());
     assert_eq!(
-        w.code(&consumer, Command::UpgradeAgreement { id: a, new_id }),
+        w.code(&consumer, AgreementCommand::Upgrade { id: a, new_id }),
         ErrorCode::NO_NEWER_DESCRIPTOR
     );
 
@@ -1002,7 +1010,7 @@ fn upgrade_archives_the_old_agreement_and_purposes_follow() {
     let (p2, p2v) = w.purpose(c, e, 50);
     assert_eq!(w.vstate(p2, p2v), PV::WaitingForApproval);
 
-    w.ok(&consumer, Command::UpgradeAgreement { id: a, new_id });
+    w.ok(&consumer, AgreementCommand::Upgrade { id: a, new_id });
     assert_eq!(w.agreement(a).state, AgreementState::Archived);
     assert_eq!(w.agreement(a).descriptor_id, v1);
     let new = w.agreement(new_id);
@@ -1027,7 +1035,7 @@ fn upgrade_archives_the_old_agreement_and_purposes_follow() {
     let producer = w.as_admin(p);
     w.ok(
         &producer,
-        Command::ArchiveDescriptor {
+        EServiceCommand::ArchiveDescriptor {
             eservice: e,
             id: v1,
         },
@@ -1039,7 +1047,7 @@ fn upgrade_archives_the_old_agreement_and_purposes_follow() {
     assert_eq!(
         w.code(
             &consumer,
-            Command::UpgradeAgreement {
+            AgreementCommand::Upgrade {
                 id: new_id,
                 new_id: newer
             }
@@ -1050,7 +1058,7 @@ fn upgrade_archives_the_old_agreement_and_purposes_follow() {
     assert_eq!(
         w.code(
             &consumer,
-            Command::UpgradeAgreement {
+            AgreementCommand::Upgrade {
                 id: a,
                 new_id: newer
             }
@@ -1070,7 +1078,10 @@ fn publishing_an_incomplete_draft_names_the_missing_fields() {
     let p = w.tenant("Producer");
     let producer = w.as_admin(p);
     let (e, d) = w.draft_eservice(p, Default::default(), DescriptorFields::default());
-    let err = w.refused(&producer, Command::PublishDescriptor { eservice: e, id: d });
+    let err = w.refused(
+        &producer,
+        EServiceCommand::PublishDescriptor { eservice: e, id: d },
+    );
     assert_eq!(err.code, ErrorCode::DESCRIPTOR_INCOMPLETE);
     assert_eq!(
         err.fields,
@@ -1091,29 +1102,38 @@ fn publishing_an_incomplete_draft_names_the_missing_fields() {
     partial.agreement_approval_policy = None;
     w.ok(
         &producer,
-        Command::UpdateDescriptor {
+        EServiceCommand::UpdateDescriptor {
             eservice: e,
             id: d,
             fields: partial,
         },
     );
-    let err = w.refused(&producer, Command::PublishDescriptor { eservice: e, id: d });
+    let err = w.refused(
+        &producer,
+        EServiceCommand::PublishDescriptor { eservice: e, id: d },
+    );
     assert_eq!(err.code, ErrorCode::DESCRIPTOR_INCOMPLETE);
     assert_eq!(err.fields, ["audience", "agreement_approval_policy"]);
 
     w.ok(
         &producer,
-        Command::UpdateDescriptor {
+        EServiceCommand::UpdateDescriptor {
             eservice: e,
             id: d,
             fields: automatic(),
         },
     );
-    w.ok(&producer, Command::PublishDescriptor { eservice: e, id: d });
+    w.ok(
+        &producer,
+        EServiceCommand::PublishDescriptor { eservice: e, id: d },
+    );
     assert_eq!(w.dstate(e, d), DescriptorState::Published);
     assert_eq!(w.descriptor(e, d).published_at, Some(w.now));
     assert_eq!(
-        w.code(&producer, Command::PublishDescriptor { eservice: e, id: d }),
+        w.code(
+            &producer,
+            EServiceCommand::PublishDescriptor { eservice: e, id: d }
+        ),
         ErrorCode::DESCRIPTOR_STATE_CONFLICT
     );
 }
@@ -1148,7 +1168,7 @@ fn at_most_one_draft_version() {
     assert_eq!(
         w.code(
             &producer,
-            Command::CreateDescriptor {
+            EServiceCommand::CreateDescriptor {
                 eservice: e,
                 id,
                 fields: None
@@ -1179,7 +1199,7 @@ fn versions_are_numbered_automatically() {
     let producer = w.as_admin(p);
     w.ok(
         &producer,
-        Command::DeleteDescriptor {
+        EServiceCommand::DeleteDescriptor {
             eservice: e,
             id: v3,
         },
@@ -1193,8 +1213,8 @@ fn versions_are_numbered_automatically() {
 fn suspend_and_reactivate_return_to_the_prior_state() {
     let (mut w, p, _c, e, v1) = market(10, 10);
     let producer = w.as_admin(p);
-    let suspend = |id| Command::SuspendDescriptor { eservice: e, id };
-    let activate = |id| Command::ActivateDescriptor { eservice: e, id };
+    let suspend = |id| EServiceCommand::SuspendDescriptor { eservice: e, id };
+    let activate = |id| EServiceCommand::ActivateDescriptor { eservice: e, id };
 
     w.ok(&producer, suspend(v1));
     assert_eq!(w.dstate(e, v1), DescriptorState::Suspended);
@@ -1238,7 +1258,7 @@ fn publishing_while_the_current_version_is_suspended() {
     let producer = w.as_admin(p);
     w.ok(
         &producer,
-        Command::SuspendDescriptor {
+        EServiceCommand::SuspendDescriptor {
             eservice: e,
             id: v1,
         },
@@ -1253,7 +1273,7 @@ fn publishing_while_the_current_version_is_suspended() {
     assert_eq!(w.dstate(e, v2), DescriptorState::Published);
     w.ok(
         &producer,
-        Command::ActivateDescriptor {
+        EServiceCommand::ActivateDescriptor {
             eservice: e,
             id: v1,
         },
@@ -1276,7 +1296,7 @@ fn publishing_while_the_current_version_is_suspended() {
 fn archive_only_a_deprecated_version_without_live_agreements() {
     let (mut w, p, c, e, v1) = market(10, 10);
     let producer = w.as_admin(p);
-    let archive = |id| Command::ArchiveDescriptor { eservice: e, id };
+    let archive = |id| EServiceCommand::ArchiveDescriptor { eservice: e, id };
     assert_eq!(
         w.code(&producer, archive(v1)),
         ErrorCode::DESCRIPTOR_STATE_CONFLICT
@@ -1294,7 +1314,7 @@ fn archive_only_a_deprecated_version_without_live_agreements() {
     // A suspended deprecated version is not DEPRECATED.
     w.ok(
         &producer,
-        Command::SuspendDescriptor {
+        EServiceCommand::SuspendDescriptor {
             eservice: e,
             id: v1,
         },
@@ -1305,7 +1325,7 @@ fn archive_only_a_deprecated_version_without_live_agreements() {
     );
     w.ok(
         &producer,
-        Command::ActivateDescriptor {
+        EServiceCommand::ActivateDescriptor {
             eservice: e,
             id: v1,
         },
@@ -1313,7 +1333,7 @@ fn archive_only_a_deprecated_version_without_live_agreements() {
 
     let consumer = w.as_admin(c);
     let new_id = AgreementId(w.uuid());
-    w.ok(&consumer, Command::UpgradeAgreement { id: a, new_id });
+    w.ok(&consumer, AgreementCommand::Upgrade { id: a, new_id });
     w.ok(&producer, archive(v1));
     assert_eq!(w.dstate(e, v1), DescriptorState::Archived);
     // Irreversible.
@@ -1324,7 +1344,7 @@ fn archive_only_a_deprecated_version_without_live_agreements() {
     assert_eq!(
         w.code(
             &producer,
-            Command::SuspendDescriptor {
+            EServiceCommand::SuspendDescriptor {
                 eservice: e,
                 id: v1
             }
@@ -1334,7 +1354,7 @@ fn archive_only_a_deprecated_version_without_live_agreements() {
     assert_eq!(
         w.code(
             &producer,
-            Command::ActivateDescriptor {
+            EServiceCommand::ActivateDescriptor {
                 eservice: e,
                 id: v1
             }
@@ -1351,7 +1371,7 @@ fn delete_a_draft_version_only() {
     let v2 = w.draft_version(p, e, None);
     w.ok(
         &producer,
-        Command::DeleteDescriptor {
+        EServiceCommand::DeleteDescriptor {
             eservice: e,
             id: v2,
         },
@@ -1361,7 +1381,7 @@ fn delete_a_draft_version_only() {
     assert_eq!(
         w.code(
             &producer,
-            Command::DeleteDescriptor {
+            EServiceCommand::DeleteDescriptor {
                 eservice: e,
                 id: v1
             }
@@ -1371,7 +1391,7 @@ fn delete_a_draft_version_only() {
     assert_eq!(
         w.code(
             &producer,
-            Command::DeleteDescriptor {
+            EServiceCommand::DeleteDescriptor {
                 eservice: e,
                 id: v2
             }
@@ -1387,12 +1407,12 @@ fn delete_an_eservice_only_if_never_published() {
     let p = w.tenant("Producer");
     let producer = w.as_admin(p);
     let (draft, _) = w.draft_eservice(p, Default::default(), automatic());
-    w.ok(&producer, Command::DeleteEService { id: draft });
+    w.ok(&producer, EServiceCommand::Delete { id: draft });
     assert!(!w.s.eservices.contains_key(&draft));
 
     let (e, _) = w.eservice(p, Default::default(), automatic());
     assert_eq!(
-        w.code(&producer, Command::DeleteEService { id: e }),
+        w.code(&producer, EServiceCommand::Delete { id: e }),
         ErrorCode::ESERVICE_HAS_PUBLISHED_VERSIONS
     );
     assert!(w.s.eservices.contains_key(&e));
@@ -1401,7 +1421,7 @@ fn delete_an_eservice_only_if_never_published() {
     let (theirs, _) = w.draft_eservice(other, Default::default(), automatic());
     // (a draft of another producer does not even exist for this one)
     assert_eq!(
-        w.code(&producer, Command::DeleteEService { id: theirs }),
+        w.code(&producer, EServiceCommand::Delete { id: theirs }),
         ErrorCode::ESERVICE_NOT_FOUND
     );
 }
@@ -1425,13 +1445,13 @@ fn clone_from_published_or_deprecated_makes_a_new_v1_draft() {
         let new_descriptor = DescriptorId(w.uuid());
         let r = w.run(
             &producer,
-            Command::CloneEService {
+            EServiceCommand::Clone(EServiceClone {
                 source: e,
                 descriptor: from,
                 id,
                 new_descriptor,
                 name: name.map(String::from),
-            },
+            }),
         );
         r.map(|_| (id, new_descriptor)).map_err(|e| e.code)
     };
@@ -1463,7 +1483,7 @@ fn clone_from_published_or_deprecated_makes_a_new_v1_draft() {
     );
     w.ok(
         &producer,
-        Command::SuspendDescriptor {
+        EServiceCommand::SuspendDescriptor {
             eservice: e,
             id: v2,
         },
@@ -1486,7 +1506,7 @@ fn general_information_is_immutable_after_v1() {
     info.technology = Technology::Soap;
     w.ok(
         &producer,
-        Command::UpdateEService {
+        EServiceCommand::Update {
             id: e,
             info: info.clone(),
         },
@@ -1500,7 +1520,7 @@ fn general_information_is_immutable_after_v1() {
     assert_eq!(
         w.code(
             &producer,
-            Command::UpdateEService {
+            EServiceCommand::Update {
                 id: e,
                 info: info.clone()
             }
@@ -1510,7 +1530,7 @@ fn general_information_is_immutable_after_v1() {
     // Also while a new version is a draft: change comes through versions, not general info.
     w.draft_version(p, e, None);
     assert_eq!(
-        w.code(&producer, Command::UpdateEService { id: e, info }),
+        w.code(&producer, EServiceCommand::Update { id: e, info }),
         ErrorCode::ESERVICE_IMMUTABLE
     );
     assert!(w.s.eservices[&e].attributes.certified.is_empty());
@@ -1526,7 +1546,7 @@ fn descriptor_bounds_voucher_lifespan_and_daily_calls() {
     let update = |w: &mut World, f: DescriptorFields| {
         w.run(
             &producer,
-            Command::UpdateDescriptor {
+            EServiceCommand::UpdateDescriptor {
                 eservice: e,
                 id: d,
                 fields: f,
@@ -1625,7 +1645,7 @@ fn purpose_needs_an_active_agreement() {
         let version = PurposeVersionId(w.uuid());
         w.run(
             &consumer,
-            Command::CreatePurpose {
+            PurposeCommand::Create(NewPurpose {
                 id,
                 version,
                 eservice: e,
@@ -1633,7 +1653,7 @@ fn purpose_needs_an_active_agreement() {
                 description: "Why we need the data".into(),
                 risk_analysis: risk(),
                 daily_calls: 1,
-            },
+            }),
         )
         .map(|_| id)
         .map_err(|e| e.code)
@@ -1650,7 +1670,7 @@ fn purpose_needs_an_active_agreement() {
         "pending"
     );
     let producer = w.as_admin(p);
-    w.ok(&producer, Command::ApproveAgreement { id: a });
+    w.ok(&producer, AgreementCommand::Approve { id: a });
     let draft = create(&mut w).unwrap();
     assert_eq!(w.purpose_(draft).versions[0].state, PV::Draft);
     w.suspend_agreement(p, a).unwrap();
@@ -1664,7 +1684,7 @@ fn purpose_needs_an_active_agreement() {
     assert_eq!(
         w.code(
             &consumer,
-            Command::ActivatePurposeVersion {
+            PurposeCommand::ActivateVersion {
                 purpose: draft,
                 version: v
             }
@@ -1803,7 +1823,7 @@ fn new_estimate_over_threshold_waits_while_the_old_one_works() {
     assert_eq!(
         w.code(
             &consumer,
-            Command::CreatePurposeVersion {
+            PurposeCommand::CreateVersion {
                 purpose: p1,
                 version: v3,
                 daily_calls: 10
@@ -1814,7 +1834,7 @@ fn new_estimate_over_threshold_waits_while_the_old_one_works() {
     // The consumer may withdraw it.
     w.ok(
         &consumer,
-        Command::DeletePurposeVersion {
+        PurposeCommand::DeleteVersion {
             purpose: p1,
             version: v2,
         },
@@ -1836,7 +1856,7 @@ fn producer_approves_a_waiting_version() {
 
     let consumer = w.as_admin(c);
     let producer = w.as_admin(p);
-    let approve = |purpose, version| Command::ApprovePurposeVersion { purpose, version };
+    let approve = |purpose, version| PurposeCommand::ApproveVersion { purpose, version };
     assert_eq!(w.code(&consumer, approve(p2, p2v)), ErrorCode::NOT_PRODUCER);
     let api = w.user(p, &[Role::Api]);
     assert_eq!(w.code(&api, approve(p2, p2v)), ErrorCode::ROLE_REQUIRED);
@@ -1872,7 +1892,7 @@ fn expected_approval_date_is_set_and_changed_by_the_producer_only() {
     let (p1, v1) = w.purpose(c, e, 10);
     let (p2, v2) = w.purpose(c, e, 5);
     assert_eq!(w.vstate(p2, v2), PV::WaitingForApproval);
-    let set = |purpose, version, date| Command::SetExpectedApprovalDate {
+    let set = |purpose, version, date| PurposeCommand::SetExpectedApprovalDate {
         purpose,
         version,
         date,
@@ -1909,7 +1929,7 @@ fn expected_approval_date_is_set_and_changed_by_the_producer_only() {
     // The consumer sees it (it is on its purpose); approval clears it.
     w.ok(
         &producer,
-        Command::ApprovePurposeVersion {
+        PurposeCommand::ApproveVersion {
             purpose: p2,
             version: v2,
         },
@@ -1927,7 +1947,7 @@ fn producer_rejects_a_waiting_version() {
     let producer = w.as_admin(p);
     let consumer = w.as_admin(c);
     let reason = "We cannot sustain that load this year".to_string();
-    let reject = |version, reason: &str| Command::RejectPurposeVersion {
+    let reject = |version, reason: &str| PurposeCommand::RejectVersion {
         purpose: p1,
         version,
         reason: reason.into(),
@@ -1968,7 +1988,7 @@ fn suspending_a_purpose_frees_its_load() {
     let consumer = w.as_admin(c);
     w.ok(
         &consumer,
-        Command::SuspendPurposeVersion {
+        PurposeCommand::SuspendVersion {
             purpose: p1,
             version: v1,
         },
@@ -1988,7 +2008,7 @@ fn suspending_a_purpose_frees_its_load() {
     // suspended purpose comes back WAITING_FOR_APPROVAL rather than overloading the producer.
     w.ok(
         &consumer,
-        Command::ActivatePurposeVersion {
+        PurposeCommand::ActivateVersion {
             purpose: p1,
             version: v1,
         },
@@ -2016,7 +2036,7 @@ fn reactivating_a_suspended_purpose_does_not_leave_two_waiting_versions() {
     let consumer = w.as_admin(c);
     w.ok(
         &consumer,
-        Command::SuspendPurposeVersion {
+        PurposeCommand::SuspendVersion {
             purpose: p1,
             version: v1,
         },
@@ -2026,7 +2046,7 @@ fn reactivating_a_suspended_purpose_does_not_leave_two_waiting_versions() {
     assert_eq!(w.vstate(p2, p2v), PV::Active);
     let _ = w.run(
         &consumer,
-        Command::ActivatePurposeVersion {
+        PurposeCommand::ActivateVersion {
             purpose: p1,
             version: v1,
         },
@@ -2052,7 +2072,7 @@ fn archiving_a_purpose_frees_its_load() {
     let consumer = w.as_admin(c);
     w.ok(
         &consumer,
-        Command::ArchivePurposeVersion {
+        PurposeCommand::ArchiveVersion {
             purpose: p1,
             version: v1,
         },
@@ -2076,7 +2096,7 @@ fn archiving_a_purpose_frees_its_load() {
     assert_eq!(
         w.code(
             &consumer,
-            Command::ActivatePurposeVersion {
+            PurposeCommand::ActivateVersion {
                 purpose: p1,
                 version: v1
             }
@@ -2087,7 +2107,7 @@ fn archiving_a_purpose_frees_its_load() {
     assert_eq!(
         w.code(
             &consumer,
-            Command::CreatePurposeVersion {
+            PurposeCommand::CreateVersion {
                 purpose: p1,
                 version: v3,
                 daily_calls: 1
@@ -2100,7 +2120,7 @@ fn archiving_a_purpose_frees_its_load() {
     assert_eq!(
         w.code(
             &consumer,
-            Command::AddClientPurpose {
+            ClientCommand::AddPurpose {
                 client,
                 purpose: p1
             }
@@ -2119,12 +2139,12 @@ fn delete_only_draft_purposes() {
     let client = w.client(c, ClientKind::Consumer, &[]);
     w.ok(
         &consumer,
-        Command::AddClientPurpose {
+        ClientCommand::AddPurpose {
             client,
             purpose: draft,
         },
     );
-    w.ok(&consumer, Command::DeletePurpose { id: draft });
+    w.ok(&consumer, PurposeCommand::Delete { id: draft });
     assert!(!w.s.purposes.contains_key(&draft));
     assert!(
         w.client_(client).purposes.is_empty(),
@@ -2133,13 +2153,13 @@ fn delete_only_draft_purposes() {
 
     let (published, _) = w.purpose(c, e, 10);
     assert_eq!(
-        w.code(&consumer, Command::DeletePurpose { id: published }),
+        w.code(&consumer, PurposeCommand::Delete { id: published }),
         ErrorCode::PURPOSE_STATE_CONFLICT
     );
     let (waiting, wv) = w.purpose(c, e, 1_000);
     assert_eq!(w.vstate(waiting, wv), PV::WaitingForApproval);
     assert_eq!(
-        w.code(&consumer, Command::DeletePurpose { id: waiting }),
+        w.code(&consumer, PurposeCommand::Delete { id: waiting }),
         ErrorCode::PURPOSE_STATE_CONFLICT
     );
 }
@@ -2152,11 +2172,11 @@ fn purpose_suspension_is_two_sided() {
     let (p1, v1) = w.purpose(c, e, 10);
     let consumer = w.as_admin(c);
     let producer = w.as_admin(p);
-    let suspend = Command::SuspendPurposeVersion {
+    let suspend = PurposeCommand::SuspendVersion {
         purpose: p1,
         version: v1,
     };
-    let activate = Command::ActivatePurposeVersion {
+    let activate = PurposeCommand::ActivateVersion {
         purpose: p1,
         version: v1,
     };
@@ -2247,7 +2267,10 @@ fn operativity_reports_who_stopped_what() {
     assert!(operativity(&w.s, p1).unwrap().operative);
 
     // 1. The producer suspends the version.
-    w.ok(&producer, Command::SuspendDescriptor { eservice: e, id: d });
+    w.ok(
+        &producer,
+        EServiceCommand::SuspendDescriptor { eservice: e, id: d },
+    );
     assert_eq!(
         blockers(&w),
         vec![Blocker::Descriptor {
@@ -2257,7 +2280,7 @@ fn operativity_reports_who_stopped_what() {
     );
     w.ok(
         &producer,
-        Command::ActivateDescriptor { eservice: e, id: d },
+        EServiceCommand::ActivateDescriptor { eservice: e, id: d },
     );
     assert_eq!(blockers(&w), vec![]);
 
@@ -2280,11 +2303,11 @@ fn operativity_reports_who_stopped_what() {
     assert_eq!(blockers(&w), vec![]);
 
     // 3. The purpose, by whom.
-    let suspend = Command::SuspendPurposeVersion {
+    let suspend = PurposeCommand::SuspendVersion {
         purpose: p1,
         version: v1,
     };
-    let activate = Command::ActivatePurposeVersion {
+    let activate = PurposeCommand::ActivateVersion {
         purpose: p1,
         version: v1,
     };
@@ -2299,7 +2322,10 @@ fn operativity_reports_who_stopped_what() {
     assert_eq!(blockers(&w), vec![purpose_blocker(vec![Side::Producer])]);
 
     // Every blocker is listed, not only the first.
-    w.ok(&producer, Command::SuspendDescriptor { eservice: e, id: d });
+    w.ok(
+        &producer,
+        EServiceCommand::SuspendDescriptor { eservice: e, id: d },
+    );
     w.suspend_agreement(p, a).unwrap();
     assert_eq!(
         blockers(&w),
@@ -2314,7 +2340,7 @@ fn operativity_reports_who_stopped_what() {
     );
     w.ok(
         &producer,
-        Command::ActivateDescriptor { eservice: e, id: d },
+        EServiceCommand::ActivateDescriptor { eservice: e, id: d },
     );
     w.activate_agreement(p, a).unwrap();
     w.ok(&producer, activate);
@@ -2336,7 +2362,7 @@ fn api_clients_cannot_be_attached_to_purposes() {
     assert_eq!(
         w.code(
             &consumer,
-            Command::AddClientPurpose {
+            ClientCommand::AddPurpose {
                 client: api,
                 purpose: p1
             }
@@ -2347,7 +2373,7 @@ fn api_clients_cannot_be_attached_to_purposes() {
     let cons = w.client(c, ClientKind::Consumer, &[]);
     w.ok(
         &consumer,
-        Command::AddClientPurpose {
+        ClientCommand::AddPurpose {
             client: cons,
             purpose: p1,
         },
@@ -2369,12 +2395,14 @@ fn client_members_must_be_security_operators_or_admins() {
     let api = w.user(c, &[Role::Api]);
     let admin2 = w.user(c, &[Role::Admin]);
     let id = ClientId(w.uuid());
-    let create = |members: &[UserId]| Command::CreateClient {
-        id,
-        name: "client".into(),
-        description: String::new(),
-        kind: ClientKind::Consumer,
-        members: members.iter().copied().collect(),
+    let create = |members: &[UserId]| {
+        ClientCommand::Create(NewClient {
+            id,
+            name: "client".into(),
+            description: String::new(),
+            kind: ClientKind::Consumer,
+            members: members.iter().copied().collect(),
+        })
     };
     assert_eq!(
         w.code(&consumer, create(&[sec.user, api.user])),
@@ -2382,7 +2410,7 @@ fn client_members_must_be_security_operators_or_admins() {
     );
     assert_eq!(w.code(&sec, create(&[sec.user])), ErrorCode::ROLE_REQUIRED);
     w.ok(&consumer, create(&[sec.user]));
-    let add = |user| Command::AddClientMember { client: id, user };
+    let add = |user| ClientCommand::AddMember { client: id, user };
     assert_eq!(
         w.code(&consumer, add(api.user)),
         ErrorCode::USER_ROLE_MISMATCH
@@ -2445,7 +2473,7 @@ fn keys_are_uploaded_only_by_members() {
     // An admin who is a member uploads too.
     w.ok(
         &admin,
-        Command::AddClientMember {
+        ClientCommand::AddMember {
             client,
             user: admin.user,
         },
@@ -2491,7 +2519,7 @@ fn kid_is_unique_platform_wide() {
     // Once deleted, the kid is free again.
     w.ok(
         &s1,
-        Command::DeleteClientKey {
+        ClientCommand::DeleteKey {
             client: a,
             kid: kid.clone(),
         },
@@ -2514,7 +2542,7 @@ fn deleting_a_client_removes_its_keys() {
     w.add_key(&sec, client, key("client-b.pub.pem")).unwrap();
     w.ok(
         &consumer,
-        Command::AddClientPurpose {
+        ClientCommand::AddPurpose {
             client,
             purpose: p1,
         },
@@ -2522,10 +2550,10 @@ fn deleting_a_client_removes_its_keys() {
     assert_eq!(w.s.clients_of(p1).count(), 1);
 
     assert_eq!(
-        w.code(&sec, Command::DeleteClient { id: client }),
+        w.code(&sec, ClientCommand::Delete { id: client }),
         ErrorCode::ROLE_REQUIRED
     );
-    w.ok(&consumer, Command::DeleteClient { id: client });
+    w.ok(&consumer, ClientCommand::Delete { id: client });
     assert!(!w.s.clients.contains_key(&client));
     assert!(w.s.client_by_kid(&key("client-a.pub.pem").kid).is_none());
     assert!(w.s.client_by_kid(&key("client-b.pub.pem").kid).is_none());
@@ -2548,7 +2576,7 @@ fn removing_a_member_keeps_their_keys() {
         .unwrap();
     w.ok(
         &consumer,
-        Command::RemoveClientMember {
+        ClientCommand::RemoveMember {
             client,
             user: leaving.user,
         },
@@ -2568,14 +2596,14 @@ fn removing_a_member_keeps_their_keys() {
     assert_eq!(
         w.code(
             &leaving,
-            Command::DeleteClientKey {
+            ClientCommand::DeleteKey {
                 client,
                 kid: kid.clone()
             }
         ),
         ErrorCode::CLIENT_NOT_FOUND
     );
-    w.ok(&staying, Command::DeleteClientKey { client, kid });
+    w.ok(&staying, ClientCommand::DeleteKey { client, kid });
     assert!(w.client_(client).keys.is_empty());
 }
 
@@ -2593,7 +2621,7 @@ fn removing_a_user_from_the_tenant_keeps_their_keys() {
 
     w.ok(
         &consumer,
-        Command::SetUserSuspended {
+        TenantCommand::SetUserSuspended {
             tenant: c,
             user: sec.user,
             suspended: true,
@@ -2602,7 +2630,7 @@ fn removing_a_user_from_the_tenant_keeps_their_keys() {
     assert_eq!(w.client_(c1).keys.len(), 1);
     w.ok(
         &consumer,
-        Command::SetUserSuspended {
+        TenantCommand::SetUserSuspended {
             tenant: c,
             user: sec.user,
             suspended: false,
@@ -2611,7 +2639,7 @@ fn removing_a_user_from_the_tenant_keeps_their_keys() {
 
     w.ok(
         &consumer,
-        Command::RemoveUser {
+        TenantCommand::RemoveUser {
             tenant: c,
             user: sec.user,
         },
@@ -2681,7 +2709,7 @@ fn api_operator_manages_eservices_but_not_agreements() {
     let e = EServiceId(w.uuid());
     let d = DescriptorId(w.uuid());
     let info = w.info(Default::default());
-    let create = |info: EServiceInfo| Command::CreateEService {
+    let create = |info: EServiceInfo| EServiceCommand::Create {
         id: e,
         descriptor: d,
         info,
@@ -2689,15 +2717,24 @@ fn api_operator_manages_eservices_but_not_agreements() {
     };
     assert_eq!(w.code(&sec, create(info.clone())), ErrorCode::ROLE_REQUIRED);
     w.ok(&api, create(info));
-    w.ok(&api, Command::PublishDescriptor { eservice: e, id: d });
-    w.ok(&api, Command::SuspendDescriptor { eservice: e, id: d });
-    w.ok(&api, Command::ActivateDescriptor { eservice: e, id: d });
+    w.ok(
+        &api,
+        EServiceCommand::PublishDescriptor { eservice: e, id: d },
+    );
+    w.ok(
+        &api,
+        EServiceCommand::SuspendDescriptor { eservice: e, id: d },
+    );
+    w.ok(
+        &api,
+        EServiceCommand::ActivateDescriptor { eservice: e, id: d },
+    );
     assert_eq!(w.dstate(e, d), DescriptorState::Published);
 
     // Agreements are administrative acts, on both sides.
     let c_api = w.user(c, &[Role::Api]);
     let a = AgreementId(w.uuid());
-    let subscribe = Command::CreateAgreement {
+    let subscribe = AgreementCommand::Create {
         id: a,
         eservice: e,
         descriptor: None,
@@ -2706,13 +2743,13 @@ fn api_operator_manages_eservices_but_not_agreements() {
     assert_eq!(w.code(&c_api, subscribe), ErrorCode::ROLE_REQUIRED);
     let a = w.subscribe(c, e);
     assert_eq!(
-        w.code(&api, Command::ApproveAgreement { id: a }),
+        w.code(&api, AgreementCommand::Approve { id: a }),
         ErrorCode::ROLE_REQUIRED
     );
     assert_eq!(
         w.code(
             &api,
-            Command::RejectAgreement {
+            AgreementCommand::Reject {
                 id: a,
                 reason: "Not enough documentation".into()
             }
@@ -2720,12 +2757,12 @@ fn api_operator_manages_eservices_but_not_agreements() {
         ErrorCode::ROLE_REQUIRED
     );
     assert_eq!(
-        w.code(&api, Command::SuspendAgreement { id: a }),
+        w.code(&api, AgreementCommand::Suspend { id: a }),
         ErrorCode::ROLE_REQUIRED
     );
     assert_eq!(w.agreement(a).state, AgreementState::Pending);
     let admin = w.as_admin(p);
-    w.ok(&admin, Command::ApproveAgreement { id: a });
+    w.ok(&admin, AgreementCommand::Approve { id: a });
     assert_eq!(w.agreement(a).state, AgreementState::Active);
 }
 
@@ -2735,7 +2772,7 @@ fn only_the_platform_creates_tenants_and_certified_attributes() {
     let mut w = World::new();
     let t = w.tenant("Tenant");
     let admin = w.as_admin(t);
-    let new_tenant = |id| Command::CreateTenant {
+    let new_tenant = |id| TenantCommand::Create {
         id,
         name: "Another tenant".into(),
         admin: NewUser {
@@ -2750,7 +2787,7 @@ fn only_the_platform_creates_tenants_and_certified_attributes() {
     w.ok(&platform(), new_tenant(id));
     assert!(w.s.tenants.contains_key(&id));
 
-    let attr = |id, kind| Command::CreateAttribute {
+    let attr = |id, kind| TenantCommand::CreateAttribute {
         id,
         kind,
         name: format!("{kind:?} attribute"),
@@ -2771,7 +2808,7 @@ fn only_the_platform_creates_tenants_and_certified_attributes() {
     assert_eq!(
         w.code(
             &admin,
-            Command::AssignCertified {
+            TenantCommand::AssignCertified {
                 tenant: t,
                 attribute: cert
             }
@@ -2783,7 +2820,7 @@ fn only_the_platform_creates_tenants_and_certified_attributes() {
     assert_eq!(
         w.code(
             &admin,
-            Command::RevokeCertified {
+            TenantCommand::RevokeCertified {
                 tenant: t,
                 attribute: cert
             }
@@ -2797,7 +2834,7 @@ fn only_the_platform_creates_tenants_and_certified_attributes() {
     assert_eq!(
         w.code(
             &platform(),
-            Command::CreateAgreement {
+            AgreementCommand::Create {
                 id: a,
                 eservice: e,
                 descriptor: None,
@@ -3090,9 +3127,9 @@ proptest! {
             let (who, flag) = if producer { (p, &mut by_p) } else { (c, &mut by_c) };
             let actor = w.as_admin(who);
             let cmd = if suspend {
-                Command::SuspendPurposeVersion { purpose: pid, version: v }
+                PurposeCommand::SuspendVersion { purpose: pid, version: v }
             } else {
-                Command::ActivatePurposeVersion { purpose: pid, version: v }
+                PurposeCommand::ActivateVersion { purpose: pid, version: v }
             };
             let r = w.run(&actor, cmd).map(|_| ()).map_err(|e| e.code);
             if *flag == suspend {
@@ -3141,7 +3178,7 @@ proptest! {
                     if let Some(pid) = pick(purpose) {
                         let consumer = w.as_admin(w.purpose_(pid).consumer_id);
                         let version = PurposeVersionId(w.uuid());
-                        let _ = w.run(&consumer, Command::CreatePurposeVersion { purpose: pid, version, daily_calls: calls });
+                        let _ = w.run(&consumer, PurposeCommand::CreateVersion { purpose: pid, version, daily_calls: calls });
                     }
                 }
                 LoadOp::Suspend { purpose, by_producer } | LoadOp::Reactivate { purpose, by_producer } => {
@@ -3151,9 +3188,9 @@ proptest! {
                         let suspend = matches!(op, LoadOp::Suspend { .. });
                         if let Some(version) = version_in(&w, pid, &[PV::Active, PV::Suspended]) {
                             let cmd = if suspend {
-                                Command::SuspendPurposeVersion { purpose: pid, version }
+                                PurposeCommand::SuspendVersion { purpose: pid, version }
                             } else {
-                                Command::ActivatePurposeVersion { purpose: pid, version }
+                                PurposeCommand::ActivateVersion { purpose: pid, version }
                             };
                             let _ = w.run(&actor, cmd);
                         }
@@ -3163,7 +3200,7 @@ proptest! {
                     if let Some(pid) = pick(purpose) {
                         let consumer = w.as_admin(w.purpose_(pid).consumer_id);
                         if let Some(version) = version_in(&w, pid, &[PV::Active, PV::Suspended, PV::WaitingForApproval]) {
-                            let _ = w.run(&consumer, Command::ArchivePurposeVersion { purpose: pid, version });
+                            let _ = w.run(&consumer, PurposeCommand::ArchiveVersion { purpose: pid, version });
                         }
                     }
                 }
@@ -3172,7 +3209,7 @@ proptest! {
                         && let Some(version) = version_in(&w, pid, &[PV::WaitingForApproval])
                     {
                         let producer = w.as_admin(p);
-                        is_approval = w.run(&producer, Command::ApprovePurposeVersion { purpose: pid, version }).is_ok();
+                        is_approval = w.run(&producer, PurposeCommand::ApproveVersion { purpose: pid, version }).is_ok();
                         approved |= is_approval;
                     }
                 }
@@ -3220,7 +3257,10 @@ fn an_audience_is_published_by_one_producer_only() {
     // …another producer may draft it but not publish it.
     let (e, d) = w.draft_eservice(p2, AttributeRequirements::default(), f.clone());
     let admin = w.as_admin(p2);
-    let err = w.refused(&admin, Command::PublishDescriptor { eservice: e, id: d });
+    let err = w.refused(
+        &admin,
+        EServiceCommand::PublishDescriptor { eservice: e, id: d },
+    );
     assert_eq!(err.code, ErrorCode::AUDIENCE_TAKEN);
     assert!(err.detail.contains(&f.audience[0]), "{}", err.detail);
     // Another audience is fine.

@@ -6,7 +6,7 @@
 
 use e2e::pg::{self, PgSchema};
 use interop::domain::ids::{TenantId, UserId};
-use interop::domain::{Actor, Command, NewUser, Role};
+use interop::domain::{Actor, Command, NewUser, Role, TenantCommand};
 use interop::engine::Engine;
 use interop::store::{
     FAILURES_KEPT_PER_CLIENT, FailureRecord, PostgresStore, Record, SqliteStore, Store, StoreError,
@@ -41,12 +41,12 @@ fn create_tenant(name: &str) -> (TenantId, Command) {
         name: format!("{name} admin"),
         roles: BTreeSet::from([Role::Admin]),
     };
-    let cmd = Command::CreateTenant {
+    let cmd = TenantCommand::Create {
         id,
         name: name.into(),
         admin,
     };
-    (id, cmd)
+    (id, cmd.into())
 }
 
 fn pairs(list: &[(&str, &str)]) -> HashSet<(String, String)> {

@@ -5,7 +5,7 @@ use super::problem::{ApiJson, ApiPath};
 use super::{ApiResult, AppState, created, exec};
 use crate::domain::agreement::Agreement;
 use crate::domain::ids::{AgreementId, DescriptorId, EServiceId};
-use crate::domain::{Command, queries};
+use crate::domain::{AgreementCommand, queries};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -46,7 +46,7 @@ async fn create(
     ApiJson(b): ApiJson<NewAgreement>,
 ) -> ApiResult<Response> {
     let id = AgreementId::random();
-    let cmd = Command::CreateAgreement {
+    let cmd = AgreementCommand::Create {
         id,
         eservice: b.eservice_id,
         descriptor: b.descriptor_id,
@@ -73,7 +73,7 @@ async fn remove(
     caller: Caller,
     ApiPath(id): ApiPath<AgreementId>,
 ) -> ApiResult<StatusCode> {
-    exec(&st, &caller, Command::DeleteAgreement { id }).await?;
+    exec(&st, &caller, AgreementCommand::Delete { id }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -84,16 +84,16 @@ macro_rules! transition {
             caller: Caller,
             ApiPath(id): ApiPath<AgreementId>,
         ) -> ApiResult<Json<Agreement>> {
-            exec(&st, &caller, Command::$cmd { id }).await?;
+            exec(&st, &caller, AgreementCommand::$cmd { id }).await?;
             Ok(Json(seen(&st, &caller, id)?))
         }
     };
 }
 
-transition!(submit, SubmitAgreement);
-transition!(approve, ApproveAgreement);
-transition!(suspend, SuspendAgreement);
-transition!(activate, ActivateAgreement);
+transition!(submit, Submit);
+transition!(approve, Approve);
+transition!(suspend, Suspend);
+transition!(activate, Activate);
 
 #[derive(Deserialize)]
 struct Reason {
@@ -109,7 +109,7 @@ async fn reject(
     exec(
         &st,
         &caller,
-        Command::RejectAgreement {
+        AgreementCommand::Reject {
             id,
             reason: b.reason,
         },
@@ -125,6 +125,6 @@ async fn upgrade(
     ApiPath(id): ApiPath<AgreementId>,
 ) -> ApiResult<Json<Agreement>> {
     let new_id = AgreementId::random();
-    exec(&st, &caller, Command::UpgradeAgreement { id, new_id }).await?;
+    exec(&st, &caller, AgreementCommand::Upgrade { id, new_id }).await?;
     Ok(Json(seen(&st, &caller, new_id)?))
 }

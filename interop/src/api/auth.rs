@@ -3,6 +3,7 @@
 
 use super::AppState;
 use super::problem::ApiError;
+use crate::codes::Code;
 use crate::domain::actor::resolve_actor;
 use crate::domain::ids::{TenantId, UserId};
 use crate::domain::{Actor, Role};
@@ -64,9 +65,7 @@ impl IdentityVerifier {
     pub fn verify(&self, token: &str) -> Result<IdentityClaims, ApiError> {
         jsonwebtoken::decode::<IdentityClaims>(token, &self.key, &self.validation)
             .map(|d| d.claims)
-            .map_err(|e| {
-                ApiError::unauthorized("INVALID_TOKEN", format!("identity token refused: {e}"))
-            })
+            .map_err(|e| ApiError::new(Code::INVALID_TOKEN, format!("identity token refused: {e}")))
     }
 }
 
@@ -123,8 +122,8 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-            ApiError::unauthorized(
-                "MISSING_TOKEN",
+            ApiError::new(
+                Code::MISSING_TOKEN,
                 "send Authorization: Bearer <identity token>",
             )
         })?;
@@ -136,8 +135,8 @@ impl FromRequestParts<AppState> for Caller {
                     .or_else(|| h.strip_prefix("bearer "))
             })
             .ok_or_else(|| {
-                ApiError::unauthorized(
-                    "MISSING_TOKEN",
+                ApiError::new(
+                    Code::MISSING_TOKEN,
                     "the Authorization header is not a Bearer token",
                 )
             })?;
@@ -152,19 +151,19 @@ impl FromRequestParts<AppState> for Caller {
         let user: UserId = claims
             .sub
             .parse()
-            .map_err(|_| ApiError::unauthorized("INVALID_TOKEN", "sub is not a UUID"))?;
-        let tenant =
-            match &claims.tenant_id {
-                Some(t) => Some(t.parse::<TenantId>().map_err(|_| {
-                    ApiError::unauthorized("INVALID_TOKEN", "tenant_id is not a UUID")
-                })?),
-                None => None,
-            };
+            .map_err(|_| ApiError::new(Code::INVALID_TOKEN, "sub is not a UUID"))?;
+        let tenant = match &claims.tenant_id {
+            Some(t) => Some(
+                t.parse::<TenantId>()
+                    .map_err(|_| ApiError::new(Code::INVALID_TOKEN, "tenant_id is not a UUID"))?,
+            ),
+            None => None,
+        };
         let operator = state.identity.is_platform_operator(user);
         let mut roles = BTreeSet::new();
         for r in &claims.roles {
             roles.insert(Role::parse(r).ok_or_else(|| {
-                ApiError::unauthorized("INVALID_TOKEN", format!("unknown role {r:?}"))
+                ApiError::new(Code::INVALID_TOKEN, format!("unknown role {r:?}"))
             })?);
         }
         Ok(Caller(state.engine.read(|s, _| {
@@ -192,10 +191,9 @@ async fn m2m_actor(state: &AppState, token: &str) -> Result<Option<Actor>, ApiEr
     validation.set_audience(&[&settings.m2m_audience]);
     validation.leeway = 30;
     let claims = jsonwebtoken::decode::<crate::token::M2mClaims>(token, &key, &validation)
-        .map_err(|e| ApiError::unauthorized("INVALID_TOKEN", format!("M2M token refused: {e}")))?
+        .map_err(|e| ApiError::new(Code::INVALID_TOKEN, format!("M2M token refused: {e}")))?
         .claims;
-    let bad =
-        |what: &str| ApiError::unauthorized("INVALID_TOKEN", format!("M2M token refused: {what}"));
+    let bad = |what: &str| ApiError::new(Code::INVALID_TOKEN, format!("M2M token refused: {what}"));
     let client: crate::domain::ids::ClientId = claims
         .client_id
         .parse()

@@ -3,10 +3,11 @@
 use super::auth::Caller;
 use super::problem::{ApiJson, ApiPath};
 use super::{ApiResult, AppState, created, exec};
+use crate::codes::Code;
 use crate::domain::client::{Client, ClientKey, ClientKind};
 use crate::domain::ids::{ClientId, PurposeId, UserId};
 use crate::domain::key::{Kid, PublicKey};
-use crate::domain::{Command, queries};
+use crate::domain::{ClientCommand, queries};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -53,13 +54,13 @@ async fn create(
     exec(
         &st,
         &caller,
-        Command::CreateClient {
+        ClientCommand::Create(crate::domain::NewClient {
             id,
             name: b.name,
             description: b.description,
             kind: b.kind,
             members: b.members,
-        },
+        }),
     )
     .await?;
     Ok(created(seen(&st, &caller, id)?))
@@ -82,7 +83,7 @@ async fn remove(
     caller: Caller,
     ApiPath(id): ApiPath<ClientId>,
 ) -> ApiResult<StatusCode> {
-    exec(&st, &caller, Command::DeleteClient { id }).await?;
+    exec(&st, &caller, ClientCommand::Delete { id }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -100,7 +101,7 @@ async fn add_member(
     exec(
         &st,
         &caller,
-        Command::AddClientMember {
+        ClientCommand::AddMember {
             client: id,
             user: b.user_id,
         },
@@ -117,7 +118,7 @@ async fn remove_member(
     exec(
         &st,
         &caller,
-        Command::RemoveClientMember { client: id, user },
+        ClientCommand::RemoveMember { client: id, user },
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -141,7 +142,7 @@ async fn add_key(
     exec(
         &st,
         &caller,
-        Command::AddClientKey {
+        ClientCommand::AddKey {
             client: id,
             name: b.name,
             key,
@@ -174,7 +175,7 @@ async fn delete_key(
     ApiPath((id, kid)): ApiPath<(ClientId, String)>,
 ) -> ApiResult<StatusCode> {
     let kid = path_kid(&kid)?;
-    exec(&st, &caller, Command::DeleteClientKey { client: id, kid }).await?;
+    exec(&st, &caller, ClientCommand::DeleteKey { client: id, kid }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -192,7 +193,7 @@ async fn add_purpose(
     exec(
         &st,
         &caller,
-        Command::AddClientPurpose {
+        ClientCommand::AddPurpose {
             client: id,
             purpose: b.purpose_id,
         },
@@ -209,7 +210,7 @@ async fn add_purpose_by_path(
     exec(
         &st,
         &caller,
-        Command::AddClientPurpose {
+        ClientCommand::AddPurpose {
             client: id,
             purpose,
         },
@@ -226,7 +227,7 @@ async fn remove_purpose(
     exec(
         &st,
         &caller,
-        Command::RemoveClientPurpose {
+        ClientCommand::RemovePurpose {
             client: id,
             purpose,
         },
@@ -237,5 +238,5 @@ async fn remove_purpose(
 
 /// A kid in the path is malformed input of the path, like a malformed id.
 fn path_kid(kid: &str) -> Result<Kid, super::problem::ApiError> {
-    Kid::parse(kid).map_err(|e| super::problem::ApiError::bad_request("INVALID_PATH", e.detail))
+    Kid::parse(kid).map_err(|e| super::problem::ApiError::new(Code::INVALID_PATH, e.detail))
 }

@@ -3,10 +3,11 @@
 use super::auth::Caller;
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery};
 use super::{ApiResult, AppState, created, exec};
+use crate::codes::Code;
 use crate::domain::eservice::{Descriptor, DescriptorFields, EService};
 use crate::domain::ids::{DescriptorId, EServiceId};
 use crate::domain::purpose::Purpose;
-use crate::domain::{Command, EServiceInfo, queries};
+use crate::domain::{EServiceClone, EServiceCommand, EServiceInfo, queries};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -59,7 +60,7 @@ async fn create(
     exec(
         &st,
         &caller,
-        Command::CreateEService {
+        EServiceCommand::Create {
             id,
             descriptor: DescriptorId::random(),
             info: b.info,
@@ -102,7 +103,7 @@ async fn update(
     ApiPath(id): ApiPath<EServiceId>,
     ApiJson(info): ApiJson<EServiceInfo>,
 ) -> ApiResult<Json<EService>> {
-    exec(&st, &caller, Command::UpdateEService { id, info }).await?;
+    exec(&st, &caller, EServiceCommand::Update { id, info }).await?;
     Ok(Json(seen(&st, &caller, id)?))
 }
 
@@ -111,7 +112,7 @@ async fn remove(
     caller: Caller,
     ApiPath(id): ApiPath<EServiceId>,
 ) -> ApiResult<StatusCode> {
-    exec(&st, &caller, Command::DeleteEService { id }).await?;
+    exec(&st, &caller, EServiceCommand::Delete { id }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -129,13 +130,13 @@ async fn clone(
     ApiJson(b): ApiJson<CloneBody>,
 ) -> ApiResult<Response> {
     let id = EServiceId::random();
-    let cmd = Command::CloneEService {
+    let cmd = EServiceCommand::Clone(EServiceClone {
         source,
         descriptor: b.descriptor_id,
         id,
         new_descriptor: DescriptorId::random(),
         name: b.name,
-    };
+    });
     exec(&st, &caller, cmd).await?;
     Ok(created(seen(&st, &caller, id)?))
 }
@@ -171,13 +172,13 @@ async fn create_descriptor(
         None
     } else {
         serde_json::from_slice::<Option<DescriptorFields>>(&body)
-            .map_err(|e| ApiError::bad_request("INVALID_BODY", e.to_string()))?
+            .map_err(|e| ApiError::new(Code::INVALID_BODY, e.to_string()))?
     };
     let did = DescriptorId::random();
     exec(
         &st,
         &caller,
-        Command::CreateDescriptor {
+        EServiceCommand::CreateDescriptor {
             eservice: id,
             id: did,
             fields,
@@ -212,7 +213,7 @@ async fn update_descriptor(
     exec(
         &st,
         &caller,
-        Command::UpdateDescriptor {
+        EServiceCommand::UpdateDescriptor {
             eservice: id,
             id: did,
             fields,
@@ -230,7 +231,7 @@ async fn delete_descriptor(
     exec(
         &st,
         &caller,
-        Command::DeleteDescriptor {
+        EServiceCommand::DeleteDescriptor {
             eservice: id,
             id: did,
         },
@@ -249,7 +250,7 @@ macro_rules! transition {
             exec(
                 &st,
                 &caller,
-                Command::$cmd {
+                EServiceCommand::$cmd {
                     eservice: id,
                     id: did,
                 },

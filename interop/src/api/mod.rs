@@ -9,6 +9,7 @@ mod purposes;
 mod tenants;
 mod token;
 
+use crate::codes::Code;
 use crate::engine::Engine;
 use auth::IdentityVerifier;
 use axum::http::StatusCode;
@@ -44,13 +45,10 @@ pub fn router(state: AppState) -> Router {
         .merge(purposes::routes())
         .merge(clients::routes())
         .merge(token::routes())
-        .fallback(|| async {
-            ApiError::new(StatusCode::NOT_FOUND, "ROUTE_NOT_FOUND", "no such endpoint")
-        })
+        .fallback(|| async { ApiError::new(Code::ROUTE_NOT_FOUND, "no such endpoint") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "METHOD_NOT_ALLOWED",
+                Code::METHOD_NOT_ALLOWED,
                 "this endpoint does not accept this method",
             )
         })
@@ -66,9 +64,9 @@ pub(crate) fn created<T: serde::Serialize>(body: T) -> axum::response::Response 
 pub(crate) async fn exec(
     state: &AppState,
     caller: &auth::Caller,
-    cmd: crate::domain::Command,
+    cmd: impl Into<crate::domain::Command>,
 ) -> Result<(), ApiError> {
-    state.engine.execute(caller.0.clone(), cmd).await?;
+    state.engine.execute(caller.0.clone(), cmd.into()).await?;
     Ok(())
 }
 

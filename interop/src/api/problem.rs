@@ -1,7 +1,8 @@
 //! The one place where errors become HTTP answers: `application/problem+json` (RFC 9457) with a
-//! stable `code` a user can search for.
+//! stable `code` a user can search for; its status comes with it from the code table (`codes.rs`).
 
-use crate::domain::{DomainError, ErrorKind};
+use crate::codes::Code;
+use crate::domain::DomainError;
 use crate::engine::EngineError;
 use crate::store::StoreError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
@@ -14,8 +15,7 @@ use serde::de::DeserializeOwned;
 
 #[derive(Debug)]
 pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
+    pub code: Code,
     pub detail: String,
     pub fields: Vec<String>,
 }
@@ -33,39 +33,24 @@ struct Problem<'a> {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn new(code: Code, detail: impl Into<String>) -> Self {
         Self {
-            status,
             code,
             detail: detail.into(),
             fields: Vec::new(),
         }
     }
 
-    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, detail)
-    }
-
-    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, code, detail)
-    }
-}
-
-/// The status of each domain error kind.
-pub fn status_of(kind: ErrorKind) -> StatusCode {
-    match kind {
-        ErrorKind::NotFound => StatusCode::NOT_FOUND,
-        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
-        ErrorKind::Invalid => StatusCode::BAD_REQUEST,
-        ErrorKind::Conflict => StatusCode::CONFLICT,
+    /// The code's status, from the table.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 
 impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         Self {
-            status: status_of(e.code.kind()),
-            code: e.code.as_str(),
+            code: e.code.as_code(),
             detail: e.detail,
             fields: e.fields,
         }
@@ -76,8 +61,7 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "store failure");
         Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "STORE_UNAVAILABLE",
+            Code::STORE_UNAVAILABLE,
             "the engine's store is unavailable; retry later",
         )
     }
@@ -94,18 +78,19 @@ impl From<EngineError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let title = self.status.canonical_reason().unwrap_or("Error");
+        let status = self.status();
+        let title = status.canonical_reason().unwrap_or("Error");
         let body = Problem {
-            kind: format!("https://recapito.dev/problems/{}", self.code),
+            kind: format!("https://recapito.dev/problems/{}", self.code.as_str()),
             title,
-            status: self.status.as_u16(),
-            code: self.code,
+            status: status.as_u16(),
+            code: self.code.as_str(),
             detail: &self.detail,
             fields: &self.fields,
         };
         let json = serde_json::to_vec(&body).unwrap_or_default();
         (
-            self.status,
+            status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             json,
         )
@@ -130,11 +115,10 @@ fn json_rejection(e: JsonRejection) -> ApiError {
     match e.status() {
         StatusCode::PAYLOAD_TOO_LARGE => too_large(),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
+            Code::UNSUPPORTED_MEDIA_TYPE,
             "send the body as application/json",
         ),
-        _ => ApiError::bad_request("INVALID_BODY", e.body_text()),
+        _ => ApiError::new(Code::INVALID_BODY, e.body_text()),
     }
 }
 
@@ -143,8 +127,7 @@ pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 fn too_large() -> ApiError {
     ApiError::new(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "PAYLOAD_TOO_LARGE",
+        Code::PAYLOAD_TOO_LARGE,
         format!("the body is larger than {MAX_BODY_BYTES} bytes"),
     )
 }
@@ -154,7 +137,7 @@ pub fn bytes_rejection(e: axum::extract::rejection::BytesRejection) -> ApiError 
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         too_large()
     } else {
-        ApiError::bad_request("INVALID_BODY", e.body_text())
+        ApiError::new(Code::INVALID_BODY, e.body_text())
     }
 }
 
@@ -172,7 +155,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
 }
 
 fn path_rejection(e: PathRejection) -> ApiError {
-    ApiError::bad_request("INVALID_PATH", e.body_text())
+    ApiError::new(Code::INVALID_PATH, e.body_text())
 }
 
 /// `Query<T>` whose rejections are problems with code `INVALID_QUERY`.
@@ -189,47 +172,5 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuer
 }
 
 fn query_rejection(e: QueryRejection) -> ApiError {
-    ApiError::bad_request("INVALID_QUERY", e.body_text())
+    ApiError::new(Code::INVALID_QUERY, e.body_text())
 }
-
-/// Codes the HTTP layer adds to the domain's, for the documentation table.
-pub const HTTP_CODES: &[(&str, u16, &str)] = &[
-    (
-        "INVALID_BODY",
-        400,
-        "the JSON body is malformed or misses a field",
-    ),
-    (
-        "INVALID_PATH",
-        400,
-        "a path parameter is malformed (e.g. not a UUID)",
-    ),
-    ("INVALID_QUERY", 400, "a query parameter is malformed"),
-    (
-        "PAYLOAD_TOO_LARGE",
-        413,
-        "the body is larger than the engine accepts (2 MiB)",
-    ),
-    (
-        "UNSUPPORTED_MEDIA_TYPE",
-        415,
-        "the body is not sent as `application/json`",
-    ),
-    ("MISSING_TOKEN", 401, "no `Authorization: Bearer` token"),
-    (
-        "INVALID_TOKEN",
-        401,
-        "the token's signature, issuer, audience or times are wrong",
-    ),
-    ("ROUTE_NOT_FOUND", 404, "no such endpoint"),
-    (
-        "METHOD_NOT_ALLOWED",
-        405,
-        "the endpoint exists but not with this method",
-    ),
-    (
-        "STORE_UNAVAILABLE",
-        503,
-        "the store cannot be reached; retry",
-    ),
-];

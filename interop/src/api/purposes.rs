@@ -3,11 +3,11 @@
 use super::auth::Caller;
 use super::problem::{ApiJson, ApiPath};
 use super::{ApiResult, AppState, created, exec};
-use crate::domain::Command;
 use crate::domain::ids::{ClientId, EServiceId, PurposeId, PurposeVersionId};
 use crate::domain::operativity::{Operativity, operativity};
 use crate::domain::purpose::Purpose;
 use crate::domain::queries::{self, RemainingCalls};
+use crate::domain::{PurposeCommand, PurposeDraftChanges};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -76,7 +76,7 @@ async fn create(
     ApiJson(b): ApiJson<NewPurpose>,
 ) -> ApiResult<Response> {
     let id = PurposeId::random();
-    let cmd = Command::CreatePurpose {
+    let cmd = PurposeCommand::Create(crate::domain::NewPurpose {
         id,
         version: PurposeVersionId::random(),
         eservice: b.eservice_id,
@@ -84,7 +84,7 @@ async fn create(
         description: b.description,
         risk_analysis: b.risk_analysis,
         daily_calls: b.daily_calls,
-    };
+    });
     exec(&st, &caller, cmd).await?;
     Ok(created(seen(&st, &caller, id)?))
 }
@@ -115,13 +115,13 @@ async fn update_draft(
     ApiPath(id): ApiPath<PurposeId>,
     ApiJson(b): ApiJson<DraftUpdate>,
 ) -> ApiResult<Json<PurposeView>> {
-    let cmd = Command::UpdatePurposeDraft {
+    let cmd = PurposeCommand::UpdateDraft(PurposeDraftChanges {
         id,
         title: b.title,
         description: b.description,
         risk_analysis: b.risk_analysis,
         daily_calls: b.daily_calls,
-    };
+    });
     exec(&st, &caller, cmd).await?;
     Ok(Json(seen(&st, &caller, id)?))
 }
@@ -131,7 +131,7 @@ async fn remove(
     caller: Caller,
     ApiPath(id): ApiPath<PurposeId>,
 ) -> ApiResult<StatusCode> {
-    exec(&st, &caller, Command::DeletePurpose { id }).await?;
+    exec(&st, &caller, PurposeCommand::Delete { id }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -170,7 +170,7 @@ async fn new_version(
     exec(
         &st,
         &caller,
-        Command::CreatePurposeVersion {
+        PurposeCommand::CreateVersion {
             purpose: id,
             version: PurposeVersionId::random(),
             daily_calls: b.daily_calls,
@@ -188,7 +188,7 @@ async fn delete_version(
     exec(
         &st,
         &caller,
-        Command::DeletePurposeVersion {
+        PurposeCommand::DeleteVersion {
             purpose: id,
             version: vid,
         },
@@ -207,7 +207,7 @@ macro_rules! transition {
             exec(
                 &st,
                 &caller,
-                Command::$cmd {
+                PurposeCommand::$cmd {
                     purpose: id,
                     version: vid,
                 },
@@ -218,10 +218,10 @@ macro_rules! transition {
     };
 }
 
-transition!(activate, ActivatePurposeVersion);
-transition!(approve, ApprovePurposeVersion);
-transition!(suspend, SuspendPurposeVersion);
-transition!(archive, ArchivePurposeVersion);
+transition!(activate, ActivateVersion);
+transition!(approve, ApproveVersion);
+transition!(suspend, SuspendVersion);
+transition!(archive, ArchiveVersion);
 
 #[derive(Deserialize)]
 struct Reason {
@@ -237,7 +237,7 @@ async fn reject(
     exec(
         &st,
         &caller,
-        Command::RejectPurposeVersion {
+        PurposeCommand::RejectVersion {
             purpose: id,
             version: vid,
             reason: b.reason,
@@ -261,7 +261,7 @@ async fn expected_date(
     exec(
         &st,
         &caller,
-        Command::SetExpectedApprovalDate {
+        PurposeCommand::SetExpectedApprovalDate {
             purpose: id,
             version: vid,
             date: b.expected_approval_date,

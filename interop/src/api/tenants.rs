@@ -3,10 +3,11 @@
 use super::auth::Caller;
 use super::problem::{ApiError, ApiJson, ApiPath};
 use super::{ApiResult, AppState, created, exec};
+use crate::codes::Code;
 use crate::domain::attribute::{Attribute, AttributeKind};
 use crate::domain::ids::{AttributeId, TenantId, UserId};
 use crate::domain::tenant::Tenant;
-use crate::domain::{Command, DomainError, ErrorCode, NewUser, Role};
+use crate::domain::{DomainError, ErrorCode, NewUser, Role, TenantCommand};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -99,7 +100,7 @@ async fn create_tenant(
     exec(
         &st,
         &caller,
-        Command::CreateTenant {
+        TenantCommand::Create {
             id,
             name: b.name,
             admin: b.admin.into(),
@@ -165,7 +166,7 @@ async fn add_user(
     exec(
         &st,
         &caller,
-        Command::AddUser {
+        TenantCommand::AddUser {
             tenant: id,
             user: b.into(),
         },
@@ -187,7 +188,7 @@ async fn set_user(
     exec(
         &st,
         &caller,
-        Command::SetUserSuspended {
+        TenantCommand::SetUserSuspended {
             tenant: id,
             user,
             suspended,
@@ -221,7 +222,7 @@ async fn remove_user(
     caller: Caller,
     ApiPath((id, user)): ApiPath<(TenantId, UserId)>,
 ) -> ApiResult<StatusCode> {
-    exec(&st, &caller, Command::RemoveUser { tenant: id, user }).await?;
+    exec(&st, &caller, TenantCommand::RemoveUser { tenant: id, user }).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -230,8 +231,8 @@ fn kind(path: &str) -> Result<AttributeKind, ApiError> {
         "certified" => Ok(AttributeKind::Certified),
         "declared" => Ok(AttributeKind::Declared),
         "verified" => Ok(AttributeKind::Verified),
-        other => Err(ApiError::bad_request(
-            "INVALID_PATH",
+        other => Err(ApiError::new(
+            Code::INVALID_PATH,
             format!("unknown attribute kind {other:?}: certified, declared or verified"),
         )),
     }
@@ -251,15 +252,15 @@ async fn assign_attribute(
     ApiJson(b): ApiJson<AttributeRef>,
 ) -> ApiResult<Json<TenantView>> {
     let cmd = match kind(&k)? {
-        AttributeKind::Certified => Command::AssignCertified {
+        AttributeKind::Certified => TenantCommand::AssignCertified {
             tenant: id,
             attribute: b.id,
         },
-        AttributeKind::Declared => Command::Declare {
+        AttributeKind::Declared => TenantCommand::Declare {
             tenant: id,
             attribute: b.id,
         },
-        AttributeKind::Verified => Command::Verify {
+        AttributeKind::Verified => TenantCommand::Verify {
             tenant: id,
             attribute: b.id,
         },
@@ -274,15 +275,15 @@ async fn revoke_attribute(
     ApiPath((id, k, attribute)): ApiPath<(TenantId, String, AttributeId)>,
 ) -> ApiResult<StatusCode> {
     let cmd = match kind(&k)? {
-        AttributeKind::Certified => Command::RevokeCertified {
+        AttributeKind::Certified => TenantCommand::RevokeCertified {
             tenant: id,
             attribute,
         },
-        AttributeKind::Declared => Command::RevokeDeclared {
+        AttributeKind::Declared => TenantCommand::RevokeDeclared {
             tenant: id,
             attribute,
         },
-        AttributeKind::Verified => Command::RevokeVerification {
+        AttributeKind::Verified => TenantCommand::RevokeVerification {
             tenant: id,
             attribute,
         },
@@ -307,7 +308,7 @@ async fn create_attribute(
     exec(
         &st,
         &caller,
-        Command::CreateAttribute {
+        TenantCommand::CreateAttribute {
             id,
             kind: b.kind,
             name: b.name,

@@ -4,6 +4,7 @@
 use super::auth::Caller;
 use super::problem::{ApiError, ApiPath};
 use super::{ApiResult, AppState};
+use crate::codes::{Code, RefusalCode, TokenRequestCause};
 use crate::domain::ids::ClientId;
 use crate::domain::queries;
 use crate::store::{FAILURES_KEPT_PER_CLIENT, FailureRecord};
@@ -11,7 +12,7 @@ use crate::token::signing::{Jwks, SigningError};
 use crate::token::{TokenError, TokenRequest, TokenResponse};
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
@@ -40,26 +41,22 @@ async fn token(
         Err(e) => {
             return (
                 NO_STORE,
-                TokenProblem(ApiError::bad_request(
-                    "INVALID_TOKEN_REQUEST",
-                    e.body_text(),
-                )),
+                TokenProblem(ApiError::new(Code::INVALID_TOKEN_REQUEST, e.body_text())),
             )
                 .into_response();
         }
     };
     match st.tokens.issue(&st.engine, req).await {
         Ok(t) => (NO_STORE, Json::<TokenResponse>(t)).into_response(),
-        Err(TokenError::BadRequest(code, detail)) => {
-            let mut e = ApiError::bad_request("INVALID_TOKEN_REQUEST", detail);
-            e.fields = vec![code.to_owned()];
+        Err(TokenError::BadRequest(cause, detail)) => {
+            let mut e = ApiError::new(TokenRequestCause::CARRIER, detail);
+            e.fields = vec![cause.as_str().to_owned()];
             (NO_STORE, TokenProblem(e)).into_response()
         }
         Err(TokenError::Refused(r)) => {
             st.tokens.record(&r).await;
             let e = ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "TOKEN_REFUSED",
+                RefusalCode::CARRIER,
                 "Unable to generate a token for the given request. The client's administrators and members can read the exact cause at GET /clients/{id}/token-failures.",
             );
             (NO_STORE, TokenProblem(e)).into_response()
@@ -68,11 +65,7 @@ async fn token(
             tracing::error!(%detail, "token issuance failed");
             (
                 NO_STORE,
-                TokenProblem(ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "STORE_UNAVAILABLE",
-                    "retry later",
-                )),
+                TokenProblem(ApiError::new(Code::STORE_UNAVAILABLE, "retry later")),
             )
                 .into_response()
         }
@@ -107,8 +100,8 @@ impl TokenProblem {
         } else {
             format!(" ({})", e.fields.join(", "))
         };
-        let title: String = e
-            .status
+        let status = e.status();
+        let title: String = status
             .canonical_reason()
             .unwrap_or("Error")
             .chars()
@@ -116,14 +109,14 @@ impl TokenProblem {
             .take(TITLE_MAX)
             .collect();
         // A form rejection's text may hold line breaks, which `.` in PDND's pattern refuses.
-        let detail = format!("{}{cause}: {}", e.code, e.detail)
+        let detail = format!("{}{cause}: {}", e.code.as_str(), e.detail)
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .take(DETAIL_MAX)
             .collect();
         PdndProblem {
-            kind: format!("https://recapito.dev/problems/{}", e.code),
-            status: e.status.as_u16(),
+            kind: format!("https://recapito.dev/problems/{}", e.code.as_str()),
+            status: status.as_u16(),
             title,
             detail,
         }
@@ -134,7 +127,7 @@ impl IntoResponse for TokenProblem {
     fn into_response(self) -> Response {
         let json = serde_json::to_vec(&self.body()).unwrap_or_default();
         (
-            self.0.status,
+            self.0.status(),
             [(header::CONTENT_TYPE, "application/problem+json")],
             json,
         )
@@ -177,7 +170,7 @@ async fn rotate(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Jw
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     st.tokens.keys.rotate(now).await.map_err(|e| match e {
         SigningError::Store(e) => ApiError::from(e),
-        e => ApiError::new(StatusCode::CONFLICT, "ROTATION_NOT_POSSIBLE", e.to_string()),
+        e => ApiError::new(Code::ROTATION_NOT_POSSIBLE, e.to_string()),
     })?;
     Ok(Json(st.tokens.keys.jwks(now)))
 }

@@ -5,6 +5,7 @@ use super::error::{DomainResult, ErrorCode, fail};
 use super::ids::{TenantId, UserId};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+use time::OffsetDateTime;
 
 /// A user's role inside a tenant (SPEC §1), plus the platform operator who certifies attributes
 /// and registers tenants.
@@ -183,4 +184,12 @@ pub fn resolve_actor(
         tenant: Some(tenant_id),
         roles,
     })
+}
+
+/// The context of one command: who asks, and when. Time comes in with the command, so that
+/// deciding stays pure.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub actor: Actor,
+    pub now: OffsetDateTime,
 }

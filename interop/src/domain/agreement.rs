@@ -106,3 +106,16 @@ impl Agreement {
         }
     }
 }
+
+/// The sides of a two-sided relation the actor's tenant stands on (both, when a tenant consumes
+/// its own e-service).
+pub(crate) fn sides_of(tenant: TenantId, consumer: TenantId, producer: TenantId) -> Vec<Side> {
+    let mut sides = Vec::new();
+    if tenant == consumer {
+        sides.push(Side::Consumer);
+    }
+    if tenant == producer {
+        sides.push(Side::Producer);
+    }
+    sides
+}

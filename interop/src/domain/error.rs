@@ -1,24 +1,13 @@
 //! The domain's one error type. Every refusal carries a stable [`ErrorCode`] that users can
-//! search for; the HTTP layer maps [`ErrorKind`] to a status in one place (`api/problem.rs`).
+//! search for: the domain's part of the engine's code table (`codes.rs`), which gives its HTTP
+//! status and meaning.
 
+use crate::codes::Code;
 use std::fmt;
 
-/// What kind of refusal this is; the HTTP layer turns it into a status code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorKind {
-    /// The thing does not exist, or the caller may not know it exists.
-    NotFound,
-    /// The caller lacks the role or is not the owner.
-    Forbidden,
-    /// The input is malformed or out of bounds.
-    Invalid,
-    /// The input is fine but the current state does not allow the operation.
-    Conflict,
-}
-
 macro_rules! codes {
-    ($($code:ident => $kind:ident),* $(,)?) => {
-        /// Stable error codes. Never rename one: clients match on them.
+    ($($code:ident),* $(,)?) => {
+        /// The codes the domain refuses with. Never rename one: clients match on them.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
         pub enum ErrorCode { $($code),* }
@@ -32,71 +21,72 @@ macro_rules! codes {
                 match self { $(ErrorCode::$code => stringify!($code)),* }
             }
 
-            /// Its kind, hence its HTTP status.
-            pub fn kind(self) -> ErrorKind {
-                match self { $(ErrorCode::$code => ErrorKind::$kind),* }
+            /// The same code in the engine's table, which gives its HTTP status and meaning (a
+            /// domain code missing from the table does not compile).
+            pub fn as_code(self) -> Code {
+                match self { $(ErrorCode::$code => Code::$code),* }
             }
         }
     };
 }
 
 codes! {
-    TENANT_NOT_FOUND => NotFound,
-    USER_NOT_FOUND => NotFound,
-    ATTRIBUTE_NOT_FOUND => NotFound,
-    ESERVICE_NOT_FOUND => NotFound,
-    DESCRIPTOR_NOT_FOUND => NotFound,
-    AGREEMENT_NOT_FOUND => NotFound,
-    PURPOSE_NOT_FOUND => NotFound,
-    PURPOSE_VERSION_NOT_FOUND => NotFound,
-    CLIENT_NOT_FOUND => NotFound,
-    KEY_NOT_FOUND => NotFound,
+    TENANT_NOT_FOUND,
+    USER_NOT_FOUND,
+    ATTRIBUTE_NOT_FOUND,
+    ESERVICE_NOT_FOUND,
+    DESCRIPTOR_NOT_FOUND,
+    AGREEMENT_NOT_FOUND,
+    PURPOSE_NOT_FOUND,
+    PURPOSE_VERSION_NOT_FOUND,
+    CLIENT_NOT_FOUND,
+    KEY_NOT_FOUND,
 
-    ROLE_REQUIRED => Forbidden,
-    NOT_PRODUCER => Forbidden,
-    NOT_CONSUMER => Forbidden,
-    NOT_CLIENT_MEMBER => Forbidden,
-    USER_SUSPENDED => Forbidden,
-    USER_NOT_REGISTERED => Forbidden,
-    M2M_NOT_ALLOWED => Forbidden,
+    ROLE_REQUIRED,
+    NOT_PRODUCER,
+    NOT_CONSUMER,
+    NOT_CLIENT_MEMBER,
+    USER_SUSPENDED,
+    USER_NOT_REGISTERED,
+    M2M_NOT_ALLOWED,
 
-    VALIDATION_FAILED => Invalid,
-    KEY_INVALID_PEM => Invalid,
-    KEY_NOT_RSA => Invalid,
-    KEY_TOO_SHORT => Invalid,
-    KEY_IS_PRIVATE => Invalid,
-    KEY_IS_CERTIFICATE => Invalid,
-    KEY_MULTIPLE_BLOCKS => Invalid,
-    ATTRIBUTE_KIND_MISMATCH => Invalid,
-    USER_ROLE_MISMATCH => Invalid,
+    VALIDATION_FAILED,
+    KEY_INVALID_PEM,
+    KEY_NOT_RSA,
+    KEY_TOO_SHORT,
+    KEY_IS_PRIVATE,
+    KEY_IS_CERTIFICATE,
+    KEY_MULTIPLE_BLOCKS,
+    ATTRIBUTE_KIND_MISMATCH,
+    USER_ROLE_MISMATCH,
 
-    TENANT_NAME_TAKEN => Conflict,
-    USER_ALREADY_EXISTS => Conflict,
-    ATTRIBUTE_NAME_TAKEN => Conflict,
-    ESERVICE_NAME_TAKEN => Conflict,
-    AUDIENCE_TAKEN => Conflict,
-    ESERVICE_IMMUTABLE => Conflict,
-    ESERVICE_HAS_PUBLISHED_VERSIONS => Conflict,
-    DRAFT_DESCRIPTOR_EXISTS => Conflict,
-    DESCRIPTOR_INCOMPLETE => Conflict,
-    DESCRIPTOR_STATE_CONFLICT => Conflict,
-    DESCRIPTOR_HAS_AGREEMENTS => Conflict,
-    NO_PUBLISHED_DESCRIPTOR => Conflict,
-    AGREEMENT_ALREADY_EXISTS => Conflict,
-    AGREEMENT_STATE_CONFLICT => Conflict,
-    MISSING_CERTIFIED_ATTRIBUTES => Conflict,
-    VERIFIED_ATTRIBUTES_NOT_VERIFIED => Conflict,
-    NO_NEWER_DESCRIPTOR => Conflict,
-    AGREEMENT_NOT_ACTIVE => Conflict,
-    PURPOSE_STATE_CONFLICT => Conflict,
-    PURPOSE_VERSION_PENDING => Conflict,
-    CLIENT_KIND_MISMATCH => Conflict,
-    CLIENT_ALREADY_ON_PURPOSE => Conflict,
-    CLIENT_NOT_ON_PURPOSE => Conflict,
-    KEY_ALREADY_EXISTS => Conflict,
-    ATTRIBUTE_ALREADY_ASSIGNED => Conflict,
-    ATTRIBUTE_NOT_ASSIGNED => Conflict,
-    CONCURRENT_MODIFICATION => Conflict,
+    TENANT_NAME_TAKEN,
+    USER_ALREADY_EXISTS,
+    ATTRIBUTE_NAME_TAKEN,
+    ESERVICE_NAME_TAKEN,
+    AUDIENCE_TAKEN,
+    ESERVICE_IMMUTABLE,
+    ESERVICE_HAS_PUBLISHED_VERSIONS,
+    DRAFT_DESCRIPTOR_EXISTS,
+    DESCRIPTOR_INCOMPLETE,
+    DESCRIPTOR_STATE_CONFLICT,
+    DESCRIPTOR_HAS_AGREEMENTS,
+    NO_PUBLISHED_DESCRIPTOR,
+    AGREEMENT_ALREADY_EXISTS,
+    AGREEMENT_STATE_CONFLICT,
+    MISSING_CERTIFIED_ATTRIBUTES,
+    VERIFIED_ATTRIBUTES_NOT_VERIFIED,
+    NO_NEWER_DESCRIPTOR,
+    AGREEMENT_NOT_ACTIVE,
+    PURPOSE_STATE_CONFLICT,
+    PURPOSE_VERSION_PENDING,
+    CLIENT_KIND_MISMATCH,
+    CLIENT_ALREADY_ON_PURPOSE,
+    CLIENT_NOT_ON_PURPOSE,
+    KEY_ALREADY_EXISTS,
+    ATTRIBUTE_ALREADY_ASSIGNED,
+    ATTRIBUTE_NOT_ASSIGNED,
+    CONCURRENT_MODIFICATION,
 }
 
 /// A refusal: a stable code, a human sentence, and (for incomplete drafts and bad input) the

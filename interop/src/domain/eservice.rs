@@ -25,6 +25,17 @@ pub enum EServiceMode {
     Receive,
 }
 
+/// The general information of an e-service (immutable once version 1 is published).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EServiceInfo {
+    pub name: String,
+    pub description: String,
+    pub technology: Technology,
+    pub mode: EServiceMode,
+    #[serde(default)]
+    pub attributes: AttributeRequirements,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DescriptorState {

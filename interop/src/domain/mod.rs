@@ -16,7 +16,14 @@ pub mod queries;
 pub mod state;
 pub mod tenant;
 
-pub use actor::{Actor, Role};
-pub use command::{Command, Ctx, EServiceInfo, NewUser, handle};
-pub use error::{DomainError, DomainResult, ErrorCode, ErrorKind};
+pub use actor::{Actor, Ctx, Role};
+pub use command::{Command, handle};
+pub use commands::agreements::AgreementCommand;
+pub use commands::clients::{ClientCommand, NewClient};
+pub use commands::eservices::{EServiceClone, EServiceCommand};
+pub use commands::purposes::{NewPurpose, PurposeCommand, PurposeDraftChanges};
+pub use commands::tenants::TenantCommand;
+pub use error::{DomainError, DomainResult, ErrorCode};
+pub use eservice::EServiceInfo;
 pub use state::{Event, State};
+pub use tenant::NewUser;

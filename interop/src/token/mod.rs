@@ -6,6 +6,7 @@ pub mod refusal;
 pub mod replay;
 pub mod signing;
 
+use crate::codes::TokenRequestCause;
 use crate::engine::Engine;
 use crate::store::{FailureRecord, Store};
 use assertion::{AssertionRules, Digest, Grant, check};
@@ -107,7 +108,7 @@ pub struct TokenSettings {
 /// Why a request got no token: malformed request (400, specific) or refused (401, generic).
 #[derive(Debug)]
 pub enum TokenError {
-    BadRequest(&'static str, String),
+    BadRequest(TokenRequestCause, String),
     Refused(Refusal),
     Unavailable(String),
 }
@@ -138,19 +139,19 @@ impl TokenService {
     ) -> Result<TokenResponse, TokenError> {
         if req.grant_type.as_deref() != Some("client_credentials") {
             return Err(TokenError::BadRequest(
-                "UNSUPPORTED_GRANT_TYPE",
+                TokenRequestCause::UNSUPPORTED_GRANT_TYPE,
                 "grant_type must be client_credentials".into(),
             ));
         }
         if req.client_assertion_type.as_deref() != Some(CLIENT_ASSERTION_TYPE) {
             return Err(TokenError::BadRequest(
-                "INVALID_ASSERTION_TYPE",
+                TokenRequestCause::INVALID_ASSERTION_TYPE,
                 format!("client_assertion_type must be {CLIENT_ASSERTION_TYPE}"),
             ));
         }
         let Some(assertion) = req.client_assertion.as_deref().filter(|a| !a.is_empty()) else {
             return Err(TokenError::BadRequest(
-                "MISSING_ASSERTION",
+                TokenRequestCause::MISSING_ASSERTION,
                 "client_assertion is required".into(),
             ));
         };

@@ -1,11 +1,81 @@
 //! Agreements: subscribe, submit, approve/reject, two-sided suspension, upgrade.
 
-use crate::domain::agreement::{Agreement, AgreementState, Side, SuspensionFlags};
-use crate::domain::command::{Ctx, sides_of};
+use crate::domain::actor::Ctx;
+use crate::domain::agreement::{Agreement, AgreementState, Side, SuspensionFlags, sides_of};
 use crate::domain::error::{DomainResult, ErrorCode, fail};
 use crate::domain::eservice::ApprovalPolicy;
 use crate::domain::ids::{AgreementId, DescriptorId, EServiceId};
 use crate::domain::state::{Event, State};
+
+/// The commands on agreements (richieste di fruizione).
+#[derive(Debug, Clone)]
+pub enum AgreementCommand {
+    Create {
+        id: AgreementId,
+        eservice: EServiceId,
+        descriptor: Option<DescriptorId>,
+        consumer_notes: Option<String>,
+    },
+    Submit {
+        id: AgreementId,
+    },
+    Approve {
+        id: AgreementId,
+    },
+    Reject {
+        id: AgreementId,
+        reason: String,
+    },
+    Suspend {
+        id: AgreementId,
+    },
+    Activate {
+        id: AgreementId,
+    },
+    Upgrade {
+        id: AgreementId,
+        new_id: AgreementId,
+    },
+    Delete {
+        id: AgreementId,
+    },
+}
+
+impl AgreementCommand {
+    /// The command's name in the event log (its `command` column): stable across renames.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Create { .. } => "CreateAgreement",
+            Self::Submit { .. } => "SubmitAgreement",
+            Self::Approve { .. } => "ApproveAgreement",
+            Self::Reject { .. } => "RejectAgreement",
+            Self::Suspend { .. } => "SuspendAgreement",
+            Self::Activate { .. } => "ActivateAgreement",
+            Self::Upgrade { .. } => "UpgradeAgreement",
+            Self::Delete { .. } => "DeleteAgreement",
+        }
+    }
+}
+
+/// Decides an agreement command against the current state.
+pub fn handle(s: &State, ctx: &Ctx, cmd: AgreementCommand) -> DomainResult<Vec<Event>> {
+    use AgreementCommand as C;
+    match cmd {
+        C::Create {
+            id,
+            eservice,
+            descriptor,
+            consumer_notes,
+        } => create(s, ctx, id, eservice, descriptor, consumer_notes),
+        C::Submit { id } => submit(s, ctx, id),
+        C::Approve { id } => approve(s, ctx, id),
+        C::Reject { id, reason } => reject(s, ctx, id, reason),
+        C::Suspend { id } => set_suspended(s, ctx, id, true),
+        C::Activate { id } => set_suspended(s, ctx, id, false),
+        C::Upgrade { id, new_id } => upgrade(s, ctx, id, new_id),
+        C::Delete { id } => delete(s, ctx, id),
+    }
+}
 
 fn as_consumer<'a>(s: &'a State, ctx: &Ctx, id: AgreementId) -> DomainResult<&'a Agreement> {
     let tenant = ctx.actor.require_admin()?;
@@ -47,7 +117,7 @@ fn conflict<T>(a: &Agreement, what: &str) -> DomainResult<T> {
 
 /// Subscribes to the latest published version. One live agreement per consumer and e-service.
 /// Created as DRAFT, or MISSING_CERTIFIED_ATTRIBUTES when the consumer lacks one.
-pub fn create(
+fn create(
     s: &State,
     ctx: &Ctx,
     id: AgreementId,
@@ -110,7 +180,7 @@ pub fn create(
 
 /// Submits a draft: declares the implied declared attributes, then ACTIVE at once when the
 /// policy is AUTOMATIC and every verified attribute is already verified, else PENDING.
-pub fn submit(s: &State, ctx: &Ctx, id: AgreementId) -> DomainResult<Vec<Event>> {
+fn submit(s: &State, ctx: &Ctx, id: AgreementId) -> DomainResult<Vec<Event>> {
     let mut a = as_consumer(s, ctx, id)?.clone();
     let e = s.eservice(a.eservice_id)?;
     let mut consumer = s.tenant(a.consumer_id)?.clone();
@@ -157,7 +227,7 @@ pub fn submit(s: &State, ctx: &Ctx, id: AgreementId) -> DomainResult<Vec<Event>>
 
 /// The producer approves a PENDING agreement; refused while a verified attribute it must verify
 /// is unverified.
-pub fn approve(s: &State, ctx: &Ctx, id: AgreementId) -> DomainResult<Vec<Event>> {
+fn approve(s: &State, ctx: &Ctx, id: AgreementId) -> DomainResult<Vec<Event>> {
     let mut a = as_producer(s, ctx, id)?.clone();
     if a.state != AgreementState::Pending {
         return conflict(&a, "only a PENDING agreement can be approved");
@@ -192,7 +262,7 @@ pub fn approve(s: &State, ctx: &Ctx, id: AgreementId) -> DomainResult<Vec<Event>
     Ok(vec![Event::AgreementSaved(a)])
 }
 
-pub fn reject(s: &State, ctx: &Ctx, id: AgreementId, reason: String) -> DomainResult<Vec<Event>> {
+fn reject(s: &State, ctx: &Ctx, id: AgreementId, reason: String) -> DomainResult<Vec<Event>> {
     let mut a = as_producer(s, ctx, id)?.clone();
     if a.state != AgreementState::Pending {
         return conflict(&a, "only a PENDING agreement can be rejected");
@@ -206,12 +276,7 @@ pub fn reject(s: &State, ctx: &Ctx, id: AgreementId, reason: String) -> DomainRe
 
 /// Sets or lifts the caller's own suspension flag (consumer, producer, or both when a tenant
 /// consumes its own e-service).
-pub fn set_suspended(
-    s: &State,
-    ctx: &Ctx,
-    id: AgreementId,
-    suspend: bool,
-) -> DomainResult<Vec<Event>> {
+fn set_suspended(s: &State, ctx: &Ctx, id: AgreementId, suspend: bool) -> DomainResult<Vec<Event>> {
     let tenant = ctx.actor.require_admin()?;
     let mut a = visible(s, ctx, id)?.clone();
     if !matches!(a.state, AgreementState::Active | AgreementState::Suspended) {
@@ -239,12 +304,7 @@ pub fn set_suspended(
 
 /// Moves the agreement to the newest published version; its purposes follow it and the old
 /// agreement is archived. Irreversible.
-pub fn upgrade(
-    s: &State,
-    ctx: &Ctx,
-    id: AgreementId,
-    new_id: AgreementId,
-) -> DomainResult<Vec<Event>> {
+fn upgrade(s: &State, ctx: &Ctx, id: AgreementId, new_id: AgreementId) -> DomainResult<Vec<Event>> {
     let old = as_consumer(s, ctx, id)?;
     if !matches!(
         old.state,
@@ -275,7 +335,7 @@ pub fn upgrade(
 }
 
 /// A draft that was never submitted can be deleted by its consumer.
-pub fn delete(s: &State, ctx: &Ctx, id: AgreementId) -> DomainResult<Vec<Event>> {
+fn delete(s: &State, ctx: &Ctx, id: AgreementId) -> DomainResult<Vec<Event>> {
     let a = as_consumer(s, ctx, id)?;
     if !matches!(
         a.state,

@@ -1,14 +1,88 @@
 //! Clients, their security operators, keys and purposes.
 
 use super::text;
-use crate::domain::actor::{Actor, Role};
+use crate::domain::actor::{Actor, Ctx, Role};
 use crate::domain::client::{Client, ClientKey, ClientKind};
-use crate::domain::command::Ctx;
 use crate::domain::error::{DomainError, DomainResult, ErrorCode, fail};
 use crate::domain::ids::{ClientId, PurposeId, TenantId, UserId};
 use crate::domain::key::{Kid, PublicKey};
 use crate::domain::state::{Event, State};
 use std::collections::BTreeSet;
+
+/// The commands on clients, their security operators (members), keys and purposes.
+#[derive(Debug, Clone)]
+pub enum ClientCommand {
+    Create(NewClient),
+    Delete {
+        id: ClientId,
+    },
+    AddMember {
+        client: ClientId,
+        user: UserId,
+    },
+    RemoveMember {
+        client: ClientId,
+        user: UserId,
+    },
+    AddKey {
+        client: ClientId,
+        name: String,
+        key: PublicKey,
+    },
+    DeleteKey {
+        client: ClientId,
+        kid: Kid,
+    },
+    AddPurpose {
+        client: ClientId,
+        purpose: PurposeId,
+    },
+    RemovePurpose {
+        client: ClientId,
+        purpose: PurposeId,
+    },
+}
+
+/// A new client of the actor's tenant.
+#[derive(Debug, Clone)]
+pub struct NewClient {
+    pub id: ClientId,
+    pub name: String,
+    pub description: String,
+    pub kind: ClientKind,
+    pub members: BTreeSet<UserId>,
+}
+
+impl ClientCommand {
+    /// The command's name in the event log (its `command` column): stable across renames.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Create(_) => "CreateClient",
+            Self::Delete { .. } => "DeleteClient",
+            Self::AddMember { .. } => "AddClientMember",
+            Self::RemoveMember { .. } => "RemoveClientMember",
+            Self::AddKey { .. } => "AddClientKey",
+            Self::DeleteKey { .. } => "DeleteClientKey",
+            Self::AddPurpose { .. } => "AddClientPurpose",
+            Self::RemovePurpose { .. } => "RemoveClientPurpose",
+        }
+    }
+}
+
+/// Decides a client command against the current state.
+pub fn handle(s: &State, ctx: &Ctx, cmd: ClientCommand) -> DomainResult<Vec<Event>> {
+    use ClientCommand as C;
+    match cmd {
+        C::Create(new) => create(s, ctx, new),
+        C::Delete { id } => delete(s, ctx, id),
+        C::AddMember { client, user } => set_member(s, ctx, client, user, true),
+        C::RemoveMember { client, user } => set_member(s, ctx, client, user, false),
+        C::AddKey { client, name, key } => add_key(s, ctx, client, name, key),
+        C::DeleteKey { client, kid } => delete_key(s, ctx, client, kid),
+        C::AddPurpose { client, purpose } => set_purpose(s, ctx, client, purpose, true),
+        C::RemovePurpose { client, purpose } => set_purpose(s, ctx, client, purpose, false),
+    }
+}
 
 pub const MAX_KEYS_PER_CLIENT: usize = 100;
 
@@ -45,15 +119,14 @@ fn check_member(s: &State, tenant: TenantId, user: UserId) -> DomainResult<()> {
     Ok(())
 }
 
-pub fn create(
-    s: &State,
-    ctx: &Ctx,
-    id: ClientId,
-    name: String,
-    description: String,
-    kind: ClientKind,
-    members: BTreeSet<UserId>,
-) -> DomainResult<Vec<Event>> {
+fn create(s: &State, ctx: &Ctx, new: NewClient) -> DomainResult<Vec<Event>> {
+    let NewClient {
+        id,
+        name,
+        description,
+        kind,
+        members,
+    } = new;
     let tenant = ctx.actor.require_admin()?;
     text("name", &name, 2..=60)?;
     text("description", &description, 0..=250)?;
@@ -74,13 +147,13 @@ pub fn create(
 }
 
 /// Deleting a client removes it from every purpose and deletes its keys.
-pub fn delete(s: &State, ctx: &Ctx, id: ClientId) -> DomainResult<Vec<Event>> {
+fn delete(s: &State, ctx: &Ctx, id: ClientId) -> DomainResult<Vec<Event>> {
     administered(s, ctx, id)?;
     Ok(vec![Event::ClientDeleted(id)])
 }
 
 /// Adds or removes a security operator. Removing one keeps the keys they uploaded.
-pub fn set_member(
+fn set_member(
     s: &State,
     ctx: &Ctx,
     id: ClientId,
@@ -103,7 +176,7 @@ pub fn set_member(
 }
 
 /// Uploads a key: only a security operator or admin who is a member of the client.
-pub fn add_key(
+fn add_key(
     s: &State,
     ctx: &Ctx,
     id: ClientId,
@@ -154,7 +227,7 @@ pub fn add_key(
 }
 
 /// Deletes a key: a member security operator, or any admin of the tenant.
-pub fn delete_key(s: &State, ctx: &Ctx, id: ClientId, kid: Kid) -> DomainResult<Vec<Event>> {
+fn delete_key(s: &State, ctx: &Ctx, id: ClientId, kid: Kid) -> DomainResult<Vec<Event>> {
     ctx.actor.require_person()?;
     ctx.actor.require(&[Role::Security])?;
     let mut c = visible(s, &ctx.actor, id)?.clone();
@@ -164,7 +237,7 @@ pub fn delete_key(s: &State, ctx: &Ctx, id: ClientId, kid: Kid) -> DomainResult<
 }
 
 /// Attaches or detaches a CONSUMER client to one of the tenant's purposes.
-pub fn set_purpose(
+fn set_purpose(
     s: &State,
     ctx: &Ctx,
     id: ClientId,

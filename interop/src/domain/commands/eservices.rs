@@ -1,14 +1,126 @@
 //! The e-service and descriptor lifecycle (producer side).
 
 use super::text;
+use crate::domain::actor::Ctx;
 use crate::domain::actor::Role;
 use crate::domain::agreement::AgreementState;
 use crate::domain::attribute::AttributeRequirements;
-use crate::domain::command::{Ctx, EServiceInfo};
 use crate::domain::error::{DomainError, DomainResult, ErrorCode, fail};
-use crate::domain::eservice::{Descriptor, DescriptorFields, DescriptorState, EService};
+use crate::domain::eservice::{
+    Descriptor, DescriptorFields, DescriptorState, EService, EServiceInfo,
+};
 use crate::domain::ids::{DescriptorId, EServiceId, TenantId};
 use crate::domain::state::{Event, State};
+
+/// The commands on e-services and their versions (descriptors).
+#[derive(Debug, Clone)]
+pub enum EServiceCommand {
+    Create {
+        id: EServiceId,
+        descriptor: DescriptorId,
+        info: EServiceInfo,
+        fields: DescriptorFields,
+    },
+    Update {
+        id: EServiceId,
+        info: EServiceInfo,
+    },
+    Delete {
+        id: EServiceId,
+    },
+    Clone(EServiceClone),
+    CreateDescriptor {
+        eservice: EServiceId,
+        id: DescriptorId,
+        fields: Option<DescriptorFields>,
+    },
+    UpdateDescriptor {
+        eservice: EServiceId,
+        id: DescriptorId,
+        fields: DescriptorFields,
+    },
+    DeleteDescriptor {
+        eservice: EServiceId,
+        id: DescriptorId,
+    },
+    PublishDescriptor {
+        eservice: EServiceId,
+        id: DescriptorId,
+    },
+    SuspendDescriptor {
+        eservice: EServiceId,
+        id: DescriptorId,
+    },
+    ActivateDescriptor {
+        eservice: EServiceId,
+        id: DescriptorId,
+    },
+    ArchiveDescriptor {
+        eservice: EServiceId,
+        id: DescriptorId,
+    },
+}
+
+/// A clone of version `descriptor` of e-service `source`, as e-service `id` with version
+/// `new_descriptor`; without a name, "<name> - copy" (or "- copy N") is chosen.
+#[derive(Debug, Clone)]
+pub struct EServiceClone {
+    pub source: EServiceId,
+    pub descriptor: DescriptorId,
+    pub id: EServiceId,
+    pub new_descriptor: DescriptorId,
+    pub name: Option<String>,
+}
+
+impl EServiceCommand {
+    /// The command's name in the event log (its `command` column): stable across renames.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Create { .. } => "CreateEService",
+            Self::Update { .. } => "UpdateEService",
+            Self::Delete { .. } => "DeleteEService",
+            Self::Clone(_) => "CloneEService",
+            Self::CreateDescriptor { .. } => "CreateDescriptor",
+            Self::UpdateDescriptor { .. } => "UpdateDescriptor",
+            Self::DeleteDescriptor { .. } => "DeleteDescriptor",
+            Self::PublishDescriptor { .. } => "PublishDescriptor",
+            Self::SuspendDescriptor { .. } => "SuspendDescriptor",
+            Self::ActivateDescriptor { .. } => "ActivateDescriptor",
+            Self::ArchiveDescriptor { .. } => "ArchiveDescriptor",
+        }
+    }
+}
+
+/// Decides an e-service command against the current state.
+pub fn handle(s: &State, ctx: &Ctx, cmd: EServiceCommand) -> DomainResult<Vec<Event>> {
+    use EServiceCommand as C;
+    match cmd {
+        C::Create {
+            id,
+            descriptor,
+            info,
+            fields,
+        } => create(s, ctx, id, descriptor, info, fields),
+        C::Update { id, info } => update(s, ctx, id, info),
+        C::Delete { id } => delete(s, ctx, id),
+        C::Clone(c) => clone(s, ctx, c),
+        C::CreateDescriptor {
+            eservice,
+            id,
+            fields,
+        } => create_descriptor(s, ctx, eservice, id, fields),
+        C::UpdateDescriptor {
+            eservice,
+            id,
+            fields,
+        } => update_descriptor(s, ctx, eservice, id, fields),
+        C::DeleteDescriptor { eservice, id } => delete_descriptor(s, ctx, eservice, id),
+        C::PublishDescriptor { eservice, id } => publish(s, ctx, eservice, id),
+        C::SuspendDescriptor { eservice, id } => suspend(s, ctx, eservice, id),
+        C::ActivateDescriptor { eservice, id } => activate(s, ctx, eservice, id),
+        C::ArchiveDescriptor { eservice, id } => archive(s, ctx, eservice, id),
+    }
+}
 
 /// The producer's admin or API operator, on its own e-service.
 fn owned<'a>(s: &'a State, ctx: &Ctx, id: EServiceId) -> DomainResult<&'a EService> {
@@ -100,7 +212,7 @@ fn draft_descriptor(
     })
 }
 
-pub fn create(
+fn create(
     s: &State,
     ctx: &Ctx,
     id: EServiceId,
@@ -126,12 +238,7 @@ pub fn create(
 }
 
 /// General information can change only until version 1 is published.
-pub fn update(
-    s: &State,
-    ctx: &Ctx,
-    id: EServiceId,
-    info: EServiceInfo,
-) -> DomainResult<Vec<Event>> {
+fn update(s: &State, ctx: &Ctx, id: EServiceId, info: EServiceInfo) -> DomainResult<Vec<Event>> {
     let mut e = owned(s, ctx, id)?.clone();
     if e.ever_published() {
         return fail(
@@ -149,7 +256,7 @@ pub fn update(
 }
 
 /// The whole e-service can be deleted only while nothing was ever published.
-pub fn delete(s: &State, ctx: &Ctx, id: EServiceId) -> DomainResult<Vec<Event>> {
+fn delete(s: &State, ctx: &Ctx, id: EServiceId) -> DomainResult<Vec<Event>> {
     let e = owned(s, ctx, id)?;
     if e.ever_published() {
         return fail(
@@ -161,15 +268,14 @@ pub fn delete(s: &State, ctx: &Ctx, id: EServiceId) -> DomainResult<Vec<Event>> 
 }
 
 /// Clones a PUBLISHED or DEPRECATED version into a new e-service, draft, version 1.
-pub fn clone(
-    s: &State,
-    ctx: &Ctx,
-    source: EServiceId,
-    descriptor: DescriptorId,
-    id: EServiceId,
-    new_descriptor: DescriptorId,
-    name: Option<String>,
-) -> DomainResult<Vec<Event>> {
+fn clone(s: &State, ctx: &Ctx, clone: EServiceClone) -> DomainResult<Vec<Event>> {
+    let EServiceClone {
+        source,
+        descriptor,
+        id,
+        new_descriptor,
+        name,
+    } = clone;
     let e = owned(s, ctx, source)?;
     let d = e.descriptor(descriptor)?;
     if !matches!(
@@ -216,7 +322,7 @@ pub fn clone(
 
 /// A new draft version; at most one draft at a time. Without fields, the latest version's are
 /// copied so the producer edits only what changes.
-pub fn create_descriptor(
+fn create_descriptor(
     s: &State,
     ctx: &Ctx,
     eservice: EServiceId,
@@ -256,7 +362,7 @@ fn draft_mut(e: &mut EService, id: DescriptorId) -> DomainResult<&mut Descriptor
     Ok(d)
 }
 
-pub fn update_descriptor(
+fn update_descriptor(
     s: &State,
     ctx: &Ctx,
     eservice: EServiceId,
@@ -269,7 +375,7 @@ pub fn update_descriptor(
     Ok(vec![Event::EServiceSaved(e)])
 }
 
-pub fn delete_descriptor(
+fn delete_descriptor(
     s: &State,
     ctx: &Ctx,
     eservice: EServiceId,
@@ -281,7 +387,7 @@ pub fn delete_descriptor(
     Ok(vec![Event::EServiceSaved(e)])
 }
 
-pub fn publish(
+fn publish(
     s: &State,
     ctx: &Ctx,
     eservice: EServiceId,
@@ -329,7 +435,7 @@ fn audience_free(s: &State, e: &EService, id: DescriptorId) -> DomainResult<()> 
 }
 
 /// Suspending a version stops every agreement and purpose on it (see operativity).
-pub fn suspend(
+fn suspend(
     s: &State,
     ctx: &Ctx,
     eservice: EServiceId,
@@ -340,7 +446,7 @@ pub fn suspend(
     Ok(vec![Event::EServiceSaved(e)])
 }
 
-pub fn activate(
+fn activate(
     s: &State,
     ctx: &Ctx,
     eservice: EServiceId,
@@ -352,7 +458,7 @@ pub fn activate(
 }
 
 /// Archives a DEPRECATED version once every agreement on it has been upgraded. Irreversible.
-pub fn archive(
+fn archive(
     s: &State,
     ctx: &Ctx,
     eservice: EServiceId,

@@ -1,14 +1,130 @@
 //! Purposes: drafts, publication under the load threshold, new load estimates, the producer's
 //! approvals, two-sided suspension, archive.
 
-use crate::domain::agreement::{AgreementState, Side};
-use crate::domain::command::{Ctx, sides_of};
+use crate::domain::actor::Ctx;
+use crate::domain::agreement::{AgreementState, Side, sides_of};
 use crate::domain::error::{DomainError, DomainResult, ErrorCode, fail};
 use crate::domain::eservice::{DAILY_CALLS_RANGE, Descriptor};
 use crate::domain::ids::{EServiceId, PurposeId, PurposeVersionId, TenantId};
 use crate::domain::purpose::{Purpose, PurposeVersion, PurposeVersionState as V, within_threshold};
 use crate::domain::state::{Event, State};
 use time::{Date, OffsetDateTime};
+
+/// The commands on purposes (finalità) and their versions (load estimates).
+#[derive(Debug, Clone)]
+pub enum PurposeCommand {
+    Create(NewPurpose),
+    UpdateDraft(PurposeDraftChanges),
+    Delete {
+        id: PurposeId,
+    },
+    CreateVersion {
+        purpose: PurposeId,
+        version: PurposeVersionId,
+        daily_calls: u64,
+    },
+    ActivateVersion {
+        purpose: PurposeId,
+        version: PurposeVersionId,
+    },
+    ApproveVersion {
+        purpose: PurposeId,
+        version: PurposeVersionId,
+    },
+    RejectVersion {
+        purpose: PurposeId,
+        version: PurposeVersionId,
+        reason: String,
+    },
+    SetExpectedApprovalDate {
+        purpose: PurposeId,
+        version: PurposeVersionId,
+        date: Date,
+    },
+    DeleteVersion {
+        purpose: PurposeId,
+        version: PurposeVersionId,
+    },
+    SuspendVersion {
+        purpose: PurposeId,
+        version: PurposeVersionId,
+    },
+    ArchiveVersion {
+        purpose: PurposeId,
+        version: PurposeVersionId,
+    },
+}
+
+/// A new purpose, with its first (draft) version.
+#[derive(Debug, Clone)]
+pub struct NewPurpose {
+    pub id: PurposeId,
+    pub version: PurposeVersionId,
+    pub eservice: EServiceId,
+    pub title: String,
+    pub description: String,
+    pub risk_analysis: serde_json::Value,
+    pub daily_calls: u64,
+}
+
+/// The changes to a draft purpose: `None` keeps the current value.
+#[derive(Debug, Clone)]
+pub struct PurposeDraftChanges {
+    pub id: PurposeId,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub risk_analysis: Option<serde_json::Value>,
+    pub daily_calls: Option<u64>,
+}
+
+impl PurposeCommand {
+    /// The command's name in the event log (its `command` column): stable across renames.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Create(_) => "CreatePurpose",
+            Self::UpdateDraft(_) => "UpdatePurposeDraft",
+            Self::Delete { .. } => "DeletePurpose",
+            Self::CreateVersion { .. } => "CreatePurposeVersion",
+            Self::ActivateVersion { .. } => "ActivatePurposeVersion",
+            Self::ApproveVersion { .. } => "ApprovePurposeVersion",
+            Self::RejectVersion { .. } => "RejectPurposeVersion",
+            Self::SetExpectedApprovalDate { .. } => "SetExpectedApprovalDate",
+            Self::DeleteVersion { .. } => "DeletePurposeVersion",
+            Self::SuspendVersion { .. } => "SuspendPurposeVersion",
+            Self::ArchiveVersion { .. } => "ArchivePurposeVersion",
+        }
+    }
+}
+
+/// Decides a purpose command against the current state.
+pub fn handle(s: &State, ctx: &Ctx, cmd: PurposeCommand) -> DomainResult<Vec<Event>> {
+    use PurposeCommand as C;
+    match cmd {
+        C::Create(new) => create(s, ctx, new),
+        C::UpdateDraft(changes) => update_draft(s, ctx, changes),
+        C::Delete { id } => delete(s, ctx, id),
+        C::CreateVersion {
+            purpose,
+            version,
+            daily_calls,
+        } => new_version(s, ctx, purpose, version, daily_calls),
+        C::ActivateVersion { purpose, version } => activate(s, ctx, purpose, version),
+        C::ApproveVersion { purpose, version } => approve(s, ctx, purpose, version),
+        C::RejectVersion {
+            purpose,
+            version,
+            reason,
+        } => reject(s, ctx, purpose, version, reason),
+        C::SetExpectedApprovalDate {
+            purpose,
+            version,
+            date,
+        } => set_expected_date(s, ctx, purpose, version, date),
+        C::DeleteVersion { purpose, version } => delete_version(s, ctx, purpose, version),
+        C::SuspendVersion { purpose, version } => suspend(s, ctx, purpose, version),
+        C::ArchiveVersion { purpose, version } => archive(s, ctx, purpose, version),
+    }
+}
 
 fn daily_calls(d: u64) -> DomainResult<u64> {
     if DAILY_CALLS_RANGE.contains(&d) {
@@ -123,18 +239,16 @@ fn version(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn create(
-    s: &State,
-    ctx: &Ctx,
-    id: PurposeId,
-    version_id: PurposeVersionId,
-    eservice: EServiceId,
-    title: String,
-    description: String,
-    risk_analysis: serde_json::Value,
-    calls: u64,
-) -> DomainResult<Vec<Event>> {
+fn create(s: &State, ctx: &Ctx, new: NewPurpose) -> DomainResult<Vec<Event>> {
+    let NewPurpose {
+        id,
+        version: version_id,
+        eservice,
+        title,
+        description,
+        risk_analysis,
+        daily_calls: calls,
+    } = new;
     let consumer = ctx.actor.require_admin()?;
     s.eservice_for(eservice, Some(consumer))?;
     active_agreement_descriptor(s, consumer, eservice)?;
@@ -165,15 +279,14 @@ fn only_draft(p: &Purpose) -> DomainResult<()> {
     }
 }
 
-pub fn update_draft(
-    s: &State,
-    ctx: &Ctx,
-    id: PurposeId,
-    title: Option<String>,
-    description: Option<String>,
-    risk_analysis: Option<serde_json::Value>,
-    calls: Option<u64>,
-) -> DomainResult<Vec<Event>> {
+fn update_draft(s: &State, ctx: &Ctx, changes: PurposeDraftChanges) -> DomainResult<Vec<Event>> {
+    let PurposeDraftChanges {
+        id,
+        title,
+        description,
+        risk_analysis,
+        daily_calls: calls,
+    } = changes;
     let mut p = as_consumer(s, ctx, id)?.clone();
     only_draft(&p)?;
     if let Some(t) = title {
@@ -194,7 +307,7 @@ pub fn update_draft(
 }
 
 /// Deletes a draft purpose (and detaches it from its clients).
-pub fn delete(s: &State, ctx: &Ctx, id: PurposeId) -> DomainResult<Vec<Event>> {
+fn delete(s: &State, ctx: &Ctx, id: PurposeId) -> DomainResult<Vec<Event>> {
     let p = as_consumer(s, ctx, id)?;
     only_draft(p)?;
     let mut events = vec![Event::PurposeDeleted(id)];
@@ -208,7 +321,7 @@ pub fn delete(s: &State, ctx: &Ctx, id: PurposeId) -> DomainResult<Vec<Event>> {
 
 /// A new load estimate. Under the threshold it replaces the active version at once; over it, it
 /// waits for the producer while the old estimate keeps working.
-pub fn new_version(
+fn new_version(
     s: &State,
     ctx: &Ctx,
     id: PurposeId,
@@ -246,7 +359,7 @@ pub fn new_version(
 /// `activate` on a version: publishes a DRAFT (consumer; ACTIVE or WAITING_FOR_APPROVAL by the
 /// threshold), lifts the caller's suspension of a SUSPENDED one, or approves a waiting one
 /// (producer; same as `approve`).
-pub fn activate(
+fn activate(
     s: &State,
     ctx: &Ctx,
     id: PurposeId,
@@ -315,12 +428,7 @@ pub fn activate(
 }
 
 /// The producer activates a version waiting for approval; it replaces the current version.
-pub fn approve(
-    s: &State,
-    ctx: &Ctx,
-    id: PurposeId,
-    vid: PurposeVersionId,
-) -> DomainResult<Vec<Event>> {
+fn approve(s: &State, ctx: &Ctx, id: PurposeId, vid: PurposeVersionId) -> DomainResult<Vec<Event>> {
     let mut p = as_producer(s, ctx, id)?.clone();
     if p.version_mut(vid)?.state != V::WaitingForApproval {
         return fail(
@@ -343,7 +451,7 @@ pub fn approve(
     Ok(vec![Event::PurposeSaved(p)])
 }
 
-pub fn reject(
+fn reject(
     s: &State,
     ctx: &Ctx,
     id: PurposeId,
@@ -365,7 +473,7 @@ pub fn reject(
 }
 
 /// The producer announces (or moves) when it expects to activate a waiting version.
-pub fn set_expected_date(
+fn set_expected_date(
     s: &State,
     ctx: &Ctx,
     id: PurposeId,
@@ -392,7 +500,7 @@ pub fn set_expected_date(
 
 /// The consumer withdraws a load estimate still waiting for approval (the first version of a
 /// purpose is archived instead, since a purpose keeps at least one version).
-pub fn delete_version(
+fn delete_version(
     s: &State,
     ctx: &Ctx,
     id: PurposeId,
@@ -416,12 +524,7 @@ pub fn delete_version(
 }
 
 /// Either side suspends unilaterally; the load is freed at once.
-pub fn suspend(
-    s: &State,
-    ctx: &Ctx,
-    id: PurposeId,
-    vid: PurposeVersionId,
-) -> DomainResult<Vec<Event>> {
+fn suspend(s: &State, ctx: &Ctx, id: PurposeId, vid: PurposeVersionId) -> DomainResult<Vec<Event>> {
     let tenant = ctx.actor.require_admin()?;
     let (p, producer) = visible(s, ctx, id)?;
     let mut p = p.clone();
@@ -448,12 +551,7 @@ pub fn suspend(
 
 /// The consumer archives the purpose: irreversible; its load is freed and its keys stop working
 /// for it. Versions still waiting are archived with it.
-pub fn archive(
-    s: &State,
-    ctx: &Ctx,
-    id: PurposeId,
-    vid: PurposeVersionId,
-) -> DomainResult<Vec<Event>> {
+fn archive(s: &State, ctx: &Ctx, id: PurposeId, vid: PurposeVersionId) -> DomainResult<Vec<Event>> {
     let mut p = as_consumer(s, ctx, id)?.clone();
     let v = p.version_mut(vid)?;
     let archivable = matches!(v.state, V::Active | V::Suspended)

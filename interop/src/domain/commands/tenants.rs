@@ -1,15 +1,116 @@
 //! Tenants, users and attributes.
 
 use super::text;
+use crate::domain::actor::Ctx;
 use crate::domain::actor::Role;
 use crate::domain::agreement::{AgreementState, Side};
 use crate::domain::attribute::{Attribute, AttributeKind};
-use crate::domain::command::{Ctx, NewUser};
 use crate::domain::error::{DomainResult, ErrorCode, fail};
 use crate::domain::ids::{AttributeId, TenantId, UserId};
 use crate::domain::state::{Event, State};
-use crate::domain::tenant::{Tenant, User, UserState, Verification};
+use crate::domain::tenant::{NewUser, Tenant, User, UserState, Verification};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// The commands on tenants, their users and the attributes they hold.
+#[derive(Debug, Clone)]
+pub enum TenantCommand {
+    Create {
+        id: TenantId,
+        name: String,
+        admin: NewUser,
+    },
+    AddUser {
+        tenant: TenantId,
+        user: NewUser,
+    },
+    SetUserSuspended {
+        tenant: TenantId,
+        user: UserId,
+        suspended: bool,
+    },
+    RemoveUser {
+        tenant: TenantId,
+        user: UserId,
+    },
+    CreateAttribute {
+        id: AttributeId,
+        kind: AttributeKind,
+        name: String,
+        description: String,
+    },
+    AssignCertified {
+        tenant: TenantId,
+        attribute: AttributeId,
+    },
+    RevokeCertified {
+        tenant: TenantId,
+        attribute: AttributeId,
+    },
+    Declare {
+        tenant: TenantId,
+        attribute: AttributeId,
+    },
+    RevokeDeclared {
+        tenant: TenantId,
+        attribute: AttributeId,
+    },
+    Verify {
+        tenant: TenantId,
+        attribute: AttributeId,
+    },
+    RevokeVerification {
+        tenant: TenantId,
+        attribute: AttributeId,
+    },
+}
+
+impl TenantCommand {
+    /// The command's name in the event log (its `command` column): stable across renames.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Create { .. } => "CreateTenant",
+            Self::AddUser { .. } => "AddUser",
+            Self::SetUserSuspended { .. } => "SetUserSuspended",
+            Self::RemoveUser { .. } => "RemoveUser",
+            Self::CreateAttribute { .. } => "CreateAttribute",
+            Self::AssignCertified { .. } => "AssignCertified",
+            Self::RevokeCertified { .. } => "RevokeCertified",
+            Self::Declare { .. } => "Declare",
+            Self::RevokeDeclared { .. } => "RevokeDeclared",
+            Self::Verify { .. } => "Verify",
+            Self::RevokeVerification { .. } => "RevokeVerification",
+        }
+    }
+}
+
+/// Decides a tenant command against the current state.
+pub fn handle(s: &State, ctx: &Ctx, cmd: TenantCommand) -> DomainResult<Vec<Event>> {
+    use TenantCommand as C;
+    match cmd {
+        C::Create { id, name, admin } => create_tenant(s, ctx, id, name, admin),
+        C::AddUser { tenant, user } => add_user(s, ctx, tenant, user),
+        C::SetUserSuspended {
+            tenant,
+            user,
+            suspended,
+        } => set_user_suspended(s, ctx, tenant, user, suspended),
+        C::RemoveUser { tenant, user } => remove_user(s, ctx, tenant, user),
+        C::CreateAttribute {
+            id,
+            kind,
+            name,
+            description,
+        } => create_attribute(s, ctx, id, kind, name, description),
+        C::AssignCertified { tenant, attribute } => set_certified(s, ctx, tenant, attribute, true),
+        C::RevokeCertified { tenant, attribute } => set_certified(s, ctx, tenant, attribute, false),
+        C::Declare { tenant, attribute } => set_declared(s, ctx, tenant, attribute, true),
+        C::RevokeDeclared { tenant, attribute } => set_declared(s, ctx, tenant, attribute, false),
+        C::Verify { tenant, attribute } => set_verified(s, ctx, tenant, attribute, true),
+        C::RevokeVerification { tenant, attribute } => {
+            set_verified(s, ctx, tenant, attribute, false)
+        }
+    }
+}
 
 fn new_user(ctx: &Ctx, u: NewUser) -> DomainResult<User> {
     text("name", &u.name, 1..=100)?;
@@ -35,7 +136,7 @@ fn new_user(ctx: &Ctx, u: NewUser) -> DomainResult<User> {
 }
 
 /// Platform: registers a tenant with its first administrator.
-pub fn create_tenant(
+fn create_tenant(
     s: &State,
     ctx: &Ctx,
     id: TenantId,
@@ -83,7 +184,7 @@ fn own_tenant<'a>(s: &'a State, ctx: &Ctx, tenant: TenantId) -> DomainResult<&'a
     Ok(t)
 }
 
-pub fn add_user(s: &State, ctx: &Ctx, tenant: TenantId, user: NewUser) -> DomainResult<Vec<Event>> {
+fn add_user(s: &State, ctx: &Ctx, tenant: TenantId, user: NewUser) -> DomainResult<Vec<Event>> {
     let mut t = own_tenant(s, ctx, tenant)?.clone();
     if s.tenants.values().any(|t| t.users.contains_key(&user.id)) {
         return fail(
@@ -109,7 +210,7 @@ fn other_user<'a>(t: &'a mut Tenant, ctx: &Ctx, user: UserId) -> DomainResult<&'
 }
 
 /// Suspends or reactivates a user. Keys they uploaded are not touched.
-pub fn set_user_suspended(
+fn set_user_suspended(
     s: &State,
     ctx: &Ctx,
     tenant: TenantId,
@@ -127,12 +228,7 @@ pub fn set_user_suspended(
 }
 
 /// Removes a user from the tenant and from the clients they belonged to; their keys stay.
-pub fn remove_user(
-    s: &State,
-    ctx: &Ctx,
-    tenant: TenantId,
-    user: UserId,
-) -> DomainResult<Vec<Event>> {
+fn remove_user(s: &State, ctx: &Ctx, tenant: TenantId, user: UserId) -> DomainResult<Vec<Event>> {
     let mut t = own_tenant(s, ctx, tenant)?.clone();
     other_user(&mut t, ctx, user)?;
     t.users.remove(&user);
@@ -151,7 +247,7 @@ pub fn remove_user(
 
 /// Certified attributes are defined by the platform; declared and verified ones by any tenant's
 /// admin or API operator.
-pub fn create_attribute(
+fn create_attribute(
     s: &State,
     ctx: &Ctx,
     id: AttributeId,
@@ -201,7 +297,7 @@ fn attribute_of_kind(s: &State, id: AttributeId, kind: AttributeKind) -> DomainR
 
 /// Platform: assigns or revokes a certified attribute, then re-checks the tenant's agreements
 /// (a revoked requirement suspends them "by the platform"; a restored one lifts that).
-pub fn set_certified(
+fn set_certified(
     s: &State,
     ctx: &Ctx,
     tenant: TenantId,
@@ -258,7 +354,7 @@ fn recheck_certified(s: &State, consumer: &Tenant) -> Vec<Event> {
 }
 
 /// A tenant's admin declares (or withdraws) a declared attribute for its own tenant.
-pub fn set_declared(
+fn set_declared(
     s: &State,
     ctx: &Ctx,
     tenant: TenantId,
@@ -278,7 +374,7 @@ pub fn set_declared(
 
 /// A producer's admin verifies (or withdraws its verification of) an attribute for a consumer that
 /// asked for one of its e-services.
-pub fn set_verified(
+fn set_verified(
     s: &State,
     ctx: &Ctx,
     tenant: TenantId,
