@@ -79,6 +79,8 @@ struct Jwk {
     e: Option<String>,
 }
 
+/// What the verifier reads of a [`crate::voucher::VoucherClaims`]: its members optional, so
+/// that a missing one is `VOUCHER_CLAIMS_MISSING` naming it rather than a failed parse.
 #[derive(Deserialize)]
 struct Claims {
     #[serde(rename = "purposeId")]

@@ -41,14 +41,52 @@ const ASSERTION_LIFETIME: i64 = 60;
 /// The `client_assertion_type` of RFC 7523.
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
+/// `aud` as one string or a list (a version may name several audiences).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    /// One audience, as a string.
+    One(String),
+    /// Several, as a list.
+    Many(Vec<String>),
+}
+
+impl Audience {
+    /// A string for one audience, a list otherwise.
+    pub fn from_list(list: Vec<String>) -> Audience {
+        if list.len() == 1 {
+            Audience::One(list.into_iter().next().unwrap_or_default())
+        } else {
+            Audience::Many(list)
+        }
+    }
+}
+
+impl From<&str> for Audience {
+    fn from(a: &str) -> Audience {
+        Audience::One(a.to_owned())
+    }
+}
+
+/// The `digest` a client may put in its assertion (`{alg: "SHA256", value}`: 64 hex digits of
+/// the request it will make), copied into the voucher.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Digest {
+    /// `SHA256`.
+    pub alg: String,
+    /// The hash, hex.
+    pub value: String,
+}
+
 /// The claims of a voucher the engine issues for an e-service call: who calls (`consumerId`,
 /// its client, the purpose) and what for (`eserviceId`, `descriptorId`, `producerId`, `aud`).
+/// The engine signs exactly this; a verifier reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoucherClaims {
     /// The engine (`tokens.issuer`).
     pub iss: String,
-    /// The e-service's audience.
-    pub aud: String,
+    /// The e-service version's audience(s).
+    pub aud: Audience,
     /// The client id.
     pub sub: String,
     /// The client id, as PDND repeats it.
@@ -78,7 +116,7 @@ pub struct VoucherClaims {
     pub descriptor_id: String,
     /// The assertion's `digest`, copied into the voucher when the client sent one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub digest: Option<serde_json::Value>,
+    pub digest: Option<Digest>,
 }
 
 /// The claims of a client assertion (what a client signs to ask for a voucher).

@@ -2,6 +2,7 @@
 //! ownership, purpose attachment and operativity. Pure apart from the signature check (no I/O);
 //! the jti replay check is the caller's, against its store.
 
+use super::Digest;
 use super::refusal::{Refusal, RefusalCode as R};
 use crate::domain::State;
 use crate::domain::client::{Client, ClientKind};
@@ -12,7 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// The rules an assertion is held to (from the configuration).
 #[derive(Debug, Clone)]
@@ -23,12 +24,6 @@ pub struct AssertionRules {
     pub max_lifetime: i64,
     /// Tolerated clock difference, seconds.
     pub clock_skew: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Digest {
-    pub alg: String,
-    pub value: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,7 +9,7 @@ pub mod signing;
 use crate::codes::TokenRequestCause;
 use crate::engine::Engine;
 use crate::store::{FailureRecord, Store};
-use assertion::{AssertionRules, Digest, Grant, check};
+use assertion::{AssertionRules, Grant, check};
 use refusal::{Refusal, RefusalCode};
 use replay::JtiGate;
 use serde::{Deserialize, Serialize};
@@ -37,48 +37,9 @@ pub struct TokenResponse {
     pub expires_in: u32,
 }
 
-/// `aud` as one string or a list.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(untagged)]
-pub enum Audience {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl Audience {
-    fn from(list: Vec<String>) -> Audience {
-        if list.len() == 1 {
-            Audience::One(list.into_iter().next().unwrap_or_default())
-        } else {
-            Audience::Many(list)
-        }
-    }
-}
-
-/// The claims of a voucher for an e-service (SPEC §1 "Vouchers").
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct VoucherClaims {
-    pub iss: String,
-    pub aud: Audience,
-    pub sub: String,
-    pub client_id: String,
-    #[serde(rename = "purposeId")]
-    pub purpose_id: String,
-    pub jti: String,
-    pub iat: i64,
-    pub nbf: i64,
-    pub exp: i64,
-    #[serde(rename = "consumerId")]
-    pub consumer_id: String,
-    #[serde(rename = "producerId")]
-    pub producer_id: String,
-    #[serde(rename = "eserviceId")]
-    pub eservice_id: String,
-    #[serde(rename = "descriptorId")]
-    pub descriptor_id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub digest: Option<Digest>,
-}
+/// The claims of a voucher for an e-service (SPEC §1 "Vouchers"): provider-sdk's contract type,
+/// the one verifiers read.
+pub use provider_sdk::voucher::{Audience, Digest, VoucherClaims};
 
 /// The claims of a token for the engine's own M2M API.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -221,7 +182,7 @@ impl TokenService {
             } => {
                 let claims = VoucherClaims {
                     iss: self.settings.issuer.clone(),
-                    aud: Audience::from(audience),
+                    aud: Audience::from_list(audience),
                     sub: client.to_string(),
                     client_id: client.to_string(),
                     purpose_id: purpose.to_string(),
