@@ -31,12 +31,11 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// Opens the store `config` names: PostgreSQL for a `postgres://` `database_url`, else the
-/// SQLite file in `data_dir`.
-pub async fn open(config: &crate::Config) -> Result<Arc<dyn Store>, StoreError> {
-    match config.database().map_err(StoreError::Unavailable)? {
-        crate::config::Database::Sqlite(path) => Ok(Arc::new(SqliteStore::open(&path).await?)),
-        crate::config::Database::Postgres(url) => Ok(Arc::new(PostgresStore::open(&url).await?)),
+/// Opens the store `database` names: PostgreSQL or the SQLite file.
+pub async fn open(database: &crate::config::Database) -> Result<Arc<dyn Store>, StoreError> {
+    match database {
+        crate::config::Database::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path).await?)),
+        crate::config::Database::Postgres(url) => Ok(Arc::new(PostgresStore::open(url).await?)),
     }
 }
 
