@@ -52,7 +52,10 @@ impl SubmissionConfig {
     pub fn payees(&self) -> Result<crate::domain::message::PayeePolicy, String> {
         crate::domain::message::PayeePolicy::new(
             self.missing_payee,
-            self.organization_fiscal_codes.clone(),
+            self.organization_fiscal_codes
+                .iter()
+                .map(|(tenant, fc)| (crate::domain::TenantId::new(tenant.as_str()), fc.clone()))
+                .collect(),
         )
     }
 }

@@ -3,9 +3,8 @@
 use super::callers::Entity;
 use super::problem::{ApiError, ApiJson, ApiPath, problem};
 use super::{AppState, now_rfc3339};
-use crate::domain::Code;
 use crate::domain::configuration::{owned, validate};
-use crate::domain::validate::ulid;
+use crate::domain::{Code, ConfigurationId, TenantId};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -25,14 +24,12 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-fn id_of(raw: &str) -> Result<String, ApiError> {
-    ulid(raw)
-        .map(|_| raw.to_owned())
-        .ok_or_else(|| problem(Code::INVALID_PATH, "a configuration id is a ULID"))
-}
-
 /// The caller's own configuration `id`.
-async fn mine(st: &AppState, tenant: &str, id: &str) -> Result<RcConfiguration, ApiError> {
+async fn mine(
+    st: &AppState,
+    tenant: &TenantId,
+    id: &ConfigurationId,
+) -> Result<RcConfiguration, ApiError> {
     let c = st.store.configuration(id).await?.ok_or_else(|| {
         problem(
             Code::CONFIGURATION_NOT_FOUND,
@@ -49,8 +46,8 @@ async fn create(
 ) -> Result<Response, ApiError> {
     let body = validate(body, st.fetcher.egress())?;
     let c = RcConfiguration {
-        configuration_id: ulid::Ulid::new().to_string(),
-        user_id: sender.tenant.clone(),
+        configuration_id: ConfigurationId::new().to_string(),
+        user_id: sender.tenant.to_string(),
         configuration: body,
     };
     st.store.put_configuration(&c, &now_rfc3339()).await?;
@@ -79,9 +76,9 @@ async fn list(
 async fn get_one(
     State(st): State<AppState>,
     Entity(sender): Entity,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<ConfigurationId>,
 ) -> Result<Json<RcConfiguration>, ApiError> {
-    Ok(Json(mine(&st, &sender.tenant, &id_of(&id)?).await?))
+    Ok(Json(mine(&st, &sender.tenant, &id).await?))
 }
 
 /// Replaces the configuration; it applies to the next fetch at once. A configuration deleted
@@ -89,10 +86,9 @@ async fn get_one(
 async fn replace(
     State(st): State<AppState>,
     Entity(sender): Entity,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<ConfigurationId>,
     ApiJson(body): ApiJson<NewRcConfiguration>,
 ) -> Result<StatusCode, ApiError> {
-    let id = id_of(&id)?;
     let mut c = mine(&st, &sender.tenant, &id).await?;
     c.configuration = validate(body, st.fetcher.egress())?;
     if !st.store.replace_configuration(&c, &now_rfc3339()).await? {
@@ -108,9 +104,8 @@ async fn replace(
 async fn remove(
     State(st): State<AppState>,
     Entity(sender): Entity,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<ConfigurationId>,
 ) -> Result<StatusCode, ApiError> {
-    let id = id_of(&id)?;
     mine(&st, &sender.tenant, &id).await?;
     st.store.delete_configuration(&id).await?;
     tracing::info!(configuration_id = %id, "configuration deleted");

@@ -119,7 +119,7 @@ impl VoucherVerifier {
         })?;
         match info.consumer_id {
             Some(tenant) if !tenant.is_empty() && !info.purpose_id.is_empty() => Ok(Sender {
-                tenant,
+                tenant: crate::domain::TenantId::new(tenant),
                 service_id: info.purpose_id,
             }),
             _ => Err(GatewayError::new(

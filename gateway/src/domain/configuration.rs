@@ -2,6 +2,7 @@
 
 use super::egress::EgressPolicy;
 use super::error::{Code, GatewayError, Result};
+use super::ids::TenantId;
 use super::validate::{Violations, base_url};
 use provider_sdk::contract::{
     DetailsAuthentication, FiscalCode, NewRcConfiguration, RcConfiguration,
@@ -127,8 +128,8 @@ pub fn validate(mut c: NewRcConfiguration, egress: &EgressPolicy) -> Result<NewR
 
 /// A configuration exists for its owner only: another tenant asking for it by id is told it is
 /// not theirs (IO's answer), listing never shows it.
-pub fn owned(c: RcConfiguration, tenant: &str) -> Result<RcConfiguration> {
-    if c.user_id != tenant {
+pub fn owned(c: RcConfiguration, tenant: &TenantId) -> Result<RcConfiguration> {
+    if *tenant != *c.user_id {
         return Err(GatewayError::new(
             Code::NOT_YOUR_CONFIGURATION,
             "this configuration belongs to another tenant",

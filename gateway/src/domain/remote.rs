@@ -4,7 +4,7 @@
 use super::error::{Code, GatewayError, Result};
 use provider_sdk::contract::message::{MARKDOWN_LEN, SUBJECT_LEN};
 use provider_sdk::contract::{
-    DetailsAuthentication, HasPrecondition, NewRcConfiguration, PreconditionContent,
+    DetailsAuthentication, FiscalCode, HasPrecondition, NewRcConfiguration, PreconditionContent,
     RemoteContentAttachment, RemoteContentDetails, RemoteContentDetailsResponse, ThirdPartyData,
 };
 use pulldown_cmark::{Event, Parser, Tag};
@@ -205,10 +205,10 @@ pub fn check_details(
 /// it).
 pub fn environment<'a>(
     c: &'a NewRcConfiguration,
-    fiscal_code: &str,
+    fiscal_code: &FiscalCode,
 ) -> Result<(&'a str, &'a DetailsAuthentication)> {
     if let Some(t) = &c.test_environment
-        && t.test_users.iter().any(|u| u == fiscal_code)
+        && t.test_users.iter().any(|u| u == fiscal_code.as_str())
     {
         return Ok((&t.base_url, &t.details_authentication));
     }
@@ -222,8 +222,12 @@ pub fn environment<'a>(
 }
 
 /// Whether lollipop headers must be passed for this citizen.
-pub fn lollipop_enabled(c: &NewRcConfiguration, fiscal_code: &str) -> bool {
-    c.is_lollipop_enabled && !c.disable_lollipop_for.iter().any(|f| f == fiscal_code)
+pub fn lollipop_enabled(c: &NewRcConfiguration, fiscal_code: &FiscalCode) -> bool {
+    c.is_lollipop_enabled
+        && !c
+            .disable_lollipop_for
+            .iter()
+            .any(|f| f == fiscal_code.as_str())
 }
 
 /// Everything but RFC 3986's unreserved characters, so that a `third_party_data.id` holding

@@ -27,7 +27,7 @@ use std::time::Duration;
 pub struct Call<'a> {
     pub base_url: &'a str,
     pub auth: &'a DetailsAuthentication,
-    pub fiscal_code: &'a str,
+    pub fiscal_code: &'a provider_sdk::contract::FiscalCode,
     pub lollipop: &'a [(HeaderName, HeaderValue)],
     /// Path below `{base_url}/`, already safe.
     pub path: String,
@@ -108,7 +108,7 @@ impl Fetcher {
         let unsendable =
             |e: http::InvalidHeader| err(Code::ENTITY_UNREACHABLE, format!("{origin}: {e}"));
         let mut head = http::RequestHead::get(&target);
-        head.header("fiscal_code", call.fiscal_code.as_bytes())
+        head.header("fiscal_code", call.fiscal_code.as_str().as_bytes())
             .map_err(unsendable)?;
         for (k, v) in call.lollipop {
             head.header(k.as_str(), v.as_bytes()).map_err(unsendable)?;

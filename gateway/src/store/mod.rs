@@ -10,6 +10,8 @@ pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
 use crate::domain::message::{Message, MessageSummary};
+use crate::domain::{ConfigurationId, MessageId, TenantId};
+use provider_sdk::contract::FiscalCode;
 use provider_sdk::contract::RcConfiguration;
 use std::future::Future;
 use std::pin::Pin;
@@ -62,7 +64,7 @@ impl ConfigurationRow {
 /// An idempotency key with the hash of the request it came with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey {
-    pub sender: String,
+    pub sender: TenantId,
     pub key: String,
     pub request_hash: String,
 }
@@ -71,10 +73,10 @@ pub struct IdempotencyKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Submitted {
     /// Stored durably now.
-    Created(String),
+    Created(MessageId),
     /// The key was used before: the first submission's message id and request hash.
     Replayed {
-        message_id: String,
+        message_id: MessageId,
         request_hash: String,
     },
 }
@@ -84,9 +86,9 @@ pub enum Submitted {
 pub struct PageQuery {
     pub archived: bool,
     /// Only ids strictly below.
-    pub maximum_id: Option<String>,
+    pub maximum_id: Option<MessageId>,
     /// Only ids strictly above.
-    pub minimum_id: Option<String>,
+    pub minimum_id: Option<MessageId>,
     pub limit: u32,
 }
 
@@ -105,13 +107,16 @@ pub trait Store: Send + Sync + 'static {
         c: &RcConfiguration,
         now: &str,
     ) -> BoxFuture<'_, Result<bool, StoreError>>;
-    fn configuration(&self, id: &str)
-    -> BoxFuture<'_, Result<Option<RcConfiguration>, StoreError>>;
+    fn configuration(
+        &self,
+        id: &ConfigurationId,
+    ) -> BoxFuture<'_, Result<Option<RcConfiguration>, StoreError>>;
     fn configurations_of(
         &self,
-        owner: &str,
+        owner: &TenantId,
     ) -> BoxFuture<'_, Result<Vec<RcConfiguration>, StoreError>>;
-    fn delete_configuration(&self, id: &str) -> BoxFuture<'_, Result<bool, StoreError>>;
+    fn delete_configuration(&self, id: &ConfigurationId)
+    -> BoxFuture<'_, Result<bool, StoreError>>;
 
     /// Stores a message durably (fsync'd before it returns), once per idempotency key.
     fn submit(
@@ -122,21 +127,21 @@ pub trait Store: Send + Sync + 'static {
     /// The first answer recorded for an idempotency key, if any.
     fn idempotent(
         &self,
-        sender: &str,
+        sender: &TenantId,
         key: &str,
-    ) -> BoxFuture<'_, Result<Option<(String, String)>, StoreError>>;
-    fn message(&self, id: &str) -> BoxFuture<'_, Result<Option<Message>, StoreError>>;
+    ) -> BoxFuture<'_, Result<Option<(MessageId, String)>, StoreError>>;
+    fn message(&self, id: &MessageId) -> BoxFuture<'_, Result<Option<Message>, StoreError>>;
     /// A page of a citizen's inbox, newest first: summaries only.
     fn inbox(
         &self,
-        fiscal_code: &str,
+        fiscal_code: &FiscalCode,
         page: PageQuery,
     ) -> BoxFuture<'_, Result<Vec<MessageSummary>, StoreError>>;
     /// Sets the status of a citizen's message; `None` if it is not theirs.
     fn set_status(
         &self,
-        id: &str,
-        fiscal_code: &str,
+        id: &MessageId,
+        fiscal_code: &FiscalCode,
         read: Option<bool>,
         archived: Option<bool>,
     ) -> BoxFuture<'_, Result<Option<(bool, bool)>, StoreError>>;
