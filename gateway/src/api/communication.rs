@@ -4,7 +4,9 @@
 use super::AppState;
 use super::callers::Citizen;
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, problem};
-use crate::domain::message::{Message, MessageSummary, StatusChange, status_change};
+use crate::domain::message::{
+    Message, MessageSummary, Reader, StatusChange, not_readable, readable, status_change,
+};
 use crate::domain::{Code, MessageId};
 use crate::store::PageQuery;
 use axum::extract::State;
@@ -158,10 +160,11 @@ pub(crate) async fn citizen_message(
     fc: &FiscalCode,
     id: &MessageId,
 ) -> Result<Message, ApiError> {
-    match st.store.message(id).await? {
-        Some(m) if m.fiscal_code == *fc => Ok(m),
-        _ => Err(problem(Code::MESSAGE_NOT_FOUND, format!("no message {id}"))),
-    }
+    Ok(readable(
+        st.store.message(id).await?,
+        id,
+        Reader::Citizen(fc),
+    )?)
 }
 
 async fn get_one(
@@ -200,6 +203,7 @@ async fn set_status(
             is_read,
             is_archived,
         })),
-        None => Err(problem(Code::MESSAGE_NOT_FOUND, format!("no message {id}"))),
+        // The store matched the id and the citizen in one statement.
+        None => Err(not_readable(&id, Reader::Citizen(&fc)).into()),
     }
 }

@@ -3,7 +3,7 @@
 use super::callers::Entity;
 use super::problem::{ApiError, ApiJson, ApiPath, problem};
 use super::{AppState, now_rfc3339};
-use crate::domain::configuration::{owned, validate};
+use crate::domain::configuration::{Use, owned, validate};
 use crate::domain::{Code, ConfigurationId, TenantId};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -24,19 +24,24 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
+/// The configuration `id` if it is `tenant`'s, else the refusal `usage` calls for
+/// ([`owned`]).
+pub(crate) async fn configuration_of(
+    st: &AppState,
+    tenant: &TenantId,
+    id: &ConfigurationId,
+    usage: Use,
+) -> Result<RcConfiguration, ApiError> {
+    Ok(owned(st.store.configuration(id).await?, id, tenant, usage)?)
+}
+
 /// The caller's own configuration `id`.
 async fn mine(
     st: &AppState,
     tenant: &TenantId,
     id: &ConfigurationId,
 ) -> Result<RcConfiguration, ApiError> {
-    let c = st.store.configuration(id).await?.ok_or_else(|| {
-        problem(
-            Code::CONFIGURATION_NOT_FOUND,
-            format!("no configuration {id}"),
-        )
-    })?;
-    Ok(owned(c, tenant)?)
+    configuration_of(st, tenant, id, Use::ByEntity).await
 }
 
 async fn create(

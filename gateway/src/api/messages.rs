@@ -4,8 +4,8 @@
 use super::callers::Entity;
 use super::problem::{ApiError, ApiPath, NOT_JSON, from_json, problem};
 use super::{AppState, now_rfc3339};
-use crate::domain::configuration::owned;
-use crate::domain::message::{Message, validate};
+use crate::domain::configuration::Use;
+use crate::domain::message::{Message, Reader, readable, validate};
 use crate::domain::{Code, MessageId};
 use crate::store::{IdempotencyKey, Submitted};
 use axum::body::Bytes;
@@ -104,13 +104,7 @@ async fn submit(
     let new: NewMessage = from_json(&body, "NewMessage")?;
     let submission = validate(new, &sender, &st.payees)?;
     if let Some(id) = &submission.configuration_id {
-        let c = st.store.configuration(id).await?.ok_or_else(|| {
-            problem(
-                Code::CONFIGURATION_NOT_FOUND,
-                format!("no configuration {id}"),
-            )
-        })?;
-        owned(c, &sender.tenant)?;
+        super::configurations::configuration_of(&st, &sender.tenant, id, Use::ByEntity).await?;
     }
     let fc_tag = fiscal_code_tag(&submission.fiscal_code);
     let message = submission.into_message(next_message_id(), now_rfc3339(), &sender);
@@ -148,13 +142,8 @@ async fn get_one(
     Entity(sender): Entity,
     ApiPath(id): ApiPath<MessageId>,
 ) -> Result<Json<Message>, ApiError> {
-    match st.store.message(&id).await? {
-        Some(m) if m.sender == sender.tenant => Ok(Json(m)),
-        _ => Err(problem(
-            Code::MESSAGE_NOT_FOUND,
-            format!("no message {id} from this sender"),
-        )),
-    }
+    let found = st.store.message(&id).await?;
+    Ok(Json(readable(found, &id, Reader::Sender(&sender.tenant))?))
 }
 
 #[cfg(test)]

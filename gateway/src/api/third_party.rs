@@ -4,7 +4,9 @@
 use super::AppState;
 use super::callers::Citizen;
 use super::communication::citizen_message;
+use super::configurations::configuration_of;
 use super::problem::{ApiError, ApiPath, problem};
+use crate::domain::configuration::{Use, configuration_gone};
 use crate::domain::message::Message;
 use crate::domain::remote::{
     ThirdPartyMessage, attachment_path, check_details, check_precondition, entity_segment,
@@ -62,22 +64,13 @@ async fn context(
             "this message has no remote content",
         )
     })?;
-    let gone = || {
-        problem(
-            Code::CONFIGURATION_GONE,
-            "the entity deleted the configuration this message was sent with",
-        )
-    };
     // Checked at submission: a stored one is a ULID.
     let config_id: ConfigurationId = tpd
         .configuration_id
         .as_deref()
         .and_then(|c| c.parse().ok())
-        .ok_or_else(gone)?;
-    let configuration = match st.store.configuration(&config_id).await? {
-        Some(c) if message.sender == *c.user_id => c,
-        _ => return Err(gone()),
-    };
+        .ok_or_else(configuration_gone)?;
+    let configuration = configuration_of(st, &message.sender, &config_id, Use::ForMessage).await?;
     let lollipop = if lollipop_enabled(&configuration.configuration, fc) {
         lollipop::forwarded(headers, fc)?
     } else {

@@ -2,7 +2,7 @@
 
 use super::egress::EgressPolicy;
 use super::error::{Code, GatewayError, Result};
-use super::ids::TenantId;
+use super::ids::{ConfigurationId, TenantId};
 use super::validate::{Violations, base_url};
 use provider_sdk::contract::{
     DetailsAuthentication, FiscalCode, NewRcConfiguration, RcConfiguration,
@@ -126,21 +126,89 @@ pub fn validate(mut c: NewRcConfiguration, egress: &EgressPolicy) -> Result<NewR
     v.into_result().map(|()| c)
 }
 
-/// A configuration exists for its owner only: another tenant asking for it by id is told it is
-/// not theirs (IO's answer), listing never shows it.
-pub fn owned(c: RcConfiguration, tenant: &TenantId) -> Result<RcConfiguration> {
-    if *tenant != *c.user_id {
-        return Err(GatewayError::new(
+/// Why a configuration is looked up, which decides what a missing or foreign one answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// The entity reads, replaces or deletes it, or names it in a submission: a missing one is
+    /// not found, another tenant's is not theirs (IO's answers).
+    ByEntity,
+    /// The gateway fetches a message's content with the configuration it was sent with, for a
+    /// citizen: missing or no longer the sender's, it is gone (the entity deleted it), which is
+    /// not the citizen's doing.
+    ForMessage,
+}
+
+/// The one ownership check of configurations: `found` (the configuration stored under `id`, if
+/// any) is `tenant`'s, or the refusal `usage` calls for. Listing never shows another's.
+pub fn owned(
+    found: Option<RcConfiguration>,
+    id: &ConfigurationId,
+    tenant: &TenantId,
+    usage: Use,
+) -> Result<RcConfiguration> {
+    match (found, usage) {
+        (Some(c), _) if *tenant == *c.user_id => Ok(c),
+        (None, Use::ByEntity) => Err(GatewayError::new(
+            Code::CONFIGURATION_NOT_FOUND,
+            format!("no configuration {id}"),
+        )),
+        (Some(_), Use::ByEntity) => Err(GatewayError::new(
             Code::NOT_YOUR_CONFIGURATION,
             "this configuration belongs to another tenant",
-        ));
+        )),
+        (_, Use::ForMessage) => Err(configuration_gone()),
     }
-    Ok(c)
+}
+
+/// A message's configuration that is no longer there (or was never named).
+pub fn configuration_gone() -> GatewayError {
+    GatewayError::new(
+        Code::CONFIGURATION_GONE,
+        "the entity deleted the configuration this message was sent with",
+    )
 }
 
 #[cfg(test)]
 mod tests {
-    use super::api_key_header_allowed;
+    use super::*;
+
+    #[test]
+    fn one_ownership_check_answers_by_use() {
+        let id = ConfigurationId::new();
+        let c: RcConfiguration = serde_json::from_value(serde_json::json!({
+            "configuration_id": id.to_string(), "user_id": "t1", "name": "n",
+            "description": "d", "has_precondition": "NEVER",
+            "is_lollipop_enabled": false, "disable_lollipop_for": [],
+            "prod_environment": {"base_url": "https://rc.example.it/api",
+                "details_authentication": {"type": "API_KEY", "header_key_name": "X-Key", "key": "k"}}
+        }))
+        .unwrap();
+        let (t1, t2) = (TenantId::from("t1"), TenantId::from("t2"));
+        let code = |found: Option<&RcConfiguration>, tenant: &TenantId, usage| {
+            owned(found.cloned(), &id, tenant, usage)
+                .map(|c| c.user_id)
+                .map_err(|e| e.code)
+        };
+        for usage in [Use::ByEntity, Use::ForMessage] {
+            assert_eq!(code(Some(&c), &t1, usage), Ok("t1".to_owned()));
+        }
+        assert_eq!(
+            code(None, &t1, Use::ByEntity),
+            Err(Code::CONFIGURATION_NOT_FOUND)
+        );
+        assert_eq!(
+            code(Some(&c), &t2, Use::ByEntity),
+            Err(Code::NOT_YOUR_CONFIGURATION)
+        );
+        assert_eq!(
+            code(None, &t1, Use::ForMessage),
+            Err(Code::CONFIGURATION_GONE)
+        );
+        assert_eq!(
+            code(Some(&c), &t2, Use::ForMessage),
+            Err(Code::CONFIGURATION_GONE)
+        );
+    }
 
     #[test]
     fn an_api_key_may_use_authorization_but_not_what_the_gateway_sets() {

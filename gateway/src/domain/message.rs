@@ -382,6 +382,34 @@ impl Submission {
     }
 }
 
+/// Who reads a message: the entity that sent it, or the citizen it is for.
+#[derive(Debug, Clone, Copy)]
+pub enum Reader<'a> {
+    Sender(&'a TenantId),
+    Citizen(&'a FiscalCode),
+}
+
+/// The one ownership check of messages: `found` (the message stored under `id`, if any) if
+/// `reader` may read it. Anybody else's is not found, never "forbidden": that would tell who
+/// has messages.
+pub fn readable(found: Option<Message>, id: &MessageId, reader: Reader<'_>) -> Result<Message> {
+    match (found, reader) {
+        (Some(m), Reader::Sender(t)) if m.sender == *t => Ok(m),
+        (Some(m), Reader::Citizen(fc)) if m.fiscal_code == *fc => Ok(m),
+        _ => Err(not_readable(id, reader)),
+    }
+}
+
+/// The refusal of a message `reader` may not read (or that does not exist): also what a status
+/// change the store matched to no message of the citizen's answers.
+pub fn not_readable(id: &MessageId, reader: Reader<'_>) -> GatewayError {
+    let detail = match reader {
+        Reader::Sender(_) => format!("no message {id} from this sender"),
+        Reader::Citizen(_) => format!("no message {id}"),
+    };
+    GatewayError::new(Code::MESSAGE_NOT_FOUND, detail)
+}
+
 /// A status change from the app (IO's `MessageStatusChange`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct StatusChange {
@@ -454,6 +482,34 @@ mod tests {
             .unwrap_err();
         assert!(refused.contains("submission.missing_payee"), "{refused}");
         assert!(PayeePolicy::default().default_for(&comune).is_err());
+    }
+
+    #[test]
+    fn a_message_is_readable_by_its_sender_and_its_citizen_only() {
+        let m: Message = serde_json::from_value(serde_json::json!({
+            "id": MessageId::new(), "fiscal_code": "SPNDNL80R13C555X", "sender": "t1",
+            "sender_service_id": "p", "created_at": "2026-01-02T03:04:05.678Z",
+            "time_to_live": 3600, "feature_level_type": "STANDARD",
+            "content": {"subject": "s", "markdown": "m"}, "is_read": false, "is_archived": false
+        }))
+        .unwrap();
+        let (t1, t2) = (TenantId::from("t1"), TenantId::from("t2"));
+        let alice = FiscalCode::parse("SPNDNL80R13C555X").unwrap();
+        let bob = FiscalCode::parse("RSSMRA85T10A562S").unwrap();
+        let read = |found: Option<&Message>, reader| {
+            readable(found.cloned(), &m.id, reader).map_err(|e| (e.code, e.detail))
+        };
+        assert_eq!(read(Some(&m), Reader::Sender(&t1)), Ok(m.clone()));
+        assert_eq!(read(Some(&m), Reader::Citizen(&alice)), Ok(m.clone()));
+        let from_sender = Err((
+            Code::MESSAGE_NOT_FOUND,
+            format!("no message {} from this sender", m.id),
+        ));
+        let for_citizen = Err((Code::MESSAGE_NOT_FOUND, format!("no message {}", m.id)));
+        assert_eq!(read(Some(&m), Reader::Sender(&t2)), from_sender);
+        assert_eq!(read(None, Reader::Sender(&t1)), from_sender);
+        assert_eq!(read(Some(&m), Reader::Citizen(&bob)), for_citizen);
+        assert_eq!(read(None, Reader::Citizen(&alice)), for_citizen);
     }
 
     #[test]
