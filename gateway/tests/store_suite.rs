@@ -7,11 +7,11 @@
 //! multi-instance behaviour (migrations at once, idempotency and changes across instances) only
 //! PostgreSQL offers.
 
+use gateway::domain::configuration::Configuration;
 use gateway::domain::message::Message;
 use gateway::domain::{ConfigurationId, MessageId};
 use gateway::store::{IdempotencyKey, PageQuery, PostgresStore, Store, Submitted};
 use provider_sdk::contract::FiscalCode;
-use provider_sdk::contract::RcConfiguration;
 use serde_json::json;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{AssertSqlSafe, PgPool};
@@ -82,7 +82,7 @@ impl Schema {
     }
 }
 
-fn configuration(id: &ConfigurationId, owner: &str, name: &str) -> RcConfiguration {
+fn configuration(id: &ConfigurationId, owner: &str, name: &str) -> Configuration {
     serde_json::from_value(json!({
         "configuration_id": id.to_string(), "user_id": owner, "name": name,
         "description": "Avvisi di pagamento", "has_precondition": "NEVER",
@@ -184,11 +184,7 @@ async fn configurations_crud_and_ownership(s: Arc<dyn Store>) {
         Some(configuration(&a, "t1", "uno"))
     );
     // Each owner lists only its own, by id.
-    let ids = |v: Vec<RcConfiguration>| {
-        v.into_iter()
-            .map(|c| c.configuration_id.parse::<ConfigurationId>().unwrap())
-            .collect::<Vec<_>>()
-    };
+    let ids = |v: Vec<Configuration>| v.into_iter().map(|c| c.id).collect::<Vec<_>>();
     let mut t1 = vec![a.clone(), b.clone()];
     t1.sort();
     assert_eq!(ids(s.configurations_of(&"t1".into()).await.unwrap()), t1);

@@ -3,7 +3,7 @@
 use super::callers::Entity;
 use super::problem::{ApiError, ApiJson, ApiPath, problem};
 use super::{AppState, now_rfc3339};
-use crate::domain::configuration::{Use, owned, validate};
+use crate::domain::configuration::{Configuration, Use, owned, validate};
 use crate::domain::{Code, ConfigurationId, TenantId};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -31,7 +31,7 @@ pub(crate) async fn configuration_of(
     tenant: &TenantId,
     id: &ConfigurationId,
     usage: Use,
-) -> Result<RcConfiguration, ApiError> {
+) -> Result<Configuration, ApiError> {
     Ok(owned(st.store.configuration(id).await?, id, tenant, usage)?)
 }
 
@@ -40,7 +40,7 @@ async fn mine(
     st: &AppState,
     tenant: &TenantId,
     id: &ConfigurationId,
-) -> Result<RcConfiguration, ApiError> {
+) -> Result<Configuration, ApiError> {
     configuration_of(st, tenant, id, Use::ByEntity).await
 }
 
@@ -49,18 +49,15 @@ async fn create(
     Entity(sender): Entity,
     ApiJson(body): ApiJson<NewRcConfiguration>,
 ) -> Result<Response, ApiError> {
-    let body = validate(body, st.fetcher.egress())?;
-    let c = RcConfiguration {
-        configuration_id: ConfigurationId::new().to_string(),
-        user_id: sender.tenant.to_string(),
-        configuration: body,
-    };
+    let c = validate(
+        body,
+        st.fetcher.egress(),
+        ConfigurationId::new(),
+        sender.tenant.clone(),
+    )?;
     st.store.put_configuration(&c, &now_rfc3339()).await?;
-    tracing::info!(configuration_id = %c.configuration_id, tenant = %sender.tenant, "configuration created");
-    let location = format!(
-        "/api/v1/remote-contents/configurations/{}",
-        c.configuration_id
-    );
+    tracing::info!(configuration_id = %c.id, tenant = %sender.tenant, "configuration created");
+    let location = format!("/api/v1/remote-contents/configurations/{}", c.id);
     Ok((
         StatusCode::CREATED,
         [(axum::http::header::LOCATION, location)],
@@ -74,7 +71,10 @@ async fn list(
     Entity(sender): Entity,
 ) -> Result<Json<RcConfigurationList>, ApiError> {
     Ok(Json(RcConfigurationList {
-        rc_config_list: st.store.configurations_of(&sender.tenant).await?,
+        rc_config_list: (st.store.configurations_of(&sender.tenant).await?)
+            .iter()
+            .map(RcConfiguration::from)
+            .collect(),
     }))
 }
 
@@ -82,7 +82,7 @@ async fn get_one(
     State(st): State<AppState>,
     Entity(sender): Entity,
     ApiPath(id): ApiPath<ConfigurationId>,
-) -> Result<Json<RcConfiguration>, ApiError> {
+) -> Result<Json<Configuration>, ApiError> {
     Ok(Json(mine(&st, &sender.tenant, &id).await?))
 }
 
@@ -94,8 +94,8 @@ async fn replace(
     ApiPath(id): ApiPath<ConfigurationId>,
     ApiJson(body): ApiJson<NewRcConfiguration>,
 ) -> Result<StatusCode, ApiError> {
-    let mut c = mine(&st, &sender.tenant, &id).await?;
-    c.configuration = validate(body, st.fetcher.egress())?;
+    let c = mine(&st, &sender.tenant, &id).await?;
+    let c = validate(body, st.fetcher.egress(), c.id, c.owner)?;
     if !st.store.replace_configuration(&c, &now_rfc3339()).await? {
         return Err(problem(
             Code::CONFIGURATION_NOT_FOUND,

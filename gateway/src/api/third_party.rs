@@ -6,7 +6,7 @@ use super::callers::Citizen;
 use super::communication::citizen_message;
 use super::configurations::configuration_of;
 use super::problem::{ApiError, ApiPath, problem};
-use crate::domain::configuration::{Use, configuration_gone};
+use crate::domain::configuration::{Configuration, Use, configuration_gone};
 use crate::domain::message::Message;
 use crate::domain::remote::{
     ThirdPartyMessage, attachment_path, check_details, check_precondition, entity_segment,
@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use provider_sdk::contract::{
-    FiscalCode, MessageContent, PreconditionContent, RcConfiguration, RemoteContentDetails,
+    FiscalCode, MessageContent, PreconditionContent, RemoteContentDetails,
     RemoteContentDetailsResponse, ThirdPartyData,
 };
 use serde::Serialize;
@@ -47,7 +47,7 @@ pub fn routes() -> Router<AppState> {
 struct Context {
     message: Message,
     tpd: ThirdPartyData,
-    configuration: RcConfiguration,
+    configuration: Configuration,
     lollipop: Vec<(HeaderName, HeaderValue)>,
 }
 
@@ -71,7 +71,7 @@ async fn context(
         .and_then(|c| c.parse().ok())
         .ok_or_else(configuration_gone)?;
     let configuration = configuration_of(st, &message.sender, &config_id, Use::ForMessage).await?;
-    let lollipop = if lollipop_enabled(&configuration.configuration, fc) {
+    let lollipop = if lollipop_enabled(&configuration, fc) {
         lollipop::forwarded(headers, fc)?
     } else {
         Vec::new()
@@ -86,10 +86,10 @@ async fn context(
 
 impl Context {
     fn call(&self, fc: &FiscalCode, path: String) -> Result<Call<'_>, ApiError> {
-        let (base_url, auth) = environment(&self.configuration.configuration, fc)?;
+        let env = environment(&self.configuration, fc)?;
         Ok(Call {
-            base_url,
-            auth,
+            base_url: &env.base_url,
+            auth: &env.auth,
             fiscal_code: &self.message.fiscal_code,
             lollipop: &self.lollipop,
             path,

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 /// One call to an entity.
 pub struct Call<'a> {
-    pub base_url: &'a str,
+    pub base_url: &'a url::Url,
     pub auth: &'a DetailsAuthentication,
     pub fiscal_code: &'a provider_sdk::contract::FiscalCode,
     pub lollipop: &'a [(HeaderName, HeaderValue)],

@@ -9,10 +9,10 @@ mod sqlite;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
+use crate::domain::configuration::Configuration;
 use crate::domain::message::{Message, MessageSummary};
 use crate::domain::{ConfigurationId, MessageId, TenantId};
 use provider_sdk::contract::FiscalCode;
-use provider_sdk::contract::RcConfiguration;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -50,12 +50,13 @@ pub(crate) struct ConfigurationRow {
 }
 
 impl ConfigurationRow {
-    pub fn new(c: &RcConfiguration, now: &str) -> Result<ConfigurationRow, StoreError> {
+    pub fn new(c: &Configuration, now: &str) -> Result<ConfigurationRow, StoreError> {
         Ok(ConfigurationRow {
-            id: c.configuration_id.clone(),
-            owner: c.user_id.clone(),
+            id: c.id.to_string(),
+            owner: c.owner.to_string(),
+            // The contract's `RcConfiguration`, as it always was.
             body: serde_json::to_string(c)
-                .map_err(|e| StoreError::Corrupt(c.configuration_id.clone(), e.to_string()))?,
+                .map_err(|e| StoreError::Corrupt(c.id.to_string(), e.to_string()))?,
             now: now.to_owned(),
         })
     }
@@ -97,24 +98,24 @@ pub trait Store: Send + Sync + 'static {
 
     fn put_configuration(
         &self,
-        c: &RcConfiguration,
+        c: &Configuration,
         now: &str,
     ) -> BoxFuture<'_, Result<(), StoreError>>;
-    /// Replaces the body of the configuration `c.configuration_id` if it still exists and
-    /// belongs to `c.user_id`; `false` if not (deleted meanwhile: nothing is re-created).
+    /// Replaces the body of the configuration `c.id` if it still exists and belongs to
+    /// `c.owner`; `false` if not (deleted meanwhile: nothing is re-created).
     fn replace_configuration(
         &self,
-        c: &RcConfiguration,
+        c: &Configuration,
         now: &str,
     ) -> BoxFuture<'_, Result<bool, StoreError>>;
     fn configuration(
         &self,
         id: &ConfigurationId,
-    ) -> BoxFuture<'_, Result<Option<RcConfiguration>, StoreError>>;
+    ) -> BoxFuture<'_, Result<Option<Configuration>, StoreError>>;
     fn configurations_of(
         &self,
         owner: &TenantId,
-    ) -> BoxFuture<'_, Result<Vec<RcConfiguration>, StoreError>>;
+    ) -> BoxFuture<'_, Result<Vec<Configuration>, StoreError>>;
     fn delete_configuration(&self, id: &ConfigurationId)
     -> BoxFuture<'_, Result<bool, StoreError>>;
 

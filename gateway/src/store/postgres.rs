@@ -18,9 +18,10 @@
 
 use super::rows::{self, MessageRow, SUMMARY_COLUMNS, SummaryRow, level_str};
 use super::{BoxFuture, ConfigurationRow, IdempotencyKey, PageQuery, Store, StoreError, Submitted};
+use crate::domain::configuration::Configuration;
 use crate::domain::message::{Message, MessageSummary};
 use crate::domain::{ConfigurationId, MessageId, TenantId};
-use provider_sdk::contract::{FiscalCode, RcConfiguration};
+use provider_sdk::contract::FiscalCode;
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
@@ -84,7 +85,7 @@ fn summary_from(row: &PgRow) -> Result<MessageSummary, StoreError> {
     .into_summary()
 }
 
-fn configuration_from(row: &PgRow) -> Result<RcConfiguration, StoreError> {
+fn configuration_from(row: &PgRow) -> Result<Configuration, StoreError> {
     rows::configuration(row.try_get("id")?, row.try_get("body")?)
 }
 
@@ -123,7 +124,7 @@ impl Store for PostgresStore {
 
     fn put_configuration(
         &self,
-        c: &RcConfiguration,
+        c: &Configuration,
         now: &str,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let row = ConfigurationRow::new(c, now);
@@ -151,7 +152,7 @@ impl Store for PostgresStore {
 
     fn replace_configuration(
         &self,
-        c: &RcConfiguration,
+        c: &Configuration,
         now: &str,
     ) -> BoxFuture<'_, Result<bool, StoreError>> {
         let row = ConfigurationRow::new(c, now);
@@ -178,7 +179,7 @@ impl Store for PostgresStore {
     fn configuration(
         &self,
         id: &ConfigurationId,
-    ) -> BoxFuture<'_, Result<Option<RcConfiguration>, StoreError>> {
+    ) -> BoxFuture<'_, Result<Option<Configuration>, StoreError>> {
         let id = id.to_string();
         Box::pin(async move {
             let row = sqlx::query("SELECT id, body FROM configurations WHERE id = $1")
@@ -192,7 +193,7 @@ impl Store for PostgresStore {
     fn configurations_of(
         &self,
         owner: &TenantId,
-    ) -> BoxFuture<'_, Result<Vec<RcConfiguration>, StoreError>> {
+    ) -> BoxFuture<'_, Result<Vec<Configuration>, StoreError>> {
         let owner = owner.to_string();
         Box::pin(async move {
             sqlx::query("SELECT id, body FROM configurations WHERE owner = $1 ORDER BY id")

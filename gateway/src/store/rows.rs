@@ -4,9 +4,10 @@
 //! row type.
 
 use super::StoreError;
+use crate::domain::configuration::Configuration;
 use crate::domain::message::{Message, MessageSummary};
 use crate::domain::{MessageId, TenantId};
-use provider_sdk::contract::{FeatureLevelType, FiscalCode, RcConfiguration};
+use provider_sdk::contract::{FeatureLevelType, FiscalCode};
 use serde::{Deserialize, Deserializer};
 
 /// The columns an inbox page reads (never `content`).
@@ -45,7 +46,7 @@ pub(crate) fn message_id(id: String) -> Result<MessageId, StoreError> {
 }
 
 /// A configuration's stored body.
-pub(crate) fn configuration(id: &str, body: &str) -> Result<RcConfiguration, StoreError> {
+pub(crate) fn configuration(id: &str, body: &str) -> Result<Configuration, StoreError> {
     serde_json::from_str(body).map_err(|e| corrupt(id, e.to_string()))
 }
 

@@ -12,9 +12,10 @@
 use super::recent::Recent;
 use super::rows::{self, MessageRow, SUMMARY_COLUMNS, SummaryRow, level_str};
 use super::{BoxFuture, ConfigurationRow, IdempotencyKey, PageQuery, Store, StoreError, Submitted};
+use crate::domain::configuration::Configuration;
 use crate::domain::message::{Message, MessageSummary};
 use crate::domain::{ConfigurationId, MessageId, TenantId};
-use provider_sdk::contract::{FiscalCode, RcConfiguration};
+use provider_sdk::contract::FiscalCode;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -54,19 +55,19 @@ const RECENT_MESSAGES: usize = 1024;
 /// visible here, and changes are serialized so the map and the table agree.
 #[derive(Default)]
 struct Configurations {
-    by_id: RwLock<HashMap<String, Arc<RcConfiguration>>>,
+    by_id: RwLock<HashMap<String, Arc<Configuration>>>,
     writes: Mutex<()>,
 }
 
 impl Configurations {
-    fn get(&self, id: &str) -> Option<Arc<RcConfiguration>> {
+    fn get(&self, id: &str) -> Option<Arc<Configuration>> {
         let map = self.by_id.read().unwrap_or_else(|p| p.into_inner());
         map.get(id).cloned()
     }
 
-    fn set(&self, c: RcConfiguration) {
+    fn set(&self, c: Configuration) {
         let mut map = self.by_id.write().unwrap_or_else(|p| p.into_inner());
-        map.insert(c.configuration_id.clone(), Arc::new(c));
+        map.insert(c.id.to_string(), Arc::new(c));
     }
 
     fn remove(&self, id: &str) {
@@ -74,14 +75,14 @@ impl Configurations {
         map.remove(id);
     }
 
-    fn of(&self, owner: &str) -> Vec<RcConfiguration> {
+    fn of(&self, owner: &str) -> Vec<Configuration> {
         let map = self.by_id.read().unwrap_or_else(|p| p.into_inner());
-        let mut out: Vec<RcConfiguration> = map
+        let mut out: Vec<Configuration> = map
             .values()
-            .filter(|c| c.user_id == owner)
+            .filter(|c| c.owner == *owner)
             .map(|c| (**c).clone())
             .collect();
-        out.sort_by(|a, b| a.configuration_id.cmp(&b.configuration_id));
+        out.sort_by(|a, b| a.id.cmp(&b.id));
         out
     }
 }
@@ -348,7 +349,7 @@ const SUMMARY_JSON: &str = "SELECT json_group_array(json_object(\
      'has_precondition', has_precondition, 'is_read', is_read, 'is_archived', is_archived)) \
      AS page FROM (";
 
-fn configuration_from(row: &SqliteRow) -> Result<RcConfiguration, StoreError> {
+fn configuration_from(row: &SqliteRow) -> Result<Configuration, StoreError> {
     rows::configuration(row.try_get("id")?, row.try_get("body")?)
 }
 
@@ -385,7 +386,7 @@ impl Store for SqliteStore {
 
     fn put_configuration(
         &self,
-        c: &RcConfiguration,
+        c: &Configuration,
         now: &str,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let row = ConfigurationRow::new(c, now);
@@ -420,7 +421,7 @@ impl Store for SqliteStore {
 
     fn replace_configuration(
         &self,
-        c: &RcConfiguration,
+        c: &Configuration,
         now: &str,
     ) -> BoxFuture<'_, Result<bool, StoreError>> {
         let row = ConfigurationRow::new(c, now);
@@ -455,7 +456,7 @@ impl Store for SqliteStore {
     fn configuration(
         &self,
         id: &ConfigurationId,
-    ) -> BoxFuture<'_, Result<Option<RcConfiguration>, StoreError>> {
+    ) -> BoxFuture<'_, Result<Option<Configuration>, StoreError>> {
         let found = self.configurations.get(id.as_str()).map(|c| (*c).clone());
         Box::pin(async move { Ok(found) })
     }
@@ -463,7 +464,7 @@ impl Store for SqliteStore {
     fn configurations_of(
         &self,
         owner: &TenantId,
-    ) -> BoxFuture<'_, Result<Vec<RcConfiguration>, StoreError>> {
+    ) -> BoxFuture<'_, Result<Vec<Configuration>, StoreError>> {
         let found = self.configurations.of(owner.as_str());
         Box::pin(async move { Ok(found) })
     }
@@ -611,7 +612,7 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
 
-    fn configuration(id: &str, owner: &str, name: &str) -> RcConfiguration {
+    fn configuration(id: &str, owner: &str, name: &str) -> Configuration {
         serde_json::from_value(serde_json::json!({
             "configuration_id": id, "user_id": owner, "name": name,
             "description": "Avvisi di pagamento", "has_precondition": "NEVER",
@@ -739,7 +740,7 @@ mod tests {
             .put_configuration(&configuration(a, "t1", "uno"), "later")
             .await
             .unwrap();
-        let name = |c: Option<RcConfiguration>| c.map(|c| c.configuration.name);
+        let name = |c: Option<Configuration>| c.map(|c| c.name);
         assert_eq!(
             name(store.configuration(&ida).await.unwrap()).as_deref(),
             Some("uno")
@@ -760,7 +761,7 @@ mod tests {
             .await
             .unwrap()
             .into_iter()
-            .map(|c| c.configuration_id)
+            .map(|c| c.id.to_string())
             .collect();
         assert_eq!(of, [a]);
         assert!(
