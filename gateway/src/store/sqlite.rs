@@ -55,27 +55,27 @@ const RECENT_MESSAGES: usize = 1024;
 /// visible here, and changes are serialized so the map and the table agree.
 #[derive(Default)]
 struct Configurations {
-    by_id: RwLock<HashMap<String, Arc<Configuration>>>,
+    by_id: RwLock<HashMap<ConfigurationId, Arc<Configuration>>>,
     writes: Mutex<()>,
 }
 
 impl Configurations {
-    fn get(&self, id: &str) -> Option<Arc<Configuration>> {
+    fn get(&self, id: &ConfigurationId) -> Option<Arc<Configuration>> {
         let map = self.by_id.read().unwrap_or_else(|p| p.into_inner());
         map.get(id).cloned()
     }
 
     fn set(&self, c: Configuration) {
         let mut map = self.by_id.write().unwrap_or_else(|p| p.into_inner());
-        map.insert(c.id.to_string(), Arc::new(c));
+        map.insert(c.id.clone(), Arc::new(c));
     }
 
-    fn remove(&self, id: &str) {
+    fn remove(&self, id: &ConfigurationId) {
         let mut map = self.by_id.write().unwrap_or_else(|p| p.into_inner());
         map.remove(id);
     }
 
-    fn of(&self, owner: &str) -> Vec<Configuration> {
+    fn of(&self, owner: &TenantId) -> Vec<Configuration> {
         let map = self.by_id.read().unwrap_or_else(|p| p.into_inner());
         let mut out: Vec<Configuration> = map
             .values()
@@ -457,7 +457,7 @@ impl Store for SqliteStore {
         &self,
         id: &ConfigurationId,
     ) -> BoxFuture<'_, Result<Option<Configuration>, StoreError>> {
-        let found = self.configurations.get(id.as_str()).map(|c| (*c).clone());
+        let found = self.configurations.get(id).map(|c| (*c).clone());
         Box::pin(async move { Ok(found) })
     }
 
@@ -465,7 +465,7 @@ impl Store for SqliteStore {
         &self,
         owner: &TenantId,
     ) -> BoxFuture<'_, Result<Vec<Configuration>, StoreError>> {
-        let found = self.configurations.of(owner.as_str());
+        let found = self.configurations.of(owner);
         Box::pin(async move { Ok(found) })
     }
 
@@ -473,12 +473,12 @@ impl Store for SqliteStore {
         &self,
         id: &ConfigurationId,
     ) -> BoxFuture<'_, Result<bool, StoreError>> {
-        let id = id.to_string();
+        let id = id.clone();
         let this = self.clone();
         let delete = tokio::spawn(async move {
             let _serialized = this.configurations.writes.lock().await;
             let r = sqlx::query("DELETE FROM configurations WHERE id = ?")
-                .bind(&id)
+                .bind(id.as_str())
                 .execute(&this.pool)
                 .await?;
             this.configurations.remove(&id);
