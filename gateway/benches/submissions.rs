@@ -1225,7 +1225,9 @@ fn main() {
         let pool = SqlitePool::connect_with(SqliteConnectOptions::new().filename(&db_path))
             .await
             .expect("pool");
-        let (store, pool, cid) = (&store, &pool, configuration_id.as_str());
+        let cid: gateway::domain::ConfigurationId = configuration_id.parse().expect("a ULID");
+        let heavy = provider_sdk::contract::FiscalCode::parse(HEAVY).expect("a fiscal code");
+        let (store, pool, cid, heavy) = (&store, &pool, &cid, &heavy);
         let lookup = per_call(|| async move {
             store.configuration(cid).await.expect("lookup").expect("configuration")
         })
@@ -1237,7 +1239,7 @@ fn main() {
                 minimum_id: None,
                 limit: 101,
             };
-            store.inbox(HEAVY, page).await.expect("inbox")
+            store.inbox(heavy, page).await.expect("inbox")
         })
         .await;
         let select = |sql: &'static str| {

@@ -31,47 +31,34 @@ pub struct Application {
 
 impl Application {
     pub async fn build(config: &Config) -> Result<Application, StartError> {
-        if config.auth.app_api_keys.iter().all(String::is_empty) {
-            return Err(StartError::Config(
-                "auth.app_api_keys is empty: the app API would accept nobody".into(),
-            ));
-        }
-        let a = &config.auth;
-        if a.eservice_id.trim().is_empty() || a.producer_id.trim().is_empty() {
-            return Err(StartError::Config(
-                "auth.eservice_id and auth.producer_id must name the gateway's e-service on Interop and its producer: without them any e-service claiming the gateway's audience would be accepted".into(),
-            ));
-        }
+        let settings = config.settings().map_err(StartError::Config)?;
+        let a = &settings.auth;
         let vouchers = VoucherVerifier::new(
             a.interop_jwks_url.clone(),
             &a.voucher_issuer,
             &a.voucher_audience,
             provider_sdk::auth::EServicePin::new(&a.eservice_id, &a.producer_id),
-            a.clock_skew,
+            a.clock_skew.as_secs(),
         );
-        let fetcher = crate::fetch::Fetcher::new(&config.fetch, config.interop_client.clone())
+        let fetcher = crate::fetch::Fetcher::new(&settings.fetch, settings.interop_client.clone())
             .map_err(StartError::Config)?;
-        let payees = config.submission.payees().map_err(StartError::Config)?;
-        let store = crate::store::open(config).await?;
-        let listener =
-            service_kit::bind(&config.bind)
-                .await
-                .map_err(|source| StartError::Bind {
-                    addr: config.bind.clone(),
-                    source,
-                })?;
+        let store = crate::store::open(&settings.database).await?;
+        let addr = settings.bind.to_string();
+        let listener = service_kit::bind(&addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
         let state = AppState {
             store,
             vouchers: Arc::new(vouchers),
             app_keys: Arc::new(AppKeys::new(&a.app_api_keys)),
             metrics: Arc::new(Metrics::default()),
             fetcher: Arc::new(fetcher),
-            payees: Arc::new(payees),
+            payees: Arc::new(settings.payees),
         };
         Ok(Application {
             listener,
             state,
-            server: config.server.clone(),
+            server: settings.server,
         })
     }
 

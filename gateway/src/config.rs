@@ -4,7 +4,10 @@
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
@@ -49,7 +52,10 @@ impl SubmissionConfig {
     pub fn payees(&self) -> Result<crate::domain::message::PayeePolicy, String> {
         crate::domain::message::PayeePolicy::new(
             self.missing_payee,
-            self.organization_fiscal_codes.clone(),
+            self.organization_fiscal_codes
+                .iter()
+                .map(|(tenant, fc)| (crate::domain::TenantId::new(tenant.as_str()), fc.clone()))
+                .collect(),
         )
     }
 }
@@ -213,13 +219,62 @@ impl Config {
             )));
         }
         config
-            .check_server()
-            .map_err(|e| Box::new(figment::Error::from(e)))?;
-        config
-            .submission
-            .payees()
+            .check_values()
             .map_err(|e| Box::new(figment::Error::from(e)))?;
         Ok(config)
+    }
+
+    /// What [`Config::load`] refuses (exit code 2). The listen address, the database URL, the
+    /// app keys and the e-service pin are read by [`Config::settings`] when the gateway starts
+    /// (a failure to start, as before).
+    fn check_values(&self) -> Result<(), String> {
+        self.check_server()?;
+        FetchSettings::try_from(&self.fetch)?;
+        self.submission.payees()?;
+        Ok(())
+    }
+
+    /// The listen address, read once.
+    pub fn bind(&self) -> Result<Bind, String> {
+        self.bind.parse()
+    }
+
+    /// Everything the gateway runs with, each value parsed and checked once: what
+    /// [`crate::Application::build`] starts from.
+    ///
+    /// The `[server]` checks stay with [`Config::load`], as before: a program that builds its
+    /// `Config` (the tests, with short server timeouts) is trusted with them.
+    pub fn settings(&self) -> Result<Settings, String> {
+        let a = &self.auth;
+        let app_api_keys: Vec<String> = a
+            .app_api_keys
+            .iter()
+            .filter(|k| !k.is_empty())
+            .cloned()
+            .collect();
+        if app_api_keys.is_empty() {
+            return Err("auth.app_api_keys is empty: the app API would accept nobody".into());
+        }
+        if a.eservice_id.trim().is_empty() || a.producer_id.trim().is_empty() {
+            return Err("auth.eservice_id and auth.producer_id must name the gateway's e-service on Interop and its producer: without them any e-service claiming the gateway's audience would be accepted".into());
+        }
+        Ok(Settings {
+            bind: self.bind()?,
+            database: self.database()?,
+            auth: AuthSettings {
+                interop_jwks_url: a.interop_jwks_url.clone(),
+                voucher_issuer: a.voucher_issuer.clone(),
+                voucher_audience: a.voucher_audience.clone(),
+                eservice_id: a.eservice_id.clone(),
+                producer_id: a.producer_id.clone(),
+                clock_skew: Duration::from_secs(a.clock_skew),
+                app_api_keys,
+            },
+            fetch: FetchSettings::try_from(&self.fetch)?,
+            interop_client: self.interop_client.clone(),
+            server: self.server.clone(),
+            payees: self.submission.payees()?,
+        })
     }
 
     pub fn database_path(&self) -> PathBuf {
@@ -265,6 +320,168 @@ impl Config {
 }
 
 // --- end of [server] ---
+
+/// The gateway's settings, validated: what it runs with ([`Config::settings`]).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: Bind,
+    pub database: Database,
+    pub auth: AuthSettings,
+    pub fetch: FetchSettings,
+    pub interop_client: Option<InteropClientConfig>,
+    pub server: service_kit::ServerSettings,
+    pub payees: crate::domain::message::PayeePolicy,
+}
+
+/// `[auth]`, with at least one app API key and the e-service pin present.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    pub interop_jwks_url: String,
+    pub voucher_issuer: String,
+    pub voucher_audience: String,
+    pub eservice_id: String,
+    pub producer_id: String,
+    pub clock_skew: Duration,
+    /// Never empty, no empty key.
+    pub app_api_keys: Vec<String>,
+}
+
+/// `[fetch]`, with durations and the counts that cannot be 0.
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    pub max_json_bytes: usize,
+    pub max_pdf_bytes: usize,
+    pub per_entity_concurrency: NonZeroUsize,
+    pub queue_timeout: Duration,
+    pub breaker_failures: NonZeroU32,
+    pub breaker_open: Duration,
+    pub pdf_validations_in_flight: NonZeroUsize,
+    pub pdf_validation_timeout: Duration,
+    pub pdf_queue_timeout: Duration,
+    pub spool_dir: Option<PathBuf>,
+    pub extra_root_certs: Vec<PathBuf>,
+    pub egress_allow: Vec<crate::domain::egress::Network>,
+}
+
+/// `fetch.{key} must be at least 1 (0: {why})`, as `[server]` says it.
+fn at_least_one(key: &str, why: &str) -> String {
+    format!("fetch.{key} must be at least 1 (0: {why})")
+}
+
+fn positive(key: &str, ms: u64, why: &str) -> Result<Duration, String> {
+    if ms == 0 {
+        return Err(at_least_one(key, why));
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+impl TryFrom<&FetchConfig> for FetchSettings {
+    type Error = String;
+
+    fn try_from(c: &FetchConfig) -> Result<FetchSettings, String> {
+        let bytes = |key: &str, n: usize, why: &str| {
+            if n == 0 {
+                Err(at_least_one(key, why))
+            } else {
+                Ok(n)
+            }
+        };
+        Ok(FetchSettings {
+            connect_timeout: positive(
+                "connect_timeout_ms",
+                c.connect_timeout_ms,
+                "no entity could ever be reached",
+            )?,
+            timeout: positive("timeout_ms", c.timeout_ms, "every call would time out")?,
+            max_json_bytes: bytes(
+                "max_json_bytes",
+                c.max_json_bytes,
+                "every details and precondition answer would be too large",
+            )?,
+            max_pdf_bytes: bytes(
+                "max_pdf_bytes",
+                c.max_pdf_bytes,
+                "every attachment would be too large",
+            )?,
+            per_entity_concurrency: NonZeroUsize::new(c.per_entity_concurrency).ok_or_else(
+                || at_least_one("per_entity_concurrency", "no call could ever be made"),
+            )?,
+            queue_timeout: Duration::from_millis(c.queue_timeout_ms),
+            breaker_failures: NonZeroU32::new(c.breaker_failures).ok_or_else(|| {
+                at_least_one(
+                    "breaker_failures",
+                    "every entity's circuit would be open before its first call",
+                )
+            })?,
+            breaker_open: Duration::from_millis(c.breaker_open_ms),
+            pdf_validations_in_flight: NonZeroUsize::new(c.pdf_validations_in_flight).ok_or_else(
+                || {
+                    at_least_one(
+                        "pdf_validations_in_flight",
+                        "no attachment could ever be validated",
+                    )
+                },
+            )?,
+            pdf_validation_timeout: positive(
+                "pdf_validation_timeout_ms",
+                c.pdf_validation_timeout_ms,
+                "every attachment would be refused as too complex",
+            )?,
+            pdf_queue_timeout: Duration::from_millis(c.pdf_queue_timeout_ms),
+            spool_dir: c.spool_dir.clone(),
+            extra_root_certs: c.extra_root_certs.clone(),
+            egress_allow: c.egress_allow.clone(),
+        })
+    }
+}
+
+/// A listen address: a host (a name, an IPv4 address or a bracketed IPv6 one) and a port,
+/// read once. A name is resolved when the gateway binds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bind {
+    host: String,
+    port: u16,
+}
+
+impl Bind {
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl std::str::FromStr for Bind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Bind, String> {
+        let invalid = || format!("bind {s:?} must be host:port (e.g. 127.0.0.1:8080, [::1]:0)");
+        if let Ok(a) = s.parse::<std::net::SocketAddr>() {
+            return Ok(Bind {
+                host: match a.ip() {
+                    std::net::IpAddr::V4(ip) => ip.to_string(),
+                    std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+                },
+                port: a.port(),
+            });
+        }
+        let (host, port) = s.rsplit_once(':').ok_or_else(invalid)?;
+        let port = port.parse().map_err(|_| invalid())?;
+        if host.is_empty() || host.contains(':') || host.contains(['[', ']', '/', ' ']) {
+            return Err(invalid());
+        }
+        Ok(Bind {
+            host: host.to_owned(),
+            port,
+        })
+    }
+}
+
+impl fmt::Display for Bind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.host, self.port)
+    }
+}
 
 /// The store a configuration selects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -404,5 +621,96 @@ mod tests {
         assert!(e.contains("not an organization fiscal code"), "{e}");
         std::fs::write(&file, "[submission]\nmissing_payee = \"guess\"\n").unwrap();
         assert!(Config::load(Some(&file)).is_err());
+    }
+
+    #[test]
+    fn a_fetch_zero_that_cannot_work_is_refused_at_load_naming_its_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("gateway.toml");
+        // Today's defaults load, with the durations and counts the fetcher runs with.
+        std::fs::write(&file, "bind = \"127.0.0.1:0\"\n").unwrap();
+        let f = FetchSettings::try_from(&Config::load(Some(&file)).unwrap().fetch).unwrap();
+        assert_eq!(f.per_entity_concurrency.get(), 32);
+        assert_eq!(f.pdf_validations_in_flight.get(), 2);
+        assert_eq!(f.breaker_failures.get(), 5);
+        assert_eq!(f.timeout, Duration::from_secs(10));
+        assert_eq!(f.pdf_queue_timeout, Duration::from_secs(20));
+        for key in [
+            "connect_timeout_ms",
+            "timeout_ms",
+            "max_json_bytes",
+            "max_pdf_bytes",
+            // Each of these three was silently read as 1 before.
+            "per_entity_concurrency",
+            "breaker_failures",
+            "pdf_validations_in_flight",
+            "pdf_validation_timeout_ms",
+        ] {
+            std::fs::write(&file, format!("[fetch]\n{key} = 0\n")).unwrap();
+            let e = Config::load(Some(&file)).unwrap_err().to_string();
+            assert!(
+                e.contains(&format!("fetch.{key} must be at least 1")),
+                "{key}: {e}"
+            );
+        }
+        // A 0 that means something stays allowed: no wait for a busy entity or slot, no pause.
+        for key in [
+            "queue_timeout_ms",
+            "pdf_queue_timeout_ms",
+            "breaker_open_ms",
+        ] {
+            std::fs::write(&file, format!("[fetch]\n{key} = 0\n")).unwrap();
+            assert!(Config::load(Some(&file)).is_ok(), "{key}");
+        }
+    }
+
+    #[test]
+    fn bind_is_read_once_as_host_and_port() {
+        for (raw, shown, port) in [
+            ("127.0.0.1:8080", "127.0.0.1:8080", 8080),
+            ("[::1]:0", "[::1]:0", 0),
+            ("localhost:9000", "localhost:9000", 9000),
+        ] {
+            let b: Bind = raw.parse().unwrap();
+            assert_eq!((b.to_string().as_str(), b.port()), (shown, port), "{raw}");
+        }
+        for bad in [
+            "127.0.0.1",
+            "localhost",
+            ":80",
+            "host:port",
+            "::1:80",
+            "a:70000",
+        ] {
+            assert!(bad.parse::<Bind>().is_err(), "{bad}");
+        }
+        // Refused when the gateway starts, as an address it cannot listen on always was.
+        let mut c = Config {
+            bind: "8080".into(),
+            ..Config::default()
+        };
+        c.auth.app_api_keys = vec!["k".into()];
+        (c.auth.eservice_id, c.auth.producer_id) = ("e".into(), "p".into());
+        let e = c.settings().unwrap_err();
+        assert!(e.contains("must be host:port"), "{e}");
+    }
+
+    #[test]
+    fn settings_need_an_app_key_and_the_eservice_pin() {
+        let mut c = Config::default();
+        c.auth.app_api_keys = vec![String::new()];
+        c.auth.eservice_id = "e".into();
+        c.auth.producer_id = "p".into();
+        assert!(
+            c.settings()
+                .unwrap_err()
+                .contains("auth.app_api_keys is empty")
+        );
+        c.auth.app_api_keys = vec![String::new(), "k".into()];
+        let s = c.settings().unwrap();
+        assert_eq!(s.auth.app_api_keys, ["k"]);
+        assert_eq!(s.auth.clock_skew, Duration::from_secs(10));
+        c.auth.producer_id = " ".into();
+        assert!(c.settings().unwrap_err().contains("auth.producer_id"));
     }
 }

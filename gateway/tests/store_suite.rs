@@ -7,9 +7,11 @@
 //! multi-instance behaviour (migrations at once, idempotency and changes across instances) only
 //! PostgreSQL offers.
 
+use gateway::domain::configuration::Configuration;
 use gateway::domain::message::Message;
+use gateway::domain::{ConfigurationId, MessageId};
 use gateway::store::{IdempotencyKey, PageQuery, PostgresStore, Store, Submitted};
-use provider_sdk::contract::RcConfiguration;
+use provider_sdk::contract::FiscalCode;
 use serde_json::json;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::{AssertSqlSafe, PgPool};
@@ -80,9 +82,9 @@ impl Schema {
     }
 }
 
-fn configuration(id: &str, owner: &str, name: &str) -> RcConfiguration {
+fn configuration(id: &ConfigurationId, owner: &str, name: &str) -> Configuration {
     serde_json::from_value(json!({
-        "configuration_id": id, "user_id": owner, "name": name,
+        "configuration_id": id.to_string(), "user_id": owner, "name": name,
         "description": "Avvisi di pagamento", "has_precondition": "NEVER",
         "is_lollipop_enabled": false, "disable_lollipop_for": [],
         "prod_environment": {"base_url": "https://rc.example.it/api",
@@ -91,14 +93,18 @@ fn configuration(id: &str, owner: &str, name: &str) -> RcConfiguration {
     .unwrap()
 }
 
-fn new_id() -> String {
-    ulid::Ulid::new().to_string()
+fn new_id() -> ConfigurationId {
+    ConfigurationId::new()
+}
+
+fn fc(s: &str) -> FiscalCode {
+    FiscalCode::parse(s).unwrap()
 }
 
 /// A message for `fiscal_code` with remote content, attachments and a ONCE precondition.
 fn message(fiscal_code: &str, subject: &str) -> Message {
     serde_json::from_value(json!({
-        "id": new_id(), "fiscal_code": fiscal_code, "sender": "tenant-1",
+        "id": MessageId::new(), "fiscal_code": fiscal_code, "sender": "tenant-1",
         "sender_service_id": "purpose-1", "created_at": "2026-01-02T03:04:05.678Z",
         "time_to_live": 3600, "feature_level_type": "ADVANCED",
         "content": {
@@ -129,11 +135,11 @@ fn key(sender: &str, key: &str, hash: &str) -> Option<IdempotencyKey> {
     })
 }
 
-fn page(archived: bool, max: Option<&str>, min: Option<&str>, limit: u32) -> PageQuery {
+fn page(archived: bool, max: Option<&MessageId>, min: Option<&MessageId>, limit: u32) -> PageQuery {
     PageQuery {
         archived,
-        maximum_id: max.map(str::to_owned),
-        minimum_id: min.map(str::to_owned),
+        maximum_id: max.cloned(),
+        minimum_id: min.cloned(),
         limit,
     }
 }
@@ -178,21 +184,17 @@ async fn configurations_crud_and_ownership(s: Arc<dyn Store>) {
         Some(configuration(&a, "t1", "uno"))
     );
     // Each owner lists only its own, by id.
-    let ids = |v: Vec<RcConfiguration>| {
-        v.into_iter()
-            .map(|c| c.configuration_id)
-            .collect::<Vec<_>>()
-    };
+    let ids = |v: Vec<Configuration>| v.into_iter().map(|c| c.id).collect::<Vec<_>>();
     let mut t1 = vec![a.clone(), b.clone()];
     t1.sort();
-    assert_eq!(ids(s.configurations_of("t1").await.unwrap()), t1);
-    assert_eq!(ids(s.configurations_of("t2").await.unwrap()), [c]);
-    assert!(s.configurations_of("t3").await.unwrap().is_empty());
+    assert_eq!(ids(s.configurations_of(&"t1".into()).await.unwrap()), t1);
+    assert_eq!(ids(s.configurations_of(&"t2".into()).await.unwrap()), [c]);
+    assert!(s.configurations_of(&"t3".into()).await.unwrap().is_empty());
     // Delete: once.
     assert!(s.delete_configuration(&b).await.unwrap());
     assert!(!s.delete_configuration(&b).await.unwrap());
     assert_eq!(s.configuration(&b).await.unwrap(), None);
-    assert_eq!(ids(s.configurations_of("t1").await.unwrap()), [a]);
+    assert_eq!(ids(s.configurations_of(&"t1".into()).await.unwrap()), [a]);
     assert_eq!(s.configuration(&new_id()).await.unwrap(), None);
 }
 
@@ -204,7 +206,7 @@ async fn a_submitted_message_reads_back_whole(s: Arc<dyn Store>) {
         );
         assert_eq!(s.message(&m.id).await.unwrap(), Some(m.clone()));
     }
-    assert_eq!(s.message(&new_id()).await.unwrap(), None);
+    assert_eq!(s.message(&MessageId::new()).await.unwrap(), None);
 }
 
 async fn an_idempotency_key_stores_once_across_calls(s: Arc<dyn Store>) {
@@ -228,19 +230,22 @@ async fn an_idempotency_key_stores_once_across_calls(s: Arc<dyn Store>) {
     );
     assert_eq!(s.message(&again.id).await.unwrap(), None);
     assert_eq!(
-        s.idempotent("t1", "k-1").await.unwrap(),
+        s.idempotent(&"t1".into(), "k-1").await.unwrap(),
         Some((first.id.clone(), "h1".into()))
     );
-    assert_eq!(s.idempotent("t1", "k-2").await.unwrap(), None);
+    assert_eq!(s.idempotent(&"t1".into(), "k-2").await.unwrap(), None);
     // Keys are per sender.
-    assert_eq!(s.idempotent("t2", "k-1").await.unwrap(), None);
+    assert_eq!(s.idempotent(&"t2".into(), "k-1").await.unwrap(), None);
     assert_eq!(
         s.submit(again.clone(), key("t2", "k-1", "h2"))
             .await
             .unwrap(),
         Submitted::Created(again.id.clone())
     );
-    let inbox = s.inbox(ALICE, page(false, None, None, 10)).await.unwrap();
+    let inbox = s
+        .inbox(&fc(ALICE), page(false, None, None, 10))
+        .await
+        .unwrap();
     assert_eq!(inbox.len(), 2);
 }
 
@@ -253,7 +258,7 @@ async fn an_idempotency_key_stores_once_in_one_batch(s: Arc<dyn Store>) {
         tasks.spawn(async move { s.submit(m, key("t1", "same", "h")).await.unwrap() });
     }
     let outcomes = tasks.join_all().await;
-    let created: Vec<&String> = outcomes
+    let created: Vec<&MessageId> = outcomes
         .iter()
         .filter_map(|o| match o {
             Submitted::Created(id) => Some(id),
@@ -271,7 +276,10 @@ async fn an_idempotency_key_stores_once_in_one_batch(s: Arc<dyn Store>) {
             assert_eq!((message_id, request_hash.as_str()), (&winner, "h"));
         }
     }
-    let inbox = s.inbox(BOB, page(false, None, None, 100)).await.unwrap();
+    let inbox = s
+        .inbox(&fc(BOB), page(false, None, None, 100))
+        .await
+        .unwrap();
     assert_eq!(inbox.iter().map(|m| &m.id).collect::<Vec<_>>(), [&winner]);
 }
 
@@ -293,7 +301,7 @@ async fn the_inbox_pages_newest_first(s: Arc<dyn Store>) {
     // Archive the 2nd and the 5th.
     for i in [1, 4] {
         assert_eq!(
-            s.set_status(&mine[i].id, ALICE, None, Some(true))
+            s.set_status(&mine[i].id, &fc(ALICE), None, Some(true))
                 .await
                 .unwrap(),
             Some((false, true))
@@ -312,43 +320,49 @@ async fn the_inbox_pages_newest_first(s: Arc<dyn Store>) {
     let inbox = newest_first(false);
     assert_eq!(inbox.len(), 5);
     // The first page, then the next one below its last id.
-    let p1 = s.inbox(ALICE, page(false, None, None, 3)).await.unwrap();
+    let p1 = s
+        .inbox(&fc(ALICE), page(false, None, None, 3))
+        .await
+        .unwrap();
     assert_eq!(p1, inbox[..3]);
     let p2 = s
-        .inbox(ALICE, page(false, Some(&p1[2].id), None, 3))
+        .inbox(&fc(ALICE), page(false, Some(&p1[2].id), None, 3))
         .await
         .unwrap();
     assert_eq!(p2, inbox[3..]);
     // What is newer than a known id.
     let newer = s
-        .inbox(ALICE, page(false, None, Some(&inbox[2].id), 10))
+        .inbox(&fc(ALICE), page(false, None, Some(&inbox[2].id), 10))
         .await
         .unwrap();
     assert_eq!(newer, inbox[..2]);
     // Between two ids, both excluded.
     let between = s
         .inbox(
-            ALICE,
+            &fc(ALICE),
             page(false, Some(&inbox[0].id), Some(&inbox[4].id), 10),
         )
         .await
         .unwrap();
     assert_eq!(between, inbox[1..4]);
     // The archived ones, on their own.
-    let archived = s.inbox(ALICE, page(true, None, None, 10)).await.unwrap();
+    let archived = s
+        .inbox(&fc(ALICE), page(true, None, None, 10))
+        .await
+        .unwrap();
     assert_eq!(archived, newest_first(true));
     // The summary carries the declared flags.
     assert!(p1.iter().all(|m| m.has_attachments && m.has_precondition));
     // Nobody else's.
     assert_eq!(
-        s.inbox(BOB, page(false, None, None, 10))
+        s.inbox(&fc(BOB), page(false, None, None, 10))
             .await
             .unwrap()
             .len(),
         2
     );
     assert!(
-        s.inbox("MRARSS80A01H501U", page(false, None, None, 10))
+        s.inbox(&fc("MRARSS80A01H501U"), page(false, None, None, 10))
             .await
             .unwrap()
             .is_empty()
@@ -361,18 +375,22 @@ async fn status_changes_only_for_the_citizen_the_message_is_for(s: Arc<dyn Store
     // Read once (a store may remember it), then changed: the change shows.
     assert!(!s.message(&m.id).await.unwrap().unwrap().is_read);
     assert_eq!(
-        s.set_status(&m.id, ALICE, Some(true), None).await.unwrap(),
+        s.set_status(&m.id, &fc(ALICE), Some(true), None)
+            .await
+            .unwrap(),
         Some((true, false))
     );
     let read = s.message(&m.id).await.unwrap().unwrap();
     assert!(read.is_read && !read.is_archived);
     assert_eq!(
-        s.set_status(&m.id, ALICE, None, Some(true)).await.unwrap(),
+        s.set_status(&m.id, &fc(ALICE), None, Some(true))
+            .await
+            .unwrap(),
         Some((true, true))
     );
     // Another citizen's message is not there for Bob, and stays as it was.
     assert_eq!(
-        s.set_status(&m.id, BOB, Some(false), Some(false))
+        s.set_status(&m.id, &fc(BOB), Some(false), Some(false))
             .await
             .unwrap(),
         None
@@ -380,14 +398,14 @@ async fn status_changes_only_for_the_citizen_the_message_is_for(s: Arc<dyn Store
     let after = s.message(&m.id).await.unwrap().unwrap();
     assert!(after.is_read && after.is_archived);
     assert_eq!(
-        s.set_status(&new_id(), ALICE, Some(true), None)
+        s.set_status(&MessageId::new(), &fc(ALICE), Some(true), None)
             .await
             .unwrap(),
         None
     );
     // Nothing to change: the status as it is.
     assert_eq!(
-        s.set_status(&m.id, ALICE, None, None).await.unwrap(),
+        s.set_status(&m.id, &fc(ALICE), None, None).await.unwrap(),
         Some((true, true))
     );
     s.ping().await.unwrap();
@@ -497,7 +515,7 @@ mod postgres_instances {
             Submitted::Replayed { message_id, .. } => *message_id == id,
         }));
         assert_eq!(
-            two.inbox(ALICE, page(false, None, None, 10))
+            two.inbox(&fc(ALICE), page(false, None, None, 10))
                 .await
                 .unwrap()
                 .len(),
@@ -506,7 +524,9 @@ mod postgres_instances {
 
         // Status: read through one, changed through the other, read again through the first.
         assert!(!one.message(&id).await.unwrap().unwrap().is_read);
-        two.set_status(&id, ALICE, Some(true), None).await.unwrap();
+        two.set_status(&id, &fc(ALICE), Some(true), None)
+            .await
+            .unwrap();
         assert!(one.message(&id).await.unwrap().unwrap().is_read);
 
         // Configurations: changed through one, seen at once through the other.
@@ -527,7 +547,12 @@ mod postgres_instances {
         );
         assert!(one.delete_configuration(&c).await.unwrap());
         assert_eq!(two.configuration(&c).await.unwrap(), None);
-        assert!(two.configurations_of("t1").await.unwrap().is_empty());
+        assert!(
+            two.configurations_of(&"t1".into())
+                .await
+                .unwrap()
+                .is_empty()
+        );
         schema.drop_schema().await;
     }
 }

@@ -131,10 +131,13 @@ async fn configurations_crud_is_owned_by_the_creating_tenant() {
         .get(&path)
         .await
         .expect_problem(StatusCode::NOT_FOUND, "CONFIGURATION_NOT_FOUND");
-    s.comune()
+    let bad = s
+        .comune()
         .get("/api/v1/remote-contents/configurations/not-a-ulid")
         .await
         .expect_problem(StatusCode::BAD_REQUEST, "INVALID_PATH");
+    // The detail names what the id should be, as it did before ids were typed extractors.
+    assert_eq!(bad.body["detail"], "a configuration id is a ULID");
 }
 
 #[tokio::test]
@@ -854,9 +857,17 @@ async fn the_inbox_is_paged_newest_first_and_private() {
     app.get(&format!("/api/communication/v1/messages/{theirs}"))
         .await
         .expect_problem(StatusCode::NOT_FOUND, "MESSAGE_NOT_FOUND");
-    app.get("/api/communication/v1/messages/xyz")
+    let bad = app
+        .get("/api/communication/v1/messages/xyz")
         .await
         .expect_problem(StatusCode::BAD_REQUEST, "INVALID_PATH");
+    assert_eq!(bad.body["detail"], "a message id is a ULID");
+    // Also when the id is one of two path parameters.
+    let bad = app
+        .get("/api/communication/v1/third-party-messages/xyz/attachments/doc/a.pdf")
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "INVALID_PATH");
+    assert_eq!(bad.body["detail"], "a message id is a ULID");
     for bad in [
         "page_size=0",
         "page_size=101",

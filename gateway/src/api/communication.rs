@@ -4,14 +4,15 @@
 use super::AppState;
 use super::callers::Citizen;
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, problem};
-use crate::domain::Code;
-use crate::domain::message::{Message, MessageSummary, StatusChange, status_change};
-use crate::domain::validate::ulid;
+use crate::domain::message::{
+    Message, MessageSummary, Reader, StatusChange, not_readable, readable, status_change,
+};
+use crate::domain::{Code, MessageId};
 use crate::store::PageQuery;
 use axum::extract::State;
 use axum::routing::{get, put};
 use axum::{Json, Router};
-use provider_sdk::contract::MessageContent;
+use provider_sdk::contract::{FiscalCode, MessageContent};
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_PAGE_SIZE: u32 = 100;
@@ -40,7 +41,7 @@ struct ListQuery {
 /// IO's `PublicMessage` (with the enriched fields when asked for).
 #[derive(Serialize)]
 struct PublicMessage {
-    id: String,
+    id: MessageId,
     fiscal_code: String,
     time_to_live: u32,
     created_at: String,
@@ -66,9 +67,9 @@ struct Enriched {
 struct Page {
     items: Vec<PublicMessage>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    prev: Option<String>,
+    prev: Option<MessageId>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    next: Option<String>,
+    next: Option<MessageId>,
 }
 
 fn public(m: MessageSummary, enrich: bool) -> PublicMessage {
@@ -79,7 +80,7 @@ fn public(m: MessageSummary, enrich: bool) -> PublicMessage {
         is_read: m.is_read,
         is_archived: m.is_archived,
         service_name: m.sender_service_id.clone(),
-        organization_name: m.sender,
+        organization_name: m.sender.to_string(),
         organization_fiscal_code: String::new(),
     });
     PublicMessage {
@@ -92,15 +93,16 @@ fn public(m: MessageSummary, enrich: bool) -> PublicMessage {
     }
 }
 
-fn page_id(field: &str, v: Option<String>) -> Result<Option<String>, ApiError> {
-    match v {
-        None => Ok(None),
-        Some(s) if ulid(&s).is_some() => Ok(Some(s)),
-        Some(_) => Err(problem(
-            Code::INVALID_QUERY,
-            format!("{field} must be a message id (a ULID)"),
-        )),
-    }
+fn page_id(field: &str, v: Option<String>) -> Result<Option<MessageId>, ApiError> {
+    v.map(|s| {
+        s.parse().map_err(|_| {
+            problem(
+                Code::INVALID_QUERY,
+                format!("{field} must be a message id (a ULID)"),
+            )
+        })
+    })
+    .transpose()
 }
 
 /// Newest first; `next` is the id to pass as `maximum_id` for the following page, present only
@@ -120,7 +122,7 @@ async fn list(
         minimum_id: page_id("minimum_id", q.minimum_id)?,
         limit: size + 1,
     };
-    let mut rows = st.store.inbox(fc.as_str(), page).await?;
+    let mut rows = st.store.inbox(&fc, page).await?;
     let more = rows.len() > size as usize;
     rows.truncate(size as usize);
     let prev = rows.first().map(|m| m.id.clone());
@@ -142,7 +144,7 @@ async fn list(
 /// IO's `CreatedMessageWithContentAndAttachments`.
 #[derive(Serialize)]
 struct MessageWithContent {
-    id: String,
+    id: MessageId,
     fiscal_code: String,
     time_to_live: u32,
     created_at: String,
@@ -155,22 +157,22 @@ struct MessageWithContent {
 /// The citizen's message (another citizen's is not found).
 pub(crate) async fn citizen_message(
     st: &AppState,
-    fc: &str,
-    id: &str,
+    fc: &FiscalCode,
+    id: &MessageId,
 ) -> Result<Message, ApiError> {
-    ulid(id).ok_or_else(|| problem(Code::INVALID_PATH, "a message id is a ULID"))?;
-    match st.store.message(id).await? {
-        Some(m) if m.fiscal_code.as_str() == fc => Ok(m),
-        _ => Err(problem(Code::MESSAGE_NOT_FOUND, format!("no message {id}"))),
-    }
+    Ok(readable(
+        st.store.message(id).await?,
+        id,
+        Reader::Citizen(fc),
+    )?)
 }
 
 async fn get_one(
     State(st): State<AppState>,
     Citizen(fc): Citizen,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<MessageId>,
 ) -> Result<Json<MessageWithContent>, ApiError> {
-    let m = citizen_message(&st, fc.as_str(), &id).await?;
+    let m = citizen_message(&st, &fc, &id).await?;
     Ok(Json(MessageWithContent {
         id: m.id,
         fiscal_code: m.fiscal_code.to_string(),
@@ -192,20 +194,16 @@ struct StatusAttributes {
 async fn set_status(
     State(st): State<AppState>,
     Citizen(fc): Citizen,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<MessageId>,
     ApiJson(change): ApiJson<StatusChange>,
 ) -> Result<Json<StatusAttributes>, ApiError> {
-    ulid(&id).ok_or_else(|| problem(Code::INVALID_PATH, "a message id is a ULID"))?;
     let (read, archived) = status_change(&change)?;
-    match st
-        .store
-        .set_status(&id, fc.as_str(), read, archived)
-        .await?
-    {
+    match st.store.set_status(&id, &fc, read, archived).await? {
         Some((is_read, is_archived)) => Ok(Json(StatusAttributes {
             is_read,
             is_archived,
         })),
-        None => Err(problem(Code::MESSAGE_NOT_FOUND, format!("no message {id}"))),
+        // The store matched the id and the citizen in one statement.
+        None => Err(not_readable(&id, Reader::Citizen(&fc)).into()),
     }
 }

@@ -3,9 +3,8 @@
 use super::callers::Entity;
 use super::problem::{ApiError, ApiJson, ApiPath, problem};
 use super::{AppState, now_rfc3339};
-use crate::domain::Code;
-use crate::domain::configuration::{owned, validate};
-use crate::domain::validate::ulid;
+use crate::domain::configuration::{Configuration, Use, owned, validate};
+use crate::domain::{Code, ConfigurationId, TenantId};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -25,21 +24,24 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-fn id_of(raw: &str) -> Result<String, ApiError> {
-    ulid(raw)
-        .map(|_| raw.to_owned())
-        .ok_or_else(|| problem(Code::INVALID_PATH, "a configuration id is a ULID"))
+/// The configuration `id` if it is `tenant`'s, else the refusal `usage` calls for
+/// ([`owned`]).
+pub(crate) async fn configuration_of(
+    st: &AppState,
+    tenant: &TenantId,
+    id: &ConfigurationId,
+    usage: Use,
+) -> Result<Configuration, ApiError> {
+    Ok(owned(st.store.configuration(id).await?, id, tenant, usage)?)
 }
 
 /// The caller's own configuration `id`.
-async fn mine(st: &AppState, tenant: &str, id: &str) -> Result<RcConfiguration, ApiError> {
-    let c = st.store.configuration(id).await?.ok_or_else(|| {
-        problem(
-            Code::CONFIGURATION_NOT_FOUND,
-            format!("no configuration {id}"),
-        )
-    })?;
-    Ok(owned(c, tenant)?)
+async fn mine(
+    st: &AppState,
+    tenant: &TenantId,
+    id: &ConfigurationId,
+) -> Result<Configuration, ApiError> {
+    configuration_of(st, tenant, id, Use::ByEntity).await
 }
 
 async fn create(
@@ -47,18 +49,15 @@ async fn create(
     Entity(sender): Entity,
     ApiJson(body): ApiJson<NewRcConfiguration>,
 ) -> Result<Response, ApiError> {
-    let body = validate(body, st.fetcher.egress())?;
-    let c = RcConfiguration {
-        configuration_id: ulid::Ulid::new().to_string(),
-        user_id: sender.tenant.clone(),
-        configuration: body,
-    };
+    let c = validate(
+        body,
+        st.fetcher.egress(),
+        ConfigurationId::new(),
+        sender.tenant.clone(),
+    )?;
     st.store.put_configuration(&c, &now_rfc3339()).await?;
-    tracing::info!(configuration_id = %c.configuration_id, tenant = %sender.tenant, "configuration created");
-    let location = format!(
-        "/api/v1/remote-contents/configurations/{}",
-        c.configuration_id
-    );
+    tracing::info!(configuration_id = %c.id, tenant = %sender.tenant, "configuration created");
+    let location = format!("/api/v1/remote-contents/configurations/{}", c.id);
     Ok((
         StatusCode::CREATED,
         [(axum::http::header::LOCATION, location)],
@@ -72,16 +71,19 @@ async fn list(
     Entity(sender): Entity,
 ) -> Result<Json<RcConfigurationList>, ApiError> {
     Ok(Json(RcConfigurationList {
-        rc_config_list: st.store.configurations_of(&sender.tenant).await?,
+        rc_config_list: (st.store.configurations_of(&sender.tenant).await?)
+            .iter()
+            .map(RcConfiguration::from)
+            .collect(),
     }))
 }
 
 async fn get_one(
     State(st): State<AppState>,
     Entity(sender): Entity,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Json<RcConfiguration>, ApiError> {
-    Ok(Json(mine(&st, &sender.tenant, &id_of(&id)?).await?))
+    ApiPath(id): ApiPath<ConfigurationId>,
+) -> Result<Json<Configuration>, ApiError> {
+    Ok(Json(mine(&st, &sender.tenant, &id).await?))
 }
 
 /// Replaces the configuration; it applies to the next fetch at once. A configuration deleted
@@ -89,12 +91,11 @@ async fn get_one(
 async fn replace(
     State(st): State<AppState>,
     Entity(sender): Entity,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<ConfigurationId>,
     ApiJson(body): ApiJson<NewRcConfiguration>,
 ) -> Result<StatusCode, ApiError> {
-    let id = id_of(&id)?;
-    let mut c = mine(&st, &sender.tenant, &id).await?;
-    c.configuration = validate(body, st.fetcher.egress())?;
+    let c = mine(&st, &sender.tenant, &id).await?;
+    let c = validate(body, st.fetcher.egress(), c.id, c.owner)?;
     if !st.store.replace_configuration(&c, &now_rfc3339()).await? {
         return Err(problem(
             Code::CONFIGURATION_NOT_FOUND,
@@ -108,9 +109,8 @@ async fn replace(
 async fn remove(
     State(st): State<AppState>,
     Entity(sender): Entity,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<ConfigurationId>,
 ) -> Result<StatusCode, ApiError> {
-    let id = id_of(&id)?;
     mine(&st, &sender.tenant, &id).await?;
     st.store.delete_configuration(&id).await?;
     tracing::info!(configuration_id = %id, "configuration deleted");

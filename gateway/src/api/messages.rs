@@ -4,10 +4,9 @@
 use super::callers::Entity;
 use super::problem::{ApiError, ApiPath, NOT_JSON, from_json, problem};
 use super::{AppState, now_rfc3339};
-use crate::domain::Code;
-use crate::domain::configuration::owned;
-use crate::domain::message::{Message, validate};
-use crate::domain::validate::ulid;
+use crate::domain::configuration::Use;
+use crate::domain::message::{Message, Reader, readable, validate};
+use crate::domain::{Code, MessageId};
 use crate::store::{IdempotencyKey, Submitted};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -18,7 +17,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use provider_sdk::contract::{CreatedMessage, NewMessage};
+use provider_sdk::contract::{CreatedMessage, FiscalCode, NewMessage};
 use sha2::{Digest, Sha256};
 
 pub fn routes() -> Router<AppState> {
@@ -27,12 +26,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/messages/{id}", get(get_one))
 }
 
-fn created(id: String) -> Response {
+fn created(id: MessageId) -> Response {
     let location = format!("/api/v1/messages/{id}");
     (
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        Json(CreatedMessage { id }),
+        Json(CreatedMessage { id: id.to_string() }),
     )
         .into_response()
 }
@@ -56,23 +55,21 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
 }
 
 /// A short hash of a fiscal code, to correlate log lines without writing the code in clear.
-pub fn fiscal_code_tag(fc: &str) -> String {
-    URL_SAFE_NO_PAD.encode(&Sha256::digest(fc.as_bytes())[..9])
+pub fn fiscal_code_tag(fc: &FiscalCode) -> String {
+    URL_SAFE_NO_PAD.encode(&Sha256::digest(fc.as_str().as_bytes())[..9])
 }
 
 /// The inbox lists "largest id first", but two `Ulid::new()` in the same millisecond compare at
 /// random: messages submitted back to back (a batch, the dev world's seed) listed out of order.
 /// One monotonic generator per process keeps this instance's ids increasing; instances still
 /// agree only to the millisecond.
-fn next_message_id() -> String {
+fn next_message_id() -> MessageId {
     static IDS: std::sync::Mutex<ulid::Generator> = std::sync::Mutex::new(ulid::Generator::new());
     let mut ids = IDS
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     // Overflow needs 2^80 ids in one millisecond; a fresh random one is still unique.
-    ids.generate()
-        .unwrap_or_else(|_| ulid::Ulid::new())
-        .to_string()
+    ids.generate().unwrap_or_else(|_| ulid::Ulid::new()).into()
 }
 
 async fn submit(
@@ -107,15 +104,9 @@ async fn submit(
     let new: NewMessage = from_json(&body, "NewMessage")?;
     let submission = validate(new, &sender, &st.payees)?;
     if let Some(id) = &submission.configuration_id {
-        let c = st.store.configuration(id).await?.ok_or_else(|| {
-            problem(
-                Code::CONFIGURATION_NOT_FOUND,
-                format!("no configuration {id}"),
-            )
-        })?;
-        owned(c, &sender.tenant)?;
+        super::configurations::configuration_of(&st, &sender.tenant, id, Use::ByEntity).await?;
     }
-    let fc_tag = fiscal_code_tag(submission.fiscal_code.as_str());
+    let fc_tag = fiscal_code_tag(&submission.fiscal_code);
     let message = submission.into_message(next_message_id(), now_rfc3339(), &sender);
     let idem = key.map(|key| IdempotencyKey {
         sender: sender.tenant.clone(),
@@ -135,7 +126,7 @@ async fn submit(
     }
 }
 
-fn replay(message_id: String, first_hash: String, hash: &str) -> Result<Response, ApiError> {
+fn replay(message_id: MessageId, first_hash: String, hash: &str) -> Result<Response, ApiError> {
     if first_hash != hash {
         return Err(problem(
             Code::IDEMPOTENCY_KEY_REUSED,
@@ -149,23 +140,17 @@ fn replay(message_id: String, first_hash: String, hash: &str) -> Result<Response
 async fn get_one(
     State(st): State<AppState>,
     Entity(sender): Entity,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<MessageId>,
 ) -> Result<Json<Message>, ApiError> {
-    ulid(&id).ok_or_else(|| problem(Code::INVALID_PATH, "a message id is a ULID"))?;
-    match st.store.message(&id).await? {
-        Some(m) if m.sender == sender.tenant => Ok(Json(m)),
-        _ => Err(problem(
-            Code::MESSAGE_NOT_FOUND,
-            format!("no message {id} from this sender"),
-        )),
-    }
+    let found = st.store.message(&id).await?;
+    Ok(Json(readable(found, &id, Reader::Sender(&sender.tenant))?))
 }
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn message_ids_increase_within_a_millisecond() {
-        let ids: Vec<String> = (0..1_000).map(|_| super::next_message_id()).collect();
+        let ids: Vec<_> = (0..1_000).map(|_| super::next_message_id()).collect();
         assert!(ids.windows(2).all(|w| w[0] < w[1]));
     }
 }

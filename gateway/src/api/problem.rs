@@ -1,8 +1,10 @@
 //! The one place where errors become HTTP answers (problem+json with a stable `code`), and the
 //! extractors whose rejections are problems too.
 
+use crate::domain::ids::INVALID_ID_DETAILS;
 use crate::domain::{Code, GatewayError};
 use crate::store::StoreError;
+use axum::extract::path::ErrorKind;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
@@ -148,8 +150,24 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(v)| ApiPath(v))
-            .map_err(|e: PathRejection| problem(Code::INVALID_PATH, e.body_text()))
+            .map_err(|e: PathRejection| problem(Code::INVALID_PATH, path_detail(&e)))
     }
+}
+
+/// What a refused path parameter is: a typed id says it in its own words ("a message id is a
+/// ULID"), anything else in axum's.
+fn path_detail(e: &PathRejection) -> String {
+    if let PathRejection::FailedToDeserializePathParams(d) = e {
+        let message = match d.kind() {
+            ErrorKind::Message(m) => Some(m),
+            ErrorKind::DeserializeError { message, .. } => Some(message),
+            _ => None,
+        };
+        if let Some(m) = message.filter(|m| INVALID_ID_DETAILS.contains(&m.as_str())) {
+            return m.clone();
+        }
+    }
+    e.body_text()
 }
 
 /// `Query<T>` with problem rejections.

@@ -4,13 +4,15 @@
 use super::AppState;
 use super::callers::Citizen;
 use super::communication::citizen_message;
+use super::configurations::configuration_of;
 use super::problem::{ApiError, ApiPath, problem};
-use crate::domain::Code;
+use crate::domain::configuration::{Configuration, Use, configuration_gone};
 use crate::domain::message::Message;
 use crate::domain::remote::{
     ThirdPartyMessage, attachment_path, check_details, check_precondition, entity_segment,
     environment, lollipop_enabled, precondition_needed,
 };
+use crate::domain::{Code, ConfigurationId, MessageId};
 use crate::fetch::{Call, lollipop};
 use axum::body::Body;
 use axum::extract::State;
@@ -19,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use provider_sdk::contract::{
-    MessageContent, PreconditionContent, RcConfiguration, RemoteContentDetails,
+    FiscalCode, MessageContent, PreconditionContent, RemoteContentDetails,
     RemoteContentDetailsResponse, ThirdPartyData,
 };
 use serde::Serialize;
@@ -45,14 +47,14 @@ pub fn routes() -> Router<AppState> {
 struct Context {
     message: Message,
     tpd: ThirdPartyData,
-    configuration: RcConfiguration,
+    configuration: Configuration,
     lollipop: Vec<(HeaderName, HeaderValue)>,
 }
 
 async fn context(
     st: &AppState,
-    fc: &str,
-    id: &str,
+    fc: &FiscalCode,
+    id: &MessageId,
     headers: &HeaderMap,
 ) -> Result<Context, ApiError> {
     let message = citizen_message(st, fc, id).await?;
@@ -62,18 +64,14 @@ async fn context(
             "this message has no remote content",
         )
     })?;
-    let gone = || {
-        problem(
-            Code::CONFIGURATION_GONE,
-            "the entity deleted the configuration this message was sent with",
-        )
-    };
-    let config_id = tpd.configuration_id.as_deref().ok_or_else(gone)?;
-    let configuration = match st.store.configuration(config_id).await? {
-        Some(c) if c.user_id == message.sender => c,
-        _ => return Err(gone()),
-    };
-    let lollipop = if lollipop_enabled(&configuration.configuration, fc) {
+    // Checked at submission: a stored one is a ULID.
+    let config_id: ConfigurationId = tpd
+        .configuration_id
+        .as_deref()
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(configuration_gone)?;
+    let configuration = configuration_of(st, &message.sender, &config_id, Use::ForMessage).await?;
+    let lollipop = if lollipop_enabled(&configuration, fc) {
         lollipop::forwarded(headers, fc)?
     } else {
         Vec::new()
@@ -87,12 +85,12 @@ async fn context(
 }
 
 impl Context {
-    fn call(&self, fc: &str, path: String) -> Result<Call<'_>, ApiError> {
-        let (base_url, auth) = environment(&self.configuration.configuration, fc)?;
+    fn call(&self, fc: &FiscalCode, path: String) -> Result<Call<'_>, ApiError> {
+        let env = environment(&self.configuration, fc)?;
         Ok(Call {
-            base_url,
-            auth,
-            fiscal_code: self.message.fiscal_code.as_str(),
+            base_url: &env.base_url,
+            auth: &env.auth,
+            fiscal_code: &self.message.fiscal_code,
             lollipop: &self.lollipop,
             path,
         })
@@ -113,16 +111,16 @@ impl Context {
 async fn precondition(
     State(st): State<AppState>,
     Citizen(fc): Citizen,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<MessageId>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let ctx = context(&st, fc.as_str(), &id, &headers).await?;
+    let ctx = context(&st, &fc, &id, &headers).await?;
     if !precondition_needed(&ctx.tpd, ctx.message.is_read) {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let p: PreconditionContent = st
         .fetcher
-        .json(&ctx.call(fc.as_str(), ctx.entity_path("/precondition"))?)
+        .json(&ctx.call(&fc, ctx.entity_path("/precondition"))?)
         .await?;
     check_precondition(&p)?;
     Ok(Json(p).into_response())
@@ -131,7 +129,7 @@ async fn precondition(
 /// IO's `ThirdPartyMessageWithContent`.
 #[derive(Serialize)]
 struct WithContent {
-    id: String,
+    id: MessageId,
     fiscal_code: String,
     created_at: String,
     sender_service_id: String,
@@ -143,7 +141,7 @@ struct WithContent {
 async fn fetch_details(
     st: &AppState,
     ctx: &Context,
-    fc: &str,
+    fc: &FiscalCode,
 ) -> Result<ThirdPartyMessage, ApiError> {
     let answer: RemoteContentDetailsResponse =
         st.fetcher.json(&ctx.call(fc, ctx.entity_path(""))?).await?;
@@ -153,11 +151,11 @@ async fn fetch_details(
 async fn details(
     State(st): State<AppState>,
     Citizen(fc): Citizen,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<MessageId>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let ctx = context(&st, fc.as_str(), &id, &headers).await?;
-    let third_party_message = fetch_details(&st, &ctx, fc.as_str()).await?;
+    let ctx = context(&st, &fc, &id, &headers).await?;
+    let third_party_message = fetch_details(&st, &ctx, &fc).await?;
     let m = ctx.message;
     // Both markdowns dominate the answer: one buffer sized for them (Json's starts at 128 bytes
     // and grows by doubling).
@@ -204,7 +202,7 @@ async fn details(
 async fn attachment(
     State(st): State<AppState>,
     Citizen(fc): Citizen,
-    ApiPath((id, url)): ApiPath<(String, String)>,
+    ApiPath((id, url)): ApiPath<(MessageId, String)>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -212,8 +210,8 @@ async fn attachment(
         Some(q) => format!("{url}?{q}"),
         None => url,
     };
-    let ctx = context(&st, fc.as_str(), &id, &headers).await?;
-    let listed = fetch_details(&st, &ctx, fc.as_str()).await?;
+    let ctx = context(&st, &fc, &id, &headers).await?;
+    let listed = fetch_details(&st, &ctx, &fc).await?;
     let wanted = attachment_path(&requested);
     let Some(found) = listed
         .attachments
@@ -228,7 +226,7 @@ async fn attachment(
     let path = st
         .fetcher
         .attachment(&ctx.call(
-            fc.as_str(),
+            &fc,
             ctx.entity_path(&format!("/{}", attachment_path(&found.url))),
         )?)
         .await?;

@@ -117,7 +117,7 @@ impl VoucherVerifier {
             .map_err(|e| GatewayError::new(code(e.code), e.detail))?;
         match info.consumer_id {
             Some(tenant) if !tenant.is_empty() && !info.purpose_id.is_empty() => Ok(Sender {
-                tenant,
+                tenant: crate::domain::TenantId::new(tenant),
                 service_id: info.purpose_id,
             }),
             _ => Err(GatewayError::new(

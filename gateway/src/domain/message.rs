@@ -1,8 +1,9 @@
 //! Messages: validation of a submission, the stored form, and what the app sees.
 
 use super::error::{Code, GatewayError, Result};
+use super::ids::{ConfigurationId, MessageId, TenantId};
 use super::remote::is_dot_segment;
-use super::validate::{Violations, timestamp, ulid};
+use super::validate::{Violations, timestamp};
 use provider_sdk::contract::message::{MARKDOWN_LEN, SUBJECT_LEN, TIME_TO_LIVE};
 use provider_sdk::contract::{FeatureLevelType, FiscalCode, MessageContent, NewMessage};
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,7 @@ pub const DEFAULT_TIME_TO_LIVE: u32 = 3_600;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sender {
     /// The Interop consumer (the entity's tenant id): owner of configurations and messages.
-    pub tenant: String,
+    pub tenant: TenantId,
     /// The purpose the voucher was issued for: IO's `sender_service_id`.
     pub service_id: String,
 }
@@ -22,10 +23,10 @@ pub struct Sender {
 /// A stored message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
-    /// A ULID: time-ordered, so "newest first" is "largest id first".
-    pub id: String,
+    /// Time-ordered, so "newest first" is "largest id first".
+    pub id: MessageId,
     pub fiscal_code: FiscalCode,
-    pub sender: String,
+    pub sender: TenantId,
     pub sender_service_id: String,
     /// RFC 3339, UTC, milliseconds.
     pub created_at: String,
@@ -39,9 +40,9 @@ pub struct Message {
 /// What a citizen's inbox shows of a message: no markdown, no details.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageSummary {
-    pub id: String,
+    pub id: MessageId,
     pub fiscal_code: FiscalCode,
-    pub sender: String,
+    pub sender: TenantId,
     pub sender_service_id: String,
     pub created_at: String,
     pub time_to_live: u32,
@@ -95,7 +96,7 @@ pub struct Submission {
     pub time_to_live: u32,
     pub feature_level_type: FeatureLevelType,
     pub content: MessageContent,
-    pub configuration_id: Option<String>,
+    pub configuration_id: Option<ConfigurationId>,
 }
 
 /// What a `payment_data` without `payee` gets (`submission.missing_payee`).
@@ -118,14 +119,14 @@ pub enum MissingPayee {
 pub struct PayeePolicy {
     missing: MissingPayee,
     /// Sender tenant id -> organization fiscal code (11 digits).
-    organizations: BTreeMap<String, String>,
+    organizations: BTreeMap<TenantId, String>,
 }
 
 impl PayeePolicy {
     /// The policy, or which registered fiscal code is not an organization fiscal code.
     pub fn new(
         missing: MissingPayee,
-        organizations: BTreeMap<String, String>,
+        organizations: BTreeMap<TenantId, String>,
     ) -> std::result::Result<PayeePolicy, String> {
         if let Some((tenant, fc)) = organizations
             .iter()
@@ -143,7 +144,7 @@ impl PayeePolicy {
     }
 
     /// The payee a payment of `tenant` without one gets, or why there is none.
-    fn default_for(&self, tenant: &str) -> std::result::Result<&str, &'static str> {
+    fn default_for(&self, tenant: &TenantId) -> std::result::Result<&str, &'static str> {
         match self.missing {
             MissingPayee::Refuse => Err(
                 "content.payment_data.payee is required: this gateway asks every payment to name \
@@ -237,15 +238,18 @@ pub fn validate(mut m: NewMessage, sender: &Sender, payees: &PayeePolicy) -> Res
         if let Some(d) = &t.original_receipt_date {
             timestamp(&mut v, "content.third_party_data.original_receipt_date", d);
         }
-        match &t.configuration_id {
+        match t
+            .configuration_id
+            .as_deref()
+            .map(str::parse::<ConfigurationId>)
+        {
             None => {}
-            Some(c) => v.check(
-                ulid(c).is_some(),
+            Some(Ok(id)) => configuration_id = Some(id),
+            Some(Err(_)) => v.add(
                 "content.third_party_data.configuration_id",
                 "configuration_id must be a ULID",
             ),
         }
-        configuration_id = t.configuration_id.clone();
     }
     v.into_result()?;
     if let (Some(fc), Some(serde_json::Value::Object(p))) =
@@ -362,7 +366,7 @@ impl GatewayError {
 
 impl Submission {
     /// The message as stored, with its id and time.
-    pub fn into_message(self, id: String, created_at: String, sender: &Sender) -> Message {
+    pub fn into_message(self, id: MessageId, created_at: String, sender: &Sender) -> Message {
         Message {
             id,
             fiscal_code: self.fiscal_code,
@@ -376,6 +380,34 @@ impl Submission {
             is_archived: false,
         }
     }
+}
+
+/// Who reads a message: the entity that sent it, or the citizen it is for.
+#[derive(Debug, Clone, Copy)]
+pub enum Reader<'a> {
+    Sender(&'a TenantId),
+    Citizen(&'a FiscalCode),
+}
+
+/// The one ownership check of messages: `found` (the message stored under `id`, if any) if
+/// `reader` may read it. Anybody else's is not found, never "forbidden": that would tell who
+/// has messages.
+pub fn readable(found: Option<Message>, id: &MessageId, reader: Reader<'_>) -> Result<Message> {
+    match (found, reader) {
+        (Some(m), Reader::Sender(t)) if m.sender == *t => Ok(m),
+        (Some(m), Reader::Citizen(fc)) if m.fiscal_code == *fc => Ok(m),
+        _ => Err(not_readable(id, reader)),
+    }
+}
+
+/// The refusal of a message `reader` may not read (or that does not exist): also what a status
+/// change the store matched to no message of the citizen's answers.
+pub fn not_readable(id: &MessageId, reader: Reader<'_>) -> GatewayError {
+    let detail = match reader {
+        Reader::Sender(_) => format!("no message {id} from this sender"),
+        Reader::Citizen(_) => format!("no message {id}"),
+    };
+    GatewayError::new(Code::MESSAGE_NOT_FOUND, detail)
 }
 
 /// A status change from the app (IO's `MessageStatusChange`).
@@ -428,23 +460,56 @@ mod tests {
     use super::*;
 
     fn policy(missing: MissingPayee) -> PayeePolicy {
-        PayeePolicy::new(missing, [("comune".into(), "80012345678".into())].into()).unwrap()
+        PayeePolicy::new(
+            missing,
+            [(TenantId::new("comune"), "80012345678".into())].into(),
+        )
+        .unwrap()
     }
 
     #[test]
     fn a_missing_payee_is_the_registered_sender_organization_by_default() {
         let p = policy(MissingPayee::default());
-        assert_eq!(p.default_for("comune"), Ok("80012345678"));
-        let unknown = p.default_for("altro").unwrap_err();
+        let (comune, altro) = (TenantId::new("comune"), TenantId::new("altro"));
+        assert_eq!(p.default_for(&comune), Ok("80012345678"));
+        let unknown = p.default_for(&altro).unwrap_err();
         assert!(
             unknown.contains("submission.organization_fiscal_codes"),
             "{unknown}"
         );
         let refused = policy(MissingPayee::Refuse)
-            .default_for("comune")
+            .default_for(&comune)
             .unwrap_err();
         assert!(refused.contains("submission.missing_payee"), "{refused}");
-        assert!(PayeePolicy::default().default_for("comune").is_err());
+        assert!(PayeePolicy::default().default_for(&comune).is_err());
+    }
+
+    #[test]
+    fn a_message_is_readable_by_its_sender_and_its_citizen_only() {
+        let m: Message = serde_json::from_value(serde_json::json!({
+            "id": MessageId::new(), "fiscal_code": "SPNDNL80R13C555X", "sender": "t1",
+            "sender_service_id": "p", "created_at": "2026-01-02T03:04:05.678Z",
+            "time_to_live": 3600, "feature_level_type": "STANDARD",
+            "content": {"subject": "s", "markdown": "m"}, "is_read": false, "is_archived": false
+        }))
+        .unwrap();
+        let (t1, t2) = (TenantId::from("t1"), TenantId::from("t2"));
+        let alice = FiscalCode::parse("SPNDNL80R13C555X").unwrap();
+        let bob = FiscalCode::parse("RSSMRA85T10A562S").unwrap();
+        let read = |found: Option<&Message>, reader| {
+            readable(found.cloned(), &m.id, reader).map_err(|e| (e.code, e.detail))
+        };
+        assert_eq!(read(Some(&m), Reader::Sender(&t1)), Ok(m.clone()));
+        assert_eq!(read(Some(&m), Reader::Citizen(&alice)), Ok(m.clone()));
+        let from_sender = Err((
+            Code::MESSAGE_NOT_FOUND,
+            format!("no message {} from this sender", m.id),
+        ));
+        let for_citizen = Err((Code::MESSAGE_NOT_FOUND, format!("no message {}", m.id)));
+        assert_eq!(read(Some(&m), Reader::Sender(&t2)), from_sender);
+        assert_eq!(read(None, Reader::Sender(&t1)), from_sender);
+        assert_eq!(read(Some(&m), Reader::Citizen(&bob)), for_citizen);
+        assert_eq!(read(None, Reader::Citizen(&alice)), for_citizen);
     }
 
     #[test]
@@ -458,7 +523,7 @@ mod tests {
         ] {
             let e = PayeePolicy::new(
                 MissingPayee::SenderOrganization,
-                [("comune".into(), bad.into())].into(),
+                [(TenantId::new("comune"), bad.into())].into(),
             )
             .unwrap_err();
             assert!(e.contains("comune"), "{e}");

@@ -1,11 +1,12 @@
 //! Checks on what an entity serves, against what it declared when it submitted the message
 //! (IO's `validateThirdPartyMessageResponse`, plus a markdown policy and attachment rules).
 
+use super::configuration::{Configuration, Environment};
 use super::error::{Code, GatewayError, Result};
 use provider_sdk::contract::message::{MARKDOWN_LEN, SUBJECT_LEN};
 use provider_sdk::contract::{
-    DetailsAuthentication, HasPrecondition, NewRcConfiguration, PreconditionContent,
-    RemoteContentAttachment, RemoteContentDetails, RemoteContentDetailsResponse, ThirdPartyData,
+    FiscalCode, HasPrecondition, PreconditionContent, RemoteContentAttachment,
+    RemoteContentDetails, RemoteContentDetailsResponse, ThirdPartyData,
 };
 use pulldown_cmark::{Event, Parser, Tag};
 use serde::Serialize;
@@ -203,17 +204,14 @@ pub fn check_details(
 /// Where a citizen's requests go: test users to the test environment; everybody else to
 /// production, and nowhere when only a test environment is configured (IO would send everyone to
 /// it).
-pub fn environment<'a>(
-    c: &'a NewRcConfiguration,
-    fiscal_code: &str,
-) -> Result<(&'a str, &'a DetailsAuthentication)> {
-    if let Some(t) = &c.test_environment
-        && t.test_users.iter().any(|u| u == fiscal_code)
+pub fn environment<'a>(c: &'a Configuration, fiscal_code: &FiscalCode) -> Result<&'a Environment> {
+    if let Some(t) = &c.test
+        && t.test_users.contains(fiscal_code)
     {
-        return Ok((&t.base_url, &t.details_authentication));
+        return Ok(&t.environment);
     }
-    match &c.prod_environment {
-        Some(p) => Ok((&p.base_url, &p.details_authentication)),
+    match &c.prod {
+        Some(p) => Ok(p),
         None => Err(err(
             Code::NOT_A_TEST_USER,
             "only a test environment is configured and this citizen is not a test user",
@@ -222,8 +220,8 @@ pub fn environment<'a>(
 }
 
 /// Whether lollipop headers must be passed for this citizen.
-pub fn lollipop_enabled(c: &NewRcConfiguration, fiscal_code: &str) -> bool {
-    c.is_lollipop_enabled && !c.disable_lollipop_for.iter().any(|f| f == fiscal_code)
+pub fn lollipop_enabled(c: &Configuration, fiscal_code: &FiscalCode) -> bool {
+    c.is_lollipop_enabled && !c.disable_lollipop_for.contains(fiscal_code)
 }
 
 /// Everything but RFC 3986's unreserved characters, so that a `third_party_data.id` holding

@@ -115,8 +115,9 @@ fn valid(name: &str, v: &str, fiscal_code: &str) -> bool {
 /// The lollipop headers to forward, checked; errors name every missing or malformed header.
 pub fn forwarded(
     headers: &HeaderMap,
-    fiscal_code: &str,
+    fiscal_code: &provider_sdk::contract::FiscalCode,
 ) -> Result<Vec<(HeaderName, HeaderValue)>, GatewayError> {
+    let fiscal_code = fiscal_code.as_str();
     let missing: Vec<String> = REQUIRED
         .iter()
         .filter(|h| !headers.contains_key(**h))

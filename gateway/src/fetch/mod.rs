@@ -8,7 +8,7 @@ pub mod gate;
 pub mod http;
 pub mod lollipop;
 
-use crate::config::{FetchConfig, InteropClientConfig};
+use crate::config::{FetchSettings, InteropClientConfig};
 use crate::domain::egress::EgressPolicy;
 use crate::domain::remote::entity_status;
 use crate::domain::{Code, GatewayError};
@@ -25,9 +25,9 @@ use std::time::Duration;
 
 /// One call to an entity.
 pub struct Call<'a> {
-    pub base_url: &'a str,
+    pub base_url: &'a url::Url,
     pub auth: &'a DetailsAuthentication,
-    pub fiscal_code: &'a str,
+    pub fiscal_code: &'a provider_sdk::contract::FiscalCode,
     pub lollipop: &'a [(HeaderName, HeaderValue)],
     /// Path below `{base_url}/`, already safe.
     pub path: String,
@@ -52,15 +52,15 @@ fn err(code: Code, detail: impl Into<String>) -> GatewayError {
 }
 
 impl Fetcher {
-    pub fn new(c: &FetchConfig, interop: Option<InteropClientConfig>) -> Result<Fetcher, String> {
+    pub fn new(c: &FetchSettings, interop: Option<InteropClientConfig>) -> Result<Fetcher, String> {
         let egress = Arc::new(EgressPolicy::new(c.egress_allow.clone()));
         let http = http::Client::new(
             http::Settings {
-                connect_timeout: Duration::from_millis(c.connect_timeout_ms),
-                timeout: Duration::from_millis(c.timeout_ms),
+                connect_timeout: c.connect_timeout,
+                timeout: c.timeout,
                 idle_timeout: Duration::from_secs(30),
                 // More are never in flight to one entity at once.
-                max_idle_per_origin: c.per_entity_concurrency.max(1),
+                max_idle_per_origin: c.per_entity_concurrency.get(),
                 egress: {
                     let policy = egress.clone();
                     Arc::new(move |ip| policy.permits(ip))
@@ -69,10 +69,10 @@ impl Fetcher {
             http::tls::client_config(&c.extra_root_certs)?,
         );
         let gates = Gates::new(GateSettings {
-            concurrency: c.per_entity_concurrency.max(1),
-            queue_timeout: Duration::from_millis(c.queue_timeout_ms),
-            breaker_failures: c.breaker_failures.max(1),
-            breaker_open: Duration::from_millis(c.breaker_open_ms),
+            concurrency: c.per_entity_concurrency.get(),
+            queue_timeout: c.queue_timeout,
+            breaker_failures: c.breaker_failures.get(),
+            breaker_open: c.breaker_open,
         });
         let vouchers = interop.map(VoucherSource::new).transpose()?;
         Ok(Fetcher {
@@ -82,9 +82,9 @@ impl Fetcher {
             vouchers,
             max_json: c.max_json_bytes,
             max_pdf: c.max_pdf_bytes,
-            validations: FairSlots::new(c.pdf_validations_in_flight.max(1)),
-            validation_timeout: Duration::from_millis(c.pdf_validation_timeout_ms),
-            validation_queue_timeout: Duration::from_millis(c.pdf_queue_timeout_ms),
+            validations: FairSlots::new(c.pdf_validations_in_flight.get()),
+            validation_timeout: c.pdf_validation_timeout,
+            validation_queue_timeout: c.pdf_queue_timeout,
             spool_dir: c.spool_dir.clone(),
             egress,
         })
@@ -108,7 +108,7 @@ impl Fetcher {
         let unsendable =
             |e: http::InvalidHeader| err(Code::ENTITY_UNREACHABLE, format!("{origin}: {e}"));
         let mut head = http::RequestHead::get(&target);
-        head.header("fiscal_code", call.fiscal_code.as_bytes())
+        head.header("fiscal_code", call.fiscal_code.as_str().as_bytes())
             .map_err(unsendable)?;
         for (k, v) in call.lollipop {
             head.header(k.as_str(), v.as_bytes()).map_err(unsendable)?;

@@ -9,8 +9,10 @@ mod sqlite;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
+use crate::domain::configuration::Configuration;
 use crate::domain::message::{Message, MessageSummary};
-use provider_sdk::contract::RcConfiguration;
+use crate::domain::{ConfigurationId, MessageId, TenantId};
+use provider_sdk::contract::FiscalCode;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -31,12 +33,11 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// Opens the store `config` names: PostgreSQL for a `postgres://` `database_url`, else the
-/// SQLite file in `data_dir`.
-pub async fn open(config: &crate::Config) -> Result<Arc<dyn Store>, StoreError> {
-    match config.database().map_err(StoreError::Unavailable)? {
-        crate::config::Database::Sqlite(path) => Ok(Arc::new(SqliteStore::open(&path).await?)),
-        crate::config::Database::Postgres(url) => Ok(Arc::new(PostgresStore::open(&url).await?)),
+/// Opens the store `database` names: PostgreSQL or the SQLite file.
+pub async fn open(database: &crate::config::Database) -> Result<Arc<dyn Store>, StoreError> {
+    match database {
+        crate::config::Database::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path).await?)),
+        crate::config::Database::Postgres(url) => Ok(Arc::new(PostgresStore::open(url).await?)),
     }
 }
 
@@ -49,12 +50,13 @@ pub(crate) struct ConfigurationRow {
 }
 
 impl ConfigurationRow {
-    pub fn new(c: &RcConfiguration, now: &str) -> Result<ConfigurationRow, StoreError> {
+    pub fn new(c: &Configuration, now: &str) -> Result<ConfigurationRow, StoreError> {
         Ok(ConfigurationRow {
-            id: c.configuration_id.clone(),
-            owner: c.user_id.clone(),
+            id: c.id.to_string(),
+            owner: c.owner.to_string(),
+            // The contract's `RcConfiguration`, as it always was.
             body: serde_json::to_string(c)
-                .map_err(|e| StoreError::Corrupt(c.configuration_id.clone(), e.to_string()))?,
+                .map_err(|e| StoreError::Corrupt(c.id.to_string(), e.to_string()))?,
             now: now.to_owned(),
         })
     }
@@ -63,7 +65,7 @@ impl ConfigurationRow {
 /// An idempotency key with the hash of the request it came with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyKey {
-    pub sender: String,
+    pub sender: TenantId,
     pub key: String,
     pub request_hash: String,
 }
@@ -72,10 +74,10 @@ pub struct IdempotencyKey {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Submitted {
     /// Stored durably now.
-    Created(String),
+    Created(MessageId),
     /// The key was used before: the first submission's message id and request hash.
     Replayed {
-        message_id: String,
+        message_id: MessageId,
         request_hash: String,
     },
 }
@@ -85,9 +87,9 @@ pub enum Submitted {
 pub struct PageQuery {
     pub archived: bool,
     /// Only ids strictly below.
-    pub maximum_id: Option<String>,
+    pub maximum_id: Option<MessageId>,
     /// Only ids strictly above.
-    pub minimum_id: Option<String>,
+    pub minimum_id: Option<MessageId>,
     pub limit: u32,
 }
 
@@ -96,23 +98,26 @@ pub trait Store: Send + Sync + 'static {
 
     fn put_configuration(
         &self,
-        c: &RcConfiguration,
+        c: &Configuration,
         now: &str,
     ) -> BoxFuture<'_, Result<(), StoreError>>;
-    /// Replaces the body of the configuration `c.configuration_id` if it still exists and
-    /// belongs to `c.user_id`; `false` if not (deleted meanwhile: nothing is re-created).
+    /// Replaces the body of the configuration `c.id` if it still exists and belongs to
+    /// `c.owner`; `false` if not (deleted meanwhile: nothing is re-created).
     fn replace_configuration(
         &self,
-        c: &RcConfiguration,
+        c: &Configuration,
         now: &str,
     ) -> BoxFuture<'_, Result<bool, StoreError>>;
-    fn configuration(&self, id: &str)
-    -> BoxFuture<'_, Result<Option<RcConfiguration>, StoreError>>;
+    fn configuration(
+        &self,
+        id: &ConfigurationId,
+    ) -> BoxFuture<'_, Result<Option<Configuration>, StoreError>>;
     fn configurations_of(
         &self,
-        owner: &str,
-    ) -> BoxFuture<'_, Result<Vec<RcConfiguration>, StoreError>>;
-    fn delete_configuration(&self, id: &str) -> BoxFuture<'_, Result<bool, StoreError>>;
+        owner: &TenantId,
+    ) -> BoxFuture<'_, Result<Vec<Configuration>, StoreError>>;
+    fn delete_configuration(&self, id: &ConfigurationId)
+    -> BoxFuture<'_, Result<bool, StoreError>>;
 
     /// Stores a message durably (fsync'd before it returns), once per idempotency key.
     fn submit(
@@ -123,21 +128,21 @@ pub trait Store: Send + Sync + 'static {
     /// The first answer recorded for an idempotency key, if any.
     fn idempotent(
         &self,
-        sender: &str,
+        sender: &TenantId,
         key: &str,
-    ) -> BoxFuture<'_, Result<Option<(String, String)>, StoreError>>;
-    fn message(&self, id: &str) -> BoxFuture<'_, Result<Option<Message>, StoreError>>;
+    ) -> BoxFuture<'_, Result<Option<(MessageId, String)>, StoreError>>;
+    fn message(&self, id: &MessageId) -> BoxFuture<'_, Result<Option<Message>, StoreError>>;
     /// A page of a citizen's inbox, newest first: summaries only.
     fn inbox(
         &self,
-        fiscal_code: &str,
+        fiscal_code: &FiscalCode,
         page: PageQuery,
     ) -> BoxFuture<'_, Result<Vec<MessageSummary>, StoreError>>;
     /// Sets the status of a citizen's message; `None` if it is not theirs.
     fn set_status(
         &self,
-        id: &str,
-        fiscal_code: &str,
+        id: &MessageId,
+        fiscal_code: &FiscalCode,
         read: Option<bool>,
         archived: Option<bool>,
     ) -> BoxFuture<'_, Result<Option<(bool, bool)>, StoreError>>;

@@ -18,8 +18,10 @@
 
 use super::rows::{self, MessageRow, SUMMARY_COLUMNS, SummaryRow, level_str};
 use super::{BoxFuture, ConfigurationRow, IdempotencyKey, PageQuery, Store, StoreError, Submitted};
+use crate::domain::configuration::Configuration;
 use crate::domain::message::{Message, MessageSummary};
-use provider_sdk::contract::RcConfiguration;
+use crate::domain::{ConfigurationId, MessageId, TenantId};
+use provider_sdk::contract::FiscalCode;
 use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
@@ -83,7 +85,7 @@ fn summary_from(row: &PgRow) -> Result<MessageSummary, StoreError> {
     .into_summary()
 }
 
-fn configuration_from(row: &PgRow) -> Result<RcConfiguration, StoreError> {
+fn configuration_from(row: &PgRow) -> Result<Configuration, StoreError> {
     rows::configuration(row.try_get("id")?, row.try_get("body")?)
 }
 
@@ -96,9 +98,9 @@ where
     E: sqlx::Executor<'e, Database = Postgres>,
 {
     sqlx::query(INSERT_MESSAGE)
-        .bind(&m.id)
+        .bind(m.id.as_str())
         .bind(m.fiscal_code.as_str())
-        .bind(&m.sender)
+        .bind(m.sender.as_str())
         .bind(&m.sender_service_id)
         .bind(&m.created_at)
         .bind(i64::from(m.time_to_live))
@@ -122,7 +124,7 @@ impl Store for PostgresStore {
 
     fn put_configuration(
         &self,
-        c: &RcConfiguration,
+        c: &Configuration,
         now: &str,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let row = ConfigurationRow::new(c, now);
@@ -150,7 +152,7 @@ impl Store for PostgresStore {
 
     fn replace_configuration(
         &self,
-        c: &RcConfiguration,
+        c: &Configuration,
         now: &str,
     ) -> BoxFuture<'_, Result<bool, StoreError>> {
         let row = ConfigurationRow::new(c, now);
@@ -176,9 +178,9 @@ impl Store for PostgresStore {
 
     fn configuration(
         &self,
-        id: &str,
-    ) -> BoxFuture<'_, Result<Option<RcConfiguration>, StoreError>> {
-        let id = id.to_owned();
+        id: &ConfigurationId,
+    ) -> BoxFuture<'_, Result<Option<Configuration>, StoreError>> {
+        let id = id.to_string();
         Box::pin(async move {
             let row = sqlx::query("SELECT id, body FROM configurations WHERE id = $1")
                 .bind(&id)
@@ -190,9 +192,9 @@ impl Store for PostgresStore {
 
     fn configurations_of(
         &self,
-        owner: &str,
-    ) -> BoxFuture<'_, Result<Vec<RcConfiguration>, StoreError>> {
-        let owner = owner.to_owned();
+        owner: &TenantId,
+    ) -> BoxFuture<'_, Result<Vec<Configuration>, StoreError>> {
+        let owner = owner.to_string();
         Box::pin(async move {
             sqlx::query("SELECT id, body FROM configurations WHERE owner = $1 ORDER BY id")
                 .bind(&owner)
@@ -204,8 +206,11 @@ impl Store for PostgresStore {
         })
     }
 
-    fn delete_configuration(&self, id: &str) -> BoxFuture<'_, Result<bool, StoreError>> {
-        let id = id.to_owned();
+    fn delete_configuration(
+        &self,
+        id: &ConfigurationId,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let id = id.to_string();
         Box::pin(async move {
             let r = sqlx::query("DELETE FROM configurations WHERE id = $1")
                 .bind(&id)
@@ -222,7 +227,7 @@ impl Store for PostgresStore {
     ) -> BoxFuture<'_, Result<Submitted, StoreError>> {
         Box::pin(async move {
             let body = serde_json::to_string(&m.content)
-                .map_err(|e| StoreError::Corrupt(m.id.clone(), e.to_string()))?;
+                .map_err(|e| StoreError::Corrupt(m.id.to_string(), e.to_string()))?;
             let Some(k) = key else {
                 insert_message(&self.pool, &m, &body).await?;
                 return Ok(Submitted::Created(m.id));
@@ -233,10 +238,10 @@ impl Store for PostgresStore {
                 "INSERT INTO idempotency (sender, key, request_hash, message_id, created_at) \
                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING message_id",
             )
-            .bind(&k.sender)
+            .bind(k.sender.as_str())
             .bind(&k.key)
             .bind(&k.request_hash)
-            .bind(&m.id)
+            .bind(m.id.as_str())
             .bind(&m.created_at)
             .fetch_optional(&mut *tx)
             .await?;
@@ -246,13 +251,13 @@ impl Store for PostgresStore {
                 let row = sqlx::query(
                     "SELECT message_id, request_hash FROM idempotency WHERE sender = $1 AND key = $2",
                 )
-                .bind(&k.sender)
+                .bind(k.sender.as_str())
                 .bind(&k.key)
                 .fetch_one(&mut *tx)
                 .await?;
                 tx.rollback().await?;
                 return Ok(Submitted::Replayed {
-                    message_id: row.try_get("message_id")?,
+                    message_id: rows::message_id(row.try_get("message_id")?)?,
                     request_hash: row.try_get("request_hash")?,
                 });
             }
@@ -264,10 +269,10 @@ impl Store for PostgresStore {
 
     fn idempotent(
         &self,
-        sender: &str,
+        sender: &TenantId,
         key: &str,
-    ) -> BoxFuture<'_, Result<Option<(String, String)>, StoreError>> {
-        let (sender, key) = (sender.to_owned(), key.to_owned());
+    ) -> BoxFuture<'_, Result<Option<(MessageId, String)>, StoreError>> {
+        let (sender, key) = (sender.to_string(), key.to_owned());
         Box::pin(async move {
             let row = sqlx::query(
                 "SELECT message_id, request_hash FROM idempotency WHERE sender = $1 AND key = $2",
@@ -277,17 +282,20 @@ impl Store for PostgresStore {
             .fetch_optional(&self.pool)
             .await?;
             Ok(match row {
-                Some(r) => Some((r.try_get("message_id")?, r.try_get("request_hash")?)),
+                Some(r) => Some((
+                    rows::message_id(r.try_get("message_id")?)?,
+                    r.try_get("request_hash")?,
+                )),
                 None => None,
             })
         })
     }
 
-    fn message(&self, id: &str) -> BoxFuture<'_, Result<Option<Message>, StoreError>> {
+    fn message(&self, id: &MessageId) -> BoxFuture<'_, Result<Option<Message>, StoreError>> {
         let id = id.to_owned();
         Box::pin(async move {
             let row = sqlx::query("SELECT * FROM messages WHERE id = $1")
-                .bind(&id)
+                .bind(id.as_str())
                 .fetch_optional(&self.pool)
                 .await?;
             row.as_ref().map(message_from).transpose()
@@ -296,10 +304,10 @@ impl Store for PostgresStore {
 
     fn inbox(
         &self,
-        fiscal_code: &str,
+        fiscal_code: &FiscalCode,
         page: PageQuery,
     ) -> BoxFuture<'_, Result<Vec<MessageSummary>, StoreError>> {
-        let fiscal_code = fiscal_code.to_owned();
+        let fiscal_code = fiscal_code.as_str().to_owned();
         Box::pin(async move {
             let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!(
                 "SELECT {SUMMARY_COLUMNS} FROM messages WHERE fiscal_code = "
@@ -308,10 +316,10 @@ impl Store for PostgresStore {
                 .push(" AND is_archived = ")
                 .push_bind(page.archived);
             if let Some(max) = &page.maximum_id {
-                q.push(" AND id < ").push_bind(max);
+                q.push(" AND id < ").push_bind(max.as_str());
             }
             if let Some(min) = &page.minimum_id {
-                q.push(" AND id > ").push_bind(min);
+                q.push(" AND id > ").push_bind(min.as_str());
             }
             q.push(" ORDER BY id DESC LIMIT ")
                 .push_bind(i64::from(page.limit));
@@ -326,12 +334,12 @@ impl Store for PostgresStore {
 
     fn set_status(
         &self,
-        id: &str,
-        fiscal_code: &str,
+        id: &MessageId,
+        fiscal_code: &FiscalCode,
         read: Option<bool>,
         archived: Option<bool>,
     ) -> BoxFuture<'_, Result<Option<(bool, bool)>, StoreError>> {
-        let (id, fiscal_code) = (id.to_owned(), fiscal_code.to_owned());
+        let (id, fiscal_code) = (id.to_string(), fiscal_code.as_str().to_owned());
         Box::pin(async move {
             let row = sqlx::query(
                 "UPDATE messages SET is_read = COALESCE($1, is_read), \

@@ -4,8 +4,10 @@
 //! row type.
 
 use super::StoreError;
+use crate::domain::configuration::Configuration;
 use crate::domain::message::{Message, MessageSummary};
-use provider_sdk::contract::{FeatureLevelType, FiscalCode, RcConfiguration};
+use crate::domain::{MessageId, TenantId};
+use provider_sdk::contract::{FeatureLevelType, FiscalCode};
 use serde::{Deserialize, Deserializer};
 
 /// The columns an inbox page reads (never `content`).
@@ -38,8 +40,13 @@ fn time_to_live(id: &str, ttl: i64) -> Result<u32, StoreError> {
     u32::try_from(ttl).map_err(|_| corrupt(id, "time_to_live"))
 }
 
+/// A message id as stored (the gateway wrote it: another spelling is a corrupt row).
+pub(crate) fn message_id(id: String) -> Result<MessageId, StoreError> {
+    id.parse().map_err(|_| corrupt(&id, "id"))
+}
+
 /// A configuration's stored body.
-pub(crate) fn configuration(id: &str, body: &str) -> Result<RcConfiguration, StoreError> {
+pub(crate) fn configuration(id: &str, body: &str) -> Result<Configuration, StoreError> {
     serde_json::from_str(body).map_err(|e| corrupt(id, e.to_string()))
 }
 
@@ -65,12 +72,12 @@ impl MessageRow<'_> {
             time_to_live: time_to_live(&id, self.time_to_live)?,
             content: serde_json::from_str(self.content).map_err(|e| corrupt(&id, e.to_string()))?,
             feature_level_type: level_from(self.feature_level),
-            sender: self.sender,
+            sender: TenantId::new(self.sender),
             sender_service_id: self.sender_service_id,
             created_at: self.created_at,
             is_read: self.is_read,
             is_archived: self.is_archived,
-            id,
+            id: message_id(id)?,
         })
     }
 }
@@ -116,7 +123,7 @@ impl SummaryRow {
         Ok(MessageSummary {
             fiscal_code: fiscal_code(&id, &self.fiscal_code)?,
             time_to_live: time_to_live(&id, self.time_to_live)?,
-            sender: self.sender,
+            sender: TenantId::new(self.sender),
             sender_service_id: self.sender_service_id,
             created_at: self.created_at,
             subject: self.subject,
@@ -124,7 +131,7 @@ impl SummaryRow {
             has_precondition: self.has_precondition,
             is_read: self.is_read,
             is_archived: self.is_archived,
-            id,
+            id: message_id(id)?,
         })
     }
 }

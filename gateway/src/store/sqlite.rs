@@ -12,8 +12,10 @@
 use super::recent::Recent;
 use super::rows::{self, MessageRow, SUMMARY_COLUMNS, SummaryRow, level_str};
 use super::{BoxFuture, ConfigurationRow, IdempotencyKey, PageQuery, Store, StoreError, Submitted};
+use crate::domain::configuration::Configuration;
 use crate::domain::message::{Message, MessageSummary};
-use provider_sdk::contract::RcConfiguration;
+use crate::domain::{ConfigurationId, MessageId, TenantId};
+use provider_sdk::contract::FiscalCode;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
@@ -53,34 +55,34 @@ const RECENT_MESSAGES: usize = 1024;
 /// visible here, and changes are serialized so the map and the table agree.
 #[derive(Default)]
 struct Configurations {
-    by_id: RwLock<HashMap<String, Arc<RcConfiguration>>>,
+    by_id: RwLock<HashMap<ConfigurationId, Arc<Configuration>>>,
     writes: Mutex<()>,
 }
 
 impl Configurations {
-    fn get(&self, id: &str) -> Option<Arc<RcConfiguration>> {
+    fn get(&self, id: &ConfigurationId) -> Option<Arc<Configuration>> {
         let map = self.by_id.read().unwrap_or_else(|p| p.into_inner());
         map.get(id).cloned()
     }
 
-    fn set(&self, c: RcConfiguration) {
+    fn set(&self, c: Configuration) {
         let mut map = self.by_id.write().unwrap_or_else(|p| p.into_inner());
-        map.insert(c.configuration_id.clone(), Arc::new(c));
+        map.insert(c.id.clone(), Arc::new(c));
     }
 
-    fn remove(&self, id: &str) {
+    fn remove(&self, id: &ConfigurationId) {
         let mut map = self.by_id.write().unwrap_or_else(|p| p.into_inner());
         map.remove(id);
     }
 
-    fn of(&self, owner: &str) -> Vec<RcConfiguration> {
+    fn of(&self, owner: &TenantId) -> Vec<Configuration> {
         let map = self.by_id.read().unwrap_or_else(|p| p.into_inner());
-        let mut out: Vec<RcConfiguration> = map
+        let mut out: Vec<Configuration> = map
             .values()
-            .filter(|c| c.user_id == owner)
+            .filter(|c| c.owner == *owner)
             .map(|c| (**c).clone())
             .collect();
-        out.sort_by(|a, b| a.configuration_id.cmp(&b.configuration_id));
+        out.sort_by(|a, b| a.id.cmp(&b.id));
         out
     }
 }
@@ -239,10 +241,10 @@ async fn write_batch(pool: &SqlitePool, batch: &[Pending]) -> Result<Vec<Submitt
         );
         q.push_values(&keyed, |mut row, p| {
             let k = p.key.as_ref().expect("filtered on key");
-            row.push_bind(&k.sender)
+            row.push_bind(k.sender.as_str())
                 .push_bind(&k.key)
                 .push_bind(&k.request_hash)
-                .push_bind(&p.message.id)
+                .push_bind(p.message.id.as_str())
                 .push_bind(&p.message.created_at);
         });
         q.push(" ON CONFLICT DO NOTHING RETURNING sender, key");
@@ -255,7 +257,7 @@ async fn write_batch(pool: &SqlitePool, batch: &[Pending]) -> Result<Vec<Submitt
         .iter()
         .map(|p| match &p.key {
             None => true,
-            Some(k) => fresh.remove(&(k.sender.clone(), k.key.clone())),
+            Some(k) => fresh.remove(&(k.sender.to_string(), k.key.clone())),
         })
         .collect();
     let to_insert: Vec<&Message> = batch
@@ -275,9 +277,9 @@ async fn write_batch(pool: &SqlitePool, batch: &[Pending]) -> Result<Vec<Submitt
             );
         }
         q.push_values(to_insert.iter().zip(&bodies), |mut row, (m, body)| {
-            row.push_bind(&m.id)
+            row.push_bind(m.id.as_str())
                 .push_bind(m.fiscal_code.as_str())
-                .push_bind(&m.sender)
+                .push_bind(m.sender.as_str())
                 .push_bind(&m.sender_service_id)
                 .push_bind(&m.created_at)
                 .push_bind(m.time_to_live as i64)
@@ -301,12 +303,15 @@ async fn write_batch(pool: &SqlitePool, batch: &[Pending]) -> Result<Vec<Submitt
         let row = sqlx::query(
             "SELECT message_id, request_hash FROM idempotency WHERE sender = ? AND key = ?",
         )
-        .bind(&k.sender)
+        .bind(k.sender.as_str())
         .bind(&k.key)
         .fetch_one(&mut *tx)
         .await?;
+        let message_id: String = row.get("message_id");
         outcomes.push(Submitted::Replayed {
-            message_id: row.get("message_id"),
+            message_id: message_id
+                .parse()
+                .map_err(|e: &str| sqlx::Error::Decode(e.into()))?,
             request_hash: row.get("request_hash"),
         });
     }
@@ -344,7 +349,7 @@ const SUMMARY_JSON: &str = "SELECT json_group_array(json_object(\
      'has_precondition', has_precondition, 'is_read', is_read, 'is_archived', is_archived)) \
      AS page FROM (";
 
-fn configuration_from(row: &SqliteRow) -> Result<RcConfiguration, StoreError> {
+fn configuration_from(row: &SqliteRow) -> Result<Configuration, StoreError> {
     rows::configuration(row.try_get("id")?, row.try_get("body")?)
 }
 
@@ -361,10 +366,10 @@ fn inbox_query<'a>(
         .push(" AND is_archived = ")
         .push_bind(page.archived);
     if let Some(max) = &page.maximum_id {
-        q.push(" AND id < ").push_bind(max);
+        q.push(" AND id < ").push_bind(max.as_str());
     }
     if let Some(min) = &page.minimum_id {
-        q.push(" AND id > ").push_bind(min);
+        q.push(" AND id > ").push_bind(min.as_str());
     }
     q.push(" ORDER BY id DESC LIMIT ")
         .push_bind(page.limit as i64);
@@ -381,7 +386,7 @@ impl Store for SqliteStore {
 
     fn put_configuration(
         &self,
-        c: &RcConfiguration,
+        c: &Configuration,
         now: &str,
     ) -> BoxFuture<'_, Result<(), StoreError>> {
         let row = ConfigurationRow::new(c, now);
@@ -416,7 +421,7 @@ impl Store for SqliteStore {
 
     fn replace_configuration(
         &self,
-        c: &RcConfiguration,
+        c: &Configuration,
         now: &str,
     ) -> BoxFuture<'_, Result<bool, StoreError>> {
         let row = ConfigurationRow::new(c, now);
@@ -450,27 +455,30 @@ impl Store for SqliteStore {
 
     fn configuration(
         &self,
-        id: &str,
-    ) -> BoxFuture<'_, Result<Option<RcConfiguration>, StoreError>> {
+        id: &ConfigurationId,
+    ) -> BoxFuture<'_, Result<Option<Configuration>, StoreError>> {
         let found = self.configurations.get(id).map(|c| (*c).clone());
         Box::pin(async move { Ok(found) })
     }
 
     fn configurations_of(
         &self,
-        owner: &str,
-    ) -> BoxFuture<'_, Result<Vec<RcConfiguration>, StoreError>> {
+        owner: &TenantId,
+    ) -> BoxFuture<'_, Result<Vec<Configuration>, StoreError>> {
         let found = self.configurations.of(owner);
         Box::pin(async move { Ok(found) })
     }
 
-    fn delete_configuration(&self, id: &str) -> BoxFuture<'_, Result<bool, StoreError>> {
-        let id = id.to_owned();
+    fn delete_configuration(
+        &self,
+        id: &ConfigurationId,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let id = id.clone();
         let this = self.clone();
         let delete = tokio::spawn(async move {
             let _serialized = this.configurations.writes.lock().await;
             let r = sqlx::query("DELETE FROM configurations WHERE id = ?")
-                .bind(&id)
+                .bind(id.as_str())
                 .execute(&this.pool)
                 .await?;
             this.configurations.remove(&id);
@@ -503,10 +511,10 @@ impl Store for SqliteStore {
 
     fn idempotent(
         &self,
-        sender: &str,
+        sender: &TenantId,
         key: &str,
-    ) -> BoxFuture<'_, Result<Option<(String, String)>, StoreError>> {
-        let (sender, key) = (sender.to_owned(), key.to_owned());
+    ) -> BoxFuture<'_, Result<Option<(MessageId, String)>, StoreError>> {
+        let (sender, key) = (sender.to_string(), key.to_owned());
         Box::pin(async move {
             let row = sqlx::query(
                 "SELECT message_id, request_hash FROM idempotency WHERE sender = ? AND key = ?",
@@ -515,15 +523,21 @@ impl Store for SqliteStore {
             .bind(&key)
             .fetch_optional(&self.pool)
             .await?;
-            Ok(row.map(|r| (r.get("message_id"), r.get("request_hash"))))
+            row.map(|r| {
+                Ok((
+                    rows::message_id(r.get("message_id"))?,
+                    r.get("request_hash"),
+                ))
+            })
+            .transpose()
         })
     }
 
-    fn message(&self, id: &str) -> BoxFuture<'_, Result<Option<Message>, StoreError>> {
-        if let Some(m) = self.messages.get(id) {
+    fn message(&self, id: &MessageId) -> BoxFuture<'_, Result<Option<Message>, StoreError>> {
+        if let Some(m) = self.messages.get(id.as_str()) {
             return Box::pin(async move { Ok(Some((*m).clone())) });
         }
-        let id = id.to_owned();
+        let id = id.to_string();
         let ticket = self.messages.ticket();
         Box::pin(async move {
             let row = sqlx::query("SELECT * FROM messages WHERE id = ?")
@@ -540,10 +554,10 @@ impl Store for SqliteStore {
 
     fn inbox(
         &self,
-        fiscal_code: &str,
+        fiscal_code: &FiscalCode,
         page: PageQuery,
     ) -> BoxFuture<'_, Result<Vec<MessageSummary>, StoreError>> {
-        let fiscal_code = fiscal_code.to_owned();
+        let fiscal_code = fiscal_code.as_str().to_owned();
         Box::pin(async move {
             let mut q = inbox_query(SUMMARY_JSON, &fiscal_code, &page);
             q.push(")");
@@ -563,12 +577,12 @@ impl Store for SqliteStore {
 
     fn set_status(
         &self,
-        id: &str,
-        fiscal_code: &str,
+        id: &MessageId,
+        fiscal_code: &FiscalCode,
         read: Option<bool>,
         archived: Option<bool>,
     ) -> BoxFuture<'_, Result<Option<(bool, bool)>, StoreError>> {
-        let (id, fiscal_code) = (id.to_owned(), fiscal_code.to_owned());
+        let (id, fiscal_code) = (id.to_string(), fiscal_code.as_str().to_owned());
         let this = self.clone();
         // Its own task: a caller that goes away mid-write cannot leave the change committed and
         // the remembered message not forgotten.
@@ -598,7 +612,7 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
 
-    fn configuration(id: &str, owner: &str, name: &str) -> RcConfiguration {
+    fn configuration(id: &str, owner: &str, name: &str) -> Configuration {
         serde_json::from_value(serde_json::json!({
             "configuration_id": id, "user_id": owner, "name": name,
             "description": "Avvisi di pagamento", "has_precondition": "NEVER",
@@ -657,7 +671,8 @@ mod tests {
             minimum_id: None,
             limit: 10,
         };
-        let inbox = store.inbox("SPNDNL80R13C555X", page).await.unwrap();
+        let alice = FiscalCode::parse("SPNDNL80R13C555X").unwrap();
+        let inbox = store.inbox(&alice, page).await.unwrap();
         let seen: Vec<(&str, bool, bool, bool)> = inbox
             .iter()
             .map(|m| {
@@ -679,7 +694,7 @@ mod tests {
             ]
         );
         let full = store
-            .message("01ARZ3NDEKTSV4RRFFQ69G5FAW")
+            .message(&"01ARZ3NDEKTSV4RRFFQ69G5FAW".parse().unwrap())
             .await
             .unwrap()
             .unwrap();
@@ -711,6 +726,8 @@ mod tests {
         let path = dir.path().join("g.db");
         let store = SqliteStore::open(&path).await.unwrap();
         let (a, b) = ("01ARZ3NDEKTSV4RRFFQ69G5FAV", "01ARZ3NDEKTSV4RRFFQ69G5FAW");
+        let (ida, idb): (ConfigurationId, ConfigurationId) =
+            (a.parse().unwrap(), b.parse().unwrap());
         store
             .put_configuration(&configuration(a, "t1", "one"), "now")
             .await
@@ -723,31 +740,37 @@ mod tests {
             .put_configuration(&configuration(a, "t1", "uno"), "later")
             .await
             .unwrap();
-        let name = |c: Option<RcConfiguration>| c.map(|c| c.configuration.name);
+        let name = |c: Option<Configuration>| c.map(|c| c.name);
         assert_eq!(
-            name(store.configuration(a).await.unwrap()).as_deref(),
+            name(store.configuration(&ida).await.unwrap()).as_deref(),
             Some("uno")
         );
-        assert!(store.delete_configuration(b).await.unwrap());
-        assert!(!store.delete_configuration(b).await.unwrap());
-        assert_eq!(store.configuration(b).await.unwrap(), None);
+        assert!(store.delete_configuration(&idb).await.unwrap());
+        assert!(!store.delete_configuration(&idb).await.unwrap());
+        assert_eq!(store.configuration(&idb).await.unwrap(), None);
         drop(store);
 
         let reopened = SqliteStore::open(&path).await.unwrap();
         assert_eq!(
-            name(reopened.configuration(a).await.unwrap()).as_deref(),
+            name(reopened.configuration(&ida).await.unwrap()).as_deref(),
             Some("uno")
         );
-        assert_eq!(reopened.configuration(b).await.unwrap(), None);
+        assert_eq!(reopened.configuration(&idb).await.unwrap(), None);
         let of: Vec<String> = reopened
-            .configurations_of("t1")
+            .configurations_of(&"t1".into())
             .await
             .unwrap()
             .into_iter()
-            .map(|c| c.configuration_id)
+            .map(|c| c.id.to_string())
             .collect();
         assert_eq!(of, [a]);
-        assert!(reopened.configurations_of("t2").await.unwrap().is_empty());
+        assert!(
+            reopened
+                .configurations_of(&"t2".into())
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 
     /// The inbox query of every page shape reads the `messages_inbox` index, never the table.
@@ -755,7 +778,7 @@ mod tests {
     async fn listing_a_citizens_messages_uses_the_inbox_index() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("g.db")).await.unwrap();
-        let id = |s: &str| Some(s.to_owned());
+        let id = |s: &str| Some(s.parse::<MessageId>().unwrap());
         for (maximum_id, minimum_id) in [
             (None, None),
             (id("01ARZ3NDEKTSV4RRFFQ69G5FAV"), None),

@@ -1,5 +1,6 @@
 //! Where a request goes: the entity's endpoint (scheme, host, port: what a connection is opened
-//! to and pooled by) and the request target. A configuration's `base_url` is parsed once and
+//! to and pooled by) and the request target. A configuration's `base_url` arrives parsed (a
+//! `Url`, since the configuration was read: `domain::configuration`), and its endpoint is
 //! remembered; a call's path below it is appended as it is when it has only characters that URL
 //! parsing would leave alone, and the whole URL is parsed otherwise, so the request line is
 //! always the one `url::Url` gives for `{base_url}/{path}`.
@@ -95,8 +96,13 @@ fn plain_path(path: &str) -> bool {
 
 impl Targets {
     /// `{base_url}/{path}` (a trailing slash of `base_url` dropped).
-    pub fn join(&self, base_url: &str, path: &str) -> Result<Target, String> {
-        let whole = || Target::parse(&format!("{}/{path}", base_url.trim_end_matches('/')));
+    pub fn join(&self, base_url: &url::Url, path: &str) -> Result<Target, String> {
+        let whole = || {
+            Target::parse(&format!(
+                "{}/{path}",
+                base_url.as_str().trim_end_matches('/')
+            ))
+        };
         if !plain_path(path) {
             return whole();
         }
@@ -115,16 +121,16 @@ impl Targets {
 
     /// The parsed base, `None` if it has a query or a fragment (which a path cannot be simply
     /// appended to).
-    fn base(&self, base_url: &str) -> Result<Option<Arc<Base>>, String> {
+    fn base(&self, url: &url::Url) -> Result<Option<Arc<Base>>, String> {
+        let base_url = url.as_str();
         if let Some(b) = self.bases.lock().expect("bases lock").get(base_url) {
             return Ok(Some(b.clone()));
         }
-        let url = url::Url::parse(base_url).map_err(|e| e.to_string())?;
         if url.query().is_some() || url.fragment().is_some() || url.cannot_be_a_base() {
             return Ok(None);
         }
         let base = Arc::new(Base {
-            endpoint: Arc::new(Endpoint::of(&url)?),
+            endpoint: Arc::new(Endpoint::of(url)?),
             path: url.path().trim_end_matches('/').to_owned(),
         });
         let mut bases = self.bases.lock().expect("bases lock");
@@ -139,6 +145,10 @@ impl Targets {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn url(s: &str) -> url::Url {
+        url::Url::parse(s).unwrap()
+    }
 
     fn line(t: &Target) -> String {
         format!("{} {}", t.endpoint.origin, t.path_and_query)
@@ -165,21 +175,27 @@ mod tests {
             ("http://h/rc", "messages/x\\y"),
             ("http://h/rc", "messages/x?q=%41'"),
         ] {
-            let joined = targets.join(base, path).unwrap();
+            let joined = targets.join(&url(base), path).unwrap();
             let parsed = Target::parse(&format!("{}/{path}", base.trim_end_matches('/'))).unwrap();
             assert_eq!(line(&joined), line(&parsed), "{base} + {path}");
             assert_eq!(joined.endpoint.authority, parsed.endpoint.authority);
             // Twice: the second from the remembered base.
-            assert_eq!(line(&targets.join(base, path).unwrap()), line(&parsed));
+            assert_eq!(
+                line(&targets.join(&url(base), path).unwrap()),
+                line(&parsed)
+            );
         }
-        let t = targets.join("https://RC.example.it:443/x", "m").unwrap();
+        let t = targets
+            .join(&url("https://RC.example.it:443/x"), "m")
+            .unwrap();
         assert_eq!(
             (t.origin(), t.endpoint.authority.as_str(), t.endpoint.port),
             ("https://rc.example.it", "rc.example.it", 443)
         );
-        let t = targets.join("http://[::1]:9000/rc", "m").unwrap();
+        let t = targets.join(&url("http://[::1]:9000/rc"), "m").unwrap();
         assert_eq!(t.endpoint.authority, "[::1]:9000");
-        assert!(targets.join("ftp://h/x", "m").is_err());
-        assert!(targets.join("not a url", "m").is_err());
+        assert!(targets.join(&url("ftp://h/x"), "m").is_err());
+        // "not a url" cannot be joined any more: a base is a parsed `Url` before it gets here.
+        assert!(url::Url::parse("not a url").is_err());
     }
 }
