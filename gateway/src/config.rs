@@ -1,8 +1,6 @@
 //! Configuration: defaults, then a TOML file (`--config FILE`), then `GATEWAY_*` environment
 //! variables (nested keys joined with `__`, e.g. `GATEWAY_AUTH__VOUCHER_AUDIENCE`).
 
-use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::num::{NonZeroU32, NonZeroUsize};
@@ -194,40 +192,21 @@ fn default_pdf_queue_timeout_ms() -> u64 {
 
 impl Config {
     pub fn load(file: Option<&Path>) -> Result<Config, Box<figment::Error>> {
-        let mut fig = Figment::from(Serialized::defaults(Config::default()));
-        if let Some(f) = file {
-            if !f.exists() {
-                return Err(Box::new(figment::Error::from(format!(
-                    "config file {} does not exist",
-                    f.display()
-                ))));
-            }
-            fig = fig.merge(Toml::file(f));
-        }
-        let config: Config = fig
-            .merge(Env::prefixed("GATEWAY_").split("__"))
-            .extract()
-            .map_err(Box::new)?;
-        if config
-            .interop_client
-            .as_ref()
-            .is_some_and(|c| c.voucher_reuse_secs == 0)
-        {
-            // 0 would ask Interop for a voucher at every fetch, one at a time per purpose.
-            return Err(Box::new(figment::Error::from(
-                "interop_client.voucher_reuse_secs must be at least 1".to_owned(),
-            )));
-        }
-        config
-            .check_values()
-            .map_err(|e| Box::new(figment::Error::from(e)))?;
-        Ok(config)
+        service_kit::config::load(file, "GATEWAY", Config::check_values)
     }
 
     /// What [`Config::load`] refuses (exit code 2). The listen address, the database URL, the
     /// app keys and the e-service pin are read by [`Config::settings`] when the gateway starts
     /// (a failure to start, as before).
     fn check_values(&self) -> Result<(), String> {
+        if self
+            .interop_client
+            .as_ref()
+            .is_some_and(|c| c.voucher_reuse_secs == 0)
+        {
+            // 0 would ask Interop for a voucher at every fetch, one at a time per purpose.
+            return Err("interop_client.voucher_reuse_secs must be at least 1".to_owned());
+        }
         self.check_server()?;
         FetchSettings::try_from(&self.fetch)?;
         self.submission.payees()?;

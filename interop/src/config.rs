@@ -2,8 +2,6 @@
 //! variables (nested keys with `__`, e.g. `INTEROP_IDENTITY__ISSUER`).
 
 use crate::domain::ids::UserId;
-use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -96,26 +94,8 @@ impl Default for Config {
 
 impl Config {
     pub fn load(file: Option<&Path>) -> Result<Config, Box<figment::Error>> {
-        let mut fig = Figment::from(Serialized::defaults(Config::default()));
-        if let Some(f) = file {
-            if !f.exists() {
-                return Err(Box::new(figment::Error::from(format!(
-                    "config file {} does not exist",
-                    f.display()
-                ))));
-            }
-            fig = fig.merge(Toml::file(f));
-        }
-        let config: Config = fig
-            .merge(Env::prefixed("INTEROP_").split("__"))
-            .extract()
-            .map_err(Box::new)?;
         // [server]: the values that would make the engine useless are refused at load.
-        config
-            .server
-            .validate()
-            .map_err(|e| Box::new(figment::Error::from(e)))?;
-        Ok(config)
+        service_kit::config::load(file, "INTEROP", |c: &Config| c.server.validate())
     }
 
     /// Which store [`crate::store::open`] opens, from `database_url`.
