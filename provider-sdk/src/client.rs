@@ -217,6 +217,22 @@ impl ProblemBody {
     }
 }
 
+/// An HTTP client for the peer at `url` (named by its setting, for the error): the url must
+/// parse, redirects are never followed, both timeouts bound every request.
+pub(crate) fn http_client(
+    (setting, url): (&str, &str),
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<reqwest::Client, ClientError> {
+    reqwest::Url::parse(url).map_err(|e| ClientError::Config(format!("{setting} {url:?}: {e}")))?;
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| ClientError::Config(e.to_string()))
+}
+
 /// Reads a failed answer: a problem+json becomes [`ClientError::Problem`].
 pub(crate) async fn refusal(resp: reqwest::Response) -> ClientError {
     let status = resp.status().as_u16();
@@ -266,15 +282,11 @@ impl GatewayClient {
         config: ClientConfig,
         credentials: Credentials,
     ) -> Result<GatewayClient, ClientError> {
-        reqwest::Url::parse(&config.gateway_url).map_err(|e| {
-            ClientError::Config(format!("gateway_url {:?}: {e}", config.gateway_url))
-        })?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| ClientError::Config(e.to_string()))?;
+        let http = http_client(
+            ("gateway_url", &config.gateway_url),
+            config.connect_timeout,
+            config.timeout,
+        )?;
         let vouchers = VoucherClient::new(
             VoucherClientConfig {
                 connect_timeout: config.connect_timeout,

@@ -26,7 +26,7 @@
 //! # Ok(()) }
 //! ```
 
-use crate::client::{ClientError, read_json, refusal};
+use crate::client::{ClientError, http_client, read_json, refusal};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -286,15 +286,11 @@ pub struct VoucherClient {
 impl VoucherClient {
     /// A client for `config`, signing with `key`.
     pub fn new(config: VoucherClientConfig, key: ClientKey) -> Result<VoucherClient, ClientError> {
-        reqwest::Url::parse(&config.token_endpoint).map_err(|e| {
-            ClientError::Config(format!("token_endpoint {:?}: {e}", config.token_endpoint))
-        })?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| ClientError::Config(e.to_string()))?;
+        let http = http_client(
+            ("token_endpoint", &config.token_endpoint),
+            config.connect_timeout,
+            config.timeout,
+        )?;
         Ok(VoucherClient {
             config,
             key,
