@@ -11,7 +11,6 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod config;
-pub mod dev;
 pub mod domain;
 pub mod fetch;
 pub mod metrics;

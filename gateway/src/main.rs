@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use gateway::{Application, Config};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -35,21 +36,14 @@ enum Cmd {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Run the development stack on localhost with an embedded store: the Interop engine (in this
-    /// process, through its library API) and the gateway.
+    /// Run the development stack on localhost with embedded stores (the Interop engine, the
+    /// gateway and the mock provider): hands over to the `dev-stack` binary of this source tree
+    /// (`cargo run -p dev-stack`) with the same arguments (`gateway dev --help` lists them).
+    #[command(disable_help_flag = true)]
     Dev {
-        /// Where the stack keeps its data (SQLite databases, generated keys).
-        #[arg(long, default_value = ".recapito")]
-        data_dir: PathBuf,
-        /// Port of the gateway (0 = any free port).
-        #[arg(long, default_value_t = 8080)]
-        gateway_port: u16,
-        /// Port of the Interop engine (0 = any free port).
-        #[arg(long, default_value_t = 8081)]
-        interop_port: u16,
-        /// Port of the mock provider (0 = any free port).
-        #[arg(long, default_value_t = 8082)]
-        provider_port: u16,
+        /// `--data-dir`, `--gateway-port`, `--interop-port`, `--provider-port` (see `--help`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<OsString>,
     },
 }
 
@@ -78,12 +72,7 @@ fn main() -> ExitCode {
             };
             rt.block_on(serve(config))
         }
-        Cmd::Dev {
-            data_dir,
-            gateway_port,
-            interop_port,
-            provider_port,
-        } => rt.block_on(dev(&data_dir, gateway_port, interop_port, provider_port)),
+        Cmd::Dev { args } => dev(&args),
     }
 }
 
@@ -132,29 +121,104 @@ async fn serve(config: Config) -> ExitCode {
     }
 }
 
-async fn dev(
-    data_dir: &Path,
-    gateway_port: u16,
-    interop_port: u16,
-    provider_port: u16,
-) -> ExitCode {
-    let options = gateway::dev::DevOptions {
-        data_dir: data_dir.to_path_buf(),
-        gateway_port,
-        interop_port,
-        provider_port,
+/// `gateway dev`: the development stack links the Interop engine and the mock provider, which
+/// the gateway does not, so it is the `dev-stack` crate's binary; from a source tree (the
+/// README's `cargo run --release -p gateway -- dev`) this runs it through cargo, with the same
+/// profile and arguments, replacing this process (signals reach the stack directly).
+fn dev(args: &[OsString]) -> ExitCode {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
+    // `cargo run` names itself in CARGO; a binary run on its own falls back to the cargo that
+    // built it.
+    let cargo = std::env::var_os("CARGO").or_else(|| option_env!("CARGO").map(OsString::from));
+    let (Some(cargo), true) = (cargo, workspace.exists()) else {
+        eprintln!(
+            "gateway dev: the development stack is the dev-stack binary of Recapito's source tree \
+             (cargo run --release -p dev-stack); this gateway was not run from one"
+        );
+        return ExitCode::from(2);
     };
-    let stack = match gateway::dev::start(options).await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("gateway dev: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    println!("{}", gateway::dev::banner(&stack.env, data_dir));
-    service_kit::shutdown::signal().await;
-    for t in stack.tasks {
-        t.abort();
+    let mut run = cargo_run_dev_stack(cargo, &workspace, !cfg!(debug_assertions), args);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        let e = run.exec();
+        eprintln!("gateway dev: cannot run cargo: {e}");
+        ExitCode::FAILURE
     }
-    ExitCode::SUCCESS
+    #[cfg(not(unix))]
+    match run.status() {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("gateway dev: cannot run cargo: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `cargo run [--release] --manifest-path <workspace> -p dev-stack -- <args>`.
+fn cargo_run_dev_stack(
+    cargo: OsString,
+    workspace: &Path,
+    release: bool,
+    args: &[OsString],
+) -> std::process::Command {
+    let mut run = std::process::Command::new(cargo);
+    run.arg("run");
+    if release {
+        run.arg("--release");
+    }
+    run.arg("--manifest-path")
+        .arg(workspace)
+        .args(["-p", "dev-stack", "--"])
+        .args(args);
+    run
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gateway_dev_hands_its_arguments_to_the_dev_stack_in_the_same_profile() {
+        let args: Vec<OsString> = ["--data-dir", "/tmp/x", "--gateway-port", "0"]
+            .map(OsString::from)
+            .to_vec();
+        let run = cargo_run_dev_stack("cargo".into(), Path::new("/src/Cargo.toml"), true, &args);
+        let argv: Vec<_> = run.get_args().map(|a| a.to_string_lossy()).collect();
+        assert_eq!(run.get_program(), "cargo");
+        assert_eq!(
+            argv,
+            [
+                "run",
+                "--release",
+                "--manifest-path",
+                "/src/Cargo.toml",
+                "-p",
+                "dev-stack",
+                "--",
+                "--data-dir",
+                "/tmp/x",
+                "--gateway-port",
+                "0"
+            ]
+        );
+        let debug = cargo_run_dev_stack("cargo".into(), Path::new("/src/Cargo.toml"), false, &[]);
+        assert!(!debug.get_args().any(|a| a == "--release"));
+        // The workspace this binary was built from is where the dev stack is.
+        assert!(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../dev-stack/Cargo.toml")
+                .exists()
+        );
+    }
+
+    #[test]
+    fn gateway_dev_takes_any_arguments_for_the_dev_stack() {
+        let cli = Cli::try_parse_from(["gateway", "dev", "--data-dir", "d", "--help"]).unwrap();
+        let Cmd::Dev { args } = cli.command else {
+            panic!("not dev")
+        };
+        assert_eq!(args, ["--data-dir", "d", "--help"].map(OsString::from));
+    }
 }

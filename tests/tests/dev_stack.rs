@@ -15,7 +15,7 @@ async fn get(http: &reqwest::Client, url: String, key: &str, fc: &str) -> reqwes
 
 /// What `interop dev-token --tenant T --user U --roles admin` prints for `admin`, with the
 /// engine's data folder under `data_dir`: minted through the same library call.
-fn admin_token(data_dir: &std::path::Path, admin: &gateway::dev::Admin) -> String {
+fn admin_token(data_dir: &std::path::Path, admin: &dev_stack::Admin) -> String {
     let engine = interop::Config {
         data_dir: data_dir.join("interop"),
         ..interop::Config::default()
@@ -34,15 +34,13 @@ fn admin_token(data_dir: &std::path::Path, admin: &gateway::dev::Admin) -> Strin
 #[tokio::test]
 async fn the_dev_stack_runs_the_whole_story_and_restarts_on_its_data() {
     let dir = tempfile::tempdir().unwrap();
-    let options = || gateway::dev::DevOptions {
+    let options = || dev_stack::DevOptions {
         data_dir: dir.path().to_path_buf(),
         gateway_port: 0,
         interop_port: 0,
         provider_port: 0,
     };
-    let stack = gateway::dev::start(options())
-        .await
-        .expect("the stack starts");
+    let stack = dev_stack::start(options()).await.expect("the stack starts");
     let env = stack.env.clone();
     let written: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("dev-env.json")).unwrap()).unwrap();
@@ -201,7 +199,7 @@ async fn the_dev_stack_runs_the_whole_story_and_restarts_on_its_data() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 
     // A second start reuses the world: same ids, same messages, nothing seeded twice.
-    let again = gateway::dev::start(options())
+    let again = dev_stack::start(options())
         .await
         .expect("the stack restarts");
     assert_eq!(again.env.sender.client_id, env.sender.client_id);
@@ -227,7 +225,7 @@ async fn the_dev_stack_runs_the_whole_story_and_restarts_on_its_data() {
 #[tokio::test]
 async fn the_banner_commands_work_as_printed() {
     let dir = tempfile::tempdir().unwrap();
-    let stack = gateway::dev::start(gateway::dev::DevOptions {
+    let stack = dev_stack::start(dev_stack::DevOptions {
         data_dir: dir.path().to_path_buf(),
         gateway_port: 0,
         interop_port: 0,
@@ -235,7 +233,7 @@ async fn the_banner_commands_work_as_printed() {
     })
     .await
     .expect("the stack starts");
-    let banner = gateway::dev::banner(&stack.env, dir.path());
+    let banner = dev_stack::banner(&stack.env, dir.path());
     let commands: Vec<&str> = banner
         .lines()
         .map(str::trim)

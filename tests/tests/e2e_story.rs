@@ -1,6 +1,6 @@
 //! The whole story over HTTP only, as issue 6 tells it.
 //!
-//! 1. On the one-command dev stack (`gateway::dev::start`, what `cargo run -p gateway -- dev`
+//! 1. On the one-command dev stack (`dev_stack::start`, what `cargo run -p gateway -- dev`
 //!    runs, on ephemeral ports and a temporary data folder), reading `DATA_DIR/dev-env.json` like
 //!    any client would: the entity (the `sender` of dev-env.json, through provider-sdk's
 //!    `GatewayClient`) gets a voucher, registers configurations pointing at the mock provider,
@@ -15,7 +15,7 @@
 //!
 //! The binaries themselves are not spawned: Cargo gives a test the path of its own package's
 //! binaries only (`CARGO_BIN_EXE_*`), so this crate runs the same libraries the binaries wrap
-//! (`gateway::dev::start` is the whole of `gateway dev`; the mock provider is
+//! (`dev_stack::start` is the whole of `gateway dev`; the mock provider is
 //! `mock_provider::entity_router` + `admin_router`, which its `main` serves). The binaries are
 //! tested as processes in `gateway/tests/process.rs` and `mock-provider/tests/binary.rs`.
 
@@ -176,7 +176,7 @@ fn configuration(
 #[tokio::test]
 async fn the_whole_story_on_the_dev_stack() {
     let dir = tempfile::tempdir().unwrap();
-    let stack = gateway::dev::start(gateway::dev::DevOptions {
+    let stack = dev_stack::start(dev_stack::DevOptions {
         data_dir: dir.path().to_path_buf(),
         gateway_port: 0,
         interop_port: 0,

@@ -1,7 +1,7 @@
 //! The one-command development stack: the Interop engine, the gateway and the mock provider on
 //! localhost, a demo world seeded through the public APIs, and `dev-env.json` describing it.
 
-use crate::config::InteropClientConfig;
+use gateway::config::InteropClientConfig;
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -225,10 +225,10 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
 
     // 4. The gateway, an Interop consumer with its own client.
     let app_key = dev_app_key(&data_dir).map_err(|e| fail("app key", e))?;
-    let mut config = crate::Config {
+    let mut config = gateway::Config {
         bind: format!("127.0.0.1:{}", o.gateway_port),
         data_dir: data_dir.join("gateway"),
-        ..crate::Config::default()
+        ..gateway::Config::default()
     };
     config.auth.interop_jwks_url = format!("{interop_url}/.well-known/jwks.json");
     config.auth.voucher_issuer = interop_config.tokens.issuer.clone();
@@ -254,9 +254,9 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
         kid: gc.kid.clone(),
         private_key_path: PathBuf::from(&gc.private_key_pem_path),
         assertion_audience: interop_config.tokens.client_assertion_audience.clone(),
-        voucher_reuse_secs: crate::config::DEFAULT_VOUCHER_REUSE_SECS,
+        voucher_reuse_secs: gateway::config::DEFAULT_VOUCHER_REUSE_SECS,
     });
-    let gateway = crate::Application::build(&config)
+    let gateway = gateway::Application::build(&config)
         .await
         .map_err(|e| fail("gateway", e))?;
     let gateway_url = format!("http://127.0.0.1:{}", gateway.port());
