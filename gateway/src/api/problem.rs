@@ -11,7 +11,6 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use provider_sdk::contract::present::NULL_REFUSED;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// An error on its way out.
@@ -38,38 +37,11 @@ pub fn problem(code: Code, detail: impl Into<String>) -> ApiError {
     ApiError(GatewayError::new(code, detail))
 }
 
-#[derive(Serialize)]
-struct Problem<'a> {
-    #[serde(rename = "type")]
-    kind: String,
-    title: &'a str,
-    status: u16,
-    code: &'a str,
-    detail: &'a str,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    fields: &'a [String],
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let e = self.0;
-        let status =
-            StatusCode::from_u16(e.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = Problem {
-            kind: format!("https://recapito.dev/problems/{}", e.code.as_str()),
-            title: status.canonical_reason().unwrap_or("Error"),
-            status: status.as_u16(),
-            code: e.code.as_str(),
-            detail: &e.detail,
-            fields: &e.fields,
-        };
-        let json = serde_json::to_vec(&body).unwrap_or_default();
-        let mut resp = (
-            status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            json,
-        )
-            .into_response();
+        let mut resp =
+            service_kit::problem::response(e.code.status(), e.code.as_str(), &e.detail, &e.fields);
         if let Some(v) = e
             .retry_after
             .as_deref()

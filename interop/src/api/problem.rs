@@ -7,10 +7,9 @@ use crate::engine::EngineError;
 use crate::store::StoreError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 #[derive(Debug)]
@@ -18,18 +17,6 @@ pub struct ApiError {
     pub code: Code,
     pub detail: String,
     pub fields: Vec<String>,
-}
-
-#[derive(Serialize)]
-struct Problem<'a> {
-    #[serde(rename = "type")]
-    kind: String,
-    title: &'a str,
-    status: u16,
-    code: &'a str,
-    detail: &'a str,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    fields: &'a [String],
 }
 
 impl ApiError {
@@ -78,23 +65,12 @@ impl From<EngineError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = self.status();
-        let title = status.canonical_reason().unwrap_or("Error");
-        let body = Problem {
-            kind: format!("https://recapito.dev/problems/{}", self.code.as_str()),
-            title,
-            status: status.as_u16(),
-            code: self.code.as_str(),
-            detail: &self.detail,
-            fields: &self.fields,
-        };
-        let json = serde_json::to_vec(&body).unwrap_or_default();
-        (
-            status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            json,
+        service_kit::problem::response(
+            self.code.status(),
+            self.code.as_str(),
+            &self.detail,
+            &self.fields,
         )
-            .into_response()
     }
 }
 
