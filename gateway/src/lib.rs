@@ -15,7 +15,6 @@ pub mod dev;
 pub mod domain;
 pub mod fetch;
 pub mod metrics;
-pub mod pdf;
 pub mod store;
 
 pub use app::Application;
