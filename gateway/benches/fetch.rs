@@ -11,7 +11,7 @@
 //!
 //! 1. The attachment: `fixtures/pdf/pdfa2b-minimal.pdf` enlarged by an incremental update (a new
 //!    uncompressed stream object of random bytes, a cross-reference section for it, a trailer
-//!    with `/Prev` and the same `/ID`, `%%EOF`); `gateway::pdf::validate` must accept it.
+//!    with `/Prev` and the same `/ID`, `%%EOF`); `pdfa::validate` must accept it.
 //! 2. An entity (axum, loopback, its own runtime, 2 workers) answers
 //!    `GET /rc/messages/{id}` with fixed, valid details (one PDF attachment listed) and
 //!    `GET /rc/messages/{id}/attachments/a.pdf` with the PDF, checking `fiscal_code` and the API
@@ -42,7 +42,7 @@
 //!    settings that do not change what the gateway holds, only what the allocator keeps, so the
 //!    three peaks tell live memory from memory freed but retained.
 //! 6. PDF bombs: the gateway binary again (default settings: 2 validation slots, 3 s deadline),
-//!    an entity serving the fixture PDF/A (2 KB) and another serving a bomb of `pdf::bombs`
+//!    an entity serving the fixture PDF/A (2 KB) and another serving a bomb of `pdfa::bombs`
 //!    (one per run: the reported attack, 600 object streams of 32 MiB each in 19 MB; 4 pages
 //!    of 8 million tiny operators, stopped by the deadline; 12 content streams of 16 MiB,
 //!    stopped by the decompression budget). `--bomb-samples` sequential downloads of the small
@@ -1255,17 +1255,17 @@ fn bomb_phase(
     let bombs: [(&'static str, Vec<u8>); 3] = [
         (
             "600 object streams x 32 MiB (the reported attack)",
-            gateway::pdf::bombs::object_streams(base, 600, 32 * MIB),
+            pdfa::bombs::object_streams(base, 600, 32 * MIB),
         ),
         (
             // 64 MB decoded, under the decompression and work budgets; about 8 s of work in a
             // release build.
             "4 pages x 8 million tiny operators (stopped by the deadline)",
-            gateway::pdf::bombs::operator_pages(base, 4, 8_000_000),
+            pdfa::bombs::operator_pages(base, 4, 8_000_000),
         ),
         (
             "12 content streams x 16 MiB (stopped by the decompression budget)",
-            gateway::pdf::bombs::content_streams(base, 12, 16 * MIB),
+            pdfa::bombs::content_streams(base, 12, 16 * MIB),
         ),
     ];
     let mut runs = Vec::new();
@@ -1347,8 +1347,8 @@ fn main() {
     let mut validate_ms = f64::MAX;
     for _ in 0..3 {
         let t = Instant::now();
-        if let Err(f) = gateway::pdf::validate(&pdf) {
-            panic!("the generated attachment is refused by pdf::validate: {f}");
+        if let Err(f) = pdfa::validate(&pdf) {
+            panic!("the generated attachment is refused by pdfa::validate: {f}");
         }
         validate_ms = validate_ms.min(t.elapsed().as_secs_f64() * 1000.0);
     }

@@ -183,7 +183,7 @@ impl Default for Config {
 }
 
 fn default_pdf_validation_timeout_ms() -> u64 {
-    crate::pdf::DEFAULT_TIMEOUT.as_millis() as u64
+    pdfa::DEFAULT_TIMEOUT.as_millis() as u64
 }
 
 fn default_pdf_queue_timeout_ms() -> u64 {

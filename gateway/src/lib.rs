@@ -14,7 +14,6 @@ pub mod config;
 pub mod domain;
 pub mod fetch;
 pub mod metrics;
-pub mod pdf;
 pub mod store;
 
 pub use app::Application;

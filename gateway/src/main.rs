@@ -51,7 +51,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     service_kit::logs::init("GATEWAY");
     if let Cmd::CheckPdf { files } = &cli.command {
-        return check_pdf(files);
+        return pdfa::cli::run(files);
     }
     // Every connection is a descriptor: the soft limit (often 1 024) is the first thing a flood
     // of idle connections exhausts, long before the hard limit.
@@ -73,34 +73,6 @@ fn main() -> ExitCode {
             rt.block_on(serve(config))
         }
         Cmd::Dev { args } => dev(&args),
-    }
-}
-
-fn check_pdf(files: &[PathBuf]) -> ExitCode {
-    let mut failed = false;
-    for path in files {
-        let verdict = match std::fs::metadata(path) {
-            Ok(m) if m.len() as usize > gateway::pdf::MAX_PDF_BYTES => Err(format!(
-                "6.1.13 larger than {} bytes",
-                gateway::pdf::MAX_PDF_BYTES
-            )),
-            Ok(_) => std::fs::read(path)
-                .map_err(|e| format!("cannot read: {e}"))
-                .and_then(|b| gateway::pdf::validate(&b).map_err(|f| f.to_string())),
-            Err(e) => Err(format!("cannot read: {e}")),
-        };
-        match verdict {
-            Ok(()) => println!("PASS {}", path.display()),
-            Err(why) => {
-                failed = true;
-                println!("FAIL {}: {why}", path.display());
-            }
-        }
-    }
-    if failed {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
     }
 }
 

@@ -255,7 +255,7 @@ fn check_pdf_prints_a_fail_line_for_a_pdf_bomb() {
     let base = std::fs::read(&fixture).unwrap();
     std::fs::write(
         &bomb,
-        gateway::pdf::bombs::object_streams(&base, 600, 32 * 1024 * 1024),
+        pdfa::bombs::object_streams(&base, 600, 32 * 1024 * 1024),
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_gateway"))

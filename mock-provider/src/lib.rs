@@ -76,8 +76,34 @@ impl Provider for Mock {
             .ok_or(ProviderError::NotFound)?;
         let bytes = std::fs::read(self.files_root.join(&a.file))
             .map_err(|e| ProviderError::Internal(format!("{}: {e}", a.file.display())))?;
+        let (bytes, refusal) = validate(bytes).await?;
+        if let Some(failure) = refusal {
+            // Served all the same: a scenario may mean it (the demo's encrypted PDF). The
+            // warning is for a scenario that does not, whose author would otherwise only see
+            // the gateway's 415.
+            tracing::warn!(
+                scenario = %s.id,
+                attachment = %a.meta.id,
+                file = %a.file.display(),
+                failure = %failure,
+                "the gateway's PDF/A validator would refuse this attachment"
+            );
+        }
         Ok(Attachment { bytes })
     }
+}
+
+/// The attachment's bytes, and why the gateway's PDF/A-2 validator would refuse them (`None`:
+/// it would accept them). Off the async runtime: validating is CPU-bound.
+async fn validate(
+    bytes: Vec<u8>,
+) -> Result<(Vec<u8>, Option<provider_sdk::pdfa::PdfFailure>), ProviderError> {
+    tokio::task::spawn_blocking(move || {
+        let refusal = provider_sdk::pdfa::validate(&bytes).err();
+        (bytes, refusal)
+    })
+    .await
+    .map_err(|e| ProviderError::Internal(format!("validating the attachment: {e}")))
 }
 
 /// Which of a scenario's endpoints a path is: `details`, `precondition` or `attachment`.

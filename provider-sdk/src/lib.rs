@@ -13,6 +13,8 @@
 //! - [`voucher`]: the claims of vouchers and client assertions, and [`voucher::VoucherClient`],
 //!   which trades client assertions for vouchers for any number of purposes (also what the
 //!   gateway uses as a consumer of entities' e-services).
+//! - `pdfa` (feature `pdfa`, off by default): the gateway's PDF/A-2 validator, to check an
+//!   attachment before serving it.
 //!
 //! ```no_run
 //! use provider_sdk::auth::Authentication;
@@ -51,6 +53,8 @@ pub mod auth;
 pub mod client;
 pub mod contract;
 pub mod lollipop;
+#[cfg(feature = "pdfa")]
+pub mod pdfa;
 pub mod provider;
 pub mod server;
 pub mod voucher;

@@ -6,7 +6,7 @@
 use e2e::entity::{Answer, FakeEntity};
 use e2e::gateway::{Caller, FakeInterop, Gateway, configuration, message};
 use e2e::{Reply, fixtures};
-use gateway::pdf::bombs;
+use pdfa::bombs;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};

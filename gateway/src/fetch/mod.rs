@@ -262,22 +262,22 @@ impl Fetcher {
         })?;
         let to_check = path.to_path_buf();
         // The deadline counts from the slot, not from the queue: waiting is not the file's fault.
-        let limits = crate::pdf::Limits::with_timeout(self.validation_timeout);
+        let limits = pdfa::Limits::with_timeout(self.validation_timeout);
         let verdict = tokio::task::spawn_blocking(move || {
             // The slot moves into the blocking task: if the request is dropped meanwhile, the
             // validation still runs to its (bounded) end and only then frees the slot.
             let _slot = slot;
-            std::fs::read(&to_check).map(|b| crate::pdf::validate_with(&b, limits))
+            std::fs::read(&to_check).map(|b| pdfa::validate_with(&b, limits))
         })
         .await
         .map_err(|_| err(Code::ATTACHMENT_NOT_PDF, "the validator stopped"))?
         .map_err(spool)?;
         verdict.map_err(|f| {
             let code = match f.kind {
-                crate::pdf::FailureKind::NotPdf => Code::ATTACHMENT_NOT_PDF,
-                crate::pdf::FailureKind::Encrypted => Code::ATTACHMENT_ENCRYPTED,
-                crate::pdf::FailureKind::NotPdfA => Code::ATTACHMENT_NOT_PDFA,
-                crate::pdf::FailureKind::TooComplex => Code::ATTACHMENT_TOO_COMPLEX,
+                pdfa::FailureKind::NotPdf => Code::ATTACHMENT_NOT_PDF,
+                pdfa::FailureKind::Encrypted => Code::ATTACHMENT_ENCRYPTED,
+                pdfa::FailureKind::NotPdfA => Code::ATTACHMENT_NOT_PDFA,
+                pdfa::FailureKind::TooComplex => Code::ATTACHMENT_TOO_COMPLEX,
             };
             err(code, f.to_string())
         })?;

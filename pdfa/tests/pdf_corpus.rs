@@ -93,7 +93,7 @@ fn read_thresholds() -> BTreeMap<String, usize> {
 fn write_thresholds(map: &BTreeMap<String, usize>) {
     let mut text = String::from(
         "# Minimum files per veraPDF clause folder whose verdict agrees with the file name.\n\
-         # Only ever raise these (PDF_CORPUS_BLESS=1 cargo test -p gateway --test pdf_corpus).\n",
+         # Only ever raise these (PDF_CORPUS_BLESS=1 cargo test -p pdfa --test pdf_corpus).\n",
     );
     for (clause, n) in map {
         text.push_str(&format!("{clause}\t{n}\n"));
@@ -115,7 +115,7 @@ struct Row {
 /// refused as too complex). Measured without the deadline, which a debug build could hit.
 #[test]
 fn every_corpus_file_fits_the_validation_budgets_comfortably() {
-    use gateway::pdf::{FailureKind, Limits, MAX_DECODED_TOTAL, MAX_WORK, validate_measured};
+    use pdfa::{FailureKind, Limits, MAX_DECODED_TOTAL, MAX_WORK, validate_measured};
     let root = corpus_dir();
     let limits = Limits::with_timeout(std::time::Duration::from_secs(3600));
     let (mut decoded, mut work, mut files) = (0, 0, 0);
@@ -158,7 +158,7 @@ fn agreement_with_the_verapdf_corpus_never_drops() {
             continue;
         };
         let bytes = std::fs::read(&file).expect("read corpus file");
-        let verdict = gateway::pdf::validate(&bytes);
+        let verdict = pdfa::validate(&bytes);
         let agreed = verdict.is_ok() == expected;
         let row = rows.entry(clause_of(&root, &file)).or_default();
         row.files += 1;
@@ -247,10 +247,10 @@ fn conforming_document() -> lopdf::Document {
     panic!("no conforming corpus file survives a lopdf round trip");
 }
 
-fn save(doc: &mut lopdf::Document) -> Result<(), gateway::pdf::PdfFailure> {
+fn save(doc: &mut lopdf::Document) -> Result<(), pdfa::PdfFailure> {
     let mut out = Vec::new();
     doc.save_to(&mut out).expect("lopdf saves");
-    gateway::pdf::validate(&out)
+    pdfa::validate(&out)
 }
 
 fn catalog_mut(doc: &mut lopdf::Document) -> &mut lopdf::Dictionary {
@@ -352,7 +352,7 @@ fn forbidden_constructs_injected_into_a_conforming_file_fail() {
     doc.trailer.set("Encrypt", enc);
     let mut out = Vec::new();
     doc.save_to(&mut out).expect("lopdf saves");
-    assert!(gateway::pdf::validate(&out).is_err());
+    assert!(pdfa::validate(&out).is_err());
 }
 
 /// Corpus files are the seeds for mutation: small ones first, so shrinking stays quick.
@@ -522,7 +522,7 @@ proptest! {
             apply(&mut data, m);
         }
         let before = panics_on_this_thread();
-        let outcome = std::panic::catch_unwind(|| gateway::pdf::validate(&data));
+        let outcome = std::panic::catch_unwind(|| pdfa::validate(&data));
         prop_assert!(outcome.is_ok(), "validate panicked");
         // validate catches a parser panic and answers FAIL; still count it as a finding.
         prop_assert_eq!(panics_on_this_thread(), before, "a panic was caught inside validate");

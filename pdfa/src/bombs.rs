@@ -341,7 +341,7 @@ mod tests {
     //! (or on the refusal with a tiny injected budget), never on wall-clock time. The limits
     //! have an hour-long deadline so that a slow debug build cannot change the outcome.
     use super::*;
-    use crate::pdf::{
+    use crate::{
         FailureKind, Limits, MAX_DECODED_TOTAL, MAX_LOADER_TOTAL, MAX_STREAM_BYTES, Spent,
         validate_measured,
     };

@@ -1,6 +1,6 @@
-//! The PDF validator: attachments must be real, unencrypted PDFs that conform to PDF/A-2
-//! (ISO 19005-2, levels A, B and U). Synchronous and CPU-bound: callers on the async runtime
-//! use `spawn_blocking`.
+//! The PDF validator of Recapito's gateway (and of `check-pdf`, `cli`): attachments must be
+//! real, unencrypted PDFs that conform to PDF/A-2 (ISO 19005-2, levels A, B and U). Synchronous
+//! and CPU-bound: callers on the async runtime use `spawn_blocking`.
 //!
 //! The rules follow the clauses of ISO 19005-2 as veraPDF checks them; agreement with the
 //! veraPDF corpus is measured per clause by `tests/pdf_corpus.rs` (see `docs/pdfa.md`).
@@ -20,6 +20,7 @@
 pub mod bombs;
 mod budget;
 mod cff;
+pub mod cli;
 mod content;
 mod fonts;
 mod lexer;

@@ -2,7 +2,7 @@
 //! the same files in the same run (issue 7).
 //!
 //! ```sh
-//! cargo bench -p gateway --bench pdf_corpus            # options: -- --passes N
+//! cargo bench -p pdfa --bench pdf_corpus            # options: -- --passes N
 //! ```
 //!
 //! Our validator runs in-process on one thread (as the gateway runs it, in `spawn_blocking`),
@@ -82,14 +82,14 @@ fn main() {
     // Ours: one warm-up pass, then `passes` timed passes; the best pass counts.
     let mut passed = 0;
     for d in &data {
-        passed += usize::from(gateway::pdf::validate(d).is_ok());
+        passed += usize::from(pdfa::validate(d).is_ok());
     }
     let mut best = Duration::MAX;
     let mut total = Duration::ZERO;
     for _ in 0..passes {
         let start = Instant::now();
         for d in &data {
-            std::hint::black_box(gateway::pdf::validate(std::hint::black_box(d)).is_ok());
+            std::hint::black_box(pdfa::validate(std::hint::black_box(d)).is_ok());
         }
         let took = start.elapsed();
         best = best.min(took);
@@ -97,7 +97,7 @@ fn main() {
     }
     let (fps, mbps) = rate(data.len(), bytes, best);
     println!(
-        "gateway::pdf::validate: best of {passes} passes {:.3} s (mean {:.3} s): {fps:.0} files/s, {mbps:.1} MB/s ({passed} PASS)",
+        "pdfa::validate: best of {passes} passes {:.3} s (mean {:.3} s): {fps:.0} files/s, {mbps:.1} MB/s ({passed} PASS)",
         best.as_secs_f64(),
         total.as_secs_f64() / passes as f64,
     );

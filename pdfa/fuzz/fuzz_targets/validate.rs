@@ -2,10 +2,6 @@
 //! `validate`'s own `catch_unwind` would hide it: the panic hook aborts first), never hangs.
 #![no_main]
 
-#[allow(dead_code, unused_imports)]
-#[path = "../../src/pdf/mod.rs"]
-mod pdf;
-
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(
@@ -17,6 +13,6 @@ fuzz_target!(
         }));
     },
     |data: &[u8]| {
-        let _ = pdf::validate(data);
+        let _ = pdfa::validate(data);
     }
 );
