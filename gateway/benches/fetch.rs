@@ -44,7 +44,8 @@
 //! 6. PDF bombs: the gateway binary again (default settings: 2 validation slots, 3 s deadline),
 //!    an entity serving the fixture PDF/A (2 KB) and another serving a bomb of `pdfa::bombs`
 //!    (one per run: the reported attack, 600 object streams of 32 MiB each in 19 MB; 4 pages
-//!    of 8 million tiny operators, stopped by the deadline; 12 content streams of 16 MiB,
+//!    of 8 million tiny operators, within the budgets: accepted in about 2.5 s on an idle core,
+//!    refused by the 3 s deadline on a loaded machine; 12 content streams of 16 MiB,
 //!    stopped by the decompression budget). `--bomb-samples` sequential downloads of the small
 //!    PDF without bombs, then the same while two clients keep one bomb each in flight (so both
 //!    slots are taken by bombs whenever the small one asks); its latency is reported with its
@@ -1258,9 +1259,11 @@ fn bomb_phase(
             pdfa::bombs::object_streams(base, 600, 32 * MIB),
         ),
         (
-            // 64 MB decoded, under the decompression and work budgets; about 8 s of work in a
-            // release build.
-            "4 pages x 8 million tiny operators (stopped by the deadline)",
+            // 64 MB decoded, 32 million operators: just under the decompression and work
+            // budgets (40 million units), so it is a valid PDF/A-2b that takes about 2.5 s to
+            // check on an idle core of this machine (accepted) and more than the 3 s deadline on
+            // a loaded one (refused); either way it holds a slot for about one deadline.
+            "4 pages x 8 million tiny operators (within the budgets: the deadline or accepted)",
             pdfa::bombs::operator_pages(base, 4, 8_000_000),
         ),
         (
