@@ -10,7 +10,7 @@ use interop::api::auth::IdentityIssuer;
 use interop::domain::Role;
 use interop::domain::ids::UserId;
 use interop::{Application, Config};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use provider_sdk::voucher::{ClientAssertionClaims, ClientKey};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -176,9 +176,12 @@ fn consumer_admin_id(token: &str) -> String {
 
 /// Pre-signs `n` assertions on every core.
 fn presign(n: usize, client: &str, purpose: &str, kid: &str) -> Vec<String> {
-    let key =
-        EncodingKey::from_rsa_pem(&std::fs::read(fixtures().join("client-a.key.pem")).unwrap())
-            .unwrap();
+    let key = ClientKey::from_pem(
+        client,
+        kid,
+        &std::fs::read(fixtures().join("client-a.key.pem")).unwrap(),
+    )
+    .unwrap();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let out = Mutex::new(Vec::with_capacity(n));
@@ -188,10 +191,13 @@ fn presign(n: usize, client: &str, purpose: &str, kid: &str) -> Vec<String> {
             s.spawn(move || {
                 let mut mine = Vec::new();
                 for i in (t..n).step_by(threads) {
-                    let mut h = Header::new(Algorithm::RS256);
-                    h.kid = Some(kid.to_owned());
-                    let claims = json!({"iss": client, "sub": client, "aud": ASSERTION_AUD, "jti": format!("bench-{i}"), "iat": now, "exp": now + 900, "purposeId": purpose});
-                    mine.push(jsonwebtoken::encode(&h, &claims, key).unwrap());
+                    let claims = ClientAssertionClaims {
+                        jti: format!("bench-{i}"),
+                        iat: now,
+                        exp: now + 900,
+                        ..ClientAssertionClaims::new(client, ASSERTION_AUD, purpose)
+                    };
+                    mine.push(key.sign(&claims).unwrap());
                 }
                 out.lock().unwrap().extend(mine);
             });

@@ -24,8 +24,7 @@
 use e2e::gateway::{FakeInterop, Gateway, configuration, gateway_config, message};
 use e2e::world::{self, Terms};
 use e2e::{Engine, fixture, pg};
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use serde_json::json;
+use provider_sdk::voucher::{ClientAssertionClaims, ClientKey};
 use std::future::Future;
 use std::process::Command;
 use std::sync::Arc;
@@ -294,11 +293,8 @@ fn submissions(
 }
 
 fn presign(n: usize, client: &str, purpose: &str, kid: &str) -> Vec<String> {
-    let key = EncodingKey::from_rsa_pem(fixture("keys/client-a.key.pem").as_bytes()).unwrap();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let key =
+        ClientKey::from_pem(client, kid, fixture("keys/client-a.key.pem").as_bytes()).unwrap();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut all = Vec::with_capacity(n);
     std::thread::scope(|s| {
@@ -309,12 +305,13 @@ fn presign(n: usize, client: &str, purpose: &str, kid: &str) -> Vec<String> {
                     (t..n)
                         .step_by(threads)
                         .map(|i| {
-                            let mut h = Header::new(Algorithm::RS256);
-                            h.kid = Some(kid.to_owned());
-                            let claims = json!({"iss": client, "sub": client, "aud": ASSERTION_AUD,
-                                "jti": format!("bench-{}-{i}", uuid::Uuid::new_v4().simple()),
-                                "iat": now, "exp": now + 1800, "purposeId": purpose});
-                            jsonwebtoken::encode(&h, &claims, key).unwrap()
+                            let fresh = ClientAssertionClaims::new(client, ASSERTION_AUD, purpose);
+                            let claims = ClientAssertionClaims {
+                                jti: format!("bench-{}-{i}", uuid::Uuid::new_v4().simple()),
+                                exp: fresh.iat + 1800,
+                                ..fresh
+                            };
+                            key.sign(&claims).unwrap()
                         })
                         .collect::<Vec<_>>()
                 })
