@@ -15,11 +15,8 @@ pub enum StartError {
     Store(#[from] StoreError),
     #[error("configuration: {0}")]
     Config(String),
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Bind(#[from] service_kit::BindError),
 }
 
 /// A built gateway, bound to its port, ready to serve.
@@ -43,10 +40,7 @@ impl Application {
         let fetcher = crate::fetch::Fetcher::new(&settings.fetch, settings.interop_client.clone())
             .map_err(StartError::Config)?;
         let store = crate::store::open(&settings.database).await?;
-        let addr = settings.bind.to_string();
-        let listener = service_kit::bind(&addr)
-            .await
-            .map_err(|source| StartError::Bind { addr, source })?;
+        let listener = service_kit::bind(&settings.bind.to_string()).await?;
         let state = AppState {
             store,
             vouchers: Arc::new(vouchers),

@@ -484,16 +484,14 @@ mod tests {
                 ".recapito/gateway/gateway.db"
             )))
         );
-        for url in [
-            "postgres://u:p@db:5432/recapito",
-            "postgresql://db/recapito",
-        ] {
-            c.database_url = Some(url.into());
-            assert_eq!(c.database(), Ok(Database::Postgres(url.into())));
-        }
+        // Which URLs select PostgreSQL is service_kit::postgres::url's, tested there.
+        c.database_url = Some("postgres://u:p@db:5432/recapito".into());
+        assert_eq!(
+            c.database(),
+            Ok(Database::Postgres("postgres://u:p@db:5432/recapito".into()))
+        );
         c.database_url = Some("mysql://u:secret@db/recapito".into());
-        let e = c.database().unwrap_err();
-        assert!(e.contains("\"mysql\"") && !e.contains("secret"), "{e}");
+        assert!(c.database().is_err());
     }
 
     #[test]

@@ -25,11 +25,8 @@ pub enum StartError {
     Identity(String),
     #[error("signing keys: {0}")]
     Signing(#[from] SigningError),
-    #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: String,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Bind(#[from] service_kit::BindError),
 }
 
 /// A built engine, bound to its port, ready to serve.
@@ -121,13 +118,7 @@ impl Application {
         let engine = Arc::new(Engine::open(store.clone()).await?);
         let tokens = Arc::new(token_service(config, store).await?);
         spawn_pruning(tokens.clone(), config.tokens.clock_skew as i64);
-        let listener =
-            service_kit::bind(&config.bind)
-                .await
-                .map_err(|source| StartError::Bind {
-                    addr: config.bind.clone(),
-                    source,
-                })?;
+        let listener = service_kit::bind(&config.bind).await?;
         Ok(Application {
             listener,
             state: AppState {

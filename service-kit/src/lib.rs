@@ -16,5 +16,5 @@ pub mod shutdown;
 mod throttle;
 
 pub use nofile::raise_open_file_limit;
-pub use server::{bind, serve};
+pub use server::{BindError, bind, serve};
 pub use settings::ServerSettings;

@@ -36,9 +36,26 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// `net.core.somaxconn`.
 const LISTEN_BACKLOG: u32 = 1_024;
 
+/// A service could not listen where it was told to.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot listen on {addr}: {source}")]
+pub struct BindError {
+    /// The `host:port` asked for.
+    pub addr: String,
+    /// Why not.
+    pub source: std::io::Error,
+}
+
 /// Listens on `addr` (`host:port`; the first of its addresses that can be bound) with a backlog
 /// of [`LISTEN_BACKLOG`].
-pub async fn bind(addr: &str) -> std::io::Result<TcpListener> {
+pub async fn bind(addr: &str) -> Result<TcpListener, BindError> {
+    bind_io(addr).await.map_err(|source| BindError {
+        addr: addr.to_owned(),
+        source,
+    })
+}
+
+async fn bind_io(addr: &str) -> std::io::Result<TcpListener> {
     let mut last = None;
     for a in tokio::net::lookup_host(addr).await? {
         match listen_on(a) {
