@@ -274,6 +274,18 @@ struct TokenResponse {
     expires_in: u64,
 }
 
+/// When a voucher obtained at `now`, valid for `lifetime`, is asked for again: 30 s before it
+/// expires (or at half its life, if shorter), at most `max_reuse` after `now`. `expires_in` comes
+/// from the token endpoint: an absurd one must not overflow the clock, so the reuse is also
+/// bounded by a day.
+fn renew_at(now: Instant, lifetime: Duration, max_reuse: Option<Duration>) -> Instant {
+    const LONGEST: Duration = Duration::from_secs(86_400);
+    let keep = (lifetime - RENEW_BEFORE.min(lifetime / 2))
+        .min(max_reuse.unwrap_or(LONGEST))
+        .min(LONGEST);
+    now + keep
+}
+
 /// Vouchers for one Interop client, any number of purposes: cached until shortly before they
 /// expire (or `max_reuse`), one token request per purpose however many callers wait.
 pub struct VoucherClient {
@@ -335,13 +347,9 @@ impl VoucherClient {
             return Ok(c.token.clone());
         }
         let (token, lifetime) = self.request(purpose_id).await?;
-        let mut keep = lifetime - RENEW_BEFORE.min(lifetime / 2);
-        if let Some(max) = self.config.max_reuse {
-            keep = keep.min(max);
-        }
         *cached = Some(Cached {
             token: token.clone(),
-            renew_at: Instant::now() + keep,
+            renew_at: renew_at(Instant::now(), lifetime, self.config.max_reuse),
         });
         Ok(token)
     }
@@ -386,5 +394,22 @@ impl VoucherClient {
         }
         let t: TokenResponse = read_json(url, resp).await?;
         Ok((t.access_token, Duration::from_secs(t.expires_in)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_voucher_is_renewed_before_it_expires_and_never_past_a_day() {
+        let now = Instant::now();
+        let s = Duration::from_secs;
+        assert_eq!(renew_at(now, s(600), None), now + s(570));
+        assert_eq!(renew_at(now, s(40), None), now + s(20));
+        assert_eq!(renew_at(now, s(600), Some(s(60))), now + s(60));
+        assert_eq!(renew_at(now, s(0), None), now);
+        // A token endpoint answering `expires_in: u64::MAX` must not panic the client.
+        assert_eq!(renew_at(now, s(u64::MAX), None), now + s(86_400));
     }
 }
