@@ -177,6 +177,17 @@ impl Reply {
         self
     }
 
+    /// Asserts `400 VALIDATION_FAILED` whose `fields` name `field`.
+    #[track_caller]
+    pub fn expect_invalid_field(self, field: &str) -> Reply {
+        let r = self.expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+        let named = r.body["fields"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|n| n == field));
+        assert!(named, "{field}: {}", r.body);
+        r
+    }
+
     /// Asserts a refusal of `POST /token.oauth2`: valid against PDND's `Problem`
     /// (`fixtures/reference/interop-authorization-server.json`, from the reference YAML), with
     /// our stable code as the last segment of `type` and the start of `detail`.
