@@ -26,12 +26,7 @@ struct Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     service_kit::logs::init("GATEWAY");
-    service_kit::raise_open_file_limit();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    rt.block_on(async {
+    service_kit::run::runtime().block_on(async {
         let options = dev_stack::DevOptions {
             data_dir: cli.data_dir.clone(),
             gateway_port: cli.gateway_port,

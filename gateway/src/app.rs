@@ -7,7 +7,6 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::store::StoreError;
 use std::sync::Arc;
-use tokio::net::TcpListener;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -20,11 +19,7 @@ pub enum StartError {
 }
 
 /// A built gateway, bound to its port, ready to serve.
-pub struct Application {
-    listener: TcpListener,
-    state: AppState,
-    server: service_kit::ServerSettings,
-}
+pub struct Application(service_kit::run::Bound);
 
 impl Application {
     pub async fn build(config: &Config) -> Result<Application, StartError> {
@@ -49,15 +44,16 @@ impl Application {
             fetcher: Arc::new(fetcher),
             payees: Arc::new(settings.payees),
         };
-        Ok(Application {
+        Ok(Application(service_kit::run::Bound::new(
+            "gateway",
             listener,
-            state,
-            server: settings.server,
-        })
+            router(state),
+            settings.server,
+        )))
     }
 
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+        self.0.port()
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
@@ -65,7 +61,12 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        tracing::info!(addr = %self.listener.local_addr()?, "gateway listening");
-        service_kit::serve(self.listener, router(self.state), &self.server, shutdown).await
+        self.0.run_until(shutdown).await
+    }
+}
+
+impl From<Application> for service_kit::run::Bound {
+    fn from(app: Application) -> Self {
+        app.0
     }
 }

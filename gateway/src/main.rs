@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use gateway::{Application, Config};
+use service_kit::run::Bound;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -50,46 +51,17 @@ enum Cmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     service_kit::logs::init("GATEWAY");
-    if let Cmd::CheckPdf { files } = &cli.command {
-        return pdfa::cli::run(files);
-    }
-    // Every connection is a descriptor: the soft limit (often 1 024) is the first thing a flood
-    // of idle connections exhausts, long before the hard limit.
-    service_kit::raise_open_file_limit();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
     match cli.command {
-        Cmd::CheckPdf { .. } => unreachable!("handled above"),
+        Cmd::CheckPdf { files } => pdfa::cli::run(&files),
         Cmd::Serve => {
-            let config = match Config::load(cli.config.as_deref()) {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("gateway: configuration error: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            rt.block_on(serve(config))
+            match service_kit::run::configured("gateway", Config::load(cli.config.as_deref())) {
+                Ok(config) => service_kit::run::serve_until_signal("gateway", async move {
+                    Application::build(&config).await.map(Bound::from)
+                }),
+                Err(code) => code,
+            }
         }
         Cmd::Dev { args } => dev(&args),
-    }
-}
-
-async fn serve(config: Config) -> ExitCode {
-    let app = match Application::build(&config).await {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("gateway: cannot start: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match app.run_until(service_kit::shutdown::signal()).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("gateway: server error: {e}");
-            ExitCode::FAILURE
-        }
     }
 }
 

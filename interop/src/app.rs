@@ -13,7 +13,6 @@ use crate::token::signing::{SigningError, SigningKeys};
 use crate::token::{TokenService, TokenSettings};
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use tokio::net::TcpListener;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -31,9 +30,8 @@ pub enum StartError {
 
 /// A built engine, bound to its port, ready to serve.
 pub struct Application {
-    listener: TcpListener,
-    state: AppState,
-    server: service_kit::ServerSettings,
+    bound: service_kit::run::Bound,
+    engine: Arc<Engine>,
 }
 
 /// The identity issuer's public key: configured, or the development key in the data folder.
@@ -119,23 +117,28 @@ impl Application {
         let tokens = Arc::new(token_service(config, store).await?);
         spawn_pruning(tokens.clone(), config.tokens.clock_skew as i64);
         let listener = service_kit::bind(&config.bind).await?;
+        let state = AppState {
+            engine: engine.clone(),
+            identity: Arc::new(identity),
+            tokens,
+        };
         Ok(Application {
-            listener,
-            state: AppState {
-                engine,
-                identity: Arc::new(identity),
-                tokens,
-            },
-            server: config.server.clone(),
+            bound: service_kit::run::Bound::new(
+                "interop engine",
+                listener,
+                router(state),
+                config.server.clone(),
+            ),
+            engine,
         })
     }
 
     pub fn port(&self) -> u16 {
-        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+        self.bound.port()
     }
 
     pub fn engine(&self) -> Arc<Engine> {
-        self.state.engine.clone()
+        self.engine.clone()
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
@@ -143,8 +146,13 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        tracing::info!(addr = %self.listener.local_addr()?, "interop engine listening");
-        service_kit::serve(self.listener, router(self.state), &self.server, shutdown).await
+        self.bound.run_until(shutdown).await
+    }
+}
+
+impl From<Application> for service_kit::run::Bound {
+    fn from(app: Application) -> Self {
+        app.bound
     }
 }
 

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use interop::domain::Role;
 use interop::domain::ids::{TenantId, UserId};
 use interop::{Application, Config};
+use service_kit::run::Bound;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -45,15 +46,15 @@ enum Cmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     service_kit::logs::init("INTEROP");
-    let config = match Config::load(cli.config.as_deref()) {
+    let config = match service_kit::run::configured("interop", Config::load(cli.config.as_deref()))
+    {
         Ok(c) => c,
-        Err(e) => {
-            eprintln!("interop: configuration error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     match cli.command {
-        Cmd::Serve => serve(config),
+        Cmd::Serve => service_kit::run::serve_until_signal("interop", async move {
+            Application::build(&config).await.map(Bound::from)
+        }),
         Cmd::DevToken {
             user,
             tenant,
@@ -61,32 +62,6 @@ fn main() -> ExitCode {
             ttl,
         } => dev_token(&config, user, tenant, &roles, ttl),
     }
-}
-
-fn serve(config: Config) -> ExitCode {
-    // Every connection is a descriptor: the soft limit (often 1 024) is the first thing a flood
-    // of idle connections exhausts, long before the hard limit.
-    service_kit::raise_open_file_limit();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
-    rt.block_on(async {
-        let app = match Application::build(&config).await {
-            Ok(app) => app,
-            Err(e) => {
-                eprintln!("interop: cannot start: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
-        match app.run_until(service_kit::shutdown::signal()).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("interop: server error: {e}");
-                ExitCode::FAILURE
-            }
-        }
-    })
 }
 
 fn dev_token(

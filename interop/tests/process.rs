@@ -196,31 +196,11 @@ fn a_bad_database_url_is_a_clear_error() {
     }
 }
 
-/// The hard open-file limit these tests run under.
-fn hard_open_file_limit() -> u64 {
-    let out = Command::new("sh")
-        .args(["-c", "ulimit -Hn"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    text.trim()
-        .parse()
-        .unwrap_or_else(|_| panic!("ulimit -Hn: {text:?}"))
-}
-
 #[test]
 fn a_low_soft_open_file_limit_is_raised_to_the_hard_one_at_start() {
-    let hard = hard_open_file_limit();
-    assert!(
-        hard > 256,
-        "this test needs a hard open-file limit above 256, not {hard}"
-    );
     let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("interop.log");
-    // `ulimit -Sn` lowers only the soft limit, as a service manager's default does.
-    let mut child = Command::new("sh")
-        .args(["-c", "ulimit -Sn 256 && exec \"$0\" \"$@\""])
-        .arg(env!("CARGO_BIN_EXE_interop"))
+    let mut engine = Command::new(env!("CARGO_BIN_EXE_interop"));
+    engine
         .arg("serve")
         .env("INTEROP_BIND", "127.0.0.1:0")
         .env("INTEROP_DATA_DIR", dir.path())
@@ -228,28 +208,11 @@ fn a_low_soft_open_file_limit_is_raised_to_the_hard_one_at_start() {
             "INTEROP_IDENTITY__PUBLIC_KEY_PATH",
             keys().join("identity.pub.pem"),
         )
-        .env("INTEROP_LOG_FORMAT", "json")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let raised = |logs: &str| {
-        logs.lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .find(|l| l["fields"]["message"] == "raised the open-file limit")
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut line = None;
-    while line.is_none() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-        line = raised(&std::fs::read_to_string(&log).unwrap());
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    let logs = std::fs::read_to_string(&log).unwrap();
-    let line = line.unwrap_or_else(|| panic!("no \"raised the open-file limit\" in:\n{logs}"));
-    assert_eq!(line["fields"]["from"], 256, "{line}");
-    assert_eq!(line["fields"]["to"], hard, "{line}");
+        .env("INTEROP_LOG_FORMAT", "json");
+    service_kit::testing::assert_raises_the_open_file_limit(
+        &engine,
+        &dir.path().join("interop.log"),
+    );
 }
 
 #[test]

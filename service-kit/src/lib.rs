@@ -5,14 +5,18 @@
 
 mod activity;
 pub mod config;
+pub mod extract;
 mod limits;
 pub mod logs;
 pub mod nofile;
 pub mod postgres;
 pub mod problem;
+pub mod run;
 pub mod server;
 pub mod settings;
 pub mod shutdown;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod throttle;
 
 pub use nofile::raise_open_file_limit;

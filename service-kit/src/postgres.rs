@@ -29,6 +29,29 @@ pub fn url(database_url: Option<&str>) -> Result<Option<String>, String> {
     }
 }
 
+/// Which store a service opens: its embedded files (`E`: where they are), or PostgreSQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database<E> {
+    /// The embedded SQLite store.
+    Embedded(E),
+    /// A PostgreSQL URL.
+    Postgres(String),
+}
+
+impl<E> Database<E> {
+    /// From a `database_url` setting (read by [`url`]): PostgreSQL when it names a server, the
+    /// `embedded` files when it is absent or blank, an error for any other scheme.
+    pub fn select(
+        database_url: Option<&str>,
+        embedded: impl FnOnce() -> E,
+    ) -> Result<Self, String> {
+        Ok(match url(database_url)? {
+            None => Database::Embedded(embedded()),
+            Some(url) => Database::Postgres(url),
+        })
+    }
+}
+
 /// One instance's pool on `url` (`postgres://user:password@host:port/database`, with sqlx's URL
 /// parameters, e.g. `?options[search_path]=recapito` for a schema): 16 connections, a request
 /// waits at most 5 s for one.
@@ -127,5 +150,23 @@ mod tests {
         }
         let e = url(Some("mysql://u:secret@db/recapito")).unwrap_err();
         assert!(e.contains("postgres://") && !e.contains("secret"), "{e}");
+    }
+
+    #[test]
+    fn a_database_url_selects_postgres_else_the_embedded_files() {
+        let embedded = || "files";
+        assert_eq!(
+            Database::select(None, embedded),
+            Ok(Database::Embedded("files"))
+        );
+        assert_eq!(
+            Database::select(Some(" "), embedded),
+            Ok(Database::Embedded("files"))
+        );
+        assert_eq!(
+            Database::select(Some("postgres://db/recapito"), embedded),
+            Ok(Database::Postgres("postgres://db/recapito".into()))
+        );
+        assert!(Database::select(Some("mysql://db/recapito"), embedded).is_err());
     }
 }

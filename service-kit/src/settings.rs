@@ -105,4 +105,49 @@ mod tests {
             assert!(e.starts_with(&format!("{name} must be at least 1")), "{e}");
         }
     }
+
+    #[derive(Debug, Default, Serialize, Deserialize)]
+    struct WithServer {
+        #[serde(default)]
+        server: ServerSettings,
+    }
+
+    #[test]
+    fn a_partial_server_section_keeps_the_other_defaults_and_a_zero_is_refused_at_load() {
+        let dir = std::env::temp_dir().join(format!("service-kit-server-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("service.toml");
+        let load = |toml: &str| {
+            std::fs::write(&file, toml).unwrap();
+            crate::config::load(Some(&file), "SERVICE_KIT_SERVER_UNSET", |c: &WithServer| {
+                c.server.validate()
+            })
+        };
+        let c = load("[server]\nidle_timeout_ms = 2500\nmax_connections = 9\n").unwrap();
+        assert_eq!(c.server.idle_timeout_ms, 2_500);
+        assert_eq!(c.server.max_connections, 9);
+        assert_eq!(
+            c.server.header_read_timeout_ms,
+            DEFAULT_HEADER_READ_TIMEOUT_MS
+        );
+        assert_eq!(
+            c.server.max_connections_per_ip,
+            DEFAULT_MAX_CONNECTIONS_PER_IP
+        );
+        for setting in [
+            "header_read_timeout_ms",
+            "idle_timeout_ms",
+            "max_connections",
+            "max_connections_per_ip",
+        ] {
+            let e = load(&format!("[server]\n{setting} = 0\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains(&format!("server.{setting} must be at least 1")),
+                "{e}"
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

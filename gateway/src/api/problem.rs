@@ -6,8 +6,6 @@ use crate::domain::{Code, GatewayError};
 use crate::store::StoreError;
 use axum::extract::path::ErrorKind;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
-use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use provider_sdk::contract::present::NULL_REFUSED;
@@ -56,18 +54,19 @@ impl IntoResponse for ApiError {
 /// The detail of a body not sent as `application/json` (`INVALID_BODY`).
 pub const NOT_JSON: &str = "the body must be JSON sent with Content-Type: application/json";
 
-/// `Json<T>` with problem rejections.
-pub struct ApiJson<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(e) => Err(json_rejection(e)),
-        }
+impl service_kit::extract::Rejections for ApiError {
+    fn json(e: JsonRejection) -> ApiError {
+        json_rejection(e)
+    }
+    fn path(e: PathRejection) -> ApiError {
+        problem(Code::INVALID_PATH, path_detail(&e))
+    }
+    fn query(e: QueryRejection) -> ApiError {
+        problem(Code::INVALID_QUERY, e.body_text())
     }
 }
+
+service_kit::extractors!(ApiError);
 
 fn json_rejection(e: JsonRejection) -> ApiError {
     match e.status() {
@@ -113,19 +112,6 @@ pub fn from_json<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiE
     Ok(v)
 }
 
-/// `Path<T>` with problem rejections.
-pub struct ApiPath<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
-    type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Path(v)| ApiPath(v))
-            .map_err(|e: PathRejection| problem(Code::INVALID_PATH, path_detail(&e)))
-    }
-}
-
 /// What a refused path parameter is: a typed id says it in its own words ("a message id is a
 /// ULID"), anything else in axum's.
 fn path_detail(e: &PathRejection) -> String {
@@ -140,17 +126,4 @@ fn path_detail(e: &PathRejection) -> String {
         }
     }
     e.body_text()
-}
-
-/// `Query<T>` with problem rejections.
-pub struct ApiQuery<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|Query(v)| ApiQuery(v))
-            .map_err(|e: QueryRejection| problem(Code::INVALID_QUERY, e.body_text()))
-    }
 }

@@ -36,7 +36,7 @@ impl From<sqlx::Error> for StoreError {
 /// Opens the store `database` names: PostgreSQL or the SQLite file.
 pub async fn open(database: &crate::config::Database) -> Result<Arc<dyn Store>, StoreError> {
     match database {
-        crate::config::Database::Sqlite(path) => Ok(Arc::new(SqliteStore::open(path).await?)),
+        crate::config::Database::Embedded(path) => Ok(Arc::new(SqliteStore::open(path).await?)),
         crate::config::Database::Postgres(url) => Ok(Arc::new(PostgresStore::open(url).await?)),
     }
 }

@@ -6,11 +6,8 @@ use crate::domain::DomainError;
 use crate::engine::EngineError;
 use crate::store::StoreError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use serde::de::DeserializeOwned;
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -74,18 +71,19 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// `Json<T>` whose rejections are problems with code `INVALID_BODY`.
-pub struct ApiJson<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(e) => Err(json_rejection(e)),
-        }
+impl service_kit::extract::Rejections for ApiError {
+    fn json(e: JsonRejection) -> ApiError {
+        json_rejection(e)
+    }
+    fn path(e: PathRejection) -> ApiError {
+        ApiError::new(Code::INVALID_PATH, e.body_text())
+    }
+    fn query(e: QueryRejection) -> ApiError {
+        ApiError::new(Code::INVALID_QUERY, e.body_text())
     }
 }
+
+service_kit::extractors!(ApiError);
 
 fn json_rejection(e: JsonRejection) -> ApiError {
     match e.status() {
@@ -115,38 +113,4 @@ pub fn bytes_rejection(e: axum::extract::rejection::BytesRejection) -> ApiError 
     } else {
         ApiError::new(Code::INVALID_BODY, e.body_text())
     }
-}
-
-/// `Path<T>` whose rejections are problems with code `INVALID_PATH` (e.g. a malformed id).
-pub struct ApiPath<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
-    type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        match Path::<T>::from_request_parts(parts, state).await {
-            Ok(Path(v)) => Ok(ApiPath(v)),
-            Err(e) => Err(path_rejection(e)),
-        }
-    }
-}
-
-fn path_rejection(e: PathRejection) -> ApiError {
-    ApiError::new(Code::INVALID_PATH, e.body_text())
-}
-
-/// `Query<T>` whose rejections are problems with code `INVALID_QUERY`.
-pub struct ApiQuery<T>(pub T);
-
-impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiQuery<T> {
-    type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        match Query::<T>::from_request_parts(parts, state).await {
-            Ok(Query(v)) => Ok(ApiQuery(v)),
-            Err(e) => Err(query_rejection(e)),
-        }
-    }
-}
-
-fn query_rejection(e: QueryRejection) -> ApiError {
-    ApiError::new(Code::INVALID_QUERY, e.body_text())
 }

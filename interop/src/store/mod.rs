@@ -17,7 +17,7 @@ mod sqlite;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
-use crate::config::{Config, Database};
+use crate::config::{Config, Database, SqliteFiles};
 use crate::domain::Event;
 use serde::Serialize;
 use std::collections::HashSet;
@@ -121,7 +121,9 @@ pub trait Store: Send + Sync + 'static {
 /// SQLite files in `data_dir`.
 pub async fn open(config: &Config) -> Result<Arc<dyn Store>, StoreError> {
     match config.database().map_err(StoreError::Unavailable)? {
-        Database::Sqlite { log, tokens } => Ok(Arc::new(SqliteStore::open(&log, &tokens).await?)),
+        Database::Embedded(SqliteFiles { log, tokens }) => {
+            Ok(Arc::new(SqliteStore::open(&log, &tokens).await?))
+        }
         Database::Postgres(url) => Ok(Arc::new(PostgresStore::open(&url).await?)),
     }
 }
