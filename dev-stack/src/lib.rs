@@ -2,11 +2,13 @@
 //! localhost, a demo world seeded through the public APIs, and `dev-env.json` describing it.
 
 use gateway::config::InteropClientConfig;
-use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
+use world::{Api, Terms};
+
+pub mod world;
 
 /// Ports (0 = any free port) and the data folder.
 pub struct DevOptions {
@@ -99,51 +101,6 @@ pub struct DevStack {
 
 fn fail(what: &str, e: impl std::fmt::Display) -> String {
     format!("{what}: {e}")
-}
-
-struct Api {
-    http: reqwest::Client,
-    base: String,
-}
-
-impl Api {
-    async fn call(
-        &self,
-        token: &str,
-        method: Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Result<Value, String> {
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.map_err(|e| fail(path, e))?;
-        let status = resp.status();
-        let body: Value = resp.json().await.unwrap_or(Value::Null);
-        if !status.is_success() {
-            return Err(format!("{path}: {status} {body}"));
-        }
-        Ok(body)
-    }
-
-    async fn post(&self, token: &str, path: &str, body: Value) -> Result<Value, String> {
-        self.call(token, Method::POST, path, Some(body)).await
-    }
-
-    async fn act(&self, token: &str, path: &str) -> Result<Value, String> {
-        self.call(token, Method::POST, path, None).await
-    }
-}
-
-fn id(v: &Value, pointer: &str) -> Result<String, String> {
-    v.pointer(pointer)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| format!("no {pointer} in {v}"))
 }
 
 async fn listen(port: u16) -> Result<tokio::net::TcpListener, String> {
@@ -336,33 +293,31 @@ pub fn dev_app_key(data_dir: &Path) -> std::io::Result<String> {
 /// Tenants, e-services, agreements, purposes, clients and keys, through the engine's API.
 async fn seed(ic: &interop::Config, interop_url: &str, data_dir: &Path) -> Result<DevEnv, String> {
     let idp = interop::app::dev_issuer(ic).map_err(|e| fail("identity", e))?;
-    let api = Api {
-        http: reqwest::Client::new(),
-        base: interop_url.to_owned(),
-    };
+    let http = reqwest::Client::new();
     let operator = interop::app::dev_platform_operator(ic).map_err(|e| fail("identity", e))?;
     let platform = idp
         .mint(operator, None, &[interop::domain::Role::Platform], 600)
         .map_err(|e| fail("token", e))?;
+    let platform = Api::new(http.clone(), interop_url, platform);
     let mut admins = Vec::new();
     for name in ["PagoPA", "Comune di Esempio"] {
         let user = interop::domain::ids::UserId::random();
-        let t = api
+        let t = platform
             .post(
-                &platform,
                 "/tenants",
                 json!({"name": name, "admin": {"id": user, "name": format!("Admin {name}")}}),
             )
             .await?;
-        let tenant: interop::domain::ids::TenantId =
-            id(&t, "/id")?.parse().map_err(|e| fail("tenant id", e))?;
+        let tenant: interop::domain::ids::TenantId = world::id(&t, "/id")?
+            .parse()
+            .map_err(|e| fail("tenant id", e))?;
         let token = idp
             .mint(user, Some(tenant), &[interop::domain::Role::Admin], 3600)
             .map_err(|e| fail("token", e))?;
-        admins.push((tenant.to_string(), user.to_string(), token, name));
+        let api = Api::new(http.clone(), interop_url, token);
+        admins.push((tenant.to_string(), user.to_string(), api, name));
     }
     let (pagopa, comune) = (&admins[0], &admins[1]);
-    let descriptor = |aud: &str, url: &str| json!({"audience": [aud], "voucher_lifespan": 600, "daily_calls_per_consumer": 100000, "daily_calls_total": 1000000, "agreement_approval_policy": "AUTOMATIC", "server_urls": [url]});
     // Each side's e-service, the other side's agreement, purpose, client and key.
     let mut sides = Vec::new();
     for ((producer, consumer), (name, desc, aud, key_file)) in [
@@ -385,51 +340,20 @@ async fn seed(ic: &interop::Config, interop_url: &str, data_dir: &Path) -> Resul
             ),
         ),
     ] {
-        let e = api.post(&producer.2, "/eservices", json!({"name": name, "description": desc, "technology": "REST", "mode": "DELIVER", "descriptor": descriptor(aud, "https://localhost/")})).await?;
-        let (eid, did) = (id(&e, "/id")?, id(&e, "/descriptors/0/id")?);
-        api.act(
-            &producer.2,
-            &format!("/eservices/{eid}/descriptors/{did}/publish"),
-        )
-        .await?;
-        let a = api
-            .post(&consumer.2, "/agreements", json!({"eservice_id": eid}))
-            .await?;
-        api.act(
-            &consumer.2,
-            &format!("/agreements/{}/submit", id(&a, "/id")?),
-        )
-        .await?;
-        let p = api.post(&consumer.2, "/purposes", json!({"eservice_id": eid, "title": format!("Uso di {name}"), "description": format!("Finalità di sviluppo per {name}"), "risk_analysis": {"dev": true}, "daily_calls": 1000})).await?;
-        let (pid, vid) = (id(&p, "/id")?, id(&p, "/versions/0/id")?);
-        api.act(
-            &consumer.2,
-            &format!("/purposes/{pid}/versions/{vid}/activate"),
-        )
-        .await?;
-        let c = api.post(&consumer.2, "/clients", json!({"name": format!("Client {name}"), "kind": "CONSUMER", "members": [consumer.1]})).await?;
-        let cid = id(&c, "/id")?;
+        let s = world::subscribe(&producer.2, &consumer.2, &Terms::new(name, desc, aud)).await?;
         let key_path = data_dir.join(key_file);
         let pair = interop::keys::load_or_generate(&key_path).map_err(|e| fail("key", e))?;
-        let k = api
-            .post(
-                &consumer.2,
-                &format!("/clients/{cid}/keys"),
-                json!({"name": "dev", "key": pair.public_pem}),
-            )
+        let (client, kid) = consumer
+            .2
+            .client_with_key(&format!("Client {name}"), &consumer.1, &pair.public_pem)
             .await?;
-        api.post(
-            &consumer.2,
-            &format!("/clients/{cid}/purposes"),
-            json!({"purpose_id": pid}),
-        )
-        .await?;
+        consumer.2.attach(&client, &s.purpose).await?;
         sides.push(Sender {
             tenant_id: consumer.0.clone(),
-            client_id: cid,
-            kid: id(&k, "/kid")?,
+            client_id: client,
+            kid,
             private_key_pem_path: key_path.display().to_string(),
-            purpose_id: pid,
+            purpose_id: s.purpose,
         });
     }
     let gateway_client = sides.pop().expect("two sides");
@@ -479,14 +403,10 @@ pub async fn entity_voucher(env: &DevEnv) -> Result<String, String> {
 /// The entity's configurations and the sample messages, through the gateway's API.
 async fn populate(env: &mut DevEnv, _ic: &interop::Config) -> Result<(), String> {
     let voucher = entity_voucher(env).await?;
-    let api = Api {
-        http: reqwest::Client::new(),
-        base: env.gateway_url.clone(),
-    };
+    let api = Api::new(reqwest::Client::new(), &env.gateway_url, voucher);
     let base = |auth: Value, url: String| json!({"name": "Comune di Esempio", "description": "Contenuti remoti del Comune (sviluppo)", "has_precondition": "ONCE", "is_lollipop_enabled": false, "disable_lollipop_for": [], "prod_environment": {"base_url": url, "details_authentication": auth}});
     let by_voucher = api
         .post(
-            &voucher,
             "/api/v1/remote-contents/configurations",
             base(
                 json!({"type": "INTEROP_VOUCHER", "purpose_id": env.gateway_client.purpose_id}),
@@ -496,7 +416,6 @@ async fn populate(env: &mut DevEnv, _ic: &interop::Config) -> Result<(), String>
         .await?;
     let by_key = api
         .post(
-            &voucher,
             "/api/v1/remote-contents/configurations",
             base(
                 json!({"type": "API_KEY", "header_key_name": "X-Api-Key", "key": PROVIDER_API_KEY}),
@@ -505,12 +424,12 @@ async fn populate(env: &mut DevEnv, _ic: &interop::Config) -> Result<(), String>
         )
         .await?;
     env.configurations = Configurations {
-        interop_voucher: id(&by_voucher, "/configuration_id")?,
-        api_key: id(&by_key, "/configuration_id")?,
+        interop_voucher: world::id(&by_voucher, "/configuration_id")?,
+        api_key: world::id(&by_key, "/configuration_id")?,
     };
     // A plain message too, first: the banner opens the citizen's newest message as a third-party
     // message, so the newest must be the remote-content showcase (the voucher path, a good PDF).
-    api.post(&voucher, "/api/v1/messages", json!({"fiscal_code": CITIZENS[0], "content": {"subject": "Benvenuto nei servizi del Comune", "markdown": "Da oggi riceverai qui gli avvisi del Comune di Esempio: scadenze, certificati e comunicazioni importanti."}})).await?;
+    api.post("/api/v1/messages", json!({"fiscal_code": CITIZENS[0], "content": {"subject": "Benvenuto nei servizi del Comune", "markdown": "Da oggi riceverai qui gli avvisi del Comune di Esempio: scadenze, certificati e comunicazioni importanti."}})).await?;
     let samples = [
         (
             CITIZENS[0],
@@ -540,7 +459,7 @@ async fn populate(env: &mut DevEnv, _ic: &interop::Config) -> Result<(), String>
             tpd[k] = v.clone();
         }
         let body = json!({"fiscal_code": fc, "feature_level_type": "ADVANCED", "content": {"subject": subject, "markdown": "Il contenuto completo di questo messaggio è custodito dal Comune: aprilo nell'app per leggerlo e scaricare gli allegati.", "third_party_data": tpd}});
-        api.post(&voucher, "/api/v1/messages", body).await?;
+        api.post("/api/v1/messages", body).await?;
     }
     Ok(())
 }

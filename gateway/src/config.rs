@@ -515,29 +515,11 @@ mod tests {
     }
 
     #[test]
-    fn server_settings_default_are_read_from_the_file_and_zero_is_refused() {
-        // How a partial [server] section and each 0 are read is service_kit's, tested there;
-        // here: the gateway reads the section and refuses at load what the kit refuses.
+    fn the_idle_timeout_must_outlast_the_longest_fetch() {
+        // How the [server] section is read and each 0 refused is service_kit's, tested there
+        // (and `tests/process.rs` checks the gateway refuses it at start).
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("gateway.toml");
-        std::fs::write(&file, "bind = \"127.0.0.1:0\"\n").unwrap();
-        let c = Config::load(Some(&file)).unwrap();
-        assert_eq!(c.server, service_kit::ServerSettings::default());
-        std::fs::write(&file, "[server]\nmax_connections_per_ip = 7\n").unwrap();
-        assert_eq!(
-            Config::load(Some(&file))
-                .unwrap()
-                .server
-                .max_connections_per_ip,
-            7
-        );
-        std::fs::write(&file, "[server]\nheader_read_timeout_ms = 0\n").unwrap();
-        let e = Config::load(Some(&file)).unwrap_err().to_string();
-        assert!(
-            e.contains("server.header_read_timeout_ms must be at least 1"),
-            "{e}"
-        );
-
         std::fs::write(&file, "[server]\nidle_timeout_ms = 5000\n").unwrap();
         let e = Config::load(Some(&file)).unwrap_err().to_string();
         assert!(e.contains("must exceed fetch.timeout_ms"), "{e}");

@@ -195,16 +195,11 @@ fn a_low_soft_open_file_limit_is_raised_to_the_hard_one_at_start() {
 
 #[test]
 fn a_zero_server_setting_in_the_environment_is_refused_at_start() {
-    let out = Command::new(env!("CARGO_BIN_EXE_gateway"))
-        .arg("serve")
-        .env("GATEWAY_SERVER__HEADER_READ_TIMEOUT_MS", "0")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("server.header_read_timeout_ms must be at least 1"),
-        "{stderr}"
+    service_kit::testing::assert_refused_at_start(
+        Command::new(env!("CARGO_BIN_EXE_gateway"))
+            .arg("serve")
+            .env("GATEWAY_SERVER__HEADER_READ_TIMEOUT_MS", "0"),
+        "server.header_read_timeout_ms must be at least 1",
     );
 }
 

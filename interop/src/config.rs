@@ -163,25 +163,4 @@ mod tests {
             Ok(Database::Postgres("postgresql://db/recapito".into()))
         );
     }
-
-    #[test]
-    fn server_settings_default_are_read_from_the_file_and_zero_is_refused() {
-        // How a partial [server] section and each 0 are read is service_kit's, tested there;
-        // here: the engine reads the section and refuses at load what the kit refuses.
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("interop.toml");
-        std::fs::write(&file, "bind = \"127.0.0.1:0\"\n").unwrap();
-        assert_eq!(
-            Config::load(Some(&file)).unwrap().server,
-            service_kit::ServerSettings::default()
-        );
-        std::fs::write(&file, "[server]\nmax_connections = 9\n").unwrap();
-        assert_eq!(Config::load(Some(&file)).unwrap().server.max_connections, 9);
-        std::fs::write(&file, "[server]\nmax_connections_per_ip = 0\n").unwrap();
-        let e = Config::load(Some(&file)).unwrap_err().to_string();
-        assert!(
-            e.contains("server.max_connections_per_ip must be at least 1"),
-            "{e}"
-        );
-    }
 }

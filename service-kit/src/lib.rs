@@ -4,6 +4,7 @@
 //! `database_url` selects it, the pool, migrations safe from several instances).
 
 mod activity;
+pub mod batch;
 pub mod config;
 pub mod extract;
 mod limits;

@@ -65,6 +65,20 @@ pub async fn connect(url: &str) -> Result<PgPool, String> {
         .map_err(|e| e.to_string())
 }
 
+/// A service's pool on `url` with its migrations run: [`connect`], then [`migrate_locked`]
+/// under `lock_table`. The error says which step failed.
+pub async fn open(
+    url: &str,
+    lock_table: &'static str,
+    migrator: Migrator,
+) -> Result<PgPool, String> {
+    let pool = connect(url).await?;
+    migrate_locked(&pool, lock_table, migrator)
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    Ok(pool)
+}
+
 /// Runs `migrator` once, however many instances start at the same moment, without advisory locks
 /// (each service with its own `lock_table`).
 ///

@@ -17,6 +17,15 @@ pub fn hard_open_file_limit() -> u64 {
         .unwrap_or_else(|_| panic!("ulimit -Hn: {text:?}"))
 }
 
+/// Runs `service` to its end and asserts it refused to start with a configuration error (exit
+/// status 2) saying `message` on stderr.
+pub fn assert_refused_at_start(service: &mut Command, message: &str) {
+    let out = service.output().expect("the service runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(message), "no {message:?} in {stderr}");
+}
+
 /// Runs `service` (a service binary with its arguments and environment, logging JSON to
 /// stderr) with its soft open-file limit lowered to 256, as a service manager's default does
 /// (the hard limit untouched), and asserts that it logs "raised the open-file limit" from 256 to

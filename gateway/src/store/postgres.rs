@@ -31,25 +31,16 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
-    /// Connects to `url` (the engine's pool settings: [`service_kit::postgres::connect`]) and
-    /// runs the migrations.
+    /// Connects to `url` (the pool settings of [`service_kit::postgres::connect`]) and runs the
+    /// migrations once however many instances start together, under the row lock of
+    /// `gateway_migration_lock` ([`service_kit::postgres::migrate_locked`]).
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
-        let pool = service_kit::postgres::connect(url)
+        let migrator = sqlx::migrate!("./migrations/postgres");
+        let pool = service_kit::postgres::open(url, "gateway_migration_lock", migrator)
             .await
             .map_err(StoreError::Unavailable)?;
-        migrate(&pool).await?;
         Ok(PostgresStore { pool })
     }
-}
-
-/// Runs the migrations once, however many instances start at the same moment, with the row lock
-/// of `gateway_migration_lock` instead of sqlx's advisory lock (the engine's
-/// [`service_kit::postgres::migrate_locked`] explains the scheme; both stores use it).
-async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
-    let migrator = sqlx::migrate!("./migrations/postgres");
-    service_kit::postgres::migrate_locked(pool, "gateway_migration_lock", migrator)
-        .await
-        .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
 }
 
 fn message_from(row: &PgRow) -> Result<Message, StoreError> {

@@ -205,14 +205,7 @@ async fn checkpoint_loop(pool: SqlitePool, store: Weak<File>) {
 }
 
 async fn write_loop(pool: SqlitePool, mut rx: mpsc::Receiver<Pending>) {
-    while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(p) => batch.push(p),
-                Err(_) => break,
-            }
-        }
+    while let Some(batch) = service_kit::batch::next(&mut rx, MAX_BATCH).await {
         match write_batch(&pool, &batch).await {
             Ok(outcomes) => {
                 for (p, o) in batch.into_iter().zip(outcomes) {

@@ -33,24 +33,17 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
-    /// Connects to `url` and runs the migrations.
+    /// Connects to `url` and runs the engine's migrations
+    /// ([`service_kit::postgres::migrate_locked`], under `interop_migration_lock`).
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
-        let pool = service_kit::postgres::connect(url)
+        let mut migrator = sqlx::migrate!("./migrations/postgres");
+        // Not sqlx's `_sqlx_migrations`: that one belongs to the gateway when both share a schema.
+        migrator.dangerous_set_table_name("interop_migrations");
+        let pool = service_kit::postgres::open(url, "interop_migration_lock", migrator)
             .await
             .map_err(StoreError::Unavailable)?;
-        migrate(&pool).await?;
         Ok(PostgresStore { pool })
     }
-}
-
-/// Runs the engine's migrations (see [`service_kit::postgres::migrate_locked`]).
-async fn migrate(pool: &PgPool) -> Result<(), StoreError> {
-    let mut migrator = sqlx::migrate!("./migrations/postgres");
-    // Not sqlx's `_sqlx_migrations`: that one belongs to the gateway when both share a schema.
-    migrator.dangerous_set_table_name("interop_migrations");
-    service_kit::postgres::migrate_locked(pool, "interop_migration_lock", migrator)
-        .await
-        .map_err(|e| StoreError::Unavailable(format!("migration failed: {e}")))
 }
 
 impl Store for PostgresStore {

@@ -29,14 +29,7 @@ impl JtiGate {
     pub fn start(store: Arc<dyn Store>) -> JtiGate {
         let (tx, mut rx) = mpsc::channel::<Pending>(4 * MAX_BATCH);
         tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut batch = vec![first];
-                while batch.len() < MAX_BATCH {
-                    match rx.try_recv() {
-                        Ok(p) => batch.push(p),
-                        Err(_) => break,
-                    }
-                }
+            while let Some(batch) = service_kit::batch::next(&mut rx, MAX_BATCH).await {
                 let mut items: Vec<JtiUse> = batch
                     .iter()
                     .map(|p| (p.client.clone(), p.jti.clone(), p.expires_at))
