@@ -1,0 +1,431 @@
+//! What `tests/rules.rs` builds its files with: a small PDF/A-2 writer (`Pdf`: a conforming
+//! one-page file of the chosen level, with knobs for what a rule is about), the colour spaces,
+//! ICC profiles, fonts and XMP fragments the cases share, and the adapter between a file and a
+//! veraPDF rule id (`breaks`, `conforms`), the one place that knows how the validator reports.
+
+#![allow(dead_code)] // Shared by test targets that use different parts.
+
+use std::fmt::Write as _;
+
+/// `validate` refuses `bytes` for the rule `rule` (a veraPDF rule id, `6.1.3-1`).
+///
+/// Today the validator reports one failure naming an ISO 19005-2 clause: the rule is broken
+/// when that clause is the rule's own or one of its sub-clauses (the validator reports 6.2.8
+/// and 6.2.9 by their sub-clauses, `6.2.8.1`, `6.2.9.2`). Once the validator reports veraPDF
+/// rule ids, this becomes: its findings contain `rule`.
+pub fn breaks(bytes: &[u8], rule: &str) -> bool {
+    let clause = clause_of(rule);
+    match pdfa::validate(bytes) {
+        Ok(()) => false,
+        Err(e) => {
+            e.clause == clause
+                || e.clause
+                    .strip_prefix(clause)
+                    .is_some_and(|rest| rest.starts_with('.'))
+        }
+    }
+}
+
+/// `validate` accepts `bytes`.
+pub fn conforms(bytes: &[u8]) -> bool {
+    pdfa::validate(bytes).is_ok()
+}
+
+/// What `validate` said, for messages.
+pub fn verdict(bytes: &[u8]) -> String {
+    match pdfa::validate(bytes) {
+        Ok(()) => "conforms".into(),
+        Err(e) => format!("fails {:?} {} {}", e.kind, e.clause, e.reason),
+    }
+}
+
+/// The clause of a rule id: `6.1.7.1-2` → `6.1.7.1`.
+pub fn clause_of(rule: &str) -> &str {
+    rule.rsplit_once('-').map_or(rule, |(clause, _)| clause)
+}
+
+/// The `pdfaid:conformance` letter of a flavour (`2a` → `A`).
+pub fn conformance(flavour: &str) -> &'static str {
+    match flavour {
+        "2a" => "A",
+        "2b" => "B",
+        "2u" => "U",
+        other => panic!("unknown flavour {other}"),
+    }
+}
+
+/// The profile file of a flavour (`2a` → `PDFA-2A.xml`).
+pub fn profile_file(flavour: &str) -> String {
+    format!("PDFA-{}.xml", flavour.to_uppercase())
+}
+
+/// A conforming one-page PDF/A-2 file of a flavour, with the current level's requirements
+/// (level A: `MarkInfo` and a structure tree), as a starting point.
+pub fn flavour(flavour: &str) -> Pdf {
+    Pdf::new(flavour)
+}
+
+/// `Lab` with the D65 white point: a device-independent colour space that needs no ICC profile
+/// nor output intent.
+pub const LAB: &str = "[/Lab << /WhitePoint [0.9505 1 1.089] >>]";
+
+/// A type 2 function from one input to three Lab components.
+pub const TINT: &str = "<< /FunctionType 2 /Domain [0 1] /C0 [100 0 0] /C1 [0 0 0] /N 1 >>";
+
+/// Another one, different from `TINT`.
+pub const TINT2: &str = "<< /FunctionType 2 /Domain [0 1] /C0 [100 0 0] /C1 [50 0 0] /N 1 >>";
+
+/// Content that sets a Lab fill and stroke colour (`/L` in `LAB_RESOURCES`) so that what is
+/// painted next uses no device colour.
+pub const LAB_PAINT: &str = "/L cs 50 0 0 sc /L CS 50 0 0 SC\n";
+
+/// The `ColorSpace` entry naming `LAB` as `/L`.
+pub const LAB_RESOURCES: &str = "/ColorSpace << /L [/Lab << /WhitePoint [0.9505 1 1.089] >>] >>";
+
+/// The bytes of an ICC profile header (128 bytes, no tags): `class` (`mntr`, `prtr`, `scnr`…),
+/// colour `space` (`RGB `, `CMYK`, `GRAY`, `Lab `), major `version`.
+pub fn icc(class: &[u8; 4], space: &[u8; 4], version: u8) -> Vec<u8> {
+    let mut p = vec![0u8; 132];
+    p[0..4].copy_from_slice(&132u32.to_be_bytes());
+    p[8] = version;
+    p[9] = 0x10;
+    p[12..16].copy_from_slice(class);
+    p[16..20].copy_from_slice(space);
+    p[20..24].copy_from_slice(b"XYZ ");
+    p[36..40].copy_from_slice(b"acsp");
+    // D50 illuminant.
+    p[68..80].copy_from_slice(&[0, 0, 0xf6, 0xd6, 0, 1, 0, 0, 0, 0, 0xd3, 0x2d]);
+    p
+}
+
+/// The body of an indirect stream object: `<< dict /Length n >>`, `data`.
+pub fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut o = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
+    o.extend_from_slice(data);
+    o.extend_from_slice(b"\nendstream");
+    o
+}
+
+/// `hay` with the first `from` replaced by `to`; panics if `from` is absent (a case that
+/// mutates nothing would prove nothing).
+pub fn replace(hay: &str, from: &str, to: &str) -> String {
+    assert!(hay.contains(from), "{from:?} is not in {hay:?}");
+    hay.replacen(from, to, 1)
+}
+
+/// `pick(broken, a, b)`: `a` for the broken file, `b` for its conforming twin.
+pub fn pick<T>(broken: bool, a: T, b: T) -> T {
+    if broken { a } else { b }
+}
+
+pub const PDFAID: &str = "http://www.aiim.org/pdfa/ns/id/";
+
+/// A PDF/A-2 extension schema container declaring the schema `rec:` (one Text property
+/// `note`) and a value type `Pair` with one field: every field the container may have.
+pub const EXTENSION: &str = r#"<rdf:Description rdf:about="" xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#" xmlns:pdfaType="http://www.aiim.org/pdfa/ns/type#" xmlns:pdfaField="http://www.aiim.org/pdfa/ns/field#">
+<pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+<pdfaSchema:schema>Recapito test schema</pdfaSchema:schema>
+<pdfaSchema:namespaceURI>http://example.com/recapito/</pdfaSchema:namespaceURI>
+<pdfaSchema:prefix>rec</pdfaSchema:prefix>
+<pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">
+<pdfaProperty:name>note</pdfaProperty:name>
+<pdfaProperty:valueType>Text</pdfaProperty:valueType>
+<pdfaProperty:category>external</pdfaProperty:category>
+<pdfaProperty:description>A note</pdfaProperty:description>
+</rdf:li></rdf:Seq></pdfaSchema:property>
+<pdfaSchema:valueType><rdf:Seq><rdf:li rdf:parseType="Resource">
+<pdfaType:type>Pair</pdfaType:type>
+<pdfaType:namespaceURI>http://example.com/recapito/pair/</pdfaType:namespaceURI>
+<pdfaType:prefix>pair</pdfaType:prefix>
+<pdfaType:description>Two texts</pdfaType:description>
+<pdfaType:field><rdf:Seq><rdf:li rdf:parseType="Resource">
+<pdfaField:name>first</pdfaField:name>
+<pdfaField:valueType>Text</pdfaField:valueType>
+<pdfaField:description>The first text</pdfaField:description>
+</rdf:li></rdf:Seq></pdfaType:field>
+</rdf:li></rdf:Seq></pdfaSchema:valueType>
+</rdf:li></rdf:Bag></pdfaExtension:schemas>
+</rdf:Description>
+<rdf:Description rdf:about="" xmlns:rec="http://example.com/recapito/"><rec:note>hello</rec:note></rdf:Description>
+"#;
+
+/// A one-page PDF/A-2 file, written from scratch: object 1 the catalog, 2 the page tree, 3
+/// the page, 4 its content stream, 5 the metadata stream, then what `add` adds. Every field is
+/// a knob a case may turn; `build` writes a classic cross-reference table and trailer.
+pub struct Pdf {
+    /// `%PDF-1.7` and the end-of-line marker.
+    pub header: Vec<u8>,
+    /// The comment line after the header, with its end-of-line marker.
+    pub binary_comment: Vec<u8>,
+    /// `pdfaid:part`.
+    pub part: String,
+    /// `pdfaid:conformance`.
+    pub conformance: String,
+    /// The attributes of the `<?xpacket begin=…?>` processing instruction.
+    pub xpacket: String,
+    /// `rdf:Description`s added to the XMP packet, after the identification.
+    pub xmp_extra: String,
+    /// The identification's `rdf:Description` (built from `part` and `conformance` if `None`).
+    pub identification: Option<String>,
+    /// The whole metadata stream's data, instead of the XMP built from the fields above.
+    pub xmp_override: Option<Vec<u8>>,
+    /// Whether the catalog has `Metadata`.
+    pub metadata_in_catalog: bool,
+    /// More catalog entries.
+    pub catalog: String,
+    /// Level A: the `MarkInfo` entry of the catalog.
+    pub mark_info: Option<String>,
+    /// Level A: the `StructTreeRoot` dictionary (an indirect object).
+    pub struct_tree: Option<String>,
+    /// More entries of the page tree root.
+    pub pages: String,
+    /// More page entries.
+    pub page: String,
+    pub media_box: String,
+    /// The page's `Resources`, `None` for none.
+    pub resources: Option<String>,
+    /// The page's content stream (unfiltered).
+    pub content: Vec<u8>,
+    /// More trailer entries.
+    pub trailer: String,
+    /// The trailer's `ID` value, `None` for no `ID`.
+    pub id: Option<String>,
+    /// What follows `xref` before the subsection header.
+    pub xref_eol: Vec<u8>,
+    /// What follows the last `%%EOF`.
+    pub tail: Vec<u8>,
+    /// Objects 6…: the body of `n 0 obj … endobj`, or the whole object written as is.
+    objects: Vec<Obj>,
+}
+
+enum Obj {
+    Body(Vec<u8>),
+    Raw(Vec<u8>),
+}
+
+const FIRST_ADDED: usize = 6;
+
+impl Pdf {
+    pub fn new(flavour: &str) -> Pdf {
+        let level_a = flavour == "2a";
+        let mut pdf = Pdf {
+            header: b"%PDF-1.7\n".to_vec(),
+            binary_comment: b"%\xe2\xe3\xcf\xd3\n".to_vec(),
+            part: "2".into(),
+            conformance: conformance(flavour).into(),
+            xpacket: "begin=\"\u{feff}\" id=\"W5M0MpCehiHzreSzNTczkc9d\"".into(),
+            xmp_extra: String::new(),
+            identification: None,
+            xmp_override: None,
+            metadata_in_catalog: true,
+            catalog: String::new(),
+            mark_info: level_a.then(|| "/MarkInfo << /Marked true >>".into()),
+            struct_tree: level_a.then(|| "<< /Type /StructTreeRoot >>".into()),
+            pages: String::new(),
+            page: String::new(),
+            media_box: "[0 0 200 200]".into(),
+            resources: Some("<< >>".into()),
+            content: Vec::new(),
+            trailer: String::new(),
+            id: Some(
+                "[<4F21C15395DA7D89C9CA9AC9B6A982BC> <4F21C15395DA7D89C9CA9AC9B6A982BC>]".into(),
+            ),
+            xref_eol: b"\n".to_vec(),
+            tail: b"\n".to_vec(),
+            objects: Vec::new(),
+        };
+        if level_a {
+            // Nothing else: an empty page needs no structure elements.
+            pdf.catalog.push_str(" /Lang (en)");
+        }
+        pdf
+    }
+
+    /// Adds an indirect object; its number.
+    pub fn add(&mut self, body: impl Into<Vec<u8>>) -> usize {
+        self.objects.push(Obj::Body(body.into()));
+        FIRST_ADDED + self.objects.len() - 1
+    }
+
+    /// Adds an indirect stream object.
+    pub fn add_stream(&mut self, dict: &str, data: &[u8]) -> usize {
+        self.add(stream(dict, data))
+    }
+
+    /// Adds an object written exactly as `raw(n)` says (`n 0 obj` … `endobj` and the end of
+    /// line after it included); its number `n`.
+    pub fn add_raw(&mut self, raw: impl FnOnce(usize) -> Vec<u8>) -> usize {
+        let n = FIRST_ADDED + self.objects.len();
+        self.objects.push(Obj::Raw(raw(n)));
+        n
+    }
+
+    /// Adds an ICC profile stream (`N` from its colour space); its number.
+    pub fn add_icc(&mut self, profile: &[u8]) -> usize {
+        let n = match &profile[16..20] {
+            b"GRAY" => 1,
+            b"CMYK" => 4,
+            _ => 3,
+        };
+        self.add_stream(&format!("/N {n}"), profile)
+    }
+
+    /// Gives the file a PDF/A output intent with a monitor (RGB, Gray) or printer (CMYK)
+    /// profile of `space`; the profile's object number.
+    pub fn output_intent(&mut self, space: &[u8; 4]) -> usize {
+        let class = if space == b"CMYK" { b"prtr" } else { b"mntr" };
+        let profile = self.add_icc(&icc(class, space, 2));
+        let intent = self.add(format!(
+            "<< /Type /OutputIntent /S /GTS_PDFA1 /OutputConditionIdentifier (Custom) \
+             /DestOutputProfile {profile} 0 R >>"
+        ));
+        write!(self.catalog, " /OutputIntents [{intent} 0 R]").expect("a string");
+        profile
+    }
+
+    /// The page's resources become `entries` (e.g. `/XObject << /X 6 0 R >>`).
+    pub fn resources(&mut self, entries: &str) {
+        self.resources = Some(format!("<< {entries} >>"));
+    }
+
+    /// `resources` and `content` in one.
+    pub fn paint(&mut self, resources: &str, content: &str) {
+        self.resources(resources);
+        self.content = content.as_bytes().to_vec();
+    }
+
+    /// The XMP packet the metadata stream holds.
+    pub fn xmp(&self) -> Vec<u8> {
+        if let Some(x) = &self.xmp_override {
+            return x.clone();
+        }
+        let identification = self.identification.clone().unwrap_or_else(|| {
+            format!(
+                "<rdf:Description rdf:about=\"\" xmlns:pdfaid=\"{PDFAID}\" \
+                 pdfaid:part=\"{}\" pdfaid:conformance=\"{}\"/>",
+                self.part, self.conformance
+            )
+        });
+        format!(
+            "<?xpacket {}?>\n<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n\
+             <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n\
+             <rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\
+             <dc:format>application/pdf</dc:format></rdf:Description>\n\
+             {identification}\n{}</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>",
+            self.xpacket, self.xmp_extra
+        )
+        .into_bytes()
+    }
+
+    /// The file.
+    pub fn build(&self) -> Vec<u8> {
+        let mut catalog = String::from("<< /Type /Catalog /Pages 2 0 R");
+        if self.metadata_in_catalog {
+            catalog.push_str(" /Metadata 5 0 R");
+        }
+        if let Some(m) = &self.mark_info {
+            write!(catalog, " {m}").expect("a string");
+        }
+        let struct_tree = self.struct_tree.as_ref().map(|s| {
+            let n = FIRST_ADDED + self.objects.len();
+            write!(catalog, " /StructTreeRoot {n} 0 R").expect("a string");
+            s.clone().into_bytes()
+        });
+        write!(catalog, " {} >>", self.catalog).expect("a string");
+        let mut page = format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox {} /Contents 4 0 R",
+            self.media_box
+        );
+        if let Some(r) = &self.resources {
+            write!(page, " /Resources {r}").expect("a string");
+        }
+        write!(page, " {} >>", self.page).expect("a string");
+        let mut objects: Vec<Vec<u8>> = vec![
+            catalog.into_bytes(),
+            format!("<< /Type /Pages /Kids [3 0 R] /Count 1 {} >>", self.pages).into_bytes(),
+            page.into_bytes(),
+            stream("", &self.content),
+            stream("/Type /Metadata /Subtype /XML", &self.xmp()),
+        ];
+        let mut out = self.header.clone();
+        out.extend_from_slice(&self.binary_comment);
+        let mut offsets = Vec::new();
+        for (i, body) in objects.drain(..).enumerate() {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+            out.extend_from_slice(&body);
+            out.extend_from_slice(b"\nendobj\n");
+        }
+        for (i, o) in self.objects.iter().enumerate() {
+            offsets.push(out.len());
+            match o {
+                Obj::Body(body) => {
+                    out.extend_from_slice(format!("{} 0 obj\n", i + FIRST_ADDED).as_bytes());
+                    out.extend_from_slice(body);
+                    out.extend_from_slice(b"\nendobj\n");
+                }
+                Obj::Raw(raw) => out.extend_from_slice(raw),
+            }
+        }
+        if let Some(body) = struct_tree {
+            offsets.push(out.len());
+            out.extend_from_slice(format!("{} 0 obj\n", offsets.len()).as_bytes());
+            out.extend_from_slice(&body);
+            out.extend_from_slice(b"\nendobj\n");
+        }
+        let xref = out.len();
+        out.extend_from_slice(b"xref");
+        out.extend_from_slice(&self.xref_eol);
+        out.extend_from_slice(
+            format!("0 {}\n0000000000 65535 f\r\n", offsets.len() + 1).as_bytes(),
+        );
+        for at in &offsets {
+            out.extend_from_slice(format!("{at:010} 00000 n\r\n").as_bytes());
+        }
+        out.extend_from_slice(
+            format!("trailer\n<< /Size {} /Root 1 0 R", offsets.len() + 1).as_bytes(),
+        );
+        if let Some(id) = &self.id {
+            out.extend_from_slice(format!(" /ID {id}").as_bytes());
+        }
+        out.extend_from_slice(format!(" {} >>\nstartxref\n{xref}\n%%EOF", self.trailer).as_bytes());
+        out.extend_from_slice(&self.tail);
+        out
+    }
+}
+
+/// A Type 3 font (glyphs `a` and `b`, codes 97 and 98, 1000 units wide): the font
+/// dictionary's body, where `{a}` and `{b}` stand for the object numbers of the glyph
+/// procedures (`type3_glyph`). `extra` goes into the dictionary.
+pub fn type3_font(extra: &str) -> String {
+    format!(
+        "<< /Type /Font /Subtype /Type3 /FontBBox [0 0 750 750] \
+         /FontMatrix [0.001 0 0 0.001 0 0] /CharProcs << /a {{a}} 0 R /b {{b}} 0 R >> \
+         /Encoding << /Type /Encoding /Differences [97 /a /b] >> /FirstChar 97 /LastChar 98 \
+         /Widths [1000 1000] /Resources << >> {extra} >>"
+    )
+}
+
+/// A Type 3 glyph procedure `width` wide (`d1`: shape only, painted in the current colour).
+pub fn type3_glyph(width: u32) -> Vec<u8> {
+    stream(
+        "",
+        format!("{width} 0 0 0 750 750 d1 0 0 750 750 re f").as_bytes(),
+    )
+}
+
+/// A `ToUnicode` CMap for one-byte codes mapping each `(code, unicode)` pair.
+pub fn to_unicode(pairs: &[(u8, &str)]) -> Vec<u8> {
+    let mut s = String::from(
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n\
+         /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
+         /CMapName /Adobe-Identity-UCS def /CMapType 2 def\n\
+         1 begincodespacerange <00> <FF> endcodespacerange\n",
+    );
+    writeln!(s, "{} beginbfchar", pairs.len()).expect("a string");
+    for (code, u) in pairs {
+        writeln!(s, "<{code:02X}> <{u}>").expect("a string");
+    }
+    s.push_str("endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end\n");
+    stream("", s.as_bytes())
+}
