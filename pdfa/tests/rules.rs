@@ -270,6 +270,55 @@ fn font_text(font: &str, flags: u32, key: &str, before: &str) -> Vec<u8> {
     })
 }
 
+/// A level B file showing "a" (code 97) in a TrueType font with the program `program`, the
+/// descriptor `flags` and the font dictionary entries `extra`.
+fn truetype_text(program: Vec<u8>, flags: u32, extra: &str) -> Vec<u8> {
+    b(|p| {
+        let ff = p.add_stream(&format!("/Length1 {}", program.len()), &program);
+        let fd = p.add(format!(
+            "<< /Type /FontDescriptor /FontName /Recapito /Flags {flags} /FontBBox [0 0 1000 1000] \
+             /ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 /FontFile2 {ff} 0 R >>"
+        ));
+        let f = p.add(format!(
+            "<< /Type /Font /Subtype /TrueType /BaseFont /Recapito /FirstChar 97 /LastChar 97 \
+             /Widths [1000] /FontDescriptor {fd} 0 R {extra} >>"
+        ));
+        p.paint(
+            &format!("{LAB_RESOURCES} /Font << /F {f} 0 R >>"),
+            &format!("{LAB_PAINT}BT /F 12 Tf 10 10 Td (a) Tj ET"),
+        );
+    })
+}
+
+/// A level B file showing CID 1 in a Type 0 font over a CIDFontType2 named `name` with a
+/// two-glyph TrueType program, the CIDFont entries `cid_extra` and descriptor entries
+/// `fd_extra` (`{set}` stands for the number of a CIDSet stream `cid_set`).
+fn cid_truetype(name: &str, cid_extra: &str, fd_extra: &str, cid_set: &[u8]) -> Vec<u8> {
+    b(|p| {
+        let program = truetype(2, &[(3, 1)]);
+        let ff = p.add_stream(&format!("/Length1 {}", program.len()), &program);
+        let set = p.add_stream("", cid_set);
+        let fd = p.add(format!(
+            "<< /Type /FontDescriptor /FontName /{name} /Flags 4 /FontBBox [0 0 1000 1000] \
+             /ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 /FontFile2 {ff} 0 R {} >>",
+            fd_extra.replace("{set}", &set.to_string())
+        ));
+        let cid = p.add(format!(
+            "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{name} \
+             /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> \
+             /FontDescriptor {fd} 0 R /DW 1000 {cid_extra} >>"
+        ));
+        let f = p.add(format!(
+            "<< /Type /Font /Subtype /Type0 /BaseFont /{name} /Encoding /Identity-H \
+             /DescendantFonts [{cid} 0 R] >>"
+        ));
+        p.paint(
+            &format!("{LAB_RESOURCES} /Font << /F {f} 0 R >>"),
+            &format!("{LAB_PAINT}BT /F 12 Tf 10 10 Td <0001> Tj ET"),
+        );
+    })
+}
+
 /// A Type 0 font over a CIDFontType0 with `cid_system_info` (and a stub program), encoded by
 /// `encoding`.
 fn type0(encoding: &str, cid_system_info: &str) -> Vec<u8> {
@@ -1130,6 +1179,36 @@ fn cases() -> Vec<Case> {
                 "<< /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >>",
                 "<< /Registry (Adobe) /Ordering (GB1) /Supplement 2 >>"
             )
+        )),
+        rule!(gap "the Subtype of a FontFile3 stream is not checked (Type1 accepted)", "6.2.11.2-7", "2b", |x| b(|p| {
+            let ff = p.add_stream(&format!("/Subtype /{}", pick(x, "Type1", "Type1C")), b"not a CFF");
+            let fd = p.add(format!(
+                "<< /Type /FontDescriptor /FontName /Recapito /Flags 32 /FontBBox [0 0 1000 1000] \
+                 /ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 /FontFile3 {ff} 0 R >>"
+            ));
+            let f = p.add(format!(
+                "<< /Type /Font /Subtype /Type1 /BaseFont /Recapito /FirstChar 97 /LastChar 97 \
+                 /Widths [500] /FontDescriptor {fd} 0 R >>"
+            ));
+            p.paint(&format!("{LAB_RESOURCES} /Font << /F {f} 0 R >>"), &format!("{LAB_PAINT}BT /F 12 Tf 10 10 Td (a) Tj ET"));
+        })),
+        rule!("6.2.11.3.2-1", "2b", |x| cid_truetype(
+            "Recapito",
+            pick(x, "", "/CIDToGIDMap /Identity"),
+            "",
+            b""
+        )),
+        rule!("6.2.11.4.2-2", "2b", |x| cid_truetype(
+            "ABCDEF+Recapito",
+            "/CIDToGIDMap /Identity",
+            "/CIDSet {set} 0 R",
+            pick(x, b"\x80", b"\xc0")
+        )),
+        rule!(gap "a non-symbolic TrueType program with only a (3,0) cmap subtable is not refused", "6.2.11.6-1", "2b", |x| truetype_text(truetype(2, pick(x, &[(3, 0)][..], &[(3, 0), (3, 1)])), 32, "/Encoding /WinAnsiEncoding")),
+        rule!("6.2.11.6-4", "2b", |x| truetype_text(
+            truetype(2, &[(1, 0), pick(x, (3, 1), (3, 0))]),
+            4,
+            ""
         )),
         rule!("6.2.11.3.3-1", "2b", |x| type0(
             pick(x, "/Recapito-H", "/Identity-H"),

@@ -429,3 +429,64 @@ pub fn to_unicode(pairs: &[(u8, &str)]) -> Vec<u8> {
     s.push_str("endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end\n");
     stream("", s.as_bytes())
 }
+
+/// A minimal TrueType program: `glyphs` glyphs (0 is `.notdef`) 1000 units wide on a
+/// 1000-unit em, and one format 6 `cmap` subtable per `(platform, encoding)` mapping the code
+/// 97 to glyph 1 (`0xF061` for the symbol subtable (3,0)). No outlines: the tables the
+/// validator reads (`head`, `hhea`, `hmtx`, `maxp`, `cmap`) and nothing else.
+pub fn truetype(glyphs: u16, cmaps: &[(u16, u16)]) -> Vec<u8> {
+    let mut head = vec![0u8; 54];
+    head[0..4].copy_from_slice(&0x0001_0000u32.to_be_bytes());
+    head[12..16].copy_from_slice(&0x5F0F_3CF5u32.to_be_bytes());
+    head[18..20].copy_from_slice(&1000u16.to_be_bytes());
+    let mut hhea = vec![0u8; 36];
+    hhea[0..4].copy_from_slice(&0x0001_0000u32.to_be_bytes());
+    hhea[34..36].copy_from_slice(&1u16.to_be_bytes());
+    let hmtx = [0x03, 0xe8, 0, 0].to_vec();
+    let mut maxp = 0x0000_5000u32.to_be_bytes().to_vec();
+    maxp.extend_from_slice(&glyphs.to_be_bytes());
+    let mut cmap = Vec::new();
+    cmap.extend_from_slice(&0u16.to_be_bytes());
+    cmap.extend_from_slice(&(cmaps.len() as u16).to_be_bytes());
+    let records = 4 + 8 * cmaps.len();
+    let mut subtables = Vec::new();
+    for &(platform, encoding) in cmaps {
+        cmap.extend_from_slice(&platform.to_be_bytes());
+        cmap.extend_from_slice(&encoding.to_be_bytes());
+        cmap.extend_from_slice(&((records + subtables.len()) as u32).to_be_bytes());
+        let first: u16 = if (platform, encoding) == (3, 0) {
+            0xF061
+        } else {
+            97
+        };
+        for v in [6u16, 12, 0, first, 1, 1] {
+            subtables.extend_from_slice(&v.to_be_bytes());
+        }
+    }
+    cmap.extend(subtables);
+    let tables: [(&[u8; 4], Vec<u8>); 5] = [
+        (b"cmap", cmap),
+        (b"head", head),
+        (b"hhea", hhea),
+        (b"hmtx", hmtx),
+        (b"maxp", maxp),
+    ];
+    let mut out = 0x0001_0000u32.to_be_bytes().to_vec();
+    for v in [5u16, 64, 2, 16] {
+        out.extend_from_slice(&v.to_be_bytes());
+    }
+    let mut offset = 12 + 16 * tables.len();
+    let mut data = Vec::new();
+    for (tag, t) in &tables {
+        out.extend_from_slice(*tag);
+        out.extend_from_slice(&0u32.to_be_bytes());
+        out.extend_from_slice(&(offset as u32).to_be_bytes());
+        out.extend_from_slice(&(t.len() as u32).to_be_bytes());
+        let mut padded = t.clone();
+        padded.resize(t.len().div_ceil(4) * 4, 0);
+        offset += padded.len();
+        data.extend(padded);
+    }
+    out.extend(data);
+    out
+}
