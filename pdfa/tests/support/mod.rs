@@ -517,3 +517,56 @@ pub fn sign(mut file: Vec<u8>, short: usize) -> Vec<u8> {
     file[at..at + filled.len()].copy_from_slice(filled.as_bytes());
     file
 }
+
+/// A minimal name-keyed CFF program (FontFile3 `Type1C`): `.notdef` and the glyphs of the
+/// standard strings `sids` (`a` is 66, `b` 67), each 500 units wide, with no outline.
+pub fn cff(sids: &[u16]) -> Vec<u8> {
+    /// An INDEX of `items` with one-byte offsets.
+    fn index(items: &[&[u8]]) -> Vec<u8> {
+        let mut out = (items.len() as u16).to_be_bytes().to_vec();
+        if items.is_empty() {
+            return out;
+        }
+        out.push(1);
+        let mut at = 1u8;
+        out.push(at);
+        for i in items {
+            at += i.len() as u8;
+            out.push(at);
+        }
+        for i in items {
+            out.extend_from_slice(i);
+        }
+        out
+    }
+    let int = |v: usize| {
+        let mut b = vec![29];
+        b.extend_from_slice(&(v as i32).to_be_bytes());
+        b
+    };
+    // Header, Name INDEX, Top DICT INDEX (charset 15, CharStrings 17: 12 bytes), String
+    // INDEX and Global Subr INDEX (both empty), charset, CharStrings.
+    let name = index(&[b"Recapito"]);
+    let top_len = 4 + name.len() + (2 + 1 + 2 + 12) + 2 + 2;
+    let charset_at = top_len;
+    let charstrings_at = charset_at + 1 + 2 * sids.len();
+    let mut top = int(charset_at);
+    top.push(15);
+    top.extend(int(charstrings_at));
+    top.push(17);
+    let mut out = vec![1, 0, 4, 1];
+    out.extend(name);
+    out.extend(index(&[&top]));
+    out.extend(index(&[]));
+    out.extend(index(&[]));
+    assert_eq!(out.len(), charset_at);
+    out.push(0);
+    for sid in sids {
+        out.extend_from_slice(&sid.to_be_bytes());
+    }
+    // 500 (248 136) as the width, then endchar.
+    let glyph: &[u8] = &[248, 136, 14];
+    let glyphs = vec![glyph; sids.len() + 1];
+    out.extend(index(&glyphs));
+    out
+}
