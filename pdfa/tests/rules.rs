@@ -163,9 +163,8 @@ fn jpx(data: Vec<u8>) -> Vec<u8> {
     ))
 }
 
-/// The rectangle, flags and appearance (`/AP << /N 6 0 R >>` style) of an annotation: a
-/// level B file whose page has the annotation `annot` (a dictionary body where `{ap}` stands
-/// for an appearance stream's object number).
+/// A level B file whose page has the annotation `annot` (a dictionary body where `{ap}`
+/// stands for the number of an empty appearance stream).
 fn annotation(annot: &str) -> Vec<u8> {
     b(|p| {
         let ap = p.add(form(""));
@@ -215,8 +214,9 @@ fn identification(description: &str) -> Vec<u8> {
     b(|p| p.identification = Some(description.to_owned()))
 }
 
-/// A level B file whose page shows "ab" in the Type 3 font `font` (`{a}` and `{b}` stand for
-/// the glyph procedures' numbers, 1000 units wide), text rendering mode `mode`.
+/// A file of `level` whose page shows the Type 3 font `font` (`{a}` and `{b}` stand for the
+/// numbers of two glyph procedures 1000 units wide) as `/F` with `content`, after setting a
+/// Lab colour.
 fn type3_text(level: &str, font: &str, content: &str) -> Vec<u8> {
     with(level, |p| {
         let a = p.add(type3_glyph(1000));

@@ -49,8 +49,9 @@ pub fn profile_file(flavour: &str) -> String {
     format!("PDFA-{}.xml", flavour.to_uppercase())
 }
 
-/// A conforming one-page PDF/A-2 file of a flavour, with the current level's requirements
-/// (level A: `MarkInfo` and a structure tree), as a starting point.
+/// A conforming one-page PDF/A-2 file of a flavour (`2a`, `2b`, `2u`: its XMP declares that
+/// level), with what the level requires (level A: `MarkInfo`, a structure tree, `Lang`), as a
+/// starting point.
 pub fn flavour(flavour: &str) -> Pdf {
     Pdf::new(flavour)
 }
@@ -196,6 +197,7 @@ enum Obj {
 const FIRST_ADDED: usize = 6;
 
 impl Pdf {
+    /// See `flavour`.
     pub fn new(flavour: &str) -> Pdf {
         let level_a = flavour == "2a";
         let mut pdf = Pdf {
@@ -225,7 +227,7 @@ impl Pdf {
             objects: Vec::new(),
         };
         if level_a {
-            // Nothing else: an empty page needs no structure elements.
+            // The page has no content to tag: the structure tree may stay empty.
             pdf.catalog.push_str(" /Lang (en)");
         }
         pdf
