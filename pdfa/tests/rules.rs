@@ -232,24 +232,23 @@ fn type3_text(level: &str, font: &str, content: &str) -> Vec<u8> {
     })
 }
 
-/// A font program that the validator cannot read (it then skips the glyph checks), for
-/// fonts whose dictionaries a case is about: `key` (`FontFile`, `FontFile2`, `FontFile3`) and
-/// the descriptor entry naming it.
-fn stub_program(p: &mut Pdf, key: &str) -> String {
-    let n = match key {
-        "FontFile" => p.add_stream("/Length1 10 /Length2 0 /Length3 0", b"%!FontType1"),
-        "FontFile3" => p.add_stream("/Subtype /CIDFontType0C", b"not a CFF"),
-        _ => p.add_stream("/Length1 12", b"not TrueType"),
-    };
-    format!("/{key} {n} 0 R")
-}
-
-/// A font descriptor with `flags` and the stub font program `key` (none if empty).
+/// A font descriptor with `flags` and a generated font program as `key` (none if empty):
+/// `FontFile3`, a name-keyed CFF (`Type1C`) with the glyph `a`; `FontFile2`, a TrueType
+/// program whose (3,1) `cmap` maps `a` (97) to its glyph 1. Both glyphs are 500 units wide in
+/// the CFF, 1000 in the TrueType program.
 fn descriptor(p: &mut Pdf, flags: u32, key: &str) -> usize {
-    let program = if key.is_empty() {
-        String::new()
-    } else {
-        stub_program(p, key)
+    let program = match key {
+        "" => String::new(),
+        "FontFile3" => {
+            let n = p.add_stream("/Subtype /Type1C", &cff(&[66]));
+            format!("/FontFile3 {n} 0 R")
+        }
+        "FontFile2" => {
+            let program = truetype(2, &[(3, 1)]);
+            let n = p.add_stream(&format!("/Length1 {}", program.len()), &program);
+            format!("/FontFile2 {n} 0 R")
+        }
+        other => panic!("no program for {other}"),
     };
     p.add(format!(
         "<< /Type /FontDescriptor /FontName /Recapito /Flags {flags} /FontBBox [0 0 1000 1000] \
@@ -258,7 +257,8 @@ fn descriptor(p: &mut Pdf, flags: u32, key: &str) -> usize {
 }
 
 /// A level B file showing "a" in the font `font` (`{fd}` stands for the number of a font
-/// descriptor with `flags` and the stub program `key`) with `before` before the text.
+/// descriptor with `flags` and the program `key`, see `descriptor`) with `before` before the
+/// text.
 fn font_text(font: &str, flags: u32, key: &str, before: &str) -> Vec<u8> {
     b(|p| {
         let fd = descriptor(p, flags, key);
@@ -346,13 +346,13 @@ fn signed(pkcs7_name: &str, sig_extra: &str, perms: &str, short: usize) -> Vec<u
     sign(p.build(), short)
 }
 
-/// A Type 0 font over a CIDFontType0 with `cid_system_info` (and a stub program), encoded by
-/// `encoding`.
+/// A level B file showing CID 1 in a Type 0 font encoded by `encoding` over a CIDFontType2
+/// (the generated TrueType program, `CIDToGIDMap` `Identity`) with `cid_system_info`.
 fn type0(encoding: &str, cid_system_info: &str) -> Vec<u8> {
     b(|p| {
-        let fd = descriptor(p, 4, "FontFile3");
+        let fd = descriptor(p, 4, "FontFile2");
         let cid = p.add(format!(
-            "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /Recapito \
+            "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Recapito /CIDToGIDMap /Identity \
              /CIDSystemInfo {cid_system_info} /FontDescriptor {fd} 0 R /DW 1000 >>"
         ));
         let f = p.add(format!(
@@ -391,9 +391,9 @@ fn cmap(dict_wmode: u8, stream_wmode: u8, first: u32, extra: &str) -> Vec<u8> {
 fn type0_embedded(cmap_body: Vec<u8>) -> Vec<u8> {
     b(|p| {
         let c = p.add(cmap_body);
-        let fd = descriptor(p, 4, "FontFile3");
+        let fd = descriptor(p, 4, "FontFile2");
         let cid = p.add(format!(
-            "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /Recapito \
+            "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /Recapito /CIDToGIDMap /Identity \
              /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> \
              /FontDescriptor {fd} 0 R /DW 1000 >>"
         ));
@@ -1210,10 +1210,10 @@ fn cases() -> Vec<Case> {
                 pick(x, "Type2", "Type1")
             ),
             32,
-            "FontFile",
+            "FontFile3",
             ""
         )),
-        rule!(gap "a font without BaseFont is not refused", "6.2.11.2-3", "2b", |x| font_text(pick(x, "<< /Type /Font /Subtype /Type1 /FirstChar 97 /LastChar 97 /Widths [500] /FontDescriptor {fd} 0 R >>", "<< /Type /Font /Subtype /Type1 /BaseFont /Recapito /FirstChar 97 /LastChar 97 /Widths [500] /FontDescriptor {fd} 0 R >>"), 32, "FontFile", "")),
+        rule!(gap "a font without BaseFont is not refused", "6.2.11.2-3", "2b", |x| font_text(pick(x, "<< /Type /Font /Subtype /Type1 /FirstChar 97 /LastChar 97 /Widths [500] /FontDescriptor {fd} 0 R >>", "<< /Type /Font /Subtype /Type1 /BaseFont /Recapito /FirstChar 97 /LastChar 97 /Widths [500] /FontDescriptor {fd} 0 R >>"), 32, "FontFile3", "")),
         rule!(gap "FirstChar of non-standard simple fonts (here Type 3) is not required", "6.2.11.2-4", "2b", |x| type3_text("2b", &type3_font("").replace_if(x, "/FirstChar 97 ", ""), "BT /F 12 Tf 10 10 Td (ab) Tj ET")),
         rule!(gap "LastChar of non-standard simple fonts (here Type 3) is not required", "6.2.11.2-5", "2b", |x| type3_text("2b", &type3_font("").replace_if(x, "/LastChar 98 ", ""), "BT /F 12 Tf 10 10 Td (ab) Tj ET")),
         rule!(gap "the length of Widths against FirstChar and LastChar is not checked", "6.2.11.2-6", "2b", |x| type3_text("2b", &type3_font("").replace_if(x, "/Widths [1000 1000]", "/Widths [1000 1000 1000]"), "BT /F 12 Tf 10 10 Td (ab) Tj ET")),
@@ -1226,7 +1226,7 @@ fn cases() -> Vec<Case> {
             )
         )),
         rule!(gap "the Subtype of a FontFile3 stream is not checked (Type1 accepted)", "6.2.11.2-7", "2b", |x| b(|p| {
-            let ff = p.add_stream(&format!("/Subtype /{}", pick(x, "Type1", "Type1C")), b"not a CFF");
+            let ff = p.add_stream(&format!("/Subtype /{}", pick(x, "Type1", "Type1C")), &cff(&[66]));
             let fd = p.add(format!(
                 "<< /Type /FontDescriptor /FontName /Recapito /Flags 32 /FontBBox [0 0 1000 1000] \
                  /ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 /FontFile3 {ff} 0 R >>"
@@ -1292,7 +1292,7 @@ fn cases() -> Vec<Case> {
         rule!("6.2.11.4.1-1", "2b", |x| font_text(
             "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /FontDescriptor {fd} 0 R >>",
             32,
-            pick(x, "", "FontFile"),
+            pick(x, "", "FontFile3"),
             ""
         )),
         rule!(gap "Type 3 glyphs missing from CharProcs are not refused", "6.2.11.4.1-2", "2b", |x| type3_text("2b", &type3_font("").replace_if(x, "/b {b} 0 R", ""), "BT /F 12 Tf 10 10 Td (ab) Tj ET")),
