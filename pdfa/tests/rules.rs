@@ -2037,6 +2037,126 @@ fn conforming_variants() -> Vec<Variant> {
                 &flavour("2b").build(),
             )
         }),
+        (
+            "6.1.7.1-1",
+            "a stream whose Length is an indirect object",
+            || {
+                b(|p| {
+                    let len = p.add("4");
+                    p.add(format!("<< /Length {len} 0 R >>\nstream\nabcd\nendstream"));
+                })
+            },
+        ),
+        (
+            "6.2.4.3-3",
+            "DeviceCMYK with a DefaultCMYK colour space",
+            || {
+                b(|p| {
+                    let profile = p.add_icc(&icc(b"prtr", b"CMYK", 2));
+                    p.paint(
+                        &format!("/ColorSpace << /DefaultCMYK [/ICCBased {profile} 0 R] >>"),
+                        "0 0 0 1 k 0 0 10 10 re f",
+                    );
+                })
+            },
+        ),
+        (
+            "6.2.4.3-4",
+            "an inline DeviceGray image with a Gray output intent",
+            || {
+                b(|p| {
+                    p.output_intent(b"GRAY");
+                    p.content =
+                        b"q 10 0 0 10 0 0 cm BI /W 1 /H 1 /CS /G /BPC 8 /I false ID\n\x80\nEI Q"
+                            .to_vec();
+                })
+            },
+        ),
+        (
+            "6.2.8.3-2",
+            "a JPEG2000 image with two colour specifications and a ColorSpace",
+            || {
+                xobject(stream(
+                    &format!(
+                        "/Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace {LAB} \
+                     /BitsPerComponent 8 /Filter /JPXDecode"
+                    ),
+                    &jp2(3, 7, &[(1, 0, 16), (1, 0, 16)]),
+                ))
+            },
+        ),
+        (
+            "6.3.2-2",
+            "a Text annotation with NoZoom and NoRotate",
+            || {
+                annotation(
+                    "<< /Type /Annot /Subtype /Text /Rect [0 0 10 10] /F 28 /AP << /N {ap} 0 R >> >>",
+                )
+            },
+        ),
+        (
+            "6.5.1-1",
+            "a URI action followed by SubmitForm and GoToR",
+            || {
+                b(|p| {
+                    p.catalog = " /OpenAction << /S /URI /URI (http://example.com/) /Next [\
+                             << /S /SubmitForm /F << /FS /URL /F (http://example.com/) >> >> \
+                             << /S /GoToR /F (other.pdf) /D [0 /Fit] >>] >>"
+                        .into()
+                })
+            },
+        ),
+        (
+            "6.7.3.3-1",
+            "a tagged page: a P element owning marked content, a parent tree",
+            || {
+                with("2a", |p| {
+                    let a = p.add(type3_glyph(1000));
+                    let bb = p.add(type3_glyph(1000));
+                    let tu = p.add(to_unicode(&[(97, "0061"), (98, "0062")]));
+                    let f = p.add(
+                        type3_font(&format!("/ToUnicode {tu} 0 R"))
+                            .replace("{a}", &a.to_string())
+                            .replace("{b}", &bb.to_string()),
+                    );
+                    let root = p.add(String::new());
+                    let doc = p.add(String::new());
+                    let para = p.add(format!(
+                        "<< /Type /StructElem /S /P /P {doc} 0 R /Pg 3 0 R /K 0 /Lang (en-GB) >>"
+                    ));
+                    p.objects_replace(
+                        doc,
+                        format!(
+                            "<< /Type /StructElem /S /Document /P {root} 0 R /K [{para} 0 R] >>"
+                        ),
+                    );
+                    p.objects_replace(
+                    root,
+                    format!(
+                        "<< /Type /StructTreeRoot /K [{doc} 0 R] /ParentTree << /Nums [0 [{para} 0 R]] >> \
+                         /ParentTreeNextKey 1 >>"
+                    ),
+                );
+                    p.struct_tree = None;
+                    p.catalog.push_str(&format!(" /StructTreeRoot {root} 0 R"));
+                    p.page.push_str(" /StructParents 0 /Tabs /S");
+                    p.paint(
+                        &format!("{LAB_RESOURCES} /Font << /F {f} 0 R >>"),
+                        &format!(
+                            "{LAB_PAINT}/P << /MCID 0 >> BDC BT /F 12 Tf 10 10 Td (ab) Tj ET EMC"
+                        ),
+                    );
+                })
+            },
+        ),
+        ("6.8-5", "an embedded file that declares PDF/A-1b", || {
+            embedded("/F (a.pdf) /UF (a.pdf)", &{
+                let mut p = flavour("2b");
+                p.header = b"%PDF-1.4\n".to_vec();
+                p.part = "1".into();
+                p.build()
+            })
+        }),
     ]
 }
 

@@ -239,6 +239,11 @@ impl Pdf {
         FIRST_ADDED + self.objects.len() - 1
     }
 
+    /// Replaces the body of the added object `n` (to refer to objects added after it).
+    pub fn objects_replace(&mut self, n: usize, body: impl Into<Vec<u8>>) {
+        self.objects[n - FIRST_ADDED] = Obj::Body(body.into());
+    }
+
     /// Adds an indirect stream object.
     pub fn add_stream(&mut self, dict: &str, data: &[u8]) -> usize {
         self.add(stream(dict, data))
