@@ -94,8 +94,49 @@ impl Default for Config {
 
 impl Config {
     pub fn load(file: Option<&Path>) -> Result<Config, Box<figment::Error>> {
-        // [server]: the values that would make the engine useless are refused at load.
-        service_kit::config::load(file, "INTEROP", |c: &Config| c.server.validate())
+        service_kit::config::load(file, "INTEROP", Config::check_values)
+    }
+
+    /// What [`Config::load`] refuses (exit status 2): the values that would make the engine
+    /// useless, each named as the configuration file spells it.
+    fn check_values(&self) -> Result<(), String> {
+        self.server.validate()?;
+        let t = &self.tokens;
+        let at_least_one = [
+            (
+                "tokens.m2m_lifespan",
+                i64::from(t.m2m_lifespan),
+                "every M2M token would be expired when issued",
+            ),
+            (
+                "tokens.max_assertion_lifetime",
+                t.max_assertion_lifetime,
+                "every client assertion would be refused",
+            ),
+            (
+                "tokens.key_retention",
+                t.key_retention,
+                "a rotated-out key would leave the JWKS while vouchers it signed are still valid",
+            ),
+        ];
+        if let Some((name, _, why)) = at_least_one.iter().find(|(_, v, _)| *v < 1) {
+            return Err(format!("{name} must be at least 1 (less: {why})"));
+        }
+        for (name, value) in [
+            ("identity.issuer", &self.identity.issuer),
+            ("identity.audience", &self.identity.audience),
+            ("tokens.issuer", &t.issuer),
+            (
+                "tokens.client_assertion_audience",
+                &t.client_assertion_audience,
+            ),
+            ("tokens.m2m_audience", &t.m2m_audience),
+        ] {
+            if value.trim().is_empty() {
+                return Err(format!("{name} must not be empty"));
+            }
+        }
+        Ok(())
     }
 
     /// Which store [`crate::store::open`] opens, from `database_url`.
@@ -162,5 +203,43 @@ mod tests {
             c.database(),
             Ok(Database::Postgres("postgresql://db/recapito".into()))
         );
+    }
+
+    #[test]
+    fn values_that_would_make_the_engine_useless_are_refused_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("interop.toml");
+        std::fs::write(&file, "bind = \"127.0.0.1:0\"\n").unwrap();
+        assert!(Config::load(Some(&file)).is_ok());
+        for (toml, message) in [
+            (
+                "[tokens]\nm2m_lifespan = 0\n",
+                "tokens.m2m_lifespan must be at least 1",
+            ),
+            (
+                "[tokens]\nmax_assertion_lifetime = -5\n",
+                "tokens.max_assertion_lifetime must be at least 1",
+            ),
+            (
+                "[tokens]\nkey_retention = 0\n",
+                "tokens.key_retention must be at least 1",
+            ),
+            (
+                "[identity]\naudience = \" \"\n",
+                "identity.audience must not be empty",
+            ),
+            (
+                "[tokens]\nissuer = \"\"\n",
+                "tokens.issuer must not be empty",
+            ),
+            (
+                "[server]\nmax_connections_per_ip = 0\n",
+                "server.max_connections_per_ip must be at least 1",
+            ),
+        ] {
+            std::fs::write(&file, toml).unwrap();
+            let e = Config::load(Some(&file)).unwrap_err().to_string();
+            assert!(e.contains(message), "{toml}: {e}");
+        }
     }
 }
