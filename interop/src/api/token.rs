@@ -101,22 +101,12 @@ struct TokenProblem(ApiError);
 const TITLE_MAX: usize = 64;
 const DETAIL_MAX: usize = 1024;
 
-/// A refusal of POST /token.oauth2, exactly PDND's `Problem` (authorizationServerApi.yml,
-/// `additionalProperties: false`), so clients generated from PDND's contract parse it. The stable
-/// code (INVALID_TOKEN_REQUEST, TOKEN_REFUSED, STORE_UNAVAILABLE) is the last segment of `type` and
-/// starts `detail`; PDND's `errors[].code` is typed `^[0-9]{3}-[0-9]{4}$`, which these codes are
-/// not, so `errors` is never sent.
-///
-/// Causes of INVALID_TOKEN_REQUEST (in `detail`, `INVALID_TOKEN_REQUEST (<cause>): `):
-///
-/// | cause | meaning |
-/// |---|---|
-/// | `UNSUPPORTED_GRANT_TYPE` | `grant_type` is not `client_credentials` |
-/// | `INVALID_ASSERTION_TYPE` | `client_assertion_type` is not
-/// `urn:ietf:params:oauth:client-assertion-type:jwt-bearer` |
-/// | `MISSING_ASSERTION` | `client_assertion` is missing or empty |
+/// The body of a [`TokenProblem`]. Its description in the OpenAPI document, with the causes of
+/// `INVALID_TOKEN_REQUEST` from `codes.rs`, is written by `api/openapi.rs`.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 #[schema(as = TokenProblem)]
+// Documents `additionalProperties: false` (PDND's contract); only serialized, never parsed.
+#[serde(deny_unknown_fields)]
 struct PdndProblem {
     /// https://recapito.dev/problems/<code>
     #[serde(rename = "type")]

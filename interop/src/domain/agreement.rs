@@ -40,6 +40,7 @@ pub struct SuspensionFlags {
     pub suspended_by_producer: bool,
     /// Set while the consumer lacks a required certified attribute.
     #[serde(default)]
+    #[schema(required = true)]
     pub suspended_by_platform: bool,
 }
 
@@ -86,8 +87,10 @@ pub struct Agreement {
     #[serde(flatten)]
     pub suspension: SuspensionFlags,
     #[serde(default)]
+    #[schema(required = true)]
     pub consumer_notes: Option<String>,
     #[serde(default)]
+    #[schema(required = true)]
     pub rejection_reason: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

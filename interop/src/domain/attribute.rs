@@ -34,6 +34,7 @@ pub struct Attribute {
     pub name: String,
     pub description: String,
     /// The tenant that defined it (`None` for platform-defined certified attributes).
+    #[schema(required = true)]
     pub origin: Option<TenantId>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

@@ -171,11 +171,13 @@ pub struct Descriptor {
     pub version: u32,
     pub state: DescriptorState,
     /// While suspended: the state reactivation returns to (PUBLISHED or DEPRECATED).
+    #[schema(required = true)]
     pub suspended_from: Option<DescriptorState>,
     #[serde(flatten)]
     pub fields: DescriptorFields,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[schema(required = true)]
     #[serde(with = "time::serde::rfc3339::option", default)]
     pub published_at: Option<OffsetDateTime>,
 }

@@ -29,11 +29,14 @@ pub struct PurposeVersion {
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option", default)]
+    #[schema(required = true)]
     pub activated_at: Option<OffsetDateTime>,
     /// Set by the producer on a version waiting for approval; the consumer sees it.
     #[serde(default)]
+    #[schema(required = true)]
     pub expected_approval_date: Option<Date>,
     #[serde(default)]
+    #[schema(required = true)]
     pub rejection_reason: Option<String>,
 }
 

@@ -44,47 +44,16 @@ pub type JtiUse = (String, String, i64);
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 #[schema(as = TokenFailure)]
 pub struct FailureRecord {
+    #[schema(format = DateTime)]
     pub at: String,
     /// The assertion's kid.
+    #[schema(required = true)]
     pub kid: Option<String>,
     /// The `purposeId` the assertion claimed, unverified and as sent (a UUID unless the code is
     /// PURPOSE_ID_INVALID); null when it named none.
+    #[schema(required = true)]
     pub purpose_id: Option<String>,
-    /// The exact cause.
-    ///
-    /// | code | meaning |
-    /// |---|---|
-    /// | `ASSERTION_MALFORMED` | the client assertion is not a well-formed JWS |
-    /// | `ASSERTION_ALG_NOT_ALLOWED` | the assertion's alg is not RS256 (none, HS256 and others are
-    /// refused) |
-    /// | `ASSERTION_KID_INVALID` | the assertion's kid is missing or not a 43-character RFC 7638
-    /// thumbprint |
-    /// | `UNKNOWN_KID` | no client holds a key with this kid (never uploaded, deleted, or its
-    /// client deleted) |
-    /// | `ASSERTION_SIGNATURE_INVALID` | the signature does not verify with the key named by kid |
-    /// | `ASSERTION_CLAIM_MISSING` | a required claim (iss, sub, aud, jti, iat, exp) is missing or
-    /// mistyped |
-    /// | `ASSERTION_AUDIENCE_INVALID` | aud does not contain the engine's client-assertion audience
-    /// |
-    /// | `ASSERTION_EXPIRED` | exp is in the past |
-    /// | `ASSERTION_NOT_YET_VALID` | nbf is in the future |
-    /// | `ASSERTION_IAT_IN_FUTURE` | iat is in the future |
-    /// | `ASSERTION_LIFETIME_TOO_LONG` | exp - iat exceeds the configured maximum assertion
-    /// lifetime |
-    /// | `SUB_MISMATCH` | sub is not the id of the client holding the key |
-    /// | `CLIENT_ID_MISMATCH` | the client_id form field differs from the assertion's sub |
-    /// | `JTI_REPLAYED` | this jti was already used by this client within its lifetime |
-    /// | `DIGEST_INVALID` | digest must be {alg: SHA256, value: 64 hex characters} |
-    /// | `PURPOSE_ID_REQUIRED` | CONSUMER clients must name a purposeId |
-    /// | `PURPOSE_ID_INVALID` | purposeId is not a UUID |
-    /// | `PURPOSE_NOT_FOUND` | no such purpose, or it belongs to another tenant |
-    /// | `CLIENT_NOT_ON_PURPOSE` | the client is not attached to the purpose |
-    /// | `PURPOSE_NOT_ACTIVE` | the purpose has no ACTIVE version (draft, waiting, suspended or
-    /// archived) |
-    /// | `AGREEMENT_NOT_ACTIVE` | the agreement is not ACTIVE (suspended, pending, archived or
-    /// missing) |
-    /// | `DESCRIPTOR_NOT_ACTIVE` | the e-service version is not PUBLISHED or DEPRECATED (suspended
-    /// or archived) |
+    // A `RefusalCode`; the document lists them from `codes.rs`.
     #[schema(schema_with = crate::api::openapi::refusal_code_schema)]
     pub code: String,
     pub detail: String,

@@ -26,6 +26,7 @@ pub struct Jwk {
     #[serde(rename = "use")]
     pub use_: &'static str,
     pub alg: &'static str,
+    #[schema(value_type = crate::domain::key::Kid)]
     pub kid: String,
     /// RSA modulus, base64url.
     pub n: String,
