@@ -2,6 +2,7 @@
 
 use super::Problem;
 use super::auth::Caller;
+use super::openapi::{BodyProblems, CommonProblems};
 use super::problem::{ApiJson, ApiPath};
 use super::{ApiResult, AppState, created, exec};
 use crate::domain::agreement::Agreement;
@@ -55,13 +56,11 @@ fn seen(st: &AppState, caller: &Caller, id: AgreementId) -> ApiResult<Agreement>
     responses(
         (status = 201, description = "Created.", body = Agreement),
         (status = 400, description = "Bad input: INVALID_BODY, VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND, ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: NO_PUBLISHED_DESCRIPTOR, AGREEMENT_ALREADY_EXISTS, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn create(
@@ -89,9 +88,8 @@ async fn create(
     description = "Any authenticated caller: the agreements where the caller's tenant is consumer or producer (the platform sees all).",
     responses(
         (status = 200, description = "OK", body = Vec<Agreement>),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn list(State(st): State<AppState>, caller: Caller) -> Json<Vec<Agreement>> {
@@ -111,10 +109,9 @@ async fn list(State(st): State<AppState>, caller: Caller) -> Json<Vec<Agreement>
     responses(
         (status = 200, description = "OK", body = Agreement),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): AGREEMENT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn get_one(
@@ -138,11 +135,10 @@ async fn get_one(
     responses(
         (status = 204, description = "Done; no body."),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): AGREEMENT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: AGREEMENT_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn remove(
@@ -182,11 +178,10 @@ transition!(
         responses(
             (status = 200, description = "OK", body = Agreement),
             (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-            (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
             (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "Not found (or not visible to the caller): AGREEMENT_NOT_FOUND, ESERVICE_NOT_FOUND, TENANT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
             (status = 409, description = "The current state does not allow it: AGREEMENT_STATE_CONFLICT, MISSING_CERTIFIED_ATTRIBUTES, NO_PUBLISHED_DESCRIPTOR, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-            (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
         ),
     )]
     submit,
@@ -206,11 +201,10 @@ transition!(
         responses(
             (status = 200, description = "OK", body = Agreement),
             (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-            (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
             (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "Not found (or not visible to the caller): AGREEMENT_NOT_FOUND, ESERVICE_NOT_FOUND, TENANT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
             (status = 409, description = "The current state does not allow it: AGREEMENT_STATE_CONFLICT, MISSING_CERTIFIED_ATTRIBUTES, VERIFIED_ATTRIBUTES_NOT_VERIFIED (`fields` lists the attributes), CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-            (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
         ),
     )]
     approve,
@@ -230,11 +224,10 @@ transition!(
         responses(
             (status = 200, description = "OK", body = Agreement),
             (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-            (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
             (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "Not found (or not visible to the caller): AGREEMENT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
             (status = 409, description = "The current state does not allow it: AGREEMENT_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-            (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
         ),
     )]
     suspend,
@@ -254,11 +247,10 @@ transition!(
         responses(
             (status = 200, description = "OK", body = Agreement),
             (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-            (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
             (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "Not found (or not visible to the caller): AGREEMENT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
             (status = 409, description = "The current state does not allow it: AGREEMENT_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-            (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
         ),
     )]
     activate,
@@ -284,13 +276,11 @@ struct Reason {
     responses(
         (status = 200, description = "OK", body = Agreement),
         (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): AGREEMENT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: AGREEMENT_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn reject(
@@ -325,11 +315,10 @@ async fn reject(
     responses(
         (status = 200, description = "OK", body = Agreement),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): AGREEMENT_NOT_FOUND, ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: AGREEMENT_STATE_CONFLICT, NO_NEWER_DESCRIPTOR, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn upgrade(

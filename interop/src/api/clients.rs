@@ -2,6 +2,7 @@
 
 use super::Problem;
 use super::auth::Caller;
+use super::openapi::{BodyProblems, CommonProblems};
 use super::problem::{ApiJson, ApiPath};
 use super::{ApiResult, AppState, created, exec};
 use crate::codes::Code;
@@ -58,13 +59,11 @@ struct NewClient {
     responses(
         (status = 201, description = "Created.", body = Client),
         (status = 400, description = "Bad input: INVALID_BODY, VALIDATION_FAILED, USER_ROLE_MISMATCH.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND, USER_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn create(
@@ -97,9 +96,8 @@ async fn create(
     description = "Any authenticated caller: a tenant's admins see all its clients, security operators those they are members of.",
     responses(
         (status = 200, description = "OK", body = Vec<Client>),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn list(State(st): State<AppState>, caller: Caller) -> Json<Vec<Client>> {
@@ -119,10 +117,9 @@ async fn list(State(st): State<AppState>, caller: Caller) -> Json<Vec<Client>> {
     responses(
         (status = 200, description = "OK", body = Client),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): CLIENT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn get_one(
@@ -146,11 +143,10 @@ async fn get_one(
     responses(
         (status = 204, description = "Done; no body."),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): CLIENT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn remove(
@@ -182,13 +178,11 @@ struct Member {
     responses(
         (status = 200, description = "OK", body = Client),
         (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), USER_ROLE_MISMATCH (not security or admin).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): CLIENT_NOT_FOUND, TENANT_NOT_FOUND, USER_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: USER_ALREADY_EXISTS (already a member), CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn add_member(
@@ -223,11 +217,10 @@ async fn add_member(
     responses(
         (status = 204, description = "Done; no body."),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): CLIENT_NOT_FOUND, USER_NOT_FOUND (not a member).", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn remove_member(
@@ -266,13 +259,11 @@ struct NewKey {
     responses(
         (status = 201, description = "Created.", body = ClientKey),
         (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), KEY_INVALID_PEM, KEY_NOT_RSA, KEY_TOO_SHORT, KEY_IS_PRIVATE, KEY_IS_CERTIFICATE, KEY_MULTIPLE_BLOCKS, VALIDATION_FAILED (name; at most 100 keys).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_CLIENT_MEMBER, M2M_NOT_ALLOWED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): CLIENT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: KEY_ALREADY_EXISTS (on this or another client), CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn add_key(
@@ -309,10 +300,9 @@ async fn add_key(
     responses(
         (status = 200, description = "OK", body = Vec<ClientKey>),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): CLIENT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn list_keys(
@@ -337,10 +327,9 @@ async fn list_keys(
     responses(
         (status = 200, description = "OK", body = ClientKey),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID), VALIDATION_FAILED (a malformed kid; `fields` is [\"kid\"]).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): CLIENT_NOT_FOUND, KEY_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn get_key(
@@ -366,11 +355,10 @@ async fn get_key(
     responses(
         (status = 204, description = "Done; no body."),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID), VALIDATION_FAILED (a malformed kid; `fields` is [\"kid\"]).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, M2M_NOT_ALLOWED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): CLIENT_NOT_FOUND, KEY_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn delete_key(
@@ -402,13 +390,11 @@ struct PurposeRef {
     responses(
         (status = 200, description = "OK", body = Client),
         (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): CLIENT_NOT_FOUND, PURPOSE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: CLIENT_KIND_MISMATCH (API clients cannot be attached), PURPOSE_STATE_CONFLICT (archived), CLIENT_ALREADY_ON_PURPOSE, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn add_purpose(
@@ -443,11 +429,10 @@ async fn add_purpose(
     responses(
         (status = 200, description = "OK", body = Client),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): CLIENT_NOT_FOUND, PURPOSE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: CLIENT_KIND_MISMATCH (API clients cannot be attached), PURPOSE_STATE_CONFLICT (archived), CLIENT_ALREADY_ON_PURPOSE, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn add_purpose_by_path(
@@ -481,11 +466,10 @@ async fn add_purpose_by_path(
     responses(
         (status = 204, description = "Done; no body."),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): CLIENT_NOT_FOUND, PURPOSE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: CLIENT_NOT_ON_PURPOSE, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn remove_purpose(

@@ -2,6 +2,7 @@
 
 use super::Problem;
 use super::auth::Caller;
+use super::openapi::{BodyProblems, CommonProblems};
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery};
 use super::{ApiResult, AppState, created, exec};
 use crate::codes::Code;
@@ -61,13 +62,11 @@ fn seen(st: &AppState, caller: &Caller, id: EServiceId) -> ApiResult<EService> {
     responses(
         (status = 201, description = "Created.", body = EService),
         (status = 400, description = "Bad input: INVALID_BODY, VALIDATION_FAILED, ATTRIBUTE_KIND_MISMATCH.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND, ATTRIBUTE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: ESERVICE_NAME_TAKEN, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn create(
@@ -111,9 +110,8 @@ struct ListQuery {
     responses(
         (status = 200, description = "OK", body = Vec<EService>),
         (status = 400, description = "Bad input: INVALID_QUERY.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn list(
@@ -140,10 +138,9 @@ async fn list(
     responses(
         (status = 200, description = "OK", body = EService),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn get_one(
@@ -168,13 +165,11 @@ async fn get_one(
     responses(
         (status = 200, description = "OK", body = EService),
         (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), VALIDATION_FAILED, ATTRIBUTE_KIND_MISMATCH.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): ESERVICE_NOT_FOUND, ATTRIBUTE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: ESERVICE_IMMUTABLE, ESERVICE_NAME_TAKEN, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn update(
@@ -200,11 +195,10 @@ async fn update(
     responses(
         (status = 204, description = "Done; no body."),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: ESERVICE_HAS_PUBLISHED_VERSIONS, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn remove(
@@ -240,13 +234,11 @@ struct CloneBody {
     responses(
         (status = 201, description = "Created.", body = EService),
         (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: DESCRIPTOR_STATE_CONFLICT, ESERVICE_NAME_TAKEN, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn clone(
@@ -280,10 +272,9 @@ async fn clone(
     responses(
         (status = 200, description = "OK", body = Vec<Purpose>),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn waiting_purposes(
@@ -320,12 +311,11 @@ fn descriptor(
     responses(
         (status = 201, description = "Created.", body = Descriptor),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID), INVALID_BODY, VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: DRAFT_DESCRIPTOR_EXISTS, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn create_descriptor(
@@ -368,10 +358,9 @@ async fn create_descriptor(
     responses(
         (status = 200, description = "OK", body = Vec<Descriptor>),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn list_descriptors(
@@ -396,10 +385,9 @@ async fn list_descriptors(
     responses(
         (status = 200, description = "OK", body = Descriptor),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn get_descriptor(
@@ -425,13 +413,11 @@ async fn get_descriptor(
     responses(
         (status = 200, description = "OK", body = Descriptor),
         (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: DESCRIPTOR_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn update_descriptor(
@@ -467,11 +453,10 @@ async fn update_descriptor(
     responses(
         (status = 204, description = "Done; no body."),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: DESCRIPTOR_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn delete_descriptor(
@@ -528,11 +513,10 @@ transition!(
         responses(
             (status = 200, description = "OK", body = Descriptor),
             (status = 400, description = "Bad input: INVALID_PATH (not a UUID), VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
-            (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
             (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "Not found (or not visible to the caller): ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
             (status = 409, description = "The current state does not allow it: AUDIENCE_TAKEN (another producer's e-service uses this audience), DESCRIPTOR_STATE_CONFLICT, DESCRIPTOR_INCOMPLETE (`fields` lists what is missing), CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-            (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
         ),
     )]
     publish,
@@ -553,11 +537,10 @@ transition!(
         responses(
             (status = 200, description = "OK", body = Descriptor),
             (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-            (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
             (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "Not found (or not visible to the caller): ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
             (status = 409, description = "The current state does not allow it: DESCRIPTOR_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-            (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
         ),
     )]
     suspend,
@@ -578,11 +561,10 @@ transition!(
         responses(
             (status = 200, description = "OK", body = Descriptor),
             (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-            (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
             (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "Not found (or not visible to the caller): ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
             (status = 409, description = "The current state does not allow it: DESCRIPTOR_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-            (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
         ),
     )]
     activate,
@@ -603,11 +585,10 @@ transition!(
         responses(
             (status = 200, description = "OK", body = Descriptor),
             (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-            (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
             (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "Not found (or not visible to the caller): ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
             (status = 409, description = "The current state does not allow it: DESCRIPTOR_STATE_CONFLICT, DESCRIPTOR_HAS_AGREEMENTS, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-            (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
         ),
     )]
     archive,

@@ -147,6 +147,30 @@ pub(super) async fn serve() -> impl axum::response::IntoResponse {
     )
 }
 
+/// The refusals every authenticated operation may answer, whatever it does.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // documents answers; the problems themselves are written by `ApiError`
+pub(super) enum CommonProblems {
+    /// MISSING_TOKEN (no bearer token), INVALID_TOKEN.
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthenticated(Problem),
+    /// STORE_UNAVAILABLE: the store cannot be reached; retry.
+    #[response(status = 503, content_type = "application/problem+json")]
+    StoreUnavailable(Problem),
+}
+
+/// The refusals of a JSON request body, whatever the operation (`ApiJson`).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // documents answers; the problems themselves are written by `ApiError`
+pub(super) enum BodyProblems {
+    /// PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.
+    #[response(status = 413, content_type = "application/problem+json")]
+    TooLarge(Problem),
+    /// UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.
+    #[response(status = 415, content_type = "application/problem+json")]
+    NotJson(Problem),
+}
+
 /// A markdown table of codes, one row per code.
 fn table<'a>(header: &str, rows: impl Iterator<Item = String> + 'a) -> String {
     let mut out = String::from(header);

@@ -2,6 +2,7 @@
 
 use super::Problem;
 use super::auth::Caller;
+use super::openapi::{BodyProblems, CommonProblems};
 use super::problem::{ApiJson, ApiPath};
 use super::{ApiResult, AppState, created, exec};
 use crate::domain::ids::{ClientId, EServiceId, PurposeId, PurposeVersionId};
@@ -84,13 +85,11 @@ struct NewPurpose {
     responses(
         (status = 201, description = "Created.", body = PurposeView),
         (status = 400, description = "Bad input: INVALID_BODY, VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: AGREEMENT_NOT_ACTIVE, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn create(
@@ -121,9 +120,8 @@ async fn create(
     description = "Any authenticated caller: the purposes where the caller's tenant is consumer or producer (the platform sees all). Without `clients`.",
     responses(
         (status = 200, description = "OK", body = Vec<Purpose>),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn list(State(st): State<AppState>, caller: Caller) -> Json<Vec<Purpose>> {
@@ -143,10 +141,9 @@ async fn list(State(st): State<AppState>, caller: Caller) -> Json<Vec<Purpose>> 
     responses(
         (status = 200, description = "OK", body = PurposeView),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn get_one(
@@ -186,13 +183,11 @@ struct DraftUpdate {
     responses(
         (status = 200, description = "OK", body = PurposeView),
         (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn update_draft(
@@ -225,11 +220,10 @@ async fn update_draft(
     responses(
         (status = 204, description = "Done; no body."),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn remove(
@@ -255,10 +249,9 @@ async fn remove(
     responses(
         (status = 200, description = "OK", body = Operativity),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn get_operativity(
@@ -283,11 +276,10 @@ async fn get_operativity(
     responses(
         (status = 200, description = "OK", body = RemainingCalls),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: AGREEMENT_NOT_ACTIVE (no live agreement).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn remaining(
@@ -322,13 +314,11 @@ struct NewVersion {
     responses(
         (status = 201, description = "Created.", body = PurposeView),
         (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: PURPOSE_VERSION_PENDING, PURPOSE_STATE_CONFLICT, AGREEMENT_NOT_ACTIVE, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn new_version(
@@ -364,11 +354,10 @@ async fn new_version(
     responses(
         (status = 204, description = "Done; no body."),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, PURPOSE_VERSION_NOT_FOUND, ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn delete_version(
@@ -425,11 +414,10 @@ transition!(
         responses(
             (status = 200, description = "OK", body = PurposeView),
             (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-            (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
             (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, PURPOSE_VERSION_NOT_FOUND, ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
             (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, AGREEMENT_NOT_ACTIVE, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-            (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
         ),
     )]
     activate,
@@ -450,11 +438,10 @@ transition!(
         responses(
             (status = 200, description = "OK", body = PurposeView),
             (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-            (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
             (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, PURPOSE_VERSION_NOT_FOUND, ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
             (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-            (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
         ),
     )]
     approve,
@@ -475,11 +462,10 @@ transition!(
         responses(
             (status = 200, description = "OK", body = PurposeView),
             (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-            (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
             (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, PURPOSE_VERSION_NOT_FOUND, ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
             (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-            (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
         ),
     )]
     suspend,
@@ -500,11 +486,10 @@ transition!(
         responses(
             (status = 200, description = "OK", body = PurposeView),
             (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-            (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
             (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, PURPOSE_VERSION_NOT_FOUND, ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
             (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-            (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
         ),
     )]
     archive,
@@ -531,13 +516,11 @@ struct Reason {
     responses(
         (status = 200, description = "OK", body = PurposeView),
         (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, PURPOSE_VERSION_NOT_FOUND, ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn reject(
@@ -581,13 +564,11 @@ struct ExpectedDate {
     responses(
         (status = 200, description = "OK", body = PurposeView),
         (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), VALIDATION_FAILED (date in the past).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, PURPOSE_VERSION_NOT_FOUND, ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn expected_date(

@@ -2,6 +2,7 @@
 
 use super::Problem;
 use super::auth::Caller;
+use super::openapi::{BodyProblems, CommonProblems};
 use super::problem::{ApiError, ApiJson, ApiPath};
 use super::{ApiResult, AppState, created, exec};
 use crate::codes::Code;
@@ -125,12 +126,10 @@ fn view(t: &Tenant) -> TenantView {
     responses(
         (status = 201, description = "Created.", body = TenantView),
         (status = 400, description = "Bad input: INVALID_BODY, VALIDATION_FAILED, USER_ROLE_MISMATCH.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: TENANT_NAME_TAKEN, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn create_tenant(
@@ -161,9 +160,8 @@ async fn create_tenant(
     description = "Any authenticated caller.",
     responses(
         (status = 200, description = "OK", body = Vec<TenantView>),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn list_tenants(State(st): State<AppState>, _caller: Caller) -> Json<Vec<TenantView>> {
@@ -186,10 +184,9 @@ async fn list_tenants(State(st): State<AppState>, _caller: Caller) -> Json<Vec<T
     responses(
         (status = 200, description = "OK", body = TenantView),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn get_tenant(
@@ -213,10 +210,9 @@ async fn get_tenant(
     responses(
         (status = 200, description = "OK", body = TenantView),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn tenant_attributes(
@@ -255,10 +251,9 @@ fn own_users(
     responses(
         (status = 200, description = "OK", body = Vec<User>),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn list_users(
@@ -283,13 +278,11 @@ async fn list_users(
     responses(
         (status = 201, description = "Created.", body = User),
         (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), VALIDATION_FAILED, USER_ROLE_MISMATCH (no role, or platform).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: USER_ALREADY_EXISTS, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn add_user(
@@ -351,11 +344,10 @@ async fn set_user(
     responses(
         (status = 200, description = "OK", body = User),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID), USER_ROLE_MISMATCH (oneself).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND, USER_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn suspend_user(
@@ -380,11 +372,10 @@ async fn suspend_user(
     responses(
         (status = 200, description = "OK", body = User),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID), USER_ROLE_MISMATCH (oneself).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND, USER_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn activate_user(
@@ -409,11 +400,10 @@ async fn activate_user(
     responses(
         (status = 204, description = "Done; no body."),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID), USER_ROLE_MISMATCH (oneself).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND, USER_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn remove_user(
@@ -472,13 +462,11 @@ struct AttributeRef {
     responses(
         (status = 200, description = "OK", body = TenantView),
         (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID, or an unknown kind), ATTRIBUTE_KIND_MISMATCH.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND, ATTRIBUTE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: ATTRIBUTE_ALREADY_ASSIGNED, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn assign_attribute(
@@ -520,11 +508,10 @@ async fn assign_attribute(
     responses(
         (status = 204, description = "Done; no body."),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID, or an unknown kind), ATTRIBUTE_KIND_MISMATCH.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND, ATTRIBUTE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: ATTRIBUTE_NOT_ASSIGNED, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn revoke_attribute(
@@ -571,12 +558,10 @@ struct NewAttribute {
     responses(
         (status = 201, description = "Created.", body = Attribute),
         (status = 400, description = "Bad input: INVALID_BODY, VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: ATTRIBUTE_NAME_TAKEN, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "PAYLOAD_TOO_LARGE: the body is larger than 2 MiB.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "UNSUPPORTED_MEDIA_TYPE: the body is not sent as application/json.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
     ),
 )]
 async fn create_attribute(
@@ -608,9 +593,8 @@ async fn create_attribute(
     description = "Any authenticated caller.",
     responses(
         (status = 200, description = "OK", body = Vec<Attribute>),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn list_attributes(State(st): State<AppState>, _caller: Caller) -> Json<Vec<Attribute>> {
@@ -633,10 +617,9 @@ async fn list_attributes(State(st): State<AppState>, _caller: Caller) -> Json<Ve
     responses(
         (status = 200, description = "OK", body = Attribute),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): ATTRIBUTE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn get_attribute(

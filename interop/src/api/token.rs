@@ -3,6 +3,7 @@
 
 use super::Problem;
 use super::auth::Caller;
+use super::openapi::CommonProblems;
 use super::problem::{ApiError, ApiPath};
 use super::{ApiResult, AppState};
 use crate::codes::{Code, RefusalCode, TokenRequestCause};
@@ -203,10 +204,9 @@ async fn jwks(State(st): State<AppState>) -> Json<Jwks> {
     responses(
         (status = 200, description = "OK", body = Vec<FailureRecord>),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): CLIENT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn failures(
@@ -233,10 +233,9 @@ async fn failures(
     description = "The platform (role `platform`): a new current signing key; the previous ones stay published until the tokens they signed have expired. Answers with the new key set.",
     responses(
         (status = 200, description = "OK", body = Jwks),
-        (status = 401, description = "MISSING_TOKEN (no bearer token), INVALID_TOKEN.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: ROTATION_NOT_POSSIBLE (the signing key is configured).", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "STORE_UNAVAILABLE: the store cannot be reached; retry.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
     ),
 )]
 async fn rotate(State(st): State<AppState>, caller: Caller) -> ApiResult<Json<Jwks>> {
