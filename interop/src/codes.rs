@@ -1,8 +1,9 @@
 //! Every code the engine answers with, in one table: the problem codes of every endpoint (each
 //! with its HTTP status and meaning), and the causes two of them carry: why a token request is
 //! malformed (in `INVALID_TOKEN_REQUEST`'s `detail`) and why a token was refused (`TOKEN_REFUSED`,
-//! read at `GET /clients/{id}/token-failures`). `docs/interop.md` and `api/openapi.json` list
-//! exactly these (`tests/docs.rs`). Never rename a code: clients match on them.
+//! read at `GET /clients/{id}/token-failures`). `docs/interop.md` and the OpenAPI document
+//! (`api/openapi.rs` fills its tables from here) list exactly these (`tests/docs.rs`). Never
+//! rename a code: clients match on them.
 
 use serde::Serialize;
 

@@ -1,5 +1,5 @@
 //! The engine's code table (`src/codes.rs`) is the one source of its codes: `docs/interop.md` and
-//! the OpenAPI document (`src/api/openapi.json`) list exactly its codes, with the same statuses
+//! the OpenAPI document (generated, `interop::api::openapi()`) list exactly its codes, with the same statuses
 //! and meanings, and the domain's codes are table codes.
 
 use interop::codes::{Code, RefusalCode, TokenRequestCause};
@@ -13,7 +13,7 @@ fn doc() -> String {
 }
 
 fn openapi() -> Value {
-    serde_json::from_str(interop::api::OPENAPI).expect("openapi.json is JSON")
+    serde_json::to_value(interop::api::openapi()).expect("the OpenAPI document serializes")
 }
 
 /// The rows of the first markdown table after the line `heading`, without its header.
@@ -140,7 +140,11 @@ fn the_openapi_problem_code_lists_the_code_table() {
         .filter(|l| l.starts_with("| `"))
         .map(str::to_owned)
         .collect();
-    assert_same_rows("openapi.json Problem.code's table", rows, code_rows());
+    assert_same_rows(
+        "the OpenAPI document's Problem.code's table",
+        rows,
+        code_rows(),
+    );
 }
 
 #[test]
@@ -156,12 +160,12 @@ fn the_openapi_token_answers_list_their_causes() {
             .collect()
     };
     assert_same_rows(
-        "openapi.json TokenProblem's causes",
+        "the OpenAPI document's TokenProblem's causes",
         rows("/components/schemas/TokenProblem/description"),
         token_request_cause_rows(),
     );
     assert_same_rows(
-        "openapi.json TokenFailure.code's table",
+        "the OpenAPI document's TokenFailure.code's table",
         rows("/components/schemas/TokenFailure/properties/code/description"),
         refusal_cause_rows(),
     );

@@ -1,35 +1,40 @@
 //! `/agreements`: subscribe, submit, approve/reject, suspend/activate, upgrade.
 
+use super::Problem;
 use super::auth::Caller;
+use super::openapi::{BodyProblems, CommonProblems};
 use super::problem::{ApiJson, ApiPath};
 use super::{ApiResult, AppState, created, exec};
 use crate::domain::agreement::Agreement;
 use crate::domain::ids::{AgreementId, DescriptorId, EServiceId};
 use crate::domain::{AgreementCommand, queries};
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/agreements", post(create).get(list))
-        .route("/agreements/{id}", get(get_one).delete(remove))
-        .route("/agreements/{id}/submit", post(submit))
-        .route("/agreements/{id}/approve", post(approve))
-        .route("/agreements/{id}/reject", post(reject))
-        .route("/agreements/{id}/suspend", post(suspend))
-        .route("/agreements/{id}/activate", post(activate))
-        .route("/agreements/{id}/upgrade", post(upgrade))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(get_one, remove))
+        .routes(routes!(submit))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
+        .routes(routes!(suspend))
+        .routes(routes!(activate))
+        .routes(routes!(upgrade))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewAgreement {
     eservice_id: EServiceId,
+    /// Optional; if given, must be the PUBLISHED version.
     #[serde(default)]
     descriptor_id: Option<DescriptorId>,
+    #[schema(min_length = 0, max_length = 1000)]
     #[serde(default)]
     consumer_notes: Option<String>,
 }
@@ -40,6 +45,24 @@ fn seen(st: &AppState, caller: &Caller, id: AgreementId) -> ApiResult<Agreement>
         .read(|s, _| queries::agreement(s, &caller.0, id))?)
 }
 
+#[utoipa::path(
+    post,
+    path = "/agreements",
+    operation_id = "createAgreement",
+    tag = "agreements",
+    summary = "Subscribe to an e-service",
+    description = "A tenant's administrators (admin); the tenant becomes the consumer. Bound to the PUBLISHED version; DRAFT, or MISSING_CERTIFIED_ATTRIBUTES when the consumer lacks a required certified attribute. One live agreement per consumer and e-service.",
+    request_body = NewAgreement,
+    responses(
+        (status = 201, description = "Created.", body = Agreement),
+        (status = 400, description = "Bad input: INVALID_BODY, VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND, ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: NO_PUBLISHED_DESCRIPTOR, AGREEMENT_ALREADY_EXISTS, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
+    ),
+)]
 async fn create(
     State(st): State<AppState>,
     caller: Caller,
@@ -56,10 +79,41 @@ async fn create(
     Ok(created(seen(&st, &caller, id)?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/agreements",
+    operation_id = "listAgreements",
+    tag = "agreements",
+    summary = "List agreements",
+    description = "Any authenticated caller: the agreements where the caller's tenant is consumer or producer (the platform sees all).",
+    responses(
+        (status = 200, description = "OK", body = Vec<Agreement>),
+        (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn list(State(st): State<AppState>, caller: Caller) -> Json<Vec<Agreement>> {
     Json(st.engine.read(|s, _| queries::agreements(s, &caller.0)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/agreements/{id}",
+    operation_id = "getAgreement",
+    tag = "agreements",
+    summary = "Get an agreement",
+    description = "Its consumer's and producer's users, and the platform.",
+    params(
+        ("id" = AgreementId, Path, description = "The agreement's id."),
+    ),
+    responses(
+        (status = 200, description = "OK", body = Agreement),
+        (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): AGREEMENT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn get_one(
     State(st): State<AppState>,
     caller: Caller,
@@ -68,6 +122,25 @@ async fn get_one(
     Ok(Json(seen(&st, &caller, id)?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/agreements/{id}",
+    operation_id = "deleteAgreement",
+    tag = "agreements",
+    summary = "Delete a draft agreement",
+    description = "The consumer's administrators (admin); DRAFT or MISSING_CERTIFIED_ATTRIBUTES only.",
+    params(
+        ("id" = AgreementId, Path, description = "The agreement's id."),
+    ),
+    responses(
+        (status = 204, description = "Done; no body."),
+        (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): AGREEMENT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: AGREEMENT_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn remove(
     State(st): State<AppState>,
     caller: Caller,
@@ -78,7 +151,8 @@ async fn remove(
 }
 
 macro_rules! transition {
-    ($name:ident, $cmd:ident) => {
+    ($(#[$meta:meta])* $name:ident, $cmd:ident) => {
+        $(#[$meta])*
         async fn $name(
             State(st): State<AppState>,
             caller: Caller,
@@ -90,16 +164,125 @@ macro_rules! transition {
     };
 }
 
-transition!(submit, Submit);
-transition!(approve, Approve);
-transition!(suspend, Suspend);
-transition!(activate, Activate);
+transition!(
+    #[utoipa::path(
+        post,
+        path = "/agreements/{id}/submit",
+        operation_id = "submitAgreement",
+        tag = "agreements",
+        summary = "Submit a draft agreement",
+        description = "The consumer's administrators (admin). Declares the implied declared attributes; ACTIVE at once when the policy is AUTOMATIC and the verified attributes are verified, else PENDING.",
+        params(
+            ("id" = AgreementId, Path, description = "The agreement's id."),
+        ),
+        responses(
+            (status = 200, description = "OK", body = Agreement),
+            (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+            (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+            (status = 404, description = "Not found (or not visible to the caller): AGREEMENT_NOT_FOUND, ESERVICE_NOT_FOUND, TENANT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+            (status = 409, description = "The current state does not allow it: AGREEMENT_STATE_CONFLICT, MISSING_CERTIFIED_ATTRIBUTES, NO_PUBLISHED_DESCRIPTOR, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
+        ),
+    )]
+    submit,
+    Submit
+);
+transition!(
+    #[utoipa::path(
+        post,
+        path = "/agreements/{id}/approve",
+        operation_id = "approveAgreement",
+        tag = "agreements",
+        summary = "Approve a pending agreement",
+        description = "The producer's administrators (admin); PENDING only.",
+        params(
+            ("id" = AgreementId, Path, description = "The agreement's id."),
+        ),
+        responses(
+            (status = 200, description = "OK", body = Agreement),
+            (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+            (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+            (status = 404, description = "Not found (or not visible to the caller): AGREEMENT_NOT_FOUND, ESERVICE_NOT_FOUND, TENANT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+            (status = 409, description = "The current state does not allow it: AGREEMENT_STATE_CONFLICT, MISSING_CERTIFIED_ATTRIBUTES, VERIFIED_ATTRIBUTES_NOT_VERIFIED (`fields` lists the attributes), CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
+        ),
+    )]
+    approve,
+    Approve
+);
+transition!(
+    #[utoipa::path(
+        post,
+        path = "/agreements/{id}/suspend",
+        operation_id = "suspendAgreement",
+        tag = "agreements",
+        summary = "Suspend an agreement (own side)",
+        description = "The administrators (admin) of its consumer or producer: sets the caller's side's flag (both when a tenant consumes its own e-service); ACTIVE or SUSPENDED agreements only.",
+        params(
+            ("id" = AgreementId, Path, description = "The agreement's id."),
+        ),
+        responses(
+            (status = 200, description = "OK", body = Agreement),
+            (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+            (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+            (status = 404, description = "Not found (or not visible to the caller): AGREEMENT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+            (status = 409, description = "The current state does not allow it: AGREEMENT_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
+        ),
+    )]
+    suspend,
+    Suspend
+);
+transition!(
+    #[utoipa::path(
+        post,
+        path = "/agreements/{id}/activate",
+        operation_id = "activateAgreement",
+        tag = "agreements",
+        summary = "Lift the own side's suspension",
+        description = "The administrators (admin) of its consumer or producer: lifts the caller's side's flag; ACTIVE again when no side holds a suspension.",
+        params(
+            ("id" = AgreementId, Path, description = "The agreement's id."),
+        ),
+        responses(
+            (status = 200, description = "OK", body = Agreement),
+            (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+            (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+            (status = 404, description = "Not found (or not visible to the caller): AGREEMENT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+            (status = 409, description = "The current state does not allow it: AGREEMENT_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
+        ),
+    )]
+    activate,
+    Activate
+);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct Reason {
     reason: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/agreements/{id}/reject",
+    operation_id = "rejectAgreement",
+    tag = "agreements",
+    summary = "Reject a pending agreement",
+    description = "The producer's administrators (admin); PENDING only, with a reason.",
+    params(
+        ("id" = AgreementId, Path, description = "The agreement's id."),
+    ),
+    request_body = Reason,
+    responses(
+        (status = 200, description = "OK", body = Agreement),
+        (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): AGREEMENT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: AGREEMENT_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
+    ),
+)]
 async fn reject(
     State(st): State<AppState>,
     caller: Caller,
@@ -119,6 +302,25 @@ async fn reject(
 }
 
 /// Answers with the new agreement (the old one is archived).
+#[utoipa::path(
+    post,
+    path = "/agreements/{id}/upgrade",
+    operation_id = "upgradeAgreement",
+    tag = "agreements",
+    summary = "Move to the newest published version",
+    description = "The consumer's administrators (admin); ACTIVE or SUSPENDED agreements. Answers with the new agreement; the old one is ARCHIVED (irreversible).",
+    params(
+        ("id" = AgreementId, Path, description = "The agreement's id."),
+    ),
+    responses(
+        (status = 200, description = "OK", body = Agreement),
+        (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): AGREEMENT_NOT_FOUND, ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: AGREEMENT_STATE_CONFLICT, NO_NEWER_DESCRIPTOR, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn upgrade(
     State(st): State<AppState>,
     caller: Caller,

@@ -4,6 +4,7 @@ mod agreements;
 pub mod auth;
 mod clients;
 mod eservices;
+pub(crate) mod openapi;
 pub mod problem;
 mod purposes;
 mod tenants;
@@ -14,10 +15,13 @@ use crate::engine::Engine;
 use auth::IdentityVerifier;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
 use axum::{Json, Router};
+pub use openapi::{Problem, openapi};
 use problem::ApiError;
+use serde::Serialize;
 use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -26,25 +30,24 @@ pub struct AppState {
     pub tokens: Arc<crate::token::TokenService>,
 }
 
-/// The OpenAPI document of this API, served at `/openapi.json`.
-pub const OPENAPI: &str = include_str!("openapi.json");
-
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route(
-            "/healthz",
-            get(|| async { Json(serde_json::json!({"status": "ok"})) }),
-        )
-        .route(
-            "/openapi.json",
-            get(|| async { ([("content-type", "application/json")], OPENAPI) }),
-        )
+/// Every documented route: a handler is routed only with its `#[utoipa::path]`, so the document
+/// ([`openapi()`]) lists exactly what is served.
+fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health))
+        .routes(routes!(openapi::serve))
         .merge(tenants::routes())
         .merge(eservices::routes())
         .merge(agreements::routes())
         .merge(purposes::routes())
         .merge(clients::routes())
         .merge(token::routes())
+}
+
+pub fn router(state: AppState) -> Router {
+    openapi::serialize_once();
+    let (router, _) = documented_routes().split_for_parts();
+    router
         .fallback(|| async { ApiError::new(Code::ROUTE_NOT_FOUND, "no such endpoint") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -53,6 +56,38 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .with_state(state)
+}
+
+/// The answer of `GET /healthz`.
+#[derive(Serialize, utoipa::ToSchema)]
+struct Health {
+    #[schema(inline)]
+    status: Liveness,
+}
+
+/// Always `ok` while the process serves.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum Liveness {
+    Ok,
+}
+
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "getHealth",
+    tag = "service",
+    summary = "Liveness",
+    description = "Anybody; no authentication.",
+    responses(
+        (status = 200, description = "OK", body = Health),
+    ),
+    security(()),
+)]
+async fn health() -> Json<Health> {
+    Json(Health {
+        status: Liveness::Ok,
+    })
 }
 
 /// 201 with the created resource.

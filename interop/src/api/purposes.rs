@@ -1,6 +1,8 @@
 //! `/purposes` and their versions (load estimates); operativity and remaining calls.
 
+use super::Problem;
 use super::auth::Caller;
+use super::openapi::{BodyProblems, CommonProblems};
 use super::problem::{ApiJson, ApiPath};
 use super::{ApiResult, AppState, created, exec};
 use crate::domain::ids::{ClientId, EServiceId, PurposeId, PurposeVersionId};
@@ -8,40 +10,37 @@ use crate::domain::operativity::{Operativity, operativity};
 use crate::domain::purpose::Purpose;
 use crate::domain::queries::{self, RemainingCalls};
 use crate::domain::{PurposeCommand, PurposeDraftChanges};
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{delete, get, post, put};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/purposes", post(create).get(list))
-        .route(
-            "/purposes/{id}",
-            get(get_one).patch(update_draft).delete(remove),
-        )
-        .route("/purposes/{id}/operativity", get(get_operativity))
-        .route("/purposes/{id}/remaining-daily-calls", get(remaining))
-        .route("/purposes/{id}/versions", post(new_version))
-        .route("/purposes/{id}/versions/{vid}", delete(delete_version))
-        .route("/purposes/{id}/versions/{vid}/activate", post(activate))
-        .route("/purposes/{id}/versions/{vid}/approve", post(approve))
-        .route("/purposes/{id}/versions/{vid}/reject", post(reject))
-        .route("/purposes/{id}/versions/{vid}/suspend", post(suspend))
-        .route("/purposes/{id}/versions/{vid}/archive", post(archive))
-        .route(
-            "/purposes/{id}/versions/{vid}/expected-approval-date",
-            put(expected_date),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(get_one, update_draft, remove))
+        .routes(routes!(get_operativity))
+        .routes(routes!(remaining))
+        .routes(routes!(new_version))
+        .routes(routes!(delete_version))
+        .routes(routes!(activate))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
+        .routes(routes!(suspend))
+        .routes(routes!(archive))
+        .routes(routes!(expected_date))
 }
 
 /// A purpose with the clients attached to it (those the caller's tenant owns).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PurposeWithClients)]
 struct PurposeView {
     #[serde(flatten)]
     purpose: Purpose,
+    /// The CONSUMER clients attached to it; listed only for the consumer (empty for the producer).
     clients: Vec<ClientId>,
 }
 
@@ -61,15 +60,38 @@ fn seen(st: &AppState, caller: &Caller, id: PurposeId) -> ApiResult<PurposeView>
     })?)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewPurpose {
     eservice_id: EServiceId,
+    #[schema(min_length = 5, max_length = 60)]
     title: String,
+    #[schema(min_length = 10, max_length = 250)]
     description: String,
+    /// The risk analysis: a non-empty JSON object.
+    #[schema(value_type = Object)]
     risk_analysis: serde_json::Value,
+    #[schema(minimum = 1, maximum = 1000000000)]
     daily_calls: u64,
 }
 
+#[utoipa::path(
+    post,
+    path = "/purposes",
+    operation_id = "createPurpose",
+    tag = "purposes",
+    summary = "Create a purpose (draft)",
+    description = "A tenant's administrators (admin), as consumer with an ACTIVE agreement on the e-service.",
+    request_body = NewPurpose,
+    responses(
+        (status = 201, description = "Created.", body = PurposeView),
+        (status = 400, description = "Bad input: INVALID_BODY, VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: AGREEMENT_NOT_ACTIVE, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
+    ),
+)]
 async fn create(
     State(st): State<AppState>,
     caller: Caller,
@@ -89,10 +111,41 @@ async fn create(
     Ok(created(seen(&st, &caller, id)?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/purposes",
+    operation_id = "listPurposes",
+    tag = "purposes",
+    summary = "List purposes",
+    description = "Any authenticated caller: the purposes where the caller's tenant is consumer or producer (the platform sees all). Without `clients`.",
+    responses(
+        (status = 200, description = "OK", body = Vec<Purpose>),
+        (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn list(State(st): State<AppState>, caller: Caller) -> Json<Vec<Purpose>> {
     Json(st.engine.read(|s, _| queries::purposes(s, &caller.0)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/purposes/{id}",
+    operation_id = "getPurpose",
+    tag = "purposes",
+    summary = "Get a purpose",
+    description = "Its consumer's and its e-service producer's users, and the platform.",
+    params(
+        ("id" = PurposeId, Path, description = "The purpose's id."),
+    ),
+    responses(
+        (status = 200, description = "OK", body = PurposeView),
+        (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn get_one(
     State(st): State<AppState>,
     caller: Caller,
@@ -101,14 +154,42 @@ async fn get_one(
     Ok(Json(seen(&st, &caller, id)?))
 }
 
-#[derive(Deserialize)]
+/// Only the fields given change.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = PurposeDraftUpdate)]
 struct DraftUpdate {
+    #[schema(min_length = 5, max_length = 60)]
     title: Option<String>,
+    #[schema(min_length = 10, max_length = 250)]
     description: Option<String>,
+    /// The risk analysis: a non-empty JSON object.
+    #[schema(value_type = Option<Object>)]
     risk_analysis: Option<serde_json::Value>,
+    #[schema(minimum = 1, maximum = 1000000000)]
     daily_calls: Option<u64>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/purposes/{id}",
+    operation_id = "updatePurposeDraft",
+    tag = "purposes",
+    summary = "Change a draft purpose",
+    description = "The consumer's administrators (admin); only a purpose never published (one DRAFT version).",
+    params(
+        ("id" = PurposeId, Path, description = "The purpose's id."),
+    ),
+    request_body = DraftUpdate,
+    responses(
+        (status = 200, description = "OK", body = PurposeView),
+        (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
+    ),
+)]
 async fn update_draft(
     State(st): State<AppState>,
     caller: Caller,
@@ -126,6 +207,25 @@ async fn update_draft(
     Ok(Json(seen(&st, &caller, id)?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/purposes/{id}",
+    operation_id = "deletePurpose",
+    tag = "purposes",
+    summary = "Delete a draft purpose",
+    description = "The consumer's administrators (admin); only a draft. It is detached from its clients.",
+    params(
+        ("id" = PurposeId, Path, description = "The purpose's id."),
+    ),
+    responses(
+        (status = 204, description = "Done; no body."),
+        (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn remove(
     State(st): State<AppState>,
     caller: Caller,
@@ -136,6 +236,24 @@ async fn remove(
 }
 
 /// "Can this purpose reach the producer's e-service now?"
+#[utoipa::path(
+    get,
+    path = "/purposes/{id}/operativity",
+    operation_id = "getPurposeOperativity",
+    tag = "purposes",
+    summary = "Can this purpose obtain vouchers now?",
+    description = "Its consumer's and its e-service producer's users, and the platform. Lists every blocker (descriptor, agreement, purpose).",
+    params(
+        ("id" = PurposeId, Path, description = "The purpose's id."),
+    ),
+    responses(
+        (status = 200, description = "OK", body = Operativity),
+        (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn get_operativity(
     State(st): State<AppState>,
     caller: Caller,
@@ -145,6 +263,25 @@ async fn get_operativity(
     Ok(Json(st.engine.read(|s, _| operativity(s, id))?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/purposes/{id}/remaining-daily-calls",
+    operation_id = "getRemainingDailyCalls",
+    tag = "purposes",
+    summary = "Daily calls left before the thresholds",
+    description = "Its consumer's and its e-service producer's users, and the platform.",
+    params(
+        ("id" = PurposeId, Path, description = "The purpose's id."),
+    ),
+    responses(
+        (status = 200, description = "OK", body = RemainingCalls),
+        (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: AGREEMENT_NOT_ACTIVE (no live agreement).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn remaining(
     State(st): State<AppState>,
     caller: Caller,
@@ -156,11 +293,34 @@ async fn remaining(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = NewPurposeVersion)]
 struct NewVersion {
+    #[schema(minimum = 1, maximum = 1000000000)]
     daily_calls: u64,
 }
 
+#[utoipa::path(
+    post,
+    path = "/purposes/{id}/versions",
+    operation_id = "createPurposeVersion",
+    tag = "purposes",
+    summary = "New load estimate",
+    description = "The consumer's administrators (admin); the purpose must be ACTIVE. Under the thresholds it replaces the active version at once; over them it is WAITING_FOR_APPROVAL while the old one keeps working. Answers with the whole purpose.",
+    params(
+        ("id" = PurposeId, Path, description = "The purpose's id."),
+    ),
+    request_body = NewVersion,
+    responses(
+        (status = 201, description = "Created.", body = PurposeView),
+        (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: PURPOSE_VERSION_PENDING, PURPOSE_STATE_CONFLICT, AGREEMENT_NOT_ACTIVE, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
+    ),
+)]
 async fn new_version(
     State(st): State<AppState>,
     caller: Caller,
@@ -180,6 +340,26 @@ async fn new_version(
     Ok(created(seen(&st, &caller, id)?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/purposes/{id}/versions/{vid}",
+    operation_id = "deletePurposeVersion",
+    tag = "purposes",
+    summary = "Withdraw a waiting load estimate",
+    description = "The consumer's administrators (admin); WAITING_FOR_APPROVAL versions, not the purpose's only version.",
+    params(
+        ("id" = PurposeId, Path, description = "The purpose's id."),
+        ("vid" = PurposeVersionId, Path, description = "The purpose version's id."),
+    ),
+    responses(
+        (status = 204, description = "Done; no body."),
+        (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, PURPOSE_VERSION_NOT_FOUND, ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn delete_version(
     State(st): State<AppState>,
     caller: Caller,
@@ -198,7 +378,8 @@ async fn delete_version(
 }
 
 macro_rules! transition {
-    ($name:ident, $cmd:ident) => {
+    ($(#[$meta:meta])* $name:ident, $cmd:ident) => {
+        $(#[$meta])*
         async fn $name(
             State(st): State<AppState>,
             caller: Caller,
@@ -218,16 +399,130 @@ macro_rules! transition {
     };
 }
 
-transition!(activate, ActivateVersion);
-transition!(approve, ApproveVersion);
-transition!(suspend, SuspendVersion);
-transition!(archive, ArchiveVersion);
+transition!(
+    #[utoipa::path(
+        post,
+        path = "/purposes/{id}/versions/{vid}/activate",
+        operation_id = "activatePurposeVersion",
+        tag = "purposes",
+        summary = "Publish, reactivate or approve a version",
+        description = "By state: DRAFT, the consumer's administrators publish it (ACTIVE under the thresholds, else WAITING_FOR_APPROVAL); SUSPENDED, the administrators of either side lift their own suspension; WAITING_FOR_APPROVAL, the producer's administrators approve it.",
+        params(
+            ("id" = PurposeId, Path, description = "The purpose's id."),
+            ("vid" = PurposeVersionId, Path, description = "The purpose version's id."),
+        ),
+        responses(
+            (status = 200, description = "OK", body = PurposeView),
+            (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+            (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+            (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, PURPOSE_VERSION_NOT_FOUND, ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+            (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, AGREEMENT_NOT_ACTIVE, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
+        ),
+    )]
+    activate,
+    ActivateVersion
+);
+transition!(
+    #[utoipa::path(
+        post,
+        path = "/purposes/{id}/versions/{vid}/approve",
+        operation_id = "approvePurposeVersion",
+        tag = "purposes",
+        summary = "Approve a waiting version",
+        description = "The producer's administrators (admin) of the e-service; WAITING_FOR_APPROVAL only. It replaces the current version.",
+        params(
+            ("id" = PurposeId, Path, description = "The purpose's id."),
+            ("vid" = PurposeVersionId, Path, description = "The purpose version's id."),
+        ),
+        responses(
+            (status = 200, description = "OK", body = PurposeView),
+            (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+            (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+            (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, PURPOSE_VERSION_NOT_FOUND, ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+            (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
+        ),
+    )]
+    approve,
+    ApproveVersion
+);
+transition!(
+    #[utoipa::path(
+        post,
+        path = "/purposes/{id}/versions/{vid}/suspend",
+        operation_id = "suspendPurposeVersion",
+        tag = "purposes",
+        summary = "Suspend (own side)",
+        description = "The administrators (admin) of the consumer or of the e-service's producer, each for its own side; ACTIVE or SUSPENDED versions. The load is freed at once.",
+        params(
+            ("id" = PurposeId, Path, description = "The purpose's id."),
+            ("vid" = PurposeVersionId, Path, description = "The purpose version's id."),
+        ),
+        responses(
+            (status = 200, description = "OK", body = PurposeView),
+            (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+            (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+            (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, PURPOSE_VERSION_NOT_FOUND, ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+            (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
+        ),
+    )]
+    suspend,
+    SuspendVersion
+);
+transition!(
+    #[utoipa::path(
+        post,
+        path = "/purposes/{id}/versions/{vid}/archive",
+        operation_id = "archivePurposeVersion",
+        tag = "purposes",
+        summary = "Archive the purpose",
+        description = "The consumer's administrators (admin); on its ACTIVE or SUSPENDED version (or a waiting one when there is none). Irreversible: the load is freed and waiting versions are archived with it.",
+        params(
+            ("id" = PurposeId, Path, description = "The purpose's id."),
+            ("vid" = PurposeVersionId, Path, description = "The purpose version's id."),
+        ),
+        responses(
+            (status = 200, description = "OK", body = PurposeView),
+            (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+            (status = 403, description = "ROLE_REQUIRED, NOT_CONSUMER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+            (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, PURPOSE_VERSION_NOT_FOUND, ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+            (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+            CommonProblems,
+        ),
+    )]
+    archive,
+    ArchiveVersion
+);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct Reason {
     reason: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/purposes/{id}/versions/{vid}/reject",
+    operation_id = "rejectPurposeVersion",
+    tag = "purposes",
+    summary = "Reject a waiting version",
+    description = "The producer's administrators (admin) of the e-service; WAITING_FOR_APPROVAL only, with a reason.",
+    params(
+        ("id" = PurposeId, Path, description = "The purpose's id."),
+        ("vid" = PurposeVersionId, Path, description = "The purpose version's id."),
+    ),
+    request_body = Reason,
+    responses(
+        (status = 200, description = "OK", body = PurposeView),
+        (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, PURPOSE_VERSION_NOT_FOUND, ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
+    ),
+)]
 async fn reject(
     State(st): State<AppState>,
     caller: Caller,
@@ -247,11 +542,35 @@ async fn reject(
     Ok(Json(seen(&st, &caller, id)?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = ExpectedApprovalDate)]
 struct ExpectedDate {
+    /// Today or later.
     expected_approval_date: time::Date,
 }
 
+#[utoipa::path(
+    put,
+    path = "/purposes/{id}/versions/{vid}/expected-approval-date",
+    operation_id = "setExpectedApprovalDate",
+    tag = "purposes",
+    summary = "Announce when a waiting version will be approved",
+    description = "The producer's administrators (admin) of the e-service; WAITING_FOR_APPROVAL only; the consumer sees it.",
+    params(
+        ("id" = PurposeId, Path, description = "The purpose's id."),
+        ("vid" = PurposeVersionId, Path, description = "The purpose version's id."),
+    ),
+    request_body = ExpectedDate,
+    responses(
+        (status = 200, description = "OK", body = PurposeView),
+        (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), VALIDATION_FAILED (date in the past).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, PURPOSE_VERSION_NOT_FOUND, ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
+    ),
+)]
 async fn expected_date(
     State(st): State<AppState>,
     caller: Caller,

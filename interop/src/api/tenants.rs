@@ -1,45 +1,60 @@
 //! `/tenants`, their users and attributes; `/attributes`.
 
+use super::Problem;
 use super::auth::Caller;
+use super::openapi::{BodyProblems, CommonProblems};
 use super::problem::{ApiError, ApiJson, ApiPath};
 use super::{ApiResult, AppState, created, exec};
 use crate::codes::Code;
 use crate::domain::attribute::{Attribute, AttributeKind};
 use crate::domain::ids::{AttributeId, TenantId, UserId};
-use crate::domain::tenant::Tenant;
+use crate::domain::tenant::{Tenant, User};
 use crate::domain::{DomainError, ErrorCode, NewUser, Role, TenantCommand};
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/tenants", post(create_tenant).get(list_tenants))
-        .route("/tenants/{id}", get(get_tenant))
-        .route("/tenants/{id}/users", get(list_users).post(add_user))
-        .route("/tenants/{id}/users/{user}", delete(remove_user))
-        .route("/tenants/{id}/users/{user}/suspend", post(suspend_user))
-        .route("/tenants/{id}/users/{user}/activate", post(activate_user))
-        .route("/tenants/{id}/attributes", get(tenant_attributes))
-        .route("/tenants/{id}/attributes/{kind}", post(assign_attribute))
-        .route(
-            "/tenants/{id}/attributes/{kind}/{attribute}",
-            delete(revoke_attribute),
-        )
-        .route("/attributes", post(create_attribute).get(list_attributes))
-        .route("/attributes/{id}", get(get_attribute))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_tenant, list_tenants))
+        .routes(routes!(get_tenant))
+        .routes(routes!(list_users, add_user))
+        .routes(routes!(remove_user))
+        .routes(routes!(suspend_user))
+        .routes(routes!(activate_user))
+        .routes(routes!(tenant_attributes))
+        .routes(routes!(assign_attribute))
+        .routes(routes!(revoke_attribute))
+        .routes(routes!(create_attribute, list_attributes))
+        .routes(routes!(get_attribute))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = NewUser)]
 struct NewUserBody {
+    /// The user's id (the `sub` of their identity tokens).
     id: UserId,
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
+    /// At least one (for a tenant's first administrator, `admin` is added anyway).
     #[serde(default)]
+    #[schema(value_type = BTreeSet<TenantRole>)]
     roles: BTreeSet<Role>,
+}
+
+/// A role a tenant grants its users (`platform` is refused with USER_ROLE_MISMATCH).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // documents the roles `NewUserBody::roles` accepts
+enum TenantRole {
+    Admin,
+    Api,
+    Security,
 }
 
 impl From<NewUserBody> for NewUser {
@@ -52,25 +67,34 @@ impl From<NewUserBody> for NewUser {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewTenant {
+    /// Unique, case-insensitively.
+    #[schema(min_length = 2, max_length = 200)]
     name: String,
     admin: NewUserBody,
 }
 
 /// Public view of a tenant: no users (those are for its own admins).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Tenant)]
 struct TenantView {
     id: TenantId,
     name: String,
+    /// Certified attributes assigned by the platform.
     certified: BTreeSet<AttributeId>,
+    /// Attributes the tenant declared.
     declared: BTreeSet<AttributeId>,
+    /// Verified attributes and their verifiers.
     verified: Vec<VerifiedView>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = VerifiedAttribute)]
 struct VerifiedView {
+    /// The attribute.
     id: AttributeId,
+    /// The producers (tenants) that verified it.
     verified_by: Vec<TenantId>,
 }
 
@@ -91,6 +115,23 @@ fn view(t: &Tenant) -> TenantView {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/tenants",
+    operation_id = "createTenant",
+    tag = "tenants",
+    summary = "Register a tenant",
+    description = "The platform (role `platform`): registers a tenant with its first administrator (who gets `admin`).",
+    request_body = NewTenant,
+    responses(
+        (status = 201, description = "Created.", body = TenantView),
+        (status = 400, description = "Bad input: INVALID_BODY, VALIDATION_FAILED, USER_ROLE_MISMATCH.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: TENANT_NAME_TAKEN, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
+    ),
+)]
 async fn create_tenant(
     State(st): State<AppState>,
     caller: Caller,
@@ -110,6 +151,19 @@ async fn create_tenant(
     Ok(created(st.engine.read(|s, _| s.tenant(id).map(view))?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/tenants",
+    operation_id = "listTenants",
+    tag = "tenants",
+    summary = "List tenants",
+    description = "Any authenticated caller.",
+    responses(
+        (status = 200, description = "OK", body = Vec<TenantView>),
+        (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn list_tenants(State(st): State<AppState>, _caller: Caller) -> Json<Vec<TenantView>> {
     Json(
         st.engine
@@ -117,6 +171,24 @@ async fn list_tenants(State(st): State<AppState>, _caller: Caller) -> Json<Vec<T
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/tenants/{id}",
+    operation_id = "getTenant",
+    tag = "tenants",
+    summary = "Get a tenant",
+    description = "Any authenticated caller.",
+    params(
+        ("id" = TenantId, Path, description = "The tenant's id."),
+    ),
+    responses(
+        (status = 200, description = "OK", body = TenantView),
+        (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn get_tenant(
     State(st): State<AppState>,
     _caller: Caller,
@@ -125,6 +197,24 @@ async fn get_tenant(
     Ok(Json(st.engine.read(|s, _| s.tenant(id).map(view))?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/tenants/{id}/attributes",
+    operation_id = "getTenantAttributes",
+    tag = "tenants",
+    summary = "The tenant's attributes",
+    description = "Any authenticated caller. Same view as GET /tenants/{id}.",
+    params(
+        ("id" = TenantId, Path, description = "The tenant's id."),
+    ),
+    responses(
+        (status = 200, description = "OK", body = TenantView),
+        (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn tenant_attributes(
     State(st): State<AppState>,
     caller: Caller,
@@ -148,6 +238,24 @@ fn own_users(
     Ok(t.users.values().cloned().collect())
 }
 
+#[utoipa::path(
+    get,
+    path = "/tenants/{id}/users",
+    operation_id = "listTenantUsers",
+    tag = "tenants",
+    summary = "List the tenant's users",
+    description = "The tenant's own administrators (admin); anybody else gets ROLE_REQUIRED.",
+    params(
+        ("id" = TenantId, Path, description = "The tenant's id."),
+    ),
+    responses(
+        (status = 200, description = "OK", body = Vec<User>),
+        (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn list_users(
     State(st): State<AppState>,
     caller: Caller,
@@ -156,6 +264,27 @@ async fn list_users(
     Ok(Json(st.engine.read(|s, _| own_users(s, &caller, id))?).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/tenants/{id}/users",
+    operation_id = "addTenantUser",
+    tag = "tenants",
+    summary = "Add a user",
+    description = "The tenant's own administrators (admin). The user id must be new on the platform.",
+    params(
+        ("id" = TenantId, Path, description = "The tenant's id."),
+    ),
+    request_body = NewUserBody,
+    responses(
+        (status = 201, description = "Created.", body = User),
+        (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), VALIDATION_FAILED, USER_ROLE_MISMATCH (no role, or platform).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: USER_ALREADY_EXISTS, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
+    ),
+)]
 async fn add_user(
     State(st): State<AppState>,
     caller: Caller,
@@ -201,6 +330,26 @@ async fn set_user(
     Ok(Json(u).into_response())
 }
 
+#[utoipa::path(
+    post,
+    path = "/tenants/{id}/users/{user}/suspend",
+    operation_id = "suspendTenantUser",
+    tag = "tenants",
+    summary = "Suspend a user",
+    description = "The tenant's own administrators (admin), not on themselves. Keys the user uploaded are not touched.",
+    params(
+        ("id" = TenantId, Path, description = "The tenant's id."),
+        ("user" = UserId, Path, description = "The user's id."),
+    ),
+    responses(
+        (status = 200, description = "OK", body = User),
+        (status = 400, description = "Bad input: INVALID_PATH (not a UUID), USER_ROLE_MISMATCH (oneself).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND, USER_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn suspend_user(
     State(st): State<AppState>,
     caller: Caller,
@@ -209,6 +358,26 @@ async fn suspend_user(
     set_user(st, caller, id, user, true).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/tenants/{id}/users/{user}/activate",
+    operation_id = "activateTenantUser",
+    tag = "tenants",
+    summary = "Reactivate a user",
+    description = "The tenant's own administrators (admin), not on themselves. Keys the user uploaded are not touched.",
+    params(
+        ("id" = TenantId, Path, description = "The tenant's id."),
+        ("user" = UserId, Path, description = "The user's id."),
+    ),
+    responses(
+        (status = 200, description = "OK", body = User),
+        (status = 400, description = "Bad input: INVALID_PATH (not a UUID), USER_ROLE_MISMATCH (oneself).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND, USER_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn activate_user(
     State(st): State<AppState>,
     caller: Caller,
@@ -217,6 +386,26 @@ async fn activate_user(
     set_user(st, caller, id, user, false).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/tenants/{id}/users/{user}",
+    operation_id = "removeTenantUser",
+    tag = "tenants",
+    summary = "Remove a user",
+    description = "The tenant's own administrators (admin), not on themselves. The user leaves the tenant's clients; keys they uploaded stay.",
+    params(
+        ("id" = TenantId, Path, description = "The tenant's id."),
+        ("user" = UserId, Path, description = "The user's id."),
+    ),
+    responses(
+        (status = 204, description = "Done; no body."),
+        (status = 400, description = "Bad input: INVALID_PATH (not a UUID), USER_ROLE_MISMATCH (oneself).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND, USER_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn remove_user(
     State(st): State<AppState>,
     caller: Caller,
@@ -224,6 +413,18 @@ async fn remove_user(
 ) -> ApiResult<StatusCode> {
     exec(&st, &caller, TenantCommand::RemoveUser { tenant: id, user }).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The attribute kind, as a path segment.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // documents the segment `kind` parses
+enum AttributeKindSegment {
+    #[schema(rename = "certified")]
+    Certified,
+    #[schema(rename = "declared")]
+    Declared,
+    #[schema(rename = "verified")]
+    Verified,
 }
 
 fn kind(path: &str) -> Result<AttributeKind, ApiError> {
@@ -238,13 +439,36 @@ fn kind(path: &str) -> Result<AttributeKind, ApiError> {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct AttributeRef {
+    /// The attribute.
     id: AttributeId,
 }
 
 /// `POST /tenants/{id}/attributes/{certified|declared|verified}`: the platform certifies, the
 /// tenant declares, a producer verifies.
+#[utoipa::path(
+    post,
+    path = "/tenants/{id}/attributes/{kind}",
+    operation_id = "assignTenantAttribute",
+    tag = "tenants",
+    summary = "Certify, declare or verify an attribute",
+    description = "`certified`: the platform (role `platform`); agreements are re-checked (a lost requirement suspends them by the platform, a restored one lifts it). `declared`: the tenant's own administrators (admin). `verified`: an administrator (admin) of a producer with a live agreement from this tenant; a tenant cannot verify itself.",
+    params(
+        ("id" = TenantId, Path, description = "The tenant's id."),
+        ("kind" = inline(AttributeKindSegment), Path, description = "The attribute kind."),
+    ),
+    request_body = AttributeRef,
+    responses(
+        (status = 200, description = "OK", body = TenantView),
+        (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID, or an unknown kind), ATTRIBUTE_KIND_MISMATCH.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND, ATTRIBUTE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: ATTRIBUTE_ALREADY_ASSIGNED, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
+    ),
+)]
 async fn assign_attribute(
     State(st): State<AppState>,
     caller: Caller,
@@ -269,6 +493,27 @@ async fn assign_attribute(
     Ok(Json(st.engine.read(|s, _| s.tenant(id).map(view))?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/tenants/{id}/attributes/{kind}/{attribute}",
+    operation_id = "revokeTenantAttribute",
+    tag = "tenants",
+    summary = "Revoke a certification, declaration or verification",
+    description = "`certified`: the platform (role `platform`); agreements are re-checked (a lost requirement suspends them by the platform). `declared`: the tenant's own administrators (admin). `verified`: an administrator (admin) of the producer that verified it (withdraws its own verification), while it has a live agreement from this tenant.",
+    params(
+        ("id" = TenantId, Path, description = "The tenant's id."),
+        ("kind" = inline(AttributeKindSegment), Path, description = "The attribute kind."),
+        ("attribute" = AttributeId, Path, description = "The attribute's id."),
+    ),
+    responses(
+        (status = 204, description = "Done; no body."),
+        (status = 400, description = "Bad input: INVALID_PATH (not a UUID, or an unknown kind), ATTRIBUTE_KIND_MISMATCH.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, NOT_PRODUCER, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND, ATTRIBUTE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: ATTRIBUTE_NOT_ASSIGNED, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn revoke_attribute(
     State(st): State<AppState>,
     caller: Caller,
@@ -292,13 +537,33 @@ async fn revoke_attribute(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewAttribute {
     kind: AttributeKind,
+    /// Unique per kind, case-insensitively.
+    #[schema(min_length = 2, max_length = 100)]
     name: String,
+    #[schema(min_length = 2, max_length = 500)]
     description: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/attributes",
+    operation_id = "createAttribute",
+    tag = "attributes",
+    summary = "Define an attribute",
+    description = "CERTIFIED: the platform only. DECLARED and VERIFIED: the platform, or a tenant's admin or API operator (api), recorded as its origin.",
+    request_body = NewAttribute,
+    responses(
+        (status = 201, description = "Created.", body = Attribute),
+        (status = 400, description = "Bad input: INVALID_BODY, VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: ATTRIBUTE_NAME_TAKEN, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+        BodyProblems,
+    ),
+)]
 async fn create_attribute(
     State(st): State<AppState>,
     caller: Caller,
@@ -319,6 +584,19 @@ async fn create_attribute(
     Ok(created(st.engine.read(|s, _| s.attribute(id).cloned())?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/attributes",
+    operation_id = "listAttributes",
+    tag = "attributes",
+    summary = "List attributes",
+    description = "Any authenticated caller.",
+    responses(
+        (status = 200, description = "OK", body = Vec<Attribute>),
+        (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn list_attributes(State(st): State<AppState>, _caller: Caller) -> Json<Vec<Attribute>> {
     Json(
         st.engine
@@ -326,6 +604,24 @@ async fn list_attributes(State(st): State<AppState>, _caller: Caller) -> Json<Ve
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/attributes/{id}",
+    operation_id = "getAttribute",
+    tag = "attributes",
+    summary = "Get an attribute",
+    description = "Any authenticated caller.",
+    params(
+        ("id" = AttributeId, Path, description = "The attribute's id."),
+    ),
+    responses(
+        (status = 200, description = "OK", body = Attribute),
+        (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not found (or not visible to the caller): ATTRIBUTE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
+        CommonProblems,
+    ),
+)]
 async fn get_attribute(
     State(st): State<AppState>,
     _caller: Caller,

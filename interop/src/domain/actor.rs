@@ -9,7 +9,19 @@ use time::OffsetDateTime;
 
 /// A user's role inside a tenant (SPEC §1), plus the platform operator who certifies attributes
 /// and registers tenants.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Administrator or delegate: every administrative act of the tenant.

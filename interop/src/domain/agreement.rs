@@ -4,7 +4,8 @@ use super::ids::{AgreementId, DescriptorId, EServiceId, TenantId};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The state of an agreement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AgreementState {
     Draft,
@@ -24,7 +25,7 @@ impl AgreementState {
 }
 
 /// Which side acts on a two-sided suspension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Side {
     Consumer,
@@ -33,11 +34,13 @@ pub enum Side {
 }
 
 /// Suspension flags: unilateral, each side lifts only its own; active iff none is set.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SuspensionFlags {
     pub suspended_by_consumer: bool,
     pub suspended_by_producer: bool,
+    /// Set while the consumer lacks a required certified attribute.
     #[serde(default)]
+    #[schema(required = true)]
     pub suspended_by_platform: bool,
 }
 
@@ -71,7 +74,9 @@ impl SuspensionFlags {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A consumer's agreement (richiesta di fruizione) on one version of an e-service. The suspension
+/// flags are unilateral: each side lifts only its own; ACTIVE iff none is set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agreement {
     pub id: AgreementId,
     pub eservice_id: EServiceId,
@@ -82,8 +87,10 @@ pub struct Agreement {
     #[serde(flatten)]
     pub suspension: SuspensionFlags,
     #[serde(default)]
+    #[schema(required = true)]
     pub consumer_notes: Option<String>,
     #[serde(default)]
+    #[schema(required = true)]
     pub rejection_reason: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

@@ -6,7 +6,20 @@ use super::tenant::Tenant;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// The kind of an attribute.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum AttributeKind {
     Certified,
@@ -14,21 +27,23 @@ pub enum AttributeKind {
     Verified,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Attribute {
     pub id: AttributeId,
     pub kind: AttributeKind,
     pub name: String,
     pub description: String,
     /// The tenant that defined it (`None` for platform-defined certified attributes).
+    #[schema(required = true)]
     pub origin: Option<TenantId>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 
 /// One attribute inside a requirement group.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RequiredAttribute {
+    /// The attribute.
     pub id: AttributeId,
     /// Verified attributes only: `true` means this producer verifies it itself; `false` reuses a
     /// verification made by any other producer.
@@ -37,12 +52,18 @@ pub struct RequiredAttribute {
 }
 
 /// The attributes an e-service requires, by kind, as groups (AND of ORs).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AttributeRequirements {
+    /// Certified attributes: every group must be satisfied (AND), one attribute of a group suffices
+    /// (OR). Groups must not be empty.
     #[serde(default)]
     pub certified: Vec<Vec<RequiredAttribute>>,
+    /// Declared attributes: every group must be satisfied (AND), one attribute of a group suffices
+    /// (OR). Groups must not be empty.
     #[serde(default)]
     pub declared: Vec<Vec<RequiredAttribute>>,
+    /// Verified attributes: every group must be satisfied (AND), one attribute of a group suffices
+    /// (OR). Groups must not be empty.
     #[serde(default)]
     pub verified: Vec<Vec<RequiredAttribute>>,
 }

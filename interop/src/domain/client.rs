@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// CONSUMER: keys obtain vouchers for e-services through purposes; API: keys obtain tokens for the
+/// engine's own M2M API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ClientKind {
     /// Keys usable for vouchers towards e-services, through purposes.
@@ -16,7 +18,7 @@ pub enum ClientKind {
     Api,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ClientKey {
     pub kid: Kid,
     pub name: String,
@@ -24,6 +26,7 @@ pub struct ClientKey {
     pub n: String,
     /// RSA public exponent, base64url without padding.
     pub e: String,
+    #[schema(minimum = 2048)]
     pub bits: usize,
     /// The PEM as uploaded (normalised to SPKI).
     pub pem: String,
@@ -32,9 +35,10 @@ pub struct ClientKey {
     pub created_at: OffsetDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Client {
     pub id: ClientId,
+    /// The tenant owning it.
     pub consumer_id: TenantId,
     pub name: String,
     pub description: String,

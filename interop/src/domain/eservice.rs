@@ -9,14 +9,16 @@ use time::OffsetDateTime;
 pub const VOUCHER_LIFESPAN_RANGE: std::ops::RangeInclusive<u32> = 60..=86_400;
 pub const DAILY_CALLS_RANGE: std::ops::RangeInclusive<u64> = 1..=1_000_000_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The e-service's technology.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Technology {
     Rest,
     Soap,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// DELIVER: the producer serves the API; RECEIVE: the producer receives calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EServiceMode {
     /// The producer serves the API (the usual case).
@@ -26,9 +28,12 @@ pub enum EServiceMode {
 }
 
 /// The general information of an e-service (immutable once version 1 is published).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EServiceInfo {
+    /// Unique among the producer's e-services, case-insensitively.
+    #[schema(min_length = 5, max_length = 60)]
     pub name: String,
+    #[schema(min_length = 10, max_length = 250)]
     pub description: String,
     pub technology: Technology,
     pub mode: EServiceMode,
@@ -36,7 +41,8 @@ pub struct EServiceInfo {
     pub attributes: AttributeRequirements,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The state of an e-service version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DescriptorState {
     Draft,
@@ -46,7 +52,8 @@ pub enum DescriptorState {
     Archived,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How agreements on a version are approved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ApprovalPolicy {
     Automatic,
@@ -55,20 +62,28 @@ pub enum ApprovalPolicy {
 
 /// The producer-editable fields of a descriptor. Every field is optional while a draft; publishing
 /// requires them all.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DescriptorFields {
     #[serde(default)]
     pub description: Option<String>,
+    /// `aud` of the vouchers for this version.
     #[serde(default)]
     pub audience: Vec<String>,
+    /// Voucher lifetime, seconds.
+    #[schema(minimum = 60, maximum = 86400)]
     #[serde(default)]
     pub voucher_lifespan: Option<u32>,
+    /// Per-consumer daily-call threshold (≤ daily_calls_total).
+    #[schema(minimum = 1, maximum = 1000000000)]
     #[serde(default)]
     pub daily_calls_per_consumer: Option<u64>,
+    /// Total daily-call threshold.
+    #[schema(minimum = 1, maximum = 1000000000)]
     #[serde(default)]
     pub daily_calls_total: Option<u64>,
     #[serde(default)]
     pub agreement_approval_policy: Option<ApprovalPolicy>,
+    /// http(s) URLs.
     #[serde(default)]
     pub server_urls: Vec<String>,
 }
@@ -147,17 +162,22 @@ impl DescriptorFields {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A version of an e-service: its own properties with the DescriptorFields inline. `suspended_from`
+/// is, while SUSPENDED, the state reactivation returns to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Descriptor {
     pub id: DescriptorId,
+    #[schema(minimum = 1)]
     pub version: u32,
     pub state: DescriptorState,
     /// While suspended: the state reactivation returns to (PUBLISHED or DEPRECATED).
+    #[schema(required = true)]
     pub suspended_from: Option<DescriptorState>,
     #[serde(flatten)]
     pub fields: DescriptorFields,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[schema(required = true)]
     #[serde(with = "time::serde::rfc3339::option", default)]
     pub published_at: Option<OffsetDateTime>,
 }
@@ -186,7 +206,7 @@ impl Descriptor {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EService {
     pub id: EServiceId,
     pub producer_id: TenantId,
@@ -195,6 +215,7 @@ pub struct EService {
     pub technology: Technology,
     pub mode: EServiceMode,
     pub attributes: AttributeRequirements,
+    /// Other tenants do not see DRAFT versions.
     pub descriptors: Vec<Descriptor>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,

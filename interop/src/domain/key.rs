@@ -39,6 +39,22 @@ impl Kid {
     }
 }
 
+impl utoipa::PartialSchema for Kid {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .min_length(Some(43))
+            .max_length(Some(43))
+            .pattern(Some("^[A-Za-z0-9_-]{43}$"))
+            .description(Some(
+                "An RFC 7638 SHA-256 JWK thumbprint, base64url without padding: 43 characters.",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Kid {}
+
 impl TryFrom<String> for Kid {
     type Error = DomainError;
     fn try_from(s: String) -> Result<Self, Self::Error> {

@@ -10,7 +10,7 @@ use super::state::State;
 use serde::Serialize;
 
 /// One reason a purpose cannot obtain vouchers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "point", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Blocker {
     /// The e-service version is not PUBLISHED or DEPRECATED (suspended by its producer, archived).
@@ -33,10 +33,12 @@ pub enum Blocker {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// Can this purpose reach the producer's e-service now?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Operativity {
     pub purpose_id: PurposeId,
     pub operative: bool,
+    /// Every blocker, not only the first; empty iff operative.
     pub blockers: Vec<Blocker>,
 }
 

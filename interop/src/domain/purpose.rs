@@ -7,7 +7,8 @@ use super::ids::{EServiceId, PurposeId, PurposeVersionId, TenantId};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// The state of a purpose version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum PurposeVersionState {
     Draft,
@@ -18,29 +19,36 @@ pub enum PurposeVersionState {
     Rejected,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One load estimate of a purpose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PurposeVersion {
     pub id: PurposeVersionId,
     pub state: PurposeVersionState,
+    #[schema(minimum = 1, maximum = 1000000000)]
     pub daily_calls: u64,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option", default)]
+    #[schema(required = true)]
     pub activated_at: Option<OffsetDateTime>,
     /// Set by the producer on a version waiting for approval; the consumer sees it.
     #[serde(default)]
+    #[schema(required = true)]
     pub expected_approval_date: Option<Date>,
     #[serde(default)]
+    #[schema(required = true)]
     pub rejection_reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A consumer's purpose (finalità) on an e-service, with its load estimates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Purpose {
     pub id: PurposeId,
     pub eservice_id: EServiceId,
     pub consumer_id: TenantId,
     pub title: String,
     pub description: String,
+    #[schema(value_type = Object)]
     pub risk_analysis: serde_json::Value,
     pub versions: Vec<PurposeVersion>,
     #[serde(flatten)]

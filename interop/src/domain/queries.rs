@@ -105,14 +105,20 @@ pub fn waiting_purposes(
 }
 
 /// Daily calls still available before the threshold, for a purpose's agreement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RemainingCalls {
     pub purpose_id: PurposeId,
+    #[schema(minimum = 0)]
     pub daily_calls_per_consumer: u64,
+    #[schema(minimum = 0)]
     pub daily_calls_total: u64,
+    #[schema(minimum = 0)]
     pub consumer_load: u64,
+    #[schema(minimum = 0)]
     pub total_load: u64,
+    #[schema(minimum = 0)]
     pub remaining_per_consumer: u64,
+    #[schema(minimum = 0)]
     pub remaining_total: u64,
 }
 

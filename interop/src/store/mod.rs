@@ -41,11 +41,20 @@ pub struct Record {
 pub type JtiUse = (String, String, i64);
 
 /// A refused token request, as its client's owner reads it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = TokenFailure)]
 pub struct FailureRecord {
+    #[schema(format = DateTime)]
     pub at: String,
+    /// The assertion's kid.
+    #[schema(required = true)]
     pub kid: Option<String>,
+    /// The `purposeId` the assertion claimed, unverified and as sent (a UUID unless the code is
+    /// PURPOSE_ID_INVALID); null when it named none.
+    #[schema(required = true)]
     pub purpose_id: Option<String>,
+    // A `RefusalCode`; the document lists them from `codes.rs`.
+    #[schema(schema_with = crate::api::openapi::refusal_code_schema)]
     pub code: String,
     pub detail: String,
 }

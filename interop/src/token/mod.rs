@@ -22,18 +22,29 @@ use uuid::Uuid;
 pub const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// The form of `POST /token.oauth2`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 pub struct TokenRequest {
+    #[schema(required = true)]
     pub grant_type: Option<String>,
+    #[schema(required = true)]
     pub client_assertion_type: Option<String>,
+    /// An RS256 JWS signed with a key of the client: header `kid` = the key's kid; claims iss, sub
+    /// (= the client id), aud, jti, iat, exp, and `purposeId` for CONSUMER clients (optional
+    /// `digest`).
+    #[schema(required = true)]
     pub client_assertion: Option<String>,
+    /// Optional; if given, must equal the assertion's `sub`.
     pub client_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TokenResponse {
+    /// A voucher (CONSUMER client) or an M2M token (API client): an RS256 JWT signed with a key of
+    /// /.well-known/jwks.json.
     pub access_token: String,
     pub token_type: String,
+    /// Seconds.
+    #[schema(minimum = 1)]
     pub expires_in: u32,
 }
 

@@ -20,19 +20,24 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Jwk {
     pub kty: &'static str,
     #[serde(rename = "use")]
     pub use_: &'static str,
     pub alg: &'static str,
+    #[schema(value_type = crate::domain::key::Kid)]
     pub kid: String,
+    /// RSA modulus, base64url.
     pub n: String,
+    /// RSA exponent, base64url.
     pub e: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// An RFC 7517 JWK set.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Jwks {
+    /// The current signing key, and retired ones until the tokens they signed have expired.
     pub keys: Vec<Jwk>,
 }
 
