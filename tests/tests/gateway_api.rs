@@ -922,14 +922,29 @@ async fn status_changes_read_and_archive() {
 #[tokio::test]
 async fn operations_endpoints_answer() {
     let s = setup().await;
-    s.gw.raw(&[])
-        .get("/healthz")
-        .await
-        .expect_status(StatusCode::OK);
-    s.gw.raw(&[])
-        .get("/readyz")
-        .await
-        .expect_status(StatusCode::OK);
+    let r =
+        s.gw.raw(&[])
+            .get("/healthz")
+            .await
+            .expect_status(StatusCode::OK);
+    assert_eq!(r.body, json!({"status": "ok"}));
+    let r =
+        s.gw.raw(&[])
+            .get("/readyz")
+            .await
+            .expect_status(StatusCode::OK);
+    assert_eq!(r.body, json!({"status": "ready"}));
+    let doc =
+        s.gw.raw(&[])
+            .get("/openapi.json")
+            .await
+            .expect_status(StatusCode::OK);
+    assert_eq!(doc.content_type, "application/json");
+    assert_eq!(
+        doc.body,
+        serde_json::from_str::<serde_json::Value>(gateway::api::ops::openapi_json()).unwrap(),
+        "/openapi.json serves the generated document"
+    );
     s.gw.raw(&[])
         .get("/nope")
         .await
