@@ -116,16 +116,15 @@ struct Page {
 }
 
 fn public(m: MessageSummary, enrich: bool) -> PublicMessage {
-    let e = |v| enrich.then_some(v);
     PublicMessage {
-        message_title: e(m.subject),
+        message_title: enrich.then_some(m.subject),
         has_attachments: enrich.then_some(m.has_attachments),
         has_precondition: enrich.then_some(m.has_precondition),
         is_read: enrich.then_some(m.is_read),
         is_archived: enrich.then_some(m.is_archived),
-        service_name: e(m.sender_service_id.clone()),
-        organization_name: e(m.sender.to_string()),
-        organization_fiscal_code: e(String::new()),
+        service_name: enrich.then(|| m.sender_service_id.clone()),
+        organization_name: enrich.then(|| m.sender.to_string()),
+        organization_fiscal_code: enrich.then(String::new),
         id: m.id,
         fiscal_code: m.fiscal_code.to_string(),
         time_to_live: m.time_to_live,

@@ -23,8 +23,7 @@ pub const APP_API_KEY: &str = "appApiKey";
 /// Every error (`application/problem+json`, RFC 9457): a stable `code` clients can match on, a
 /// sentence, and the fields at fault. `404 ROUTE_NOT_FOUND` and `405 METHOD_NOT_ALLOWED` can
 /// answer any path.
-///
-/// Written by `service_kit::problem::response`; this type only describes it.
+// Written by `service_kit::problem::response`; this type only describes it.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct Problem {

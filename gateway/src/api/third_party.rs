@@ -130,7 +130,10 @@ impl Context {
 /// IO's `getThirdPartyMessagePrecondition`: fetches
 /// `{base_url}/messages/{third_party_data.id}/precondition`, only when `has_precondition` is
 /// ALWAYS, or ONCE and the message is unread (otherwise `204`, no body, and the entity is not
-/// called). The gateway calls the entity of the message's configuration (the test environment for its `test_users`) with the citizen's `fiscal_code` header, the configured authentication and, when the configuration enables lollipop for the citizen, the lollipop headers (then required; checked, then passed through).
+/// called). The gateway calls the entity of the message's configuration (the test environment for
+/// its `test_users`) with the citizen's `fiscal_code` header, the configured authentication and,
+/// when the configuration enables lollipop for the citizen, the lollipop headers (then required;
+/// checked, then passed through).
 #[utoipa::path(
     get,
     path = "/api/communication/v1/third-party-messages/{id}/precondition",
@@ -197,7 +200,10 @@ async fn fetch_details(
 /// IO's `getThirdPartyMessage`: fetches `{base_url}/messages/{third_party_data.id}` and checks
 /// the answer against the flags the message was submitted with: without `has_attachments` no
 /// attachments are passed on, without `has_remote_content` the details are the submitted
-/// subject and markdown. The gateway calls the entity of the message's configuration (the test environment for its `test_users`) with the citizen's `fiscal_code` header, the configured authentication and, when the configuration enables lollipop for the citizen, the lollipop headers (then required; checked, then passed through).
+/// subject and markdown. The gateway calls the entity of the message's configuration (the test
+/// environment for its `test_users`) with the citizen's `fiscal_code` header, the configured
+/// authentication and, when the configuration enables lollipop for the citizen, the lollipop
+/// headers (then required; checked, then passed through).
 #[utoipa::path(
     get,
     path = "/api/communication/v1/third-party-messages/{id}",
@@ -265,7 +271,11 @@ async fn details(
 /// IO's `getThirdPartyMessageAttachment`: only a `url` among the attachments the entity lists
 /// for the message (fetched again) can be downloaded; the gateway fetches
 /// `{base_url}/messages/{third_party_data.id}/{url}` (the url's leading `/` removed), checks
-/// that it is a PDF/A-2, not encrypted, within the size limit, and streams it. The gateway calls the entity of the message's configuration (the test environment for its `test_users`) with the citizen's `fiscal_code` header, the configured authentication and, when the configuration enables lollipop for the citizen, the lollipop headers (then required; checked, then passed through).
+/// that it is a PDF/A-2, not encrypted, within the size limit, and streams it. The gateway calls
+/// the entity of the message's configuration (the test environment for its `test_users`) with the
+/// citizen's `fiscal_code` header, the configured authentication and, when the configuration
+/// enables lollipop for the citizen, the lollipop headers (then required; checked, then passed
+/// through).
 ///
 /// The app's `attachment_url` may hold slashes and a query string.
 #[utoipa::path(

@@ -28,10 +28,9 @@ pub struct RemoteContentDetails {
     pub markdown: String,
 }
 
-/// One attachment: a PDF the gateway downloads from `{base_url}/messages/{id}/{url}`.
-///
-/// The schema (feature `openapi`) is what the gateway hands on, checked: ids unique within the
-/// message, `content_type` and `name` present.
+/// An attachment the entity lists: a PDF the gateway downloads from
+/// `{base_url}/messages/{id}/{url}`. The gateway hands on only checked ones: ids unique within
+/// the message, `content_type` and `name` present.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = ThirdPartyAttachment))]
 pub struct RemoteContentAttachment {
