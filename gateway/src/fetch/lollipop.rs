@@ -264,6 +264,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_documented_headers_are_the_checked_ones() {
+        let documented: Vec<&str> = HEADERS.iter().map(|(name, _, _)| *name).collect();
+        let checked: Vec<&str> = REQUIRED.iter().chain(OPTIONAL).copied().collect();
+        assert_eq!(documented, checked);
+        for (name, _, value) in HEADERS {
+            if let Header::OneOf(values) = value {
+                assert!(values.iter().all(|v| valid(name, v, "")), "{name}");
+                assert!(!valid(name, "OTHER", ""), "{name}");
+            }
+        }
+    }
+
+    #[test]
     fn matchers_follow_the_patterns() {
         assert!(signature_input_ok(
             "sig1=(\"x-pagopa-lollipop-original-method\");created=1;keyid=\"k\""
