@@ -832,6 +832,38 @@ async fn the_inbox_is_paged_newest_first_and_private() {
     assert_eq!(e.body["items"][0]["message_title"], "Messaggio numero 06");
     assert_eq!(e.body["items"][0]["has_precondition"], true);
     assert_eq!(e.body["items"][0]["is_read"], false);
+    let item = e.body["items"][0].as_object().unwrap();
+    for k in [
+        "message_title",
+        "has_attachments",
+        "has_precondition",
+        "is_read",
+        "is_archived",
+        "service_name",
+        "organization_name",
+        "organization_fiscal_code",
+    ] {
+        assert!(item.contains_key(k), "an enriched item has {k}: {item:?}");
+    }
+    assert_eq!(item["organization_fiscal_code"], "");
+    // Without enrich_result_data, none of them.
+    let plain = app.get("/api/communication/v1/messages?page_size=1").await;
+    let keys: Vec<&str> = plain.body["items"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "created_at",
+            "fiscal_code",
+            "id",
+            "sender_service_id",
+            "time_to_live"
+        ]
+    );
 
     // One message; another citizen's is not found.
     let m = app
@@ -922,14 +954,29 @@ async fn status_changes_read_and_archive() {
 #[tokio::test]
 async fn operations_endpoints_answer() {
     let s = setup().await;
-    s.gw.raw(&[])
-        .get("/healthz")
-        .await
-        .expect_status(StatusCode::OK);
-    s.gw.raw(&[])
-        .get("/readyz")
-        .await
-        .expect_status(StatusCode::OK);
+    let r =
+        s.gw.raw(&[])
+            .get("/healthz")
+            .await
+            .expect_status(StatusCode::OK);
+    assert_eq!(r.body, json!({"status": "ok"}));
+    let r =
+        s.gw.raw(&[])
+            .get("/readyz")
+            .await
+            .expect_status(StatusCode::OK);
+    assert_eq!(r.body, json!({"status": "ready"}));
+    let doc =
+        s.gw.raw(&[])
+            .get("/openapi.json")
+            .await
+            .expect_status(StatusCode::OK);
+    assert_eq!(doc.content_type, "application/json");
+    assert_eq!(
+        doc.body,
+        serde_json::from_str::<serde_json::Value>(gateway::api::ops::openapi_json()).unwrap(),
+        "/openapi.json serves the generated document"
+    );
     s.gw.raw(&[])
         .get("/nope")
         .await

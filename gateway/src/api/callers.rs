@@ -9,6 +9,9 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use provider_sdk::contract::FiscalCode;
+use utoipa::openapi::Ref;
+use utoipa::openapi::Required;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 
 fn bearer(parts: &Parts) -> Option<&str> {
     let h = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
@@ -42,6 +45,23 @@ impl FromRequestParts<AppState> for Entity {
 
 /// The app backend acting for one citizen.
 pub struct Citizen(pub FiscalCode);
+
+/// The citizen's `fiscal_code` header, which every app operation requires.
+impl utoipa::IntoParams for Citizen {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            ParameterBuilder::new()
+                .name("fiscal_code")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::True)
+                .description(Some("The citizen the app backend acts for."))
+                .schema(Some(Ref::from_schema_name(
+                    <FiscalCode as utoipa::ToSchema>::name(),
+                )))
+                .build(),
+        ]
+    }
+}
 
 impl FromRequestParts<AppState> for Citizen {
     type Rejection = ApiError;

@@ -1,27 +1,26 @@
 //! `/api/v1/remote-contents/configurations` (IO's RCConfiguration, plus DELETE).
 
 use super::callers::Entity;
+use super::openapi::{
+    BodyRefused, ConfigurationNotFound, EntityApiUnavailable, NotYourConfiguration,
+    PathOrBodyRefused, PathRefused, PayloadTooLarge, VoucherRefused,
+};
 use super::problem::{ApiError, ApiJson, ApiPath, problem};
 use super::{AppState, now_rfc3339};
 use crate::domain::configuration::{Configuration, Use, owned, validate};
 use crate::domain::{Code, ConfigurationId, TenantId};
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use provider_sdk::contract::{NewRcConfiguration, RcConfiguration, RcConfigurationList};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/v1/remote-contents/configurations",
-            post(create).get(list),
-        )
-        .route(
-            "/api/v1/remote-contents/configurations/{id}",
-            get(get_one).put(replace).delete(remove),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(get_one, replace, remove))
 }
 
 /// The configuration `id` if it is `tenant`'s, else the refusal `usage` calls for
@@ -44,6 +43,24 @@ async fn mine(
     configuration_of(st, tenant, id, Use::ByEntity).await
 }
 
+/// Create a remote-content configuration
+///
+/// IO's `createRCConfiguration`. The configuration belongs to the calling tenant (the voucher's
+/// `consumerId`, returned as `user_id`); it applies at once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/remote-contents/configurations",
+    operation_id = "createRCConfiguration",
+    tag = "configurations",
+    security(("interopVoucher" = [])),
+    request_body(content = NewRcConfiguration, description = "The configuration."),
+    responses(
+        (status = 201, description = "Created.", body = RcConfiguration, headers(
+            ("Location" = String, description = "The path of the configuration (`/api/v1/remote-contents/configurations/{configurationId}`).")
+        )),
+        BodyRefused, VoucherRefused, PayloadTooLarge, EntityApiUnavailable,
+    ),
+)]
 async fn create(
     State(st): State<AppState>,
     Entity(sender): Entity,
@@ -66,6 +83,20 @@ async fn create(
         .into_response())
 }
 
+/// The caller's remote-content configurations
+///
+/// IO's `listRCConfiguration`: the configurations of the calling tenant only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/remote-contents/configurations",
+    operation_id = "listRCConfiguration",
+    tag = "configurations",
+    security(("interopVoucher" = [])),
+    responses(
+        (status = 200, description = "The caller's configurations.", body = RcConfigurationList),
+        VoucherRefused, EntityApiUnavailable,
+    ),
+)]
 async fn list(
     State(st): State<AppState>,
     Entity(sender): Entity,
@@ -78,6 +109,22 @@ async fn list(
     }))
 }
 
+/// One of the caller's configurations
+///
+/// IO's `getRCConfiguration`. Another tenant's configuration answers 403 (as IO does).
+#[utoipa::path(
+    get,
+    path = "/api/v1/remote-contents/configurations/{configurationId}",
+    operation_id = "getRCConfiguration",
+    tag = "configurations",
+    security(("interopVoucher" = [])),
+    params(("configurationId" = ConfigurationId, Path, description = "The configuration's id (a ULID).")),
+    responses(
+        (status = 200, description = "The configuration.", body = RcConfiguration),
+        PathRefused, VoucherRefused, NotYourConfiguration, ConfigurationNotFound,
+        EntityApiUnavailable,
+    ),
+)]
 async fn get_one(
     State(st): State<AppState>,
     Entity(sender): Entity,
@@ -86,8 +133,25 @@ async fn get_one(
     Ok(Json(mine(&st, &sender.tenant, &id).await?))
 }
 
-/// Replaces the configuration; it applies to the next fetch at once. A configuration deleted
-/// meanwhile stays deleted (404).
+/// Replace one of the caller's configurations
+///
+/// IO's `updateRCConfiguration`. The next fetch uses the new configuration (nothing caches it).
+///
+/// A configuration deleted meanwhile stays deleted (404).
+#[utoipa::path(
+    put,
+    path = "/api/v1/remote-contents/configurations/{configurationId}",
+    operation_id = "updateRCConfiguration",
+    tag = "configurations",
+    security(("interopVoucher" = [])),
+    params(("configurationId" = ConfigurationId, Path, description = "The configuration's id (a ULID).")),
+    request_body(content = NewRcConfiguration, description = "The new configuration (it replaces the old one entirely)."),
+    responses(
+        (status = 204, description = "Replaced."),
+        PathOrBodyRefused, VoucherRefused, NotYourConfiguration, ConfigurationNotFound,
+        PayloadTooLarge, EntityApiUnavailable,
+    ),
+)]
 async fn replace(
     State(st): State<AppState>,
     Entity(sender): Entity,
@@ -106,6 +170,23 @@ async fn replace(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Delete one of the caller's configurations
+///
+/// Not in IO's contract. Messages that name a deleted configuration can no longer be fetched
+/// (`CONFIGURATION_GONE`).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/remote-contents/configurations/{configurationId}",
+    operation_id = "deleteRCConfiguration",
+    tag = "configurations",
+    security(("interopVoucher" = [])),
+    params(("configurationId" = ConfigurationId, Path, description = "The configuration's id (a ULID).")),
+    responses(
+        (status = 204, description = "Deleted."),
+        PathRefused, VoucherRefused, NotYourConfiguration, ConfigurationNotFound,
+        EntityApiUnavailable,
+    ),
+)]
 async fn remove(
     State(st): State<AppState>,
     Entity(sender): Entity,

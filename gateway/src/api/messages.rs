@@ -2,28 +2,33 @@
 //! what it submitted.
 
 use super::callers::Entity;
+use super::openapi::{
+    ConfigurationNotFound, EntityApiUnavailable, IdempotencyKeyReused, NotYourConfiguration,
+    PathRefused, PayloadTooLarge, SentMessageNotFound, SubmissionRefused, VoucherRefused,
+};
 use super::problem::{ApiError, ApiPath, NOT_JSON, from_json, problem};
 use super::{AppState, now_rfc3339};
 use crate::domain::configuration::Use;
 use crate::domain::message::{Message, Reader, readable, validate};
 use crate::domain::{Code, MessageId};
 use crate::store::{IdempotencyKey, Submitted};
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use provider_sdk::contract::{CreatedMessage, FiscalCode, NewMessage};
 use sha2::{Digest, Sha256};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/messages", post(submit))
-        .route("/api/v1/messages/{id}", get(get_one))
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(submit))
+        .routes(routes!(get_one))
 }
 
 fn created(id: MessageId) -> Response {
@@ -72,6 +77,32 @@ fn next_message_id() -> MessageId {
     ids.generate().unwrap_or_else(|_| ulid::Ulid::new()).into()
 }
 
+/// Submit a message (fiscal code in the body)
+///
+/// IO's `submitMessageforUserWithFiscalCodeInBody`. The sender is the voucher's `consumerId`;
+/// `sender_service_id` is its `purposeId`. A `201` is sent once the message is durably stored.
+/// Every violation is listed at once in `fields`. `third_party_data` needs a `configuration_id`
+/// of the caller's; `has_attachments` needs `feature_level_type: ADVANCED`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/messages",
+    operation_id = "submitMessageforUserWithFiscalCodeInBody",
+    tag = "messages",
+    security(("interopVoucher" = [])),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 255, pattern = "^[!-~]+$",
+         description = "Makes the submission safe to retry: scoped to the sender, a retry with the same key and body gets the first answer (and stores nothing); the same key with another body is `422 IDEMPOTENCY_KEY_REUSED`."),
+    ),
+    request_body(content = NewMessage, description = "The message."),
+    responses(
+        (status = 201, description = "Stored (or, for a retry with the same `Idempotency-Key` and body, stored earlier: the same answer).",
+         body = CreatedMessage, headers(
+            ("Location" = String, description = "The path of the message (`/api/v1/messages/{id}`).")
+        )),
+        SubmissionRefused, VoucherRefused, NotYourConfiguration, ConfigurationNotFound,
+        PayloadTooLarge, IdempotencyKeyReused, EntityApiUnavailable,
+    ),
+)]
 async fn submit(
     State(st): State<AppState>,
     Entity(sender): Entity,
@@ -136,7 +167,23 @@ fn replay(message_id: MessageId, first_hash: String, hash: &str) -> Result<Respo
     Ok(created(message_id))
 }
 
-/// The sender reads back a message it submitted (the `Location` of the submission).
+/// A message the caller submitted
+///
+/// The `Location` of a submission. Not IO's `getMessage` (`/{fiscal_code}/{id}`, wrapped in
+/// `{message, status, ...}`): the message itself, with its read and archived status. Another
+/// sender's message is not found.
+#[utoipa::path(
+    get,
+    path = "/api/v1/messages/{id}",
+    operation_id = "getSentMessage",
+    tag = "messages",
+    security(("interopVoucher" = [])),
+    params(("id" = MessageId, Path, description = "The message id (a ULID).")),
+    responses(
+        (status = 200, description = "The message.", body = Message),
+        PathRefused, VoucherRefused, SentMessageNotFound, EntityApiUnavailable,
+    ),
+)]
 async fn get_one(
     State(st): State<AppState>,
     Entity(sender): Entity,

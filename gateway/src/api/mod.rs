@@ -4,6 +4,7 @@ pub mod callers;
 pub mod communication;
 pub mod configurations;
 pub mod messages;
+pub mod openapi;
 pub mod ops;
 pub mod problem;
 pub mod third_party;
@@ -20,6 +21,7 @@ use axum::response::Response;
 use problem::problem;
 use std::sync::Arc;
 use std::time::Instant;
+use utoipa_axum::router::OpenApiRouter;
 
 /// The largest request body accepted (a submission is at most ~10 000 characters of markdown).
 pub const MAX_BODY: usize = 256 * 1024;
@@ -35,13 +37,20 @@ pub struct AppState {
     pub payees: Arc<crate::domain::message::PayeePolicy>,
 }
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
+/// Every route, each with its documented operation ([`openapi::openapi`] reads the document
+/// from here, [`router`] the routes).
+pub(crate) fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .merge(configurations::routes())
         .merge(messages::routes())
         .merge(communication::routes())
         .merge(third_party::routes())
         .merge(ops::routes())
+}
+
+pub fn router(state: AppState) -> Router {
+    let (routes, _) = documented().split_for_parts();
+    routes
         .fallback(|| async { problem(Code::ROUTE_NOT_FOUND, "no such endpoint") })
         .method_not_allowed_fallback(|| async {
             problem(

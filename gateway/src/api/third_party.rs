@@ -5,6 +5,11 @@ use super::AppState;
 use super::callers::Citizen;
 use super::communication::citizen_message;
 use super::configurations::configuration_of;
+use super::openapi::{
+    AppKeyRefused, AttachmentNotFound, AttachmentRefused, AttachmentUnavailable, ContentForbidden,
+    DetailsUnusable, EntityTimeout, EntityTooManyRequests, EntityUnavailable, FetchRefused,
+    PreconditionUnusable, RemoteNotFound,
+};
 use super::problem::{ApiError, ApiPath, problem};
 use crate::domain::configuration::{Configuration, Use, configuration_gone};
 use crate::domain::message::Message;
@@ -13,34 +18,46 @@ use crate::domain::remote::{
     environment, lollipop_enabled, precondition_needed,
 };
 use crate::domain::{Code, ConfigurationId, MessageId};
+use crate::fetch::lollipop::LollipopHeaders;
 use crate::fetch::{Call, lollipop};
+use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use provider_sdk::contract::schema::{ServiceId, TimeToLiveSeconds, Timestamp};
 use provider_sdk::contract::{
     FiscalCode, MessageContent, PreconditionContent, RemoteContentDetails,
     RemoteContentDetailsResponse, ThirdPartyData,
 };
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/communication/v1/third-party-messages/{id}",
-            get(details),
-        )
-        .route(
-            "/api/communication/v1/third-party-messages/{id}/precondition",
-            get(precondition),
-        )
-        .route(
-            "/api/communication/v1/third-party-messages/{id}/attachments/{*attachment_url}",
-            get(attachment),
-        )
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(details))
+        .routes(routes!(precondition))
+        .routes(routes!(attachment))
 }
+
+/// An attachment's bytes (the answer's schema).
+struct Pdf;
+
+impl utoipa::PartialSchema for Pdf {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
+        Schema::from(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary))),
+        )
+        .into()
+    }
+}
+
+impl ToSchema for Pdf {}
 
 /// Everything a fetch needs: the message, what the entity declared, its configuration, and the
 /// lollipop headers to pass on.
@@ -108,6 +125,29 @@ impl Context {
     }
 }
 
+/// The precondition to show before the message
+///
+/// IO's `getThirdPartyMessagePrecondition`: fetches
+/// `{base_url}/messages/{third_party_data.id}/precondition`, only when `has_precondition` is
+/// ALWAYS, or ONCE and the message is unread (otherwise `204`, no body, and the entity is not
+/// called). The gateway calls the entity of the message's configuration (the test environment for
+/// its `test_users`) with the citizen's `fiscal_code` header, the configured authentication and,
+/// when the configuration enables lollipop for the citizen, the lollipop headers (then required;
+/// checked, then passed through).
+#[utoipa::path(
+    get,
+    path = "/api/communication/v1/third-party-messages/{id}/precondition",
+    operation_id = "getThirdPartyMessagePrecondition",
+    tag = "app",
+    security(("appApiKey" = [])),
+    params(Citizen, ("id" = MessageId, Path, description = "The message id (a ULID)."), LollipopHeaders),
+    responses(
+        (status = 200, description = "The precondition.", body = PreconditionContent),
+        (status = 204, description = "No precondition is needed (`has_precondition` is NEVER or absent, or ONCE and the message was read): the app opens the message. No body."),
+        FetchRefused, AppKeyRefused, ContentForbidden, RemoteNotFound, EntityTooManyRequests,
+        PreconditionUnusable, EntityUnavailable, EntityTimeout,
+    ),
+)]
 async fn precondition(
     State(st): State<AppState>,
     Citizen(fc): Citizen,
@@ -126,13 +166,20 @@ async fn precondition(
     Ok(Json(p).into_response())
 }
 
+/// The message (as submitted) and the entity's content.
+///
 /// IO's `ThirdPartyMessageWithContent`.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = ThirdPartyMessageWithContent)]
 struct WithContent {
     id: MessageId,
+    #[schema(value_type = FiscalCode)]
     fiscal_code: String,
+    #[schema(value_type = Timestamp)]
     created_at: String,
+    #[schema(value_type = ServiceId)]
     sender_service_id: String,
+    #[schema(value_type = TimeToLiveSeconds)]
     time_to_live: u32,
     content: MessageContent,
     third_party_message: ThirdPartyMessage,
@@ -148,6 +195,28 @@ async fn fetch_details(
     Ok(check_details(&ctx.tpd, &ctx.stored(), answer)?)
 }
 
+/// A third-party message with the entity's content
+///
+/// IO's `getThirdPartyMessage`: fetches `{base_url}/messages/{third_party_data.id}` and checks
+/// the answer against the flags the message was submitted with: without `has_attachments` no
+/// attachments are passed on, without `has_remote_content` the details are the submitted
+/// subject and markdown. The gateway calls the entity of the message's configuration (the test
+/// environment for its `test_users`) with the citizen's `fiscal_code` header, the configured
+/// authentication and, when the configuration enables lollipop for the citizen, the lollipop
+/// headers (then required; checked, then passed through).
+#[utoipa::path(
+    get,
+    path = "/api/communication/v1/third-party-messages/{id}",
+    operation_id = "getThirdPartyMessage",
+    tag = "app",
+    security(("appApiKey" = [])),
+    params(Citizen, ("id" = MessageId, Path, description = "The message id (a ULID)."), LollipopHeaders),
+    responses(
+        (status = 200, description = "The message with the entity's content.", body = WithContent),
+        FetchRefused, AppKeyRefused, ContentForbidden, RemoteNotFound, EntityTooManyRequests,
+        DetailsUnusable, EntityUnavailable, EntityTimeout,
+    ),
+)]
 async fn details(
     State(st): State<AppState>,
     Citizen(fc): Citizen,
@@ -197,8 +266,37 @@ async fn details(
     })
 }
 
-/// Streams an attachment after validating it. Only a url listed in the message's details can be
-/// downloaded; the app's `attachment_url` may hold slashes and a query string.
+/// An attachment of a third-party message
+///
+/// IO's `getThirdPartyMessageAttachment`: only a `url` among the attachments the entity lists
+/// for the message (fetched again) can be downloaded; the gateway fetches
+/// `{base_url}/messages/{third_party_data.id}/{url}` (the url's leading `/` removed), checks
+/// that it is a PDF/A-2, not encrypted, within the size limit, and streams it. The gateway calls
+/// the entity of the message's configuration (the test environment for its `test_users`) with the
+/// citizen's `fiscal_code` header, the configured authentication and, when the configuration
+/// enables lollipop for the citizen, the lollipop headers (then required; checked, then passed
+/// through).
+///
+/// The app's `attachment_url` may hold slashes and a query string.
+#[utoipa::path(
+    get,
+    path = "/api/communication/v1/third-party-messages/{id}/attachments/{*attachment_url}",
+    operation_id = "getThirdPartyMessageAttachment",
+    tag = "app",
+    security(("appApiKey" = [])),
+    params(Citizen, ("id" = MessageId, Path, description = "The message id (a ULID)."), LollipopHeaders,
+        ("attachment_url" = String, Path, min_length = 1,
+         description = "The attachment's `url` as the entity listed it (without its leading `/`): the rest of the path, slashes and query string included."),
+    ),
+    responses(
+        (status = 200, description = "The PDF.", content_type = "application/octet-stream", body = inline(Pdf), headers(
+            ("Content-Disposition" = String, description = "`attachment; filename=\"{name}\"`."),
+            ("Content-Length" = i64, description = "The size in bytes."),
+        )),
+        FetchRefused, AppKeyRefused, ContentForbidden, AttachmentNotFound, AttachmentRefused,
+        EntityTooManyRequests, DetailsUnusable, AttachmentUnavailable, EntityTimeout,
+    ),
+)]
 async fn attachment(
     State(st): State<AppState>,
     Citizen(fc): Citizen,

@@ -7,6 +7,7 @@
 //! as it always did — decoding it to a `Ulid` and printing it back would quietly start finding
 //! messages under a second name.
 
+use provider_sdk::contract::schema::Ulid;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
@@ -65,6 +66,19 @@ macro_rules! ulid_id {
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(&self.0)
+            }
+        }
+
+        /// IO's `Ulid` schema (`provider_sdk::contract::schema::Ulid`).
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                <Ulid as utoipa::PartialSchema>::schema()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                <Ulid as utoipa::ToSchema>::name()
             }
         }
 

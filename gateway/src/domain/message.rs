@@ -5,7 +5,7 @@ use super::ids::{ConfigurationId, MessageId, TenantId};
 use super::remote::is_dot_segment;
 use super::validate::{Violations, timestamp};
 use provider_sdk::contract::message::{MARKDOWN_LEN, SUBJECT_LEN, TIME_TO_LIVE};
-use provider_sdk::contract::{FeatureLevelType, FiscalCode, MessageContent, NewMessage};
+use provider_sdk::contract::{FeatureLevelType, FiscalCode, MessageContent, NewMessage, schema};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -20,16 +20,22 @@ pub struct Sender {
     pub service_id: String,
 }
 
-/// A stored message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A message as stored, for its sender.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = SentMessage)]
 pub struct Message {
     /// Time-ordered, so "newest first" is "largest id first".
     pub id: MessageId,
     pub fiscal_code: FiscalCode,
+    /// The sender's Interop tenant (the voucher's `consumerId`).
+    #[schema(value_type = String)]
     pub sender: TenantId,
+    #[schema(value_type = schema::ServiceId)]
     pub sender_service_id: String,
     /// RFC 3339, UTC, milliseconds.
+    #[schema(value_type = schema::Timestamp)]
     pub created_at: String,
+    #[schema(value_type = schema::TimeToLiveSeconds)]
     pub time_to_live: u32,
     pub feature_level_type: FeatureLevelType,
     pub content: MessageContent,

@@ -135,9 +135,10 @@ fn check_attachment(a: &RemoteContentAttachment) -> std::result::Result<(), Stri
 }
 
 /// The third-party message as the app gets it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ThirdPartyMessage {
     pub details: RemoteContentDetails,
+    /// Empty unless the message has `has_attachments`.
     pub attachments: Vec<RemoteContentAttachment>,
 }
 

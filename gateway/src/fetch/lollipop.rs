@@ -158,9 +158,123 @@ pub fn forwarded(
     Ok(out)
 }
 
+/// The lollipop headers as the app backend sends them (the operations that fetch from an entity
+/// take them): each with the pattern [`forwarded`] checks. All optional in the document, as they
+/// are required only when the message's configuration enables lollipop for the citizen.
+pub struct LollipopHeaders;
+
+/// What a lollipop header's value must be.
+enum Header {
+    OneOf(&'static [&'static str]),
+    Pattern(&'static str),
+    NonEmpty,
+    FiscalCode,
+}
+
+const HEADERS: &[(&str, &str, Header)] = &[
+    (
+        "x-pagopa-lollipop-original-method",
+        "Lollipop: the method of the endpoint the app called.",
+        Header::OneOf(&["GET", "POST", "PUT", "PATCH", "DELETE"]),
+    ),
+    (
+        "x-pagopa-lollipop-original-url",
+        "Lollipop: the url of the endpoint the app called.",
+        Header::Pattern(r#"^https://"#),
+    ),
+    (
+        "signature-input",
+        "Lollipop: the signature input.",
+        Header::Pattern(r#"^(?:sig\d+=[^,]*)(?:,\s*(?:sig\d+=[^,]*))*$"#),
+    ),
+    (
+        "signature",
+        "Lollipop: the request's signature.",
+        Header::Pattern(r#"^((sig[0-9]+)=:[A-Za-z0-9+/=]*:(, ?)?)+$"#),
+    ),
+    (
+        "x-pagopa-lollipop-assertion-ref",
+        "Lollipop: the assertion's reference.",
+        Header::Pattern(
+            r#"^(sha256-[A-Za-z0-9-_=]{1,44}|sha384-[A-Za-z0-9-_=]{1,66}|sha512-[A-Za-z0-9-_=]{1,88})$"#,
+        ),
+    ),
+    (
+        "x-pagopa-lollipop-assertion-type",
+        "Lollipop: the assertion's type.",
+        Header::OneOf(&["SAML", "OIDC"]),
+    ),
+    (
+        "x-pagopa-lollipop-auth-jwt",
+        "Lollipop: the authorization JWT.",
+        Header::NonEmpty,
+    ),
+    (
+        "x-pagopa-lollipop-public-key",
+        "Lollipop: the app's public key.",
+        Header::NonEmpty,
+    ),
+    (
+        "x-pagopa-lollipop-user-id",
+        "Lollipop: the citizen; must equal the `fiscal_code` header.",
+        Header::FiscalCode,
+    ),
+    (
+        "content-digest",
+        "Lollipop: the body digest, passed on when present.",
+        Header::Pattern(
+            r#"^(sha-256=:[A-Za-z0-9+/=]{44}:|sha-384=:[A-Za-z0-9+/=]{66}:|sha-512=:[A-Za-z0-9+/=]{88}:)$"#,
+        ),
+    ),
+];
+
+impl utoipa::IntoParams for LollipopHeaders {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{Ref, RefOr, Required};
+        HEADERS
+            .iter()
+            .map(|(name, description, value)| {
+                let string = ObjectBuilder::new().schema_type(Type::String);
+                let schema: RefOr<_> = match value {
+                    Header::OneOf(values) => {
+                        string.enum_values(Some(values.iter().copied())).into()
+                    }
+                    Header::Pattern(p) => string.pattern(Some(*p)).into(),
+                    Header::NonEmpty => string.min_length(Some(1)).into(),
+                    Header::FiscalCode => Ref::from_schema_name("FiscalCode").into(),
+                };
+                ParameterBuilder::new()
+                    .name(*name)
+                    .parameter_in(ParameterIn::Header)
+                    .required(Required::False)
+                    .description(Some(*description))
+                    .schema(Some(schema))
+                    .build()
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_documented_headers_are_the_checked_ones() {
+        let documented: Vec<&str> = HEADERS.iter().map(|(name, _, _)| *name).collect();
+        let checked: Vec<&str> = REQUIRED.iter().chain(OPTIONAL).copied().collect();
+        assert_eq!(documented, checked);
+        for (name, _, value) in HEADERS {
+            if let Header::OneOf(values) = value {
+                assert!(values.iter().all(|v| valid(name, v, "")), "{name}");
+                assert!(!valid(name, "OTHER", ""), "{name}");
+            }
+        }
+    }
 
     #[test]
     fn matchers_follow_the_patterns() {

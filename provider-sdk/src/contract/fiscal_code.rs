@@ -62,6 +62,33 @@ impl fmt::Display for FiscalCode {
     }
 }
 
+/// IO's `FiscalCode` (feature `openapi`): the pattern [`FiscalCode::parse`] checks.
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for FiscalCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+        Schema::from(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some("A citizen's fiscal code (codice fiscale), upper case."))
+                .min_length(Some(16))
+                .max_length(Some(16))
+                .pattern(Some(
+                    "[A-Z]{6}[0-9LMNPQRSTUV]{2}[ABCDEHLMPRST][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]",
+                ))
+                .examples(["SPNDNL80R13C555X"]),
+        )
+        .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for FiscalCode {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "FiscalCode".into()
+    }
+}
+
 /// Debug output masks all but the first three characters, so a fiscal code never lands in a log
 /// by accident.
 impl fmt::Debug for FiscalCode {

@@ -5,6 +5,8 @@ pub mod fiscal_code;
 pub mod message;
 pub mod present;
 pub mod remote_content;
+#[cfg(feature = "openapi")]
+pub mod schema;
 
 pub use configuration::{
     DetailsAuthentication, Environment, HasPrecondition, NewRcConfiguration, RcConfiguration,
