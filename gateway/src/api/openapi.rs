@@ -79,7 +79,7 @@ fn problem_answer(
         answer = answer.header(
             "Retry-After",
             HeaderBuilder::new()
-                .schema(Object::with_type(Type::String))
+                .schema(Some(Object::with_type(Type::String)))
                 .description(Some(description))
                 .build(),
         );

@@ -73,13 +73,13 @@ pub fn openapi() -> OpenApi {
     let components = doc.components.get_or_insert_with(Default::default);
     components.security_schemes.insert(
         BEARER.to_owned(),
-        SecurityScheme::Http(
+        RefOr::T(SecurityScheme::Http(
             HttpBuilder::new()
                 .scheme(HttpAuthScheme::Bearer)
                 .bearer_format("JWT")
                 .description(Some(BEARER_DESCRIPTION))
                 .build(),
-        ),
+        )),
     );
     if let Some(RefOr::T(Schema::Object(token_problem))) =
         components.schemas.get_mut("TokenProblem")
