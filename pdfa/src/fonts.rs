@@ -108,9 +108,9 @@ pub(crate) fn check(ctx: &Ctx<'_>, fonts: &[&Dictionary], codes: &[HashSet<u32>]
             "font {}",
             lossy(ctx.get_name(f, b"BaseFont").unwrap_or(b"?"))
         );
-        ctx.collect(&unit, font(ctx, f))?;
+        ctx.check_unit(&unit, || font(ctx, f))?;
         if let Some(codes) = codes.get(i).filter(|c| !c.is_empty()) {
-            ctx.collect(&unit, glyphs(ctx, f, codes))?;
+            ctx.check_unit(&unit, || glyphs(ctx, f, codes))?;
         }
     }
     Ok(())

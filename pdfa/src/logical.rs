@@ -83,7 +83,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
         ctx.report(nope(rule::R6_7_2_2_1, &[&info, &marked]))?;
     }
     if let Some(lang) = ctx.get(catalog, b"Lang") {
-        ctx.collect("catalog Lang", language(lang))?;
+        ctx.check_unit("catalog Lang", || language(lang))?;
     }
     let Some(root) = ctx.get_dict(catalog, b"StructTreeRoot") else {
         return Err(nope(rule::R6_7_3_3_1, &[]));
@@ -109,10 +109,10 @@ pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
             Object::Array(a) => stack.extend(a.iter().map(|x| (x, depth + 1))),
             Object::Dictionary(e) => {
                 if let Some(s) = ctx.get_name(e, b"S") {
-                    ctx.collect("structure element", structure_type(ctx, s, role_map))?;
+                    ctx.check_unit("structure element", || structure_type(ctx, s, role_map))?;
                 }
                 if let Some(lang) = ctx.get(e, b"Lang") {
-                    ctx.collect("structure element Lang", language(lang))?;
+                    ctx.check_unit("structure element Lang", || language(lang))?;
                 }
                 if let Ok(kids) = e.get(b"K") {
                     stack.push((kids, depth + 1));

@@ -23,21 +23,19 @@ const MAX_TREE_DEPTH: usize = 64;
 const MAX_INDIRECT_OBJECTS: usize = 8_388_607;
 
 pub(crate) fn check(ctx: &Ctx<'_>, body: &Body) -> Check {
-    ctx.collect("trailer", trailer(ctx, body))?;
+    ctx.check_unit("trailer", || trailer(ctx, body))?;
     let catalog = catalog(ctx)?;
     every_object(ctx)?;
-    ctx.collect("catalog", catalog_entries(ctx, catalog))?;
+    ctx.check_unit("catalog", || catalog_entries(ctx, catalog))?;
     let pages = pages(ctx, catalog)?;
-    ctx.collect("metadata", super::xmp::check(ctx, catalog))?;
+    ctx.check_unit("catalog metadata", || super::xmp::check(ctx, catalog))?;
     if ctx.has_rule(rule::R6_7_2_2_1) {
-        ctx.collect("structure", super::logical::check(ctx, catalog))?;
+        ctx.check_unit("catalog", || super::logical::check(ctx, catalog))?;
     }
-    ctx.collect("output intents", output_intents(ctx, catalog))?;
+    ctx.check_unit("output intents", || output_intents(ctx, catalog))?;
     for (i, page) in pages.iter().enumerate() {
-        ctx.within(format_args!("page {}", i + 1), || {
-            ctx.collect(format_args!("page {}", i + 1), page_boxes(ctx, page))?;
-            annotations(ctx, page)
-        })?;
+        ctx.check_unit(format_args!("page {}", i + 1), || page_boxes(ctx, page))?;
+        annotations(ctx, page, i + 1)?;
     }
     super::content::check(ctx, catalog, &pages)?;
     Ok(())
@@ -100,7 +98,9 @@ const FILTERS: &[&[u8]] = &[
 /// stream dictionaries (6.1.7), trigger events (6.5.2) and actions (6.5.1).
 fn every_object(ctx: &Ctx<'_>) -> Check {
     for (id, obj) in &ctx.doc.objects {
-        ctx.collect(format_args!("obj {} {} R", id.0, id.1), values(ctx, obj, 0))?;
+        ctx.check_unit(format_args!("obj {} {} R", id.0, id.1), || {
+            values(ctx, obj, 0)
+        })?;
     }
     Ok(())
 }
@@ -225,6 +225,13 @@ fn actions(ctx: &Ctx<'_>, o: &Object, depth: usize) -> Check {
             RuleId::clause_only("6.5.1"),
             "actions chained too deep",
         ));
+    }
+    // An action of its own (Type Action) is checked where it lives, as every object is.
+    if let Object::Reference(id) = o
+        && let Some(Object::Dictionary(d)) = ctx.doc.objects.get(id)
+        && d.get(b"Type").ok().and_then(|t| t.as_name().ok()) == Some(b"Action")
+    {
+        return Ok(());
     }
     match ctx.resolve(o) {
         Object::Dictionary(d) => action(ctx, d),
@@ -431,9 +438,11 @@ pub(crate) fn page_annotations<'a>(ctx: &Ctx<'a>, page: &Page<'a>) -> Vec<&'a Di
 }
 
 /// 6.3 and 6.4.1 for the annotations of a page.
-fn annotations(ctx: &Ctx<'_>, page: &Page<'_>) -> Check {
+fn annotations(ctx: &Ctx<'_>, page: &Page<'_>, n: usize) -> Check {
     for (i, annot) in page_annotations(ctx, page).into_iter().enumerate() {
-        ctx.collect(format_args!("annotation {}", i + 1), annotation(ctx, annot))?;
+        ctx.check_unit(format_args!("page {n} annotation {}", i + 1), || {
+            annotation(ctx, annot)
+        })?;
     }
     Ok(())
 }

@@ -128,7 +128,17 @@ pub(crate) fn body(
         let at = lx.pos;
         match lx.peek() {
             Some(b'0'..=b'9') => {
-                if let Err(f) = indirect_object(&mut lx, doc, &mut out) {
+                if let Err(mut f) = indirect_object(&mut lx, doc, &mut out) {
+                    // Named by its object number where the header can be read.
+                    let mut head = Lexer::new(bytes, at);
+                    let number = digits(&mut head);
+                    head.skip_ws();
+                    if let (Some(n), Some(g)) = (number, digits(&mut head)) {
+                        f.object = match f.rule.rule() {
+                            Some(r) => format!("obj {n} {g} R ({})", r.object),
+                            None => format!("obj {n} {g} R"),
+                        };
+                    }
                     report(f, at)?;
                     // Go on after this object's endobj.
                     let from = lx.pos.max(at + 1).min(bytes.len());

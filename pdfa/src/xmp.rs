@@ -615,10 +615,9 @@ pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
     };
     let text = packet_text(ctx, main)?;
     let doc = parse(&text)?;
-    ctx.collect(
-        "catalog metadata",
-        identification(ctx, &doc, ctx.embedding > 0),
-    )?;
+    ctx.check_unit("catalog metadata", || {
+        identification(ctx, &doc, ctx.embedding > 0)
+    })?;
     let main_defs = Definitions::from_packet(&doc)?;
     properties(ctx, &doc, &main_defs, None)?;
     // Other metadata streams: pages, fonts, images… checked with the catalog's extension
@@ -646,7 +645,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
             let own = Definitions::from_packet(&doc)?;
             properties(ctx, &doc, &main_defs, Some(&own))
         };
-        ctx.collect("metadata stream", other())?;
+        ctx.check_unit("metadata stream", other)?;
     }
     Ok(())
 }

@@ -310,6 +310,138 @@ fn catalog_mut(doc: &mut lopdf::Document) -> &mut lopdf::Dictionary {
     doc.get_dictionary_mut(root).expect("catalog")
 }
 
+fn saved(doc: &mut lopdf::Document) -> Vec<u8> {
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("lopdf saves");
+    out
+}
+
+/// `check` goes on after a finding: every broken rule of a file is reported, with its id,
+/// veraPDF's message filled with the offending value, and the object; up to the cap.
+#[test]
+fn every_broken_rule_is_reported_with_its_id_message_and_object() {
+    use lopdf::{Object, Stream, dictionary};
+    use pdfa::rules::{R6_1_7_2_1, R6_1_13_1, R6_4_2_1, R6_4_2_2, R6_5_1_1};
+    let mut doc = conforming_document();
+    let js = doc.add_object(dictionary! {
+        "Type" => "Action", "S" => "JavaScript", "JS" => Object::string_literal("app.alert(1)"),
+    });
+    let lzw = doc.add_object(Stream::new(
+        dictionary! { "Filter" => "LZWDecode" },
+        b"x".to_vec(),
+    ));
+    let big = doc.add_object(Object::Integer(1 << 40));
+    let catalog = catalog_mut(&mut doc);
+    catalog.set("OpenAction", js);
+    catalog.set("NeedsRendering", true);
+    catalog.set(
+        "AcroForm",
+        dictionary! { "Fields" => vec![], "XFA" => Object::string_literal("<xdp/>") },
+    );
+    let bytes = saved(&mut doc);
+    let report = pdfa::check(&bytes, &pdfa::Options::default());
+    let rules: Vec<pdfa::RuleId> = report.findings.iter().map(|f| f.rule).collect();
+    for rule in [R6_5_1_1, R6_4_2_2, R6_4_2_1, R6_1_7_2_1, R6_1_13_1] {
+        assert!(rules.contains(&rule), "{rule} missing from {rules:?}");
+    }
+    assert!(!report.truncated);
+    let find = |rule| report.findings.iter().find(|f| f.rule == rule).unwrap();
+    assert_eq!(
+        find(R6_5_1_1).message,
+        "Unknown or not permitted Action type JavaScript"
+    );
+    assert_eq!(find(R6_5_1_1).clause, "6.5.1");
+    assert_eq!(
+        find(R6_1_7_2_1).object,
+        format!("obj {} {} R (CosFilter)", lzw.0, lzw.1)
+    );
+    assert_eq!(
+        find(R6_1_13_1).message,
+        format!("Integer value {} out of range", 1i64 << 40)
+    );
+    assert_eq!(
+        find(R6_1_13_1).object,
+        format!("obj {} {} R (CosInteger)", big.0, big.1)
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.kind == pdfa::FailureKind::NotPdfA)
+    );
+
+    // Capped: the first findings, and the report says more were left out.
+    let capped = pdfa::check(
+        &bytes,
+        &pdfa::Options {
+            max_findings: 2,
+            ..pdfa::Options::default()
+        },
+    );
+    assert_eq!(capped.findings, report.findings[..2]);
+    assert!(capped.truncated);
+    // validate answers the first finding, as it always did.
+    let first = pdfa::validate(&bytes).unwrap_err();
+    assert_eq!(first.rule, report.findings[0].rule);
+    assert_eq!(first.reason, report.findings[0].message);
+}
+
+/// The flavour: claimed by the file, forced by the options, 2b when the file claims none; the
+/// rules of 2a (structure) and 2a/2u (Unicode) run only for them.
+#[test]
+fn the_flavour_is_claimed_forced_or_2b_and_selects_the_rules() {
+    use lopdf::{Object, Stream, dictionary};
+    use pdfa::rules::{R6_6_4_1, R6_7_2_2_1};
+    use pdfa::{Flavour, FlavourSource, Options};
+    let mut doc = conforming_document();
+    let base = saved(&mut doc);
+    let claimed = pdfa::check(&base, &Options::default());
+    assert!(claimed.passed(), "{:?}", claimed.findings);
+    assert_eq!(claimed.flavour_source, FlavourSource::Claimed);
+
+    // Without MarkInfo: only 2a's profile holds 6.7.2.2-1.
+    catalog_mut(&mut doc).remove(b"MarkInfo");
+    let unmarked = saved(&mut doc);
+    let forced = |flavour| {
+        pdfa::check(
+            &unmarked,
+            &Options {
+                flavour: Some(flavour),
+                ..Options::default()
+            },
+        )
+    };
+    let a = forced(Flavour::A);
+    assert_eq!(a.flavour, Flavour::A);
+    assert_eq!(a.flavour_source, FlavourSource::Forced);
+    assert!(
+        a.findings.iter().any(|f| f.rule == R6_7_2_2_1),
+        "{:?}",
+        a.findings
+    );
+    for flavour in [Flavour::B, Flavour::U] {
+        let r = forced(flavour);
+        assert!(
+            r.findings.iter().all(|f| f.rule != R6_7_2_2_1),
+            "{:?}",
+            r.findings
+        );
+    }
+
+    // A file claiming no PDF/A level is checked as 2b, and says so.
+    let xmp = br#"<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:format>application/pdf</dc:format></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="r"?>"#;
+    let metadata = doc.add_object(Stream::new(
+        dictionary! { "Type" => "Metadata", "Subtype" => "XML" },
+        xmp.to_vec(),
+    ));
+    catalog_mut(&mut doc).set("Metadata", Object::Reference(metadata));
+    let unclaimed = pdfa::check(&saved(&mut doc), &Options::default());
+    assert_eq!(unclaimed.flavour, Flavour::B);
+    assert_eq!(unclaimed.flavour_source, FlavourSource::Default);
+    let rules: Vec<_> = unclaimed.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, [R6_6_4_1]);
+}
+
 /// The rules a gateway must never relax, each checked by injecting the construct into a
 /// conforming file through lopdf's object model (independently of the corpus' fail files).
 #[test]
