@@ -823,6 +823,22 @@ impl<'a> Walker<'a, '_> {
         if matches!(self.ctx.get(d, b"Interpolate"), Some(Object::Boolean(true))) {
             return Err(nope(rule::R6_2_8_3, &[]));
         }
+        let mask = matches!(self.ctx.get(d, b"ImageMask"), Some(Object::Boolean(true)));
+        if let Some(bpc) = self.ctx.get(d, b"BitsPerComponent") {
+            let n = self.ctx.number(bpc);
+            if mask && n != Some(1.0) {
+                return Err(nope(
+                    rule::R6_2_8_5,
+                    &[&n.map_or("?".into(), |n| n.to_string())],
+                ));
+            }
+            if !mask && !matches!(n, Some(b) if [1.0, 2.0, 4.0, 8.0, 16.0].contains(&b)) {
+                return Err(nope(
+                    rule::R6_2_8_4,
+                    &[&n.map_or("?".into(), |n| n.to_string())],
+                ));
+            }
+        }
         if let Some(i) = self.ctx.get_name(d, b"Intent")
             && !INTENTS.contains(&i)
         {

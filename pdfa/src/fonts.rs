@@ -600,6 +600,7 @@ fn font(ctx: &Ctx<'_>, f: &Dictionary) -> Check {
     {
         ctx.report(nope(rule::R6_1_8_1, &[&lossy(base)]))?;
     }
+    dictionary(ctx, f, subtype)?;
     match subtype {
         b"Type0" => type0(ctx, f, &name),
         b"Type1" | b"MMType1" | b"TrueType" => simple(ctx, f, subtype, &name),
@@ -607,6 +608,91 @@ fn font(ctx: &Ctx<'_>, f: &Dictionary) -> Check {
         b"Type3" => to_unicode(ctx, f, &name),
         _ => Err(nope(rule::R6_2_11_2_2, &[&lossy(subtype)])),
     }
+}
+
+/// The standard 14 fonts (ISO 32000-1, 9.6.2.2), which a simple font may name without
+/// FirstChar, LastChar and Widths when it does not embed a program.
+const STANDARD_14: &[&[u8]] = &[
+    b"Times-Roman",
+    b"Times-Bold",
+    b"Times-Italic",
+    b"Times-BoldItalic",
+    b"Helvetica",
+    b"Helvetica-Bold",
+    b"Helvetica-Oblique",
+    b"Helvetica-BoldOblique",
+    b"Courier",
+    b"Courier-Bold",
+    b"Courier-Oblique",
+    b"Courier-BoldOblique",
+    b"Symbol",
+    b"ZapfDingbats",
+];
+
+/// 6.2.11.2: the font dictionary's keys (Type, Subtype, BaseFont; FirstChar, LastChar and
+/// Widths of simple fonts but the unembedded standard 14) and the embedded program's format.
+fn dictionary(ctx: &Ctx<'_>, f: &Dictionary, subtype: &[u8]) -> Check {
+    match ctx.get_name(f, b"Type") {
+        Some(b"Font") => {}
+        other => ctx.report(nope(
+            rule::R6_2_11_2_1,
+            &[&other.map_or("null".into(), lossy)],
+        ))?,
+    }
+    if subtype != b"Type3" && ctx.get_name(f, b"BaseFont").is_none() {
+        ctx.report(nope(rule::R6_2_11_2_3, &[]))?;
+    }
+    let descriptor = match subtype {
+        b"Type0" => ctx
+            .get_array(f, b"DescendantFonts")
+            .and_then(|a| a.first())
+            .and_then(|d| ctx.dict(d))
+            .and_then(|d| ctx.get_dict(d, b"FontDescriptor")),
+        _ => ctx.get_dict(f, b"FontDescriptor"),
+    };
+    let program = font_file(ctx, descriptor);
+    if let Some((b"FontFile3", s)) = program {
+        let sub = ctx.get_name(&s.dict, b"Subtype");
+        if !matches!(sub, Some(b"Type1C" | b"CIDFontType0C" | b"OpenType")) {
+            ctx.report(nope(
+                rule::R6_2_11_2_7,
+                &[&sub.map_or("null".into(), lossy)],
+            ))?;
+        }
+    }
+    if matches!(subtype, b"Type1" | b"MMType1" | b"TrueType" | b"Type3") {
+        let standard = subtype != b"Type3"
+            && program.is_none()
+            && ctx
+                .get_name(f, b"BaseFont")
+                .is_some_and(|b| STANDARD_14.contains(&b));
+        if !standard {
+            let int = |k: &[u8]| match ctx.get(f, k) {
+                Some(Object::Integer(i)) => Some(*i),
+                _ => None,
+            };
+            let (first, last) = (int(b"FirstChar"), int(b"LastChar"));
+            if first.is_none() {
+                ctx.report(nope(rule::R6_2_11_2_4, &[]))?;
+            }
+            if last.is_none() {
+                ctx.report(nope(rule::R6_2_11_2_5, &[]))?;
+            }
+            let widths = ctx.get_array(f, b"Widths").map(<[Object]>::len);
+            let expected = match (first, last) {
+                (Some(a), Some(b)) => Some(b.saturating_sub(a).saturating_add(1)),
+                _ => None,
+            };
+            if widths.is_none() || widths.map(|w| w as i64) != expected {
+                let show = |n: Option<i64>| n.map_or("null".into(), |n| n.to_string());
+                ctx.report(nope(
+                    rule::R6_2_11_2_6,
+                    &[&show(widths.map(|w| w as i64)), &show(expected)],
+                ))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn font_file<'a>(

@@ -129,6 +129,14 @@ fn structure_type(ctx: &Ctx<'_>, s: &[u8], role_map: Option<&Dictionary>) -> Che
     if std::str::from_utf8(s).is_err() {
         return Err(nope(rule::R6_1_8_1, &[&String::from_utf8_lossy(s)]));
     }
+    // A standard type the role map maps to another type.
+    if STANDARD_TYPES.contains(&s)
+        && role_map
+            .and_then(|m| ctx.get_name(m, s))
+            .is_some_and(|to| to != s)
+    {
+        return Err(nope(rule::R6_7_3_4_3, &[&String::from_utf8_lossy(s)]));
+    }
     let mut cur = s;
     let mut seen: Vec<&[u8]> = Vec::new();
     loop {

@@ -295,6 +295,17 @@ fn catalog_entries(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
     ) {
         ctx.report(nope(rule::R6_4_2_2, &[]))?;
     }
+    // 6.10: no alternate presentations; 6.11: no Requirements.
+    if ctx
+        .get_dict(catalog, b"Names")
+        .is_some_and(|n| n.has(b"AlternatePresentations"))
+    {
+        ctx.report(nope(rule::R6_10_1, &[]))?;
+    }
+    if catalog.has(b"Requirements") {
+        ctx.report(nope(rule::R6_11_1, &[]))?;
+    }
+    optional_content(ctx, catalog)?;
     if let Some(form) = ctx.get_dict(catalog, b"AcroForm") {
         if form.has(b"XFA") {
             ctx.report(nope(rule::R6_4_2_1, &[]))?;
@@ -305,6 +316,77 @@ fn catalog_entries(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
         ) {
             return Err(nope(rule::R6_4_1_3, &[]));
         }
+    }
+    Ok(())
+}
+
+/// 6.9: every optional content configuration (`D` and `Configs`) has a unique, non-empty
+/// `Name`, no `AS`, and an `Order` listing every optional content group (a configuration
+/// without `Order` is not reported).
+fn optional_content(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
+    let Some(oc) = ctx.get_dict(catalog, b"OCProperties") else {
+        return Ok(());
+    };
+    let groups: Vec<&Object> = ctx.get_array(oc, b"OCGs").unwrap_or(&[]).iter().collect();
+    let mut configs: Vec<&Dictionary> = ctx.get_dict(oc, b"D").into_iter().collect();
+    configs.extend(
+        ctx.get_array(oc, b"Configs")
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|c| ctx.dict(c)),
+    );
+    let mut names: Vec<Vec<u8>> = Vec::new();
+    for (i, config) in configs.into_iter().enumerate() {
+        ctx.tick(1)?;
+        let unit = format!("optional content configuration {}", i + 1);
+        ctx.check_unit(&unit, || {
+            match ctx.get(config, b"Name") {
+                Some(Object::String(n, _)) if !n.is_empty() => {
+                    if names.contains(n) {
+                        ctx.report(nope(rule::R6_9_2, &[&lossy(n)]))?;
+                    }
+                    names.push(n.clone());
+                }
+                _ => ctx.report(nope(rule::R6_9_1, &[]))?,
+            }
+            if config.has(b"AS") {
+                ctx.report(nope(rule::R6_9_4, &[]))?;
+            }
+            if let Some(order) = ctx.get(config, b"Order") {
+                let mut listed: HashSet<ObjectId> = HashSet::new();
+                let mut stack = vec![(order, 0usize)];
+                while let Some((o, depth)) = stack.pop() {
+                    ctx.tick(1)?;
+                    match o {
+                        Object::Reference(id) => {
+                            listed.insert(*id);
+                            if let Some(Object::Array(a)) = ctx.doc.objects.get(id)
+                                && depth < MAX_TREE_DEPTH
+                            {
+                                stack.extend(a.iter().map(|x| (x, depth + 1)));
+                            }
+                        }
+                        Object::Array(a) if depth < MAX_TREE_DEPTH => {
+                            stack.extend(a.iter().map(|x| (x, depth + 1)));
+                        }
+                        _ => {}
+                    }
+                }
+                let missing: Vec<String> = groups
+                    .iter()
+                    .filter_map(|g| match g {
+                        Object::Reference(id) if !listed.contains(id) => {
+                            Some(format!("{} {} R", id.0, id.1))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                if !missing.is_empty() {
+                    ctx.report(nope(rule::R6_9_3, &[&missing.join(", ")]))?;
+                }
+            }
+            Ok(())
+        })?;
     }
     Ok(())
 }
@@ -376,6 +458,10 @@ fn walk_pages<'a>(
 
 /// 6.1.13: every page boundary between 3 and 14 400 units in both directions.
 fn page_boxes(ctx: &Ctx<'_>, page: &Page<'_>) -> Check {
+    // 6.10: no presentation steps.
+    if page.dict.has(b"PresSteps") {
+        ctx.report(nope(rule::R6_10_2, &[]))?;
+    }
     let boxes = [
         ("MediaBox", page.media_box),
         ("CropBox", page.crop_box),

@@ -386,6 +386,47 @@ fn every_broken_rule_is_reported_with_its_id_message_and_object() {
     assert_eq!(first.reason, report.findings[0].message);
 }
 
+/// The catalog rules of 6.9 (optional content), 6.10 (alternate presentations) and 6.11
+/// (requirements), each reported with its own id.
+#[test]
+fn optional_content_presentations_and_requirements_are_reported_by_rule() {
+    use lopdf::{Object, dictionary};
+    use pdfa::rules::{R6_9_1, R6_9_2, R6_9_3, R6_9_4, R6_10_1, R6_11_1};
+    let mut doc = conforming_document();
+    let a = doc.add_object(dictionary! { "Type" => "OCG", "Name" => Object::string_literal("a") });
+    let b = doc.add_object(dictionary! { "Type" => "OCG", "Name" => Object::string_literal("b") });
+    let catalog = catalog_mut(&mut doc);
+    catalog.set("Requirements", vec![]);
+    catalog.set(
+        "Names",
+        dictionary! { "AlternatePresentations" => dictionary! { "Names" => vec![] } },
+    );
+    catalog.set(
+        "OCProperties",
+        dictionary! {
+            "OCGs" => vec![Object::Reference(a), Object::Reference(b)],
+            "D" => dictionary! { "Name" => Object::string_literal("view"), "Order" => vec![Object::Reference(a)] },
+            "Configs" => vec![
+                Object::Dictionary(dictionary! { "Name" => Object::string_literal("view"), "Order" => vec![Object::Reference(a), Object::Reference(b)] }),
+                Object::Dictionary(dictionary! { "AS" => vec![], "Order" => vec![Object::Reference(a), Object::Reference(b)] }),
+            ],
+        },
+    );
+    let report = pdfa::check(&saved(&mut doc), &pdfa::Options::default());
+    let rules: Vec<pdfa::RuleId> = report.findings.iter().map(|f| f.rule).collect();
+    for rule in [R6_9_1, R6_9_2, R6_9_3, R6_9_4, R6_10_1, R6_11_1] {
+        assert!(rules.contains(&rule), "{rule} missing from {rules:?}");
+    }
+    let order = report.findings.iter().find(|f| f.rule == R6_9_3).unwrap();
+    assert_eq!(
+        order.message,
+        format!(
+            "Optional content group(s) {} {} R not present in the Order entry of the optional content configuration dictionary",
+            b.0, b.1
+        )
+    );
+}
+
 /// The flavour: claimed by the file, forced by the options, 2b when the file claims none; the
 /// rules of 2a (structure) and 2a/2u (Unicode) run only for them.
 #[test]
