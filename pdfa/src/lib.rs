@@ -272,9 +272,8 @@ fn check_at(bytes: &[u8], embedding: usize, budget: &Budget, options: &Options) 
     // Our own code avoids panics; this is for the parser's, and for the loader's filter, which
     // abandons a load that goes over budget by unwinding (`loader::Abandoned`).
     // A panic leaves nothing behind but the budget's counters, which only ever grow.
-    let run = std::panic::AssertUnwindSafe(|| {
-        run_checks(bytes, embedding, budget, options, &sink, &mut report)
-    });
+    let run =
+        std::panic::AssertUnwindSafe(|| run_checks(bytes, embedding, budget, &sink, &mut report));
     let end = std::panic::catch_unwind(run).unwrap_or_else(|payload| {
         match payload.downcast::<loader::Abandoned>() {
             Ok(abandoned) => Err(too_complex(abandoned.0)),
@@ -302,7 +301,6 @@ fn run_checks(
     bytes: &[u8],
     embedding: usize,
     budget: &Budget,
-    options: &Options,
     sink: &Sink,
     report: &mut Report,
 ) -> Check {
@@ -319,17 +317,12 @@ fn run_checks(
         f.object = "trailer (CosTrailer)".into();
         return Err(f);
     }
-    if let Some(flavour) = options.flavour {
-        report.flavour = flavour;
-    } else if let Some(flavour) = claimed_flavour(&doc) {
-        report.flavour = flavour;
-        report.flavour_source = FlavourSource::Claimed;
-    }
     let ctx = Ctx {
         doc: &doc,
         budget,
         embedding,
-        flavour: report.flavour,
+        flavour: Cell::new(report.flavour),
+        flavour_source: Cell::new(report.flavour_source),
         sink,
         unit: RefCell::new(String::new()),
     };
@@ -337,31 +330,11 @@ fn run_checks(
         Some(start) => syntax::body(bytes, start, &doc, budget, sink)?,
         None => syntax::Body::default(),
     };
-    model::check(&ctx, &body)
-}
-
-/// The PDF/A-2 level the catalog's metadata claims, if it claims one.
-fn claimed_flavour(doc: &Document) -> Option<Flavour> {
-    let root = doc.trailer.get(b"Root").ok()?.as_reference().ok()?;
-    let catalog = doc.get_dictionary(root).ok()?;
-    let metadata = match catalog.get(b"Metadata").ok()? {
-        Object::Reference(id) => doc.get_object(*id).ok()?,
-        o => o,
-    };
-    let Object::Stream(s) = metadata else {
-        return None;
-    };
-    let data = s.get_plain_content_with_limit(MAX_STREAM_BYTES).ok()?;
-    let (part, conformance) = pdfa_identification(&data)?;
-    if part != "2" {
-        return None;
-    }
-    match conformance.as_str() {
-        "A" => Some(Flavour::A),
-        "B" => Some(Flavour::B),
-        "U" => Some(Flavour::U),
-        _ => None,
-    }
+    let end = model::check(&ctx, &body);
+    // The metadata check reads the flavour the file claims.
+    report.flavour = ctx.flavour.get();
+    report.flavour_source = ctx.flavour_source.get();
+    end
 }
 
 /// Where the findings of one check go.
@@ -404,7 +377,9 @@ pub(crate) struct Ctx<'a> {
     pub doc: &'a Document,
     budget: &'a Budget,
     pub embedding: usize,
-    pub flavour: Flavour,
+    /// The flavour checked: forced, or the default until the metadata says otherwise.
+    flavour: Cell<Flavour>,
+    flavour_source: Cell<FlavourSource>,
     sink: &'a Sink,
     /// The object being checked, for findings that do not say where they are.
     unit: RefCell<String>,
@@ -414,16 +389,29 @@ pub(crate) struct Ctx<'a> {
 const MAX_REFERENCE_HOPS: usize = 32;
 
 impl<'a> Ctx<'a> {
+    pub fn flavour(&self) -> Flavour {
+        self.flavour.get()
+    }
+
+    /// The flavour the file's metadata claims, unless one was forced. The rules before the
+    /// metadata check (file structure, objects, catalog) are those of every flavour.
+    pub fn claimed(&self, flavour: Flavour) {
+        if self.flavour_source.get() != FlavourSource::Forced {
+            self.flavour.set(flavour);
+            self.flavour_source.set(FlavourSource::Claimed);
+        }
+    }
+
     /// Whether the flavour checked holds `rule` (2a's structure rules, 2a's and 2u's Unicode
     /// rules are not part of 2b).
     pub fn has_rule(&self, rule: RuleId) -> bool {
-        rule.rule().is_none_or(|r| r.in_flavour(self.flavour))
+        rule.rule().is_none_or(|r| r.in_flavour(self.flavour()))
     }
 
     /// A finding of `rule` with veraPDF's message for the flavour checked.
     pub fn nope(&self, rule: RuleId, args: &[&dyn fmt::Display]) -> Finding {
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        finding(rule, self.flavour, &args)
+        finding(rule, self.flavour(), &args)
     }
 
     /// Records a conformance finding and goes on; an error stops the check (the cap reached,

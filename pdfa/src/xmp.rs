@@ -615,6 +615,9 @@ pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
     };
     let text = packet_text(ctx, main)?;
     let doc = parse(&text)?;
+    if let Some(flavour) = claimed_flavour(&doc) {
+        ctx.claimed(flavour);
+    }
     ctx.check_unit("catalog metadata", || {
         identification(ctx, &doc, ctx.embedding > 0)
     })?;
@@ -693,6 +696,31 @@ fn packet(xmp: &[u8]) -> Check {
     Ok(())
 }
 
+/// The PDF/A-2 level the identification claims (`pdfaid:part` 2, `pdfaid:conformance` A, B or
+/// U, under any prefix), as veraPDF picks its profile.
+fn claimed_flavour(doc: &roxmltree::Document<'_>) -> Option<Flavour> {
+    let mut part = None;
+    let mut conformance = None;
+    for (node, value) in descriptions(doc).flat_map(simple_properties) {
+        if node.0 == PDFAID {
+            match node.1 {
+                "part" => part = Some(value),
+                "conformance" => conformance = Some(value),
+                _ => {}
+            }
+        }
+    }
+    if part?.trim() != "2" {
+        return None;
+    }
+    match conformance?.trim() {
+        "A" => Some(Flavour::A),
+        "B" => Some(Flavour::B),
+        "U" => Some(Flavour::U),
+        _ => None,
+    }
+}
+
 /// 6.6.4: `pdfaid:part` 2 and `pdfaid:conformance` A, B or U, with the `pdfaid` prefix.
 /// An embedded file (`embedded`) may be PDF/A-1 too (6.8).
 fn identification(ctx: &Ctx<'_>, doc: &roxmltree::Document<'_>, embedded: bool) -> Check {
@@ -714,7 +742,7 @@ fn identification(ctx: &Ctx<'_>, doc: &roxmltree::Document<'_>, embedded: bool) 
         ctx.report(nope(rule::R6_6_4_2, &[&part]))?;
     }
     // The flavour checked decides which levels conform: 2a only A, 2u A or U, 2b any.
-    let ok = match ctx.flavour {
+    let ok = match ctx.flavour() {
         Flavour::A => conformance == "A",
         Flavour::U => conformance == "A" || conformance == "U",
         Flavour::B => matches!(conformance.as_str(), "A" | "B" | "U"),
