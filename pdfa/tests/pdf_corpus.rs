@@ -747,5 +747,17 @@ proptest! {
         prop_assert!(outcome.is_ok(), "validate panicked");
         // validate catches a parser panic and answers FAIL; still count it as a finding.
         prop_assert_eq!(panics_on_this_thread(), before, "a panic was caught inside validate");
+        // `check` goes on after each finding (the raw walk resumes after `endobj`): every
+        // finding, 2a's rules too.
+        let options = pdfa::Options {
+            flavour: Some(pdfa::Flavour::A),
+            ..pdfa::Options::default()
+        };
+        let outcome = std::panic::catch_unwind(|| pdfa::check(&data, &options));
+        prop_assert!(outcome.is_ok(), "check panicked");
+        prop_assert_eq!(panics_on_this_thread(), before, "a panic was caught inside check");
+        if let Ok(report) = outcome {
+            prop_assert!(report.findings.len() <= options.max_findings);
+        }
     }
 }
