@@ -76,12 +76,23 @@ pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary, pages: &[Page<'_>]) -> 
         fonts: Vec::new(),
         seen_fonts: HashMap::new(),
         codes: Vec::new(),
+        bare: Vec::new(),
         code_bytes: Vec::new(),
+        pua: ctx.has_rule(rule::R6_2_11_7_3_1),
+        page_mcids: HashSet::new(),
         own: true,
+    };
+    // 6.2.11.7.3 (2a): the marked content of each page that structure elements with
+    // ActualText cover, by MCID.
+    let mut covered = if w.pua {
+        super::logical::actual_text_mcids(ctx, catalog)?
+    } else {
+        HashMap::new()
     };
     for (i, page) in pages.iter().enumerate() {
         let n = i + 1;
         w.transparency = false;
+        w.page_mcids = covered.remove(&page.id).unwrap_or_default();
         let res = page.resources;
         let contents = ctx.within(format_args!("page {n} content stream"), || {
             let data = page_contents(ctx, page)?;
@@ -125,7 +136,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary, pages: &[Page<'_>]) -> 
             }
         }
     }
-    super::fonts::check(ctx, &w.fonts, &w.codes)
+    super::fonts::check(ctx, &w.fonts, &w.codes, &w.bare)
 }
 
 /// A page's content streams, decoded and joined.
@@ -167,6 +178,9 @@ struct State {
     opm1: bool,
     /// The text rendering mode (Tr).
     text_mode: u8,
+    /// Inside marked content with replacement text (`ActualText` in its properties or on the
+    /// structure element its MCID belongs to), 6.2.11.7.3.
+    covered: bool,
     /// The current font, an index into `Walker::fonts`.
     font: Option<usize>,
 }
@@ -201,7 +215,13 @@ struct Walker<'a, 'c> {
     seen_fonts: HashMap<*const Dictionary, usize>,
     /// The character codes each font shows (when its codes are one or two bytes).
     codes: Vec<HashSet<u32>>,
+    /// The codes each font shows outside marked content with replacement text (2a).
+    bare: Vec<HashSet<u32>>,
     code_bytes: Vec<Option<usize>>,
+    /// Whether 6.2.11.7.3 is checked (2a), and the MCIDs of the current page covered by a
+    /// structure element's ActualText.
+    pua: bool,
+    page_mcids: HashSet<i64>,
     /// The stream being walked has its own Resources (6.2.2: named resources must come from
     /// an explicitly associated dictionary, not an inherited one).
     own: bool,
@@ -308,6 +328,8 @@ impl<'a> Walker<'a, '_> {
         let mut nesting = 0usize;
         let mut state = init;
         let mut saved: Vec<State> = Vec::new();
+        // Marked content open in this stream: whether each has replacement text.
+        let mut marked: Vec<bool> = Vec::new();
         loop {
             lx.skip_ws();
             if lx.at_end() {
@@ -341,6 +363,39 @@ impl<'a> Walker<'a, '_> {
                 Some(Val::Name(n)) => Some(n.as_slice()),
                 _ => None,
             };
+            if self.pua {
+                match op.as_slice() {
+                    b"BMC" => marked.push(false),
+                    b"BDC" => {
+                        let covers = match operands.get(1) {
+                            Some(Val::Dict(d)) => {
+                                d.has(b"ActualText")
+                                    || (depth == 0
+                                        && matches!(d.get(b"MCID"), Some(Val::Int(m)) if self.page_mcids.contains(m)))
+                            }
+                            Some(Val::Name(n)) => {
+                                match self
+                                    .resource(res, b"Properties", n)?
+                                    .and_then(|o| self.ctx.dict(o))
+                                {
+                                    Some(p) => {
+                                        p.has(b"ActualText")
+                                            || (depth == 0
+                                                && matches!(self.ctx.get(p, b"MCID"), Some(Object::Integer(m)) if self.page_mcids.contains(m)))
+                                    }
+                                    None => false,
+                                }
+                            }
+                            _ => false,
+                        };
+                        marked.push(covers);
+                    }
+                    b"EMC" => {
+                        marked.pop();
+                    }
+                    _ => {}
+                }
+            }
             match op.as_slice() {
                 b"q" => {
                     nesting += 1;
@@ -448,13 +503,17 @@ impl<'a> Walker<'a, '_> {
                 }
                 _ => {}
             }
+            if self.pua {
+                state.covered = init.covered || marked.contains(&true);
+            }
             if let Some(font) = state.font {
+                let covered = state.covered;
                 match (op.as_slice(), operands.last()) {
-                    (b"Tj" | b"'" | b"\"", Some(Val::Str(s))) => self.shown(font, s),
+                    (b"Tj" | b"'" | b"\"", Some(Val::Str(s))) => self.shown(font, s, covered),
                     (b"TJ", Some(Val::Array(items))) => {
                         for i in items {
                             if let Val::Str(s) = i {
-                                self.shown(font, s);
+                                self.shown(font, s, covered);
                             }
                         }
                     }
@@ -942,16 +1001,23 @@ impl<'a> Walker<'a, '_> {
     }
 
     /// Records the codes of a string shown with the font `font`.
-    fn shown(&mut self, font: usize, s: &[u8]) {
+    /// `covered`: inside marked content with replacement text.
+    fn shown(&mut self, font: usize, s: &[u8], covered: bool) {
         let (Some(Some(n)), Some(codes)) = (self.code_bytes.get(font), self.codes.get_mut(font))
         else {
             return;
         };
+        let bare = self.bare.get_mut(font).filter(|_| self.pua && !covered);
+        let mut bare = bare;
         for c in s.chunks(*n) {
             if codes.len() >= 1 << 16 {
                 return;
             }
-            codes.insert(c.iter().fold(0u32, |a, &b| (a << 8) | u32::from(b)));
+            let code = c.iter().fold(0u32, |a, &b| (a << 8) | u32::from(b));
+            codes.insert(code);
+            if let Some(b) = bare.as_deref_mut() {
+                b.insert(code);
+            }
         }
     }
 
@@ -969,6 +1035,7 @@ impl<'a> Walker<'a, '_> {
         self.seen_fonts.insert(f as *const Dictionary, index);
         self.fonts.push(f);
         self.codes.push(HashSet::new());
+        self.bare.push(HashSet::new());
         // Simple fonts show one byte per code; composite fonts with the Identity CMaps two.
         let code_bytes = match self.ctx.get_name(f, b"Subtype") {
             Some(b"Type0") => match self.ctx.get(f, b"Encoding") {

@@ -102,7 +102,12 @@ fn predefined_ordering(name: &str) -> Option<&'static str> {
 /// The character collections whose fonts need no ToUnicode (6.2.11.7.2).
 const KNOWN_COLLECTIONS: &[&[u8]] = &[b"GB1", b"CNS1", b"Japan1", b"Korea1"];
 
-pub(crate) fn check(ctx: &Ctx<'_>, fonts: &[&Dictionary], codes: &[HashSet<u32>]) -> Check {
+pub(crate) fn check(
+    ctx: &Ctx<'_>,
+    fonts: &[&Dictionary],
+    codes: &[HashSet<u32>],
+    bare: &[HashSet<u32>],
+) -> Check {
     for (i, f) in fonts.iter().enumerate() {
         let unit = format!(
             "font {}",
@@ -111,6 +116,9 @@ pub(crate) fn check(ctx: &Ctx<'_>, fonts: &[&Dictionary], codes: &[HashSet<u32>]
         ctx.check_unit(&unit, || font(ctx, f))?;
         if let Some(codes) = codes.get(i).filter(|c| !c.is_empty()) {
             ctx.check_unit(&unit, || glyphs(ctx, f, codes))?;
+        }
+        if let Some(bare) = bare.get(i).filter(|c| !c.is_empty()) {
+            ctx.check_unit(&unit, || private_use(ctx, f, bare))?;
         }
     }
     Ok(())
@@ -1058,6 +1066,100 @@ fn to_unicode(ctx: &Ctx<'_>, f: &Dictionary, _name: &str) -> Check {
                 }
             }
             _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// 6.2.11.7.3 (2a): a code shown outside marked content with replacement text does not map,
+/// through the font's ToUnicode map, to a Private Use Area character.
+fn private_use(ctx: &Ctx<'_>, f: &Dictionary, bare: &HashSet<u32>) -> Check {
+    if !ctx.has_rule(rule::R6_2_11_7_3_1) {
+        return Ok(());
+    }
+    let Some(Object::Stream(s)) = ctx.get(f, b"ToUnicode") else {
+        return Ok(());
+    };
+    let Some(data) = ctx.decode(s)? else {
+        return Ok(());
+    };
+    let code = |h: &[u8]| h.iter().take(4).fold(0u32, |a, &b| (a << 8) | u32::from(b));
+    let private = |utf16: &[u16]| {
+        char::decode_utf16(utf16.iter().copied()).flatten().any(
+            |c| matches!(u32::from(c), 0xE000..=0xF8FF | 0xF0000..=0xFFFFD | 0x100000..=0x10FFFD),
+        )
+    };
+    let units = |h: &[u8]| -> Vec<u16> {
+        h.chunks(2)
+            .map(|p| u16::from_be_bytes([p[0], p.get(1).copied().unwrap_or(0)]))
+            .collect()
+    };
+    let toks = tokens(&data);
+    let mut section = "";
+    let mut i = 0;
+    while i < toks.len() {
+        ctx.tick(1)?;
+        match &toks[i] {
+            Tok::Word(w) => {
+                section = match w.as_slice() {
+                    b"beginbfchar" => "char",
+                    b"beginbfrange" => "range",
+                    _ => "",
+                };
+                i += 1;
+            }
+            Tok::Hex(src) if section == "char" => {
+                if let Some(Tok::Hex(dst)) = toks.get(i + 1)
+                    && bare.contains(&code(src))
+                    && private(&units(dst))
+                {
+                    return Err(nope(rule::R6_2_11_7_3_1, &[]));
+                }
+                i += 2;
+            }
+            Tok::Hex(lo) if section == "range" => {
+                let (lo, hi) = match toks.get(i + 1) {
+                    Some(Tok::Hex(hi)) => (code(lo), code(hi)),
+                    _ => {
+                        i += 1;
+                        continue;
+                    }
+                };
+                let shown: Vec<u32> = bare
+                    .iter()
+                    .copied()
+                    .filter(|c| (lo..=hi).contains(c))
+                    .collect();
+                match toks.get(i + 2) {
+                    Some(Tok::Hex(dst)) => {
+                        let first = units(dst);
+                        for c in &shown {
+                            let mut value = first.clone();
+                            if let Some(last) = value.last_mut() {
+                                *last = last.wrapping_add((c - lo) as u16);
+                            }
+                            if private(&value) {
+                                return Err(nope(rule::R6_2_11_7_3_1, &[]));
+                            }
+                        }
+                        i += 3;
+                    }
+                    Some(Tok::Open) => {
+                        let mut j = i + 3;
+                        let mut n = 0u32;
+                        while let Some(Tok::Hex(dst)) = toks.get(j) {
+                            if shown.contains(&(lo + n)) && private(&units(dst)) {
+                                return Err(nope(rule::R6_2_11_7_3_1, &[]));
+                            }
+                            n += 1;
+                            j += 1;
+                        }
+                        i = j + 1;
+                    }
+                    _ => i += 2,
+                }
+            }
+            _ => i += 1,
         }
     }
     Ok(())

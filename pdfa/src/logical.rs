@@ -2,9 +2,9 @@
 //! structure tree (6.7.3.3) whose element types are standard or role-mapped to standard ones
 //! without cycles (6.7.3.4), and every `Lang` is a language tag (6.7.4).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use lopdf::{Dictionary, Object};
+use lopdf::{Dictionary, Object, ObjectId};
 
 use super::rules::{self as rule, RuleId};
 use super::{Check, Ctx, nope, nope_why};
@@ -122,6 +122,63 @@ pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
         }
     }
     Ok(())
+}
+
+/// 6.2.11.7.3: per page, the MCIDs of marked content a structure element with `ActualText`
+/// (or under one) holds.
+pub(crate) fn actual_text_mcids(
+    ctx: &Ctx<'_>,
+    catalog: &Dictionary,
+) -> Result<HashMap<ObjectId, HashSet<i64>>, super::Finding> {
+    let mut out: HashMap<ObjectId, HashSet<i64>> = HashMap::new();
+    let Some(root) = ctx.get_dict(catalog, b"StructTreeRoot") else {
+        return Ok(out);
+    };
+    let Ok(k) = root.get(b"K") else {
+        return Ok(out);
+    };
+    // (kid, depth, page inherited, covered by an ActualText above)
+    let mut stack: Vec<(&Object, usize, Option<ObjectId>, bool)> = vec![(k, 0, None, false)];
+    let mut seen = HashSet::new();
+    while let Some((k, depth, page, covered)) = stack.pop() {
+        ctx.tick(1)?;
+        if depth > MAX_DEPTH || seen.len() > MAX_ELEMENTS {
+            break;
+        }
+        if let Object::Reference(id) = k
+            && !seen.insert(*id)
+        {
+            continue;
+        }
+        match ctx.resolve(k) {
+            Object::Array(a) => stack.extend(a.iter().map(|x| (x, depth + 1, page, covered))),
+            Object::Integer(mcid) => {
+                if covered && let Some(p) = page {
+                    out.entry(p).or_default().insert(*mcid);
+                }
+            }
+            Object::Dictionary(e) => {
+                let page = match e.get(b"Pg") {
+                    Ok(Object::Reference(p)) => Some(*p),
+                    _ => page,
+                };
+                if ctx.get_name(e, b"Type") == Some(b"MCR") {
+                    if covered
+                        && let (Some(p), Some(Object::Integer(mcid))) = (page, ctx.get(e, b"MCID"))
+                    {
+                        out.entry(p).or_default().insert(*mcid);
+                    }
+                    continue;
+                }
+                let covered = covered || e.has(b"ActualText");
+                if let Ok(kids) = e.get(b"K") {
+                    stack.push((kids, depth + 1, page, covered));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
 }
 
 /// 6.7.3.4 (and 6.1.8): a standard type, or one the role map leads to a standard type.

@@ -393,6 +393,7 @@ fn optional_content(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
 
 /// A page with the attributes it inherits.
 pub(crate) struct Page<'a> {
+    pub id: ObjectId,
     pub dict: &'a Dictionary,
     pub media_box: Option<&'a Object>,
     pub crop_box: Option<&'a Object>,
@@ -447,6 +448,7 @@ fn walk_pages<'a>(
             }
         }
         _ => out.push(Page {
+            id,
             dict: node,
             media_box: media,
             crop_box: crop,
