@@ -2,8 +2,13 @@
 //! real, unencrypted PDFs that conform to PDF/A-2 (ISO 19005-2, levels A, B and U). Synchronous
 //! and CPU-bound: callers on the async runtime use `spawn_blocking`.
 //!
-//! The rules follow the clauses of ISO 19005-2 as veraPDF checks them; agreement with the
-//! veraPDF corpus is measured per clause by `tests/pdf_corpus.rs` (see `docs/pdfa.md`).
+//! The rules are veraPDF's PDF/A-2 profiles (`rules`: every rule's id, `6.1.13-5`, message
+//! template and flavours, generated from PDFA-2A/2B/2U.xml). `check` reports every broken rule
+//! of a file as `Finding`s (rule, veraPDF's message with the offending values, the object), for
+//! the flavour the file claims or the one asked for; `validate` answers the first finding, as
+//! the gateway needs. Agreement with the veraPDF corpus is measured per clause by
+//! `tests/pdf_corpus.rs`, the rule table against the profiles by `tests/coverage.rs` (see
+//! `docs/pdfa.md`).
 //!
 //! - `syntax`: the raw bytes (6.1.2 header, 6.1.3 end of file, 6.1.4 xref, 6.1.6 strings,
 //!   6.1.7.1 stream keywords, 6.1.9 object spacing, 6.1.13 token limits), where lopdf is lenient;
@@ -420,15 +425,19 @@ impl<'a> Ctx<'a> {
         if f.kind == FailureKind::NotPdfA && !self.has_rule(f.rule) {
             return Ok(());
         }
-        if f.object.is_empty() {
-            let unit = self.unit.borrow();
-            if !unit.is_empty() {
+        let unit = self.unit.borrow();
+        if !unit.is_empty() {
+            if f.object.is_empty() {
                 f.object = match f.rule.rule() {
                     Some(r) => format!("{unit} ({})", r.object),
                     None => unit.clone(),
                 };
+            } else if f.object.starts_with("offset ") {
+                // Where the lexer stopped, within the stream being read.
+                f.object = format!("{unit}, {}", f.object);
             }
         }
+        drop(unit);
         self.sink.report(f)
     }
 
@@ -442,6 +451,8 @@ impl<'a> Ctx<'a> {
                         Some(rule) => format!("{unit} ({})", rule.object),
                         None => unit.to_string(),
                     };
+                } else if f.object.starts_with("offset ") {
+                    f.object = format!("{unit}, {}", f.object);
                 }
                 self.report(f)
             }
