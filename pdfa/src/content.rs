@@ -139,6 +139,15 @@ pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary, pages: &[Page<'_>]) -> 
     super::fonts::check(ctx, &w.fonts, &w.codes, &w.bare)
 }
 
+/// A conformance finding is recorded and the walk goes on with the next operator; the cap, a
+/// budget or an unreadable file stop it.
+fn keep(ctx: &Ctx<'_>, r: Check) -> Check {
+    match r {
+        Err(f) if f.kind == super::FailureKind::NotPdfA => ctx.report(f),
+        other => other,
+    }
+}
+
 /// A page's content streams, decoded and joined.
 fn page_contents(ctx: &Ctx<'_>, page: &Page<'_>) -> Result<Vec<u8>, Finding> {
     let mut out = Vec::new();
@@ -228,6 +237,22 @@ struct Walker<'a, 'c> {
 }
 
 impl<'a> Walker<'a, '_> {
+    /// `resource`, its 6.2.2 finding recorded (then it counts as absent).
+    fn resource_kept(
+        &self,
+        res: Option<&'a Dictionary>,
+        kind: &[u8],
+        name: &[u8],
+    ) -> Result<Option<&'a Object>, Finding> {
+        match self.resource(res, kind, name) {
+            Err(f) if f.kind == super::FailureKind::NotPdfA => {
+                self.ctx.report(f)?;
+                Ok(None)
+            }
+            other => other,
+        }
+    }
+
     /// A named resource; 6.2.2 when the stream has no Resources of its own.
     fn resource(
         &self,
@@ -353,7 +378,9 @@ impl<'a> Walker<'a, '_> {
                 continue;
             };
             if !OPERATORS.contains(&op.as_slice()) {
-                return Err(nope(rule::R6_2_2_1, &[&lossy(&op)]));
+                self.ctx.report(nope(rule::R6_2_2_1, &[&lossy(&op)]))?;
+                operands.clear();
+                continue;
             }
             let name = |i: usize| match operands.get(i) {
                 Some(Val::Name(n)) => Some(n.as_slice()),
@@ -375,7 +402,7 @@ impl<'a> Walker<'a, '_> {
                             }
                             Some(Val::Name(n)) => {
                                 match self
-                                    .resource(res, b"Properties", n)?
+                                    .resource_kept(res, b"Properties", n)?
                                     .and_then(|o| self.ctx.dict(o))
                                 {
                                     Some(p) => {
@@ -400,8 +427,9 @@ impl<'a> Walker<'a, '_> {
                 b"q" => {
                     nesting += 1;
                     saved.push(state);
-                    if nesting > MAX_Q_NESTING {
-                        return Err(nope(rule::R6_1_13_8, &[&nesting]));
+                    // Reported once per stream, at the first level too deep.
+                    if nesting == MAX_Q_NESTING + 1 {
+                        self.ctx.report(nope(rule::R6_1_13_8, &[&nesting]))?;
                     }
                 }
                 b"Q" => {
@@ -412,16 +440,16 @@ impl<'a> Walker<'a, '_> {
                 b"BDC" | b"DP" if self.ctx.has_rule(rule::R6_7_4_1) => match operands.get(1) {
                     Some(Val::Dict(d)) => {
                         if let Some(Val::Str(lang)) = d.get(b"Lang") {
-                            super::logical::language_bytes(lang)?;
+                            keep(self.ctx, super::logical::language_bytes(lang))?;
                         }
                     }
                     Some(Val::Name(n)) => {
                         if let Some(p) = self
-                            .resource(res, b"Properties", n)?
+                            .resource_kept(res, b"Properties", n)?
                             .and_then(|o| self.ctx.dict(o))
                             && let Some(lang) = self.ctx.get(p, b"Lang")
                         {
-                            super::logical::language(lang)?;
+                            keep(self.ctx, super::logical::language(lang))?;
                         }
                     }
                     _ => {}
@@ -430,12 +458,12 @@ impl<'a> Walker<'a, '_> {
                     if let Some(n) = name(0)
                         && !INTENTS.contains(&n)
                     {
-                        return Err(nope(rule::R6_2_6_1, &[&lossy(n)]));
+                        self.ctx.report(nope(rule::R6_2_6_1, &[&lossy(n)]))?;
                     }
                 }
-                b"rg" | b"RG" => self.device(Device::Rgb, res)?,
-                b"k" | b"K" => self.device(Device::Cmyk, res)?,
-                b"g" | b"G" => self.device(Device::Gray, res)?,
+                b"rg" | b"RG" => keep(self.ctx, self.device(Device::Rgb, res))?,
+                b"k" | b"K" => keep(self.ctx, self.device(Device::Cmyk, res))?,
+                b"g" | b"G" => keep(self.ctx, self.device(Device::Gray, res))?,
                 b"Tr" => {
                     if let Some(Val::Int(m)) = operands.first() {
                         state.text_mode = u8::try_from(*m).unwrap_or(0);
@@ -445,7 +473,16 @@ impl<'a> Walker<'a, '_> {
                     if let Some(n) = name(0) {
                         let stroke = op == b"CS";
                         let mut cs_state = State::default();
-                        self.colour_space(&Object::Name(n.to_vec()), res, 0, &mut cs_state, true)?;
+                        keep(
+                            self.ctx,
+                            self.colour_space(
+                                &Object::Name(n.to_vec()),
+                                res,
+                                0,
+                                &mut cs_state,
+                                true,
+                            ),
+                        )?;
                         if stroke {
                             state.stroke_cmyk_icc = cs_state.fill_cmyk_icc;
                         } else {
@@ -455,14 +492,17 @@ impl<'a> Walker<'a, '_> {
                 }
                 b"scn" | b"SCN" => {
                     if let Some(n) = last_name {
-                        match self.resource(res, b"Pattern", n)? {
-                            Some(Object::Stream(p)) => self.pattern(p, res, depth)?,
+                        match self.resource_kept(res, b"Pattern", n)? {
+                            Some(Object::Stream(p)) => keep(self.ctx, self.pattern(p, res, depth))?,
                             Some(Object::Dictionary(p)) => {
                                 if let Ok(sh) = p.get(b"Shading") {
-                                    self.shading(sh, res)?;
+                                    keep(self.ctx, self.shading(sh, res))?;
                                 }
                                 if let Some(gs) = self.ctx.get_dict(p, b"ExtGState") {
-                                    self.ext_gstate(gs, res, &mut State::default(), depth)?;
+                                    keep(
+                                        self.ctx,
+                                        self.ext_gstate(gs, res, &mut State::default(), depth),
+                                    )?;
                                 }
                             }
                             _ => {}
@@ -471,34 +511,37 @@ impl<'a> Walker<'a, '_> {
                 }
                 b"sh" => {
                     if let Some(n) = name(0)
-                        && let Some(sh) = self.resource(res, b"Shading", n)?
+                        && let Some(sh) = self.resource_kept(res, b"Shading", n)?
                     {
-                        self.shading(sh, res)?;
+                        keep(self.ctx, self.shading(sh, res))?;
                     }
                 }
                 b"gs" => {
                     if let Some(n) = name(0)
                         && let Some(gs) = self
-                            .resource(res, b"ExtGState", n)?
+                            .resource_kept(res, b"ExtGState", n)?
                             .and_then(|o| self.ctx.dict(o))
                     {
-                        self.ext_gstate(gs, res, &mut state, depth)?;
+                        keep(self.ctx, self.ext_gstate(gs, res, &mut state, depth))?;
                     }
                 }
                 b"Do" => {
                     if let Some(n) = name(0)
-                        && let Some(Object::Stream(x)) = self.resource(res, b"XObject", n)?
+                        && let Some(Object::Stream(x)) = self.resource_kept(res, b"XObject", n)?
                     {
-                        self.xobject(x, res, depth, &mut state)?;
+                        keep(self.ctx, self.xobject(x, res, depth, &mut state))?;
                     }
                 }
                 b"Tf" => {
                     if let Some(n) = name(0)
                         && let Some(f) = self
-                            .resource(res, b"Font", n)?
+                            .resource_kept(res, b"Font", n)?
                             .and_then(|o| self.ctx.dict(o))
                     {
-                        state.font = Some(self.font(f, res, depth)?);
+                        match self.font(f, res, depth) {
+                            Ok(i) => state.font = Some(i),
+                            Err(e) => keep(self.ctx, Err(e))?,
+                        }
                     }
                 }
                 _ => {}
@@ -534,14 +577,14 @@ impl<'a> Walker<'a, '_> {
                 || (text && matches!(state.text_mode, 1 | 2 | 5 | 6));
             // 6.2.4.3: painting before any colour is set uses the initial DeviceGray.
             if (fills && !state.fill_set) || (strokes && !state.stroke_set) {
-                self.device(Device::Gray, res)?;
+                keep(self.ctx, self.device(Device::Gray, res))?;
             }
             // 6.2.4.2: overprinting CMYK with OPM 1.
             if state.opm1
                 && ((fills && state.fill_cmyk_icc && state.op_fill)
                     || (strokes && state.stroke_cmyk_icc && state.op_stroke))
             {
-                return Err(nope(rule::R6_2_4_2_2, &[&1]));
+                self.ctx.report(nope(rule::R6_2_4_2_2, &[&1]))?;
             }
             operands.clear();
         }

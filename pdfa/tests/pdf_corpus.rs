@@ -386,6 +386,57 @@ fn every_broken_rule_is_reported_with_its_id_message_and_object() {
     assert_eq!(first.reason, report.findings[0].message);
 }
 
+/// Within a content stream the walk goes on after a finding: an undefined operator and a
+/// non-standard rendering intent are both reported, naming the page's content stream.
+#[test]
+fn a_content_stream_reports_each_broken_rule() {
+    use lopdf::{Object, Stream, dictionary};
+    use pdfa::rules::{R6_2_2_1, R6_2_6_1};
+    let mut doc = conforming_document();
+    let page = *doc.get_pages().values().next().expect("a page");
+    let extra = doc.add_object(Stream::new(
+        dictionary! {},
+        b"q /Bogus ri foo Q q /Other ri Q".to_vec(),
+    ));
+    let page_dict = doc.get_dictionary_mut(page).expect("page");
+    let contents = match page_dict.get(b"Contents") {
+        Ok(Object::Array(a)) => a.clone(),
+        Ok(c) => vec![c.clone()],
+        Err(_) => vec![],
+    };
+    let mut all = contents;
+    all.push(Object::Reference(extra));
+    page_dict.set("Contents", all);
+    let report = pdfa::check(&saved(&mut doc), &pdfa::Options::default());
+    let on_page: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.object.starts_with("page 1 content stream"))
+        .map(|f| (f.rule, f.message.clone()))
+        .collect();
+    assert!(
+        on_page.contains(&(
+            R6_2_2_1,
+            "A content stream contains operator foo not defined in ISO 32000-1".into()
+        )),
+        "{on_page:?}"
+    );
+    assert!(
+        on_page.contains(&(
+            R6_2_6_1,
+            "A rendering intent with non-standard value Bogus is used".into()
+        )),
+        "{on_page:?}"
+    );
+    assert!(
+        on_page.contains(&(
+            R6_2_6_1,
+            "A rendering intent with non-standard value Other is used".into()
+        )),
+        "{on_page:?}"
+    );
+}
+
 /// The catalog rules of 6.9 (optional content), 6.10 (alternate presentations) and 6.11
 /// (requirements), each reported with its own id.
 #[test]
