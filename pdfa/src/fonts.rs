@@ -719,7 +719,8 @@ fn font_file<'a>(
 fn simple(ctx: &Ctx<'_>, f: &Dictionary, subtype: &[u8], name: &str) -> Check {
     let descriptor = ctx.get_dict(f, b"FontDescriptor");
     let Some((_, program)) = font_file(ctx, descriptor) else {
-        return Err(nope(rule::R6_2_11_4_1_1, &[]));
+        ctx.report(nope(rule::R6_2_11_4_1_1, &[]))?;
+        return to_unicode(ctx, f, name);
     };
     let flags = descriptor
         .and_then(|d| d.get(b"Flags").ok())
@@ -747,10 +748,10 @@ fn simple(ctx: &Ctx<'_>, f: &Dictionary, subtype: &[u8], name: &str) -> Check {
                     let base_ok = matches!(base, Some(b"MacRomanEncoding" | b"WinAnsiEncoding"));
                     if !(base_ok || (differences && base.is_none() && cmaps.contains(&(3, 1)))) {
                         let base = base.map_or("null".into(), lossy);
-                        return Err(nope(rule::R6_2_11_6_2, &[&base, &differences, &"false"]));
+                        ctx.report(nope(rule::R6_2_11_6_2, &[&base, &differences, &"false"]))?;
                     }
                     if differences && !cmaps.is_empty() && !cmaps.contains(&(3, 1)) {
-                        return Err(nope(rule::R6_2_11_6_1, &[]));
+                        ctx.report(nope(rule::R6_2_11_6_1, &[]))?;
                     }
                 }
                 _ => {
@@ -758,7 +759,7 @@ fn simple(ctx: &Ctx<'_>, f: &Dictionary, subtype: &[u8], name: &str) -> Check {
                         Some(Object::Name(e)) => lossy(e).into_owned(),
                         _ => "null".into(),
                     };
-                    return Err(nope(rule::R6_2_11_6_2, &[&encoding, &false, &"false"]));
+                    ctx.report(nope(rule::R6_2_11_6_2, &[&encoding, &false, &"false"]))?;
                 }
             }
         }
@@ -768,7 +769,7 @@ fn simple(ctx: &Ctx<'_>, f: &Dictionary, subtype: &[u8], name: &str) -> Check {
         && subtype == b"TrueType"
         && symbolic
     {
-        return Err(nope(rule::R6_2_11_7_2_1, &[]));
+        ctx.report(nope(rule::R6_2_11_7_2_1, &[]))?;
     }
     to_unicode(ctx, f, name)
 }
@@ -796,7 +797,7 @@ fn type0(ctx: &Ctx<'_>, f: &Dictionary, name: &str) -> Check {
         Some(Object::Name(n)) => {
             let n = String::from_utf8_lossy(n);
             if !PREDEFINED_CMAPS.contains(&n.as_ref()) {
-                return Err(nope(rule::R6_2_11_3_3_1, &[&n]));
+                ctx.report(nope(rule::R6_2_11_3_3_1, &[&n]))?;
             }
             identity = n.starts_with("Identity");
             if let Some(o) = predefined_ordering(&n) {
@@ -814,7 +815,7 @@ fn type0(ctx: &Ctx<'_>, f: &Dictionary, name: &str) -> Check {
             embedded_cmap(ctx, s, name)?;
         }
         _ => {
-            return Err(nope(rule::R6_2_11_3_3_1, &[&"null"]));
+            ctx.report(nope(rule::R6_2_11_3_3_1, &[&"null"]))?;
         }
     }
     // 6.2.11.3.1: CIDSystemInfo compatible with the CMap's.
@@ -841,19 +842,15 @@ fn type0(ctx: &Ctx<'_>, f: &Dictionary, name: &str) -> Check {
                 ],
             )
         };
-        if freg.as_deref() != Some(reg) || ford.as_deref() != Some(ord) {
-            return Err(incompatible());
-        }
         // veraPDF (and its corpus) require the CIDFont's Supplement not to exceed the CMap's.
-        if let (Some(fs), Some(cs)) = (fsup, sup)
-            && fs > *cs
-        {
-            return Err(incompatible());
+        let supplement_over = matches!((fsup, sup), (Some(fs), Some(cs)) if fs > *cs);
+        if freg.as_deref() != Some(reg) || ford.as_deref() != Some(ord) || supplement_over {
+            ctx.report(incompatible())?;
         }
     }
     let descriptor = ctx.get_dict(cid_font, b"FontDescriptor");
     if font_file(ctx, descriptor).is_none() {
-        return Err(nope(rule::R6_2_11_4_1_1, &[]));
+        ctx.report(nope(rule::R6_2_11_4_1_1, &[]))?;
     }
     // 6.2.11.3.2: a Type 2 CIDFont maps CIDs to glyphs by Identity or a stream.
     if ctx.get_name(cid_font, b"Subtype") == Some(b"CIDFontType2") {
@@ -861,7 +858,7 @@ fn type0(ctx: &Ctx<'_>, f: &Dictionary, name: &str) -> Check {
             Some(Object::Stream(_)) => {}
             Some(Object::Name(n)) if n == b"Identity" => {}
             _ => {
-                return Err(nope(rule::R6_2_11_3_2_1, &[]));
+                ctx.report(nope(rule::R6_2_11_3_2_1, &[]))?;
             }
         }
     }
@@ -872,7 +869,7 @@ fn type0(ctx: &Ctx<'_>, f: &Dictionary, name: &str) -> Check {
             && string(cid_info, b"Ordering")
                 .is_some_and(|o| KNOWN_COLLECTIONS.contains(&o.as_slice()));
         if !ok {
-            return Err(nope(rule::R6_2_11_7_2_1, &[]));
+            ctx.report(nope(rule::R6_2_11_7_2_1, &[]))?;
         }
     }
     to_unicode(ctx, f, name)
