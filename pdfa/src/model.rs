@@ -540,7 +540,7 @@ fn annotation(ctx: &Ctx<'_>, annot: &Dictionary) -> Check {
         let subtype = ctx.get_name(annot, b"Subtype").unwrap_or(b"");
         let name = String::from_utf8_lossy(subtype);
         if !ANNOTATIONS.contains(&subtype) {
-            return Err(nope(rule::R6_3_1_1, &[&name]));
+            ctx.report(nope(rule::R6_3_1_1, &[&name]))?;
         }
         // 6.3.2: F present (but on Popup), Print set, Hidden, Invisible, ToggleNoView, NoView
         // clear; Text annotations with NoZoom and NoRotate.
@@ -585,7 +585,7 @@ fn annotation(ctx: &Ctx<'_>, annot: &Dictionary) -> Check {
                         .filter(|k| *k != b"N")
                         .map(|k| lossy(k))
                         .collect();
-                    return Err(nope(rule::R6_3_3_2, &[&others.join(",")]));
+                    ctx.report(nope(rule::R6_3_3_2, &[&others.join(",")]))?;
                 }
                 let button = subtype == b"Widget" && field_type(ctx, annot) == Some(b"Btn");
                 let ok = match ctx.get(ap, b"N") {
@@ -599,11 +599,10 @@ fn annotation(ctx: &Ctx<'_>, annot: &Dictionary) -> Check {
                         Some(_) => "other",
                         None => "null",
                     };
-                    return Err(nope(rule::R6_3_3_3, &[&found]));
-                }
-                if !ok {
+                    ctx.report(nope(rule::R6_3_3_3, &[&found]))?;
+                } else if !ok {
                     let ft = field_type(ctx, annot).map_or("null".into(), lossy);
-                    return Err(nope(rule::R6_3_3_4, &[&name, &ft]));
+                    ctx.report(nope(rule::R6_3_3_4, &[&name, &ft]))?;
                 }
             }
         }
