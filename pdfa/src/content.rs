@@ -691,7 +691,7 @@ impl<'a> Walker<'a, '_> {
                                         if !same_object(self.ctx, a0, &alt_v, 0)
                                             || !same_object(self.ctx, t0, &tint_v, 0)
                                         {
-                                            return Err(nope(rule::R6_2_4_4_2, &[]));
+                                            self.ctx.report(nope(rule::R6_2_4_4_2, &[]))?;
                                         }
                                     }
                                     Some(_) => {}
@@ -720,7 +720,7 @@ impl<'a> Walker<'a, '_> {
                             _ => vec![],
                         };
                         if names.len() > MAX_DEVICEN {
-                            return Err(nope(rule::R6_1_13_9, &[&names.len()]));
+                            self.ctx.report(nope(rule::R6_1_13_9, &[&names.len()]))?;
                         }
                         for n in &names {
                             colorant_name(n)?;
@@ -749,7 +749,8 @@ impl<'a> Walker<'a, '_> {
                                 b"None" | b"All" | b"Cyan" | b"Magenta" | b"Yellow" | b"Black"
                             ) || process.contains(n);
                             if !standard && !colorants.is_some_and(|c| c.has(n)) {
-                                return Err(nope(rule::R6_2_4_4_1, &[]));
+                                self.ctx.report(nope(rule::R6_2_4_4_1, &[]))?;
+                                break;
                             }
                         }
                         if let Some(c) = colorants {
@@ -809,20 +810,20 @@ impl<'a> Walker<'a, '_> {
         depth: usize,
     ) -> Check {
         if gs.has(b"TR") {
-            return Err(nope(rule::R6_2_5_1, &[]));
+            self.ctx.report(nope(rule::R6_2_5_1, &[]))?;
         }
         if let Some(tr2) = self.ctx.get(gs, b"TR2")
             && tr2 != &Object::Name(b"Default".to_vec())
         {
-            return Err(nope(rule::R6_2_5_2, &[]));
+            self.ctx.report(nope(rule::R6_2_5_2, &[]))?;
         }
         if gs.has(b"HTP") {
-            return Err(nope(rule::R6_2_5_3, &[]));
+            self.ctx.report(nope(rule::R6_2_5_3, &[]))?;
         }
         if let Some(ri) = self.ctx.get_name(gs, b"RI")
             && !INTENTS.contains(&ri)
         {
-            return Err(nope(rule::R6_2_6_1, &[&lossy(ri)]));
+            self.ctx.report(nope(rule::R6_2_6_1, &[&lossy(ri)]))?;
         }
         if let Ok(ht) = gs.get(b"HT") {
             halftone(self.ctx, ht, 0)?;
@@ -917,10 +918,10 @@ impl<'a> Walker<'a, '_> {
     fn image(&mut self, x: &'a Stream, res: Option<&'a Dictionary>, state: &mut State) -> Check {
         let d = &x.dict;
         if d.has(b"Alternates") {
-            return Err(nope(rule::R6_2_8_1, &[]));
+            self.ctx.report(nope(rule::R6_2_8_1, &[]))?;
         }
         if d.has(b"OPI") {
-            return Err(nope(rule::R6_2_8_2, &[]));
+            self.ctx.report(nope(rule::R6_2_8_2, &[]))?;
         }
         if matches!(self.ctx.get(d, b"Interpolate"), Some(Object::Boolean(true))) {
             return Err(nope(rule::R6_2_8_3, &[]));
