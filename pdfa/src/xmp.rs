@@ -621,8 +621,18 @@ pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
     ctx.check_unit("catalog metadata", || {
         identification(ctx, &doc, ctx.embedding > 0)
     })?;
-    let main_defs = Definitions::from_packet(&doc)?;
-    properties(ctx, &doc, &main_defs, None)?;
+    // An invalid extension schema container: its properties are not checked (each would be
+    // undefined), the other metadata streams still are.
+    let main_defs = match Definitions::from_packet(&doc) {
+        Ok(defs) => {
+            properties(ctx, &doc, &defs, None)?;
+            defs
+        }
+        Err(f) => {
+            ctx.collect("catalog metadata", Err(f))?;
+            Definitions::default()
+        }
+    };
     // Other metadata streams: pages, fonts, images… checked with the catalog's extension
     // schemas and their own.
     let mut seen = HashSet::new();
