@@ -161,7 +161,7 @@ pub struct Report {
     pub flavour_source: FlavourSource,
     /// Every broken rule found, in the order found; empty for a conforming file.
     pub findings: Vec<Finding>,
-    /// More findings were left out (`Options::max_findings`).
+    /// The check stopped at `Options::max_findings` findings: more may have been left out.
     pub truncated: bool,
 }
 
