@@ -17,7 +17,7 @@
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
-use super::{FailureKind, PdfFailure};
+use super::{FailureKind, Finding};
 
 /// How long one validation may take, unless configured (`fetch.pdf_validation_timeout_ms`).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(3000);
@@ -104,11 +104,13 @@ pub(crate) struct Budget {
     next_clock: Cell<u64>,
 }
 
-pub(crate) fn too_complex(reason: impl Into<String>) -> PdfFailure {
-    PdfFailure {
+pub(crate) fn too_complex(reason: impl Into<String>) -> Finding {
+    Finding {
+        rule: crate::rules::LIMITS,
+        clause: crate::rules::LIMITS.clause(),
+        message: reason.into(),
+        object: String::new(),
         kind: FailureKind::TooComplex,
-        clause: "limits",
-        reason: reason.into(),
     }
 }
 
@@ -139,7 +141,7 @@ impl Budget {
     }
 
     /// Counts `units` of work; refuses past the work budget or the deadline.
-    pub fn tick(&self, units: u64) -> Result<(), PdfFailure> {
+    pub fn tick(&self, units: u64) -> Result<(), Finding> {
         let work = self.work.get().saturating_add(units);
         self.work.set(work);
         if work > self.limits.work {
@@ -155,7 +157,7 @@ impl Budget {
         Ok(())
     }
 
-    pub fn check_clock(&self) -> Result<(), PdfFailure> {
+    pub fn check_clock(&self) -> Result<(), Finding> {
         if Instant::now() >= self.deadline {
             return Err(too_complex(format!(
                 "checking it takes longer than {} ms",

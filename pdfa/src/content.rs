@@ -10,7 +10,12 @@ use lopdf::{Dictionary, Object, Stream};
 
 use super::lexer::{Lexer, Val, is_white};
 use super::model::{Page, page_annotations};
-use super::{Check, Ctx, PdfFailure, nope};
+use super::rules::{self as rule, RuleId};
+use super::{Check, Ctx, Finding, nope, nope_why};
+
+fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(b)
+}
 
 /// 6.1.13: q/Q nesting.
 const MAX_Q_NESTING: usize = 28;
@@ -57,12 +62,7 @@ pub(crate) enum Intent {
     Other,
 }
 
-pub(crate) fn check(
-    ctx: &Ctx<'_>,
-    catalog: &Dictionary,
-    pages: &[Page<'_>],
-    level: super::fonts::Level,
-) -> Check {
+pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary, pages: &[Page<'_>]) -> Check {
     let intent = super::model::output_intent_space(ctx, catalog)?;
     let mut w = Walker {
         ctx,
@@ -76,35 +76,54 @@ pub(crate) fn check(
         fonts: Vec::new(),
         seen_fonts: HashMap::new(),
         codes: Vec::new(),
+        bare: Vec::new(),
         code_bytes: Vec::new(),
+        pua: ctx.has_rule(rule::R6_2_11_7_3_1),
+        page_mcids: HashSet::new(),
         own: true,
-        level,
     };
-    for page in pages {
+    // 6.2.11.7.3 (2a): the marked content of each page that structure elements with
+    // ActualText cover, by MCID.
+    let mut covered = if w.pua {
+        super::logical::actual_text_mcids(ctx, catalog)?
+    } else {
+        HashMap::new()
+    };
+    for (i, page) in pages.iter().enumerate() {
+        let n = i + 1;
         w.transparency = false;
+        w.page_mcids = covered.remove(&page.id).unwrap_or_default();
         let res = page.resources;
-        let data = page_contents(ctx, page)?;
-        w.own = page.dict.has(b"Resources");
-        w.content(&data, res, 0, State::default())?;
+        let contents = ctx.within(format_args!("page {n} content stream"), || {
+            let data = page_contents(ctx, page)?;
+            w.own = page.dict.has(b"Resources");
+            w.content(&data, res, 0, State::default())
+        });
+        ctx.collect(format_args!("page {n} content stream"), contents)?;
         if let Some(g) = ctx.get_dict(page.dict, b"Group") {
-            w.group(g, res)?;
+            ctx.collect(format_args!("page {n} group"), w.group(g, res))?;
         }
-        for annot in page_annotations(ctx, page) {
-            if let Some(ap) = ctx.get_dict(annot, b"AP") {
-                for (_, v) in ap.iter() {
-                    match ctx.resolve(v) {
-                        Object::Stream(s) => w.form(s, res, 0, State::default())?,
-                        Object::Dictionary(states) => {
-                            for (_, s) in states.iter() {
-                                if let Object::Stream(s) = ctx.resolve(s) {
-                                    w.form(s, res, 0, State::default())?;
+        for (a, annot) in page_annotations(ctx, page).into_iter().enumerate() {
+            let unit = format!("page {n} annotation {} appearance", a + 1);
+            let appearance = ctx.within(&unit, || {
+                if let Some(ap) = ctx.get_dict(annot, b"AP") {
+                    for (_, v) in ap.iter() {
+                        match ctx.resolve(v) {
+                            Object::Stream(s) => w.form(s, res, 0, State::default())?,
+                            Object::Dictionary(states) => {
+                                for (_, s) in states.iter() {
+                                    if let Object::Stream(s) = ctx.resolve(s) {
+                                        w.form(s, res, 0, State::default())?;
+                                    }
                                 }
                             }
+                            _ => {}
                         }
-                        _ => {}
                     }
                 }
-            }
+                Ok(())
+            });
+            ctx.collect(&unit, appearance)?;
         }
         // 6.2.10: without a PDF/A output intent, a page with transparency names its blending
         // colour space in a Group entry.
@@ -113,18 +132,24 @@ pub(crate) fn check(
                 .get_dict(page.dict, b"Group")
                 .and_then(|g| ctx.get(g, b"CS"));
             if cs.is_none() {
-                return Err(nope(
-                    "6.2.10",
-                    "a page uses transparency without a blending colour space and there is no PDF/A output intent",
-                ));
+                ctx.collect(format_args!("page {n}"), Err(nope(rule::R6_2_10_2, &[])))?;
             }
         }
     }
-    super::fonts::check(ctx, &w.fonts, &w.codes, level)
+    super::fonts::check(ctx, &w.fonts, &w.codes, &w.bare)
+}
+
+/// A conformance finding is recorded and the walk goes on with the next operator; the cap, a
+/// budget or an unreadable file stop it.
+fn keep(ctx: &Ctx<'_>, r: Check) -> Check {
+    match r {
+        Err(f) if f.kind == super::FailureKind::NotPdfA => ctx.report(f),
+        other => other,
+    }
 }
 
 /// A page's content streams, decoded and joined.
-fn page_contents(ctx: &Ctx<'_>, page: &Page<'_>) -> Result<Vec<u8>, PdfFailure> {
+fn page_contents(ctx: &Ctx<'_>, page: &Page<'_>) -> Result<Vec<u8>, Finding> {
     let mut out = Vec::new();
     let streams: Vec<&Object> = match page.dict.get(b"Contents").ok().map(|c| ctx.resolve(c)) {
         Some(Object::Array(a)) => a.iter().collect(),
@@ -140,9 +165,13 @@ fn page_contents(ctx: &Ctx<'_>, page: &Page<'_>) -> Result<Vec<u8>, PdfFailure> 
     Ok(out)
 }
 
-fn decoded(ctx: &Ctx<'_>, s: &Stream) -> Result<Vec<u8>, PdfFailure> {
-    ctx.decode(s)?
-        .ok_or_else(|| nope("6.2.2", "a content stream cannot be decoded"))
+fn decoded(ctx: &Ctx<'_>, s: &Stream) -> Result<Vec<u8>, Finding> {
+    ctx.decode(s)?.ok_or_else(|| {
+        nope_why(
+            RuleId::clause_only("6.2.2"),
+            "a content stream cannot be decoded",
+        )
+    })
 }
 
 /// Graphics state the checks follow: colour spaces in use and overprint (6.2.4.2).
@@ -158,6 +187,9 @@ struct State {
     opm1: bool,
     /// The text rendering mode (Tr).
     text_mode: u8,
+    /// Inside marked content with replacement text (`ActualText` in its properties or on the
+    /// structure element its MCID belongs to), 6.2.11.7.3.
+    covered: bool,
     /// The current font, an index into `Walker::fonts`.
     font: Option<usize>,
 }
@@ -192,33 +224,47 @@ struct Walker<'a, 'c> {
     seen_fonts: HashMap<*const Dictionary, usize>,
     /// The character codes each font shows (when its codes are one or two bytes).
     codes: Vec<HashSet<u32>>,
+    /// The codes each font shows outside marked content with replacement text (2a).
+    bare: Vec<HashSet<u32>>,
     code_bytes: Vec<Option<usize>>,
-    /// The conformance level (level A checks marked-content Lang, 6.7.4).
-    level: super::fonts::Level,
+    /// Whether 6.2.11.7.3 is checked (2a), and the MCIDs of the current page covered by a
+    /// structure element's ActualText.
+    pua: bool,
+    page_mcids: HashSet<i64>,
     /// The stream being walked has its own Resources (6.2.2: named resources must come from
     /// an explicitly associated dictionary, not an inherited one).
     own: bool,
 }
 
 impl<'a> Walker<'a, '_> {
+    /// `resource`, its 6.2.2 finding recorded (then it counts as absent).
+    fn resource_kept(
+        &self,
+        res: Option<&'a Dictionary>,
+        kind: &[u8],
+        name: &[u8],
+    ) -> Result<Option<&'a Object>, Finding> {
+        match self.resource(res, kind, name) {
+            Err(f) if f.kind == super::FailureKind::NotPdfA => {
+                self.ctx.report(f)?;
+                Ok(None)
+            }
+            other => other,
+        }
+    }
+
     /// A named resource; 6.2.2 when the stream has no Resources of its own.
     fn resource(
         &self,
         res: Option<&'a Dictionary>,
         kind: &[u8],
         name: &[u8],
-    ) -> Result<Option<&'a Object>, PdfFailure> {
+    ) -> Result<Option<&'a Object>, Finding> {
         let found = res
             .and_then(|r| self.ctx.get_dict(r, kind))
             .and_then(|cat| self.ctx.get(cat, name));
         if found.is_some() && !self.own {
-            return Err(nope(
-                "6.2.2",
-                format!(
-                    "a content stream uses the resource {} without a Resources dictionary of its own",
-                    String::from_utf8_lossy(name)
-                ),
-            ));
+            return Err(nope(rule::R6_2_2_2, &[&lossy(name)]));
         }
         Ok(found)
     }
@@ -239,14 +285,20 @@ impl<'a> Walker<'a, '_> {
         init: State,
     ) -> Check {
         if depth > MAX_INVOCATION_DEPTH {
-            return Err(nope("6.2.2", "forms invoke each other too deep"));
+            return Err(nope_why(
+                RuleId::clause_only("6.2.2"),
+                "forms invoke each other too deep",
+            ));
         }
         if !self.seen.insert(s as *const Stream) {
             return Ok(());
         }
         self.streams += 1;
         if self.streams > MAX_STREAMS {
-            return Err(nope("6.1.13", "too many content streams"));
+            return Err(nope_why(
+                RuleId::clause_only("6.1.13"),
+                "too many content streams",
+            ));
         }
         self.stream(
             s,
@@ -301,6 +353,8 @@ impl<'a> Walker<'a, '_> {
         let mut nesting = 0usize;
         let mut state = init;
         let mut saved: Vec<State> = Vec::new();
+        // Marked content open in this stream: whether each has replacement text.
+        let mut marked: Vec<bool> = Vec::new();
         loop {
             lx.skip_ws();
             if lx.at_end() {
@@ -308,10 +362,10 @@ impl<'a> Walker<'a, '_> {
             }
             self.ctx.tick(1)?;
             let v = lx.value(0).map_err(|e| {
-                if e.clause == "6.1" {
-                    nope(
-                        "6.2.2",
-                        format!("a content stream is malformed: {}", e.reason),
+                if e.rule == rule::UNREADABLE {
+                    nope_why(
+                        RuleId::clause_only("6.2.2"),
+                        format!("a content stream is malformed: {}", e.message),
                     )
                 } else {
                     e
@@ -324,13 +378,9 @@ impl<'a> Walker<'a, '_> {
                 continue;
             };
             if !OPERATORS.contains(&op.as_slice()) {
-                return Err(nope(
-                    "6.2.2",
-                    format!(
-                        "a content stream uses the operator {:?}, not defined in ISO 32000-1",
-                        String::from_utf8_lossy(&op)
-                    ),
-                ));
+                self.ctx.report(nope(rule::R6_2_2_1, &[&lossy(&op)]))?;
+                operands.clear();
+                continue;
             }
             let name = |i: usize| match operands.get(i) {
                 Some(Val::Name(n)) => Some(n.as_slice()),
@@ -340,15 +390,46 @@ impl<'a> Walker<'a, '_> {
                 Some(Val::Name(n)) => Some(n.as_slice()),
                 _ => None,
             };
+            if self.pua {
+                match op.as_slice() {
+                    b"BMC" => marked.push(false),
+                    b"BDC" => {
+                        let covers = match operands.get(1) {
+                            Some(Val::Dict(d)) => {
+                                d.has(b"ActualText")
+                                    || (depth == 0
+                                        && matches!(d.get(b"MCID"), Some(Val::Int(m)) if self.page_mcids.contains(m)))
+                            }
+                            Some(Val::Name(n)) => {
+                                match self
+                                    .resource_kept(res, b"Properties", n)?
+                                    .and_then(|o| self.ctx.dict(o))
+                                {
+                                    Some(p) => {
+                                        p.has(b"ActualText")
+                                            || (depth == 0
+                                                && matches!(self.ctx.get(p, b"MCID"), Some(Object::Integer(m)) if self.page_mcids.contains(m)))
+                                    }
+                                    None => false,
+                                }
+                            }
+                            _ => false,
+                        };
+                        marked.push(covers);
+                    }
+                    b"EMC" => {
+                        marked.pop();
+                    }
+                    _ => {}
+                }
+            }
             match op.as_slice() {
                 b"q" => {
                     nesting += 1;
                     saved.push(state);
-                    if nesting > MAX_Q_NESTING {
-                        return Err(nope(
-                            "6.1.13",
-                            format!("q/Q nested deeper than {MAX_Q_NESTING} levels"),
-                        ));
+                    // Reported once per stream, at the first level too deep.
+                    if nesting == MAX_Q_NESTING + 1 {
+                        self.ctx.report(nope(rule::R6_1_13_8, &[&nesting]))?;
                     }
                 }
                 b"Q" => {
@@ -356,19 +437,19 @@ impl<'a> Walker<'a, '_> {
                     state = saved.pop().unwrap_or_default();
                 }
                 b"BI" => self.inline_image(&mut lx, res, &mut state)?,
-                b"BDC" | b"DP" if self.level == super::fonts::Level::A => match operands.get(1) {
+                b"BDC" | b"DP" if self.ctx.has_rule(rule::R6_7_4_1) => match operands.get(1) {
                     Some(Val::Dict(d)) => {
                         if let Some(Val::Str(lang)) = d.get(b"Lang") {
-                            super::logical::language_bytes(lang)?;
+                            keep(self.ctx, super::logical::language_bytes(lang))?;
                         }
                     }
                     Some(Val::Name(n)) => {
                         if let Some(p) = self
-                            .resource(res, b"Properties", n)?
+                            .resource_kept(res, b"Properties", n)?
                             .and_then(|o| self.ctx.dict(o))
                             && let Some(lang) = self.ctx.get(p, b"Lang")
                         {
-                            super::logical::language(lang)?;
+                            keep(self.ctx, super::logical::language(lang))?;
                         }
                     }
                     _ => {}
@@ -377,15 +458,12 @@ impl<'a> Walker<'a, '_> {
                     if let Some(n) = name(0)
                         && !INTENTS.contains(&n)
                     {
-                        return Err(nope(
-                            "6.2.6",
-                            format!("the rendering intent {}", String::from_utf8_lossy(n)),
-                        ));
+                        self.ctx.report(nope(rule::R6_2_6_1, &[&lossy(n)]))?;
                     }
                 }
-                b"rg" | b"RG" => self.device(Device::Rgb, res)?,
-                b"k" | b"K" => self.device(Device::Cmyk, res)?,
-                b"g" | b"G" => self.device(Device::Gray, res)?,
+                b"rg" | b"RG" => keep(self.ctx, self.device(Device::Rgb, res))?,
+                b"k" | b"K" => keep(self.ctx, self.device(Device::Cmyk, res))?,
+                b"g" | b"G" => keep(self.ctx, self.device(Device::Gray, res))?,
                 b"Tr" => {
                     if let Some(Val::Int(m)) = operands.first() {
                         state.text_mode = u8::try_from(*m).unwrap_or(0);
@@ -395,7 +473,16 @@ impl<'a> Walker<'a, '_> {
                     if let Some(n) = name(0) {
                         let stroke = op == b"CS";
                         let mut cs_state = State::default();
-                        self.colour_space(&Object::Name(n.to_vec()), res, 0, &mut cs_state, true)?;
+                        keep(
+                            self.ctx,
+                            self.colour_space(
+                                &Object::Name(n.to_vec()),
+                                res,
+                                0,
+                                &mut cs_state,
+                                true,
+                            ),
+                        )?;
                         if stroke {
                             state.stroke_cmyk_icc = cs_state.fill_cmyk_icc;
                         } else {
@@ -405,14 +492,17 @@ impl<'a> Walker<'a, '_> {
                 }
                 b"scn" | b"SCN" => {
                     if let Some(n) = last_name {
-                        match self.resource(res, b"Pattern", n)? {
-                            Some(Object::Stream(p)) => self.pattern(p, res, depth)?,
+                        match self.resource_kept(res, b"Pattern", n)? {
+                            Some(Object::Stream(p)) => keep(self.ctx, self.pattern(p, res, depth))?,
                             Some(Object::Dictionary(p)) => {
                                 if let Ok(sh) = p.get(b"Shading") {
-                                    self.shading(sh, res)?;
+                                    keep(self.ctx, self.shading(sh, res))?;
                                 }
                                 if let Some(gs) = self.ctx.get_dict(p, b"ExtGState") {
-                                    self.ext_gstate(gs, res, &mut State::default(), depth)?;
+                                    keep(
+                                        self.ctx,
+                                        self.ext_gstate(gs, res, &mut State::default(), depth),
+                                    )?;
                                 }
                             }
                             _ => {}
@@ -421,45 +511,52 @@ impl<'a> Walker<'a, '_> {
                 }
                 b"sh" => {
                     if let Some(n) = name(0)
-                        && let Some(sh) = self.resource(res, b"Shading", n)?
+                        && let Some(sh) = self.resource_kept(res, b"Shading", n)?
                     {
-                        self.shading(sh, res)?;
+                        keep(self.ctx, self.shading(sh, res))?;
                     }
                 }
                 b"gs" => {
                     if let Some(n) = name(0)
                         && let Some(gs) = self
-                            .resource(res, b"ExtGState", n)?
+                            .resource_kept(res, b"ExtGState", n)?
                             .and_then(|o| self.ctx.dict(o))
                     {
-                        self.ext_gstate(gs, res, &mut state, depth)?;
+                        keep(self.ctx, self.ext_gstate(gs, res, &mut state, depth))?;
                     }
                 }
                 b"Do" => {
                     if let Some(n) = name(0)
-                        && let Some(Object::Stream(x)) = self.resource(res, b"XObject", n)?
+                        && let Some(Object::Stream(x)) = self.resource_kept(res, b"XObject", n)?
                     {
-                        self.xobject(x, res, depth, &mut state)?;
+                        keep(self.ctx, self.xobject(x, res, depth, &mut state))?;
                     }
                 }
                 b"Tf" => {
                     if let Some(n) = name(0)
                         && let Some(f) = self
-                            .resource(res, b"Font", n)?
+                            .resource_kept(res, b"Font", n)?
                             .and_then(|o| self.ctx.dict(o))
                     {
-                        state.font = Some(self.font(f, res, depth)?);
+                        match self.font(f, res, depth) {
+                            Ok(i) => state.font = Some(i),
+                            Err(e) => keep(self.ctx, Err(e))?,
+                        }
                     }
                 }
                 _ => {}
             }
+            if self.pua {
+                state.covered = init.covered || marked.contains(&true);
+            }
             if let Some(font) = state.font {
+                let covered = state.covered;
                 match (op.as_slice(), operands.last()) {
-                    (b"Tj" | b"'" | b"\"", Some(Val::Str(s))) => self.shown(font, s),
+                    (b"Tj" | b"'" | b"\"", Some(Val::Str(s))) => self.shown(font, s, covered),
                     (b"TJ", Some(Val::Array(items))) => {
                         for i in items {
                             if let Val::Str(s) = i {
-                                self.shown(font, s);
+                                self.shown(font, s, covered);
                             }
                         }
                     }
@@ -480,17 +577,14 @@ impl<'a> Walker<'a, '_> {
                 || (text && matches!(state.text_mode, 1 | 2 | 5 | 6));
             // 6.2.4.3: painting before any colour is set uses the initial DeviceGray.
             if (fills && !state.fill_set) || (strokes && !state.stroke_set) {
-                self.device(Device::Gray, res)?;
+                keep(self.ctx, self.device(Device::Gray, res))?;
             }
             // 6.2.4.2: overprinting CMYK with OPM 1.
             if state.opm1
                 && ((fills && state.fill_cmyk_icc && state.op_fill)
                     || (strokes && state.stroke_cmyk_icc && state.op_stroke))
             {
-                return Err(nope(
-                    "6.2.4.2",
-                    "an ICCBased CMYK colour is painted with overprint mode 1 and overprinting on",
-                ));
+                self.ctx.report(nope(rule::R6_2_4_2_2, &[&1]))?;
             }
             operands.clear();
         }
@@ -515,15 +609,12 @@ impl<'a> Walker<'a, '_> {
             return Ok(());
         }
         Err(nope(
-            "6.2.4.3",
-            format!(
-                "Device{} is used without a matching PDF/A output intent or Default colour space",
-                match d {
-                    Device::Gray => "Gray",
-                    Device::Rgb => "RGB",
-                    Device::Cmyk => "CMYK",
-                }
-            ),
+            match d {
+                Device::Gray => rule::R6_2_4_3_4,
+                Device::Rgb => rule::R6_2_4_3_2,
+                Device::Cmyk => rule::R6_2_4_3_3,
+            },
+            &[],
         ))
     }
 
@@ -538,7 +629,10 @@ impl<'a> Walker<'a, '_> {
         named_lookup: bool,
     ) -> Check {
         if depth > 8 {
-            return Err(nope("6.2.4", "colour spaces nest too deep"));
+            return Err(nope_why(
+                RuleId::clause_only("6.2.4"),
+                "colour spaces nest too deep",
+            ));
         }
         let cs = self.ctx.resolve_any(cs);
         match cs {
@@ -597,13 +691,7 @@ impl<'a> Walker<'a, '_> {
                                         if !same_object(self.ctx, a0, &alt_v, 0)
                                             || !same_object(self.ctx, t0, &tint_v, 0)
                                         {
-                                            return Err(nope(
-                                                "6.2.4.4",
-                                                format!(
-                                                    "Separation colour spaces named {} differ in alternate or tint transform",
-                                                    String::from_utf8_lossy(name)
-                                                ),
-                                            ));
+                                            self.ctx.report(nope(rule::R6_2_4_4_2, &[]))?;
                                         }
                                     }
                                     Some(_) => {}
@@ -632,13 +720,7 @@ impl<'a> Walker<'a, '_> {
                             _ => vec![],
                         };
                         if names.len() > MAX_DEVICEN {
-                            return Err(nope(
-                                "6.1.13",
-                                format!(
-                                    "a DeviceN colour space with {} colourants (at most {MAX_DEVICEN})",
-                                    names.len()
-                                ),
-                            ));
+                            self.ctx.report(nope(rule::R6_1_13_9, &[&names.len()]))?;
                         }
                         for n in &names {
                             colorant_name(n)?;
@@ -667,13 +749,8 @@ impl<'a> Walker<'a, '_> {
                                 b"None" | b"All" | b"Cyan" | b"Magenta" | b"Yellow" | b"Black"
                             ) || process.contains(n);
                             if !standard && !colorants.is_some_and(|c| c.has(n)) {
-                                return Err(nope(
-                                    "6.2.4.4",
-                                    format!(
-                                        "the DeviceN colorant {} is not in the Colorants dictionary",
-                                        String::from_utf8_lossy(n)
-                                    ),
-                                ));
+                                self.ctx.report(nope(rule::R6_2_4_4_1, &[]))?;
+                                break;
                             }
                         }
                         if let Some(c) = colorants {
@@ -733,26 +810,20 @@ impl<'a> Walker<'a, '_> {
         depth: usize,
     ) -> Check {
         if gs.has(b"TR") {
-            return Err(nope(
-                "6.2.5",
-                "an ExtGState has a TR (transfer function) entry",
-            ));
+            self.ctx.report(nope(rule::R6_2_5_1, &[]))?;
         }
         if let Some(tr2) = self.ctx.get(gs, b"TR2")
             && tr2 != &Object::Name(b"Default".to_vec())
         {
-            return Err(nope("6.2.5", "an ExtGState has TR2 other than Default"));
+            self.ctx.report(nope(rule::R6_2_5_2, &[]))?;
         }
         if gs.has(b"HTP") {
-            return Err(nope("6.2.5", "an ExtGState has an HTP entry"));
+            self.ctx.report(nope(rule::R6_2_5_3, &[]))?;
         }
         if let Some(ri) = self.ctx.get_name(gs, b"RI")
             && !INTENTS.contains(&ri)
         {
-            return Err(nope(
-                "6.2.5",
-                format!("the rendering intent {}", String::from_utf8_lossy(ri)),
-            ));
+            self.ctx.report(nope(rule::R6_2_6_1, &[&lossy(ri)]))?;
         }
         if let Ok(ht) = gs.get(b"HT") {
             halftone(self.ctx, ht, 0)?;
@@ -772,10 +843,7 @@ impl<'a> Walker<'a, '_> {
             };
             for m in modes {
                 if !BLEND_MODES.contains(&m) {
-                    return Err(nope(
-                        "6.2.10",
-                        format!("the blend mode {}", String::from_utf8_lossy(m)),
-                    ));
+                    return Err(nope(rule::R6_2_10_1, &[&lossy(m)]));
                 }
                 if m != b"Normal" && m != b"Compatible" {
                     self.transparency = true;
@@ -832,17 +900,17 @@ impl<'a> Walker<'a, '_> {
             Some(b"Image") => self.image(x, res, state),
             Some(b"Form") => {
                 if d.has(b"OPI") || d.has(b"PS") {
-                    return Err(nope("6.2.9.1", "a form XObject has an OPI or PS entry"));
+                    return Err(nope(rule::R6_2_9_1, &[]));
                 }
                 if self.ctx.get_name(d, b"Subtype2") == Some(b"PS") {
-                    return Err(nope("6.2.9.1", "a form XObject has Subtype2 PS"));
+                    return Err(nope(rule::R6_2_9_1, &[]));
                 }
                 if d.has(b"Ref") {
-                    return Err(nope("6.2.9.2", "a reference XObject is used"));
+                    return Err(nope(rule::R6_2_9_2, &[]));
                 }
                 self.form(x, res, depth, *state)
             }
-            Some(b"PS") => Err(nope("6.2.9.3", "a PostScript XObject is used")),
+            Some(b"PS") => Err(nope(rule::R6_2_9_3, &[])),
             _ => Ok(()),
         }
     }
@@ -850,24 +918,34 @@ impl<'a> Walker<'a, '_> {
     fn image(&mut self, x: &'a Stream, res: Option<&'a Dictionary>, state: &mut State) -> Check {
         let d = &x.dict;
         if d.has(b"Alternates") {
-            return Err(nope("6.2.8.1", "an image has an Alternates entry"));
+            self.ctx.report(nope(rule::R6_2_8_1, &[]))?;
         }
         if d.has(b"OPI") {
-            return Err(nope("6.2.8.1", "an image has an OPI entry"));
+            self.ctx.report(nope(rule::R6_2_8_2, &[]))?;
         }
         if matches!(self.ctx.get(d, b"Interpolate"), Some(Object::Boolean(true))) {
-            return Err(nope("6.2.8.1", "an image has Interpolate true"));
+            return Err(nope(rule::R6_2_8_3, &[]));
+        }
+        let mask = matches!(self.ctx.get(d, b"ImageMask"), Some(Object::Boolean(true)));
+        if let Some(bpc) = self.ctx.get(d, b"BitsPerComponent") {
+            let n = self.ctx.number(bpc);
+            if mask && n != Some(1.0) {
+                return Err(nope(
+                    rule::R6_2_8_5,
+                    &[&n.map_or("?".into(), |n| n.to_string())],
+                ));
+            }
+            if !mask && !matches!(n, Some(b) if [1.0, 2.0, 4.0, 8.0, 16.0].contains(&b)) {
+                return Err(nope(
+                    rule::R6_2_8_4,
+                    &[&n.map_or("?".into(), |n| n.to_string())],
+                ));
+            }
         }
         if let Some(i) = self.ctx.get_name(d, b"Intent")
             && !INTENTS.contains(&i)
         {
-            return Err(nope(
-                "6.2.8.1",
-                format!(
-                    "an image has the rendering intent {}",
-                    String::from_utf8_lossy(i)
-                ),
-            ));
+            return Err(nope(rule::R6_2_6_1, &[&lossy(i)]));
         }
         if let Some(sm) = self.ctx.get(d, b"SMask")
             && matches!(sm, Object::Stream(_))
@@ -928,28 +1006,16 @@ impl<'a> Walker<'a, '_> {
                     | b"DCTDecode"
             );
             if !allowed {
-                return Err(nope(
-                    "6.1.10",
-                    format!(
-                        "an inline image uses the filter {}",
-                        String::from_utf8_lossy(f)
-                    ),
-                ));
+                return Err(nope(rule::R6_1_10_1, &[&lossy(f)]));
             }
         }
         if get(b"I", b"Interpolate") == Some(&Val::Bool(true)) {
-            return Err(nope("6.2.8.1", "an inline image has Interpolate true"));
+            return Err(nope(rule::R6_2_8_3, &[]));
         }
         if let Some(Val::Name(i)) = get(b"Intent", b"Intent")
             && !INTENTS.contains(&i.as_slice())
         {
-            return Err(nope(
-                "6.2.6",
-                format!(
-                    "an inline image has the rendering intent {}",
-                    String::from_utf8_lossy(i)
-                ),
-            ));
+            return Err(nope(rule::R6_2_6_1, &[&lossy(i)]));
         }
         let mask = get(b"IM", b"ImageMask") == Some(&Val::Bool(true));
         if !mask {
@@ -973,22 +1039,29 @@ impl<'a> Walker<'a, '_> {
             .position(|w| is_white(w[0]) && &w[1..3] == b"EI" && (is_white(w[3])))
             .map(|p| p + 3)
             .or_else(|| data.ends_with(b"EI").then_some(data.len()))
-            .ok_or_else(|| nope("6.2.2", "an inline image without EI"))?;
+            .ok_or_else(|| nope_why(RuleId::clause_only("6.2.2"), "an inline image without EI"))?;
         lx.pos = start + end;
         Ok(())
     }
 
     /// Records the codes of a string shown with the font `font`.
-    fn shown(&mut self, font: usize, s: &[u8]) {
+    /// `covered`: inside marked content with replacement text.
+    fn shown(&mut self, font: usize, s: &[u8], covered: bool) {
         let (Some(Some(n)), Some(codes)) = (self.code_bytes.get(font), self.codes.get_mut(font))
         else {
             return;
         };
+        let bare = self.bare.get_mut(font).filter(|_| self.pua && !covered);
+        let mut bare = bare;
         for c in s.chunks(*n) {
             if codes.len() >= 1 << 16 {
                 return;
             }
-            codes.insert(c.iter().fold(0u32, |a, &b| (a << 8) | u32::from(b)));
+            let code = c.iter().fold(0u32, |a, &b| (a << 8) | u32::from(b));
+            codes.insert(code);
+            if let Some(b) = bare.as_deref_mut() {
+                b.insert(code);
+            }
         }
     }
 
@@ -998,7 +1071,7 @@ impl<'a> Walker<'a, '_> {
         f: &'a Dictionary,
         res: Option<&'a Dictionary>,
         depth: usize,
-    ) -> Result<usize, PdfFailure> {
+    ) -> Result<usize, Finding> {
         if let Some(i) = self.seen_fonts.get(&(f as *const Dictionary)) {
             return Ok(*i);
         }
@@ -1006,6 +1079,7 @@ impl<'a> Walker<'a, '_> {
         self.seen_fonts.insert(f as *const Dictionary, index);
         self.fonts.push(f);
         self.codes.push(HashSet::new());
+        self.bare.push(HashSet::new());
         // Simple fonts show one byte per code; composite fonts with the Identity CMaps two.
         let code_bytes = match self.ctx.get_name(f, b"Subtype") {
             Some(b"Type0") => match self.ctx.get(f, b"Encoding") {
@@ -1062,10 +1136,13 @@ fn halftone(ctx: &Ctx<'_>, ht: &Object, depth: usize) -> Check {
     let Some(d) = ctx.dict(ht) else { return Ok(()) };
     let ty = d.get(b"HalftoneType").ok().and_then(|t| ctx.number(t));
     if !matches!(ty, Some(t) if t == 1.0 || t == 5.0) {
-        return Err(nope("6.2.5", "a halftone whose type is not 1 or 5"));
+        return Err(nope(
+            rule::R6_2_5_4,
+            &[&ty.map_or("null".into(), |t| t.to_string())],
+        ));
     }
     if d.has(b"HalftoneName") {
-        return Err(nope("6.2.5", "a halftone has a HalftoneName entry"));
+        return Err(nope(rule::R6_2_5_5, &[]));
     }
     if ty == Some(5.0) {
         for (k, v) in d.iter() {
@@ -1075,10 +1152,7 @@ fn halftone(ctx: &Ctx<'_>, ht: &Object, depth: usize) -> Check {
             let primary = matches!(k.as_slice(), b"Cyan" | b"Magenta" | b"Yellow" | b"Black");
             if let Some(c) = ctx.dict(v) {
                 if !primary && !c.has(b"TransferFunction") {
-                    return Err(nope(
-                        "6.2.5",
-                        "a halftone component for a non-primary colorant has no TransferFunction",
-                    ));
+                    return Err(nope(rule::R6_2_5_6, &[]));
                 }
                 halftone(ctx, v, depth + 1)?;
             }
@@ -1090,7 +1164,7 @@ fn halftone(ctx: &Ctx<'_>, ht: &Object, depth: usize) -> Check {
 /// 6.1.8: colorant names are UTF-8.
 fn colorant_name(n: &[u8]) -> Check {
     if std::str::from_utf8(n).is_err() {
-        return Err(nope("6.1.8", "a colorant name is not valid UTF-8"));
+        return Err(nope(rule::R6_1_8_1, &[&lossy(n)]));
     }
     Ok(())
 }

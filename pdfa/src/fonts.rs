@@ -11,7 +11,12 @@ use lopdf::{Dictionary, Object, Stream};
 use super::truetype::TrueType;
 
 use super::lexer::{Lexer, Val};
-use super::{Check, Ctx, nope};
+use super::rules::{self as rule, RuleId};
+use super::{Check, Ctx, nope, nope_why};
+
+fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(b)
+}
 
 /// ISO 32000-1, 9.7.5.2, Table 118: the predefined CMaps, which need no embedding.
 const PREDEFINED_CMAPS: &[&str] = &[
@@ -97,24 +102,23 @@ fn predefined_ordering(name: &str) -> Option<&'static str> {
 /// The character collections whose fonts need no ToUnicode (6.2.11.7.2).
 const KNOWN_COLLECTIONS: &[&[u8]] = &[b"GB1", b"CNS1", b"Japan1", b"Korea1"];
 
-/// PDF/A conformance level, for the Unicode rules of levels A and U.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Level {
-    A,
-    B,
-    U,
-}
-
 pub(crate) fn check(
     ctx: &Ctx<'_>,
     fonts: &[&Dictionary],
     codes: &[HashSet<u32>],
-    level: Level,
+    bare: &[HashSet<u32>],
 ) -> Check {
     for (i, f) in fonts.iter().enumerate() {
-        font(ctx, f, level)?;
+        let unit = format!(
+            "font {}",
+            lossy(ctx.get_name(f, b"BaseFont").unwrap_or(b"?"))
+        );
+        ctx.check_unit(&unit, || font(ctx, f))?;
         if let Some(codes) = codes.get(i).filter(|c| !c.is_empty()) {
-            glyphs(ctx, f, codes)?;
+            ctx.check_unit(&unit, || glyphs(ctx, f, codes))?;
+        }
+        if let Some(bare) = bare.get(i).filter(|c| !c.is_empty()) {
+            ctx.check_unit(&unit, || private_use(ctx, f, bare))?;
         }
     }
     Ok(())
@@ -227,7 +231,7 @@ fn glyphs(ctx: &Ctx<'_>, f: &Dictionary, codes: &HashSet<u32>) -> Check {
 /// The glyphs of a name-keyed CFF program (Type 1 fonts embedded as FontFile3/Type1C): the
 /// CharSet lists every glyph (6.2.11.4.2); shown codes select present glyphs (6.2.11.4.1),
 /// not `.notdef` (6.2.11.8), as wide as `Widths` says (6.2.11.5).
-fn type1c_glyphs(ctx: &Ctx<'_>, f: &Dictionary, codes: &[u32], name: &str) -> Check {
+fn type1c_glyphs(ctx: &Ctx<'_>, f: &Dictionary, codes: &[u32], _name: &str) -> Check {
     let descriptor = ctx.get_dict(f, b"FontDescriptor");
     let Some((b"FontFile3", program)) = font_file(ctx, descriptor) else {
         return Ok(());
@@ -251,10 +255,7 @@ fn type1c_glyphs(ctx: &Ctx<'_>, f: &Dictionary, codes: &[u32], name: &str) -> Ch
             .collect();
         for n in cff.names.iter().flatten() {
             if n != ".notdef" && !listed.contains(n.as_bytes()) {
-                return Err(nope(
-                    "6.2.11.4.2",
-                    format!("the CharSet of {name} does not list the glyph {n}"),
-                ));
+                return Err(nope(rule::R6_2_11_4_2_1, &[]));
             }
         }
     }
@@ -309,18 +310,12 @@ fn type1c_glyphs(ctx: &Ctx<'_>, f: &Dictionary, codes: &[u32], name: &str) -> Ch
         let gid = match gid {
             Ok(Some(g)) => g,
             Ok(None) => {
-                return Err(nope(
-                    "6.2.11.4.1",
-                    format!("text shown with {name} selects a glyph not in the embedded program"),
-                ));
+                return Err(nope(rule::R6_2_11_4_1_2, &[]));
             }
             Err(()) => continue,
         };
         if gid == 0 {
-            return Err(nope(
-                "6.2.11.8",
-                format!("text shown with {name} selects the .notdef glyph"),
-            ));
+            return Err(nope(rule::R6_2_11_8_1, &[]));
         }
         let pdf = usize::try_from(i64::from(code) - first)
             .ok()
@@ -329,17 +324,14 @@ fn type1c_glyphs(ctx: &Ctx<'_>, f: &Dictionary, codes: &[u32], name: &str) -> Ch
         if let (Some(pdf), Some(Some(program))) = (pdf, cff.widths.get(gid))
             && (pdf - program).abs() > 1.0
         {
-            return Err(nope(
-                "6.2.11.5",
-                format!("a glyph of {name} is {pdf} wide in Widths, {program} in the program"),
-            ));
+            return Err(nope(rule::R6_2_11_5_1, &[&program, &pdf]));
         }
     }
     Ok(())
 }
 
 /// The glyphs of a CID-keyed CFF program: present, not CID 0, as wide as `W` says.
-fn cid_cff_glyphs(ctx: &Ctx<'_>, cid_font: &Dictionary, codes: &[u32], name: &str) -> Check {
+fn cid_cff_glyphs(ctx: &Ctx<'_>, cid_font: &Dictionary, codes: &[u32], _name: &str) -> Check {
     let Some((b"FontFile3", program)) = font_file(ctx, ctx.get_dict(cid_font, b"FontDescriptor"))
     else {
         return Ok(());
@@ -354,27 +346,15 @@ fn cid_cff_glyphs(ctx: &Ctx<'_>, cid_font: &Dictionary, codes: &[u32], name: &st
     for &cid in codes {
         ctx.tick(1)?;
         if cid == 0 {
-            return Err(nope(
-                "6.2.11.8",
-                format!("text shown with {name} selects the .notdef glyph"),
-            ));
+            return Err(nope(rule::R6_2_11_8_1, &[]));
         }
         let Some(gid) = cff.glyph_of(cid) else {
-            return Err(nope(
-                "6.2.11.4.1",
-                format!("text shown with {name} selects CID {cid}, not in the embedded program"),
-            ));
+            return Err(nope(rule::R6_2_11_4_1_2, &[]));
         };
         if let Some(Some(program)) = cff.widths.get(gid)
             && (program - widths(cid)).abs() > 1.0
         {
-            return Err(nope(
-                "6.2.11.5",
-                format!(
-                    "CID {cid} of {name} is {} wide in the font dictionary, {program} in the program",
-                    widths(cid)
-                ),
-            ));
+            return Err(nope(rule::R6_2_11_5_1, &[program, &widths(cid)]));
         }
     }
     Ok(())
@@ -386,7 +366,7 @@ fn cid_set(
     cid_font: &Dictionary,
     tt: &TrueType<'_>,
     map: Option<&[u8]>,
-    name: &str,
+    _name: &str,
 ) -> Check {
     let Some(Object::Stream(set)) = ctx
         .get_dict(cid_font, b"FontDescriptor")
@@ -415,10 +395,7 @@ fn cid_set(
     };
     for cid in present.take(1 << 16) {
         if !has(cid) {
-            return Err(nope(
-                "6.2.11.4.2",
-                format!("the CIDSet of {name} does not list CID {cid}, present in the program"),
-            ));
+            return Err(nope(rule::R6_2_11_4_2_2, &[]));
         }
     }
     Ok(())
@@ -470,32 +447,24 @@ fn simple_truetype_glyph(
     Some(tt.lookup(3, 1, unicode).unwrap_or(0))
 }
 
-fn glyph(tt: &TrueType<'_>, gid: u16, name: &str) -> Check {
+fn glyph(tt: &TrueType<'_>, gid: u16, _name: &str) -> Check {
     if gid == 0 {
-        return Err(nope(
-            "6.2.11.8",
-            format!("text shown with {name} selects the .notdef glyph"),
-        ));
+        return Err(nope(rule::R6_2_11_8_1, &[]));
     }
     if gid >= tt.num_glyphs {
-        return Err(nope(
-            "6.2.11.4.1",
-            format!("text shown with {name} selects glyph {gid}, not in the embedded program"),
-        ));
+        return Err(nope(rule::R6_2_11_4_1_2, &[]));
     }
     Ok(())
 }
 
 /// 6.2.11.5: the width in the font dictionary is the program's (to a unit).
-fn width(tt: &TrueType<'_>, gid: u16, pdf: Option<f64>, name: &str) -> Check {
+fn width(tt: &TrueType<'_>, gid: u16, pdf: Option<f64>, _name: &str) -> Check {
     if let (Some(pdf), Some(program)) = (pdf, tt.advance(gid))
         && (pdf - program).abs() > 1.0
     {
         return Err(nope(
-            "6.2.11.5",
-            format!(
-                "glyph {gid} of {name} is {pdf} wide in the font dictionary, {program:.0} in the program"
-            ),
+            rule::R6_2_11_5_1,
+            &[&format_args!("{program:.0}"), &pdf],
         ));
     }
     Ok(())
@@ -577,7 +546,7 @@ fn differences_of(ctx: &Ctx<'_>, diffs: Option<&[Object]>) -> Vec<Option<Vec<u8>
 }
 
 /// 6.2.11.5 for Type 3 fonts: `Widths` agrees with each glyph procedure's `d0`/`d1` width.
-fn type3_widths(ctx: &Ctx<'_>, f: &Dictionary, codes: &[u32], name: &str) -> Check {
+fn type3_widths(ctx: &Ctx<'_>, f: &Dictionary, codes: &[u32], _name: &str) -> Check {
     let Some(procs) = ctx.get_dict(f, b"CharProcs") else {
         return Ok(());
     };
@@ -620,12 +589,7 @@ fn type3_widths(ctx: &Ctx<'_>, f: &Dictionary, codes: &[u32], name: &str) -> Che
                         && wx.is_finite()
                         && (wx - pdf).abs() > 1.0
                     {
-                        return Err(nope(
-                            "6.2.11.5",
-                            format!(
-                                "a glyph of the Type 3 font {name} is {wx} wide, {pdf} in Widths"
-                            ),
-                        ));
+                        return Err(nope(rule::R6_2_11_5_1, &[&wx, &pdf]));
                     }
                     break;
                 }
@@ -636,31 +600,107 @@ fn type3_widths(ctx: &Ctx<'_>, f: &Dictionary, codes: &[u32], name: &str) -> Che
     Ok(())
 }
 
-fn font(ctx: &Ctx<'_>, f: &Dictionary, level: Level) -> Check {
+fn font(ctx: &Ctx<'_>, f: &Dictionary) -> Check {
     let subtype = ctx.get_name(f, b"Subtype").unwrap_or(b"");
     let name = String::from_utf8_lossy(ctx.get_name(f, b"BaseFont").unwrap_or(b"?")).into_owned();
     if let Some(base) = ctx.get_name(f, b"BaseFont")
         && std::str::from_utf8(base).is_err()
     {
-        return Err(nope("6.1.8", "a font name is not valid UTF-8"));
+        ctx.report(nope(rule::R6_1_8_1, &[&lossy(base)]))?;
     }
+    dictionary(ctx, f, subtype)?;
     match subtype {
-        b"Type0" => type0(ctx, f, &name, level),
-        b"Type1" | b"MMType1" | b"TrueType" => simple(ctx, f, subtype, &name, level),
-        b"Type3" => {
-            if level != Level::B && !f.has(b"ToUnicode") {
-                // Type 3 glyph names are not checked against the Adobe Glyph List here.
-            }
-            to_unicode(ctx, f, &name)
-        }
-        _ => Err(nope(
-            "6.2.11.2",
-            format!(
-                "the font {name} has the unknown subtype {}",
-                String::from_utf8_lossy(subtype)
-            ),
-        )),
+        b"Type0" => type0(ctx, f, &name),
+        b"Type1" | b"MMType1" | b"TrueType" => simple(ctx, f, subtype, &name),
+        // Type 3 glyph names are not checked against the Adobe Glyph List here.
+        b"Type3" => to_unicode(ctx, f, &name),
+        _ => Err(nope(rule::R6_2_11_2_2, &[&lossy(subtype)])),
     }
+}
+
+/// The standard 14 fonts (ISO 32000-1, 9.6.2.2), which a simple font may name without
+/// FirstChar, LastChar and Widths when it does not embed a program.
+const STANDARD_14: &[&[u8]] = &[
+    b"Times-Roman",
+    b"Times-Bold",
+    b"Times-Italic",
+    b"Times-BoldItalic",
+    b"Helvetica",
+    b"Helvetica-Bold",
+    b"Helvetica-Oblique",
+    b"Helvetica-BoldOblique",
+    b"Courier",
+    b"Courier-Bold",
+    b"Courier-Oblique",
+    b"Courier-BoldOblique",
+    b"Symbol",
+    b"ZapfDingbats",
+];
+
+/// 6.2.11.2: the font dictionary's keys (Type, Subtype, BaseFont; FirstChar, LastChar and
+/// Widths of simple fonts but the unembedded standard 14) and the embedded program's format.
+fn dictionary(ctx: &Ctx<'_>, f: &Dictionary, subtype: &[u8]) -> Check {
+    match ctx.get_name(f, b"Type") {
+        Some(b"Font") => {}
+        other => ctx.report(nope(
+            rule::R6_2_11_2_1,
+            &[&other.map_or("null".into(), lossy)],
+        ))?,
+    }
+    if subtype != b"Type3" && ctx.get_name(f, b"BaseFont").is_none() {
+        ctx.report(nope(rule::R6_2_11_2_3, &[]))?;
+    }
+    let descriptor = match subtype {
+        b"Type0" => ctx
+            .get_array(f, b"DescendantFonts")
+            .and_then(|a| a.first())
+            .and_then(|d| ctx.dict(d))
+            .and_then(|d| ctx.get_dict(d, b"FontDescriptor")),
+        _ => ctx.get_dict(f, b"FontDescriptor"),
+    };
+    let program = font_file(ctx, descriptor);
+    if let Some((b"FontFile3", s)) = program {
+        let sub = ctx.get_name(&s.dict, b"Subtype");
+        if !matches!(sub, Some(b"Type1C" | b"CIDFontType0C" | b"OpenType")) {
+            ctx.report(nope(
+                rule::R6_2_11_2_7,
+                &[&sub.map_or("null".into(), lossy)],
+            ))?;
+        }
+    }
+    if matches!(subtype, b"Type1" | b"MMType1" | b"TrueType" | b"Type3") {
+        let standard = subtype != b"Type3"
+            && program.is_none()
+            && ctx
+                .get_name(f, b"BaseFont")
+                .is_some_and(|b| STANDARD_14.contains(&b));
+        if !standard {
+            let int = |k: &[u8]| match ctx.get(f, k) {
+                Some(Object::Integer(i)) => Some(*i),
+                _ => None,
+            };
+            let (first, last) = (int(b"FirstChar"), int(b"LastChar"));
+            if first.is_none() {
+                ctx.report(nope(rule::R6_2_11_2_4, &[]))?;
+            }
+            if last.is_none() {
+                ctx.report(nope(rule::R6_2_11_2_5, &[]))?;
+            }
+            let widths = ctx.get_array(f, b"Widths").map(<[Object]>::len);
+            let expected = match (first, last) {
+                (Some(a), Some(b)) => Some(b.saturating_sub(a).saturating_add(1)),
+                _ => None,
+            };
+            if widths.is_none() || widths.map(|w| w as i64) != expected {
+                let show = |n: Option<i64>| n.map_or("null".into(), |n| n.to_string());
+                ctx.report(nope(
+                    rule::R6_2_11_2_6,
+                    &[&show(widths.map(|w| w as i64)), &show(expected)],
+                ))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn font_file<'a>(
@@ -676,13 +716,11 @@ fn font_file<'a>(
     None
 }
 
-fn simple(ctx: &Ctx<'_>, f: &Dictionary, subtype: &[u8], name: &str, level: Level) -> Check {
+fn simple(ctx: &Ctx<'_>, f: &Dictionary, subtype: &[u8], name: &str) -> Check {
     let descriptor = ctx.get_dict(f, b"FontDescriptor");
     let Some((_, program)) = font_file(ctx, descriptor) else {
-        return Err(nope(
-            "6.2.11.4.1",
-            format!("the font {name} is not embedded"),
-        ));
+        ctx.report(nope(rule::R6_2_11_4_1_1, &[]))?;
+        return to_unicode(ctx, f, name);
     };
     let flags = descriptor
         .and_then(|d| d.get(b"Flags").ok())
@@ -696,16 +734,10 @@ fn simple(ctx: &Ctx<'_>, f: &Dictionary, subtype: &[u8], name: &str, level: Leve
             .unwrap_or_default();
         if symbolic {
             if f.has(b"Encoding") {
-                return Err(nope(
-                    "6.2.11.6",
-                    format!("the symbolic TrueType font {name} has an Encoding entry"),
-                ));
+                ctx.report(nope(rule::R6_2_11_6_3, &[]))?;
             }
             if !cmaps.is_empty() && cmaps.len() != 1 && !cmaps.contains(&(3, 0)) {
-                return Err(nope(
-                    "6.2.11.6",
-                    format!("the symbolic TrueType font {name} has no (3,0) cmap subtable"),
-                ));
+                ctx.report(nope(rule::R6_2_11_6_4, &[&cmaps.len()]))?;
             }
         } else {
             match ctx.get(f, b"Encoding") {
@@ -715,50 +747,41 @@ fn simple(ctx: &Ctx<'_>, f: &Dictionary, subtype: &[u8], name: &str, level: Leve
                     let differences = e.has(b"Differences");
                     let base_ok = matches!(base, Some(b"MacRomanEncoding" | b"WinAnsiEncoding"));
                     if !(base_ok || (differences && base.is_none() && cmaps.contains(&(3, 1)))) {
-                        return Err(nope(
-                            "6.2.11.6",
-                            format!(
-                                "the non-symbolic TrueType font {name} has an encoding other than MacRoman or WinAnsi"
-                            ),
-                        ));
+                        let base = base.map_or("null".into(), lossy);
+                        ctx.report(nope(rule::R6_2_11_6_2, &[&base, &differences, &"false"]))?;
                     }
                     if differences && !cmaps.is_empty() && !cmaps.contains(&(3, 1)) {
-                        return Err(nope(
-                            "6.2.11.6",
-                            format!(
-                                "the non-symbolic TrueType font {name} has Differences but no (3,1) cmap subtable"
-                            ),
-                        ));
+                        ctx.report(nope(rule::R6_2_11_6_1, &[]))?;
                     }
                 }
                 _ => {
-                    return Err(nope(
-                        "6.2.11.6",
-                        format!(
-                            "the non-symbolic TrueType font {name} has no MacRoman or WinAnsi encoding"
-                        ),
-                    ));
+                    let encoding = match ctx.get(f, b"Encoding") {
+                        Some(Object::Name(e)) => lossy(e).into_owned(),
+                        _ => "null".into(),
+                    };
+                    ctx.report(nope(rule::R6_2_11_6_2, &[&encoding, &false, &"false"]))?;
                 }
             }
         }
     }
-    if level != Level::B && !f.has(b"ToUnicode") && subtype == b"TrueType" && symbolic {
-        return Err(nope(
-            "6.2.11.7.2",
-            format!("the symbolic TrueType font {name} has no ToUnicode map"),
-        ));
+    if ctx.has_rule(rule::R6_2_11_7_2_1)
+        && !f.has(b"ToUnicode")
+        && subtype == b"TrueType"
+        && symbolic
+    {
+        ctx.report(nope(rule::R6_2_11_7_2_1, &[]))?;
     }
     to_unicode(ctx, f, name)
 }
 
-fn type0(ctx: &Ctx<'_>, f: &Dictionary, name: &str, level: Level) -> Check {
+fn type0(ctx: &Ctx<'_>, f: &Dictionary, name: &str) -> Check {
     let Some(cid_font) = ctx
         .get_array(f, b"DescendantFonts")
         .and_then(|a| a.first())
         .and_then(|d| ctx.dict(d))
     else {
-        return Err(nope(
-            "6.2.11.3.1",
+        return Err(nope_why(
+            RuleId::clause_only("6.2.11.3.1"),
             format!("the composite font {name} has no descendant CIDFont"),
         ));
     };
@@ -774,10 +797,7 @@ fn type0(ctx: &Ctx<'_>, f: &Dictionary, name: &str, level: Level) -> Check {
         Some(Object::Name(n)) => {
             let n = String::from_utf8_lossy(n);
             if !PREDEFINED_CMAPS.contains(&n.as_ref()) {
-                return Err(nope(
-                    "6.2.11.3.3",
-                    format!("the CMap {n} of {name} is neither embedded nor predefined"),
-                ));
+                ctx.report(nope(rule::R6_2_11_3_3_1, &[&n]))?;
             }
             identity = n.starts_with("Identity");
             if let Some(o) = predefined_ordering(&n) {
@@ -795,40 +815,42 @@ fn type0(ctx: &Ctx<'_>, f: &Dictionary, name: &str, level: Level) -> Check {
             embedded_cmap(ctx, s, name)?;
         }
         _ => {
-            return Err(nope(
-                "6.2.11.3.3",
-                format!("the composite font {name} has no CMap"),
-            ));
+            ctx.report(nope(rule::R6_2_11_3_3_1, &[&"null"]))?;
         }
     }
     // 6.2.11.3.1: CIDSystemInfo compatible with the CMap's.
     if !identity && let Some((reg, ord, sup)) = &cmap_ordering {
         let (freg, ford) = (string(cid_info, b"Registry"), string(cid_info, b"Ordering"));
-        if freg.as_deref() != Some(reg) || ford.as_deref() != Some(ord) {
-            return Err(nope(
-                "6.2.11.3.1",
-                format!("the CIDSystemInfo of {name} does not match its CMap's"),
-            ));
-        }
         let fsup = cid_info
             .and_then(|i| i.get(b"Supplement").ok())
             .and_then(|v| ctx.number(v));
+        let incompatible = || {
+            let text = |s: &Option<Vec<u8>>| {
+                s.as_deref()
+                    .map_or("null".into(), |s| lossy(s).into_owned())
+            };
+            let num = |n: Option<f64>| n.map_or("null".into(), |n| n.to_string());
+            nope(
+                rule::R6_2_11_3_1_1,
+                &[
+                    &text(&ford),
+                    &lossy(ord),
+                    &text(&freg),
+                    &lossy(reg),
+                    &num(fsup),
+                    &num(*sup),
+                ],
+            )
+        };
         // veraPDF (and its corpus) require the CIDFont's Supplement not to exceed the CMap's.
-        if let (Some(fs), Some(cs)) = (fsup, sup)
-            && fs > *cs
-        {
-            return Err(nope(
-                "6.2.11.3.1",
-                format!("the CIDFont Supplement of {name} is greater than its CMap's"),
-            ));
+        let supplement_over = matches!((fsup, sup), (Some(fs), Some(cs)) if fs > *cs);
+        if freg.as_deref() != Some(reg) || ford.as_deref() != Some(ord) || supplement_over {
+            ctx.report(incompatible())?;
         }
     }
     let descriptor = ctx.get_dict(cid_font, b"FontDescriptor");
     if font_file(ctx, descriptor).is_none() {
-        return Err(nope(
-            "6.2.11.4.1",
-            format!("the font {name} is not embedded"),
-        ));
+        ctx.report(nope(rule::R6_2_11_4_1_1, &[]))?;
     }
     // 6.2.11.3.2: a Type 2 CIDFont maps CIDs to glyphs by Identity or a stream.
     if ctx.get_name(cid_font, b"Subtype") == Some(b"CIDFontType2") {
@@ -836,24 +858,18 @@ fn type0(ctx: &Ctx<'_>, f: &Dictionary, name: &str, level: Level) -> Check {
             Some(Object::Stream(_)) => {}
             Some(Object::Name(n)) if n == b"Identity" => {}
             _ => {
-                return Err(nope(
-                    "6.2.11.3.2",
-                    format!("the CIDFontType2 font {name} has no CIDToGIDMap stream or Identity"),
-                ));
+                ctx.report(nope(rule::R6_2_11_3_2_1, &[]))?;
             }
         }
     }
     // 6.2.11.7.2: without ToUnicode, only the Adobe character collections are understood.
-    if level != Level::B && !f.has(b"ToUnicode") {
+    if ctx.has_rule(rule::R6_2_11_7_2_1) && !f.has(b"ToUnicode") {
         let ok = !identity
             && string(cid_info, b"Registry").as_deref() == Some(b"Adobe")
             && string(cid_info, b"Ordering")
                 .is_some_and(|o| KNOWN_COLLECTIONS.contains(&o.as_slice()));
         if !ok {
-            return Err(nope(
-                "6.2.11.7.2",
-                format!("the composite font {name} has no ToUnicode map"),
-            ));
+            ctx.report(nope(rule::R6_2_11_7_2_1, &[]))?;
         }
     }
     to_unicode(ctx, f, name)
@@ -936,7 +952,7 @@ fn code(b: &[u8]) -> u64 {
 
 /// An embedded CMap: WMode as declared (6.2.11.3.3), a predefined or embedded UseCMap
 /// (6.2.11.3.3), CIDs up to 65535 (6.1.13).
-fn embedded_cmap(ctx: &Ctx<'_>, s: &Stream, name: &str) -> Check {
+fn embedded_cmap(ctx: &Ctx<'_>, s: &Stream, _name: &str) -> Check {
     let Some(data) = ctx.decode(s)? else {
         return Ok(());
     };
@@ -963,13 +979,7 @@ fn embedded_cmap(ctx: &Ctx<'_>, s: &Stream, name: &str) -> Check {
                 if let Some(Tok::Name(n)) = back(1)
                     && !PREDEFINED_CMAPS.contains(&String::from_utf8_lossy(n).as_ref())
                 {
-                    return Err(nope(
-                        "6.2.11.3.3",
-                        format!(
-                            "the CMap of {name} uses the CMap {}, neither embedded nor predefined",
-                            String::from_utf8_lossy(n)
-                        ),
-                    ));
+                    return Err(nope(rule::R6_2_11_3_3_3, &[&lossy(n)]));
                 }
             }
             Tok::Word(w) if w == b"begincidrange" => section = "range",
@@ -983,10 +993,7 @@ fn embedded_cmap(ctx: &Ctx<'_>, s: &Stream, name: &str) -> Check {
                     _ => 0,
                 };
                 if cid.saturating_add(span) > 65_535 {
-                    return Err(nope(
-                        "6.1.13",
-                        format!("the CMap of {name} maps to CIDs above 65535"),
-                    ));
+                    return Err(nope(rule::R6_1_13_10, &[&cid.saturating_add(span)]));
                 }
             }
             _ => {}
@@ -996,46 +1003,29 @@ fn embedded_cmap(ctx: &Ctx<'_>, s: &Stream, name: &str) -> Check {
         Some(Object::Name(n))
             if !PREDEFINED_CMAPS.contains(&String::from_utf8_lossy(n).as_ref()) =>
         {
-            return Err(nope(
-                "6.2.11.3.3",
-                format!("the CMap of {name} uses a CMap neither embedded nor predefined"),
-            ));
+            return Err(nope(rule::R6_2_11_3_3_3, &[&lossy(n)]));
         }
         // 6.2.11.3.3: a CMap references only the predefined CMaps, even when embedded.
         Some(Object::Stream(u)) => {
             let used = ctx.get_name(&u.dict, b"CMapName").unwrap_or(b"");
             if !PREDEFINED_CMAPS.contains(&String::from_utf8_lossy(used).as_ref()) {
-                return Err(nope(
-                    "6.2.11.3.3",
-                    format!(
-                        "the CMap of {name} uses the CMap {}, which is not predefined",
-                        String::from_utf8_lossy(used)
-                    ),
-                ));
+                return Err(nope(rule::R6_2_11_3_3_3, &[&lossy(used)]));
             }
         }
         Some(Object::Name(_)) => {}
         Some(_) | None if s.dict.has(b"UseCMap") => {
-            return Err(nope(
-                "6.2.11.3.3",
-                format!("the CMap of {name} uses a CMap that is not in the file"),
-            ));
+            return Err(nope(rule::R6_2_11_3_3_3, &[&"null"]));
         }
         _ => {}
     }
     if dict_wmode != stream_wmode {
-        return Err(nope(
-            "6.2.11.3.3",
-            format!(
-                "the CMap of {name} has WMode {dict_wmode} in its dictionary, {stream_wmode} in its stream"
-            ),
-        ));
+        return Err(nope(rule::R6_2_11_3_3_2, &[&stream_wmode, &dict_wmode]));
     }
     Ok(())
 }
 
 /// 6.2.11.7.2: a ToUnicode map gives no U+0000, U+FEFF or U+FFFE.
-fn to_unicode(ctx: &Ctx<'_>, f: &Dictionary, name: &str) -> Check {
+fn to_unicode(ctx: &Ctx<'_>, f: &Dictionary, _name: &str) -> Check {
     let Some(Object::Stream(s)) = ctx.get(f, b"ToUnicode") else {
         return Ok(());
     };
@@ -1066,18 +1056,107 @@ fn to_unicode(ctx: &Ctx<'_>, f: &Dictionary, name: &str) -> Check {
                     || (section == "char" && n % 2 == 1)
                     || (section == "range" && n % 3 == 2);
                 if !section.is_empty() && dst && bad(&h) {
-                    return Err(nope(
-                        "6.2.11.7.2",
-                        format!(
-                            "the ToUnicode map of {name} maps a code to U+0000, U+FEFF or U+FFFE"
-                        ),
-                    ));
+                    return Err(nope(rule::R6_2_11_7_2_2, &[]));
                 }
                 if !in_array {
                     n += 1;
                 }
             }
             _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// 6.2.11.7.3 (2a): a code shown outside marked content with replacement text does not map,
+/// through the font's ToUnicode map, to a Private Use Area character.
+fn private_use(ctx: &Ctx<'_>, f: &Dictionary, bare: &HashSet<u32>) -> Check {
+    if !ctx.has_rule(rule::R6_2_11_7_3_1) {
+        return Ok(());
+    }
+    let Some(Object::Stream(s)) = ctx.get(f, b"ToUnicode") else {
+        return Ok(());
+    };
+    let Some(data) = ctx.decode(s)? else {
+        return Ok(());
+    };
+    let code = |h: &[u8]| h.iter().take(4).fold(0u32, |a, &b| (a << 8) | u32::from(b));
+    let private = |utf16: &[u16]| {
+        char::decode_utf16(utf16.iter().copied()).flatten().any(
+            |c| matches!(u32::from(c), 0xE000..=0xF8FF | 0xF0000..=0xFFFFD | 0x100000..=0x10FFFD),
+        )
+    };
+    let units = |h: &[u8]| -> Vec<u16> {
+        h.chunks(2)
+            .map(|p| u16::from_be_bytes([p[0], p.get(1).copied().unwrap_or(0)]))
+            .collect()
+    };
+    let toks = tokens(&data);
+    let mut section = "";
+    let mut i = 0;
+    while i < toks.len() {
+        ctx.tick(1)?;
+        match &toks[i] {
+            Tok::Word(w) => {
+                section = match w.as_slice() {
+                    b"beginbfchar" => "char",
+                    b"beginbfrange" => "range",
+                    _ => "",
+                };
+                i += 1;
+            }
+            Tok::Hex(src) if section == "char" => {
+                if let Some(Tok::Hex(dst)) = toks.get(i + 1)
+                    && bare.contains(&code(src))
+                    && private(&units(dst))
+                {
+                    return Err(nope(rule::R6_2_11_7_3_1, &[]));
+                }
+                i += 2;
+            }
+            Tok::Hex(lo) if section == "range" => {
+                let (lo, hi) = match toks.get(i + 1) {
+                    Some(Tok::Hex(hi)) => (code(lo), code(hi)),
+                    _ => {
+                        i += 1;
+                        continue;
+                    }
+                };
+                let shown: Vec<u32> = bare
+                    .iter()
+                    .copied()
+                    .filter(|c| (lo..=hi).contains(c))
+                    .collect();
+                match toks.get(i + 2) {
+                    Some(Tok::Hex(dst)) => {
+                        let first = units(dst);
+                        for c in &shown {
+                            let mut value = first.clone();
+                            if let Some(last) = value.last_mut() {
+                                *last = last.wrapping_add((c - lo) as u16);
+                            }
+                            if private(&value) {
+                                return Err(nope(rule::R6_2_11_7_3_1, &[]));
+                            }
+                        }
+                        i += 3;
+                    }
+                    Some(Tok::Open) => {
+                        let mut j = i + 3;
+                        let mut n = 0u32;
+                        while let Some(Tok::Hex(dst)) = toks.get(j) {
+                            if shown.contains(&(lo + n)) && private(&units(dst)) {
+                                return Err(nope(rule::R6_2_11_7_3_1, &[]));
+                            }
+                            n += 1;
+                            j += 1;
+                        }
+                        i = j + 1;
+                    }
+                    _ => i += 2,
+                }
+            }
+            _ => i += 1,
         }
     }
     Ok(())

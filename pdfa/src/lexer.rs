@@ -3,7 +3,8 @@
 //! (6.1.4, 6.1.7.1, 6.1.9). It never allocates more than a name's worth per token and stops at
 //! the first violation.
 
-use super::{PdfFailure, nope};
+use super::rules::{self, RuleId};
+use super::{Finding, nope, nope_why};
 
 /// How deep arrays and dictionaries may nest before the file is refused (lopdf stops at a
 /// similar depth; PDF/A files nest a handful of levels).
@@ -13,6 +14,8 @@ pub(crate) const MAX_NESTING: usize = 64;
 pub(crate) const MAX_INT: i64 = 2_147_483_647;
 pub(crate) const MIN_INT: i64 = -2_147_483_648;
 pub(crate) const MAX_REAL: f64 = 3.403e38;
+/// 6.1.13-5: the smallest non-zero real magnitude (a 32-bit float's smallest normal value).
+pub(crate) const MIN_REAL: f64 = 1.175e-38;
 pub(crate) const MAX_STRING: usize = 32_767;
 pub(crate) const MAX_NAME: usize = 127;
 
@@ -147,18 +150,31 @@ impl<'a> Lexer<'a> {
         &self.buf[start..self.pos]
     }
 
-    fn err(&self, clause: &'static str, what: impl Into<String>) -> PdfFailure {
-        nope(clause, format!("{} (offset {})", what.into(), self.pos))
+    /// A token that cannot be read (no profile rule: the file is not well-formed, `6.1`).
+    fn err(&self, rule: RuleId, what: impl Into<String>) -> Finding {
+        self.at(nope_why(rule, what))
+    }
+
+    /// `f`, located at the current offset.
+    fn at(&self, mut f: Finding) -> Finding {
+        f.object = match f.rule.rule() {
+            Some(r) => format!("offset {} ({})", self.pos, r.object),
+            None => format!("offset {}", self.pos),
+        };
+        f
     }
 
     /// One direct object (a reference counts as one), checking the 6.1.6 and 6.1.13 rules.
-    pub fn value(&mut self, depth: usize) -> Result<Val, PdfFailure> {
+    pub fn value(&mut self, depth: usize) -> Result<Val, Finding> {
         if depth > MAX_NESTING {
-            return Err(self.err("6.1.13", "arrays and dictionaries nested too deep"));
+            return Err(self.err(
+                RuleId::clause_only("6.1.13"),
+                "arrays and dictionaries nested too deep",
+            ));
         }
         self.skip_ws();
         let Some(b) = self.peek() else {
-            return Err(self.err("6.1", "unexpected end of data"));
+            return Err(self.err(rules::UNREADABLE, "unexpected end of data"));
         };
         match b {
             b'/' => self.name().map(Val::Name),
@@ -175,7 +191,7 @@ impl<'a> Lexer<'a> {
                             self.pos += 1;
                             return Ok(Val::Array(kept));
                         }
-                        None => return Err(self.err("6.1", "unterminated array")),
+                        None => return Err(self.err(rules::UNREADABLE, "unterminated array")),
                         _ => {
                             if let v @ (Val::Name(_) | Val::Str(_)) = self.value(depth + 1)? {
                                 kept.push(v);
@@ -194,17 +210,17 @@ impl<'a> Lexer<'a> {
                     _ => Val::Keyword(w.to_vec()),
                 })
             }
-            _ => Err(self.err("6.1", format!("unexpected byte 0x{b:02x}"))),
+            _ => Err(self.err(rules::UNREADABLE, format!("unexpected byte 0x{b:02x}"))),
         }
     }
 
-    fn dict(&mut self, depth: usize) -> Result<DictInfo, PdfFailure> {
+    fn dict(&mut self, depth: usize) -> Result<DictInfo, Finding> {
         self.pos += 2;
         self.entries(depth, b">>")
     }
 
     /// Key-value pairs up to `end` (`>>`, or `ID` for an inline image), which is consumed.
-    pub fn entries(&mut self, depth: usize, end: &[u8]) -> Result<DictInfo, PdfFailure> {
+    pub fn entries(&mut self, depth: usize, end: &[u8]) -> Result<DictInfo, Finding> {
         let mut info = DictInfo::default();
         loop {
             self.skip_ws();
@@ -213,9 +229,11 @@ impl<'a> Lexer<'a> {
                 return Ok(info);
             }
             match self.peek() {
-                None => return Err(self.err("6.1", "unterminated dictionary")),
+                None => return Err(self.err(rules::UNREADABLE, "unterminated dictionary")),
                 Some(b'/') => {}
-                Some(_) => return Err(self.err("6.1", "a dictionary key is not a name")),
+                Some(_) => {
+                    return Err(self.err(rules::UNREADABLE, "a dictionary key is not a name"));
+                }
             }
             let key = self.name()?;
             let v = self.value(depth + 1)?;
@@ -224,7 +242,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// A name, its `#xx` escapes expanded; 6.1.13 limits the expanded length.
-    pub fn name(&mut self) -> Result<Vec<u8>, PdfFailure> {
+    pub fn name(&mut self) -> Result<Vec<u8>, Finding> {
         self.pos += 1; // '/'
         let mut out = Vec::new();
         while let Some(b) = self.peek() {
@@ -253,16 +271,13 @@ impl<'a> Lexer<'a> {
             self.pos += 1;
         }
         if out.len() > MAX_NAME {
-            return Err(self.err(
-                "6.1.13",
-                format!("a name of {} bytes (at most {MAX_NAME})", out.len()),
-            ));
+            return Err(self.at(nope(rules::R6_1_13_4, &[&out.len()])));
         }
         Ok(out)
     }
 
     /// A literal string; 6.1.13 limits its decoded length.
-    fn literal_string(&mut self) -> Result<Vec<u8>, PdfFailure> {
+    fn literal_string(&mut self) -> Result<Vec<u8>, Finding> {
         self.pos += 1; // '('
         let mut nesting = 1usize;
         let mut len = 0usize;
@@ -275,7 +290,7 @@ impl<'a> Lexer<'a> {
         };
         loop {
             let Some(b) = self.peek() else {
-                return Err(self.err("6.1", "unterminated string"));
+                return Err(self.err(rules::UNREADABLE, "unterminated string"));
             };
             self.pos += 1;
             match b {
@@ -324,23 +339,20 @@ impl<'a> Lexer<'a> {
             keep(&mut len, b);
         }
         if len > MAX_STRING {
-            return Err(self.err(
-                "6.1.13",
-                format!("a string of {len} bytes (at most {MAX_STRING})"),
-            ));
+            return Err(self.at(nope(rules::R6_1_13_3, &[&len])));
         }
         Ok(kept)
     }
 
     /// A hexadecimal string: 6.1.6 wants an even number of hexadecimal digits and nothing else
     /// but white space.
-    fn hex_string(&mut self) -> Result<Vec<u8>, PdfFailure> {
+    fn hex_string(&mut self) -> Result<Vec<u8>, Finding> {
         self.pos += 1; // '<'
         let mut digits = 0usize;
         let mut kept = Vec::new();
         loop {
             let Some(b) = self.peek() else {
-                return Err(self.err("6.1", "unterminated hexadecimal string"));
+                return Err(self.err(rules::UNREADABLE, "unterminated hexadecimal string"));
             };
             self.pos += 1;
             match b {
@@ -360,33 +372,27 @@ impl<'a> Lexer<'a> {
                 }
                 _ if is_white(b) => {}
                 _ => {
-                    return Err(self.err(
-                        "6.1.6",
-                        format!("a hexadecimal string contains the byte 0x{b:02x}"),
-                    ));
+                    return Err(self.at(nope(rules::R6_1_6_2, &[])));
                 }
             }
         }
         if digits % 2 == 1 {
-            return Err(self.err("6.1.6", "a hexadecimal string has an odd number of digits"));
+            return Err(self.at(nope(rules::R6_1_6_1, &[&digits])));
         }
         let len = digits / 2;
         if len > MAX_STRING {
-            return Err(self.err(
-                "6.1.13",
-                format!("a string of {len} bytes (at most {MAX_STRING})"),
-            ));
+            return Err(self.at(nope(rules::R6_1_13_3, &[&len])));
         }
         Ok(kept)
     }
 
     /// A number, or `n g R`.
-    fn number_or_ref(&mut self) -> Result<Val, PdfFailure> {
+    fn number_or_ref(&mut self) -> Result<Val, Finding> {
         let start = self.pos;
         let w = self.word();
         let v = number(w).ok_or_else(|| {
             self.err(
-                "6.1",
+                rules::UNREADABLE,
                 format!("malformed number {:?}", String::from_utf8_lossy(w)),
             )
         })?;
@@ -394,10 +400,14 @@ impl<'a> Lexer<'a> {
             && r.abs() > MAX_REAL
         {
             self.pos = start;
-            return Err(self.err(
-                "6.1.13",
-                format!("the real {} is out of range", String::from_utf8_lossy(w)),
-            ));
+            return Err(self.at(nope(rules::R6_1_13_2, &[&String::from_utf8_lossy(w)])));
+        }
+        if let Val::Real(r) = v
+            && r != 0.0
+            && r.abs() < MIN_REAL
+        {
+            self.pos = start;
+            return Err(self.at(nope(rules::R6_1_13_5, &[&String::from_utf8_lossy(w)])));
         }
         if let Val::Int(n) = v {
             // `n g R`: an object number, a generation, the keyword.
@@ -420,7 +430,7 @@ impl<'a> Lexer<'a> {
             self.pos = save;
             if !(MIN_INT..=MAX_INT).contains(&n) {
                 self.pos = start;
-                return Err(self.err("6.1.13", format!("the integer {n} is out of range")));
+                return Err(self.at(nope(rules::R6_1_13_1, &[&n])));
             }
         }
         Ok(v)
@@ -457,7 +467,7 @@ pub(crate) fn number(w: &[u8]) -> Option<Val> {
 mod tests {
     use super::*;
 
-    fn lex(s: &[u8]) -> Result<Val, PdfFailure> {
+    fn lex(s: &[u8]) -> Result<Val, Finding> {
         Lexer::new(s, 0).value(0)
     }
 

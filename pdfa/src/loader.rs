@@ -28,7 +28,7 @@ use lopdf::{Document, Object, ObjectId};
 
 use super::budget::{Budget, too_complex};
 use super::lexer::{is_regular, is_white};
-use super::{FailureKind, PdfFailure, fail};
+use super::{FailureKind, Finding, fail};
 
 /// What in the raw bytes can make lopdf inflate a stream while loading.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -210,14 +210,14 @@ fn meter(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
 }
 
 /// Loads `bytes` with lopdf, within `budget`.
-pub(crate) fn load(bytes: &[u8], budget: &Budget) -> Result<Document, PdfFailure> {
+pub(crate) fn load(bytes: &[u8], budget: &Budget) -> Result<Document, Finding> {
     // Reading every byte once is work too.
     budget.tick(bytes.len() as u64 / 1024)?;
     let census = census(bytes);
     if census.encrypt {
         return Err(fail(
             FailureKind::Encrypted,
-            "6.1.3",
+            crate::rules::R6_1_3_2,
             "the file is encrypted (it names an Encrypt dictionary)",
         ));
     }
@@ -251,7 +251,7 @@ pub(crate) fn load(bytes: &[u8], budget: &Budget) -> Result<Document, PdfFailure
         }
         Err(e) => Err(fail(
             FailureKind::NotPdf,
-            "6.1",
+            crate::rules::UNREADABLE,
             format!("unreadable PDF: {e}"),
         )),
     }

@@ -6,9 +6,14 @@ use std::collections::HashSet;
 use lopdf::{Dictionary, Object, ObjectId};
 
 use super::content::Intent;
-use super::lexer::{MAX_INT, MAX_NAME, MAX_REAL, MAX_STRING, MIN_INT};
+use super::lexer::{MAX_INT, MAX_NAME, MAX_REAL, MAX_STRING, MIN_INT, MIN_REAL};
+use super::rules::{self as rule, RuleId};
 use super::syntax::Body;
-use super::{Check, Ctx, nope};
+use super::{Check, Ctx, nope, nope_why};
+
+fn lossy(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(b)
+}
 
 /// Pages walked at most (the page tree is walked with cycle detection too).
 const MAX_PAGES: usize = 100_000;
@@ -18,21 +23,21 @@ const MAX_TREE_DEPTH: usize = 64;
 const MAX_INDIRECT_OBJECTS: usize = 8_388_607;
 
 pub(crate) fn check(ctx: &Ctx<'_>, body: &Body) -> Check {
-    trailer(ctx, body)?;
+    ctx.check_unit("trailer", || trailer(ctx, body))?;
     let catalog = catalog(ctx)?;
     every_object(ctx)?;
-    catalog_entries(ctx, catalog)?;
+    ctx.check_unit("catalog", || catalog_entries(ctx, catalog))?;
     let pages = pages(ctx, catalog)?;
-    let level = super::xmp::check(ctx, catalog)?;
-    if level == super::fonts::Level::A {
-        super::logical::check(ctx, catalog)?;
+    ctx.check_unit("catalog metadata", || super::xmp::check(ctx, catalog))?;
+    if ctx.has_rule(rule::R6_7_2_2_1) {
+        ctx.check_unit("catalog", || super::logical::check(ctx, catalog))?;
     }
-    output_intents(ctx, catalog)?;
-    for page in &pages {
-        page_boxes(ctx, page)?;
-        annotations(ctx, page)?;
+    ctx.check_unit("output intents", || output_intents(ctx, catalog))?;
+    for (i, page) in pages.iter().enumerate() {
+        ctx.check_unit(format_args!("page {}", i + 1), || page_boxes(ctx, page))?;
+        annotations(ctx, page, i + 1)?;
     }
-    super::content::check(ctx, catalog, &pages, level)?;
+    super::content::check(ctx, catalog, &pages)?;
     Ok(())
 }
 
@@ -45,31 +50,35 @@ fn trailer(ctx: &Ctx<'_>, body: &Body) -> Check {
         body.trailers_with_id.last().copied()
     };
     if has_id == Some(false) || (has_id.is_none() && !ctx.doc.trailer.has(b"ID")) {
-        return Err(nope("6.1.3", "the trailer has no ID"));
+        return Err(nope(rule::R6_1_3_1, &[]));
     }
     if let Some(id) = ctx.doc.trailer.get(b"ID").ok().map(|o| ctx.resolve(o)) {
         let ok = matches!(id, Object::Array(a) if a.len() == 2
             && a.iter().all(|s| matches!(ctx.resolve(s), Object::String(b, _) if !b.is_empty())));
         if !ok {
-            return Err(nope(
-                "6.1.3",
-                "the trailer ID is not an array of two non-empty strings",
-            ));
+            return Err(nope(rule::R6_1_3_1, &[]));
         }
     }
     if body.objects > MAX_INDIRECT_OBJECTS || ctx.doc.objects.len() > MAX_INDIRECT_OBJECTS {
-        return Err(nope("6.1.13", "more than 8388607 indirect objects"));
+        let n = body.objects.max(ctx.doc.objects.len());
+        return Err(nope(rule::R6_1_13_7, &[&n]));
     }
     Ok(())
 }
 
-fn catalog<'a>(ctx: &Ctx<'a>) -> Result<&'a Dictionary, super::PdfFailure> {
+fn catalog<'a>(ctx: &Ctx<'a>) -> Result<&'a Dictionary, super::Finding> {
     ctx.doc
         .trailer
         .get(b"Root")
         .ok()
         .and_then(|r| ctx.dict(r))
-        .ok_or_else(|| super::fail(super::FailureKind::NotPdf, "6.1", "no document catalog"))
+        .ok_or_else(|| {
+            super::fail(
+                super::FailureKind::NotPdf,
+                rule::UNREADABLE,
+                "no document catalog",
+            )
+        })
 }
 
 /// Standard filters (ISO 32000-1, Table 6) but LZW (6.1.7.2) and Crypt (nothing is
@@ -88,8 +97,10 @@ const FILTERS: &[&[u8]] = &[
 /// Rules that hold for every object in the file, reachable or not: value limits (6.1.13),
 /// stream dictionaries (6.1.7), trigger events (6.5.2) and actions (6.5.1).
 fn every_object(ctx: &Ctx<'_>) -> Check {
-    for obj in ctx.doc.objects.values() {
-        values(ctx, obj, 0)?;
+    for (id, obj) in &ctx.doc.objects {
+        // `collect`, not `check_unit`: `values` reports nothing itself, and the label is only
+        // formatted for a finding.
+        ctx.collect(format_args!("obj {} {} R", id.0, id.1), values(ctx, obj, 0))?;
     }
     Ok(())
 }
@@ -97,23 +108,21 @@ fn every_object(ctx: &Ctx<'_>) -> Check {
 fn values(ctx: &Ctx<'_>, o: &Object, depth: usize) -> Check {
     ctx.tick(1)?;
     if depth > super::lexer::MAX_NESTING {
-        return Err(nope("6.1.13", "objects nested too deep"));
+        return Err(nope_why(
+            RuleId::clause_only("6.1.13"),
+            "objects nested too deep",
+        ));
     }
     match o {
-        Object::Integer(i) if !(MIN_INT..=MAX_INT).contains(i) => {
-            Err(nope("6.1.13", format!("the integer {i} is out of range")))
-        }
+        Object::Integer(i) if !(MIN_INT..=MAX_INT).contains(i) => Err(nope(rule::R6_1_13_1, &[i])),
         Object::Real(r) if !r.is_finite() || f64::from(r.abs()) > MAX_REAL => {
-            Err(nope("6.1.13", "a real is out of range"))
+            Err(nope(rule::R6_1_13_2, &[r]))
         }
-        Object::String(s, _) if s.len() > MAX_STRING => Err(nope(
-            "6.1.13",
-            format!("a string of {} bytes (at most {MAX_STRING})", s.len()),
-        )),
-        Object::Name(n) if n.len() > MAX_NAME => Err(nope(
-            "6.1.13",
-            format!("a name of {} bytes (at most {MAX_NAME})", n.len()),
-        )),
+        Object::Real(r) if *r != 0.0 && f64::from(r.abs()) < MIN_REAL => {
+            Err(nope(rule::R6_1_13_5, &[r]))
+        }
+        Object::String(s, _) if s.len() > MAX_STRING => Err(nope(rule::R6_1_13_3, &[&s.len()])),
+        Object::Name(n) if n.len() > MAX_NAME => Err(nope(rule::R6_1_13_4, &[&n.len()])),
         Object::Array(a) => {
             for v in a {
                 values(ctx, v, depth + 1)?;
@@ -131,10 +140,20 @@ fn values(ctx: &Ctx<'_>, o: &Object, depth: usize) -> Check {
 
 fn dictionary(ctx: &Ctx<'_>, d: &Dictionary, depth: usize) -> Check {
     if d.has(b"AA") {
-        return Err(nope(
-            "6.5.2",
-            "an additional-actions (AA) dictionary is present",
-        ));
+        let page = d.get(b"Type").ok().and_then(|t| t.as_name().ok()) == Some(b"Page");
+        return Err(if page {
+            nope(rule::R6_5_2_2, &[])
+        } else if d.has(b"Pages") {
+            nope(rule::R6_5_2_1, &[])
+        } else if d.has(b"FT") || d.has(b"Kids") && !d.has(b"Subtype") {
+            nope(rule::R6_4_1_2, &[])
+        } else if d.get(b"Subtype").ok().and_then(|t| t.as_name().ok()) == Some(b"Widget") {
+            nope(rule::R6_4_1_1, &[&"AA"])
+        } else {
+            // Trigger events anywhere else (annotations, forms): veraPDF's 6.5.2 names the
+            // catalog and pages; the clause forbids them all.
+            nope(rule::R6_5_2_1, &[])
+        });
     }
     for key in [&b"A"[..], b"OpenAction", b"Next", b"PA"] {
         if let Ok(a) = d.get(key) {
@@ -149,10 +168,7 @@ fn dictionary(ctx: &Ctx<'_>, d: &Dictionary, depth: usize) -> Check {
     }
     for (k, v) in d.iter() {
         if k.len() > MAX_NAME {
-            return Err(nope(
-                "6.1.13",
-                format!("a name of {} bytes (at most {MAX_NAME})", k.len()),
-            ));
+            return Err(nope(rule::R6_1_13_4, &[&k.len()]));
         }
         values(ctx, v, depth + 1)?;
     }
@@ -163,19 +179,13 @@ fn dictionary(ctx: &Ctx<'_>, d: &Dictionary, depth: usize) -> Check {
 fn stream_dictionary(ctx: &Ctx<'_>, d: &Dictionary) -> Check {
     for key in [&b"F"[..], b"FFilter", b"FDecodeParms"] {
         if d.has(key) {
-            return Err(nope(
-                "6.1.7.1",
-                format!(
-                    "a stream dictionary has the {} key",
-                    String::from_utf8_lossy(key)
-                ),
-            ));
+            return Err(nope(rule::R6_1_7_1_3, &[&lossy(key)]));
         }
     }
-    filters(ctx, d, b"Filter", "6.1.7.2")
+    filters(ctx, d, b"Filter", rule::R6_1_7_2_1)
 }
 
-pub(crate) fn filters(ctx: &Ctx<'_>, d: &Dictionary, key: &[u8], clause: &'static str) -> Check {
+pub(crate) fn filters(ctx: &Ctx<'_>, d: &Dictionary, key: &[u8], broken: RuleId) -> Check {
     let names: Vec<&[u8]> = match ctx.get(d, key) {
         None => return Ok(()),
         Some(Object::Name(n)) => vec![n],
@@ -190,10 +200,7 @@ pub(crate) fn filters(ctx: &Ctx<'_>, d: &Dictionary, key: &[u8], clause: &'stati
     };
     for n in names {
         if !FILTERS.contains(&n) {
-            return Err(nope(
-                clause,
-                format!("the filter {} is not allowed", String::from_utf8_lossy(n)),
-            ));
+            return Err(nope(broken, &[&lossy(n)]));
         }
     }
     Ok(())
@@ -214,7 +221,17 @@ const NAMED_ACTIONS: &[&[u8]] = &[b"NextPage", b"PrevPage", b"FirstPage", b"Last
 /// An action entry: a dictionary or an array of them (`Next`).
 fn actions(ctx: &Ctx<'_>, o: &Object, depth: usize) -> Check {
     if depth > MAX_TREE_DEPTH {
-        return Err(nope("6.5.1", "actions chained too deep"));
+        return Err(nope_why(
+            RuleId::clause_only("6.5.1"),
+            "actions chained too deep",
+        ));
+    }
+    // An action of its own (Type Action) is checked where it lives, as every object is.
+    if let Object::Reference(id) = o
+        && let Some(Object::Dictionary(d)) = ctx.doc.objects.get(id)
+        && d.get(b"Type").ok().and_then(|t| t.as_name().ok()) == Some(b"Action")
+    {
+        return Ok(());
     }
     match ctx.resolve(o) {
         Object::Dictionary(d) => action(ctx, d),
@@ -234,24 +251,15 @@ fn action(ctx: &Ctx<'_>, d: &Dictionary) -> Check {
         return Ok(());
     };
     let Object::Name(s) = s else {
-        return Err(nope("6.5.1", "an action whose type is not a name"));
+        return Err(nope(rule::R6_5_1_1, &[&"(not a name)"]));
     };
     if !ACTIONS.contains(&s.as_slice()) {
-        return Err(nope(
-            "6.5.1",
-            format!("the {} action is not permitted", String::from_utf8_lossy(s)),
-        ));
+        return Err(nope(rule::R6_5_1_1, &[&lossy(s)]));
     }
     if s == b"Named" {
         let n = ctx.get_name(d, b"N").unwrap_or(b"");
         if !NAMED_ACTIONS.contains(&n) {
-            return Err(nope(
-                "6.5.1",
-                format!(
-                    "the named action {} is not permitted",
-                    String::from_utf8_lossy(n)
-                ),
-            ));
+            return Err(nope(rule::R6_5_1_2, &[&lossy(n)]));
         }
     }
     Ok(())
@@ -260,29 +268,21 @@ fn action(ctx: &Ctx<'_>, d: &Dictionary) -> Check {
 /// Catalog entries: permissions (6.1.12), forms (6.4), optional content (6.9).
 fn catalog_entries(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
     if let Some(perms) = ctx.get_dict(catalog, b"Perms") {
-        for (k, _) in perms.iter() {
-            if k != b"UR3" && k != b"DocMDP" {
-                return Err(nope(
-                    "6.1.12",
-                    format!(
-                        "the permissions dictionary has the key {}",
-                        String::from_utf8_lossy(k)
-                    ),
-                ));
-            }
+        let others: Vec<_> = perms
+            .iter()
+            .map(|(k, _)| k)
+            .filter(|k| *k != b"UR3" && *k != b"DocMDP")
+            .map(|k| lossy(k))
+            .collect();
+        if !others.is_empty() {
+            ctx.report(nope(rule::R6_1_12_1, &[&others.join(",")]))?;
         }
         if let Some(sig) = ctx.get_dict(perms, b"DocMDP") {
             for r in ctx.get_array(sig, b"Reference").unwrap_or(&[]) {
                 if let Some(r) = ctx.dict(r) {
                     for key in [&b"DigestLocation"[..], b"DigestMethod", b"DigestValue"] {
                         if r.has(key) {
-                            return Err(nope(
-                                "6.1.12",
-                                format!(
-                                    "a DocMDP signature reference has {}",
-                                    String::from_utf8_lossy(key)
-                                ),
-                            ));
+                            return Err(nope(rule::R6_1_12_2, &[&lossy(key)]));
                         }
                     }
                 }
@@ -293,27 +293,107 @@ fn catalog_entries(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
         ctx.get(catalog, b"NeedsRendering"),
         Some(Object::Boolean(true))
     ) {
-        return Err(nope("6.4.2", "the catalog has NeedsRendering true"));
+        ctx.report(nope(rule::R6_4_2_2, &[]))?;
     }
+    // 6.10: no alternate presentations; 6.11: no Requirements.
+    if ctx
+        .get_dict(catalog, b"Names")
+        .is_some_and(|n| n.has(b"AlternatePresentations"))
+    {
+        ctx.report(nope(rule::R6_10_1, &[]))?;
+    }
+    if catalog.has(b"Requirements") {
+        ctx.report(nope(rule::R6_11_1, &[]))?;
+    }
+    optional_content(ctx, catalog)?;
     if let Some(form) = ctx.get_dict(catalog, b"AcroForm") {
         if form.has(b"XFA") {
-            return Err(nope("6.4.2", "the interactive form has an XFA entry"));
+            ctx.report(nope(rule::R6_4_2_1, &[]))?;
         }
         if matches!(
             ctx.get(form, b"NeedAppearances"),
             Some(Object::Boolean(true))
         ) {
-            return Err(nope(
-                "6.4.1",
-                "the interactive form has NeedAppearances true",
-            ));
+            return Err(nope(rule::R6_4_1_3, &[]));
         }
+    }
+    Ok(())
+}
+
+/// 6.9: every optional content configuration (`D` and `Configs`) has a unique, non-empty
+/// `Name`, no `AS`, and an `Order` listing every optional content group (a configuration
+/// without `Order` is not reported).
+fn optional_content(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
+    let Some(oc) = ctx.get_dict(catalog, b"OCProperties") else {
+        return Ok(());
+    };
+    let groups: Vec<&Object> = ctx.get_array(oc, b"OCGs").unwrap_or(&[]).iter().collect();
+    let mut configs: Vec<&Dictionary> = ctx.get_dict(oc, b"D").into_iter().collect();
+    configs.extend(
+        ctx.get_array(oc, b"Configs")
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|c| ctx.dict(c)),
+    );
+    let mut names: Vec<Vec<u8>> = Vec::new();
+    for (i, config) in configs.into_iter().enumerate() {
+        ctx.tick(1)?;
+        let unit = format!("optional content configuration {}", i + 1);
+        ctx.check_unit(&unit, || {
+            match ctx.get(config, b"Name") {
+                Some(Object::String(n, _)) if !n.is_empty() => {
+                    if names.contains(n) {
+                        ctx.report(nope(rule::R6_9_2, &[&lossy(n)]))?;
+                    }
+                    names.push(n.clone());
+                }
+                _ => ctx.report(nope(rule::R6_9_1, &[]))?,
+            }
+            if config.has(b"AS") {
+                ctx.report(nope(rule::R6_9_4, &[]))?;
+            }
+            if let Some(order) = ctx.get(config, b"Order") {
+                let mut listed: HashSet<ObjectId> = HashSet::new();
+                let mut stack = vec![(order, 0usize)];
+                while let Some((o, depth)) = stack.pop() {
+                    ctx.tick(1)?;
+                    match o {
+                        Object::Reference(id) => {
+                            listed.insert(*id);
+                            if let Some(Object::Array(a)) = ctx.doc.objects.get(id)
+                                && depth < MAX_TREE_DEPTH
+                            {
+                                stack.extend(a.iter().map(|x| (x, depth + 1)));
+                            }
+                        }
+                        Object::Array(a) if depth < MAX_TREE_DEPTH => {
+                            stack.extend(a.iter().map(|x| (x, depth + 1)));
+                        }
+                        _ => {}
+                    }
+                }
+                let missing: Vec<String> = groups
+                    .iter()
+                    .filter_map(|g| match g {
+                        Object::Reference(id) if !listed.contains(id) => {
+                            Some(format!("{} {} R", id.0, id.1))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                if !missing.is_empty() {
+                    ctx.report(nope(rule::R6_9_3, &[&missing.join(", ")]))?;
+                }
+            }
+            Ok(())
+        })?;
     }
     Ok(())
 }
 
 /// A page with the attributes it inherits.
 pub(crate) struct Page<'a> {
+    pub id: ObjectId,
     pub dict: &'a Dictionary,
     pub media_box: Option<&'a Object>,
     pub crop_box: Option<&'a Object>,
@@ -321,13 +401,13 @@ pub(crate) struct Page<'a> {
 }
 
 /// The page tree, in order, with inherited attributes; loops and depth bounded.
-fn pages<'a>(ctx: &Ctx<'a>, catalog: &'a Dictionary) -> Result<Vec<Page<'a>>, super::PdfFailure> {
+fn pages<'a>(ctx: &Ctx<'a>, catalog: &'a Dictionary) -> Result<Vec<Page<'a>>, super::Finding> {
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     let Some(Object::Reference(root)) = catalog.get(b"Pages").ok() else {
         return Err(super::fail(
             super::FailureKind::NotPdf,
-            "6.1",
+            rule::UNREADABLE,
             "the catalog has no page tree",
         ));
     };
@@ -349,7 +429,7 @@ fn walk_pages<'a>(
     if depth > MAX_TREE_DEPTH || out.len() > MAX_PAGES || !seen.insert(id) {
         return Err(super::fail(
             super::FailureKind::NotPdf,
-            "6.1",
+            rule::UNREADABLE,
             "the page tree loops or nests too deep",
         ));
     }
@@ -368,6 +448,7 @@ fn walk_pages<'a>(
             }
         }
         _ => out.push(Page {
+            id,
             dict: node,
             media_box: media,
             crop_box: crop,
@@ -379,6 +460,10 @@ fn walk_pages<'a>(
 
 /// 6.1.13: every page boundary between 3 and 14 400 units in both directions.
 fn page_boxes(ctx: &Ctx<'_>, page: &Page<'_>) -> Check {
+    // 6.10: no presentation steps.
+    if page.dict.has(b"PresSteps") {
+        ctx.report(nope(rule::R6_10_2, &[]))?;
+    }
     let boxes = [
         ("MediaBox", page.media_box),
         ("CropBox", page.crop_box),
@@ -386,7 +471,7 @@ fn page_boxes(ctx: &Ctx<'_>, page: &Page<'_>) -> Check {
         ("TrimBox", page.dict.get(b"TrimBox").ok()),
         ("ArtBox", page.dict.get(b"ArtBox").ok()),
     ];
-    for (name, b) in boxes {
+    for (_name, b) in boxes {
         let Some(b) = b else { continue };
         let Object::Array(a) = ctx.resolve(b) else {
             continue;
@@ -397,10 +482,7 @@ fn page_boxes(ctx: &Ctx<'_>, page: &Page<'_>) -> Check {
         }
         let (w, h) = ((n[2] - n[0]).abs(), (n[3] - n[1]).abs());
         if !(3.0..=14_400.0).contains(&w) || !(3.0..=14_400.0).contains(&h) {
-            return Err(nope(
-                "6.1.13",
-                format!("the {name} of a page is {w} × {h} units (3 to 14400)"),
-            ));
+            ctx.report(nope(rule::R6_1_13_11, &[&h, &w]))?;
         }
     }
     Ok(())
@@ -444,33 +526,43 @@ pub(crate) fn page_annotations<'a>(ctx: &Ctx<'a>, page: &Page<'a>) -> Vec<&'a Di
 }
 
 /// 6.3 and 6.4.1 for the annotations of a page.
-fn annotations(ctx: &Ctx<'_>, page: &Page<'_>) -> Check {
-    for annot in page_annotations(ctx, page) {
+fn annotations(ctx: &Ctx<'_>, page: &Page<'_>, n: usize) -> Check {
+    for (i, annot) in page_annotations(ctx, page).into_iter().enumerate() {
+        ctx.check_unit(format_args!("page {n} annotation {}", i + 1), || {
+            annotation(ctx, annot)
+        })?;
+    }
+    Ok(())
+}
+
+fn annotation(ctx: &Ctx<'_>, annot: &Dictionary) -> Check {
+    {
         let subtype = ctx.get_name(annot, b"Subtype").unwrap_or(b"");
         let name = String::from_utf8_lossy(subtype);
         if !ANNOTATIONS.contains(&subtype) {
-            return Err(nope(
-                "6.3.1",
-                format!("the annotation type {name} is not permitted"),
-            ));
+            ctx.report(nope(rule::R6_3_1_1, &[&name]))?;
         }
         // 6.3.2: F present (but on Popup), Print set, Hidden, Invisible, ToggleNoView, NoView
         // clear; Text annotations with NoZoom and NoRotate.
         match ctx.get(annot, b"F") {
             None if subtype != b"Popup" => {
-                return Err(nope(
-                    "6.3.2",
-                    format!("a {name} annotation has no F (flags) entry"),
-                ));
+                ctx.report(nope(rule::R6_3_2_1, &[&name]))?;
             }
             None => {}
             Some(f) => {
                 let f = ctx.number(f).unwrap_or(0.0) as i64;
                 if f & 4 == 0 || f & (1 | 2 | 32 | 256) != 0 {
-                    return Err(nope(
-                        "6.3.2",
-                        format!("a {name} annotation's flags are not Print-only visible ({f})"),
-                    ));
+                    ctx.report(nope(
+                        rule::R6_3_2_2,
+                        &[
+                            &f,
+                            &((f & 4) >> 2),
+                            &((f & 2) >> 1),
+                            &(f & 1),
+                            &((f & 32) >> 5),
+                            &((f & 256) >> 8),
+                        ],
+                    ))?;
                 }
             }
         }
@@ -482,20 +574,18 @@ fn annotations(ctx: &Ctx<'_>, page: &Page<'_>) -> Check {
             .is_some_and(|r| r.len() == 4 && r[0] == r[2] && r[1] == r[3]);
         match ctx.get_dict(annot, b"AP") {
             None if !(zero_size || subtype == b"Popup" || subtype == b"Link") => {
-                return Err(nope(
-                    "6.3.3",
-                    format!("a {name} annotation has no appearance dictionary"),
-                ));
+                ctx.report(nope(rule::R6_3_3_1, &[]))?;
             }
             None => {}
             Some(ap) => {
                 if ap.len() != 1 || !ap.has(b"N") {
-                    return Err(nope(
-                        "6.3.3",
-                        format!(
-                            "a {name} annotation's appearance dictionary has entries other than N"
-                        ),
-                    ));
+                    let others: Vec<_> = ap
+                        .iter()
+                        .map(|(k, _)| k)
+                        .filter(|k| *k != b"N")
+                        .map(|k| lossy(k))
+                        .collect();
+                    ctx.report(nope(rule::R6_3_3_2, &[&others.join(",")]))?;
                 }
                 let button = subtype == b"Widget" && field_type(ctx, annot) == Some(b"Btn");
                 let ok = match ctx.get(ap, b"N") {
@@ -503,17 +593,26 @@ fn annotations(ctx: &Ctx<'_>, page: &Page<'_>) -> Check {
                     Some(Object::Dictionary(_)) => button,
                     _ => false,
                 };
-                if !ok {
-                    return Err(nope(
-                        "6.3.3",
-                        format!("a {name} annotation's normal appearance has the wrong type"),
-                    ));
+                if !ok && button {
+                    let found = match ctx.get(ap, b"N") {
+                        Some(Object::Stream(_)) => "Stream",
+                        Some(_) => "other",
+                        None => "null",
+                    };
+                    ctx.report(nope(rule::R6_3_3_3, &[&found]))?;
+                } else if !ok {
+                    let ft = field_type(ctx, annot).map_or("null".into(), lossy);
+                    ctx.report(nope(rule::R6_3_3_4, &[&name, &ft]))?;
                 }
             }
         }
         // 6.4.1: widgets have no actions.
         if subtype == b"Widget" && (annot.has(b"A") || annot.has(b"AA")) {
-            return Err(nope("6.4.1", "a widget annotation has an A or AA entry"));
+            let keys: Vec<&str> = ["A", "AA"]
+                .into_iter()
+                .filter(|k| annot.has(k.as_bytes()))
+                .collect();
+            return Err(nope(rule::R6_4_1_1, &[&keys.join(",")]));
         }
     }
     Ok(())
@@ -537,23 +636,20 @@ fn output_intents(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
     for oi in ctx.get_array(catalog, b"OutputIntents").unwrap_or(&[]) {
         let Some(oi) = ctx.dict(oi) else { continue };
         if oi.has(b"DestOutputProfileRef") {
-            return Err(nope("6.2.3", "an output intent has DestOutputProfileRef"));
+            ctx.report(nope(rule::R6_2_3_3, &[]))?;
         }
         match oi.get(b"DestOutputProfile").ok() {
             Some(Object::Reference(id)) => {
-                if profile.is_some_and(|p| p != *id) {
+                if let Some(p) = profile.filter(|p| p != id) {
                     return Err(nope(
-                        "6.2.3",
-                        "output intents have different destination profiles",
+                        rule::R6_2_3_2,
+                        &[&format_args!("{} {} R, {} {} R", p.0, p.1, id.0, id.1)],
                     ));
                 }
                 profile = Some(*id);
             }
             Some(_) => {
-                return Err(nope(
-                    "6.2.3",
-                    "a destination output profile is not an indirect object",
-                ));
+                return Err(nope(rule::R6_2_3_2, &[&"direct"]));
             }
             None => {}
         }
@@ -565,17 +661,14 @@ fn output_intents(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
 pub(crate) fn output_intent_space(
     ctx: &Ctx<'_>,
     catalog: &Dictionary,
-) -> Result<Intent, super::PdfFailure> {
+) -> Result<Intent, super::Finding> {
     for oi in ctx.get_array(catalog, b"OutputIntents").unwrap_or(&[]) {
         let Some(oi) = ctx.dict(oi) else { continue };
         if ctx.get_name(oi, b"S") != Some(b"GTS_PDFA1") {
             continue;
         }
         let Some(Object::Stream(profile)) = ctx.get(oi, b"DestOutputProfile") else {
-            return Err(nope(
-                "6.2.3",
-                "the PDF/A output intent has no destination output profile",
-            ));
+            return Err(nope(rule::R6_2_3_1, &[&"null", &"null", &"null"]));
         };
         return icc_profile(ctx, profile, true);
     }
@@ -589,19 +682,34 @@ pub(crate) fn icc_profile(
     ctx: &Ctx<'_>,
     s: &lopdf::Stream,
     output: bool,
-) -> Result<Intent, super::PdfFailure> {
-    let clause = if output { "6.2.3" } else { "6.2.4.2" };
+) -> Result<Intent, super::Finding> {
+    let broken = if output {
+        rule::R6_2_3_1
+    } else {
+        rule::R6_2_4_2_1
+    };
+    let null = "null";
     let data = ctx
         .decode(s)?
-        .ok_or_else(|| nope(clause, "an ICC profile cannot be decoded"))?;
+        .ok_or_else(|| nope(broken, &[&null, &null, &null]))?;
     if data.len() < 128 || &data[36..40] != b"acsp" {
-        return Err(nope(clause, "an ICC profile has no valid header"));
+        return Err(nope(broken, &[&null, &null, &null]));
     }
     let version = data[8];
     let class = &data[12..16];
     let space = &data[16..20];
+    let header = || {
+        nope(
+            broken,
+            &[
+                &lossy(class).trim(),
+                &lossy(space).trim(),
+                &format_args!("{}.{}", data[8], data[9] >> 4),
+            ],
+        )
+    };
     if version >= 5 {
-        return Err(nope(clause, format!("an ICC profile of version {version}")));
+        return Err(header());
     }
     let class_ok = if output {
         matches!(class, b"prtr" | b"mntr")
@@ -609,13 +717,7 @@ pub(crate) fn icc_profile(
         matches!(class, b"prtr" | b"mntr" | b"scnr" | b"spac")
     };
     if !class_ok {
-        return Err(nope(
-            clause,
-            format!(
-                "an ICC profile of device class {:?}",
-                String::from_utf8_lossy(class)
-            ),
-        ));
+        return Err(header());
     }
     let (intent, n) = match space {
         b"GRAY" => (Intent::Gray, 1.0),
@@ -623,22 +725,13 @@ pub(crate) fn icc_profile(
         b"CMYK" => (Intent::Cmyk, 4.0),
         b"Lab " if !output => (Intent::Other, 3.0),
         _ => {
-            return Err(nope(
-                clause,
-                format!(
-                    "an ICC profile of colour space {:?}",
-                    String::from_utf8_lossy(space)
-                ),
-            ));
+            return Err(header());
         }
     };
     if let Some(declared) = s.dict.get(b"N").ok().and_then(|v| ctx.number(v))
         && declared != n
     {
-        return Err(nope(
-            clause,
-            format!("an ICC profile's N is {declared}, its colour space has {n} components"),
-        ));
+        return Err(header());
     }
     Ok(intent)
 }
@@ -671,10 +764,7 @@ pub(crate) fn jpeg2000(x: &lopdf::Stream, has_colour_space: bool) -> Check {
     if let Some(nc) = nc
         && !matches!(nc, 1 | 3 | 4)
     {
-        return Err(nope(
-            "6.2.8.3",
-            format!("a JPEG2000 image has {nc} components (1, 3 or 4)"),
-        ));
+        return Err(nope(rule::R6_2_8_3_1, &[&nc]));
     }
     if let Some(b) = bpc
         && b != 255
@@ -682,8 +772,8 @@ pub(crate) fn jpeg2000(x: &lopdf::Stream, has_colour_space: bool) -> Check {
         && !(1..=38).contains(&(b & 0x7f).wrapping_add(1))
     {
         return Err(nope(
-            "6.2.8.3",
-            "a JPEG2000 image's bit depth is out of range",
+            rule::R6_2_8_3_5,
+            &[&has_bpcc, &(b & 0x7f).wrapping_add(1)],
         ));
     }
     if !has_colour_space {
@@ -692,25 +782,16 @@ pub(crate) fn jpeg2000(x: &lopdf::Stream, has_colour_space: bool) -> Check {
         } else {
             let approx: Vec<_> = colr.iter().filter(|c| c.1 == 1).collect();
             if approx.len() != 1 {
-                return Err(nope(
-                    "6.2.8.3",
-                    "a JPEG2000 image without ColorSpace has several colour specifications",
-                ));
+                return Err(nope(rule::R6_2_8_3_2, &[&approx.len()]));
             }
             approx.first().copied()
         };
         if let Some(&(meth, _, enumerated)) = best {
             if !matches!(meth, 1..=3) {
-                return Err(nope(
-                    "6.2.8.3",
-                    format!("a JPEG2000 colour specification method {meth}"),
-                ));
+                return Err(nope(rule::R6_2_8_3_3, &[&meth]));
             }
             if meth == 1 && enumerated == 19 {
-                return Err(nope(
-                    "6.2.8.3",
-                    "a JPEG2000 image in the CIEJab colour space",
-                ));
+                return Err(nope(rule::R6_2_8_3_4, &[]));
             }
         }
     }
@@ -754,19 +835,19 @@ fn boxes(data: &[u8], depth: usize, f: &mut dyn FnMut(&[u8], &[u8])) {
 /// PDF/A-1 or PDF/A-2 file.
 fn embedded_files(ctx: &Ctx<'_>, spec: &Dictionary) -> Check {
     if !(spec.has(b"F") && spec.has(b"UF")) {
-        return Err(nope(
-            "6.8",
-            "a file specification with an embedded file lacks F or UF",
-        ));
+        let get = |k: &[u8]| match ctx.get(spec, k) {
+            Some(Object::String(s, _)) => lossy(s).into_owned(),
+            Some(_) => "(not a string)".into(),
+            None => "null".into(),
+        };
+        return Err(nope(rule::R6_8_2, &[&get(b"F"), &get(b"UF")]));
     }
     let Some(ef) = ctx.get_dict(spec, b"EF") else {
         return Ok(());
     };
     for (_, f) in ef.iter() {
         if let Object::Stream(s) = ctx.resolve(f) {
-            let data = ctx
-                .decode(s)?
-                .ok_or_else(|| nope("6.8", "an embedded file cannot be decoded"))?;
+            let data = ctx.decode(s)?.ok_or_else(|| nope(rule::R6_8_5, &[]))?;
             ctx.embedded_file(&data)?;
         }
     }

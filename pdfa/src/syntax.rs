@@ -5,68 +5,81 @@
 use lopdf::{Document, Object};
 
 use super::lexer::{Lexer, Val, is_eol, is_white};
-use super::{Check, nope};
+use super::rules::{self, RuleId};
+use super::{Check, Finding, Sink, nope, nope_why};
 
 /// 6.1.2: `%PDF-1.n` (n in 0..=7) at byte 0, one end-of-line marker, then a comment whose
-/// first four bytes are all above 127. Returns where the body starts.
-pub(crate) fn header(bytes: &[u8]) -> Result<usize, super::PdfFailure> {
+/// first four bytes are all above 127. Reports what is broken to `sink`; returns where the body
+/// starts if the header can be read.
+pub(crate) fn header(bytes: &[u8], sink: &Sink) -> Result<Option<usize>, Finding> {
+    let report = |mut f: Finding| {
+        f.object = "file header (CosDocument)".into();
+        sink.report(f)
+    };
+    let line: Vec<u8> = bytes
+        .iter()
+        .take(16)
+        .take_while(|b| !is_eol(**b))
+        .copied()
+        .collect();
     let ok_version =
-        bytes.len() >= 8 && bytes.starts_with(b"%PDF-1.") && (b'0'..=b'7').contains(&bytes[7]);
+        line.len() == 8 && line.starts_with(b"%PDF-1.") && (b'0'..=b'7').contains(&line[7]);
     if !ok_version {
-        let line: Vec<u8> = bytes
-            .iter()
-            .take(16)
-            .take_while(|b| !is_eol(**b))
-            .copied()
-            .collect();
-        return Err(nope(
-            "6.1.2",
-            format!(
-                "the header {:?} is not %PDF-1.0 to %PDF-1.7 at byte 0",
-                String::from_utf8_lossy(&line)
-            ),
-        ));
+        report(nope(
+            rules::R6_1_2_1,
+            &[&String::from_utf8_lossy(&line), &0],
+        ))?;
     }
-    let mut lx = Lexer::new(bytes, 8);
-    if lx.eol() == 0 {
-        return Err(nope(
-            "6.1.2",
-            "the header is not followed by a single end-of-line marker",
-        ));
-    }
+    let mut lx = Lexer::new(bytes, line.len());
+    let eol = lx.eol() > 0;
     let comment = lx.rest();
-    let binary = comment.len() >= 5 && comment[0] == b'%' && comment[1..5].iter().all(|&b| b > 127);
+    let binary =
+        eol && comment.len() >= 5 && comment[0] == b'%' && comment[1..5].iter().all(|&b| b > 127);
     if !binary {
-        return Err(nope(
-            "6.1.2",
-            "the header is not followed by a comment of four bytes above 127",
-        ));
+        let byte = |i: usize| match comment.get(i) {
+            Some(b) if eol && comment.first() == Some(&b'%') => b.to_string(),
+            _ => "null".into(),
+        };
+        report(nope(
+            rules::R6_1_2_2,
+            &[&byte(1), &byte(2), &byte(3), &byte(4)],
+        ))?;
+        return Ok(None);
     }
     lx.skip_comment();
     if lx.eol() == 0 {
-        return Err(nope(
-            "6.1.2",
-            "the binary comment is not followed by an end-of-line marker",
-        ));
+        report(nope(
+            rules::R6_1_2_2,
+            &[&comment[1], &comment[2], &comment[3], &comment[4]],
+        ))?;
+        return Ok(None);
     }
-    Ok(lx.pos)
+    Ok(ok_version.then_some(lx.pos))
 }
 
 /// 6.1.3: nothing after the last `%%EOF` but one optional end-of-line marker.
-pub(crate) fn end_of_file(bytes: &[u8]) -> Check {
+pub(crate) fn end_of_file(bytes: &[u8], sink: &Sink) -> Check {
     let tail_start = bytes.len().saturating_sub(1024);
     let tail = &bytes[tail_start..];
     let Some(i) = tail.windows(5).rposition(|w| w == b"%%EOF") else {
         // No end-of-file marker at all: a cut-off download, not a readable PDF.
         return Err(super::fail(
             super::FailureKind::NotPdf,
-            "6.1.3",
+            RuleId::clause_only("6.1.3"),
             "no %%EOF at the end of the file (truncated?)",
         ));
     };
     match &tail[i + 5..] {
         b"" | b"\n" | b"\r" | b"\r\n" => Ok(()),
-        _ => Err(nope("6.1.3", "data after the last %%EOF")),
+        rest => {
+            let extra = match rest {
+                [b'\r', b'\n', r @ ..] | [b'\n' | b'\r', r @ ..] => r.len(),
+                r => r.len(),
+            };
+            let mut f = nope(rules::R6_1_3_3, &[&extra]);
+            f.object = "end of file (CosDocument)".into();
+            sink.report(f)
+        }
     }
 }
 
@@ -88,9 +101,24 @@ pub(crate) fn body(
     start: usize,
     doc: &Document,
     budget: &super::budget::Budget,
-) -> Result<Body, super::PdfFailure> {
+    sink: &Sink,
+) -> Result<Body, Finding> {
     let mut out = Body::default();
     let mut lx = Lexer::new(bytes, start);
+    // A finding where the walk can go on (after the object's `endobj`) or must stop (it cannot
+    // tell where the next object starts).
+    let report = |mut f: Finding, at: usize| {
+        if f.kind != super::FailureKind::NotPdfA {
+            return Err(f);
+        }
+        if f.object.is_empty() {
+            f.object = match f.rule.rule() {
+                Some(r) => format!("offset {at} ({})", r.object),
+                None => format!("offset {at}"),
+            };
+        }
+        sink.report(f)
+    };
     loop {
         budget.tick(1)?;
         lx.skip_ws();
@@ -100,18 +128,53 @@ pub(crate) fn body(
         let at = lx.pos;
         match lx.peek() {
             Some(b'0'..=b'9') => {
-                indirect_object(&mut lx, doc, &mut out)?;
+                if let Err(mut f) = indirect_object(&mut lx, doc, &mut out) {
+                    // Named by its object number where the header can be read.
+                    let mut head = Lexer::new(bytes, at);
+                    let number = digits(&mut head);
+                    head.skip_ws();
+                    if let (Some(n), Some(g)) = (number, digits(&mut head)) {
+                        f.object = match f.rule.rule() {
+                            Some(r) => format!("obj {n} {g} R ({})", r.object),
+                            None => format!("obj {n} {g} R"),
+                        };
+                    }
+                    report(f, at)?;
+                    // Go on after this object's endobj.
+                    let from = lx.pos.max(at + 1).min(bytes.len());
+                    match find(&bytes[from..], b"endobj") {
+                        Some(i) => lx.pos = from + i + 6,
+                        None => return Ok(out),
+                    }
+                }
             }
-            _ if lx.starts_with(b"xref") => xref_section(&mut lx)?,
+            _ if lx.starts_with(b"xref") => {
+                if let Err(f) = xref_section(&mut lx) {
+                    report(f, at)?;
+                    let from = lx.pos.max(at + 1).min(bytes.len());
+                    match find(&bytes[from..], b"trailer") {
+                        Some(i) => lx.pos = from + i,
+                        None => return Ok(out),
+                    }
+                }
+            }
             _ if lx.starts_with(b"trailer") => {
                 lx.pos += 7;
-                match lx.value(0)? {
-                    Val::Dict(d) => out.trailers_with_id.push(d.has(b"ID")),
-                    _ => {
-                        return Err(nope(
-                            "6.1.3",
-                            format!("a trailer is not a dictionary (offset {at})"),
-                        ));
+                match lx.value(0) {
+                    Ok(Val::Dict(d)) => out.trailers_with_id.push(d.has(b"ID")),
+                    Ok(_) => {
+                        report(
+                            nope_why(
+                                RuleId::clause_only("6.1.3"),
+                                "a trailer is not a dictionary",
+                            ),
+                            at,
+                        )?;
+                        return Ok(out);
+                    }
+                    Err(f) => {
+                        report(f, at)?;
+                        return Ok(out);
                     }
                 }
             }
@@ -120,17 +183,22 @@ pub(crate) fn body(
                 lx.skip_ws();
                 let w = lx.word();
                 if w.is_empty() || !w.iter().all(u8::is_ascii_digit) {
-                    return Err(nope(
-                        "6.1.3",
-                        format!("startxref without an offset (offset {at})"),
-                    ));
+                    report(
+                        nope_why(RuleId::clause_only("6.1.3"), "startxref without an offset"),
+                        at,
+                    )?;
+                    return Ok(out);
                 }
             }
             Some(b) => {
-                return Err(nope(
-                    "6.1",
-                    format!("unexpected byte 0x{b:02x} between objects (offset {at})"),
-                ));
+                report(
+                    nope_why(
+                        rules::UNREADABLE,
+                        format!("unexpected byte 0x{b:02x} between objects"),
+                    ),
+                    at,
+                )?;
+                return Ok(out);
             }
             None => return Ok(out),
         }
@@ -150,12 +218,9 @@ fn indirect_object(lx: &mut Lexer<'_>, doc: &Document, out: &mut Body) -> Check 
     let bytes = lx.buf;
     let at = lx.pos;
     if at > 0 && !is_eol(bytes[at - 1]) {
-        return Err(nope(
-            "6.1.9",
-            format!("an object number is not preceded by an end-of-line marker (offset {at})"),
-        ));
+        return Err(nope(rules::R6_1_9_1, &[]));
     }
-    let bad = |what: &str| nope("6.1.9", format!("{what} (object at offset {at})"));
+    let bad = |_what: &str| nope(rules::R6_1_9_1, &[]);
     digits(lx).ok_or_else(|| bad("a malformed object number"))?;
     if !(lx.peek().is_some_and(is_white) && lx.buf.get(lx.pos + 1).is_some_and(u8::is_ascii_digit))
     {
@@ -219,7 +284,8 @@ fn indirect_object(lx: &mut Lexer<'_>, doc: &Document, out: &mut Body) -> Check 
 fn stream_data(lx: &mut Lexer<'_>, length: Option<&Val>, doc: &Document, at: usize) -> Check {
     let bytes = lx.buf;
     lx.pos += 6;
-    let bad = |what: &str| nope("6.1.7.1", format!("{what} (object at offset {at})"));
+    let _ = at;
+    let bad = |_what: &str| nope(rules::R6_1_7_1_2, &[]);
     match lx.rest() {
         [b'\r', b'\n', ..] => lx.pos += 2,
         [b'\n', ..] => lx.pos += 1,
@@ -263,10 +329,8 @@ fn stream_data(lx: &mut Lexer<'_>, length: Option<&Val>, doc: &Document, at: usi
     };
     let actual = kw - eol - data_start;
     match declared {
-        Some(len) if len != actual => Err(bad(&format!(
-            "the Length {len} does not match the {actual} bytes of the stream"
-        ))),
-        None => Err(bad("the stream has no usable Length")),
+        Some(len) if len != actual => Err(nope(rules::R6_1_7_1_1, &[&actual, &len])),
+        None => Err(nope(rules::R6_1_7_1_1, &[&actual, &"null"])),
         _ => {
             lx.pos = kw + 9;
             Ok(())
@@ -303,12 +367,7 @@ fn xref_section(lx: &mut Lexer<'_>) -> Check {
     let at = lx.pos;
     lx.pos += 4;
     if lx.eol() == 0 || !lx.peek().is_some_and(|b| b.is_ascii_digit()) {
-        return Err(nope(
-            "6.1.4",
-            format!(
-                "the xref keyword and the subsection header are not separated by a single end-of-line marker (offset {at})"
-            ),
-        ));
+        return Err(nope(rules::R6_1_4_2, &[]));
     }
     // Subsection headers and 20-byte entries, up to the trailer.
     loop {
@@ -319,8 +378,8 @@ fn xref_section(lx: &mut Lexer<'_>) -> Check {
         let w = lx.word();
         let ok = !w.is_empty() && (w.iter().all(u8::is_ascii_digit) || w == b"n" || w == b"f");
         if !ok {
-            return Err(nope(
-                "6.1.4",
+            return Err(nope_why(
+                RuleId::clause_only("6.1.4"),
                 format!("a malformed cross-reference table (offset {at})"),
             ));
         }
@@ -334,10 +393,10 @@ mod tests {
     #[test]
     fn header() {
         assert_eq!(
-            super::header(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj").unwrap(),
-            15
+            super::header(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", &Sink::new(1)).unwrap(),
+            Some(15)
         );
-        assert!(super::header(b"%PDF-1.7\r\n%\xe2\xe3\xcf\xd3\r\n").is_ok());
+        assert!(super::header(b"%PDF-1.7\r\n%\xe2\xe3\xcf\xd3\r\n", &Sink::new(1)).is_ok());
         for bad in [
             &b"%PDF-2.0\n%\xe2\xe3\xcf\xd3\n"[..],
             b"%PDF-1.8\n%\xe2\xe3\xcf\xd3\n",
@@ -347,23 +406,31 @@ mod tests {
             b"%PDF-1.7\n%\xe2\xe3\n",
             b" %PDF-1.7\n%\xe2\xe3\xcf\xd3\n",
         ] {
-            assert_eq!(super::header(bad).unwrap_err().clause, "6.1.2", "{bad:?}");
+            assert_eq!(
+                super::header(bad, &Sink::new(1)).unwrap_err().clause,
+                "6.1.2",
+                "{bad:?}"
+            );
         }
     }
 
     #[test]
     fn end_of_file() {
-        assert!(super::end_of_file(b"x\n%%EOF").is_ok());
-        assert!(super::end_of_file(b"x\n%%EOF\r\n").is_ok());
+        assert!(super::end_of_file(b"x\n%%EOF", &Sink::new(1)).is_ok());
+        assert!(super::end_of_file(b"x\n%%EOF\r\n", &Sink::new(1)).is_ok());
         assert_eq!(
-            super::end_of_file(b"x\n%%EOF\n\n").unwrap_err().clause,
+            super::end_of_file(b"x\n%%EOF\n\n", &Sink::new(1))
+                .unwrap_err()
+                .clause,
             "6.1.3"
         );
         assert_eq!(
-            super::end_of_file(b"x\n%%EOF junk").unwrap_err().clause,
+            super::end_of_file(b"x\n%%EOF junk", &Sink::new(1))
+                .unwrap_err()
+                .clause,
             "6.1.3"
         );
-        let truncated = super::end_of_file(b"truncated").unwrap_err();
+        let truncated = super::end_of_file(b"truncated", &Sink::new(1)).unwrap_err();
         assert_eq!(truncated.clause, "6.1.3");
         assert_eq!(truncated.kind, super::super::FailureKind::NotPdf);
     }
@@ -373,7 +440,7 @@ mod tests {
         let doc = Document::new();
         let budget = super::super::budget::Budget::new(super::super::Limits::default());
         let body = |s: &[u8]| {
-            super::body(s, 0, &doc, &budget)
+            super::body(s, 0, &doc, &budget, &Sink::new(1))
                 .map(|_| ())
                 .map_err(|e| e.clause)
         };

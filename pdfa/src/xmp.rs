@@ -8,8 +8,8 @@ use std::collections::{HashMap, HashSet};
 use lopdf::{Dictionary, Object, Stream};
 use roxmltree::Node;
 
-use super::fonts::Level;
-use super::{Check, Ctx, PDFAID, PdfFailure, nope};
+use super::rules::{self as rule, RuleId};
+use super::{Check, Ctx, Finding, Flavour, PDFAID, nope, nope_why};
 
 const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 const XML: &str = "http://www.w3.org/XML/1998/namespace";
@@ -609,15 +609,30 @@ const MAX_METADATA_STREAMS: usize = 10_000;
 const MAX_DEPTH: usize = 64;
 
 /// The catalog's metadata (6.6.2.1, 6.6.4), then every other metadata stream (6.6.2.3).
-pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary) -> Result<Level, PdfFailure> {
+pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
     let Some(Object::Stream(main)) = ctx.get(catalog, b"Metadata") else {
-        return Err(nope("6.6.2.1", "the catalog has no XMP metadata stream"));
+        return Err(nope(rule::R6_6_2_1_1, &[]));
     };
     let text = packet_text(ctx, main)?;
     let doc = parse(&text)?;
-    let level = identification(&doc, ctx.embedding > 0)?;
-    let main_defs = Definitions::from_packet(&doc)?;
-    properties(&doc, &main_defs, None)?;
+    if let Some(flavour) = claimed_flavour(&doc) {
+        ctx.claimed(flavour);
+    }
+    ctx.check_unit("catalog metadata", || {
+        identification(ctx, &doc, ctx.embedding > 0)
+    })?;
+    // An invalid extension schema container: its properties are not checked (each would be
+    // undefined), the other metadata streams still are.
+    let main_defs = match Definitions::from_packet(&doc) {
+        Ok(defs) => {
+            properties(ctx, &doc, &defs, None)?;
+            defs
+        }
+        Err(f) => {
+            ctx.collect("catalog metadata", Err(f))?;
+            Definitions::default()
+        }
+    };
     // Other metadata streams: pages, fonts, images… checked with the catalog's extension
     // schemas and their own.
     let mut seen = HashSet::new();
@@ -632,28 +647,34 @@ pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary) -> Result<Level, PdfFai
             continue;
         }
         if seen.len() > MAX_METADATA_STREAMS {
-            return Err(nope("6.6.2.1", "too many metadata streams"));
+            return Err(nope_why(
+                RuleId::clause_only("6.6.2.1"),
+                "too many metadata streams",
+            ));
         }
-        let text = packet_text(ctx, s)?;
-        let doc = parse(&text)?;
-        let own = Definitions::from_packet(&doc)?;
-        properties(&doc, &main_defs, Some(&own))?;
+        let other = || {
+            let text = packet_text(ctx, s)?;
+            let doc = parse(&text)?;
+            let own = Definitions::from_packet(&doc)?;
+            properties(ctx, &doc, &main_defs, Some(&own))
+        };
+        ctx.check_unit("metadata stream", other)?;
     }
-    Ok(level)
+    Ok(())
 }
 
-fn packet_text(ctx: &Ctx<'_>, s: &Stream) -> Result<String, PdfFailure> {
+fn packet_text(ctx: &Ctx<'_>, s: &Stream) -> Result<String, Finding> {
     let Some(xmp) = ctx.decode(s)? else {
-        return Err(nope("6.6.2.1", "a metadata stream cannot be decoded"));
+        return Err(nope(rule::R6_6_2_1_4, &[]));
     };
     // Parsing and walking the XML is linear in its size; roxmltree cannot be interrupted, so
     // its cost is counted up front.
     ctx.tick(xmp.len() as u64 / 64)?;
     packet(&xmp)?;
-    String::from_utf8(xmp).map_err(|_| nope("6.6.2.1", "a metadata stream is not UTF-8"))
+    String::from_utf8(xmp).map_err(|_| nope(rule::R6_6_2_1_5, &[&"not UTF-8"]))
 }
 
-fn parse(text: &str) -> Result<roxmltree::Document<'_>, PdfFailure> {
+fn parse(text: &str) -> Result<roxmltree::Document<'_>, Finding> {
     roxmltree::Document::parse_with_options(
         text,
         roxmltree::ParsingOptions {
@@ -661,12 +682,7 @@ fn parse(text: &str) -> Result<roxmltree::Document<'_>, PdfFailure> {
             ..Default::default()
         },
     )
-    .map_err(|e| {
-        nope(
-            "6.6.2.1",
-            format!("a metadata stream is not well-formed XML: {e}"),
-        )
-    })
+    .map_err(|_| nope(rule::R6_6_2_1_4, &[]))
 }
 
 /// 6.6.2.1: the `xpacket` header has neither `bytes` nor `encoding`.
@@ -677,11 +693,12 @@ fn packet(xmp: &[u8]) -> Check {
         for attr in [&b"bytes="[..], b"encoding="] {
             if super::syntax::find(header, attr).is_some() {
                 return Err(nope(
-                    "6.6.2.1",
-                    format!(
-                        "the XMP packet header has the {} attribute",
-                        String::from_utf8_lossy(&attr[..attr.len() - 1])
-                    ),
+                    if attr == b"bytes=" {
+                        rule::R6_6_2_1_2
+                    } else {
+                        rule::R6_6_2_1_3
+                    },
+                    &[],
                 ));
             }
         }
@@ -689,9 +706,34 @@ fn packet(xmp: &[u8]) -> Check {
     Ok(())
 }
 
+/// The PDF/A-2 level the identification claims (`pdfaid:part` 2, `pdfaid:conformance` A, B or
+/// U, under any prefix), as veraPDF picks its profile.
+fn claimed_flavour(doc: &roxmltree::Document<'_>) -> Option<Flavour> {
+    let mut part = None;
+    let mut conformance = None;
+    for (node, value) in descriptions(doc).flat_map(simple_properties) {
+        if node.0 == PDFAID {
+            match node.1 {
+                "part" => part = Some(value),
+                "conformance" => conformance = Some(value),
+                _ => {}
+            }
+        }
+    }
+    if part?.trim() != "2" {
+        return None;
+    }
+    match conformance?.trim() {
+        "A" => Some(Flavour::A),
+        "B" => Some(Flavour::B),
+        "U" => Some(Flavour::U),
+        _ => None,
+    }
+}
+
 /// 6.6.4: `pdfaid:part` 2 and `pdfaid:conformance` A, B or U, with the `pdfaid` prefix.
 /// An embedded file (`embedded`) may be PDF/A-1 too (6.8).
-fn identification(doc: &roxmltree::Document<'_>, embedded: bool) -> Result<Level, PdfFailure> {
+fn identification(ctx: &Ctx<'_>, doc: &roxmltree::Document<'_>, embedded: bool) -> Check {
     let mut part = None;
     let mut conformance = None;
     for (node, value) in descriptions(doc).flat_map(simple_properties) {
@@ -704,26 +746,21 @@ fn identification(doc: &roxmltree::Document<'_>, embedded: bool) -> Result<Level
         }
     }
     let (Some(part), Some(conformance)) = (part, conformance) else {
-        return Err(nope(
-            "6.6.4",
-            "the XMP metadata has no PDF/A identification (pdfaid:part and pdfaid:conformance)",
-        ));
+        return Err(nope(rule::R6_6_4_1, &[]));
     };
     if part.trim() != "2" && !(embedded && part.trim() == "1") {
-        return Err(nope(
-            "6.6.4",
-            format!("identifies as PDF/A-{part}, not PDF/A-2"),
-        ));
+        ctx.report(nope(rule::R6_6_4_2, &[&part]))?;
     }
-    match conformance.as_str() {
-        "A" => Ok(Level::A),
-        "B" => Ok(Level::B),
-        "U" => Ok(Level::U),
-        _ => Err(nope(
-            "6.6.4",
-            format!("conformance level {conformance:?} is not A, B or U"),
-        )),
+    // The flavour checked decides which levels conform: 2a only A, 2u A or U, 2b any.
+    let ok = match ctx.flavour() {
+        Flavour::A => conformance == "A",
+        Flavour::U => conformance == "A" || conformance == "U",
+        Flavour::B => matches!(conformance.as_str(), "A" | "B" | "U"),
+    };
+    if !ok {
+        return Err(ctx.nope(rule::R6_6_4_3, &[&conformance]));
     }
+    Ok(())
 }
 
 /// The `rdf:Description` elements under `rdf:RDF`.
@@ -787,9 +824,12 @@ struct Field<'a> {
 }
 
 /// The value of a property element (or array item).
-fn value<'a>(e: Node<'a, '_>, depth: usize) -> Result<Value<'a>, PdfFailure> {
+fn value<'a>(e: Node<'a, '_>, depth: usize) -> Result<Value<'a>, Finding> {
     if depth > MAX_DEPTH {
-        return Err(nope("6.6.2.1", "metadata nested too deep"));
+        return Err(nope_why(
+            RuleId::clause_only("6.6.2.1"),
+            "metadata nested too deep",
+        ));
     }
     if let Some(r) = e.attribute((RDF, "resource")) {
         return Ok(Value::Simple(r.to_owned()));
@@ -809,10 +849,7 @@ fn value<'a>(e: Node<'a, '_>, depth: usize) -> Result<Value<'a>, PdfFailure> {
             let mut items = Vec::new();
             for li in only.children().filter(|c| c.is_element()) {
                 if !is(&li, RDF, "li") {
-                    return Err(nope(
-                        "6.6.2.1",
-                        "an RDF array holds something other than rdf:li",
-                    ));
+                    return Err(nope(rule::R6_6_2_1_4, &[]));
                 }
                 items.push(Item {
                     value: value(li, depth + 1)?,
@@ -851,7 +888,7 @@ fn fields<'a>(
     children: &[Node<'a, '_>],
     with_attributes: bool,
     depth: usize,
-) -> Result<Value<'a>, PdfFailure> {
+) -> Result<Value<'a>, Finding> {
     let mut out = Vec::new();
     if with_attributes {
         for a in e.attributes() {
@@ -889,7 +926,7 @@ struct Definitions {
 
 impl Definitions {
     /// Reads (and checks, 6.6.2.3.3) the `pdfaExtension:schemas` container of a packet.
-    fn from_packet(doc: &roxmltree::Document<'_>) -> Result<Definitions, PdfFailure> {
+    fn from_packet(doc: &roxmltree::Document<'_>) -> Result<Definitions, Finding> {
         let mut defs = Definitions::default();
         for d in descriptions(doc) {
             for c in d.children().filter(|c| c.is_element()) {
@@ -897,13 +934,10 @@ impl Definitions {
                     continue;
                 }
                 if c.tag_name().name() != "schemas" {
-                    return Err(nope(
-                        "6.6.2.3.3",
-                        "the extension container has a property other than schemas",
-                    ));
+                    return Err(nope(rule::R6_6_2_3_3_1, &[&"false", &"pdfaExtension"]));
                 }
                 let Value::Array(ArrayKind::Bag, schemas) = value(c, 0)? else {
-                    return Err(nope("6.6.2.3.3", "pdfaExtension:schemas is not a Bag"));
+                    return Err(nope(rule::R6_6_2_3_3_1, &[&"false", &"pdfaExtension"]));
                 };
                 for s in schemas {
                     defs.schema(&s.value)?;
@@ -926,7 +960,7 @@ impl Definitions {
         simple_text(f.get("prefix"), "pdfaSchema:prefix")?;
         if let Some(types) = f.get("valueType") {
             let Value::Array(ArrayKind::Seq, items) = types else {
-                return Err(nope("6.6.2.3.3", "pdfaSchema:valueType is not a Seq"));
+                return Err(nope(rule::R6_6_2_3_3_6, &[&"pdfaSchema", &"false"]));
             };
             for t in items {
                 self.value_type(&t.value)?;
@@ -934,7 +968,7 @@ impl Definitions {
         }
         if let Some(props) = f.get("property") {
             let Value::Array(ArrayKind::Seq, items) = props else {
-                return Err(nope("6.6.2.3.3", "pdfaSchema:property is not a Seq"));
+                return Err(nope(rule::R6_6_2_3_3_5, &[&"pdfaSchema", &"false"]));
             };
             for p in items {
                 let pf = struct_fields(
@@ -950,8 +984,8 @@ impl Definitions {
                 let category = simple_text(pf.get("category"), "pdfaProperty:category")?;
                 if category != "internal" && category != "external" {
                     return Err(nope(
-                        "6.6.2.3.3",
-                        format!("pdfaProperty:category is {category:?}, not internal or external"),
+                        rule::R6_6_2_3_3_9,
+                        &[&"pdfaProperty", &"true", &category],
                     ));
                 }
                 self.properties.insert((ns.clone(), name), ty);
@@ -975,7 +1009,7 @@ impl Definitions {
         let mut fields = HashMap::new();
         if let Some(fl) = f.get("field") {
             let Value::Array(ArrayKind::Seq, items) = fl else {
-                return Err(nope("6.6.2.3.3", "pdfaType:field is not a Seq"));
+                return Err(nope(rule::R6_6_2_3_3_15, &[&"pdfaType", &"false"]));
             };
             for i in items {
                 let ff = struct_fields(
@@ -1006,44 +1040,68 @@ fn struct_fields<'v, 'a>(
     required: &[&str],
     optional: &[&str],
     what: &str,
-) -> Result<HashMap<&'a str, &'v Value<'a>>, PdfFailure> {
+) -> Result<HashMap<&'a str, &'v Value<'a>>, Finding> {
     let Value::Struct(fields) = v else {
-        return Err(nope(
-            "6.6.2.3.3",
+        return Err(nope_why(
+            RuleId::clause_only("6.6.2.3.3"),
             format!("an extension {what} is not a structure"),
         ));
     };
     let mut out = HashMap::new();
     for f in fields {
         if f.ns != ns || !(required.contains(&f.name) || optional.contains(&f.name)) {
-            return Err(nope(
-                "6.6.2.3.3",
-                format!("an extension {what} has the unexpected field {}", f.name),
-            ));
+            return Err(nope(rule::R6_6_2_3_2_1, &[&f.name]));
         }
         out.insert(f.name, &f.value);
     }
     for r in required {
         if !out.contains_key(r) {
-            return Err(nope(
-                "6.6.2.3.3",
-                format!("an extension {what} has no {r} field"),
-            ));
+            return Err(missing_field(ns, r, "null"));
         }
     }
     Ok(out)
 }
 
-fn simple_text(v: Option<&&Value<'_>>, what: &str) -> Result<String, PdfFailure> {
+fn simple_text(v: Option<&&Value<'_>>, what: &str) -> Result<String, Finding> {
     match v {
         Some(Value::Simple(s)) => Ok(s.clone()),
-        _ => Err(nope("6.6.2.3.3", format!("{what} is not a text value"))),
+        _ => {
+            let (prefix, field) = what.split_once(':').unwrap_or(("", what));
+            let ns = REQUIRED_PREFIXES
+                .iter()
+                .find(|(_, p)| *p == prefix)
+                .map_or("", |(n, _)| *n);
+            Err(missing_field(ns, field, prefix))
+        }
     }
+}
+
+/// 6.6.2.3.3: the rule for a field of the extension schema value types that is missing or
+/// not text (`prefix`: the prefix it has, for veraPDF's message).
+fn missing_field(ns: &str, field: &str, prefix: &str) -> Finding {
+    let r = match (ns, field) {
+        (SCHEMA, "schema") => rule::R6_6_2_3_3_2,
+        (SCHEMA, "namespaceURI") => rule::R6_6_2_3_3_3,
+        (SCHEMA, _) => rule::R6_6_2_3_3_4,
+        (PROPERTY, "name") => rule::R6_6_2_3_3_7,
+        (PROPERTY, "valueType") => rule::R6_6_2_3_3_8,
+        (PROPERTY, "category") => rule::R6_6_2_3_3_9,
+        (PROPERTY, _) => rule::R6_6_2_3_3_10,
+        (TYPE, "type") => rule::R6_6_2_3_3_11,
+        (TYPE, "namespaceURI") => rule::R6_6_2_3_3_12,
+        (TYPE, "prefix") => rule::R6_6_2_3_3_13,
+        (TYPE, _) => rule::R6_6_2_3_3_14,
+        (FIELD, "name") => rule::R6_6_2_3_3_16,
+        (FIELD, "valueType") => rule::R6_6_2_3_3_17,
+        _ => rule::R6_6_2_3_3_18,
+    };
+    nope(r, &[&prefix, &false, &"null"])
 }
 
 /// 6.6.2.3: every property is predefined or declared, with a value of its type; the PDF/A
 /// schemas use their preferred prefixes.
 fn properties(
+    ctx: &Ctx<'_>,
     doc: &roxmltree::Document<'_>,
     main: &Definitions,
     own: Option<&Definitions>,
@@ -1053,11 +1111,18 @@ fn properties(
             let uses = n.tag_name().namespace() == Some(*ns)
                 || n.attributes().any(|a| a.namespace() == Some(*ns));
             if uses && n.lookup_prefix(ns) != Some(*prefix) {
-                let clause = if *ns == PDFAID { "6.6.4" } else { "6.6.2.3.3" };
-                return Err(nope(
-                    clause,
-                    format!("the namespace {ns} is not bound to the prefix {prefix}"),
-                ));
+                let found = n.lookup_prefix(ns).unwrap_or("null");
+                let f = match *ns {
+                    PDFAID => match n.tag_name().name() {
+                        "conformance" => nope(rule::R6_6_4_5, &[&found]),
+                        "amd" => nope(rule::R6_6_4_6, &[&found]),
+                        "corr" => nope(rule::R6_6_4_7, &[&found]),
+                        _ => nope(rule::R6_6_4_4, &[&found]),
+                    },
+                    EXTENSION => nope(rule::R6_6_2_3_3_1, &[&true, &found]),
+                    _ => missing_field(ns, n.tag_name().name(), found),
+                };
+                ctx.report(f)?;
             }
         }
     }
@@ -1074,7 +1139,7 @@ fn properties(
         }
         for c in d.children().filter(|c| c.is_element()) {
             let Some(ns) = c.tag_name().namespace() else {
-                return Err(nope("6.6.2.3.1", "a metadata property has no namespace"));
+                return Err(nope(rule::R6_6_2_3_1_1, &[]));
             };
             props.push((ns, c.tag_name().name(), value(c, 0)?));
         }
@@ -1093,24 +1158,16 @@ fn properties(
                         .flatten()
                         .find_map(|d| d.properties.get(&(ns.to_owned(), name.to_owned())).cloned())
                 });
+            let property = |mut f: Finding| {
+                f.object = format!("{ns}{name} (XMPProperty)");
+                f
+            };
             let Some(ty) = ty else {
-                let clause = if PREDEFINED.iter().any(|(n, _)| *n == ns) {
-                    "6.6.2.3.1"
-                } else {
-                    "6.6.2.3.2"
-                };
-                return Err(nope(
-                    clause,
-                    format!(
-                        "the metadata property {name} ({ns}) is neither predefined nor declared in an extension schema"
-                    ),
-                ));
+                ctx.report(property(nope(rule::R6_6_2_3_1_1, &[])))?;
+                continue;
             };
             if !valid(&v, &ty, &defs, 0) {
-                return Err(nope(
-                    "6.6.2.3.1",
-                    format!("the metadata property {name} ({ns}) is not a valid {ty}"),
-                ));
+                ctx.report(property(nope(rule::R6_6_2_3_1_2, &[&ty])))?;
             }
         }
     }

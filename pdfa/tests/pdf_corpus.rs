@@ -61,6 +61,33 @@ fn clause_of(root: &Path, file: &Path) -> String {
     parts.collect::<Vec<_>>().join("/")
 }
 
+/// The flavour veraPDF's run checked a corpus file against: its top folder (`PDF_A-2a`).
+fn flavour_of(root: &Path, file: &Path) -> pdfa::Flavour {
+    let rel = file.strip_prefix(root).expect("under the corpus root");
+    let top = rel
+        .iter()
+        .next()
+        .expect("a flavour folder")
+        .to_string_lossy();
+    top.strip_prefix("PDF_A-")
+        .and_then(|f| f.parse().ok())
+        .unwrap_or_else(|| panic!("{}: not under PDF_A-2a, 2b or 2u", file.display()))
+}
+
+/// The rule a corpus file name names, `6-1-13-t05` → `6.1.13-5`, if the profiles hold it
+/// (the corpus numbers some tests of its own).
+fn rule_of(file: &Path) -> Option<pdfa::RuleId> {
+    let name = file.file_name()?.to_string_lossy().into_owned();
+    let name = name.strip_prefix("veraPDF test suite ")?;
+    let (clause, rest) = name.split_once("-t")?;
+    let test: u16 = rest.get(..2)?.parse().ok()?;
+    let clause = clause.replace('-', ".");
+    pdfa::rules::RULES
+        .iter()
+        .map(|r| r.id)
+        .find(|id| id.clause() == clause && id.test_number() == test)
+}
+
 /// The verdict the file name announces.
 fn expected_pass(file: &Path) -> Option<bool> {
     let name = file.file_name()?.to_string_lossy();
@@ -153,13 +180,31 @@ fn agreement_with_the_verapdf_corpus_never_drops() {
     );
     let verbose = std::env::var_os("PDF_CORPUS_VERBOSE").is_some();
     let mut rows: BTreeMap<String, Row> = BTreeMap::new();
+    // Fail files naming a rule of the profiles, and those of them whose findings name it.
+    let (mut named, mut named_found) = (0, 0);
     for file in pdf_files(&root) {
         let Some(expected) = expected_pass(&file) else {
             continue;
         };
         let bytes = std::fs::read(&file).expect("read corpus file");
-        let verdict = pdfa::validate(&bytes);
-        let agreed = verdict.is_ok() == expected;
+        // As veraPDF's runs did: the flavour the folder names.
+        let options = pdfa::Options {
+            flavour: Some(flavour_of(&root, &file)),
+            ..pdfa::Options::default()
+        };
+        let report = pdfa::check(&bytes, &options);
+        let verdict = report.passed();
+        let agreed = verdict == expected;
+        if !expected && let Some(rule) = rule_of(&file) {
+            named += 1;
+            let found = report.findings.iter().any(|f| f.rule == rule);
+            named_found += usize::from(found);
+            if verbose && !found {
+                let rules: Vec<String> =
+                    report.findings.iter().map(|f| f.rule.to_string()).collect();
+                println!("named {rule}, found {rules:?}: {}", file.display());
+            }
+        }
         let row = rows.entry(clause_of(&root, &file)).or_default();
         row.files += 1;
         row.agreed += usize::from(agreed);
@@ -168,13 +213,16 @@ fn agreement_with_the_verapdf_corpus_never_drops() {
             row.pass_agreed += usize::from(agreed);
         }
         if verbose && !agreed {
-            let why = match &verdict {
-                Ok(()) => "PASS".to_owned(),
-                Err(f) => format!("FAIL {f}"),
+            let why = match report.findings.first() {
+                None => "PASS".to_owned(),
+                Some(f) => format!("FAIL {f} ({} findings)", report.findings.len()),
             };
             println!("disagree: {} -> {why}", file.display());
         }
     }
+    println!(
+        "\n{named_found} of the {named} fail files whose name is a rule of the profiles report that rule"
+    );
     assert!(!rows.is_empty(), "no corpus files under {}", root.display());
 
     let mut thresholds = read_thresholds();
@@ -260,6 +308,230 @@ fn catalog_mut(doc: &mut lopdf::Document) -> &mut lopdf::Dictionary {
         .and_then(|r| r.as_reference())
         .expect("Root");
     doc.get_dictionary_mut(root).expect("catalog")
+}
+
+fn saved(doc: &mut lopdf::Document) -> Vec<u8> {
+    let mut out = Vec::new();
+    doc.save_to(&mut out).expect("lopdf saves");
+    out
+}
+
+/// `check` goes on after a finding: every broken rule of a file is reported, with its id,
+/// veraPDF's message filled with the offending value, and the object; up to the cap.
+#[test]
+fn every_broken_rule_is_reported_with_its_id_message_and_object() {
+    use lopdf::{Object, Stream, dictionary};
+    use pdfa::rules::{R6_1_7_2_1, R6_1_13_1, R6_4_2_1, R6_4_2_2, R6_5_1_1};
+    let mut doc = conforming_document();
+    let js = doc.add_object(dictionary! {
+        "Type" => "Action", "S" => "JavaScript", "JS" => Object::string_literal("app.alert(1)"),
+    });
+    let lzw = doc.add_object(Stream::new(
+        dictionary! { "Filter" => "LZWDecode" },
+        b"x".to_vec(),
+    ));
+    let big = doc.add_object(Object::Integer(1 << 40));
+    let catalog = catalog_mut(&mut doc);
+    catalog.set("OpenAction", js);
+    catalog.set("NeedsRendering", true);
+    catalog.set(
+        "AcroForm",
+        dictionary! { "Fields" => vec![], "XFA" => Object::string_literal("<xdp/>") },
+    );
+    let bytes = saved(&mut doc);
+    let report = pdfa::check(&bytes, &pdfa::Options::default());
+    let rules: Vec<pdfa::RuleId> = report.findings.iter().map(|f| f.rule).collect();
+    for rule in [R6_5_1_1, R6_4_2_2, R6_4_2_1, R6_1_7_2_1, R6_1_13_1] {
+        assert!(rules.contains(&rule), "{rule} missing from {rules:?}");
+    }
+    assert!(!report.truncated);
+    let find = |rule| report.findings.iter().find(|f| f.rule == rule).unwrap();
+    assert_eq!(
+        find(R6_5_1_1).message,
+        "Unknown or not permitted Action type JavaScript"
+    );
+    assert_eq!(find(R6_5_1_1).clause, "6.5.1");
+    assert_eq!(
+        find(R6_1_7_2_1).object,
+        format!("obj {} {} R (CosFilter)", lzw.0, lzw.1)
+    );
+    assert_eq!(
+        find(R6_1_13_1).message,
+        format!("Integer value {} out of range", 1i64 << 40)
+    );
+    assert_eq!(
+        find(R6_1_13_1).object,
+        format!("obj {} {} R (CosInteger)", big.0, big.1)
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.kind == pdfa::FailureKind::NotPdfA)
+    );
+
+    // Capped: the first findings, and the report says more were left out.
+    let capped = pdfa::check(
+        &bytes,
+        &pdfa::Options {
+            max_findings: 2,
+            ..pdfa::Options::default()
+        },
+    );
+    assert_eq!(capped.findings, report.findings[..2]);
+    assert!(capped.truncated);
+    // validate answers the first finding, as it always did.
+    let first = pdfa::validate(&bytes).unwrap_err();
+    assert_eq!(first.rule, report.findings[0].rule);
+    assert_eq!(first.reason, report.findings[0].message);
+}
+
+/// Within a content stream the walk goes on after a finding: an undefined operator and a
+/// non-standard rendering intent are both reported, naming the page's content stream.
+#[test]
+fn a_content_stream_reports_each_broken_rule() {
+    use lopdf::{Object, Stream, dictionary};
+    use pdfa::rules::{R6_2_2_1, R6_2_6_1};
+    let mut doc = conforming_document();
+    let page = *doc.get_pages().values().next().expect("a page");
+    let extra = doc.add_object(Stream::new(
+        dictionary! {},
+        b"q /Bogus ri foo Q q /Other ri Q".to_vec(),
+    ));
+    let page_dict = doc.get_dictionary_mut(page).expect("page");
+    let contents = match page_dict.get(b"Contents") {
+        Ok(Object::Array(a)) => a.clone(),
+        Ok(c) => vec![c.clone()],
+        Err(_) => vec![],
+    };
+    let mut all = contents;
+    all.push(Object::Reference(extra));
+    page_dict.set("Contents", all);
+    let report = pdfa::check(&saved(&mut doc), &pdfa::Options::default());
+    let on_page: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.object.starts_with("page 1 content stream"))
+        .map(|f| (f.rule, f.message.clone()))
+        .collect();
+    assert!(
+        on_page.contains(&(
+            R6_2_2_1,
+            "A content stream contains operator foo not defined in ISO 32000-1".into()
+        )),
+        "{on_page:?}"
+    );
+    assert!(
+        on_page.contains(&(
+            R6_2_6_1,
+            "A rendering intent with non-standard value Bogus is used".into()
+        )),
+        "{on_page:?}"
+    );
+    assert!(
+        on_page.contains(&(
+            R6_2_6_1,
+            "A rendering intent with non-standard value Other is used".into()
+        )),
+        "{on_page:?}"
+    );
+}
+
+/// The catalog rules of 6.9 (optional content), 6.10 (alternate presentations) and 6.11
+/// (requirements), each reported with its own id.
+#[test]
+fn optional_content_presentations_and_requirements_are_reported_by_rule() {
+    use lopdf::{Object, dictionary};
+    use pdfa::rules::{R6_9_1, R6_9_2, R6_9_3, R6_9_4, R6_10_1, R6_11_1};
+    let mut doc = conforming_document();
+    let a = doc.add_object(dictionary! { "Type" => "OCG", "Name" => Object::string_literal("a") });
+    let b = doc.add_object(dictionary! { "Type" => "OCG", "Name" => Object::string_literal("b") });
+    let catalog = catalog_mut(&mut doc);
+    catalog.set("Requirements", vec![]);
+    catalog.set(
+        "Names",
+        dictionary! { "AlternatePresentations" => dictionary! { "Names" => vec![] } },
+    );
+    catalog.set(
+        "OCProperties",
+        dictionary! {
+            "OCGs" => vec![Object::Reference(a), Object::Reference(b)],
+            "D" => dictionary! { "Name" => Object::string_literal("view"), "Order" => vec![Object::Reference(a)] },
+            "Configs" => vec![
+                Object::Dictionary(dictionary! { "Name" => Object::string_literal("view"), "Order" => vec![Object::Reference(a), Object::Reference(b)] }),
+                Object::Dictionary(dictionary! { "AS" => vec![], "Order" => vec![Object::Reference(a), Object::Reference(b)] }),
+            ],
+        },
+    );
+    let report = pdfa::check(&saved(&mut doc), &pdfa::Options::default());
+    let rules: Vec<pdfa::RuleId> = report.findings.iter().map(|f| f.rule).collect();
+    for rule in [R6_9_1, R6_9_2, R6_9_3, R6_9_4, R6_10_1, R6_11_1] {
+        assert!(rules.contains(&rule), "{rule} missing from {rules:?}");
+    }
+    let order = report.findings.iter().find(|f| f.rule == R6_9_3).unwrap();
+    assert_eq!(
+        order.message,
+        format!(
+            "Optional content group(s) {} {} R not present in the Order entry of the optional content configuration dictionary",
+            b.0, b.1
+        )
+    );
+}
+
+/// The flavour: claimed by the file, forced by the options, 2b when the file claims none; the
+/// rules of 2a (structure) and 2a/2u (Unicode) run only for them.
+#[test]
+fn the_flavour_is_claimed_forced_or_2b_and_selects_the_rules() {
+    use lopdf::{Object, Stream, dictionary};
+    use pdfa::rules::{R6_6_4_1, R6_7_2_2_1};
+    use pdfa::{Flavour, FlavourSource, Options};
+    let mut doc = conforming_document();
+    let base = saved(&mut doc);
+    let claimed = pdfa::check(&base, &Options::default());
+    assert!(claimed.passed(), "{:?}", claimed.findings);
+    assert_eq!(claimed.flavour_source, FlavourSource::Claimed);
+
+    // Without MarkInfo: only 2a's profile holds 6.7.2.2-1.
+    catalog_mut(&mut doc).remove(b"MarkInfo");
+    let unmarked = saved(&mut doc);
+    let forced = |flavour| {
+        pdfa::check(
+            &unmarked,
+            &Options {
+                flavour: Some(flavour),
+                ..Options::default()
+            },
+        )
+    };
+    let a = forced(Flavour::A);
+    assert_eq!(a.flavour, Flavour::A);
+    assert_eq!(a.flavour_source, FlavourSource::Forced);
+    assert!(
+        a.findings.iter().any(|f| f.rule == R6_7_2_2_1),
+        "{:?}",
+        a.findings
+    );
+    for flavour in [Flavour::B, Flavour::U] {
+        let r = forced(flavour);
+        assert!(
+            r.findings.iter().all(|f| f.rule != R6_7_2_2_1),
+            "{:?}",
+            r.findings
+        );
+    }
+
+    // A file claiming no PDF/A level is checked as 2b, and says so.
+    let xmp = br#"<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:format>application/pdf</dc:format></rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="r"?>"#;
+    let metadata = doc.add_object(Stream::new(
+        dictionary! { "Type" => "Metadata", "Subtype" => "XML" },
+        xmp.to_vec(),
+    ));
+    catalog_mut(&mut doc).set("Metadata", Object::Reference(metadata));
+    let unclaimed = pdfa::check(&saved(&mut doc), &Options::default());
+    assert_eq!(unclaimed.flavour, Flavour::B);
+    assert_eq!(unclaimed.flavour_source, FlavourSource::Default);
+    let rules: Vec<_> = unclaimed.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, [R6_6_4_1]);
 }
 
 /// The rules a gateway must never relax, each checked by injecting the construct into a
@@ -526,5 +798,17 @@ proptest! {
         prop_assert!(outcome.is_ok(), "validate panicked");
         // validate catches a parser panic and answers FAIL; still count it as a finding.
         prop_assert_eq!(panics_on_this_thread(), before, "a panic was caught inside validate");
+        // `check` goes on after each finding (the raw walk resumes after `endobj`): every
+        // finding, 2a's rules too.
+        let options = pdfa::Options {
+            flavour: Some(pdfa::Flavour::A),
+            ..pdfa::Options::default()
+        };
+        let outcome = std::panic::catch_unwind(|| pdfa::check(&data, &options));
+        prop_assert!(outcome.is_ok(), "check panicked");
+        prop_assert_eq!(panics_on_this_thread(), before, "a panic was caught inside check");
+        if let Ok(report) = outcome {
+            prop_assert!(report.findings.len() <= options.max_findings);
+        }
     }
 }
