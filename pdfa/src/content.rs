@@ -77,6 +77,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary, pages: &[Page<'_>]) -> 
         seen_fonts: HashMap::new(),
         codes: Vec::new(),
         bare: Vec::new(),
+        usage: Vec::new(),
         code_bytes: Vec::new(),
         pua: ctx.has_rule(rule::R6_2_11_7_3_1),
         page_mcids: HashSet::new(),
@@ -136,7 +137,7 @@ pub(crate) fn check(ctx: &Ctx<'_>, catalog: &Dictionary, pages: &[Page<'_>]) -> 
             }
         }
     }
-    super::fonts::check(ctx, &w.fonts, &w.codes, &w.bare)
+    super::fonts::check(ctx, &w.fonts, &w.codes, &w.bare, &w.usage)
 }
 
 /// A conformance finding is recorded and the walk goes on with the next operator; the cap, a
@@ -205,6 +206,23 @@ impl State {
     }
 }
 
+/// How a content stream uses a font.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Usage {
+    /// A string was shown with it.
+    pub shown: bool,
+    /// A string was shown with it in a rendering mode other than 3 (invisible).
+    pub visible: bool,
+}
+
+impl Usage {
+    /// 6.2.11.4.1: its program must be embedded. veraPDF (6.2.11.4.1-1) exempts a font used only
+    /// in rendering mode 3; a font selected but never shown is held to embedding, as before.
+    pub fn needs_embedding(self) -> bool {
+        self.visible || !self.shown
+    }
+}
+
 struct Walker<'a, 'c> {
     ctx: &'c Ctx<'a>,
     intent: Intent,
@@ -226,6 +244,8 @@ struct Walker<'a, 'c> {
     codes: Vec<HashSet<u32>>,
     /// The codes each font shows outside marked content with replacement text (2a).
     bare: Vec<HashSet<u32>>,
+    /// How each font is used: shown at all, shown visibly (6.2.11.4.1).
+    usage: Vec<Usage>,
     code_bytes: Vec<Option<usize>>,
     /// Whether 6.2.11.7.3 is checked (2a), and the MCIDs of the current page covered by a
     /// structure element's ActualText.
@@ -551,12 +571,15 @@ impl<'a> Walker<'a, '_> {
             }
             if let Some(font) = state.font {
                 let covered = state.covered;
+                let invisible = state.text_mode == 3;
                 match (op.as_slice(), operands.last()) {
-                    (b"Tj" | b"'" | b"\"", Some(Val::Str(s))) => self.shown(font, s, covered),
+                    (b"Tj" | b"'" | b"\"", Some(Val::Str(s))) => {
+                        self.shown(font, s, covered, invisible)
+                    }
                     (b"TJ", Some(Val::Array(items))) => {
                         for i in items {
                             if let Val::Str(s) = i {
-                                self.shown(font, s, covered);
+                                self.shown(font, s, covered, invisible);
                             }
                         }
                     }
@@ -1045,8 +1068,13 @@ impl<'a> Walker<'a, '_> {
     }
 
     /// Records the codes of a string shown with the font `font`.
-    /// `covered`: inside marked content with replacement text.
-    fn shown(&mut self, font: usize, s: &[u8], covered: bool) {
+    /// `covered`: inside marked content with replacement text; `invisible`: in text rendering
+    /// mode 3 (neither filled nor stroked).
+    fn shown(&mut self, font: usize, s: &[u8], covered: bool, invisible: bool) {
+        if let Some(u) = self.usage.get_mut(font) {
+            u.shown = true;
+            u.visible |= !invisible;
+        }
         let (Some(Some(n)), Some(codes)) = (self.code_bytes.get(font), self.codes.get_mut(font))
         else {
             return;
@@ -1080,6 +1108,7 @@ impl<'a> Walker<'a, '_> {
         self.fonts.push(f);
         self.codes.push(HashSet::new());
         self.bare.push(HashSet::new());
+        self.usage.push(Usage::default());
         // Simple fonts show one byte per code; composite fonts with the Identity CMaps two.
         let code_bytes = match self.ctx.get_name(f, b"Subtype") {
             Some(b"Type0") => match self.ctx.get(f, b"Encoding") {

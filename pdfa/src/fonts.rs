@@ -10,6 +10,7 @@ use lopdf::{Dictionary, Object, Stream};
 
 use super::truetype::TrueType;
 
+use super::content::Usage;
 use super::lexer::{Lexer, Val};
 use super::rules::{self as rule, RuleId};
 use super::{Check, Ctx, nope, nope_why};
@@ -107,13 +108,15 @@ pub(crate) fn check(
     fonts: &[&Dictionary],
     codes: &[HashSet<u32>],
     bare: &[HashSet<u32>],
+    usage: &[Usage],
 ) -> Check {
     for (i, f) in fonts.iter().enumerate() {
         let unit = format!(
             "font {}",
             lossy(ctx.get_name(f, b"BaseFont").unwrap_or(b"?"))
         );
-        ctx.check_unit(&unit, || font(ctx, f))?;
+        let embed = usage.get(i).is_none_or(|u| u.needs_embedding());
+        ctx.check_unit(&unit, || font(ctx, f, embed))?;
         if let Some(codes) = codes.get(i).filter(|c| !c.is_empty()) {
             ctx.check_unit(&unit, || glyphs(ctx, f, codes))?;
         }
@@ -564,8 +567,16 @@ fn type3_widths(ctx: &Ctx<'_>, f: &Dictionary, codes: &[u32], _name: &str) -> Ch
     let widths = ctx.get_array(f, b"Widths").unwrap_or(&[]);
     for &code in codes {
         ctx.tick(1)?;
-        let Some(Object::Stream(proc_)) = glyph_name(code).and_then(|g| ctx.get(procs, g)) else {
+        // A code the Differences name: that glyph must be a procedure of CharProcs
+        // (6.2.11.4.1-2) and not `.notdef` (6.2.11.8-1). A code they do not name is left alone.
+        let Some(glyph) = glyph_name(code) else {
             continue;
+        };
+        if glyph == b".notdef" {
+            return Err(nope(rule::R6_2_11_8_1, &[]));
+        }
+        let Some(Object::Stream(proc_)) = ctx.get(procs, glyph) else {
+            return Err(nope(rule::R6_2_11_4_1_2, &[]));
         };
         let Some(pdf) = usize::try_from(i64::from(code) - first)
             .ok()
@@ -600,7 +611,8 @@ fn type3_widths(ctx: &Ctx<'_>, f: &Dictionary, codes: &[u32], _name: &str) -> Ch
     Ok(())
 }
 
-fn font(ctx: &Ctx<'_>, f: &Dictionary) -> Check {
+/// `embed`: the font is used for rendering, so its program must be embedded (6.2.11.4.1).
+fn font(ctx: &Ctx<'_>, f: &Dictionary, embed: bool) -> Check {
     let subtype = ctx.get_name(f, b"Subtype").unwrap_or(b"");
     let name = String::from_utf8_lossy(ctx.get_name(f, b"BaseFont").unwrap_or(b"?")).into_owned();
     if let Some(base) = ctx.get_name(f, b"BaseFont")
@@ -610,8 +622,8 @@ fn font(ctx: &Ctx<'_>, f: &Dictionary) -> Check {
     }
     dictionary(ctx, f, subtype)?;
     match subtype {
-        b"Type0" => type0(ctx, f, &name),
-        b"Type1" | b"MMType1" | b"TrueType" => simple(ctx, f, subtype, &name),
+        b"Type0" => type0(ctx, f, &name, embed),
+        b"Type1" | b"MMType1" | b"TrueType" => simple(ctx, f, subtype, &name, embed),
         // Type 3 glyph names are not checked against the Adobe Glyph List here.
         b"Type3" => to_unicode(ctx, f, &name),
         _ => Err(nope(rule::R6_2_11_2_2, &[&lossy(subtype)])),
@@ -716,10 +728,12 @@ fn font_file<'a>(
     None
 }
 
-fn simple(ctx: &Ctx<'_>, f: &Dictionary, subtype: &[u8], name: &str) -> Check {
+fn simple(ctx: &Ctx<'_>, f: &Dictionary, subtype: &[u8], name: &str, embed: bool) -> Check {
     let descriptor = ctx.get_dict(f, b"FontDescriptor");
     let Some((_, program)) = font_file(ctx, descriptor) else {
-        ctx.report(nope(rule::R6_2_11_4_1_1, &[]))?;
+        if embed {
+            ctx.report(nope(rule::R6_2_11_4_1_1, &[]))?;
+        }
         return to_unicode(ctx, f, name);
     };
     let flags = descriptor
@@ -740,6 +754,11 @@ fn simple(ctx: &Ctx<'_>, f: &Dictionary, subtype: &[u8], name: &str) -> Check {
                 ctx.report(nope(rule::R6_2_11_6_4, &[&cmaps.len()]))?;
             }
         } else {
+            // veraPDF: `cmap30Present ? nrCmaps > 1 : nrCmaps > 0`. An unreadable program
+            // (no cmap read) is left to the program's own rules.
+            if cmaps.len() == 1 && cmaps.contains(&(3, 0)) {
+                ctx.report(nope(rule::R6_2_11_6_1, &[]))?;
+            }
             match ctx.get(f, b"Encoding") {
                 Some(Object::Name(e)) if e == b"MacRomanEncoding" || e == b"WinAnsiEncoding" => {}
                 Some(Object::Dictionary(e)) => {
@@ -774,7 +793,7 @@ fn simple(ctx: &Ctx<'_>, f: &Dictionary, subtype: &[u8], name: &str) -> Check {
     to_unicode(ctx, f, name)
 }
 
-fn type0(ctx: &Ctx<'_>, f: &Dictionary, name: &str) -> Check {
+fn type0(ctx: &Ctx<'_>, f: &Dictionary, name: &str, embed: bool) -> Check {
     let Some(cid_font) = ctx
         .get_array(f, b"DescendantFonts")
         .and_then(|a| a.first())
@@ -849,7 +868,7 @@ fn type0(ctx: &Ctx<'_>, f: &Dictionary, name: &str) -> Check {
         }
     }
     let descriptor = ctx.get_dict(cid_font, b"FontDescriptor");
-    if font_file(ctx, descriptor).is_none() {
+    if embed && font_file(ctx, descriptor).is_none() {
         ctx.report(nope(rule::R6_2_11_4_1_1, &[]))?;
     }
     // 6.2.11.3.2: a Type 2 CIDFont maps CIDs to glyphs by Identity or a stream.

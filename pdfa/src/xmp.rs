@@ -1112,13 +1112,27 @@ fn properties(
                 || n.attributes().any(|a| a.namespace() == Some(*ns));
             if uses && n.lookup_prefix(ns) != Some(*prefix) {
                 let found = n.lookup_prefix(ns).unwrap_or("null");
+                if *ns == PDFAID {
+                    // Each identification property has its own rule, written as an element
+                    // (`<pdfaid:part>`) or as an attribute of a description (`pdfaid:part="2"`).
+                    let element =
+                        (n.tag_name().namespace() == Some(PDFAID)).then(|| n.tag_name().name());
+                    let attributes = n
+                        .attributes()
+                        .filter(|a| a.namespace() == Some(PDFAID))
+                        .map(|a| a.name());
+                    for name in element.into_iter().chain(attributes) {
+                        let r = match name {
+                            "conformance" => rule::R6_6_4_5,
+                            "amd" => rule::R6_6_4_6,
+                            "corr" => rule::R6_6_4_7,
+                            _ => rule::R6_6_4_4,
+                        };
+                        ctx.report(nope(r, &[&found]))?;
+                    }
+                    continue;
+                }
                 let f = match *ns {
-                    PDFAID => match n.tag_name().name() {
-                        "conformance" => nope(rule::R6_6_4_5, &[&found]),
-                        "amd" => nope(rule::R6_6_4_6, &[&found]),
-                        "corr" => nope(rule::R6_6_4_7, &[&found]),
-                        _ => nope(rule::R6_6_4_4, &[&found]),
-                    },
                     EXTENSION => nope(rule::R6_6_2_3_3_1, &[&true, &found]),
                     _ => missing_field(ns, n.tag_name().name(), found),
                 };

@@ -621,16 +621,11 @@ fn cases() -> Vec<Case> {
             "[/{}]",
             "a".repeat(pick(x, 128, 127))
         ))),
-        rule!(
-            "6.1.13-5",
-            "2b",
-            gap("reals closer to zero than ±1.175e-38 (other than 0) are not refused"),
-            |x| object(pick(
-                x,
-                "[0.0000000000000000000000000000000000000000001]",
-                "[0.0]"
-            ))
-        ),
+        rule!("6.1.13-5", "2b", |x| object(pick(
+            x,
+            "[0.0000000000000000000000000000000000000000001]",
+            "[0.0]"
+        ))),
         rule!("6.1.13-8", "2b", |x| b(|p| {
             let n = pick(x, 29, 28);
             p.content = format!("{}{}", "q ".repeat(n), "Q ".repeat(n)).into_bytes();
@@ -795,52 +790,35 @@ fn cases() -> Vec<Case> {
             format!("/{} ri", pick(x, "Vivid", "Perceptual"))
                 .into_bytes())),
         // 6.2.8 Images
-        rule!(
-            "6.2.8-1",
-            "2b",
-            gap("refused, but as 6.2.8.1, not as 6.2.8"),
-            |x| xobject(image(pick(x, "/Alternates []", "")))
-        ),
-        rule!(
-            "6.2.8-2",
-            "2b",
-            gap("refused, but as 6.2.8.1, not as 6.2.8"),
-            |x| xobject(image(pick(
-                x,
-                "/OPI << /2.0 << /Type /OPI /Version 2.0 /F (x.tif) /Inks /full_color >> >>",
-                ""
-            )))
-        ),
-        rule!(
-            "6.2.8-3",
-            "2b",
-            gap("refused, but as 6.2.8.1, not as 6.2.8"),
-            |x| xobject(image(pick(x, "/Interpolate true", "/Interpolate false")))
-        ),
-        rule!(
-            "6.2.8-4",
-            "2b",
-            gap("the BitsPerComponent of images is not checked"),
-            |x| xobject(stream(
-                &format!(
-                    "/Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace {LAB} /BitsPerComponent {}",
-                    pick(x, 3, 4)
-                ),
-                &[128, 128],
-            ))
-        ),
-        rule!(
-            "6.2.8-5",
-            "2b",
-            gap("the BitsPerComponent of image masks is not checked"),
-            |x| xobject(stream(
-                &format!(
-                    "/Type /XObject /Subtype /Image /Width 1 /Height 1 /ImageMask true /BitsPerComponent {}",
-                    pick(x, 2, 1)
-                ),
-                &[0],
-            ))
-        ),
+        rule!("6.2.8-1", "2b", |x| xobject(image(pick(
+            x,
+            "/Alternates []",
+            ""
+        )))),
+        rule!("6.2.8-2", "2b", |x| xobject(image(pick(
+            x,
+            "/OPI << /2.0 << /Type /OPI /Version 2.0 /F (x.tif) /Inks /full_color >> >>",
+            ""
+        )))),
+        rule!("6.2.8-3", "2b", |x| xobject(image(pick(
+            x,
+            "/Interpolate true",
+            "/Interpolate false"
+        )))),
+        rule!("6.2.8-4", "2b", |x| xobject(stream(
+            &format!(
+                "/Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace {LAB} /BitsPerComponent {}",
+                pick(x, 3, 4)
+            ),
+            &[128, 128],
+        ))),
+        rule!("6.2.8-5", "2b", |x| xobject(stream(
+            &format!(
+                "/Type /XObject /Subtype /Image /Width 1 /Height 1 /ImageMask true /BitsPerComponent {}",
+                pick(x, 2, 1)
+            ),
+            &[0],
+        ))),
         rule!("6.2.8.3-1", "2b", |x| jpx(jp2(
             pick(x, 2, 3),
             7,
@@ -867,35 +845,24 @@ fn cases() -> Vec<Case> {
             &[(1, 0, 16)]
         ))),
         // 6.2.9 XObjects
-        rule!(
-            "6.2.9-1",
-            "2b",
-            gap("refused, but as 6.2.9.1, not as 6.2.9"),
-            |x| xobject(form(pick(
+        rule!("6.2.9-1", "2b", |x| xobject(form(pick(
+            x,
+            "/OPI << /1.3 << /Type /OPI /Version 1.3 /F (x.tif) /Size [1 1] /CropRect [0 0 1 1] /Position [0 0 0 1 1 1 1 0] >> >>",
+            ""
+        )))),
+        rule!("6.2.9-2", "2b", |x| xobject(form(pick(
+            x,
+            "/Ref << /F (other.pdf) /Page 0 >>",
+            ""
+        )))),
+        rule!("6.2.9-3", "2b", |x| xobject(stream(
+            pick(
                 x,
-                "/OPI << /1.3 << /Type /OPI /Version 1.3 /F (x.tif) /Size [1 1] /CropRect [0 0 1 1] /Position [0 0 0 1 1 1 1 0] >> >>",
-                ""
-            )))
-        ),
-        rule!(
-            "6.2.9-2",
-            "2b",
-            gap("refused, but as 6.2.9.2, not as 6.2.9"),
-            |x| xobject(form(pick(x, "/Ref << /F (other.pdf) /Page 0 >>", "")))
-        ),
-        rule!(
-            "6.2.9-3",
-            "2b",
-            gap("refused, but as 6.2.9.3, not as 6.2.9"),
-            |x| xobject(stream(
-                pick(
-                    x,
-                    "/Type /XObject /Subtype /PS",
-                    "/Type /XObject /Subtype /Form /BBox [0 0 1 1]"
-                ),
-                b""
-            ))
-        ),
+                "/Type /XObject /Subtype /PS",
+                "/Type /XObject /Subtype /Form /BBox [0 0 1 1]"
+            ),
+            b""
+        ))),
         // 6.2.10 Transparency
         rule!("6.2.10-1", "2b", |x| b(|p| {
             let profile = p.add_icc(&icc(b"mntr", b"RGB ", 2));
@@ -958,25 +925,20 @@ fn cases() -> Vec<Case> {
             "",
             pick(x, "/A << /S /URI /URI (http://example.com/) >>", "")
         )),
-        rule!(
-            "6.4.1-2",
-            "2b",
-            gap("a form field's AA is refused, but as 6.5.2 (no AA anywhere), not as 6.4.1"),
-            |x| b(|p| {
-                let ap = p.add(form(""));
-                // The field comes after the widget that names it as its parent.
-                let field = ap + 2;
-                let w = p.add(format!("<< /Type /Annot /Subtype /Widget /Rect [0 0 10 10] /F 4 /AP << /N {ap} 0 R >> /Parent {field} 0 R >>"));
-                let f = p.add(format!(
-                    "<< /FT /Tx /T (f) /Kids [{w} 0 R] {} >>",
-                    pick(x, "/AA << /V << /S /GoTo /D [3 0 R /Fit] >> >>", "")
-                ));
-                assert_eq!(f, field);
-                p.page.push_str(&format!(" /Annots [{w} 0 R]"));
-                p.catalog
-                    .push_str(&format!(" /AcroForm << /Fields [{f} 0 R] >>"));
-            })
-        ),
+        rule!("6.4.1-2", "2b", |x| b(|p| {
+            let ap = p.add(form(""));
+            // The field comes after the widget that names it as its parent.
+            let field = ap + 2;
+            let w = p.add(format!("<< /Type /Annot /Subtype /Widget /Rect [0 0 10 10] /F 4 /AP << /N {ap} 0 R >> /Parent {field} 0 R >>"));
+            let f = p.add(format!(
+                "<< /FT /Tx /T (f) /Kids [{w} 0 R] {} >>",
+                pick(x, "/AA << /V << /S /GoTo /D [3 0 R /Fit] >> >>", "")
+            ));
+            assert_eq!(f, field);
+            p.page.push_str(&format!(" /Annots [{w} 0 R]"));
+            p.catalog
+                .push_str(&format!(" /AcroForm << /Fields [{f} 0 R] >>"));
+        })),
         rule!("6.4.1-3", "2b", |x| acroform(
             pick(x, "/NeedAppearances true", "/NeedAppearances false"),
             ""
@@ -1051,32 +1013,20 @@ fn cases() -> Vec<Case> {
                 p.xmp_override = Some(latin);
             }
         })),
-        rule!(
-            "6.6.2.3.1-1",
-            "2b",
-            gap("an undeclared XMP property is refused, but as 6.6.2.3.2, not as 6.6.2.3.1"),
-            |x| xmp(&if x {
-                "<rdf:Description rdf:about=\"\" xmlns:rec=\"http://example.com/recapito/\"><rec:note>hello</rec:note></rdf:Description>".to_owned()
-            } else {
-                EXTENSION.to_owned()
-            })
-        ),
+        rule!("6.6.2.3.1-1", "2b", |x| xmp(&if x {
+            "<rdf:Description rdf:about=\"\" xmlns:rec=\"http://example.com/recapito/\"><rec:note>hello</rec:note></rdf:Description>".to_owned()
+        } else {
+            EXTENSION.to_owned()
+        })),
         rule!("6.6.2.3.1-2", "2b", |x| xmp(&format!(
             "<rdf:Description rdf:about=\"\" xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\"><xmp:CreateDate>{}</xmp:CreateDate></rdf:Description>",
             pick(x, "yesterday", "2016-01-20T17:19:21+01:00")
         ))),
-        rule!(
-            "6.6.2.3.2-1",
-            "2b",
-            gap(
-                "an undefined field in an extension schema is refused, but as 6.6.2.3.3, not as 6.6.2.3.2"
-            ),
-            |x| extension(
-                x,
-                "<pdfaSchema:prefix>rec</pdfaSchema:prefix>",
-                "<pdfaSchema:prefix>rec</pdfaSchema:prefix><pdfaSchema:version>1</pdfaSchema:version>"
-            )
-        ),
+        rule!("6.6.2.3.2-1", "2b", |x| extension(
+            x,
+            "<pdfaSchema:prefix>rec</pdfaSchema:prefix>",
+            "<pdfaSchema:prefix>rec</pdfaSchema:prefix><pdfaSchema:version>1</pdfaSchema:version>"
+        )),
         rule!("6.6.2.3.3-1", "2b", |x| extension_with(
             x,
             &[
@@ -1240,91 +1190,58 @@ fn cases() -> Vec<Case> {
             }
         )),
         // 6.9 Optional content
-        rule!(
-            "6.9-1",
-            "2b",
-            gap("optional content configurations are not checked (no Name)"),
-            |x| optional_content(
-                1,
-                pick(
-                    x,
-                    "<< /Order [{0} 0 R] >>",
-                    "<< /Name (Default) /Order [{0} 0 R] >>"
-                ),
-                ""
+        rule!("6.9-1", "2b", |x| optional_content(
+            1,
+            pick(
+                x,
+                "<< /Order [{0} 0 R] >>",
+                "<< /Name (Default) /Order [{0} 0 R] >>"
+            ),
+            ""
+        )),
+        rule!("6.9-2", "2b", |x| optional_content(
+            1,
+            "<< /Name (Default) /Order [{0} 0 R] >>",
+            pick(
+                x,
+                "/Configs [<< /Name (Default) /Order [{0} 0 R] >>]",
+                "/Configs [<< /Name (Other) /Order [{0} 0 R] >>]"
             )
-        ),
-        rule!(
-            "6.9-2",
-            "2b",
-            gap("optional content configurations are not checked (duplicate Name)"),
-            |x| optional_content(
-                1,
+        )),
+        rule!("6.9-3", "2b", |x| optional_content(
+            2,
+            pick(
+                x,
                 "<< /Name (Default) /Order [{0} 0 R] >>",
-                pick(
-                    x,
-                    "/Configs [<< /Name (Default) /Order [{0} 0 R] >>]",
-                    "/Configs [<< /Name (Other) /Order [{0} 0 R] >>]"
-                )
-            )
-        ),
-        rule!(
-            "6.9-3",
-            "2b",
-            gap("optional content configurations are not checked (Order missing an OCG)"),
-            |x| optional_content(
-                2,
-                pick(
-                    x,
-                    "<< /Name (Default) /Order [{0} 0 R] >>",
-                    "<< /Name (Default) /Order [{0} 0 R {1} 0 R] >>"
-                ),
-                ""
-            )
-        ),
-        rule!(
-            "6.9-4",
-            "2b",
-            gap("optional content configurations are not checked (AS)"),
-            |x| optional_content(
-                1,
-                pick(
-                    x,
-                    "<< /Name (Default) /Order [{0} 0 R] /AS [<< /Event /View /Category [/Zoom] /OCGs [{0} 0 R] >>] >>",
-                    "<< /Name (Default) /Order [{0} 0 R] >>"
-                ),
-                ""
-            )
-        ),
+                "<< /Name (Default) /Order [{0} 0 R {1} 0 R] >>"
+            ),
+            ""
+        )),
+        rule!("6.9-4", "2b", |x| optional_content(
+            1,
+            pick(
+                x,
+                "<< /Name (Default) /Order [{0} 0 R] /AS [<< /Event /View /Category [/Zoom] /OCGs [{0} 0 R] >>] >>",
+                "<< /Name (Default) /Order [{0} 0 R] >>"
+            ),
+            ""
+        )),
         // 6.10, 6.11
-        rule!(
-            "6.10-1",
-            "2b",
-            gap("AlternatePresentations in the name dictionary is not checked"),
-            |x| b(|p| p.catalog = pick(
-                x,
-                " /Names << /AlternatePresentations << /Names [] >> >>",
-                " /Names << >>"
-            )
-            .into())
-        ),
-        rule!(
-            "6.10-2",
-            "2b",
-            gap("PresSteps in a page is not checked"),
-            |x| b(|p| p.page = pick(x, " /PresSteps << /Type /NavNode >>", "").into())
-        ),
-        rule!(
-            "6.11-1",
-            "2b",
-            gap("Requirements in the catalog is not checked"),
-            |x| b(|p| p.catalog = pick(
-                x,
-                " /Requirements [<< /Type /Requirement /S /EnableJavaScripts >>]",
-                ""
-            )
-            .into())
-        ),
+        rule!("6.10-1", "2b", |x| b(|p| p.catalog = pick(
+            x,
+            " /Names << /AlternatePresentations << /Names [] >> >>",
+            " /Names << >>"
+        )
+        .into())),
+        rule!("6.10-2", "2b", |x| b(
+            |p| p.page = pick(x, " /PresSteps << /Type /NavNode >>", "").into()
+        )),
+        rule!("6.11-1", "2b", |x| b(|p| p.catalog = pick(
+            x,
+            " /Requirements [<< /Type /Requirement /S /EnableJavaScripts >>]",
+            ""
+        )
+        .into())),
         // 6.7 Logical structure (level A)
         rule!("6.7.2.2-1", "2a", |x| with("2a", |p| p.mark_info = Some(
             pick(
@@ -1352,35 +1269,25 @@ fn cases() -> Vec<Case> {
             ),
             "<< /Type /StructElem /S /Note2 >>"
         )),
-        rule!(
-            "6.7.3.4-3",
-            "2a",
-            gap("a standard structure type role-mapped to a non-standard one is not refused"),
-            |x| structure(
-                pick(
-                    x,
-                    "<< /Type /StructTreeRoot /K {k} 0 R /RoleMap << /P /Note2 >> >>",
-                    "<< /Type /StructTreeRoot /K {k} 0 R >>"
-                ),
-                "<< /Type /StructElem /S /P >>"
-            )
-        ),
+        rule!("6.7.3.4-3", "2a", |x| structure(
+            pick(
+                x,
+                "<< /Type /StructTreeRoot /K {k} 0 R /RoleMap << /P /Note2 >> >>",
+                "<< /Type /StructTreeRoot /K {k} 0 R >>"
+            ),
+            "<< /Type /StructElem /S /P >>"
+        )),
         rule!("6.7.4-1", "2a", |x| with("2a", |p| p.catalog = replace(
             &p.catalog,
             "/Lang (en)",
             pick(x, "/Lang (en_GB!)", "/Lang (en-GB)")
         ))),
         // 6.2.11 Fonts
-        rule!(
-            "6.2.11.2-1",
+        rule!("6.2.11.2-1", "2b", |x| type3_text(
             "2b",
-            gap("a font dictionary's Type is not checked"),
-            |x| type3_text(
-                "2b",
-                &type3_font("").replace_if(x, "/Type /Font", "/Type /Fnt"),
-                "BT /F 12 Tf 10 10 Td (ab) Tj ET"
-            )
-        ),
+            &type3_font("").replace_if(x, "/Type /Font", "/Type /Fnt"),
+            "BT /F 12 Tf 10 10 Td (ab) Tj ET"
+        )),
         rule!("6.2.11.2-2", "2b", |x| font_text(
             &format!(
                 "<< /Type /Font /Subtype /{} /BaseFont /Helvetica /FirstChar 97 /LastChar 97 /Widths [500] /FontDescriptor {{fd}} 0 R >>",
@@ -1390,51 +1297,31 @@ fn cases() -> Vec<Case> {
             "FontFile3",
             ""
         )),
-        rule!(
-            "6.2.11.2-3",
+        rule!("6.2.11.2-3", "2b", |x| font_text(
+            pick(
+                x,
+                "<< /Type /Font /Subtype /Type1 /FirstChar 97 /LastChar 97 /Widths [500] /FontDescriptor {fd} 0 R >>",
+                "<< /Type /Font /Subtype /Type1 /BaseFont /Recapito /FirstChar 97 /LastChar 97 /Widths [500] /FontDescriptor {fd} 0 R >>"
+            ),
+            32,
+            "FontFile3",
+            ""
+        )),
+        rule!("6.2.11.2-4", "2b", |x| type3_text(
             "2b",
-            gap("a font without BaseFont is not refused"),
-            |x| font_text(
-                pick(
-                    x,
-                    "<< /Type /Font /Subtype /Type1 /FirstChar 97 /LastChar 97 /Widths [500] /FontDescriptor {fd} 0 R >>",
-                    "<< /Type /Font /Subtype /Type1 /BaseFont /Recapito /FirstChar 97 /LastChar 97 /Widths [500] /FontDescriptor {fd} 0 R >>"
-                ),
-                32,
-                "FontFile3",
-                ""
-            )
-        ),
-        rule!(
-            "6.2.11.2-4",
+            &type3_font("").replace_if(x, "/FirstChar 97 ", ""),
+            "BT /F 12 Tf 10 10 Td (ab) Tj ET"
+        )),
+        rule!("6.2.11.2-5", "2b", |x| type3_text(
             "2b",
-            gap("FirstChar of non-standard simple fonts (here Type 3) is not required"),
-            |x| type3_text(
-                "2b",
-                &type3_font("").replace_if(x, "/FirstChar 97 ", ""),
-                "BT /F 12 Tf 10 10 Td (ab) Tj ET"
-            )
-        ),
-        rule!(
-            "6.2.11.2-5",
+            &type3_font("").replace_if(x, "/LastChar 98 ", ""),
+            "BT /F 12 Tf 10 10 Td (ab) Tj ET"
+        )),
+        rule!("6.2.11.2-6", "2b", |x| type3_text(
             "2b",
-            gap("LastChar of non-standard simple fonts (here Type 3) is not required"),
-            |x| type3_text(
-                "2b",
-                &type3_font("").replace_if(x, "/LastChar 98 ", ""),
-                "BT /F 12 Tf 10 10 Td (ab) Tj ET"
-            )
-        ),
-        rule!(
-            "6.2.11.2-6",
-            "2b",
-            gap("the length of Widths against FirstChar and LastChar is not checked"),
-            |x| type3_text(
-                "2b",
-                &type3_font("").replace_if(x, "/Widths [1000 1000]", "/Widths [1000 1000 1000]"),
-                "BT /F 12 Tf 10 10 Td (ab) Tj ET"
-            )
-        ),
+            &type3_font("").replace_if(x, "/Widths [1000 1000]", "/Widths [1000 1000 1000]"),
+            "BT /F 12 Tf 10 10 Td (ab) Tj ET"
+        )),
         rule!("6.2.11.3.1-1", "2b", |x| type0(
             "/GB-EUC-H",
             pick(
@@ -1443,29 +1330,24 @@ fn cases() -> Vec<Case> {
                 "<< /Registry (Adobe) /Ordering (GB1) /Supplement 2 >>"
             )
         )),
-        rule!(
-            "6.2.11.2-7",
-            "2b",
-            gap("the Subtype of a FontFile3 stream is not checked (Type1 accepted)"),
-            |x| b(|p| {
-                let ff = p.add_stream(
-                    &format!("/Subtype /{}", pick(x, "Type1", "Type1C")),
-                    &cff(&[66]),
-                );
-                let fd = p.add(format!(
+        rule!("6.2.11.2-7", "2b", |x| b(|p| {
+            let ff = p.add_stream(
+                &format!("/Subtype /{}", pick(x, "Type1", "Type1C")),
+                &cff(&[66]),
+            );
+            let fd = p.add(format!(
                 "<< /Type /FontDescriptor /FontName /Recapito /Flags 32 /FontBBox [0 0 1000 1000] \
                  /ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 /FontFile3 {ff} 0 R >>"
             ));
-                let f = p.add(format!(
-                    "<< /Type /Font /Subtype /Type1 /BaseFont /Recapito /FirstChar 97 /LastChar 97 \
+            let f = p.add(format!(
+                "<< /Type /Font /Subtype /Type1 /BaseFont /Recapito /FirstChar 97 /LastChar 97 \
                  /Widths [500] /FontDescriptor {fd} 0 R >>"
-                ));
-                p.paint(
-                    &format!("{LAB_RESOURCES} /Font << /F {f} 0 R >>"),
-                    &format!("{LAB_PAINT}BT /F 12 Tf 10 10 Td (a) Tj ET"),
-                );
-            })
-        ),
+            ));
+            p.paint(
+                &format!("{LAB_RESOURCES} /Font << /F {f} 0 R >>"),
+                &format!("{LAB_PAINT}BT /F 12 Tf 10 10 Td (a) Tj ET"),
+            );
+        })),
         rule!("6.2.11.3.2-1", "2b", |x| cid_truetype(
             "Recapito",
             pick(x, "", "/CIDToGIDMap /Identity"),
@@ -1496,16 +1378,11 @@ fn cases() -> Vec<Case> {
             "/CIDSet {set} 0 R",
             pick(x, b"\x80", b"\xc0")
         )),
-        rule!(
-            "6.2.11.6-1",
-            "2b",
-            gap("a non-symbolic TrueType program with only a (3,0) cmap subtable is not refused"),
-            |x| truetype_text(
-                truetype(2, pick(x, &[(3, 0)][..], &[(3, 0), (3, 1)])),
-                32,
-                "/Encoding /WinAnsiEncoding"
-            )
-        ),
+        rule!("6.2.11.6-1", "2b", |x| truetype_text(
+            truetype(2, pick(x, &[(3, 0)][..], &[(3, 0), (3, 1)])),
+            32,
+            "/Encoding /WinAnsiEncoding"
+        )),
         rule!("6.2.11.6-4", "2b", |x| truetype_text(
             truetype(2, &[(1, 0), pick(x, (3, 1), (3, 0))]),
             4,
@@ -1528,21 +1405,17 @@ fn cases() -> Vec<Case> {
             pick(x, "/UseCMap /Recapito-Base", "/UseCMap /Identity-H")
         ))),
         rule!("6.2.11.4.1-1", "2b", |x| font_text(
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /FontDescriptor {fd} 0 R >>",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /FirstChar 97 /LastChar 97 \
+             /Widths [500] /FontDescriptor {fd} 0 R >>",
             32,
             pick(x, "", "FontFile3"),
             ""
         )),
-        rule!(
-            "6.2.11.4.1-2",
+        rule!("6.2.11.4.1-2", "2b", |x| type3_text(
             "2b",
-            gap("Type 3 glyphs missing from CharProcs are not refused"),
-            |x| type3_text(
-                "2b",
-                &type3_font("").replace_if(x, "/b {b} 0 R", ""),
-                "BT /F 12 Tf 10 10 Td (ab) Tj ET"
-            )
-        ),
+            &type3_font("").replace_if(x, "/b {b} 0 R", ""),
+            "BT /F 12 Tf 10 10 Td (ab) Tj ET"
+        )),
         rule!("6.2.11.5-1", "2b", |x| type3_text(
             "2b",
             &type3_font("").replace_if(x, "/Widths [1000 1000]", "/Widths [1000 500]"),
@@ -1581,33 +1454,23 @@ fn cases() -> Vec<Case> {
             Some((pick(x, "0000", "0061"), "0062")),
             ""
         )),
-        rule!(
-            "6.2.11.7.3-1",
+        rule!("6.2.11.7.3-1", "2a", |x| unicode_text(
             "2a",
-            gap("Private Use Area characters without ActualText are not refused (level A)"),
-            |x| unicode_text(
-                "2a",
-                "/Differences [97 /a /b]",
-                Some(("E000", "0062")),
-                pick(x, "", "/ActualText (ab)")
-            )
-        ),
-        rule!(
-            "6.2.11.8-1",
+            "/Differences [97 /a /b]",
+            Some(("E000", "0062")),
+            pick(x, "", "/ActualText (ab)")
+        )),
+        rule!("6.2.11.8-1", "2b", |x| type3_text(
             "2b",
-            gap("a Type 3 font showing .notdef is not refused"),
-            |x| type3_text(
-                "2b",
-                &type3_font("")
-                    .replace_if(
-                        x,
-                        "/Differences [97 /a /b]",
-                        "/Differences [97 /a /.notdef]"
-                    )
-                    .replace_if(x, "/b {b} 0 R", "/.notdef {b} 0 R"),
-                "BT /F 12 Tf 10 10 Td (ab) Tj ET"
-            )
-        ),
+            &type3_font("")
+                .replace_if(
+                    x,
+                    "/Differences [97 /a /b]",
+                    "/Differences [97 /a /.notdef]"
+                )
+                .replace_if(x, "/b {b} 0 R", "/.notdef {b} 0 R"),
+            "BT /F 12 Tf 10 10 Td (ab) Tj ET"
+        )),
     ]
 }
 
@@ -1719,6 +1582,48 @@ const COVERED: usize = 152;
 
 /// The table's rule ids are unique and each is a rule of its flavour's profile; prints how
 /// many of the profiles' rules the table covers.
+/// Rules the validator implements that have no case here, each with why.
+const IMPLEMENTED_WITHOUT_CASE: &[(&str, &str)] = &[(
+    "6.1.13-7",
+    "more than 8 388 607 indirect objects needs a file far larger than MAX_PDF_BYTES, refused \
+     for its size first",
+)];
+
+/// The validator's own rule table (`pdfa::rules::IMPLEMENTED`) and this table agree: a rule it
+/// claims to check has a case here that it catches, and a rule it does not catch (a known gap)
+/// is not claimed.
+#[test]
+fn the_rules_the_validator_claims_are_the_rules_it_catches() {
+    let implemented: BTreeSet<String> = pdfa::rules::IMPLEMENTED
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    let mut problems = Vec::new();
+    let cases = cases();
+    for case in &cases {
+        if case.known_gap.is_some() && implemented.contains(case.rule) {
+            problems.push(format!(
+                "{} is claimed as implemented, but its case is a known gap",
+                case.rule
+            ));
+        }
+    }
+    let caught: BTreeSet<&str> = cases
+        .iter()
+        .filter(|c| c.known_gap.is_none())
+        .map(|c| c.rule)
+        .collect();
+    for rule in &implemented {
+        let excused = IMPLEMENTED_WITHOUT_CASE.iter().any(|(r, _)| r == rule);
+        if !caught.contains(rule.as_str()) && !excused {
+            problems.push(format!(
+                "{rule} is claimed as implemented but has no case here"
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[test]
 fn the_table_names_each_profile_rule_at_most_once() {
     let mut all = BTreeSet::new();
@@ -1769,7 +1674,6 @@ fn the_table_names_each_profile_rule_at_most_once() {
 /// A font used only in text rendering mode 3 (invisible) need not be embedded (ISO 19005-2,
 /// 6.2.11.4.1; veraPDF 6.2.11.4.1-1: `renderingMode == 3 || containsFontFile == true`).
 #[test]
-#[ignore = "false alarm: the validator requires every font shown to be embedded, even in rendering mode 3"]
 fn a_font_shown_only_in_rendering_mode_3_need_not_be_embedded() {
     let invisible = font_text(
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /FontDescriptor {fd} 0 R >>",

@@ -7,26 +7,32 @@
 
 use std::fmt::Write as _;
 
-/// `validate` refuses `bytes` for the rule `rule` (a veraPDF rule id, `6.1.3-1`).
-///
-/// Today the validator reports one failure naming an ISO 19005-2 clause: the rule is broken
-/// when that clause is the rule's (`6.1.3`). Once the validator reports veraPDF rule ids, this
-/// becomes: its findings contain `rule`.
+/// `check` reports `rule` (a veraPDF rule id, `6.1.3-1`) among the findings of `bytes`,
+/// checked at the level the file claims.
 pub fn breaks(bytes: &[u8], rule: &str) -> bool {
-    pdfa::validate(bytes).is_err_and(|e| e.clause == clause_of(rule))
+    report(bytes)
+        .findings
+        .iter()
+        .any(|f| f.rule.to_string() == rule)
 }
 
-/// `validate` accepts `bytes`.
+/// `check` finds nothing wrong with `bytes`.
 pub fn conforms(bytes: &[u8]) -> bool {
-    pdfa::validate(bytes).is_ok()
+    report(bytes).passed()
 }
 
-/// What `validate` said, for messages.
+/// Every finding of `bytes`, for messages.
 pub fn verdict(bytes: &[u8]) -> String {
-    match pdfa::validate(bytes) {
-        Ok(()) => "conforms".into(),
-        Err(e) => format!("fails {:?} {} {}", e.kind, e.clause, e.reason),
+    let r = report(bytes);
+    if r.passed() {
+        return format!("conforms ({})", r.flavour);
     }
+    let findings: Vec<String> = r.findings.iter().map(|f| f.to_string()).collect();
+    format!("fails ({}): {}", r.flavour, findings.join("; "))
+}
+
+fn report(bytes: &[u8]) -> pdfa::Report {
+    pdfa::check(bytes, &pdfa::Options::default())
 }
 
 /// The clause of a rule id: `6.1.7.1-2` → `6.1.7.1`.
