@@ -31,9 +31,16 @@ struct Cli {
 enum Cmd {
     /// Serve the gateway's APIs.
     Serve,
-    /// Check PDF files the way attachments are checked: one line per file, `PASS <path>` or
-    /// `FAIL <path>: <clause> <reason>`; exits 1 if any failed.
+    /// Check PDF files the way attachments are checked (PDF/A-2, every broken rule): one line
+    /// per file, `PASS <path>` or `FAIL <path>: <rule> <message>` with further findings
+    /// indented below; exits 1 if any failed (the same as the `check-pdf` binary).
     CheckPdf {
+        /// One JSON array on stdout, an object per file with every finding.
+        #[arg(long)]
+        json: bool,
+        /// Check against PDF/A-2a, 2b or 2u (default: the level each file claims, 2b if none).
+        #[arg(long, value_name = "2a|2b|2u")]
+        flavour: Option<pdfa::Flavour>,
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -52,7 +59,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     service_kit::logs::init("GATEWAY");
     match cli.command {
-        Cmd::CheckPdf { files } => pdfa::cli::run(&files),
+        Cmd::CheckPdf {
+            json,
+            flavour,
+            files,
+        } => pdfa::cli::run_with(&files, &pdfa::cli::CliOptions { json, flavour }),
         Cmd::Serve => {
             match service_kit::run::configured("gateway", Config::load(cli.config.as_deref())) {
                 Ok(config) => service_kit::run::serve_until_signal("gateway", async move {

@@ -233,3 +233,31 @@ fn check_pdf_prints_a_fail_line_for_a_pdf_bomb() {
         "{stdout}"
     );
 }
+
+/// `gateway check-pdf` takes the `check-pdf` binary's options: `--json` (every finding, for
+/// entities' CI) and `--flavour`; an unknown flavour is a usage error (exit status 2).
+#[test]
+fn check_pdf_speaks_json_and_takes_a_flavour() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/pdf/pdfa2b-minimal.pdf");
+    let encrypted = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/pdf/encrypted.pdf");
+    let out = Command::new(env!("CARGO_BIN_EXE_gateway"))
+        .args(["check-pdf", "--json", "--flavour", "2b"])
+        .arg(&fixture)
+        .arg(&encrypted)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let files: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(files[0]["verdict"], "pass", "{files}");
+    assert_eq!(files[0]["flavour"], "2b", "{files}");
+    assert_eq!(files[1]["verdict"], "fail", "{files}");
+    assert!(files[1]["findings"][0]["rule"].is_string(), "{files}");
+    let bad = Command::new(env!("CARGO_BIN_EXE_gateway"))
+        .args(["check-pdf", "--flavour", "3z"])
+        .arg(&fixture)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("unknown PDF/A flavour"), "{stderr}");
+}
