@@ -32,6 +32,7 @@ mod lexer;
 mod loader;
 mod logical;
 mod model;
+mod pkcs7;
 pub mod rules;
 mod syntax;
 mod truetype;

@@ -310,11 +310,48 @@ fn catalog_entries(ctx: &Ctx<'_>, catalog: &Dictionary) -> Check {
         if form.has(b"XFA") {
             ctx.report(nope(rule::R6_4_2_1, &[]))?;
         }
+        signatures(ctx, form)?;
         if matches!(
             ctx.get(form, b"NeedAppearances"),
             Some(Object::Boolean(true))
         ) {
             return Err(nope(rule::R6_4_1_3, &[]));
+        }
+    }
+    Ok(())
+}
+
+/// 6.4.3-2 and 6.4.3-3: the PKCS#7 object (`Contents`, a string) of every signature field's
+/// signature dictionary (`V`), the field tree walked from the form's `Fields` through `Kids`.
+fn signatures(ctx: &Ctx<'_>, form: &Dictionary) -> Check {
+    let mut seen = HashSet::new();
+    let mut todo: Vec<(&Object, usize)> = ctx
+        .get_array(form, b"Fields")
+        .unwrap_or(&[])
+        .iter()
+        .map(|f| (f, 0))
+        .collect();
+    while let Some((field, depth)) = todo.pop() {
+        ctx.tick(1)?;
+        if let Object::Reference(id) = field
+            && !seen.insert(*id)
+        {
+            continue;
+        }
+        let Some(d) = ctx.dict(field) else { continue };
+        if field_type(ctx, d) == Some(b"Sig")
+            && let Some(sig) = ctx.get_dict(d, b"V")
+            && let Some(Object::String(contents, _)) = ctx.get(sig, b"Contents")
+        {
+            let label = match d.get(b"V") {
+                Ok(Object::Reference(id)) => format!("signature {} {} R", id.0, id.1),
+                _ => "signature".to_string(),
+            };
+            ctx.check_unit(label, || super::pkcs7::check(ctx, contents))?;
+        }
+        if depth < MAX_TREE_DEPTH {
+            let kids = ctx.get_array(d, b"Kids").unwrap_or(&[]);
+            todo.extend(kids.iter().map(|k| (k, depth + 1)));
         }
     }
     Ok(())
