@@ -1435,19 +1435,12 @@ fn cases() -> Vec<Case> {
             4,
             pick(x, "/Encoding /WinAnsiEncoding", "")
         )),
-        rule!(
-            "6.2.11.7.2-1",
+        rule!("6.2.11.7.2-1", "2u", |x| unicode_text(
             "2u",
-            gap(
-                "Type 3 glyph names outside the Adobe Glyph List without ToUnicode are not refused (level U)"
-            ),
-            |x| unicode_text(
-                "2u",
-                "/Differences [97 /g1 /g2]",
-                pick(x, None, Some(("0061", "0062"))),
-                ""
-            )
-        ),
+            "/Differences [97 /g1 /g2]",
+            pick(x, None, Some(("0061", "0062"))),
+            ""
+        )),
         rule!("6.2.11.7.2-2", "2u", |x| unicode_text(
             "2u",
             "/Differences [97 /a /b]",
@@ -1935,6 +1928,22 @@ fn conforming_variants() -> Vec<Variant> {
             "Type 3 glyph names of the Adobe Glyph List without ToUnicode (level U)",
             || unicode_text("2u", "/Differences [97 /a /b]", None, ""),
         ),
+        (
+            "6.2.11.7.2-1",
+            "Type 3 glyph names uni0061 and u0062 without ToUnicode (level U)",
+            || unicode_text("2u", "/Differences [97 /uni0061 /u0062]", None, ""),
+        ),
+        (
+            "6.2.11.6-2",
+            "a non-symbolic TrueType font whose Differences name a glyph of the Adobe Glyph List",
+            || {
+                truetype_text(
+                    truetype(2, &[(3, 1)]),
+                    32,
+                    "/Encoding << /BaseEncoding /WinAnsiEncoding /Differences [97 /a] >>",
+                )
+            },
+        ),
         ("6.8-2", "a file specification whose UF is UTF-16BE", || {
             embedded(
                 "/F (a.pdf) /UF <FEFF0061002E007000640066>",
@@ -2062,6 +2071,24 @@ fn conforming_variants() -> Vec<Variant> {
             })
         }),
     ]
+}
+
+/// Glyph names outside the Adobe Glyph List: in a non-symbolic TrueType font's Differences
+/// (6.2.11.6-2, exactly as listed: `uni0061` is not), and shown without ToUnicode (6.2.11.7.2-1).
+#[test]
+fn glyph_names_outside_the_adobe_glyph_list_are_refused() {
+    for name in ["/g1", "/uni0061", "/.notdef"] {
+        let file = truetype_text(
+            truetype(2, &[(3, 1)]),
+            32,
+            &format!("/Encoding << /BaseEncoding /WinAnsiEncoding /Differences [98 {name}] >>"),
+        );
+        assert!(breaks(&file, "6.2.11.6-2"), "{name}: it {}", verdict(&file));
+    }
+    let file = unicode_text("2u", "/Differences [97 /a /uniD800]", None, "");
+    assert!(breaks(&file, "6.2.11.7.2-1"), "it {}", verdict(&file));
+    let file = unicode_text("2u", "/Differences [97 /a /g2]", None, "");
+    assert!(breaks(&file, "6.2.11.7.2-1"), "it {}", verdict(&file));
 }
 
 /// Every conforming variant conforms (`RULES_VERBOSE=1` prints what the validator says).
