@@ -2091,6 +2091,46 @@ fn glyph_names_outside_the_adobe_glyph_list_are_refused() {
     assert!(breaks(&file, "6.2.11.7.2-1"), "it {}", verdict(&file));
 }
 
+/// A level U file showing "a" (code 97) in a Type 1 font without Encoding nor ToUnicode whose
+/// embedded program's built-in encoding names code 97 `glyph`.
+fn type1_builtin_text(glyph: &str) -> Vec<u8> {
+    with("2u", |p| {
+        let program = format!(
+            "%!PS-AdobeFont-1.0: Recapito 001.000\n/FontName /Recapito def\n\
+             /Encoding 256 array\n0 1 255 {{1 index exch /.notdef put}} for\n\
+             dup 97 /{glyph} put\nreadonly def\ncurrentfile eexec\n"
+        );
+        let ff = p.add_stream(
+            &format!("/Length1 {} /Length2 0 /Length3 0", program.len()),
+            program.as_bytes(),
+        );
+        let fd = p.add(format!(
+            "<< /Type /FontDescriptor /FontName /Recapito /Flags 4 /FontBBox [0 0 1000 1000] \
+             /ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 /FontFile {ff} 0 R >>"
+        ));
+        let f = p.add(format!(
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Recapito /FirstChar 97 /LastChar 97 \
+             /Widths [500] /FontDescriptor {fd} 0 R >>"
+        ));
+        p.paint(
+            &format!("{LAB_RESOURCES} /Font << /F {f} 0 R >>"),
+            &format!("{LAB_PAINT}BT /F 12 Tf 10 10 Td (a) Tj ET"),
+        );
+    })
+}
+
+/// 6.2.11.7.2-1 reads a Type 1 program's built-in encoding when the font has no Encoding: a
+/// name outside the Adobe Glyph List needs a ToUnicode map, a name in it does not.
+#[test]
+fn a_type1_programs_builtin_glyph_names_need_unicode() {
+    let file = type1_builtin_text("g1");
+    assert!(breaks(&file, "6.2.11.7.2-1"), "it {}", verdict(&file));
+    for glyph in ["a", "uni0061"] {
+        let file = type1_builtin_text(glyph);
+        assert!(conforms(&file), "{glyph}: it {}", verdict(&file));
+    }
+}
+
 /// Every conforming variant conforms (`RULES_VERBOSE=1` prints what the validator says).
 #[test]
 fn files_close_to_a_rule_without_breaking_it_conform() {
