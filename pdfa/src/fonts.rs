@@ -178,18 +178,27 @@ pub(crate) fn check(
     Ok(())
 }
 
-/// 6.2.11.7.2 (2a, 2u), per shown code of a simple font without a ToUnicode map: the glyph
-/// name of the code (from the `Differences`, else from a Type 1 program's built-in encoding)
-/// has a Unicode value (`glyph_name_has_unicode`). Codes named by a standard encoding always
-/// do; CFF and TrueType built-in names, and codes a ToUnicode map misses, are not checked.
+/// 6.2.11.7.2 (2a, 2u), per shown code of a simple font that its ToUnicode map (if any) does
+/// not map: the glyph name of the code (from the `Differences`, else from a Type 1 program's
+/// built-in encoding) has a Unicode value (`glyph_name_has_unicode`). Codes named by a
+/// standard encoding always do; CFF and TrueType built-in names are not read.
 fn glyph_names_unicode(ctx: &Ctx<'_>, f: &Dictionary, codes: &HashSet<u32>) -> Check {
     let simple = matches!(
         ctx.get_name(f, b"Subtype"),
         Some(b"Type1" | b"MMType1" | b"TrueType" | b"Type3")
     );
-    if !simple || f.has(b"ToUnicode") {
+    if !simple {
         return Ok(());
     }
+    // A code the ToUnicode map gives a value needs no glyph name; the others fall back to it.
+    let covered = match ctx.get(f, b"ToUnicode") {
+        None => HashSet::new(),
+        Some(Object::Stream(s)) => match to_unicode_codes(ctx, s, codes)? {
+            Some(covered) => covered,
+            None => return Ok(()),
+        },
+        Some(_) => return Ok(()),
+    };
     let encoding = ctx.get(f, b"Encoding");
     let diffs = match encoding {
         Some(Object::Dictionary(e)) => ctx.get_array(e, b"Differences"),
@@ -214,6 +223,9 @@ fn glyph_names_unicode(ctx: &Ctx<'_>, f: &Dictionary, codes: &HashSet<u32>) -> C
         let Ok(c) = usize::try_from(code) else {
             continue;
         };
+        if covered.contains(&code) {
+            continue;
+        }
         let name = match names.get(c) {
             Some(Some(n)) => n,
             _ => match builtin.get(c) {
@@ -226,6 +238,67 @@ fn glyph_names_unicode(ctx: &Ctx<'_>, f: &Dictionary, codes: &HashSet<u32>) -> C
         }
     }
     Ok(())
+}
+
+/// Which of the `shown` codes a ToUnicode map gives a value (`bfchar`, `bfrange`); `None` when
+/// that cannot be told (the stream does not decode, or it uses another CMap).
+fn to_unicode_codes(
+    ctx: &Ctx<'_>,
+    s: &Stream,
+    shown: &HashSet<u32>,
+) -> Result<Option<HashSet<u32>>, Finding> {
+    let Some(data) = ctx.decode(s)? else {
+        return Ok(None);
+    };
+    let code = |h: &[u8]| h.iter().take(4).fold(0u32, |a, &b| (a << 8) | u32::from(b));
+    let toks = tokens(&data);
+    let mut covered = HashSet::new();
+    let mut section = "";
+    let mut i = 0;
+    while i < toks.len() {
+        ctx.tick(1)?;
+        match &toks[i] {
+            Tok::Word(w) => {
+                section = match w.as_slice() {
+                    b"usecmap" => return Ok(None),
+                    b"beginbfchar" => "char",
+                    b"beginbfrange" => "range",
+                    _ => "",
+                };
+                i += 1;
+            }
+            Tok::Hex(src) if section == "char" => {
+                if matches!(toks.get(i + 1), Some(Tok::Hex(_) | Tok::Name(_))) {
+                    covered.insert(code(src));
+                }
+                i += 2;
+            }
+            Tok::Hex(lo) if section == "range" => {
+                let Some(Tok::Hex(hi)) = toks.get(i + 1) else {
+                    i += 1;
+                    continue;
+                };
+                let (lo, hi) = (code(lo), code(hi));
+                ctx.tick(shown.len() as u64 / 16)?;
+                covered.extend(shown.iter().filter(|c| (lo..=hi).contains(*c)));
+                i += 2;
+                // The destination: a string, or an array of them.
+                match toks.get(i) {
+                    Some(Tok::Open) => {
+                        while i < toks.len() && !matches!(toks[i], Tok::Close) {
+                            ctx.tick(1)?;
+                            i += 1;
+                        }
+                        i += 1;
+                    }
+                    Some(_) => i += 1,
+                    None => {}
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(Some(covered))
 }
 
 /// The built-in encoding of an embedded Type 1 program (`FontFile`): the `dup CODE /NAME put`

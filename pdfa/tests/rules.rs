@@ -2131,6 +2131,38 @@ fn a_type1_programs_builtin_glyph_names_need_unicode() {
     }
 }
 
+/// 6.2.11.7.2-1 per code: a ToUnicode map that gives code 97 (`/g1`) a value but not code 98
+/// leaves 98 to its glyph name, `/g2` (outside the list: refused) or `/b` (in it: conforms).
+#[test]
+fn a_code_the_tounicode_map_misses_falls_back_to_its_glyph_name() {
+    let file = |second: &'static str| {
+        with("2u", move |p| {
+            let a = p.add(type3_glyph(1000));
+            let bb = p.add(type3_glyph(1000));
+            let tu = p.add(to_unicode(&[(97, "0061")]));
+            let font = replace(
+                &type3_font(&format!("/ToUnicode {tu} 0 R")),
+                "/Differences [97 /a /b]",
+                &format!("/Differences [97 /g1 /{second}]"),
+            );
+            let font = replace(
+                &font,
+                "/a {a} 0 R /b {b} 0 R",
+                &format!("/g1 {a} 0 R /{second} {bb} 0 R"),
+            );
+            let f = p.add(font);
+            p.paint(
+                &format!("{LAB_RESOURCES} /Font << /F {f} 0 R >>"),
+                &format!("{LAB_PAINT}BT /F 12 Tf 10 10 Td (ab) Tj ET"),
+            );
+        })
+    };
+    let broken = file("g2");
+    assert!(breaks(&broken, "6.2.11.7.2-1"), "it {}", verdict(&broken));
+    let twin = file("b");
+    assert!(conforms(&twin), "it {}", verdict(&twin));
+}
+
 /// Every conforming variant conforms (`RULES_VERBOSE=1` prints what the validator says).
 #[test]
 fn files_close_to_a_rule_without_breaking_it_conform() {
