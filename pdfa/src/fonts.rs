@@ -301,17 +301,36 @@ fn to_unicode_codes(
     Ok(Some(covered))
 }
 
-/// The built-in encoding of an embedded Type 1 program (`FontFile`): the `dup CODE /NAME put`
-/// entries of its clear-text `/Encoding` array. Empty when the program uses StandardEncoding
-/// (whose names are all in the Adobe Glyph List) or cannot be read.
+/// The built-in encoding of an embedded Type 1 program: for a `FontFile`, the
+/// `dup CODE /NAME put` entries of its clear-text `/Encoding` array; for a `FontFile3`
+/// (Type1C), the CFF's custom encoding. Empty when the program uses StandardEncoding (whose
+/// names are all in the Adobe Glyph List) or cannot be read.
 fn type1_builtin_encoding(ctx: &Ctx<'_>, f: &Dictionary) -> Result<Vec<Option<Vec<u8>>>, Finding> {
     let descriptor = ctx.get_dict(f, b"FontDescriptor");
-    let Some((b"FontFile", program)) = font_file(ctx, descriptor) else {
-        return Ok(Vec::new());
+    let (key, program) = match font_file(ctx, descriptor) {
+        Some((key @ (b"FontFile" | b"FontFile3"), program)) => (key, program),
+        _ => return Ok(Vec::new()),
     };
+    if key == b"FontFile3" && ctx.get_name(&program.dict, b"Subtype") != Some(b"Type1C") {
+        return Ok(Vec::new());
+    }
     let Some(data) = ctx.decode(program)? else {
         return Ok(Vec::new());
     };
+    if key == b"FontFile3" {
+        let Some(cff) = super::cff::NamedCff::parse(&data) else {
+            return Ok(Vec::new());
+        };
+        let mut out = vec![None; 256];
+        for &(code, gid) in cff.encoding.as_deref().unwrap_or(&[]) {
+            ctx.tick(1)?;
+            // A glyph whose name cannot be told (`None`) is left unchecked.
+            if let Some(Some(name)) = cff.names.get(gid) {
+                out[usize::from(code)] = Some(name.as_bytes().to_vec());
+            }
+        }
+        return Ok(out);
+    }
     // The clear-text part: Length1 bytes, or up to `eexec`.
     let clear = program
         .dict

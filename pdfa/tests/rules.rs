@@ -2163,6 +2163,93 @@ fn a_code_the_tounicode_map_misses_falls_back_to_its_glyph_name() {
     assert!(conforms(&twin), "it {}", verdict(&twin));
 }
 
+/// A name-keyed CFF program (FontFile3 `Type1C`) with a custom encoding: `.notdef` and one
+/// glyph per name of `glyphs` (custom strings), code `codes[i]` selecting glyph `i + 1`.
+fn cff_encoded(glyphs: &[&str], codes: &[u8]) -> Vec<u8> {
+    fn index(items: &[&[u8]]) -> Vec<u8> {
+        let mut out = (items.len() as u16).to_be_bytes().to_vec();
+        if items.is_empty() {
+            return out;
+        }
+        out.push(1);
+        let mut at = 1u8;
+        out.push(at);
+        for i in items {
+            at += i.len() as u8;
+            out.push(at);
+        }
+        for i in items {
+            out.extend_from_slice(i);
+        }
+        out
+    }
+    let int = |v: usize| {
+        let mut b = vec![29];
+        b.extend_from_slice(&(v as i32).to_be_bytes());
+        b
+    };
+    let name = index(&[b"Recapito"]);
+    let strings: Vec<&[u8]> = glyphs.iter().map(|g| g.as_bytes()).collect();
+    let strings = index(&strings);
+    // Header, Name INDEX, Top DICT INDEX (charset 15, Encoding 16, CharStrings 17: 18
+    // bytes), String INDEX, Global Subr INDEX (empty), charset, encoding, CharStrings.
+    let charset_at = 4 + name.len() + (2 + 1 + 2 + 18) + strings.len() + 2;
+    let encoding_at = charset_at + 1 + 2 * glyphs.len();
+    let charstrings_at = encoding_at + 2 + codes.len();
+    let mut top = int(charset_at);
+    top.push(15);
+    top.extend(int(encoding_at));
+    top.push(16);
+    top.extend(int(charstrings_at));
+    top.push(17);
+    let mut out = vec![1, 0, 4, 1];
+    out.extend(name);
+    out.extend(index(&[&top]));
+    out.extend(strings);
+    out.extend(index(&[]));
+    assert_eq!(out.len(), charset_at);
+    out.push(0);
+    for i in 0..glyphs.len() {
+        out.extend_from_slice(&(391 + i as u16).to_be_bytes());
+    }
+    out.push(0);
+    out.push(codes.len() as u8);
+    out.extend_from_slice(codes);
+    assert_eq!(out.len(), charstrings_at);
+    let glyph: &[u8] = &[248, 136, 14];
+    out.extend(index(&vec![glyph; glyphs.len() + 1]));
+    out
+}
+
+/// 6.2.11.7.2-1 reads a Type1C program's custom encoding when the font has no Encoding.
+#[test]
+fn a_type1c_programs_builtin_glyph_names_need_unicode() {
+    let file = |glyph: &'static str| {
+        with("2u", move |p| {
+            let ff = p.add_stream("/Subtype /Type1C", &cff_encoded(&[glyph], &[97]));
+            let fd = p.add(format!(
+                "<< /Type /FontDescriptor /FontName /ABCDEF+Recapito /Flags 4 \
+                 /FontBBox [0 0 1000 1000] /ItalicAngle 0 /Ascent 800 /Descent -200 \
+                 /CapHeight 700 /StemV 80 /CharSet (/{glyph}) /FontFile3 {ff} 0 R >>"
+            ));
+            let f = p.add(format!(
+                "<< /Type /Font /Subtype /Type1 /BaseFont /ABCDEF+Recapito /FirstChar 97 \
+                 /LastChar 97 /Widths [500] /FontDescriptor {fd} 0 R >>"
+            ));
+            p.paint(
+                &format!("{LAB_RESOURCES} /Font << /F {f} 0 R >>"),
+                &format!("{LAB_PAINT}BT /F 12 Tf 10 10 Td (a) Tj ET"),
+            );
+        })
+    };
+    let broken = file("g1");
+    assert!(breaks(&broken, "6.2.11.7.2-1"), "it {}", verdict(&broken));
+    for glyph in ["alpha", "uni0061"] {
+        let twin = file(glyph);
+        assert!(conforms(&twin), "{glyph}: it {}", verdict(&twin));
+    }
+}
+
 /// Every conforming variant conforms (`RULES_VERBOSE=1` prints what the validator says).
 #[test]
 fn files_close_to_a_rule_without_breaking_it_conform() {
