@@ -1435,19 +1435,12 @@ fn cases() -> Vec<Case> {
             4,
             pick(x, "/Encoding /WinAnsiEncoding", "")
         )),
-        rule!(
-            "6.2.11.7.2-1",
+        rule!("6.2.11.7.2-1", "2u", |x| unicode_text(
             "2u",
-            gap(
-                "Type 3 glyph names outside the Adobe Glyph List without ToUnicode are not refused (level U)"
-            ),
-            |x| unicode_text(
-                "2u",
-                "/Differences [97 /g1 /g2]",
-                pick(x, None, Some(("0061", "0062"))),
-                ""
-            )
-        ),
+            "/Differences [97 /g1 /g2]",
+            pick(x, None, Some(("0061", "0062"))),
+            ""
+        )),
         rule!("6.2.11.7.2-2", "2u", |x| unicode_text(
             "2u",
             "/Differences [97 /a /b]",
@@ -1935,6 +1928,22 @@ fn conforming_variants() -> Vec<Variant> {
             "Type 3 glyph names of the Adobe Glyph List without ToUnicode (level U)",
             || unicode_text("2u", "/Differences [97 /a /b]", None, ""),
         ),
+        (
+            "6.2.11.7.2-1",
+            "Type 3 glyph names uni0061 and u0062 without ToUnicode (level U)",
+            || unicode_text("2u", "/Differences [97 /uni0061 /u0062]", None, ""),
+        ),
+        (
+            "6.2.11.6-2",
+            "a non-symbolic TrueType font whose Differences name a glyph of the Adobe Glyph List",
+            || {
+                truetype_text(
+                    truetype(2, &[(3, 1)]),
+                    32,
+                    "/Encoding << /BaseEncoding /WinAnsiEncoding /Differences [97 /a] >>",
+                )
+            },
+        ),
         ("6.8-2", "a file specification whose UF is UTF-16BE", || {
             embedded(
                 "/F (a.pdf) /UF <FEFF0061002E007000640066>",
@@ -2062,6 +2071,183 @@ fn conforming_variants() -> Vec<Variant> {
             })
         }),
     ]
+}
+
+/// Glyph names outside the Adobe Glyph List: in a non-symbolic TrueType font's Differences
+/// (6.2.11.6-2, exactly as listed: `uni0061` is not), and shown without ToUnicode (6.2.11.7.2-1).
+#[test]
+fn glyph_names_outside_the_adobe_glyph_list_are_refused() {
+    for name in ["/g1", "/uni0061", "/.notdef"] {
+        let file = truetype_text(
+            truetype(2, &[(3, 1)]),
+            32,
+            &format!("/Encoding << /BaseEncoding /WinAnsiEncoding /Differences [98 {name}] >>"),
+        );
+        assert!(breaks(&file, "6.2.11.6-2"), "{name}: it {}", verdict(&file));
+    }
+    let file = unicode_text("2u", "/Differences [97 /a /uniD800]", None, "");
+    assert!(breaks(&file, "6.2.11.7.2-1"), "it {}", verdict(&file));
+    let file = unicode_text("2u", "/Differences [97 /a /g2]", None, "");
+    assert!(breaks(&file, "6.2.11.7.2-1"), "it {}", verdict(&file));
+}
+
+/// A level U file showing "a" (code 97) in a Type 1 font without Encoding nor ToUnicode whose
+/// embedded program's built-in encoding names code 97 `glyph`.
+fn type1_builtin_text(glyph: &str) -> Vec<u8> {
+    with("2u", |p| {
+        let program = format!(
+            "%!PS-AdobeFont-1.0: Recapito 001.000\n/FontName /Recapito def\n\
+             /Encoding 256 array\n0 1 255 {{1 index exch /.notdef put}} for\n\
+             dup 97 /{glyph} put\nreadonly def\ncurrentfile eexec\n"
+        );
+        let ff = p.add_stream(
+            &format!("/Length1 {} /Length2 0 /Length3 0", program.len()),
+            program.as_bytes(),
+        );
+        let fd = p.add(format!(
+            "<< /Type /FontDescriptor /FontName /Recapito /Flags 4 /FontBBox [0 0 1000 1000] \
+             /ItalicAngle 0 /Ascent 800 /Descent -200 /CapHeight 700 /StemV 80 /FontFile {ff} 0 R >>"
+        ));
+        let f = p.add(format!(
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Recapito /FirstChar 97 /LastChar 97 \
+             /Widths [500] /FontDescriptor {fd} 0 R >>"
+        ));
+        p.paint(
+            &format!("{LAB_RESOURCES} /Font << /F {f} 0 R >>"),
+            &format!("{LAB_PAINT}BT /F 12 Tf 10 10 Td (a) Tj ET"),
+        );
+    })
+}
+
+/// 6.2.11.7.2-1 reads a Type 1 program's built-in encoding when the font has no Encoding: a
+/// name outside the Adobe Glyph List needs a ToUnicode map, a name in it does not.
+#[test]
+fn a_type1_programs_builtin_glyph_names_need_unicode() {
+    let file = type1_builtin_text("g1");
+    assert!(breaks(&file, "6.2.11.7.2-1"), "it {}", verdict(&file));
+    for glyph in ["a", "uni0061"] {
+        let file = type1_builtin_text(glyph);
+        assert!(conforms(&file), "{glyph}: it {}", verdict(&file));
+    }
+}
+
+/// 6.2.11.7.2-1 per code: a ToUnicode map that gives code 97 (`/g1`) a value but not code 98
+/// leaves 98 to its glyph name, `/g2` (outside the list: refused) or `/b` (in it: conforms).
+#[test]
+fn a_code_the_tounicode_map_misses_falls_back_to_its_glyph_name() {
+    let file = |second: &'static str| {
+        with("2u", move |p| {
+            let a = p.add(type3_glyph(1000));
+            let bb = p.add(type3_glyph(1000));
+            let tu = p.add(to_unicode(&[(97, "0061")]));
+            let font = replace(
+                &type3_font(&format!("/ToUnicode {tu} 0 R")),
+                "/Differences [97 /a /b]",
+                &format!("/Differences [97 /g1 /{second}]"),
+            );
+            let font = replace(
+                &font,
+                "/a {a} 0 R /b {b} 0 R",
+                &format!("/g1 {a} 0 R /{second} {bb} 0 R"),
+            );
+            let f = p.add(font);
+            p.paint(
+                &format!("{LAB_RESOURCES} /Font << /F {f} 0 R >>"),
+                &format!("{LAB_PAINT}BT /F 12 Tf 10 10 Td (ab) Tj ET"),
+            );
+        })
+    };
+    let broken = file("g2");
+    assert!(breaks(&broken, "6.2.11.7.2-1"), "it {}", verdict(&broken));
+    let twin = file("b");
+    assert!(conforms(&twin), "it {}", verdict(&twin));
+}
+
+/// A name-keyed CFF program (FontFile3 `Type1C`) with a custom encoding: `.notdef` and one
+/// glyph per name of `glyphs` (custom strings), code `codes[i]` selecting glyph `i + 1`.
+fn cff_encoded(glyphs: &[&str], codes: &[u8]) -> Vec<u8> {
+    fn index(items: &[&[u8]]) -> Vec<u8> {
+        let mut out = (items.len() as u16).to_be_bytes().to_vec();
+        if items.is_empty() {
+            return out;
+        }
+        out.push(1);
+        let mut at = 1u8;
+        out.push(at);
+        for i in items {
+            at += i.len() as u8;
+            out.push(at);
+        }
+        for i in items {
+            out.extend_from_slice(i);
+        }
+        out
+    }
+    let int = |v: usize| {
+        let mut b = vec![29];
+        b.extend_from_slice(&(v as i32).to_be_bytes());
+        b
+    };
+    let name = index(&[b"Recapito"]);
+    let strings: Vec<&[u8]> = glyphs.iter().map(|g| g.as_bytes()).collect();
+    let strings = index(&strings);
+    // Header, Name INDEX, Top DICT INDEX (charset 15, Encoding 16, CharStrings 17: 18
+    // bytes), String INDEX, Global Subr INDEX (empty), charset, encoding, CharStrings.
+    let charset_at = 4 + name.len() + (2 + 1 + 2 + 18) + strings.len() + 2;
+    let encoding_at = charset_at + 1 + 2 * glyphs.len();
+    let charstrings_at = encoding_at + 2 + codes.len();
+    let mut top = int(charset_at);
+    top.push(15);
+    top.extend(int(encoding_at));
+    top.push(16);
+    top.extend(int(charstrings_at));
+    top.push(17);
+    let mut out = vec![1, 0, 4, 1];
+    out.extend(name);
+    out.extend(index(&[&top]));
+    out.extend(strings);
+    out.extend(index(&[]));
+    assert_eq!(out.len(), charset_at);
+    out.push(0);
+    for i in 0..glyphs.len() {
+        out.extend_from_slice(&(391 + i as u16).to_be_bytes());
+    }
+    out.push(0);
+    out.push(codes.len() as u8);
+    out.extend_from_slice(codes);
+    assert_eq!(out.len(), charstrings_at);
+    let glyph: &[u8] = &[248, 136, 14];
+    out.extend(index(&vec![glyph; glyphs.len() + 1]));
+    out
+}
+
+/// 6.2.11.7.2-1 reads a Type1C program's custom encoding when the font has no Encoding.
+#[test]
+fn a_type1c_programs_builtin_glyph_names_need_unicode() {
+    let file = |glyph: &'static str| {
+        with("2u", move |p| {
+            let ff = p.add_stream("/Subtype /Type1C", &cff_encoded(&[glyph], &[97]));
+            let fd = p.add(format!(
+                "<< /Type /FontDescriptor /FontName /ABCDEF+Recapito /Flags 4 \
+                 /FontBBox [0 0 1000 1000] /ItalicAngle 0 /Ascent 800 /Descent -200 \
+                 /CapHeight 700 /StemV 80 /CharSet (/{glyph}) /FontFile3 {ff} 0 R >>"
+            ));
+            let f = p.add(format!(
+                "<< /Type /Font /Subtype /Type1 /BaseFont /ABCDEF+Recapito /FirstChar 97 \
+                 /LastChar 97 /Widths [500] /FontDescriptor {fd} 0 R >>"
+            ));
+            p.paint(
+                &format!("{LAB_RESOURCES} /Font << /F {f} 0 R >>"),
+                &format!("{LAB_PAINT}BT /F 12 Tf 10 10 Td (a) Tj ET"),
+            );
+        })
+    };
+    let broken = file("g1");
+    assert!(breaks(&broken, "6.2.11.7.2-1"), "it {}", verdict(&broken));
+    for glyph in ["alpha", "uni0061"] {
+        let twin = file(glyph);
+        assert!(conforms(&twin), "{glyph}: it {}", verdict(&twin));
+    }
 }
 
 /// Every conforming variant conforms (`RULES_VERBOSE=1` prints what the validator says).
