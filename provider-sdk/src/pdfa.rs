@@ -26,6 +26,6 @@
 //! ```
 
 pub use ::pdfa::{
-    DEFAULT_TIMEOUT, FailureKind, Finding, Flavour, FlavourSource, Limits, MAX_PDF_BYTES,
-    Options, PdfFailure, Report, RuleId, check, validate, validate_with,
+    DEFAULT_TIMEOUT, FailureKind, Finding, Flavour, FlavourSource, Limits, MAX_PDF_BYTES, Options,
+    PdfFailure, Report, RuleId, check, validate, validate_with,
 };

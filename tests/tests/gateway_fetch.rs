@@ -616,6 +616,21 @@ async fn attachments_are_validated_pdfs_and_only_listed_urls_download() {
             .await
             .expect_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, code);
     }
+    // A PDF, but not PDF/A-2: the detail names veraPDF's rule and why.
+    let mut junk = pdf.clone();
+    junk.extend_from_slice(b"\nJUNK JUNK\n");
+    s.entity.on(
+        "messages/d1/attachments/avviso.pdf?v=1",
+        Answer::bytes(200, junk),
+    );
+    let refused = e2e::reply(get("attachments/avviso.pdf?v=1").await)
+        .await
+        .expect_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "ATTACHMENT_NOT_PDFA");
+    let detail = refused.body["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.starts_with("6.1.3-3 ") && detail.contains("after the last end-of-file marker"),
+        "{detail}"
+    );
     // Truncated: the PDF cut in half.
     s.entity.on(
         "messages/d1/attachments/avviso.pdf?v=1",

@@ -94,7 +94,7 @@ codes! {
     ATTACHMENT_METADATA_INVALID => 502, "an attachment's id, name, content type, url or category breaks the contract";
     ATTACHMENT_NOT_PDF => 415, "the attachment's bytes are not a readable PDF";
     ATTACHMENT_ENCRYPTED => 415, "the attachment is encrypted";
-    ATTACHMENT_NOT_PDFA => 415, "the attachment does not identify itself as PDF/A-2";
+    ATTACHMENT_NOT_PDFA => 415, "the attachment does not conform to PDF/A-2: the detail names the first broken rule (veraPDF's id, e.g. 6.1.3-1) and why";
     ATTACHMENT_TOO_COMPLEX => 415, "checking the attachment would take more time, work or decompressed bytes than one validation may (`fetch.pdf_validation_timeout_ms`)";
     STORE_UNAVAILABLE => 503, "the store cannot be reached; retry";
 }

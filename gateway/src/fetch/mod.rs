@@ -279,7 +279,9 @@ impl Fetcher {
                 pdfa::FailureKind::NotPdfA => Code::ATTACHMENT_NOT_PDFA,
                 pdfa::FailureKind::TooComplex => Code::ATTACHMENT_TOO_COMPLEX,
             };
-            err(code, f.to_string())
+            // The rule id (`6.1.3-1`, veraPDF's) rather than the clause alone: what an entity
+            // looks up in `check-pdf`'s output or veraPDF's report.
+            err(code, format!("{} {}", f.rule, f.reason))
         })?;
         Ok(path)
     }
