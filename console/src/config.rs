@@ -25,6 +25,8 @@ pub struct Config {
     pub dev_identity: DevIdentity,
     /// The users offered by the development sign-in page.
     pub dev_users: Vec<DevUser>,
+    /// Slow, idle and numerous clients, as the other services (`[server]`).
+    pub server: service_kit::ServerSettings,
 }
 
 /// The development identity issuer, as the engine's `identity` section names it.
@@ -76,6 +78,7 @@ impl Default for Config {
             dev_sign_in: false,
             dev_identity: DevIdentity::default(),
             dev_users: Vec::new(),
+            server: service_kit::ServerSettings::default(),
         }
     }
 }
@@ -101,6 +104,7 @@ impl Config {
                 self.public_url
             ));
         }
+        self.server.validate()?;
         if self.session_idle_secs == 0 {
             return Err("session_idle_secs must be positive".into());
         }

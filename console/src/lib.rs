@@ -94,12 +94,13 @@ pub fn router(state: AppState) -> Router {
 /// Binds `config.bind` and returns the console ready to run.
 pub async fn build(config: Config) -> Result<service_kit::run::Bound, StartError> {
     let listener = service_kit::bind(&config.bind).await?;
+    let settings = config.server.clone();
     let state = AppState::new(config)?;
     Ok(service_kit::run::Bound::new(
         "console",
         listener,
         router(state),
-        service_kit::ServerSettings::default(),
+        settings,
     ))
 }
 
