@@ -74,6 +74,21 @@ impl EService {
     }
 }
 
+/// An attribute (`GET /attributes`): what the pages name a required attribute by.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Attribute {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub kind: String,
+}
+
+impl Attributes {
+    pub fn is_empty(&self) -> bool {
+        self.certified.is_empty() && self.declared.is_empty() && self.verified.is_empty()
+    }
+}
+
 /// What went wrong calling the engine: its problem document, or why there was none.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{code}: {detail}")]
@@ -180,6 +195,10 @@ impl Engine {
 
     pub async fn eservices(&self, token: &str) -> Result<Vec<EService>, EngineError> {
         self.get(token, "/eservices").await
+    }
+
+    pub async fn attributes(&self, token: &str) -> Result<Vec<Attribute>, EngineError> {
+        self.get(token, "/attributes").await
     }
 
     pub async fn eservice(&self, token: &str, id: &str) -> Result<EService, EngineError> {

@@ -346,7 +346,11 @@ pub async fn eservice(State(st): St, headers: HeaderMap, Path(id): Path<String>)
     visit.finish(&st, layout(&e.name, &visit, "/catalogo", body))
 }
 
-fn attribute_groups(title: &str, groups: &[Vec<RequiredAttribute>]) -> Markup {
+fn attribute_groups(
+    title: &str,
+    groups: &[Vec<RequiredAttribute>],
+    names: &HashMap<String, String>,
+) -> Markup {
     html! {
         h3 { (title) }
         @if groups.is_empty() {
@@ -359,6 +363,7 @@ fn attribute_groups(title: &str, groups: &[Vec<RequiredAttribute>]) -> Markup {
                         ul {
                             @for a in g {
                                 li {
+                                    @if let Some(n) = names.get(&a.id) { (n) " " }
                                     code { (a.id) }
                                     @if a.explicit_verification { " (verifica esplicita)" }
                                 }
@@ -405,6 +410,18 @@ pub async fn version(
         Ok(d) => d,
         Err(err) => return engine_error(&visit, &st, &err),
     };
+    // The attributes' names: without them (an engine error) the ids are shown alone.
+    let names: HashMap<String, String> = if e.attributes.is_empty() {
+        HashMap::new()
+    } else {
+        match st.engine.attributes(&user.token).await {
+            Ok(all) => all.into_iter().map(|a| (a.id, a.name)).collect(),
+            Err(err) => {
+                tracing::warn!(error = %err, "attribute names unavailable");
+                HashMap::new()
+            }
+        }
+    };
     let title = format!("{} — versione {}", e.name, d.version);
     let body = html! {
         nav aria-label="Percorso" class="crumbs" {
@@ -417,9 +434,9 @@ pub async fn version(
         p { (d.description.as_deref().unwrap_or("—")) }
         h2 { "Attributi richiesti" }
         p { "Ogni gruppo è soddisfatto da uno qualsiasi dei suoi attributi; servono tutti i gruppi." }
-        (attribute_groups("Certificati", &e.attributes.certified))
-        (attribute_groups("Dichiarati", &e.attributes.declared))
-        (attribute_groups("Verificati", &e.attributes.verified))
+        (attribute_groups("Certificati", &e.attributes.certified, &names))
+        (attribute_groups("Dichiarati", &e.attributes.declared, &names))
+        (attribute_groups("Verificati", &e.attributes.verified, &names))
         h2 { "Soglie e approvazione" }
         dl {
             dt { "Chiamate al giorno per fruitore" } dd { (number(d.daily_calls_per_consumer)) }

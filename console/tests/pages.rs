@@ -168,3 +168,138 @@ async fn the_stylesheet_is_served_from_the_binary() {
     );
     assert!(css.contains(":focus"));
 }
+
+/// A stand-in for the engine's public API: one e-service with attribute groups, and the engine's
+/// problem documents for anything else. It checks the console sends the user's token.
+async fn fake_engine() -> String {
+    use axum::Json;
+    use axum::extract::Path;
+    use axum::http::HeaderMap;
+    use axum::response::IntoResponse;
+    use serde_json::json;
+    const ES: &str = "0190e8b0-0000-7000-8000-0000000000e5";
+    const D: &str = "0190e8b0-0000-7000-8000-0000000000d1";
+    const A: &str = "0190e8b0-0000-7000-8000-0000000000a1";
+    const B: &str = "0190e8b0-0000-7000-8000-0000000000a2";
+    fn authorized(h: &HeaderMap) -> bool {
+        h.get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("Bearer ey"))
+    }
+    fn problem(status: u16, code: &str) -> axum::response::Response {
+        (
+            StatusCode::from_u16(status).unwrap(),
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            json!({"type": "x", "title": "x", "status": status, "code": code, "detail": "from the engine"}).to_string(),
+        )
+            .into_response()
+    }
+    let descriptor = json!({"id": D, "version": 2, "state": "PUBLISHED", "suspended_from": null,
+        "description": "Seconda versione", "audience": ["aud-x"], "voucher_lifespan": 600,
+        "daily_calls_per_consumer": 1000, "daily_calls_total": 50000,
+        "agreement_approval_policy": "MANUAL", "server_urls": ["https://api.example.it/v2"],
+        "created_at": "2026-01-01T00:00:00Z", "published_at": "2026-01-02T00:00:00Z"});
+    let eservice = json!({"id": ES, "producer_id": "0190e8b0-0000-7000-8000-000000000001",
+        "name": "Anagrafe", "description": "Dati anagrafici dei residenti", "technology": "REST",
+        "mode": "DELIVER", "attributes": {"certified": [[{"id": A}, {"id": B, "explicit_verification": true}]],
+        "declared": [], "verified": []}, "descriptors": [descriptor.clone()],
+        "created_at": "2026-01-01T00:00:00Z"});
+    let (e1, e2, d1) = (eservice.clone(), eservice, descriptor);
+    let app = axum::Router::new()
+        .route(
+            "/eservices",
+            axum::routing::get(move |h: HeaderMap| async move {
+                if !authorized(&h) {
+                    return problem(401, "MISSING_TOKEN");
+                }
+                Json(json!([e1])).into_response()
+            }),
+        )
+        .route(
+            "/eservices/{id}",
+            axum::routing::get(move |h: HeaderMap, Path(id): Path<String>| async move {
+                if !authorized(&h) {
+                    return problem(401, "MISSING_TOKEN");
+                }
+                if id == ES {
+                    Json(e2).into_response()
+                } else {
+                    problem(404, "ESERVICE_NOT_FOUND")
+                }
+            }),
+        )
+        .route(
+            "/eservices/{id}/descriptors/{did}",
+            axum::routing::get(move |Path((_, did)): Path<(String, String)>| async move {
+                if did == D {
+                    Json(d1).into_response()
+                } else {
+                    problem(404, "DESCRIPTOR_NOT_FOUND")
+                }
+            }),
+        )
+        .route(
+            "/attributes",
+            axum::routing::get(|| async {
+                Json(json!([{"id": A, "kind": "CERTIFIED", "name": "Comune"},
+                            {"id": B, "kind": "CERTIFIED", "name": "Città metropolitana"}]))
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}
+
+async fn signed_in(app: &axum::Router) -> String {
+    let (_, h, page) = send(app, get("/accesso", None)).await;
+    let cookie = session_cookie(&h);
+    let form = format!("user=0&csrf={}", csrf(&page));
+    let (_, h, _) = send(app, post("/accesso/sviluppo", &cookie, &form)).await;
+    session_cookie(&h)
+}
+
+#[tokio::test]
+async fn the_catalogue_and_a_version_show_what_the_engine_answers_and_its_errors_as_sentences() {
+    let mut c = config(true);
+    c.engine_url = fake_engine().await;
+    let app = router(AppState::new(c).unwrap());
+    let me = signed_in(&app).await;
+
+    let (status, _, page) = send(&app, get("/catalogo", Some(&me))).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Anagrafe") && page.contains("Versione 2 · Pubblicata"),
+        "{page}"
+    );
+
+    let path = "/catalogo/0190e8b0-0000-7000-8000-0000000000e5/versioni/0190e8b0-0000-7000-8000-0000000000d1";
+    let (status, _, page) = send(&app, get(path, Some(&me))).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    for part in [
+        "Anagrafe — versione 2",
+        "Seconda versione",
+        "Comune <code>0190e8b0-0000-7000-8000-0000000000a1</code>",
+        "Città metropolitana <code>0190e8b0-0000-7000-8000-0000000000a2</code> (verifica esplicita)",
+        "1000",
+        "50000",
+        "Manuale",
+        "https://api.example.it/v2",
+    ] {
+        assert!(page.contains(part), "{part} in {page}");
+    }
+
+    let (status, _, page) = send(&app, get("/catalogo/nope%2F..", Some(&me))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        page.contains("E-service non trovato, o non visibile al tuo ente.")
+            && page.contains("<code>ESERVICE_NOT_FOUND</code>"),
+        "{page}"
+    );
+    let missing = "/catalogo/0190e8b0-0000-7000-8000-0000000000e5/versioni/x";
+    let (status, _, page) = send(&app, get(missing, Some(&me))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("DESCRIPTOR_NOT_FOUND"), "{page}");
+}

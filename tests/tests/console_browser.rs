@@ -264,6 +264,18 @@ async fn walk(c: &Client, console: &str, axe: &str) -> Result<(), fantoccini::er
     assert!(main.contains("CSRF_TOKEN_INVALID"), "{main}");
     accessible(c, axe, "Richiesta rifiutata").await;
 
+    // The engine's refusal, as a sentence with its code.
+    c.goto(&format!(
+        "{console}/catalogo/00000000-0000-4000-8000-000000000000"
+    ))
+    .await?;
+    let main = c.find(Locator::Css("main")).await?.text().await?;
+    assert!(
+        main.contains("E-service non trovato") && main.contains("ESERVICE_NOT_FOUND"),
+        "{main}"
+    );
+    accessible(c, axe, "errore").await;
+
     // Still signed in; signing out for real ends the session.
     c.goto(&format!("{console}/catalogo")).await?;
     heading_is(c, "Catalogo e-service").await;
