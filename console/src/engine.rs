@@ -89,6 +89,13 @@ impl Attributes {
     }
 }
 
+/// A tenant (`GET /tenants/{id}`): the pages name producers by it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+}
+
 /// What went wrong calling the engine: its problem document, or why there was none.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{code}: {detail}")]
@@ -199,6 +206,10 @@ impl Engine {
 
     pub async fn attributes(&self, token: &str) -> Result<Vec<Attribute>, EngineError> {
         self.get(token, "/attributes").await
+    }
+
+    pub async fn tenant(&self, token: &str, id: &str) -> Result<Tenant, EngineError> {
+        self.get(token, &format!("/tenants/{}", encode(id))).await
     }
 
     pub async fn eservice(&self, token: &str, id: &str) -> Result<EService, EngineError> {

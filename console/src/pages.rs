@@ -317,6 +317,13 @@ pub async fn eservice(State(st): St, headers: HeaderMap, Path(id): Path<String>)
         Ok(e) => e,
         Err(e) => return engine_error(&visit, &st, &e),
     };
+    // The producer's name: without it (an engine error) its id is shown.
+    let producer = st
+        .engine
+        .tenant(&user.token, &e.producer_id)
+        .await
+        .map(|t| t.name)
+        .ok();
     let body = html! {
         nav aria-label="Percorso" class="crumbs" {
             a href="/catalogo" { "Catalogo e-service" } " › " (e.name)
@@ -326,7 +333,10 @@ pub async fn eservice(State(st): St, headers: HeaderMap, Path(id): Path<String>)
         dl {
             dt { "Tecnologia" } dd { (e.technology) }
             dt { "Modalità" } dd { (if e.mode == "RECEIVE" { "Ricezione" } else { "Erogazione" }) }
-            dt { "Ente erogatore" } dd { code { (e.producer_id) } }
+            dt { "Ente erogatore" }
+            dd {
+                @if let Some(name) = &producer { (name) } @else { code { (e.producer_id) } }
+            }
         }
         h2 { "Versioni" }
         table {
@@ -337,7 +347,7 @@ pub async fn eservice(State(st): St, headers: HeaderMap, Path(id): Path<String>)
                     tr {
                         td { a href={ "/catalogo/" (e.id) "/versioni/" (d.id) } { "Versione " (d.version) } }
                         td { (state_label(&d.state)) }
-                        td { (d.published_at.as_deref().unwrap_or("—")) }
+                        td { (d.published_at.as_deref().map(when).unwrap_or_else(|| "—".into())) }
                     }
                 }
             }
@@ -373,6 +383,25 @@ fn attribute_groups(
                 }
             }
         }
+    }
+}
+
+/// An RFC 3339 instant as the pages write it: `07/12/2026 17:17 UTC`.
+pub fn when(rfc3339: &str) -> String {
+    use time::format_description::well_known::Rfc3339;
+    match time::OffsetDateTime::parse(rfc3339, &Rfc3339) {
+        Ok(t) => {
+            let t = t.to_offset(time::UtcOffset::UTC);
+            format!(
+                "{:02}/{:02}/{} {:02}:{:02} UTC",
+                t.day(),
+                u8::from(t.month()),
+                t.year(),
+                t.hour(),
+                t.minute()
+            )
+        }
+        Err(_) => rfc3339.to_owned(),
     }
 }
 

@@ -291,6 +291,18 @@ async fn the_catalogue_and_a_version_show_what_the_engine_answers_and_its_errors
         assert!(page.contains(part), "{part} in {page}");
     }
 
+    let (status, _, page) = send(
+        &app,
+        get("/catalogo/0190e8b0-0000-7000-8000-0000000000e5", Some(&me)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("02/01/2026 00:00 UTC"), "{page}");
+    assert!(
+        page.contains("<code>0190e8b0-0000-7000-8000-000000000001</code>"),
+        "the producer's id when the engine does not name it: {page}"
+    );
+
     let (status, _, page) = send(&app, get("/catalogo/nope%2F..", Some(&me))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(

@@ -218,6 +218,11 @@ async fn walk(c: &Client, console: &str, axe: &str) -> Result<(), fantoccini::er
         .click()
         .await?;
     heading_is(c, "Recapito messaggi").await;
+    let main = c.find(Locator::Css("main")).await?.text().await?;
+    assert!(
+        main.contains("Ente erogatore\nPagoPA"),
+        "the producer by name: {main}"
+    );
     accessible(c, axe, "e-service").await;
     screenshot(c, "eservice").await;
     c.find(Locator::LinkText("Versione 1"))
