@@ -117,9 +117,7 @@ impl EngineError {
     /// The sentence a user reads (Italian), for the engine's code.
     pub fn sentence(&self) -> &'static str {
         match self.code.as_str() {
-            "MISSING_TOKEN" | "INVALID_TOKEN" | "TOKEN_EXPIRED" => {
-                "La sessione non è più valida: accedi di nuovo."
-            }
+            "MISSING_TOKEN" | "INVALID_TOKEN" => "La sessione non è più valida: accedi di nuovo.",
             "USER_NOT_REGISTERED" => "Il tuo utente non è registrato presso il tuo ente.",
             "USER_SUSPENDED" => "Il tuo utente è sospeso.",
             "ROLE_REQUIRED" => "Il tuo ruolo non consente questa operazione.",
@@ -129,7 +127,9 @@ impl EngineError {
             "INVALID_PATH" => "L'indirizzo della pagina non è valido.",
             "INVALID_QUERY" => "I parametri della ricerca non sono validi.",
             "VALIDATION_FAILED" => "Alcuni dati non sono validi.",
-            "RATE_LIMITED" => "Troppe richieste: riprova tra poco.",
+            "TENANT_NOT_FOUND" => "Ente non trovato.",
+            "ATTRIBUTE_NOT_FOUND" => "Attributo non trovato.",
+            "CONCURRENT_MODIFICATION" => "Modifiche concorrenti: riprova.",
             "ENGINE_UNREACHABLE" => "Il motore Interop non risponde: riprova tra poco.",
             "ENGINE_ANSWER" => "Il motore Interop ha dato una risposta inattesa.",
             _ => "Il motore Interop ha rifiutato la richiesta.",

@@ -101,10 +101,7 @@ fn redirect(to: &str) -> Response {
 
 /// A page telling an error: the engine's sentence and code.
 fn engine_error(visit: &Visit, st: &AppState, e: &EngineError) -> Response {
-    if matches!(
-        e.code.as_str(),
-        "MISSING_TOKEN" | "INVALID_TOKEN" | "TOKEN_EXPIRED"
-    ) {
+    if matches!(e.code.as_str(), "MISSING_TOKEN" | "INVALID_TOKEN") {
         st.sessions.remove(&visit.id);
     }
     let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_GATEWAY);
