@@ -111,7 +111,27 @@ impl Config {
         if self.dev_sign_in && self.dev_identity.private_key_path.as_os_str().is_empty() {
             return Err("dev_sign_in needs dev_identity.private_key_path".into());
         }
+        // Development sign-in lets anyone act as anyone: never where others can reach it.
+        if self.dev_sign_in && (!self.loopback_bind() || self.secure_cookie()) {
+            return Err(
+                "dev_sign_in is for the development stack only: bind and public_url must be \
+                 plain http on localhost"
+                    .into(),
+            );
+        }
         Ok(())
+    }
+
+    /// Whether `bind` is a loopback address.
+    fn loopback_bind(&self) -> bool {
+        let host = match self.bind.strip_prefix('[') {
+            Some(rest) => rest.split(']').next().unwrap_or_default(),
+            None => self.bind.rsplit_once(':').map_or(&*self.bind, |(h, _)| h),
+        };
+        host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
     }
 
     /// Whether the session cookie carries `Secure`: always, except on plain http on localhost
@@ -153,6 +173,15 @@ mod tests {
         assert_eq!(c.check(), Ok(()));
         c.dev_sign_in = true;
         assert!(c.check().unwrap_err().contains("private_key_path"));
+        c.dev_identity.private_key_path = "identity.key.pem".into();
+        assert_eq!(c.check(), Ok(()));
+        c.bind = "0.0.0.0:8083".into();
+        assert!(c.check().unwrap_err().contains("development stack only"));
+        c.bind = "[::1]:8083".into();
+        assert_eq!(c.check(), Ok(()));
+        c.public_url = "https://console.example.it".into();
+        assert!(c.check().unwrap_err().contains("development stack only"));
+        c.public_url = String::new();
         c.engine_url = "ftp://x".into();
         assert!(c.check().unwrap_err().contains("engine_url"));
     }

@@ -43,6 +43,8 @@ pub struct AppState {
 /// Why the console did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    #[error("configuration: {0}")]
+    Config(String),
     #[error("development identity key {path}: {reason}")]
     DevKey { path: String, reason: String },
     #[error(transparent)]
@@ -91,8 +93,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Binds `config.bind` and returns the console ready to run.
+/// Checks `config`, binds `config.bind` and returns the console ready to run.
 pub async fn build(config: Config) -> Result<service_kit::run::Bound, StartError> {
+    config.check().map_err(StartError::Config)?;
     let listener = service_kit::bind(&config.bind).await?;
     let settings = config.server.clone();
     let state = AppState::new(config)?;
