@@ -9,6 +9,8 @@
 //! RECAPITO_CHROMEDRIVER, RECAPITO_CHROMIUM and RECAPITO_AXE_JS. Without them the test fails
 //! under CI=true and skips loudly otherwise.
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -128,6 +130,16 @@ async fn accessible(c: &Client, axe: &str, page: &str) {
     );
 }
 
+async fn press(c: &Client, key: Key) -> Result<(), fantoccini::error::CmdError> {
+    let k: char = key.into();
+    c.perform_actions(
+        KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: k })
+            .then(KeyAction::Up { value: k }),
+    )
+    .await
+}
+
 fn shots_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/console")
 }
@@ -187,6 +199,28 @@ async fn walk(c: &Client, console: &str, axe: &str) -> Result<(), fantoccini::er
     heading_is(c, "Accedi").await;
     accessible(c, axe, "Accedi").await;
     screenshot(c, "accesso").await;
+
+    // Keyboard: the first Tab reaches the skip link, shown with a visible focus outline; Enter
+    // moves to the main content, and the next Tab to its first button.
+    press(c, Key::Tab).await?;
+    let focused = c
+        .execute(
+            "const a = document.activeElement, s = getComputedStyle(a);\
+             return [a.textContent, a.getBoundingClientRect().left >= 0, s.outlineStyle];",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        focused,
+        json!(["Vai al contenuto", true, "solid"]),
+        "the skip link"
+    );
+    press(c, Key::Enter).await?;
+    press(c, Key::Tab).await?;
+    let focused = c
+        .execute("return document.activeElement.textContent.trim();", vec![])
+        .await?;
+    assert_eq!(focused, json!("Accedi come Admin PagoPA (PagoPA)"));
 
     // Sign in as the Comune's administrator, by clicking.
     c.find(Locator::XPath(
