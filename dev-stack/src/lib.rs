@@ -1,5 +1,6 @@
-//! The one-command development stack: the Interop engine, the gateway and the mock provider on
-//! localhost, a demo world seeded through the public APIs, and `dev-env.json` describing it.
+//! The one-command development stack: the web console, the Interop engine, the gateway and the
+//! mock provider on localhost, a demo world seeded through the public APIs, and `dev-env.json`
+//! describing it.
 
 use gateway::config::InteropClientConfig;
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,8 @@ pub struct DevOptions {
     pub gateway_port: u16,
     pub interop_port: u16,
     pub provider_port: u16,
+    /// The web console's port (`--console-port`, 8083 by default).
+    pub console_port: u16,
 }
 
 /// What a client needs to act as the demo entity.
@@ -46,6 +49,9 @@ pub struct Admin {
 /// `DATA_DIR/dev-env.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DevEnv {
+    /// The web console (development sign-in enabled). Absent from files written before it.
+    #[serde(default)]
+    pub console_url: String,
     pub gateway_url: String,
     pub interop_url: String,
     pub mock_provider_url: String,
@@ -221,7 +227,18 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
         let _ = gateway.run_until(std::future::pending()).await;
     }));
 
+    // 5. The web console, on the engine's public API, with development sign-in.
+    let console_config = console_config(&o, &interop_config, &interop_url, &seeded)?;
+    let console = console::build(console_config)
+        .await
+        .map_err(|e| fail("console", e))?;
+    let console_url = format!("http://127.0.0.1:{}", console.port());
+    tasks.push(tokio::spawn(async move {
+        let _ = console.run_until(std::future::pending()).await;
+    }));
+
     let mut env = seeded;
+    env.console_url = console_url;
     env.gateway_url = gateway_url;
     env.interop_url = interop_url.clone();
     env.mock_provider_url = provider_url;
@@ -238,13 +255,58 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
     Ok(DevStack { env, tasks })
 }
 
+/// The console of the dev stack: development sign-in as the demo world's administrators and the
+/// platform operator, with the engine's development identity key.
+fn console_config(
+    o: &DevOptions,
+    ic: &interop::Config,
+    interop_url: &str,
+    seeded: &DevEnv,
+) -> Result<console::Config, String> {
+    let operator = interop::app::dev_platform_operator(ic).map_err(|e| fail("identity", e))?;
+    let mut users: Vec<console::config::DevUser> = seeded
+        .admins
+        .iter()
+        .map(|a| console::config::DevUser {
+            name: format!("Admin {}", a.name),
+            tenant_name: a.name.clone(),
+            tenant_id: Some(a.tenant_id.clone()),
+            user_id: a.user_id.clone(),
+            roles: vec!["admin".into()],
+        })
+        .collect();
+    users.push(console::config::DevUser {
+        name: "Operatore della piattaforma".into(),
+        tenant_name: String::new(),
+        tenant_id: None,
+        user_id: operator.to_string(),
+        roles: vec!["platform".into()],
+    });
+    let mut c = console::Config {
+        bind: format!("127.0.0.1:{}", o.console_port),
+        engine_url: interop_url.to_owned(),
+        dev_sign_in: true,
+        dev_users: users,
+        ..console::Config::default()
+    };
+    c.dev_identity.private_key_path = ic
+        .identity
+        .private_key_path
+        .clone()
+        .unwrap_or_else(|| ic.dev_identity_key_path());
+    c.dev_identity.issuer = ic.identity.issuer.clone();
+    c.dev_identity.audience = ic.identity.audience.clone();
+    Ok(c)
+}
+
 /// What `gateway dev` prints once the stack is up. Its shell lines are run as printed by
 /// `tests/tests/dev_stack.rs`, so a command shown here is a command that works: `-f` makes a
 /// refused request fail visibly instead of printing a problem document that looks like output.
 pub fn banner(env: &DevEnv, data_dir: &Path) -> String {
     let (gw, key, fc) = (&env.gateway_url, &env.app_api_key, &env.citizens[0]);
     format!(
-        "\nRecapito development stack — everything answers; described in {dir}/dev-env.json\n\
+        "\nWeb console: open {console} (sign in as a demo user)\n\
+         \nRecapito development stack — everything answers; described in {dir}/dev-env.json\n\
          \n  gateway          {gw}\
          \n  Interop engine   {interop}\
          \n  mock provider    {provider}\
@@ -256,6 +318,7 @@ pub fn banner(env: &DevEnv, data_dir: &Path) -> String {
          \n\nThe entity (\"sender\" in dev-env.json) gets vouchers at {token} and submits at {gw}/api/v1/messages.{admins}\
          \nCtrl-C stops.\n",
         admins = admin_hint(env, data_dir),
+        console = env.console_url,
         dir = data_dir.display(),
         interop = env.interop_url,
         provider = env.mock_provider_url,
@@ -359,6 +422,7 @@ async fn seed(ic: &interop::Config, interop_url: &str, data_dir: &Path) -> Resul
     let gateway_client = sides.pop().expect("two sides");
     let sender = sides.pop().expect("two sides");
     Ok(DevEnv {
+        console_url: String::new(),
         gateway_url: String::new(),
         interop_url: String::new(),
         mock_provider_url: String::new(),

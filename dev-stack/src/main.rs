@@ -4,8 +4,8 @@ use clap::Parser;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Run the development stack on localhost with embedded stores: the Interop engine, the gateway
-/// and the mock provider, in this process, with a demo world seeded on the first start.
+/// Run the development stack on localhost with embedded stores: the web console, the Interop
+/// engine, the gateway and the mock provider, in this process, with a demo world seeded on the first start.
 #[derive(Parser)]
 #[command(name = "gateway dev", version)]
 struct Cli {
@@ -21,6 +21,9 @@ struct Cli {
     /// Port of the mock provider (0 = any free port).
     #[arg(long, default_value_t = 8082)]
     provider_port: u16,
+    /// Port of the web console (0 = any free port).
+    #[arg(long, default_value_t = 8083)]
+    console_port: u16,
 }
 
 fn main() -> ExitCode {
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
             gateway_port: cli.gateway_port,
             interop_port: cli.interop_port,
             provider_port: cli.provider_port,
+            console_port: cli.console_port,
         };
         let stack = match dev_stack::start(options).await {
             Ok(s) => s,

@@ -39,12 +39,14 @@ async fn the_dev_stack_runs_the_whole_story_and_restarts_on_its_data() {
         gateway_port: 0,
         interop_port: 0,
         provider_port: 0,
+        console_port: 0,
     };
     let stack = dev_stack::start(options()).await.expect("the stack starts");
     let env = stack.env.clone();
     let written: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("dev-env.json")).unwrap()).unwrap();
     for field in [
+        "console_url",
         "gateway_url",
         "interop_url",
         "mock_provider_url",
@@ -230,10 +232,25 @@ async fn the_banner_commands_work_as_printed() {
         gateway_port: 0,
         interop_port: 0,
         provider_port: 0,
+        console_port: 0,
     })
     .await
     .expect("the stack starts");
     let banner = dev_stack::banner(&stack.env, dir.path());
+    // The console comes first, and answers with the demo world's users to sign in as.
+    let first = banner.lines().find(|l| !l.trim().is_empty()).unwrap();
+    assert!(first.contains(&stack.env.console_url), "{banner}");
+    let sign_in = reqwest::get(format!("{}/accesso", stack.env.console_url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        sign_in.contains("Admin Comune di Esempio")
+            && sign_in.contains("Operatore della piattaforma"),
+        "{sign_in}"
+    );
     let commands: Vec<&str> = banner
         .lines()
         .map(str::trim)

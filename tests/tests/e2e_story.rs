@@ -181,6 +181,7 @@ async fn the_whole_story_on_the_dev_stack() {
         gateway_port: 0,
         interop_port: 0,
         provider_port: 0,
+        console_port: 0,
     })
     .await
     .expect("the dev stack starts");

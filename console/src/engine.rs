@@ -1,0 +1,232 @@
+//! The Interop engine's public HTTP API, as the console calls it: always with the signed-in
+//! user's own identity token. The engine enforces every rule; the console only shows its answers
+//! (its error codes as Italian sentences, with the code).
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// An e-service as `GET /eservices` and `GET /eservices/{id}` return it (the fields the pages
+/// show).
+#[derive(Debug, Clone, Deserialize)]
+pub struct EService {
+    pub id: String,
+    pub producer_id: String,
+    pub name: String,
+    pub description: String,
+    pub technology: String,
+    pub mode: String,
+    #[serde(default)]
+    pub attributes: Attributes,
+    #[serde(default)]
+    pub descriptors: Vec<Descriptor>,
+}
+
+/// Required attributes: each inner list is a group, any one of which satisfies it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Attributes {
+    #[serde(default)]
+    pub certified: Vec<Vec<RequiredAttribute>>,
+    #[serde(default)]
+    pub declared: Vec<Vec<RequiredAttribute>>,
+    #[serde(default)]
+    pub verified: Vec<Vec<RequiredAttribute>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RequiredAttribute {
+    pub id: String,
+    #[serde(default)]
+    pub explicit_verification: bool,
+}
+
+/// A version of an e-service.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Descriptor {
+    pub id: String,
+    pub version: u32,
+    pub state: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub audience: Vec<String>,
+    #[serde(default)]
+    pub voucher_lifespan: Option<u32>,
+    #[serde(default)]
+    pub daily_calls_per_consumer: Option<u64>,
+    #[serde(default)]
+    pub daily_calls_total: Option<u64>,
+    #[serde(default)]
+    pub agreement_approval_policy: Option<String>,
+    #[serde(default)]
+    pub server_urls: Vec<String>,
+    #[serde(default)]
+    pub published_at: Option<String>,
+}
+
+impl EService {
+    /// The newest version that is not a draft, else the newest.
+    pub fn current(&self) -> Option<&Descriptor> {
+        self.descriptors
+            .iter()
+            .filter(|d| d.state != "DRAFT")
+            .max_by_key(|d| d.version)
+            .or_else(|| self.descriptors.iter().max_by_key(|d| d.version))
+    }
+}
+
+/// An attribute (`GET /attributes`): what the pages name a required attribute by.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Attribute {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub kind: String,
+}
+
+impl Attributes {
+    pub fn is_empty(&self) -> bool {
+        self.certified.is_empty() && self.declared.is_empty() && self.verified.is_empty()
+    }
+}
+
+/// A tenant (`GET /tenants/{id}`): the pages name producers by it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Tenant {
+    pub id: String,
+    pub name: String,
+}
+
+/// What went wrong calling the engine: its problem document, or why there was none.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code}: {detail}")]
+pub struct EngineError {
+    pub status: u16,
+    pub code: String,
+    pub detail: String,
+}
+
+#[derive(Deserialize)]
+struct Problem {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    detail: String,
+}
+
+impl EngineError {
+    /// The sentence a user reads (Italian), for the engine's code.
+    pub fn sentence(&self) -> &'static str {
+        match self.code.as_str() {
+            "MISSING_TOKEN" | "INVALID_TOKEN" => "La sessione non è più valida: accedi di nuovo.",
+            "USER_NOT_REGISTERED" => "Il tuo utente non è registrato presso il tuo ente.",
+            "USER_SUSPENDED" => "Il tuo utente è sospeso.",
+            "ROLE_REQUIRED" => "Il tuo ruolo non consente questa operazione.",
+            "NOT_PRODUCER" => "Solo l'ente erogatore può farlo.",
+            "ESERVICE_NOT_FOUND" => "E-service non trovato, o non visibile al tuo ente.",
+            "DESCRIPTOR_NOT_FOUND" => "Versione non trovata, o non visibile al tuo ente.",
+            "INVALID_PATH" => "L'indirizzo della pagina non è valido.",
+            "INVALID_QUERY" => "I parametri della ricerca non sono validi.",
+            "VALIDATION_FAILED" => "Alcuni dati non sono validi.",
+            "TENANT_NOT_FOUND" => "Ente non trovato.",
+            "ATTRIBUTE_NOT_FOUND" => "Attributo non trovato.",
+            "CONCURRENT_MODIFICATION" => "Modifiche concorrenti: riprova.",
+            "ENGINE_UNREACHABLE" => "Il motore Interop non risponde: riprova tra poco.",
+            "ENGINE_ANSWER" => "Il motore Interop ha dato una risposta inattesa.",
+            _ => "Il motore Interop ha rifiutato la richiesta.",
+        }
+    }
+}
+
+/// The engine's base URL and an HTTP client.
+#[derive(Clone)]
+pub struct Engine {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Engine {
+    pub fn new(base: &str) -> Engine {
+        Engine {
+            base: base.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(15))
+                .build()
+                .expect("HTTP client"),
+        }
+    }
+
+    /// `GET {base}{path}` with `token`, decoded.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        path: &str,
+    ) -> Result<T, EngineError> {
+        let answer = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| EngineError {
+                status: 502,
+                code: "ENGINE_UNREACHABLE".into(),
+                detail: e.to_string(),
+            })?;
+        let status = answer.status().as_u16();
+        let body = answer.bytes().await.map_err(|e| EngineError {
+            status: 502,
+            code: "ENGINE_UNREACHABLE".into(),
+            detail: e.to_string(),
+        })?;
+        if (200..300).contains(&status) {
+            return serde_json::from_slice(&body).map_err(|e| EngineError {
+                status: 502,
+                code: "ENGINE_ANSWER".into(),
+                detail: e.to_string(),
+            });
+        }
+        let p: Problem = serde_json::from_slice(&body).unwrap_or(Problem {
+            code: String::new(),
+            detail: String::from_utf8_lossy(&body).chars().take(200).collect(),
+        });
+        Err(EngineError {
+            status,
+            code: if p.code.is_empty() {
+                format!("HTTP_{status}")
+            } else {
+                p.code
+            },
+            detail: p.detail,
+        })
+    }
+
+    pub async fn eservices(&self, token: &str) -> Result<Vec<EService>, EngineError> {
+        self.get(token, "/eservices").await
+    }
+
+    pub async fn attributes(&self, token: &str) -> Result<Vec<Attribute>, EngineError> {
+        self.get(token, "/attributes").await
+    }
+
+    pub async fn tenant(&self, token: &str, id: &str) -> Result<Tenant, EngineError> {
+        self.get(token, &format!("/tenants/{}", encode(id))).await
+    }
+
+    pub async fn eservice(&self, token: &str, id: &str) -> Result<EService, EngineError> {
+        self.get(token, &format!("/eservices/{}", encode(id))).await
+    }
+}
+
+/// A path segment, percent-encoded (ids are UUIDs; anything else is passed on safely and the
+/// engine answers INVALID_PATH).
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

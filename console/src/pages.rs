@@ -1,0 +1,506 @@
+//! The pages, named as the Interop user guide names them, Italian. Each handler reads the
+//! session, calls the engine with the user's token, and renders with [`layout`].
+
+use crate::engine::{Descriptor, EngineError, RequiredAttribute};
+use crate::session::User;
+use crate::{AppState, CSRF_REFUSED, St, Visit, cleared_cookie, csrf_ok, mint_dev_token};
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use maud::{DOCTYPE, Markup, html};
+use std::collections::HashMap;
+
+/// The navigation: (path, label) per role. Only pages that exist are listed.
+fn nav(user: &User) -> Vec<(&'static str, &'static str)> {
+    let mut items = vec![("/catalogo", "Catalogo e-service")];
+    if user.roles.iter().any(|r| r == "platform") {
+        items.retain(|(p, _)| *p == "/catalogo");
+    }
+    items
+}
+
+/// Role names as the user guide writes them.
+fn role_label(r: &str) -> &str {
+    match r {
+        "admin" => "Amministratore",
+        "api" => "Operatore API",
+        "security" => "Operatore di sicurezza",
+        "platform" => "Operatore della piattaforma",
+        other => other,
+    }
+}
+
+/// The page around `body`: skip link, header (user, tenant, sign-out), nav, main landmark.
+pub fn layout(title: &str, visit: &Visit, current: &str, body: Markup) -> Markup {
+    let user = visit.session.user.as_ref();
+    html! {
+        (DOCTYPE)
+        html lang="it" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — Console Recapito" }
+                link rel="stylesheet" href="/static/console.css";
+            }
+            body {
+                a class="skip" href="#contenuto" { "Vai al contenuto" }
+                header class="top" {
+                    p class="brand" { a href="/" { "Console Recapito" } }
+                    @if let Some(u) = user {
+                        div class="who" {
+                            p {
+                                span class="name" { (u.name) }
+                                @if !u.tenant_name.is_empty() {
+                                    " · " span class="tenant" { (u.tenant_name) }
+                                }
+                                " · " span class="role" {
+                                    @for (i, r) in u.roles.iter().enumerate() {
+                                        @if i > 0 { ", " }
+                                        (role_label(r))
+                                    }
+                                }
+                            }
+                            form method="post" action="/esci" {
+                                input type="hidden" name="csrf" value=(visit.session.csrf);
+                                button type="submit" { "Esci" }
+                            }
+                        }
+                    }
+                }
+                @if let Some(u) = user {
+                    nav aria-label="Sezioni" {
+                        ul {
+                            @for (path, label) in nav(u) {
+                                li {
+                                    @if path == current {
+                                        a href=(path) aria-current="page" { (label) }
+                                    } @else {
+                                        a href=(path) { (label) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                main id="contenuto" tabindex="-1" {
+                    (body)
+                }
+                footer {
+                    p { "Recapito — console di Interop (back office)" }
+                }
+            }
+        }
+    }
+}
+
+fn redirect(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(LOCATION, to.to_owned())]).into_response()
+}
+
+/// A page telling an error: the engine's sentence and code.
+fn engine_error(visit: &Visit, st: &AppState, e: &EngineError) -> Response {
+    if matches!(e.code.as_str(), "MISSING_TOKEN" | "INVALID_TOKEN") {
+        st.sessions.remove(&visit.id);
+    }
+    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let page = layout(
+        "Errore",
+        visit,
+        "",
+        html! {
+            h1 { "Non è stato possibile completare la richiesta" }
+            (error_box(e))
+            p { a href="/catalogo" { "Torna al catalogo" } }
+        },
+    );
+    visit.finish(st, (status, page))
+}
+
+/// An engine error as a sentence, with its code.
+pub fn error_box(e: &EngineError) -> Markup {
+    html! {
+        div class="error" role="alert" {
+            p { (e.sentence()) }
+            p class="code" { "Codice: " code { (e.code) } }
+        }
+    }
+}
+
+/// The signed-in user, or a redirect to the sign-in page.
+fn signed_in(st: &AppState, headers: &HeaderMap) -> Result<(Visit, User), Box<Response>> {
+    let visit = Visit::of(st, headers);
+    match visit.session.user.clone() {
+        Some(u) => Ok((visit, u)),
+        None => Err(Box::new(visit.finish(st, redirect("/accesso")))),
+    }
+}
+
+pub async fn home(State(st): St, headers: HeaderMap) -> Response {
+    let visit = Visit::of(&st, &headers);
+    let to = if visit.session.user.is_some() {
+        "/catalogo"
+    } else {
+        "/accesso"
+    };
+    visit.finish(&st, redirect(to))
+}
+
+/// "Accedi": the development sign-in list when enabled.
+pub async fn sign_in(State(st): St, headers: HeaderMap) -> Response {
+    let visit = Visit::of(&st, &headers);
+    let body = html! {
+        h1 { "Accedi" }
+        @if st.config.dev_sign_in {
+            p class="notice" {
+                "Accesso di sviluppo: scegli un utente del mondo dimostrativo. "
+                "Il token di identità è firmato con la chiave di sviluppo; in produzione questa pagina non esiste."
+            }
+            ul class="users" {
+                @for (i, u) in st.config.dev_users.iter().enumerate() {
+                    li {
+                        form method="post" action="/accesso/sviluppo" {
+                            input type="hidden" name="csrf" value=(visit.session.csrf);
+                            input type="hidden" name="user" value=(i);
+                            button type="submit" {
+                                "Accedi come " (u.name)
+                                @if !u.tenant_name.is_empty() { " (" (u.tenant_name) ")" }
+                            }
+                            p class="roles" {
+                                @for (j, r) in u.roles.iter().enumerate() {
+                                    @if j > 0 { ", " }
+                                    (role_label(r))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        } @else {
+            p { "Nessun metodo di accesso è configurato per questa console." }
+        }
+    };
+    visit.finish(&st, layout("Accedi", &visit, "", body))
+}
+
+/// The page a POST without a valid CSRF token gets.
+fn csrf_refused(st: &AppState, visit: &Visit) -> Response {
+    let page = layout(
+        "Richiesta rifiutata",
+        visit,
+        "",
+        html! {
+            h1 { "Richiesta rifiutata" }
+            div class="error" role="alert" {
+                p {
+                    "Il modulo inviato non porta un codice di sicurezza valido (CSRF): "
+                    "forse la pagina era scaduta o la richiesta non veniva da questa console."
+                }
+                p class="code" { "Codice: " code { "CSRF_TOKEN_INVALID" } }
+            }
+            p { a href="/" { "Torna alla console e riprova" } }
+        },
+    );
+    visit.finish(st, (CSRF_REFUSED, page))
+}
+
+/// Development sign-in: mints the chosen user's identity token; a new session id.
+pub async fn dev_sign_in(
+    State(st): St,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let visit = Visit::of(&st, &headers);
+    if visit.new || !csrf_ok(&visit.session, form.get("csrf")) {
+        return csrf_refused(&st, &visit);
+    }
+    let chosen = form
+        .get("user")
+        .and_then(|i| i.parse::<usize>().ok())
+        .and_then(|i| st.config.dev_users.get(i));
+    let (Some(u), Some(key)) = (chosen, st.dev_key.as_ref()) else {
+        return visit.finish(&st, (StatusCode::BAD_REQUEST, "utente sconosciuto"));
+    };
+    let token = match mint_dev_token(key, &st.config, u) {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot mint a development identity token");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "firma non riuscita").into_response();
+        }
+    };
+    st.sessions.remove(&visit.id);
+    let (id, _) = st.sessions.create(Some(User {
+        name: u.name.clone(),
+        tenant_name: u.tenant_name.clone(),
+        roles: u.roles.clone(),
+        token,
+    }));
+    let mut res = redirect("/catalogo");
+    res.headers_mut()
+        .append(SET_COOKIE, crate::session_cookie(&st, &id));
+    res
+}
+
+/// "Esci": ends the session.
+pub async fn sign_out(
+    State(st): St,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let visit = Visit::of(&st, &headers);
+    if visit.new || !csrf_ok(&visit.session, form.get("csrf")) {
+        return csrf_refused(&st, &visit);
+    }
+    st.sessions.remove(&visit.id);
+    let mut res = redirect("/accesso");
+    res.headers_mut().append(SET_COOKIE, cleared_cookie());
+    res
+}
+
+fn state_label(s: &str) -> &str {
+    match s {
+        "DRAFT" => "Bozza",
+        "PUBLISHED" => "Pubblicata",
+        "DEPRECATED" => "Deprecata",
+        "SUSPENDED" => "Sospesa",
+        "ARCHIVED" => "Archiviata",
+        other => other,
+    }
+}
+
+/// "Catalogo e-service": the e-services the engine lets the user see.
+pub async fn catalogue(State(st): St, headers: HeaderMap) -> Response {
+    let (visit, user) = match signed_in(&st, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let list = match st.engine.eservices(&user.token).await {
+        Ok(l) => l,
+        Err(e) => return engine_error(&visit, &st, &e),
+    };
+    let body = html! {
+        h1 { "Catalogo e-service" }
+        p { (list.len()) " e-service visibili al tuo ente." }
+        @if list.is_empty() {
+            p { "Il catalogo è vuoto." }
+        } @else {
+            ul class="cards" {
+                @for e in &list {
+                    li class="card" {
+                        h2 { a href={ "/catalogo/" (e.id) } { (e.name) } }
+                        p { (e.description) }
+                        @if let Some(d) = e.current() {
+                            p class="meta" {
+                                "Versione " (d.version) " · " (state_label(&d.state))
+                                " · " (e.technology)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    visit.finish(&st, layout("Catalogo e-service", &visit, "/catalogo", body))
+}
+
+/// An e-service: its information and its versions.
+pub async fn eservice(State(st): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let (visit, user) = match signed_in(&st, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let e = match st.engine.eservice(&user.token, &id).await {
+        Ok(e) => e,
+        Err(e) => return engine_error(&visit, &st, &e),
+    };
+    // The producer's name: without it (an engine error) its id is shown.
+    let producer = st
+        .engine
+        .tenant(&user.token, &e.producer_id)
+        .await
+        .map(|t| t.name)
+        .ok();
+    let body = html! {
+        nav aria-label="Percorso" class="crumbs" {
+            a href="/catalogo" { "Catalogo e-service" } " › " (e.name)
+        }
+        h1 { (e.name) }
+        p { (e.description) }
+        dl {
+            dt { "Tecnologia" } dd { (e.technology) }
+            dt { "Modalità" } dd { (if e.mode == "RECEIVE" { "Ricezione" } else { "Erogazione" }) }
+            dt { "Ente erogatore" }
+            dd {
+                @if let Some(name) = &producer { (name) } @else { code { (e.producer_id) } }
+            }
+        }
+        h2 { "Versioni" }
+        table {
+            caption { "Versioni dell'e-service" }
+            thead { tr { th scope="col" { "Versione" } th scope="col" { "Stato" } th scope="col" { "Pubblicata il" } } }
+            tbody {
+                @for d in &e.descriptors {
+                    tr {
+                        td { a href={ "/catalogo/" (e.id) "/versioni/" (d.id) } { "Versione " (d.version) } }
+                        td { (state_label(&d.state)) }
+                        td { (d.published_at.as_deref().map(when).unwrap_or_else(|| "—".into())) }
+                    }
+                }
+            }
+        }
+    };
+    visit.finish(&st, layout(&e.name, &visit, "/catalogo", body))
+}
+
+fn attribute_groups(
+    title: &str,
+    groups: &[Vec<RequiredAttribute>],
+    names: &HashMap<String, String>,
+) -> Markup {
+    html! {
+        h3 { (title) }
+        @if groups.is_empty() {
+            p { "Nessuno." }
+        } @else {
+            ol class="groups" {
+                @for g in groups {
+                    li {
+                        "Uno tra: "
+                        ul {
+                            @for a in g {
+                                li {
+                                    @if let Some(n) = names.get(&a.id) { (n) " " }
+                                    code { (a.id) }
+                                    @if a.explicit_verification { " (verifica esplicita)" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An RFC 3339 instant as the pages write it: `07/12/2026 17:17 UTC`.
+pub fn when(rfc3339: &str) -> String {
+    use time::format_description::well_known::Rfc3339;
+    match time::OffsetDateTime::parse(rfc3339, &Rfc3339) {
+        Ok(t) => {
+            let t = t.to_offset(time::UtcOffset::UTC);
+            format!(
+                "{:02}/{:02}/{} {:02}:{:02} UTC",
+                t.day(),
+                u8::from(t.month()),
+                t.year(),
+                t.hour(),
+                t.minute()
+            )
+        }
+        Err(_) => rfc3339.to_owned(),
+    }
+}
+
+fn number(n: Option<u64>) -> String {
+    n.map(|n| n.to_string()).unwrap_or_else(|| "—".into())
+}
+
+/// A version of an e-service: description, attributes as groups, thresholds, approval policy,
+/// server URLs.
+pub async fn version(
+    State(st): St,
+    headers: HeaderMap,
+    Path((id, did)): Path<(String, String)>,
+) -> Response {
+    let (visit, user) = match signed_in(&st, &headers) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let e = match st.engine.eservice(&user.token, &id).await {
+        Ok(e) => e,
+        Err(e) => return engine_error(&visit, &st, &e),
+    };
+    let d: Descriptor = match st
+        .engine
+        .get(
+            &user.token,
+            &format!(
+                "/eservices/{}/descriptors/{}",
+                e.id,
+                crate::engine_path(&did)
+            ),
+        )
+        .await
+    {
+        Ok(d) => d,
+        Err(err) => return engine_error(&visit, &st, &err),
+    };
+    // The attributes' names: without them (an engine error) the ids are shown alone.
+    let names: HashMap<String, String> = if e.attributes.is_empty() {
+        HashMap::new()
+    } else {
+        match st.engine.attributes(&user.token).await {
+            Ok(all) => all.into_iter().map(|a| (a.id, a.name)).collect(),
+            Err(err) => {
+                tracing::warn!(error = %err, "attribute names unavailable");
+                HashMap::new()
+            }
+        }
+    };
+    let title = format!("{} — versione {}", e.name, d.version);
+    let body = html! {
+        nav aria-label="Percorso" class="crumbs" {
+            a href="/catalogo" { "Catalogo e-service" } " › "
+            a href={ "/catalogo/" (e.id) } { (e.name) } " › versione " (d.version)
+        }
+        h1 { (e.name) " — versione " (d.version) }
+        p class="meta" { "Stato: " (state_label(&d.state)) }
+        h2 { "Descrizione della versione" }
+        p { (d.description.as_deref().unwrap_or("—")) }
+        h2 { "Attributi richiesti" }
+        p { "Ogni gruppo è soddisfatto da uno qualsiasi dei suoi attributi; servono tutti i gruppi." }
+        (attribute_groups("Certificati", &e.attributes.certified, &names))
+        (attribute_groups("Dichiarati", &e.attributes.declared, &names))
+        (attribute_groups("Verificati", &e.attributes.verified, &names))
+        h2 { "Soglie e approvazione" }
+        dl {
+            dt { "Chiamate al giorno per fruitore" } dd { (number(d.daily_calls_per_consumer)) }
+            dt { "Chiamate al giorno in totale" } dd { (number(d.daily_calls_total)) }
+            dt { "Durata del voucher (secondi)" } dd { (number(d.voucher_lifespan.map(u64::from))) }
+            dt { "Approvazione delle richieste di fruizione" }
+            dd {
+                (match d.agreement_approval_policy.as_deref() {
+                    Some("AUTOMATIC") => "Automatica",
+                    Some("MANUAL") => "Manuale",
+                    Some(other) => other,
+                    None => "—",
+                })
+            }
+            dt { "Audience dei voucher" }
+            dd { @for (i, a) in d.audience.iter().enumerate() { @if i > 0 { ", " } code { (a) } } }
+        }
+        h2 { "Indirizzi dei server" }
+        @if d.server_urls.is_empty() { p { "—" } } @else {
+            ul { @for u in &d.server_urls { li { code { (u) } } } }
+        }
+    };
+    visit.finish(&st, layout(&title, &visit, "/catalogo", body))
+}
+
+pub async fn not_found(State(st): St, headers: HeaderMap) -> Response {
+    let visit = Visit::of(&st, &headers);
+    let page = layout(
+        "Pagina non trovata",
+        &visit,
+        "",
+        html! {
+            h1 { "Pagina non trovata" }
+            p { a href="/" { "Torna alla console" } }
+        },
+    );
+    let mut res = visit.finish(&st, (StatusCode::NOT_FOUND, page));
+    res.headers_mut()
+        .insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    res
+}

@@ -1,0 +1,118 @@
+//! Server-side sessions: an in-memory map keyed by a random 256-bit id (the cookie's value),
+//! each with its CSRF token and, once signed in, the user's identity token.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand_core::{OsRng, RngCore};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The session cookie's name.
+pub const COOKIE: &str = "console_session";
+
+/// Who is signed in.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub name: String,
+    pub tenant_name: String,
+    pub roles: Vec<String>,
+    /// The identity token the engine is called with.
+    pub token: String,
+}
+
+/// One browser's session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub csrf: String,
+    pub user: Option<User>,
+    last_used: Instant,
+}
+
+/// All sessions; expired ones are dropped when met and on every new session.
+pub struct Sessions {
+    idle: Duration,
+    map: Mutex<HashMap<String, Session>>,
+}
+
+/// 256 random bits, URL-safe base64.
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    OsRng.fill_bytes(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+impl Sessions {
+    pub fn new(idle: Duration) -> Sessions {
+        Sessions {
+            idle,
+            map: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The live session with `id` (its idle time restarts), if any.
+    pub fn get(&self, id: &str) -> Option<Session> {
+        let mut map = self.lock();
+        let now = Instant::now();
+        match map.get_mut(id) {
+            Some(s) if now.duration_since(s.last_used) < self.idle => {
+                s.last_used = now;
+                Some(s.clone())
+            }
+            Some(_) => {
+                map.remove(id);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// A new session (anonymous or signed in) under a new id.
+    pub fn create(&self, user: Option<User>) -> (String, Session) {
+        let id = random_token();
+        let session = Session {
+            csrf: random_token(),
+            user,
+            last_used: Instant::now(),
+        };
+        let mut map = self.lock();
+        let idle = self.idle;
+        map.retain(|_, s| s.last_used.elapsed() < idle);
+        map.insert(id.clone(), session.clone());
+        (id, session)
+    }
+
+    pub fn remove(&self, id: &str) {
+        self.lock().remove(id);
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_256_random_bits_and_sessions_expire() {
+        let id = random_token();
+        assert_eq!(URL_SAFE_NO_PAD.decode(&id).unwrap().len(), 32);
+        assert_ne!(id, random_token());
+        let s = Sessions::new(Duration::from_millis(30));
+        let (id, session) = s.create(None);
+        assert_eq!(s.get(&id).unwrap().csrf, session.csrf);
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(s.get(&id).is_none());
+        assert!(s.is_empty());
+    }
+}

@@ -1,0 +1,317 @@
+//! The console's router without an engine: headers, sessions, CSRF, development sign-in.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use console::config::DevUser;
+use console::{AppState, CSP, Config, router};
+use tower::ServiceExt;
+
+fn config(dev: bool) -> Config {
+    let mut c = Config {
+        // Nothing listens there: the catalogue tells the engine is unreachable.
+        engine_url: "http://127.0.0.1:9".into(),
+        dev_sign_in: dev,
+        ..Config::default()
+    };
+    c.dev_identity.private_key_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/keys/identity.key.pem"
+    )
+    .into();
+    c.dev_users = vec![DevUser {
+        name: "Admin Comune di Esempio".into(),
+        tenant_name: "Comune di Esempio".into(),
+        tenant_id: Some("0190e8b0-0000-7000-8000-000000000001".into()),
+        user_id: "0190e8b0-0000-7000-8000-000000000002".into(),
+        roles: vec!["admin".into()],
+    }];
+    c
+}
+
+async fn send(
+    app: &axum::Router,
+    req: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let res = app.clone().oneshot(req).await.unwrap();
+    let (parts, body) = res.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.unwrap();
+    (
+        parts.status,
+        parts.headers,
+        String::from_utf8_lossy(&bytes).into_owned(),
+    )
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(path);
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::empty()).unwrap()
+}
+
+fn post(path: &str, cookie: &str, form: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form.to_owned()))
+        .unwrap()
+}
+
+fn session_cookie(h: &axum::http::HeaderMap) -> String {
+    let v = h
+        .get(header::SET_COOKIE)
+        .expect("a session cookie")
+        .to_str()
+        .unwrap();
+    assert!(v.contains("HttpOnly") && v.contains("SameSite=Lax"), "{v}");
+    v.split(';').next().unwrap().to_owned()
+}
+
+fn csrf(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    page[at..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn signing_in_by_development_identity_then_out_with_csrf_on_every_form() {
+    let app = router(AppState::new(config(true)).unwrap());
+    let (status, h, _) = send(&app, get("/catalogo", None)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(h.get(header::LOCATION).unwrap(), "/accesso");
+    assert_eq!(h.get("content-security-policy").unwrap(), CSP);
+
+    let (status, h, page) = send(&app, get("/accesso", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Accedi come Admin Comune di Esempio"),
+        "{page}"
+    );
+    assert!(page.contains("href=\"#contenuto\"") && page.contains("<main id=\"contenuto\""));
+    assert!(
+        !page.contains("<script") && !page.contains("style="),
+        "no inline script or style"
+    );
+    let cookie = session_cookie(&h);
+    let token = csrf(&page);
+
+    // Without the token, or with another, the POST is refused with a page saying why.
+    let (status, _, refused) = send(&app, post("/accesso/sviluppo", &cookie, "user=0")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(refused.contains("CSRF_TOKEN_INVALID"), "{refused}");
+    let (status, _, _) = send(&app, post("/accesso/sviluppo", &cookie, "user=0&csrf=nope")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, h, _) = send(
+        &app,
+        post(
+            "/accesso/sviluppo",
+            &cookie,
+            &format!("user=0&csrf={token}"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(h.get(header::LOCATION).unwrap(), "/catalogo");
+    let signed = session_cookie(&h);
+    assert_ne!(signed, cookie, "a new session id on sign-in");
+    // The anonymous session is gone.
+    let (status, _, _) = send(&app, get("/catalogo", Some(&cookie))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+
+    // Signed in: the engine is unreachable here, and the page says so with the code.
+    let (status, _, page) = send(&app, get("/catalogo", Some(&signed))).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(page.contains("Admin Comune di Esempio") && page.contains("Comune di Esempio"));
+    assert!(
+        page.contains("ENGINE_UNREACHABLE") && page.contains("non risponde"),
+        "{page}"
+    );
+
+    let token = csrf(&page);
+    let (status, _, _) = send(&app, post("/esci", &signed, "")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, h, _) = send(&app, post("/esci", &signed, &format!("csrf={token}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        h.get(header::SET_COOKIE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let (status, _, _) = send(&app, get("/catalogo", Some(&signed))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "signed out");
+}
+
+#[tokio::test]
+async fn without_dev_sign_in_the_route_does_not_exist() {
+    let app = router(AppState::new(config(false)).unwrap());
+    let (_, h, page) = send(&app, get("/accesso", None)).await;
+    assert!(!page.contains("/accesso/sviluppo"));
+    let cookie = session_cookie(&h);
+    let (status, _, _) = send(&app, post("/accesso/sviluppo", &cookie, "user=0&csrf=x")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_stylesheet_is_served_from_the_binary() {
+    let app = router(AppState::new(config(false)).unwrap());
+    let (status, h, css) = send(&app, get("/static/console.css", None)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        h.get(header::CONTENT_TYPE)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert!(css.contains(":focus"));
+}
+
+/// A stand-in for the engine's public API: one e-service with attribute groups, and the engine's
+/// problem documents for anything else. It checks the console sends the user's token.
+async fn fake_engine() -> String {
+    use axum::Json;
+    use axum::extract::Path;
+    use axum::http::HeaderMap;
+    use axum::response::IntoResponse;
+    use serde_json::json;
+    const ES: &str = "0190e8b0-0000-7000-8000-0000000000e5";
+    const D: &str = "0190e8b0-0000-7000-8000-0000000000d1";
+    const A: &str = "0190e8b0-0000-7000-8000-0000000000a1";
+    const B: &str = "0190e8b0-0000-7000-8000-0000000000a2";
+    fn authorized(h: &HeaderMap) -> bool {
+        h.get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("Bearer ey"))
+    }
+    fn problem(status: u16, code: &str) -> axum::response::Response {
+        (
+            StatusCode::from_u16(status).unwrap(),
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            json!({"type": "x", "title": "x", "status": status, "code": code, "detail": "from the engine"}).to_string(),
+        )
+            .into_response()
+    }
+    let descriptor = json!({"id": D, "version": 2, "state": "PUBLISHED", "suspended_from": null,
+        "description": "Seconda versione", "audience": ["aud-x"], "voucher_lifespan": 600,
+        "daily_calls_per_consumer": 1000, "daily_calls_total": 50000,
+        "agreement_approval_policy": "MANUAL", "server_urls": ["https://api.example.it/v2"],
+        "created_at": "2026-01-01T00:00:00Z", "published_at": "2026-01-02T00:00:00Z"});
+    let eservice = json!({"id": ES, "producer_id": "0190e8b0-0000-7000-8000-000000000001",
+        "name": "Anagrafe", "description": "Dati anagrafici dei residenti", "technology": "REST",
+        "mode": "DELIVER", "attributes": {"certified": [[{"id": A}, {"id": B, "explicit_verification": true}]],
+        "declared": [], "verified": []}, "descriptors": [descriptor.clone()],
+        "created_at": "2026-01-01T00:00:00Z"});
+    let (e1, e2, d1) = (eservice.clone(), eservice, descriptor);
+    let app = axum::Router::new()
+        .route(
+            "/eservices",
+            axum::routing::get(move |h: HeaderMap| async move {
+                if !authorized(&h) {
+                    return problem(401, "MISSING_TOKEN");
+                }
+                Json(json!([e1])).into_response()
+            }),
+        )
+        .route(
+            "/eservices/{id}",
+            axum::routing::get(move |h: HeaderMap, Path(id): Path<String>| async move {
+                if !authorized(&h) {
+                    return problem(401, "MISSING_TOKEN");
+                }
+                if id == ES {
+                    Json(e2).into_response()
+                } else {
+                    problem(404, "ESERVICE_NOT_FOUND")
+                }
+            }),
+        )
+        .route(
+            "/eservices/{id}/descriptors/{did}",
+            axum::routing::get(move |Path((_, did)): Path<(String, String)>| async move {
+                if did == D {
+                    Json(d1).into_response()
+                } else {
+                    problem(404, "DESCRIPTOR_NOT_FOUND")
+                }
+            }),
+        )
+        .route(
+            "/attributes",
+            axum::routing::get(|| async {
+                Json(json!([{"id": A, "kind": "CERTIFIED", "name": "Comune"},
+                            {"id": B, "kind": "CERTIFIED", "name": "Città metropolitana"}]))
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}
+
+async fn signed_in(app: &axum::Router) -> String {
+    let (_, h, page) = send(app, get("/accesso", None)).await;
+    let cookie = session_cookie(&h);
+    let form = format!("user=0&csrf={}", csrf(&page));
+    let (_, h, _) = send(app, post("/accesso/sviluppo", &cookie, &form)).await;
+    session_cookie(&h)
+}
+
+#[tokio::test]
+async fn the_catalogue_and_a_version_show_what_the_engine_answers_and_its_errors_as_sentences() {
+    let mut c = config(true);
+    c.engine_url = fake_engine().await;
+    let app = router(AppState::new(c).unwrap());
+    let me = signed_in(&app).await;
+
+    let (status, _, page) = send(&app, get("/catalogo", Some(&me))).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Anagrafe") && page.contains("Versione 2 · Pubblicata"),
+        "{page}"
+    );
+
+    let path = "/catalogo/0190e8b0-0000-7000-8000-0000000000e5/versioni/0190e8b0-0000-7000-8000-0000000000d1";
+    let (status, _, page) = send(&app, get(path, Some(&me))).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    for part in [
+        "Anagrafe — versione 2",
+        "Seconda versione",
+        "Comune <code>0190e8b0-0000-7000-8000-0000000000a1</code>",
+        "Città metropolitana <code>0190e8b0-0000-7000-8000-0000000000a2</code> (verifica esplicita)",
+        "1000",
+        "50000",
+        "Manuale",
+        "https://api.example.it/v2",
+    ] {
+        assert!(page.contains(part), "{part} in {page}");
+    }
+
+    let (status, _, page) = send(
+        &app,
+        get("/catalogo/0190e8b0-0000-7000-8000-0000000000e5", Some(&me)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("02/01/2026 00:00 UTC"), "{page}");
+    assert!(
+        page.contains("<code>0190e8b0-0000-7000-8000-000000000001</code>"),
+        "the producer's id when the engine does not name it: {page}"
+    );
+
+    let (status, _, page) = send(&app, get("/catalogo/nope%2F..", Some(&me))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        page.contains("E-service non trovato, o non visibile al tuo ente.")
+            && page.contains("<code>ESERVICE_NOT_FOUND</code>"),
+        "{page}"
+    );
+    let missing = "/catalogo/0190e8b0-0000-7000-8000-0000000000e5/versioni/x";
+    let (status, _, page) = send(&app, get(missing, Some(&me))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("DESCRIPTOR_NOT_FOUND"), "{page}");
+}

@@ -1,0 +1,338 @@
+//! The web console in a real browser: Debian's Chromium through chromedriver (WebDriver, with
+//! fantoccini), against the development stack (the real engine and the console on free ports).
+//! It signs in as the Comune's administrator by clicking, reads the catalogue, opens an e-service
+//! and one of its versions, sees a POST without its CSRF token refused, and signs out; axe-core
+//! runs on every page and fails the test on a serious or critical violation; screenshots of the
+//! main pages go to `docs/console/`.
+//!
+//! `scripts/test` runs `scripts/browser`, which installs the browser and axe-core and exports
+//! RECAPITO_CHROMEDRIVER, RECAPITO_CHROMIUM and RECAPITO_AXE_JS. Without them the test fails
+//! under CI=true and skips loudly otherwise.
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Browser {
+    chromium: String,
+    chromedriver: String,
+    axe: String,
+}
+
+fn browser() -> Option<Browser> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| Path::new(v).exists());
+    match (
+        var("RECAPITO_CHROMIUM"),
+        var("RECAPITO_CHROMEDRIVER"),
+        var("RECAPITO_AXE_JS"),
+    ) {
+        (Some(chromium), Some(chromedriver), Some(axe)) => Some(Browser {
+            chromium,
+            chromedriver,
+            axe,
+        }),
+        _ => {
+            let why = "RECAPITO_CHROMIUM, RECAPITO_CHROMEDRIVER and RECAPITO_AXE_JS must name \
+                       existing files: run `eval \"$(scripts/browser)\"` (scripts/test does)";
+            if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+                panic!("the console's browser test cannot run: {why}");
+            }
+            // Straight to stderr: the test harness would capture `eprintln!`.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "\n*** SKIPPED: the console's browser test: {why} ***\n"
+            );
+            None
+        }
+    }
+}
+
+/// chromedriver on a free port, killed when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start_driver(b: &Browser) -> (Driver, String) {
+    let port = free_port();
+    let driver = Driver(
+        Command::new(&b.chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if reqwest::get(format!("{url}/status")).await.is_ok() {
+            return (driver, url);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not answer on {url}");
+}
+
+async fn connect(b: &Browser, driver: &str) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": b.chromium,
+            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     "--window-size=1280,900", "--lang=it-IT", "--force-device-scale-factor=1"],
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(driver)
+        .await
+        .expect("a WebDriver session")
+}
+
+/// axe-core on the current page: no serious or critical violation.
+async fn accessible(c: &Client, axe: &str, page: &str) {
+    c.execute(axe, vec![]).await.expect("axe-core injected");
+    let violations = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             axe.run(document, { resultTypes: ['violations'] })\
+               .then(r => done(r.violations\
+                 .filter(v => v.impact === 'serious' || v.impact === 'critical')\
+                 .map(v => ({ id: v.id, impact: v.impact, help: v.help,\
+                              nodes: v.nodes.map(n => n.html) }))))\
+               .catch(e => done([{ id: 'axe-error', help: String(e) }]));",
+            vec![],
+        )
+        .await
+        .expect("axe-core ran");
+    assert_eq!(
+        violations,
+        Value::Array(vec![]),
+        "accessibility violations on {page}"
+    );
+}
+
+async fn press(c: &Client, key: Key) -> Result<(), fantoccini::error::CmdError> {
+    let k: char = key.into();
+    c.perform_actions(
+        KeyActions::new("keyboard".into())
+            .then(KeyAction::Down { value: k })
+            .then(KeyAction::Up { value: k }),
+    )
+    .await
+}
+
+fn shots_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/console")
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let png = c.screenshot().await.expect("a screenshot");
+    std::fs::create_dir_all(shots_dir()).unwrap();
+    std::fs::write(shots_dir().join(format!("{name}.png")), png).unwrap();
+}
+
+/// The page's heading once it is `expected` (a click's navigation may still be under way).
+async fn heading_is(c: &Client, expected: &str) {
+    let mut last = String::new();
+    for _ in 0..50 {
+        if let Ok(h) = c.find(Locator::Css("main h1")).await
+            && let Ok(t) = h.text().await
+        {
+            if t == expected {
+                return;
+            }
+            last = t;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page's heading is {last:?}, not {expected:?}");
+}
+
+#[tokio::test]
+async fn the_console_walks_from_sign_in_to_sign_out_in_a_browser() {
+    let Some(b) = browser() else { return };
+    let axe = std::fs::read_to_string(&b.axe).expect("axe-core");
+    let dir = tempfile::tempdir().unwrap();
+    let stack = dev_stack::start(dev_stack::DevOptions {
+        data_dir: dir.path().to_path_buf(),
+        gateway_port: 0,
+        interop_port: 0,
+        provider_port: 0,
+        console_port: 0,
+    })
+    .await
+    .expect("the stack starts");
+    let console = stack.env.console_url.clone();
+    let (_driver, driver_url) = start_driver(&b).await;
+    let c = connect(&b, &driver_url).await;
+    let result = walk(&c, &console, &axe).await;
+    let _ = c.close().await;
+    for t in stack.tasks {
+        t.abort();
+    }
+    result.unwrap();
+}
+
+async fn walk(c: &Client, console: &str, axe: &str) -> Result<(), fantoccini::error::CmdError> {
+    // Opening the console leads to the sign-in page.
+    c.goto(console).await?;
+    assert!(c.current_url().await?.path().ends_with("/accesso"));
+    heading_is(c, "Accedi").await;
+    accessible(c, axe, "Accedi").await;
+    screenshot(c, "accesso").await;
+
+    // Keyboard: the first Tab reaches the skip link, shown with a visible focus outline; Enter
+    // moves to the main content, and the next Tab to its first button.
+    press(c, Key::Tab).await?;
+    let focused = c
+        .execute(
+            "const a = document.activeElement, s = getComputedStyle(a);\
+             return [a.textContent, a.getBoundingClientRect().left >= 0, s.outlineStyle];",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        focused,
+        json!(["Vai al contenuto", true, "solid"]),
+        "the skip link"
+    );
+    press(c, Key::Enter).await?;
+    press(c, Key::Tab).await?;
+    let focused = c
+        .execute("return document.activeElement.textContent.trim();", vec![])
+        .await?;
+    assert_eq!(focused, json!("Accedi come Admin PagoPA (PagoPA)"));
+
+    // Sign in as the Comune's administrator, by clicking.
+    c.find(Locator::XPath(
+        "//button[contains(., 'Accedi come Admin Comune di Esempio')]",
+    ))
+    .await?
+    .click()
+    .await?;
+    heading_is(c, "Catalogo e-service").await;
+    assert!(c.current_url().await?.path().ends_with("/catalogo"));
+    let header = c.find(Locator::Css("header .who")).await?.text().await?;
+    assert!(
+        header.contains("Admin Comune di Esempio") && header.contains("Comune di Esempio"),
+        "{header}"
+    );
+    let names: Vec<String> = {
+        let mut v = Vec::new();
+        for e in c.find_all(Locator::Css(".card h2 a")).await? {
+            v.push(e.text().await?);
+        }
+        v
+    };
+    assert!(
+        names.iter().any(|n| n == "Recapito messaggi")
+            && names.iter().any(|n| n == "Contenuti remoti"),
+        "{names:?}"
+    );
+    accessible(c, axe, "Catalogo e-service").await;
+    screenshot(c, "catalogo").await;
+
+    // An e-service, then its version.
+    c.find(Locator::LinkText("Recapito messaggi"))
+        .await?
+        .click()
+        .await?;
+    heading_is(c, "Recapito messaggi").await;
+    let main = c.find(Locator::Css("main")).await?.text().await?;
+    assert!(
+        main.contains("Ente erogatore\nPagoPA"),
+        "the producer by name: {main}"
+    );
+    accessible(c, axe, "e-service").await;
+    screenshot(c, "eservice").await;
+    c.find(Locator::LinkText("Versione 1"))
+        .await?
+        .click()
+        .await?;
+    heading_is(c, "Recapito messaggi — versione 1").await;
+    let main = c.find(Locator::Css("main")).await?.text().await?;
+    for part in [
+        "Attributi richiesti",
+        "Chiamate al giorno per fruitore",
+        "Approvazione delle richieste di fruizione",
+        "Indirizzi dei server",
+    ] {
+        assert!(main.contains(part), "{part} in {main}");
+    }
+    accessible(c, axe, "versione").await;
+    screenshot(c, "versione").await;
+
+    // Usable at 360 px.
+    c.set_window_size(360, 800).await?;
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(overflow, json!(false), "no horizontal scrolling at 360 px");
+    screenshot(c, "versione-360").await;
+    c.set_window_size(1280, 900).await?;
+
+    // A POST without its CSRF token is refused, with a page saying why.
+    c.execute(
+        "document.querySelector('form[action=\"/esci\"] input[name=\"csrf\"]').remove();",
+        vec![],
+    )
+    .await?;
+    c.find(Locator::XPath("//button[normalize-space(.)='Esci']"))
+        .await?
+        .click()
+        .await?;
+    heading_is(c, "Richiesta rifiutata").await;
+    let main = c.find(Locator::Css("main")).await?.text().await?;
+    assert!(main.contains("CSRF_TOKEN_INVALID"), "{main}");
+    accessible(c, axe, "Richiesta rifiutata").await;
+
+    // The engine's refusal, as a sentence with its code.
+    c.goto(&format!(
+        "{console}/catalogo/00000000-0000-4000-8000-000000000000"
+    ))
+    .await?;
+    let main = c.find(Locator::Css("main")).await?.text().await?;
+    assert!(
+        main.contains("E-service non trovato") && main.contains("ESERVICE_NOT_FOUND"),
+        "{main}"
+    );
+    accessible(c, axe, "errore").await;
+
+    // Still signed in; signing out for real ends the session.
+    c.goto(&format!("{console}/catalogo")).await?;
+    heading_is(c, "Catalogo e-service").await;
+    c.find(Locator::XPath("//button[normalize-space(.)='Esci']"))
+        .await?
+        .click()
+        .await?;
+    heading_is(c, "Accedi").await;
+    assert!(c.current_url().await?.path().ends_with("/accesso"));
+    c.goto(&format!("{console}/catalogo")).await?;
+    assert!(
+        c.current_url().await?.path().ends_with("/accesso"),
+        "signed out"
+    );
+    Ok(())
+}
