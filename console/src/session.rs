@@ -29,9 +29,17 @@ pub struct Session {
     last_used: Instant,
 }
 
-/// All sessions; expired ones are dropped when met and on every new session.
+/// The most sessions kept at once. Every browser without a cookie gets an anonymous session
+/// (for the sign-in form's CSRF token), so a flood of cookieless requests would otherwise grow
+/// the map without bound.
+pub const MAX_SESSIONS: usize = 100_000;
+
+/// All sessions, at most `max`; expired ones are dropped when met, and swept when the map is
+/// full. A full map of live sessions first drops the anonymous ones (a visitor who had not
+/// signed in yet reloads the sign-in page), then the least recently used.
 pub struct Sessions {
     idle: Duration,
+    max: usize,
     map: Mutex<HashMap<String, Session>>,
 }
 
@@ -44,8 +52,14 @@ pub fn random_token() -> String {
 
 impl Sessions {
     pub fn new(idle: Duration) -> Sessions {
+        Sessions::with_max(idle, MAX_SESSIONS)
+    }
+
+    /// Sessions idle for at most `idle`, at most `max` of them (at least 1).
+    pub fn with_max(idle: Duration, max: usize) -> Sessions {
         Sessions {
             idle,
+            max: max.max(1),
             map: Mutex::new(HashMap::new()),
         }
     }
@@ -80,8 +94,22 @@ impl Sessions {
             last_used: Instant::now(),
         };
         let mut map = self.lock();
-        let idle = self.idle;
-        map.retain(|_, s| s.last_used.elapsed() < idle);
+        if map.len() >= self.max {
+            // One pass frees many slots, so a flood costs O(1) per session on average.
+            let idle = self.idle;
+            map.retain(|_, s| s.last_used.elapsed() < idle);
+            if map.len() >= self.max {
+                map.retain(|_, s| s.user.is_some());
+            }
+            if map.len() >= self.max
+                && let Some(oldest) = map
+                    .iter()
+                    .min_by_key(|(_, s)| s.last_used)
+                    .map(|(k, _)| k.clone())
+            {
+                map.remove(&oldest);
+            }
+        }
         map.insert(id.clone(), session.clone());
         (id, session)
     }
@@ -114,5 +142,38 @@ mod tests {
         std::thread::sleep(Duration::from_millis(60));
         assert!(s.get(&id).is_none());
         assert!(s.is_empty());
+    }
+
+    fn user() -> User {
+        User {
+            name: "Ada".into(),
+            tenant_name: "Comune".into(),
+            roles: vec!["admin".into()],
+            token: "t".into(),
+        }
+    }
+
+    #[test]
+    fn a_flood_of_anonymous_sessions_is_bounded_and_keeps_the_signed_in_ones() {
+        let s = Sessions::with_max(Duration::from_secs(3600), 100);
+        let (signed_in, _) = s.create(Some(user()));
+        for _ in 0..10_000 {
+            s.create(None);
+            assert!(s.len() <= 100, "{} sessions", s.len());
+        }
+        assert!(
+            s.get(&signed_in).is_some(),
+            "the signed-in session was dropped"
+        );
+        // A map full of signed-in sessions drops the least recently used.
+        let s = Sessions::with_max(Duration::from_secs(3600), 2);
+        let (a, _) = s.create(Some(user()));
+        std::thread::sleep(Duration::from_millis(5));
+        let (b, _) = s.create(Some(user()));
+        std::thread::sleep(Duration::from_millis(5));
+        s.get(&a);
+        let (c, _) = s.create(Some(user()));
+        assert!(s.get(&a).is_some() && s.get(&c).is_some());
+        assert!(s.get(&b).is_none());
     }
 }

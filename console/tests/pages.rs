@@ -80,6 +80,9 @@ async fn signing_in_by_development_identity_then_out_with_csrf_on_every_form() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(h.get(header::LOCATION).unwrap(), "/accesso");
     assert_eq!(h.get("content-security-policy").unwrap(), CSP);
+    assert!(!CSP.contains("unsafe-inline"), "{CSP}");
+    assert_eq!(h.get("x-frame-options").unwrap(), "DENY");
+    assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
 
     let (status, h, page) = send(&app, get("/accesso", None)).await;
     assert_eq!(status, StatusCode::OK);

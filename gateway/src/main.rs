@@ -45,11 +45,13 @@ enum Cmd {
         files: Vec<PathBuf>,
     },
     /// Run the development stack on localhost with embedded stores (the Interop engine, the
-    /// gateway and the mock provider): hands over to the `dev-stack` binary of this source tree
-    /// (`cargo run -p dev-stack`) with the same arguments (`gateway dev --help` lists them).
+    /// gateway, the mock provider and the web console): hands over to the `dev-stack` binary of
+    /// this source tree (`cargo run -p dev-stack`) with the same arguments (`gateway dev --help`
+    /// lists them).
     #[command(disable_help_flag = true)]
     Dev {
-        /// `--data-dir`, `--gateway-port`, `--interop-port`, `--provider-port` (see `--help`).
+        /// `--data-dir`, `--gateway-port`, `--interop-port`, `--provider-port`, `--console-port`
+        /// (see `--help`).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<OsString>,
     },

@@ -3,7 +3,9 @@
 //! It signs in as the Comune's administrator by clicking, reads the catalogue, opens an e-service
 //! and one of its versions, sees a POST without its CSRF token refused, and signs out; axe-core
 //! runs on every page and fails the test on a serious or critical violation; screenshots of the
-//! main pages go to `docs/console/`.
+//! main pages go to `docs/console/` with `RECAPITO_SCREENSHOTS=docs`
+//! (`RECAPITO_SCREENSHOTS=docs scripts/test --test console_browser`), else to the test's scratch
+//! folder.
 //!
 //! `scripts/test` runs `scripts/browser`, which installs the browser and axe-core and exports
 //! RECAPITO_CHROMEDRIVER, RECAPITO_CHROMIUM and RECAPITO_AXE_JS. Without them the test fails
@@ -140,8 +142,15 @@ async fn press(c: &Client, key: Key) -> Result<(), fantoccini::error::CmdError> 
     .await
 }
 
+/// Where the screenshots go: `docs/console/` (the README shows them) when
+/// `RECAPITO_SCREENSHOTS=docs`, else the test's scratch folder, so that an ordinary run leaves
+/// the tree as it was (a page shows dates, so every run's images differ).
 fn shots_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/console")
+    if std::env::var("RECAPITO_SCREENSHOTS").as_deref() == Ok("docs") {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/console")
+    } else {
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots")
+    }
 }
 
 async fn screenshot(c: &Client, name: &str) {
