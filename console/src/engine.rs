@@ -113,27 +113,65 @@ struct Problem {
     detail: String,
 }
 
+/// The console's own codes, for when the engine cannot be asked or answers nonsense.
+pub const OWN_CODES: &[&str] = &["ENGINE_UNREACHABLE", "ENGINE_ANSWER"];
+
+/// What a user reads (Italian) for each code the console explains: the engine's codes (checked
+/// against the engine's code table by `tests/pages.rs`) and [`OWN_CODES`]. Any other code reads
+/// as a generic refusal, with the code shown next to it.
+pub const SENTENCES: &[(&str, &str)] = &[
+    (
+        "MISSING_TOKEN",
+        "La sessione non è più valida: accedi di nuovo.",
+    ),
+    (
+        "INVALID_TOKEN",
+        "La sessione non è più valida: accedi di nuovo.",
+    ),
+    (
+        "USER_NOT_REGISTERED",
+        "Il tuo utente non è registrato presso il tuo ente.",
+    ),
+    ("USER_SUSPENDED", "Il tuo utente è sospeso."),
+    (
+        "ROLE_REQUIRED",
+        "Il tuo ruolo non consente questa operazione.",
+    ),
+    ("NOT_PRODUCER", "Solo l'ente erogatore può farlo."),
+    (
+        "ESERVICE_NOT_FOUND",
+        "E-service non trovato, o non visibile al tuo ente.",
+    ),
+    (
+        "DESCRIPTOR_NOT_FOUND",
+        "Versione non trovata, o non visibile al tuo ente.",
+    ),
+    ("INVALID_PATH", "L'indirizzo della pagina non è valido."),
+    (
+        "INVALID_QUERY",
+        "I parametri della ricerca non sono validi.",
+    ),
+    ("VALIDATION_FAILED", "Alcuni dati non sono validi."),
+    ("TENANT_NOT_FOUND", "Ente non trovato."),
+    ("ATTRIBUTE_NOT_FOUND", "Attributo non trovato."),
+    ("CONCURRENT_MODIFICATION", "Modifiche concorrenti: riprova."),
+    (
+        "ENGINE_UNREACHABLE",
+        "Il motore Interop non risponde: riprova tra poco.",
+    ),
+    (
+        "ENGINE_ANSWER",
+        "Il motore Interop ha dato una risposta inattesa.",
+    ),
+];
+
 impl EngineError {
     /// The sentence a user reads (Italian), for the engine's code.
     pub fn sentence(&self) -> &'static str {
-        match self.code.as_str() {
-            "MISSING_TOKEN" | "INVALID_TOKEN" => "La sessione non è più valida: accedi di nuovo.",
-            "USER_NOT_REGISTERED" => "Il tuo utente non è registrato presso il tuo ente.",
-            "USER_SUSPENDED" => "Il tuo utente è sospeso.",
-            "ROLE_REQUIRED" => "Il tuo ruolo non consente questa operazione.",
-            "NOT_PRODUCER" => "Solo l'ente erogatore può farlo.",
-            "ESERVICE_NOT_FOUND" => "E-service non trovato, o non visibile al tuo ente.",
-            "DESCRIPTOR_NOT_FOUND" => "Versione non trovata, o non visibile al tuo ente.",
-            "INVALID_PATH" => "L'indirizzo della pagina non è valido.",
-            "INVALID_QUERY" => "I parametri della ricerca non sono validi.",
-            "VALIDATION_FAILED" => "Alcuni dati non sono validi.",
-            "TENANT_NOT_FOUND" => "Ente non trovato.",
-            "ATTRIBUTE_NOT_FOUND" => "Attributo non trovato.",
-            "CONCURRENT_MODIFICATION" => "Modifiche concorrenti: riprova.",
-            "ENGINE_UNREACHABLE" => "Il motore Interop non risponde: riprova tra poco.",
-            "ENGINE_ANSWER" => "Il motore Interop ha dato una risposta inattesa.",
-            _ => "Il motore Interop ha rifiutato la richiesta.",
-        }
+        SENTENCES
+            .iter()
+            .find(|(code, _)| *code == self.code)
+            .map_or("Il motore Interop ha rifiutato la richiesta.", |(_, s)| s)
     }
 }
 

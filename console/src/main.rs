@@ -2,22 +2,14 @@
 
 use clap::{Parser, Subcommand};
 use console::Config;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(Parser)]
-#[command(
-    name = "console",
-    version,
-    about = "Recapito's web console: Interop's back office, on the engine's public API"
-)]
-struct Cli {
-    /// Configuration file (TOML); `CONSOLE_*` environment variables override it.
-    #[arg(long, global = true, env = "CONSOLE_CONFIG")]
-    config: Option<PathBuf>,
-    #[command(subcommand)]
-    command: Cmd,
-}
+service_kit::service_cli!(
+    name: "console",
+    about: "Recapito's web console: Interop's back office, on the engine's public API",
+    prefix: "CONSOLE",
+    commands: Cmd
+);
 
 #[derive(Subcommand)]
 enum Cmd {

@@ -318,3 +318,24 @@ async fn the_catalogue_and_a_version_show_what_the_engine_answers_and_its_errors
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(page.contains("DESCRIPTOR_NOT_FOUND"), "{page}");
 }
+
+/// Every engine code the console explains is a code the engine answers with (its table,
+/// `interop::codes::Code`), so a renamed or removed code cannot leave a dead sentence behind.
+#[test]
+fn every_engine_code_the_console_explains_is_in_the_engines_table() {
+    let engine: Vec<&str> = interop::codes::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+    for (code, sentence) in console::engine::SENTENCES {
+        assert!(!sentence.is_empty(), "{code}");
+        if console::engine::OWN_CODES.contains(code) {
+            assert!(
+                !engine.contains(code),
+                "{code} is the engine's, not the console's"
+            );
+        } else {
+            assert!(engine.contains(code), "{code} is not a code of the engine");
+        }
+    }
+}

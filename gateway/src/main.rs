@@ -13,19 +13,12 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[derive(Parser)]
-#[command(
-    name = "gateway",
-    version,
-    about = "Recapito: remote-content messaging gateway"
-)]
-struct Cli {
-    /// Configuration file (TOML); `GATEWAY_*` environment variables override it.
-    #[arg(long, global = true, env = "GATEWAY_CONFIG")]
-    config: Option<PathBuf>,
-    #[command(subcommand)]
-    command: Cmd,
-}
+service_kit::service_cli!(
+    name: "gateway",
+    about: "Recapito: remote-content messaging gateway",
+    prefix: "GATEWAY",
+    commands: Cmd
+);
 
 #[derive(Subcommand)]
 enum Cmd {

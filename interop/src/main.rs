@@ -5,22 +5,14 @@ use interop::domain::Role;
 use interop::domain::ids::{TenantId, UserId};
 use interop::{Application, Config};
 use service_kit::run::Bound;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(Parser)]
-#[command(
-    name = "interop",
-    version,
-    about = "Recapito's Interop engine: e-services, agreements, purposes, clients, keys"
-)]
-struct Cli {
-    /// Configuration file (TOML); `INTEROP_*` environment variables override it.
-    #[arg(long, global = true, env = "INTEROP_CONFIG")]
-    config: Option<PathBuf>,
-    #[command(subcommand)]
-    command: Cmd,
-}
+service_kit::service_cli!(
+    name: "interop",
+    about: "Recapito's Interop engine: e-services, agreements, purposes, clients, keys",
+    prefix: "INTEROP",
+    commands: Cmd
+);
 
 #[derive(Subcommand)]
 enum Cmd {

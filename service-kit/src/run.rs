@@ -49,6 +49,34 @@ impl Bound {
     }
 }
 
+/// Declares a service's command line, `struct Cli { config, command }`: the global
+/// `--config FILE` option (TOML; also `{PREFIX}_CONFIG`, and `{PREFIX}_*` variables override the
+/// file) and the subcommands `$commands` (a `clap::Subcommand` enum). The caller depends on clap.
+///
+/// ```ignore
+/// service_kit::service_cli!(name: "console", about: "…", prefix: "CONSOLE", commands: Cmd);
+/// ```
+#[macro_export]
+macro_rules! service_cli {
+    (name: $name:literal, about: $about:literal, prefix: $prefix:literal, commands: $commands:ty) => {
+        #[derive(clap::Parser)]
+        #[command(name = $name, version, about = $about)]
+        struct Cli {
+            #[arg(
+                long,
+                global = true,
+                env = concat!($prefix, "_CONFIG"),
+                help = concat!(
+                    "Configuration file (TOML); `", $prefix, "_*` environment variables override it"
+                )
+            )]
+            config: Option<std::path::PathBuf>,
+            #[command(subcommand)]
+            command: $commands,
+        }
+    };
+}
+
 /// The loaded configuration, or exit status 2 with `{program}: configuration error: …` on
 /// stderr.
 pub fn configured<T, E: Display>(program: &str, loaded: Result<T, E>) -> Result<T, ExitCode> {
