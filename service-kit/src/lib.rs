@@ -1,7 +1,10 @@
-//! What Recapito's services (the gateway and the Interop engine) do the same way, so that a fix
-//! made for one protects both: the HTTP server loop with its timeouts and connection caps, the
-//! open-file limit raised at start, layered configuration, problem+json answers, logs, shutdown on a signal, and PostgreSQL (which
-//! `database_url` selects it, the pool, migrations safe from several instances).
+//! What Recapito's services (the gateway, the Interop engine, the web console) do the same way,
+//! so that a fix made for one protects all: the HTTP server loop with its timeouts and
+//! connection caps (`server`), start-up and exit statuses (`run`: the command line, the
+//! configuration read, the open-file limit, serving until a signal), layered configuration
+//! (`config`), problem+json answers and the extractors that reject with them (`problem`,
+//! `extract`), group commit (`batch`), logs, shutdown on a signal, and PostgreSQL (which
+//! `database_url` selects, the pool, migrations safe from several instances).
 
 mod activity;
 pub mod batch;
