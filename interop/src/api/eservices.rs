@@ -13,8 +13,8 @@ use crate::domain::{EServiceClone, EServiceCommand, EServiceInfo, queries};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -95,6 +95,17 @@ struct ListQuery {
     /// `true`: only the caller's own e-services (the producer's view).
     #[serde(default)]
     mine: bool,
+    /// Case-insensitive text searched in the name and the description; trimmed, at most 200
+    /// characters. Absent or blank: every e-service.
+    #[param(max_length = 200)]
+    q: Option<String>,
+    /// How many matches to skip (in the list's order).
+    #[serde(default)]
+    #[param(minimum = 0)]
+    offset: usize,
+    /// The most e-services to return, 1..=500. Absent: every match from `offset` on.
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<usize>,
 }
 
 #[utoipa::path(
@@ -103,13 +114,15 @@ struct ListQuery {
     operation_id = "listEServices",
     tag = "eservices",
     summary = "The catalogue",
-    description = "Any authenticated caller. Producers (and the platform) see all their versions; other tenants see e-services that were published, without drafts.",
+    description = "Any authenticated caller. Producers (and the platform) see all their versions; other tenants see e-services that were published, without drafts. Ordered by name (case-insensitively), then id; `q` filters, `offset` and `limit` page, and `X-Total-Count` tells how many matched before paging.",
     params(
         ListQuery,
     ),
     responses(
-        (status = 200, description = "OK", body = Vec<EService>),
-        (status = 400, description = "Bad input: INVALID_QUERY.", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "OK", body = Vec<EService>, headers(
+            ("X-Total-Count" = u64, description = "How many e-services matched, before `offset` and `limit`."),
+        )),
+        (status = 400, description = "Bad input: INVALID_QUERY (`limit` not 1..=500, `offset` negative, `q` longer than 200 characters, a value that is not a number).", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         CommonProblems,
     ),
@@ -118,11 +131,16 @@ async fn list(
     State(st): State<AppState>,
     caller: Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
-) -> Json<Vec<EService>> {
-    Json(
-        st.engine
-            .read(|s, _| queries::eservices(s, &caller.0, q.mine)),
-    )
+) -> ApiResult<Response> {
+    let query = queries::CatalogueQuery::new(q.mine, q.q.as_deref(), q.offset, q.limit)
+        .map_err(|detail| ApiError::new(Code::INVALID_QUERY, detail))?;
+    let page = st
+        .engine
+        .read(|s, _| queries::eservices(s, &caller.0, &query));
+    let mut res = Json(page.items).into_response();
+    res.headers_mut()
+        .insert("x-total-count", HeaderValue::from(page.total));
+    Ok(res)
 }
 
 #[utoipa::path(

@@ -27,13 +27,92 @@ pub fn eservice(s: &State, actor: &Actor, id: EServiceId) -> DomainResult<EServi
     Ok(e)
 }
 
-/// The catalogue as `actor` sees it; `producer_only` restricts to the caller's own e-services.
-pub fn eservices(s: &State, actor: &Actor, producer_only: bool) -> Vec<EService> {
-    s.eservices
+/// The longest text a catalogue search accepts, in characters.
+pub const SEARCH_MAX_CHARS: usize = 200;
+/// The largest page a catalogue search returns.
+pub const PAGE_MAX: usize = 500;
+
+/// A validated catalogue search: which e-services match, and which page of the matches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CatalogueQuery {
+    /// Only the caller's own e-services (the producer's view).
+    producer_only: bool,
+    /// Lowercased and trimmed; `None` matches everything.
+    text: Option<String>,
+    offset: usize,
+    /// `None`: every match from `offset` on.
+    limit: Option<usize>,
+}
+
+impl CatalogueQuery {
+    /// Checks the bounds: `text` at most [`SEARCH_MAX_CHARS`] once trimmed (blank means no
+    /// filter), `limit` in `1..=PAGE_MAX`. The error is a sentence for the caller.
+    pub fn new(
+        producer_only: bool,
+        text: Option<&str>,
+        offset: usize,
+        limit: Option<usize>,
+    ) -> Result<Self, String> {
+        let text = text.map(str::trim).filter(|t| !t.is_empty());
+        if let Some(t) = text
+            && t.chars().count() > SEARCH_MAX_CHARS
+        {
+            return Err(format!(
+                "q must be at most {SEARCH_MAX_CHARS} characters once trimmed"
+            ));
+        }
+        if let Some(l) = limit
+            && !(1..=PAGE_MAX).contains(&l)
+        {
+            return Err(format!("limit must be 1..={PAGE_MAX}, not {l}"));
+        }
+        Ok(Self {
+            producer_only,
+            text: text.map(str::to_lowercase),
+            offset,
+            limit,
+        })
+    }
+
+    fn matches(&self, e: &EService) -> bool {
+        self.text.as_deref().is_none_or(|t| {
+            e.name.to_lowercase().contains(t) || e.description.to_lowercase().contains(t)
+        })
+    }
+}
+
+/// One page of a list, with the number of matches before paging.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: usize,
+}
+
+/// The catalogue as `actor` sees it, filtered by `q`, ordered by name (case-insensitively) then
+/// id, then paged. Only the page's e-services are cloned, so a large catalogue stays cheap.
+pub fn eservices(s: &State, actor: &Actor, q: &CatalogueQuery) -> Page<EService> {
+    let mut found: Vec<(String, &EService)> = s
+        .eservices
         .values()
-        .filter(|e| !producer_only || actor.tenant == Some(e.producer_id))
-        .filter_map(|e| eservice(s, actor, e.id).ok())
-        .collect()
+        .filter(|e| !q.producer_only || actor.tenant == Some(e.producer_id))
+        .filter(|e| visible(actor, e))
+        .filter(|e| q.matches(e))
+        .map(|e| (e.name.to_lowercase(), e))
+        .collect();
+    found.sort_unstable_by(|(a, x), (b, y)| a.cmp(b).then(x.id.cmp(&y.id)));
+    let total = found.len();
+    let items = found
+        .into_iter()
+        .skip(q.offset)
+        .take(q.limit.unwrap_or(usize::MAX))
+        .filter_map(|(_, e)| eservice(s, actor, e.id).ok())
+        .collect();
+    Page { items, total }
+}
+
+/// Whether [`eservice`] shows `e` to `actor`, without cloning it.
+fn visible(actor: &Actor, e: &EService) -> bool {
+    actor.is_platform() || actor.tenant == Some(e.producer_id) || e.ever_published()
 }
 
 fn party(actor: &Actor, consumer: super::ids::TenantId, producer: super::ids::TenantId) -> bool {
@@ -155,4 +234,137 @@ pub fn clients(s: &State, actor: &Actor) -> Vec<Client> {
         .filter(|c| client(s, actor, c.id).is_ok())
         .cloned()
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::eservice::{Descriptor, DescriptorFields, EServiceMode, Technology};
+    use crate::domain::ids::{DescriptorId, TenantId, UserId};
+    use time::OffsetDateTime;
+    use uuid::Uuid;
+
+    fn id(n: u128) -> Uuid {
+        Uuid::from_u128(n)
+    }
+
+    fn eservice(n: u128, producer: TenantId, name: &str, state: DescriptorState) -> EService {
+        EService {
+            id: EServiceId(id(n)),
+            producer_id: producer,
+            name: name.into(),
+            description: format!("The {name} service"),
+            technology: Technology::Rest,
+            mode: EServiceMode::Deliver,
+            attributes: Default::default(),
+            descriptors: vec![Descriptor {
+                id: DescriptorId(id(n)),
+                version: 1,
+                state,
+                suspended_from: None,
+                fields: DescriptorFields::default(),
+                created_at: OffsetDateTime::UNIX_EPOCH,
+                published_at: None,
+            }],
+            created_at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn tenant(n: u128) -> Actor {
+        Actor {
+            user: UserId(id(n)),
+            tenant: Some(TenantId(id(n))),
+            roles: [Role::Admin].into(),
+        }
+    }
+
+    /// Producer 1 owns "Anagrafe" (published), "zeta" (published) and "Bozza" (a draft); producer
+    /// 2 owns "anagrafe ter" (published). Ids are chosen against the names' order.
+    fn state() -> State {
+        let (p1, p2) = (TenantId(id(1)), TenantId(id(2)));
+        let mut s = State::default();
+        for e in [
+            eservice(40, p1, "Anagrafe", DescriptorState::Published),
+            eservice(30, p1, "zeta", DescriptorState::Published),
+            eservice(20, p1, "Bozza", DescriptorState::Draft),
+            eservice(10, p2, "anagrafe ter", DescriptorState::Published),
+        ] {
+            s.eservices.insert(e.id, e);
+        }
+        s
+    }
+
+    fn names(p: &Page<EService>) -> Vec<&str> {
+        p.items.iter().map(|e| e.name.as_str()).collect()
+    }
+
+    fn query(text: Option<&str>, offset: usize, limit: Option<usize>) -> CatalogueQuery {
+        CatalogueQuery::new(false, text, offset, limit).unwrap()
+    }
+
+    #[test]
+    fn ordered_by_name_case_insensitively_and_drafts_hidden_from_others() {
+        let p = eservices(&state(), &tenant(2), &CatalogueQuery::default());
+        assert_eq!(names(&p), ["Anagrafe", "anagrafe ter", "zeta"]);
+        assert_eq!(p.total, 3);
+        let own = eservices(&state(), &tenant(1), &CatalogueQuery::default());
+        assert_eq!(names(&own), ["Anagrafe", "anagrafe ter", "Bozza", "zeta"]);
+    }
+
+    #[test]
+    fn equal_names_are_ordered_by_id() {
+        let mut s = state();
+        let twin = eservice(5, TenantId(id(3)), "zeta", DescriptorState::Published);
+        s.eservices.insert(twin.id, twin);
+        let p = eservices(&s, &tenant(2), &query(Some("zeta"), 0, None));
+        let ids: Vec<_> = p.items.iter().map(|e| e.id.0).collect();
+        assert_eq!(ids, [id(5), id(30)]);
+    }
+
+    #[test]
+    fn text_matches_name_or_description_trimmed_and_case_insensitive() {
+        let s = state();
+        let p = eservices(&s, &tenant(2), &query(Some("  ANAGRAFE "), 0, None));
+        assert_eq!(names(&p), ["Anagrafe", "anagrafe ter"]);
+        let p = eservices(&s, &tenant(2), &query(Some("the ZETA serv"), 0, None));
+        assert_eq!(names(&p), ["zeta"]);
+        let p = eservices(&s, &tenant(2), &query(Some("nothing like it"), 0, None));
+        assert_eq!((p.items.len(), p.total), (0, 0));
+        let blank = eservices(&s, &tenant(2), &query(Some("   "), 0, None));
+        assert_eq!(blank.total, 3);
+    }
+
+    #[test]
+    fn mine_keeps_the_callers_own() {
+        let q = CatalogueQuery::new(true, Some("anagrafe"), 0, None).unwrap();
+        assert_eq!(names(&eservices(&state(), &tenant(1), &q)), ["Anagrafe"]);
+    }
+
+    #[test]
+    fn paging_slices_the_ordered_matches_and_total_counts_them_all() {
+        let s = state();
+        let page = |offset, limit| eservices(&s, &tenant(1), &query(None, offset, limit));
+        assert_eq!(names(&page(0, Some(2))), ["Anagrafe", "anagrafe ter"]);
+        assert_eq!(names(&page(2, Some(2))), ["Bozza", "zeta"]);
+        assert_eq!(names(&page(3, Some(500))), ["zeta"]);
+        assert_eq!(names(&page(1, None)), ["anagrafe ter", "Bozza", "zeta"]);
+        let past = page(4, Some(1));
+        assert!(past.items.is_empty());
+        assert_eq!(past.total, 4);
+        assert_eq!(page(usize::MAX, Some(1)).total, 4);
+    }
+
+    #[test]
+    fn bounds_are_checked() {
+        assert!(CatalogueQuery::new(false, None, 0, Some(1)).is_ok());
+        assert!(CatalogueQuery::new(false, None, 0, Some(PAGE_MAX)).is_ok());
+        for bad in [0, PAGE_MAX + 1] {
+            let e = CatalogueQuery::new(false, None, 0, Some(bad)).unwrap_err();
+            assert!(e.contains("limit must be 1..=500"), "{e}");
+        }
+        let longest = "è".repeat(SEARCH_MAX_CHARS);
+        assert!(CatalogueQuery::new(false, Some(&format!(" {longest} ")), 0, None).is_ok());
+        let e = CatalogueQuery::new(false, Some(&format!("{longest}x")), 0, None).unwrap_err();
+        assert!(e.contains("at most 200 characters"), "{e}");
+    }
 }
