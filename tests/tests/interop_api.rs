@@ -302,6 +302,119 @@ async fn bad_input_gets_a_4xx_with_a_code() {
     r.expect_problem(StatusCode::BAD_REQUEST, "INVALID_BODY");
 }
 
+/// `GET /eservices` with a query, read raw: the names in the answer and its `X-Total-Count`.
+async fn catalogue(engine: &Engine, user: &User, query: &str) -> (Vec<String>, u64) {
+    let resp = engine
+        .http
+        .get(format!("{}/eservices{query}", engine.base))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK, "{query}");
+    let total = resp.headers()["x-total-count"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body: Value = resp.json().await.unwrap();
+    let names = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_owned())
+        .collect();
+    (names, total)
+}
+
+/// Seed: "Catalogue: published e-services with search and paging".
+#[tokio::test]
+async fn the_catalogue_searches_and_pages() {
+    let engine = Engine::spawn().await;
+    let producer = engine.tenant("PagoPA").await;
+    let consumer = engine.tenant("Comune di Esempio").await;
+    for name in ["Catasto gamma", "anagrafe beta", "Anagrafe alfa"] {
+        published_eservice(&producer, name, 10, 100, "AUTOMATIC").await;
+    }
+    producer
+        .post("/eservices", json!({"name": "Anagrafe bozza", "description": "Not published yet", "technology": "REST", "mode": "DELIVER"}))
+        .await
+        .expect_status(StatusCode::CREATED);
+    let all = ["Anagrafe alfa", "anagrafe beta", "Catasto gamma"];
+
+    // No parameter: every visible e-service (no drafts of others), by name case-insensitively.
+    assert_eq!(
+        catalogue(&engine, &consumer, "").await,
+        (all.map(String::from).to_vec(), 3)
+    );
+    let (names, total) = catalogue(&engine, &consumer, "?q=%20ANAGRAFE%20").await;
+    assert_eq!(
+        (names, total),
+        (vec!["Anagrafe alfa".into(), "anagrafe beta".into()], 2)
+    );
+    // The description is searched too.
+    assert_eq!(
+        catalogue(&engine, &consumer, "?q=remote+CONTENT").await.1,
+        3
+    );
+    assert_eq!(
+        catalogue(&engine, &consumer, "?q=nulla+del+genere").await,
+        (vec![], 0)
+    );
+    // Paging: the header counts the matches before paging.
+    let (names, total) = catalogue(&engine, &consumer, "?q=anagrafe&offset=1&limit=1").await;
+    assert_eq!((names, total), (vec!["anagrafe beta".into()], 2));
+    let (names, total) = catalogue(&engine, &consumer, "?offset=0&limit=2").await;
+    assert_eq!((names, total), (vec![all[0].into(), all[1].into()], 3));
+    assert_eq!(
+        catalogue(&engine, &consumer, "?offset=2&limit=500").await.0,
+        [all[2]]
+    );
+    assert_eq!(
+        catalogue(&engine, &consumer, "?offset=9&limit=1").await,
+        (vec![], 3)
+    );
+    // The producer sees its draft; `mine` combines with `q`.
+    let (names, total) = catalogue(&engine, &producer, "?mine=true&q=bozza").await;
+    assert_eq!((names, total), (vec!["Anagrafe bozza".into()], 1));
+
+    for (query, says) in [
+        ("?limit=0", "limit must be 1..=500"),
+        ("?limit=501", "limit must be 1..=500"),
+        ("?offset=-1", "offset"),
+        ("?limit=ten", "limit"),
+    ] {
+        let r = consumer
+            .get(&format!("/eservices{query}"))
+            .await
+            .expect_problem(StatusCode::BAD_REQUEST, "INVALID_QUERY");
+        assert!(
+            r.body["detail"].as_str().unwrap().contains(says),
+            "{query}: {}",
+            r.body
+        );
+    }
+    let r = consumer
+        .get(&format!("/eservices?q={}", "a".repeat(201)))
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "INVALID_QUERY");
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("at most 200 characters"),
+        "{}",
+        r.body
+    );
+    // 200 characters, padded with blanks that the trim drops, are fine.
+    assert_eq!(
+        catalogue(&engine, &consumer, &format!("?q=+{}+", "a".repeat(200)))
+            .await
+            .1,
+        0
+    );
+}
+
 /// Seed: "Pubblicare una versione di e-service", "Creare una nuova versione", "Archiviare",
 /// "Cancellare una bozza", "Clonare un e-service".
 #[tokio::test]

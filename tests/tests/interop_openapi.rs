@@ -1031,3 +1031,39 @@ async fn real_answers_match_the_documented_schemas() {
         distinct.into_iter().collect::<Vec<_>>().join("\n")
     );
 }
+
+/// The catalogue's search and paging are in the document: what clients generated from it need.
+#[test]
+fn the_catalogue_documents_search_paging_and_the_total() {
+    let doc = document();
+    let op = &doc["paths"]["/eservices"]["get"];
+    let params = parameters(&doc, "/eservices", op);
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|p| p["name"] == name && p["in"] == "query")
+            .copied()
+            .unwrap_or_else(|| panic!("no query parameter {name}: {params:?}"))
+    };
+    for name in ["mine", "q", "offset", "limit"] {
+        assert_ne!(param(name)["required"], true, "{name} is optional");
+    }
+    assert_eq!(param("q")["schema"]["maxLength"], 200);
+    assert_eq!(param("offset")["schema"]["minimum"], 0);
+    assert_eq!(param("limit")["schema"]["minimum"], 1);
+    assert_eq!(param("limit")["schema"]["maximum"], 500);
+    let ok = resolve(&doc, &op["responses"]["200"]);
+    let header = &ok["headers"]["X-Total-Count"];
+    assert!(
+        header["schema"]["type"]
+            .as_str()
+            .is_some_and(|t| t == "integer"),
+        "{ok}"
+    );
+    assert!(
+        header["description"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty()),
+        "{ok}"
+    );
+}
