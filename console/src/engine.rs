@@ -21,6 +21,13 @@ pub struct EService {
     pub descriptors: Vec<Descriptor>,
 }
 
+/// A page of the catalogue, and how many e-services matched in all.
+#[derive(Debug, Clone)]
+pub struct CataloguePage {
+    pub items: Vec<EService>,
+    pub total: u64,
+}
+
 /// Required attributes: each inner list is a group, any one of which satisfies it.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Attributes {
@@ -199,29 +206,33 @@ impl Engine {
         token: &str,
         path: &str,
     ) -> Result<T, EngineError> {
+        let (_, body) = self.fetch(token, path).await?;
+        decode(&body)
+    }
+
+    /// `GET {base}{path}` with `token`: a success's headers and body, or the engine's problem.
+    async fn fetch(
+        &self,
+        token: &str,
+        path: &str,
+    ) -> Result<(reqwest::header::HeaderMap, axum::body::Bytes), EngineError> {
+        let unreachable = |e: reqwest::Error| EngineError {
+            status: 502,
+            code: "ENGINE_UNREACHABLE".into(),
+            detail: e.to_string(),
+        };
         let answer = self
             .http
             .get(format!("{}{path}", self.base))
             .bearer_auth(token)
             .send()
             .await
-            .map_err(|e| EngineError {
-                status: 502,
-                code: "ENGINE_UNREACHABLE".into(),
-                detail: e.to_string(),
-            })?;
+            .map_err(unreachable)?;
         let status = answer.status().as_u16();
-        let body = answer.bytes().await.map_err(|e| EngineError {
-            status: 502,
-            code: "ENGINE_UNREACHABLE".into(),
-            detail: e.to_string(),
-        })?;
+        let headers = answer.headers().clone();
+        let body = answer.bytes().await.map_err(unreachable)?;
         if (200..300).contains(&status) {
-            return serde_json::from_slice(&body).map_err(|e| EngineError {
-                status: 502,
-                code: "ENGINE_ANSWER".into(),
-                detail: e.to_string(),
-            });
+            return Ok((headers, body));
         }
         let p: Problem = serde_json::from_slice(&body).unwrap_or(Problem {
             code: String::new(),
@@ -238,8 +249,33 @@ impl Engine {
         })
     }
 
-    pub async fn eservices(&self, token: &str) -> Result<Vec<EService>, EngineError> {
-        self.get(token, "/eservices").await
+    /// One page of the catalogue (`GET /eservices?q=&offset=&limit=`): the engine filters,
+    /// orders and pages, and tells the number of matches in `X-Total-Count`.
+    pub async fn eservices(
+        &self,
+        token: &str,
+        search: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<CataloguePage, EngineError> {
+        let path = format!(
+            "/eservices?q={}&offset={offset}&limit={limit}",
+            encode(search)
+        );
+        let (headers, body) = self.fetch(token, &path).await?;
+        let total = headers
+            .get("x-total-count")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| EngineError {
+                status: 502,
+                code: "ENGINE_ANSWER".into(),
+                detail: "the catalogue's answer has no valid X-Total-Count".into(),
+            })?;
+        Ok(CataloguePage {
+            items: decode(&body)?,
+            total,
+        })
     }
 
     pub async fn attributes(&self, token: &str) -> Result<Vec<Attribute>, EngineError> {
@@ -255,7 +291,15 @@ impl Engine {
     }
 }
 
-/// A path segment, percent-encoded (ids are UUIDs; anything else is passed on safely and the
+fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, EngineError> {
+    serde_json::from_slice(body).map_err(|e| EngineError {
+        status: 502,
+        code: "ENGINE_ANSWER".into(),
+        detail: e.to_string(),
+    })
+}
+
+/// A path segment or query value, percent-encoded (ids are UUIDs; anything else is passed on safely and the
 /// engine answers INVALID_PATH).
 pub fn encode(s: &str) -> String {
     s.bytes()

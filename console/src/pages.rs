@@ -5,7 +5,7 @@ use crate::engine::{Descriptor, EngineError, RequiredAttribute};
 use crate::session::User;
 use crate::{AppState, CSRF_REFUSED, St, Visit, cleared_cookie, csrf_ok, mint_dev_token};
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header::{LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -269,24 +269,83 @@ fn state_label(s: &str) -> &str {
     }
 }
 
-/// "Catalogo e-service": the e-services the engine lets the user see.
-pub async fn catalogue(State(st): St, headers: HeaderMap) -> Response {
+/// How many e-services a catalogue page shows.
+pub const PER_PAGE: u64 = 20;
+
+/// The catalogue's address for a search and a page (1-based); the defaults are left out.
+fn catalogue_href(search: &str, page: u64) -> String {
+    let mut params = Vec::new();
+    if !search.is_empty() {
+        params.push(format!("q={}", crate::engine::encode(search)));
+    }
+    if page > 1 {
+        params.push(format!("pagina={page}"));
+    }
+    if params.is_empty() {
+        "/catalogo".into()
+    } else {
+        format!("/catalogo?{}", params.join("&"))
+    }
+}
+
+/// "Catalogo e-service": the e-services the engine lets the user see, searched (`q`) and paged
+/// (`pagina`, [`PER_PAGE`] a page). The engine filters and pages; the console only asks for one
+/// page, so a large catalogue costs what a page costs.
+pub async fn catalogue(
+    State(st): St,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let (visit, user) = match signed_in(&st, &headers) {
         Ok(v) => v,
         Err(r) => return *r,
     };
-    let list = match st.engine.eservices(&user.token).await {
+    let search = params.get("q").map_or("", |q| q.trim());
+    // A missing, zero or malformed page number means the first page.
+    let page = params
+        .get("pagina")
+        .and_then(|p| p.parse::<u64>().ok())
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
+    let offset = (page - 1).saturating_mul(PER_PAGE);
+    let found = match st
+        .engine
+        .eservices(&user.token, search, offset, PER_PAGE)
+        .await
+    {
         Ok(l) => l,
         Err(e) => return engine_error(&visit, &st, &e),
     };
+    let pages = found.total.div_ceil(PER_PAGE).max(1);
     let body = html! {
         h1 { "Catalogo e-service" }
-        p { (list.len()) " e-service visibili al tuo ente." }
-        @if list.is_empty() {
-            p { "Il catalogo è vuoto." }
+        form class="search" method="get" action="/catalogo" role="search" {
+            label for="q" { "Cerca per nome o descrizione" }
+            input type="search" id="q" name="q" value=(search) maxlength="200";
+            button type="submit" { "Cerca" }
+            @if !search.is_empty() {
+                " " a href="/catalogo" { "Mostra tutto il catalogo" }
+            }
+        }
+        @if search.is_empty() {
+            p class="count" { (found.total) " e-service visibili al tuo ente." }
+        } @else {
+            p class="count" { (found.total) " e-service corrispondono alla ricerca «" (search) "»." }
+        }
+        @if found.total == 0 {
+            @if search.is_empty() {
+                p { "Il catalogo è vuoto." }
+            } @else {
+                p { "Nessun e-service corrisponde alla ricerca. Prova con altre parole." }
+            }
+        } @else if found.items.is_empty() {
+            p {
+                "La pagina " (page) " non esiste: i risultati sono " (pages) " pagine. "
+                a href=(catalogue_href(search, pages)) { "Vai all'ultima pagina" }
+            }
         } @else {
             ul class="cards" {
-                @for e in &list {
+                @for e in &found.items {
                     li class="card" {
                         h2 { a href={ "/catalogo/" (e.id) } { (e.name) } }
                         p { (e.description) }
@@ -300,8 +359,26 @@ pub async fn catalogue(State(st): St, headers: HeaderMap) -> Response {
                 }
             }
         }
+        @if found.total > 0 {
+            nav class="pages" aria-label="Pagine del catalogo" {
+                @if page > 1 {
+                    a rel="prev" href=(catalogue_href(search, (page - 1).min(pages))) { "Pagina precedente" }
+                    " "
+                }
+                span aria-current="page" { "Pagina " (page) " di " (pages) }
+                @if page < pages {
+                    " "
+                    a rel="next" href=(catalogue_href(search, page + 1)) { "Pagina successiva" }
+                }
+            }
+        }
     };
-    visit.finish(&st, layout("Catalogo e-service", &visit, "/catalogo", body))
+    let title = if page > 1 {
+        format!("Catalogo e-service, pagina {page}")
+    } else {
+        "Catalogo e-service".to_owned()
+    };
+    visit.finish(&st, layout(&title, &visit, "/catalogo", body))
 }
 
 /// An e-service: its information and its versions.

@@ -172,14 +172,16 @@ async fn the_stylesheet_is_served_from_the_binary() {
     assert!(css.contains(":focus"));
 }
 
-/// A stand-in for the engine's public API: one e-service with attribute groups, and the engine's
-/// problem documents for anything else. It checks the console sends the user's token.
+/// A stand-in for the engine's public API: a catalogue of 45 e-services (one with attribute
+/// groups, "Anagrafe", and "Servizio 01" to "Servizio 44") searched and paged as the engine does,
+/// and the engine's problem documents for anything else. It checks the console sends the user's token.
 async fn fake_engine() -> String {
     use axum::Json;
-    use axum::extract::Path;
+    use axum::extract::{Path, Query};
     use axum::http::HeaderMap;
     use axum::response::IntoResponse;
-    use serde_json::json;
+    use serde_json::{Value, json};
+    use std::collections::HashMap;
     const ES: &str = "0190e8b0-0000-7000-8000-0000000000e5";
     const D: &str = "0190e8b0-0000-7000-8000-0000000000d1";
     const A: &str = "0190e8b0-0000-7000-8000-0000000000a1";
@@ -211,11 +213,40 @@ async fn fake_engine() -> String {
     let app = axum::Router::new()
         .route(
             "/eservices",
-            axum::routing::get(move |h: HeaderMap| async move {
+            axum::routing::get(move |h: HeaderMap, Query(p): Query<HashMap<String, String>>| async move {
                 if !authorized(&h) {
                     return problem(401, "MISSING_TOKEN");
                 }
-                Json(json!([e1])).into_response()
+                // The engine's rules: q trimmed, at most 200 characters, case-insensitive in
+                // name or description; ordered by name; X-Total-Count before paging.
+                let q = p.get("q").map_or("", |q| q.trim()).to_lowercase();
+                if q.chars().count() > 200 {
+                    return problem(400, "INVALID_QUERY");
+                }
+                if p.get("limit").map(String::as_str) != Some("20") {
+                    return problem(400, "UNEXPECTED_PAGE_SIZE");
+                }
+                let offset: usize = p["offset"].parse().unwrap();
+                let mut all = vec![e1.clone()];
+                all.extend((1..=44).map(|n| {
+                    json!({"id": format!("0190e8b0-0000-7000-8000-0000000001{n:02}"),
+                        "producer_id": "0190e8b0-0000-7000-8000-000000000001",
+                        "name": format!("Servizio {n:02}"), "description": format!("Il servizio numero {n}"),
+                        "technology": "SOAP", "mode": "DELIVER", "descriptors": []})
+                }));
+                let found: Vec<Value> = all
+                    .into_iter()
+                    .filter(|e| {
+                        e["name"].as_str().unwrap().to_lowercase().contains(&q)
+                            || e["description"].as_str().unwrap().to_lowercase().contains(&q)
+                    })
+                    .collect();
+                let total = found.len().to_string();
+                let page: Vec<Value> = found.into_iter().skip(offset).take(20).collect();
+                if q == "senza totale" {
+                    return Json(page).into_response();
+                }
+                ([("x-total-count", total)], Json(page)).into_response()
             }),
         )
         .route(
@@ -317,6 +348,120 @@ async fn the_catalogue_and_a_version_show_what_the_engine_answers_and_its_errors
     let (status, _, page) = send(&app, get(missing, Some(&me))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(page.contains("DESCRIPTOR_NOT_FOUND"), "{page}");
+}
+
+/// The catalogue's search form and paging: the console asks the engine for one page of 20 and
+/// reads the number of matches from X-Total-Count.
+#[tokio::test]
+async fn the_catalogue_searches_and_pages_through_the_engine() {
+    let mut c = config(true);
+    c.engine_url = fake_engine().await;
+    let app = router(AppState::new(c).unwrap());
+    let me = signed_in(&app).await;
+    let page = |path: &'static str| {
+        let app = app.clone();
+        let me = me.clone();
+        async move {
+            let (status, _, page) = send(&app, get(path, Some(&me))).await;
+            (status, page)
+        }
+    };
+
+    let (status, first) = page("/catalogo").await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    for part in [
+        r#"<form class="search" method="get" action="/catalogo" role="search">"#,
+        r#"<label for="q">Cerca per nome o descrizione</label>"#,
+        r#"<input type="search" id="q" name="q" value="" maxlength="200">"#,
+        "45 e-service visibili al tuo ente.",
+        r#"<nav class="pages" aria-label="Pagine del catalogo">"#,
+        "Pagina 1 di 3",
+        r#"<a rel="next" href="/catalogo?pagina=2">Pagina successiva</a>"#,
+        "Servizio 19",
+    ] {
+        assert!(first.contains(part), "{part} in {first}");
+    }
+    assert!(!first.contains("rel=\"prev\"") && !first.contains("Servizio 20"));
+
+    let (_, second) = page("/catalogo?pagina=2").await;
+    for part in [
+        "Pagina 2 di 3",
+        r#"<a rel="prev" href="/catalogo">Pagina precedente</a>"#,
+        r#"<a rel="next" href="/catalogo?pagina=3">Pagina successiva</a>"#,
+        "Servizio 20",
+        "Servizio 39",
+        "<title>Catalogo e-service, pagina 2 — Console Recapito</title>",
+    ] {
+        assert!(second.contains(part), "{part} in {second}");
+    }
+    assert!(!second.contains("Servizio 19") && !second.contains("Servizio 40"));
+    let (_, last) = page("/catalogo?pagina=3").await;
+    assert!(
+        last.contains("Pagina 3 di 3") && last.contains("Servizio 44"),
+        "{last}"
+    );
+    assert!(!last.contains("rel=\"next\""), "{last}");
+
+    // A search is kept in the box and in the paging links.
+    let (_, found) = page("/catalogo?q=+servizio+4+").await;
+    for part in [
+        r#"value="servizio 4""#,
+        "5 e-service corrispondono alla ricerca «servizio 4».",
+        "Servizio 40",
+        "Servizio 44",
+        "Pagina 1 di 1",
+        r#"<a href="/catalogo">Mostra tutto il catalogo</a>"#,
+    ] {
+        assert!(found.contains(part), "{part} in {found}");
+    }
+    assert!(
+        !found.contains("Anagrafe")
+            && !found.contains("Servizio 04")
+            && !found.contains("rel=\"next\""),
+        "{found}"
+    );
+    let (_, found) = page("/catalogo?q=servizio&pagina=2").await;
+    assert!(found.contains("Pagina 2 di 3"), "{found}");
+    assert!(
+        found.contains(r#"<a rel="prev" href="/catalogo?q=servizio">"#)
+            && found.contains(r#"<a rel="next" href="/catalogo?q=servizio&amp;pagina=3">"#),
+        "{found}"
+    );
+    // What the user typed is escaped in the page and encoded in the links.
+    let (_, odd) = page("/catalogo?q=%3Cb%3E%26").await;
+    assert!(odd.contains(r#"value="&lt;b&gt;&amp;""#), "{odd}");
+    assert!(
+        odd.contains("Nessun e-service corrisponde alla ricerca."),
+        "{odd}"
+    );
+    assert!(
+        !odd.contains("Pagina 1 di"),
+        "no paging without results: {odd}"
+    );
+
+    // A page past the end, or a page number that is not one.
+    let (status, past) = page("/catalogo?pagina=9").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        past.contains("La pagina 9 non esiste")
+            && past.contains(r#"href="/catalogo?pagina=3">Vai all'ultima pagina"#),
+        "{past}"
+    );
+    let (_, odd) = page("/catalogo?pagina=zero").await;
+    assert!(odd.contains("Pagina 1 di 3"), "{odd}");
+
+    // The engine's refusal reads as a sentence; a page without the total is the engine's fault.
+    let long: &'static str = Box::leak(format!("/catalogo?q={}", "x".repeat(201)).into_boxed_str());
+    let (status, refused) = page(long).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.contains("I parametri della ricerca non sono validi.")
+            && refused.contains("INVALID_QUERY"),
+        "{refused}"
+    );
+    let (status, broken) = page("/catalogo?q=senza+totale").await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+    assert!(broken.contains("ENGINE_ANSWER"), "{broken}");
 }
 
 /// Every engine code the console explains is a code the engine answers with (its table,
