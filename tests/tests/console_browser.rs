@@ -1,7 +1,9 @@
 //! The web console in a real browser: Debian's Chromium through chromedriver (WebDriver, with
 //! fantoccini), against the development stack (the real engine and the console on free ports).
-//! It signs in as the Comune's administrator by clicking, reads the catalogue, opens an e-service
-//! and one of its versions, sees a POST without its CSRF token refused, and signs out; axe-core
+//! It signs in as the Comune's administrator by clicking, reads the catalogue, searches it and
+//! pages through it (the test first publishes more e-services as PagoPA's administrator, through
+//! the engine's API, so that the catalogue has two pages), opens an e-service and one of its
+//! versions, sees a POST without its CSRF token refused, and signs out; axe-core
 //! runs on every page and fails the test on a serious or critical violation; screenshots of the
 //! main pages go to `docs/console/` with `RECAPITO_SCREENSHOTS=docs`
 //! (`RECAPITO_SCREENSHOTS=docs scripts/test --test console_browser`), else to the test's scratch
@@ -191,6 +193,7 @@ async fn the_console_walks_from_sign_in_to_sign_out_in_a_browser() {
     .await
     .expect("the stack starts");
     let console = stack.env.console_url.clone();
+    publish_more(&stack.env, dir.path()).await;
     let (_driver, driver_url) = start_driver(&b).await;
     let c = connect(&b, &driver_url).await;
     let result = walk(&c, &console, &axe).await;
@@ -199,6 +202,69 @@ async fn the_console_walks_from_sign_in_to_sign_out_in_a_browser() {
         t.abort();
     }
     result.unwrap();
+}
+
+/// How many e-services the test publishes besides the dev world's two: 25 in all, two pages of
+/// the catalogue (20 a page).
+const MORE: usize = 23;
+
+/// PagoPA's administrator publishes "Servizio di prova 01" to "Servizio di prova 23" through the
+/// engine's API, with a token from the engine's development identity key (as the stack's seed).
+async fn publish_more(env: &dev_stack::DevEnv, data_dir: &Path) {
+    use interop::domain::Role;
+    let config = interop::Config {
+        data_dir: std::fs::canonicalize(data_dir).unwrap().join("interop"),
+        ..interop::Config::default()
+    };
+    let idp = interop::app::dev_issuer(&config).expect("the development identity key");
+    let admin = env
+        .admins
+        .iter()
+        .find(|a| a.name == "PagoPA")
+        .expect("PagoPA's administrator");
+    let token = idp
+        .mint(
+            admin.user_id.parse().unwrap(),
+            Some(admin.tenant_id.parse().unwrap()),
+            &[Role::Admin],
+            600,
+        )
+        .unwrap();
+    let api = dev_stack::world::Api::new(reqwest::Client::new(), &env.interop_url, token);
+    for n in 1..=MORE {
+        let terms = dev_stack::world::Terms::new(
+            &format!("Servizio di prova {n:02}"),
+            &format!("Un servizio del catalogo di prova, numero {n}"),
+            &format!("https://prova.example/{n}"),
+        );
+        api.publish(&terms).await.expect("published");
+    }
+}
+
+/// The names on the catalogue page.
+async fn card_names(c: &Client) -> Result<Vec<String>, fantoccini::error::CmdError> {
+    let mut v = Vec::new();
+    for e in c.find_all(Locator::Css(".card h2 a")).await? {
+        v.push(e.text().await?);
+    }
+    Ok(v)
+}
+
+/// The catalogue's paging line once it is `expected` (after a click on a paging link).
+async fn paging_is(c: &Client, expected: &str) {
+    let mut last = String::new();
+    for _ in 0..50 {
+        if let Ok(h) = c.find(Locator::Css("nav.pages span")).await
+            && let Ok(t) = h.text().await
+        {
+            if t == expected {
+                return;
+            }
+            last = t;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the paging line is {last:?}, not {expected:?}");
 }
 
 async fn walk(c: &Client, console: &str, axe: &str) -> Result<(), fantoccini::error::CmdError> {
@@ -259,6 +325,71 @@ async fn walk(c: &Client, console: &str, axe: &str) -> Result<(), fantoccini::er
     );
     accessible(c, axe, "Catalogo e-service").await;
     screenshot(c, "catalogo").await;
+
+    // Paging: 25 e-services, 20 a page, by name.
+    paging_is(c, "Pagina 1 di 2").await;
+    assert_eq!(names.len(), 20, "{names:?}");
+    c.find(Locator::Css("nav.pages a[rel=next]"))
+        .await?
+        .click()
+        .await?;
+    paging_is(c, "Pagina 2 di 2").await;
+    let second = card_names(c).await?;
+    let expected: Vec<String> = (19..=MORE)
+        .map(|n| format!("Servizio di prova {n:02}"))
+        .collect();
+    assert_eq!(second, expected);
+    assert!(
+        c.find_all(Locator::Css("nav.pages a[rel=next]"))
+            .await?
+            .is_empty()
+    );
+    accessible(c, axe, "Catalogo e-service, pagina 2").await;
+    c.find(Locator::Css("nav.pages a[rel=prev]"))
+        .await?
+        .click()
+        .await?;
+    paging_is(c, "Pagina 1 di 2").await;
+    assert_eq!(card_names(c).await?, names);
+
+    // Search: typed in the box, submitted; the list is filtered and the text stays in the box.
+    let search = c.find(Locator::Css("form.search input[name=q]")).await?;
+    search.send_keys("PROVA 2").await?;
+    c.find(Locator::XPath(
+        "//form[@role='search']//button[normalize-space(.)='Cerca']",
+    ))
+    .await?
+    .click()
+    .await?;
+    paging_is(c, "Pagina 1 di 1").await;
+    assert_eq!(
+        card_names(c).await?,
+        ["20", "21", "22", "23"].map(|n| format!("Servizio di prova {n}"))
+    );
+    let kept = c
+        .find(Locator::Css("form.search input[name=q]"))
+        .await?
+        .prop("value")
+        .await?;
+    assert_eq!(kept.as_deref(), Some("PROVA 2"));
+    let count = c.find(Locator::Css("main p.count")).await?.text().await?;
+    assert_eq!(count, "4 e-service corrispondono alla ricerca «PROVA 2».");
+    accessible(c, axe, "Catalogo e-service, ricerca").await;
+    screenshot(c, "catalogo-ricerca").await;
+    // Nothing found says so.
+    c.goto(&format!("{console}/catalogo?q=nessun+servizio+simile"))
+        .await?;
+    let main = c.find(Locator::Css("main")).await?.text().await?;
+    assert!(
+        main.contains("Nessun e-service corrisponde alla ricerca."),
+        "{main}"
+    );
+    accessible(c, axe, "Catalogo e-service, nessun risultato").await;
+    c.find(Locator::LinkText("Mostra tutto il catalogo"))
+        .await?
+        .click()
+        .await?;
+    paging_is(c, "Pagina 1 di 2").await;
 
     // An e-service, then its version.
     c.find(Locator::LinkText("Recapito messaggi"))
