@@ -103,6 +103,36 @@ pub struct Tenant {
     pub name: String,
 }
 
+/// A tenant's attributes (`GET /tenants/{id}/attributes`), by id.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TenantAttributes {
+    #[serde(default)]
+    pub certified: Vec<String>,
+    #[serde(default)]
+    pub declared: Vec<String>,
+    #[serde(default)]
+    pub verified: Vec<VerifiedAttribute>,
+}
+
+/// A verified attribute and the producers (tenants) that verified it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct VerifiedAttribute {
+    pub id: String,
+    #[serde(default)]
+    pub verified_by: Vec<String>,
+}
+
+/// A user of a tenant (`GET /tenants/{id}/users`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct TenantUser {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub state: String,
+}
+
 /// What went wrong calling the engine: its problem document, or why there was none.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{code}: {detail}")]
@@ -284,6 +314,24 @@ impl Engine {
 
     pub async fn tenant(&self, token: &str, id: &str) -> Result<Tenant, EngineError> {
         self.get(token, &format!("/tenants/{}", encode(id))).await
+    }
+
+    pub async fn tenant_attributes(
+        &self,
+        token: &str,
+        id: &str,
+    ) -> Result<TenantAttributes, EngineError> {
+        self.get(token, &format!("/tenants/{}/attributes", encode(id)))
+            .await
+    }
+
+    pub async fn tenant_users(
+        &self,
+        token: &str,
+        id: &str,
+    ) -> Result<Vec<TenantUser>, EngineError> {
+        self.get(token, &format!("/tenants/{}/users", encode(id)))
+            .await
     }
 
     pub async fn eservice(&self, token: &str, id: &str) -> Result<EService, EngineError> {

@@ -4,6 +4,7 @@
 //! codes as sentences. Sessions are server-side; every POST form carries a CSRF token; the
 //! Content-Security-Policy allows no inline script or style.
 
+pub mod anagrafica;
 pub mod config;
 pub mod engine;
 pub mod pages;
@@ -82,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/console.css", get(css))
         .route("/accesso", get(pages::sign_in))
         .route("/esci", post(pages::sign_out))
+        .route("/anagrafica", get(anagrafica::page))
         .route("/catalogo", get(pages::catalogue))
         .route("/catalogo/{id}", get(pages::eservice))
         .route("/catalogo/{id}/versioni/{did}", get(pages::version));

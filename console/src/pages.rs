@@ -15,14 +15,15 @@ use std::collections::HashMap;
 /// The navigation: (path, label) per role. Only pages that exist are listed.
 fn nav(user: &User) -> Vec<(&'static str, &'static str)> {
     let mut items = vec![("/catalogo", "Catalogo e-service")];
-    if user.roles.iter().any(|r| r == "platform") {
-        items.retain(|(p, _)| *p == "/catalogo");
+    // The registry page is the user's tenant's: the platform operator has none.
+    if user.tenant_id.is_some() && !user.roles.iter().any(|r| r == "platform") {
+        items.push(("/anagrafica", "Anagrafica"));
     }
     items
 }
 
 /// Role names as the user guide writes them.
-fn role_label(r: &str) -> &str {
+pub(crate) fn role_label(r: &str) -> &str {
     match r {
         "admin" => "Amministratore",
         "api" => "Operatore API",
@@ -100,7 +101,7 @@ fn redirect(to: &str) -> Response {
 }
 
 /// A page telling an error: the engine's sentence and code.
-fn engine_error(visit: &Visit, st: &AppState, e: &EngineError) -> Response {
+pub(crate) fn engine_error(visit: &Visit, st: &AppState, e: &EngineError) -> Response {
     if matches!(e.code.as_str(), "MISSING_TOKEN" | "INVALID_TOKEN") {
         st.sessions.remove(&visit.id);
     }
@@ -129,7 +130,10 @@ pub fn error_box(e: &EngineError) -> Markup {
 }
 
 /// The signed-in user, or a redirect to the sign-in page.
-fn signed_in(st: &AppState, headers: &HeaderMap) -> Result<(Visit, User), Box<Response>> {
+pub(crate) fn signed_in(
+    st: &AppState,
+    headers: &HeaderMap,
+) -> Result<(Visit, User), Box<Response>> {
     let visit = Visit::of(st, headers);
     match visit.session.user.clone() {
         Some(u) => Ok((visit, u)),
@@ -233,6 +237,7 @@ pub async fn dev_sign_in(
     let (id, _) = st.sessions.create(Some(User {
         name: u.name.clone(),
         tenant_name: u.tenant_name.clone(),
+        tenant_id: u.tenant_id.clone(),
         roles: u.roles.clone(),
         token,
     }));

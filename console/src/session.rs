@@ -16,6 +16,8 @@ pub const COOKIE: &str = "console_session";
 pub struct User {
     pub name: String,
     pub tenant_name: String,
+    /// The user's tenant (none for the platform operator).
+    pub tenant_id: Option<String>,
     pub roles: Vec<String>,
     /// The identity token the engine is called with.
     pub token: String,
@@ -148,6 +150,7 @@ mod tests {
         User {
             name: "Ada".into(),
             tenant_name: "Comune".into(),
+            tenant_id: None,
             roles: vec!["admin".into()],
             token: "t".into(),
         }

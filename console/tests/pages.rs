@@ -21,12 +21,32 @@ fn config(dev: bool) -> Config {
     c.dev_users = vec![DevUser {
         name: "Admin Comune di Esempio".into(),
         tenant_name: "Comune di Esempio".into(),
-        tenant_id: Some("0190e8b0-0000-7000-8000-000000000001".into()),
+        tenant_id: Some(COMUNE.into()),
         user_id: "0190e8b0-0000-7000-8000-000000000002".into(),
         roles: vec!["admin".into()],
     }];
+    // Index 1: an operator of another tenant, whom the stand-in engine refuses the users list.
+    c.dev_users.push(DevUser {
+        name: "Operatore API Provincia".into(),
+        tenant_name: "Provincia".into(),
+        tenant_id: Some(PROVINCIA.into()),
+        user_id: "0190e8b0-0000-7000-8000-000000000004".into(),
+        roles: vec!["api".into()],
+    });
+    // Index 2: the platform operator, who has no tenant.
+    c.dev_users.push(DevUser {
+        name: "Operatore della piattaforma".into(),
+        tenant_name: String::new(),
+        tenant_id: None,
+        user_id: "0190e8b0-0000-7000-8000-000000000005".into(),
+        roles: vec!["platform".into()],
+    });
     c
 }
+
+const COMUNE: &str = "0190e8b0-0000-7000-8000-000000000001";
+const PROVINCIA: &str = "0190e8b0-0000-7000-8000-000000000003";
+const VERIFIER: &str = "0190e8b0-0000-7000-8000-0000000000f1";
 
 async fn send(
     app: &axum::Router,
@@ -210,7 +230,52 @@ async fn fake_engine() -> String {
         "declared": [], "verified": []}, "descriptors": [descriptor.clone()],
         "created_at": "2026-01-01T00:00:00Z"});
     let (e1, e2, d1) = (eservice.clone(), eservice, descriptor);
+    const C: &str = "0190e8b0-0000-7000-8000-0000000000a3";
     let app = axum::Router::new()
+        // The Comune has attributes of each kind (one verified by a producer the engine names);
+        // the Provincia none. Only the Comune's admin may list its users.
+        .route(
+            "/tenants/{id}/attributes",
+            axum::routing::get(move |h: HeaderMap, Path(id): Path<String>| async move {
+                if !authorized(&h) {
+                    return problem(401, "MISSING_TOKEN");
+                }
+                match id.as_str() {
+                    COMUNE => Json(json!({"id": COMUNE, "name": "Comune di Esempio",
+                        "certified": [A], "declared": [C],
+                        "verified": [{"id": B, "verified_by": [VERIFIER, "0190e8b0-0000-7000-8000-0000000000f2"]}]}))
+                    .into_response(),
+                    PROVINCIA => Json(json!({"id": PROVINCIA, "name": "Provincia",
+                        "certified": [], "declared": [], "verified": []}))
+                    .into_response(),
+                    _ => problem(404, "TENANT_NOT_FOUND"),
+                }
+            }),
+        )
+        .route(
+            "/tenants/{id}/users",
+            axum::routing::get(move |Path(id): Path<String>| async move {
+                if id == COMUNE {
+                    Json(json!([
+                        {"id": "u1", "name": "Admin Comune di Esempio", "roles": ["admin"], "state": "ACTIVE", "created_at": "2026-01-01T00:00:00Z"},
+                        {"id": "u2", "name": "<script>Mallory</script>", "roles": ["api", "security"], "state": "SUSPENDED", "created_at": "2026-01-01T00:00:00Z"}
+                    ]))
+                    .into_response()
+                } else {
+                    problem(403, "ROLE_REQUIRED")
+                }
+            }),
+        )
+        .route(
+            "/tenants/{id}",
+            axum::routing::get(move |Path(id): Path<String>| async move {
+                if id == VERIFIER {
+                    Json(json!({"id": VERIFIER, "name": "Agenzia <Verifiche> & Co"})).into_response()
+                } else {
+                    problem(404, "TENANT_NOT_FOUND")
+                }
+            }),
+        )
         .route(
             "/eservices",
             axum::routing::get(move |h: HeaderMap, Query(p): Query<HashMap<String, String>>| async move {
@@ -276,7 +341,8 @@ async fn fake_engine() -> String {
             "/attributes",
             axum::routing::get(|| async {
                 Json(json!([{"id": A, "kind": "CERTIFIED", "name": "Comune"},
-                            {"id": B, "kind": "CERTIFIED", "name": "Città metropolitana"}]))
+                            {"id": B, "kind": "CERTIFIED", "name": "Città metropolitana"},
+                            {"id": C, "kind": "DECLARED", "name": "Servizi <online> & sportello"}]))
             }),
         );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -288,9 +354,13 @@ async fn fake_engine() -> String {
 }
 
 async fn signed_in(app: &axum::Router) -> String {
+    signed_in_as(app, 0).await
+}
+
+async fn signed_in_as(app: &axum::Router, user: usize) -> String {
     let (_, h, page) = send(app, get("/accesso", None)).await;
     let cookie = session_cookie(&h);
-    let form = format!("user=0&csrf={}", csrf(&page));
+    let form = format!("user={user}&csrf={}", csrf(&page));
     let (_, h, _) = send(app, post("/accesso/sviluppo", &cookie, &form)).await;
     session_cookie(&h)
 }
@@ -462,6 +532,72 @@ async fn the_catalogue_searches_and_pages_through_the_engine() {
     let (status, broken) = page("/catalogo?q=senza+totale").await;
     assert_eq!(status, StatusCode::BAD_GATEWAY);
     assert!(broken.contains("ENGINE_ANSWER"), "{broken}");
+}
+
+/// "Anagrafica": the tenant's attributes in three sections, named; its users and roles when the
+/// engine lets the user see them, else the engine's refusal as a sentence.
+#[tokio::test]
+async fn anagrafica_shows_the_tenants_attributes_and_users_as_the_engine_answers() {
+    let mut c = config(true);
+    c.engine_url = fake_engine().await;
+    let app = router(AppState::new(c).unwrap());
+
+    let admin = signed_in_as(&app, 0).await;
+    let (status, _, page) = send(&app, get("/anagrafica", Some(&admin))).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    for part in [
+        "<title>Anagrafica — Console Recapito</title>",
+        r#"<a href="/anagrafica" aria-current="page">Anagrafica</a>"#,
+        r#"<a href="/catalogo">Catalogo e-service</a>"#,
+        "<h2>Attributi certificati</h2>",
+        "Comune <code>0190e8b0-0000-7000-8000-0000000000a1</code>",
+        "<h2>Attributi dichiarati</h2>",
+        // Names are escaped.
+        "Servizi &lt;online&gt; &amp; sportello <code>0190e8b0-0000-7000-8000-0000000000a3</code>",
+        "<h2>Attributi verificati</h2>",
+        "Città metropolitana <code>0190e8b0-0000-7000-8000-0000000000a2</code> — verificato da Agenzia &lt;Verifiche&gt; &amp; Co, <code>0190e8b0-0000-7000-8000-0000000000f2</code>",
+        "<h2>Utenti</h2>",
+        "<td>Admin Comune di Esempio</td><td>Amministratore</td><td>Attivo</td>",
+        "<td>&lt;script&gt;Mallory&lt;/script&gt;</td><td>Operatore API, Operatore di sicurezza</td><td>Sospeso</td>",
+    ] {
+        assert!(page.contains(part), "{part} in {page}");
+    }
+    assert!(!page.contains("<script>"), "{page}");
+    assert!(!page.contains("Nessun attributo"), "{page}");
+    // The catalogue's nav shows the entry too, not current there.
+    let (_, _, cat) = send(&app, get("/catalogo", Some(&admin))).await;
+    assert!(
+        cat.contains(r#"<a href="/anagrafica">Anagrafica</a>"#),
+        "{cat}"
+    );
+
+    // Another tenant's operator: empty sections, and the engine's refusal of the users list.
+    let operator = signed_in_as(&app, 1).await;
+    let (status, _, page) = send(&app, get("/anagrafica", Some(&operator))).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    for part in [
+        "Nessun attributo certificato.",
+        "Nessun attributo dichiarato.",
+        "Nessun attributo verificato.",
+        "Il tuo ruolo non consente questa operazione.",
+        "<code>ROLE_REQUIRED</code>",
+    ] {
+        assert!(page.contains(part), "{part} in {page}");
+    }
+    assert!(!page.contains("<table"), "{page}");
+
+    // The platform operator has no tenant: no nav entry, and the page says there is none.
+    let platform = signed_in_as(&app, 2).await;
+    let (_, _, cat) = send(&app, get("/catalogo", Some(&platform))).await;
+    assert!(!cat.contains("/anagrafica"), "{cat}");
+    let (status, _, page) = send(&app, get("/anagrafica", Some(&platform))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("non appartiene a un ente"), "{page}");
+
+    // Signed out: to the sign-in page.
+    let (status, h, _) = send(&app, get("/anagrafica", None)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(h.get(header::LOCATION).unwrap(), "/accesso");
 }
 
 /// Every engine code the console explains is a code the engine answers with (its table,
