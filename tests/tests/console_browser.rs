@@ -3,7 +3,8 @@
 //! It signs in as the Comune's administrator by clicking, reads the catalogue, searches it and
 //! pages through it (the test first publishes more e-services as PagoPA's administrator, through
 //! the engine's API, so that the catalogue has two pages), opens an e-service and one of its
-//! versions, sees a POST without its CSRF token refused, and signs out; axe-core
+//! versions, reads its tenant's Anagrafica (attributes and users), sees a POST without its CSRF
+//! token refused, and signs out; axe-core
 //! runs on every page and fails the test on a serious or critical violation; screenshots of the
 //! main pages go to `docs/console/` with `RECAPITO_SCREENSHOTS=docs`
 //! (`RECAPITO_SCREENSHOTS=docs scripts/test --test console_browser`), else to the test's scratch
@@ -432,6 +433,36 @@ async fn walk(c: &Client, console: &str, axe: &str) -> Result<(), fantoccini::er
     assert_eq!(overflow, json!(false), "no horizontal scrolling at 360 px");
     screenshot(c, "versione-360").await;
     c.set_window_size(1280, 900).await?;
+
+    // Anagrafica, from the navigation: the Comune's attributes in three sections (the demo
+    // world assigns none, and each section says so) and its users with their roles.
+    c.find(Locator::XPath(
+        "//nav[@aria-label='Sezioni']//a[normalize-space(.)='Anagrafica']",
+    ))
+    .await?
+    .click()
+    .await?;
+    heading_is(c, "Anagrafica").await;
+    assert!(c.current_url().await?.path().ends_with("/anagrafica"));
+    let main = c.find(Locator::Css("main")).await?.text().await?;
+    for part in [
+        "Attributi certificati",
+        "Attributi dichiarati",
+        "Attributi verificati",
+        "Utenti",
+        "Admin Comune di Esempio",
+        "Amministratore",
+    ] {
+        assert!(main.contains(part), "{part} in {main}");
+    }
+    let current = c
+        .find(Locator::Css("nav a[aria-current=page]"))
+        .await?
+        .text()
+        .await?;
+    assert_eq!(current, "Anagrafica");
+    accessible(c, axe, "Anagrafica").await;
+    screenshot(c, "anagrafica").await;
 
     // A POST without its CSRF token is refused, with a page saying why.
     c.execute(
