@@ -11,6 +11,9 @@ use axum::response::Response;
 use maud::{Markup, html};
 use std::collections::HashMap;
 
+/// Verifiers named at most per page (the others are shown by id): one engine call each.
+const MAX_VERIFIERS: usize = 50;
+
 /// The tenant's registry page. The platform operator has no tenant: the page says so.
 pub async fn page(State(st): St, headers: HeaderMap) -> Response {
     let (visit, user) = match signed_in(&st, &headers) {
@@ -35,22 +38,38 @@ pub async fn page(State(st): St, headers: HeaderMap) -> Response {
         Err(e) => return engine_error(&visit, &st, &e),
     };
     // Names of attributes and of verifiers: without them (an engine error) the ids are shown.
-    let names: HashMap<String, String> = match st.engine.attributes(&user.token).await {
+    // The engine's answers do not depend on each other: asked at once, not one after another.
+    let mut verifier_ids: Vec<&String> =
+        attrs.verified.iter().flat_map(|a| &a.verified_by).collect();
+    verifier_ids.sort_unstable();
+    verifier_ids.dedup();
+    let engine = &st.engine;
+    let (all, users, verifiers) = tokio::join!(
+        engine.attributes(&user.token),
+        engine.tenant_users(&user.token, &tenant),
+        async {
+            let mut lookups = tokio::task::JoinSet::new();
+            for id in verifier_ids.iter().take(MAX_VERIFIERS) {
+                let (engine, token, id) = (engine.clone(), user.token.clone(), (*id).clone());
+                lookups
+                    .spawn(async move { engine.tenant(&token, &id).await.map(|t| (id, t.name)) });
+            }
+            let mut names = HashMap::new();
+            while let Some(found) = lookups.join_next().await {
+                if let Ok(Ok((id, name))) = found {
+                    names.insert(id, name);
+                }
+            }
+            names
+        },
+    );
+    let names: HashMap<String, String> = match all {
         Ok(all) => all.into_iter().map(|a| (a.id, a.name)).collect(),
         Err(err) => {
             tracing::warn!(error = %err, "attribute names unavailable");
             HashMap::new()
         }
     };
-    let mut verifiers: HashMap<String, String> = HashMap::new();
-    for v in attrs.verified.iter().flat_map(|a| &a.verified_by) {
-        if !verifiers.contains_key(v)
-            && let Ok(t) = st.engine.tenant(&user.token, v).await
-        {
-            verifiers.insert(v.clone(), t.name);
-        }
-    }
-    let users = st.engine.tenant_users(&user.token, &tenant).await;
     let name = |id: &str| -> Markup {
         html! {
             @if let Some(n) = names.get(id) { (n) " " }
