@@ -62,7 +62,7 @@ fn seen(st: &AppState, caller: &Caller, id: EServiceId) -> ApiResult<EService> {
     responses(
         (status = 201, description = "Created.", body = EService),
         (status = 400, description = "Bad input: INVALID_BODY, VALIDATION_FAILED, ATTRIBUTE_KIND_MISMATCH.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND, ATTRIBUTE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: ESERVICE_NAME_TAKEN, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
         CommonProblems,

@@ -85,7 +85,7 @@ struct NewPurpose {
     responses(
         (status = 201, description = "Created.", body = PurposeView),
         (status = 400, description = "Bad input: INVALID_BODY, VALIDATION_FAILED.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): ESERVICE_NOT_FOUND, DESCRIPTOR_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: AGREEMENT_NOT_ACTIVE, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
         CommonProblems,
@@ -462,7 +462,7 @@ transition!(
         responses(
             (status = 200, description = "OK", body = PurposeView),
             (status = 400, description = "Bad input: INVALID_PATH (not a UUID).", body = Problem, content_type = "application/problem+json"),
-            (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+            (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
             (status = 404, description = "Not found (or not visible to the caller): PURPOSE_NOT_FOUND, PURPOSE_VERSION_NOT_FOUND, ESERVICE_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
             (status = 409, description = "The current state does not allow it: PURPOSE_STATE_CONFLICT, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
             CommonProblems,

@@ -233,7 +233,7 @@ async fn failures(
     description = "The platform (role `platform`): a new current signing key; the previous ones stay published until the tokens they signed have expired. Answers with the new key set.",
     responses(
         (status = 200, description = "OK", body = Jwks),
-        (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: ROTATION_NOT_POSSIBLE (the signing key is configured).", body = Problem, content_type = "application/problem+json"),
         CommonProblems,
     ),
