@@ -259,7 +259,7 @@ struct NewKey {
     responses(
         (status = 201, description = "Created.", body = ClientKey),
         (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), KEY_INVALID_PEM, KEY_NOT_RSA, KEY_TOO_SHORT, KEY_IS_PRIVATE, KEY_IS_CERTIFICATE, KEY_MULTIPLE_BLOCKS, VALIDATION_FAILED (name; at most 100 keys).", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "ROLE_REQUIRED, NOT_CLIENT_MEMBER, M2M_NOT_ALLOWED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, NOT_CLIENT_MEMBER, M2M_NOT_ALLOWED, USER_NOT_REGISTERED, USER_SUSPENDED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): CLIENT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: KEY_ALREADY_EXISTS (on this or another client), CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
         CommonProblems,
@@ -355,7 +355,7 @@ async fn get_key(
     responses(
         (status = 204, description = "Done; no body."),
         (status = 400, description = "Bad input: INVALID_PATH (not a UUID), VALIDATION_FAILED (a malformed kid; `fields` is [\"kid\"]).", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "ROLE_REQUIRED, M2M_NOT_ALLOWED, USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "ROLE_REQUIRED, M2M_NOT_ALLOWED, USER_NOT_REGISTERED, USER_SUSPENDED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): CLIENT_NOT_FOUND, KEY_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The current state does not allow it: CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
         CommonProblems,
