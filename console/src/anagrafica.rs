@@ -4,7 +4,8 @@
 
 use crate::St;
 use crate::engine::{EngineError, TenantUser};
-use crate::pages::{engine_error, error_box, layout, role_label, signed_in};
+use crate::session::Lang;
+use crate::web::{engine_error, error_box, layout, role_label, signed_in};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -112,15 +113,15 @@ pub async fn page(State(st): St, headers: HeaderMap) -> Response {
             }
         }
         h2 { "Utenti" }
-        (users_section(&users))
+        (users_section(&users, visit.session.lang))
     };
     visit.finish(&st, layout("Anagrafica", &visit, "/anagrafica", body))
 }
 
-fn users_section(users: &Result<Vec<TenantUser>, EngineError>) -> Markup {
+fn users_section(users: &Result<Vec<TenantUser>, EngineError>, l: Lang) -> Markup {
     html! {
         @match users {
-            Err(e) => (error_box(e)),
+            Err(e) => (error_box(e, l)),
             Ok(list) if list.is_empty() => p { "Nessun utente." },
             Ok(list) => table {
                 caption { "Utenti dell'ente e loro ruoli" }
@@ -132,7 +133,7 @@ fn users_section(users: &Result<Vec<TenantUser>, EngineError>) -> Markup {
                             td {
                                 @for (i, r) in u.roles.iter().enumerate() {
                                     @if i > 0 { ", " }
-                                    (role_label(r))
+                                    (role_label(r, l))
                                 }
                             }
                             td {

@@ -2,6 +2,8 @@
 //! user's own identity token. The engine enforces every rule; the console only shows its answers
 //! (its error codes as Italian sentences, with the code).
 
+use crate::session::Lang;
+pub use reqwest::Method;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -21,12 +23,15 @@ pub struct EService {
     pub descriptors: Vec<Descriptor>,
 }
 
-/// A page of the catalogue, and how many e-services matched in all.
+/// One page of a list, and how many items matched in all.
 #[derive(Debug, Clone)]
-pub struct CataloguePage {
-    pub items: Vec<EService>,
+pub struct Listed<T> {
+    pub items: Vec<T>,
     pub total: u64,
 }
+
+/// A page of the catalogue, and how many e-services matched in all.
+pub type CataloguePage = Listed<EService>;
 
 /// Required attributes: each inner list is a group, any one of which satisfies it.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -140,6 +145,9 @@ pub struct EngineError {
     pub status: u16,
     pub code: String,
     pub detail: String,
+    /// The request's fields at fault, as the engine names them (its problem's `fields`): a
+    /// form shows the message next to each.
+    pub fields: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -148,67 +156,136 @@ struct Problem {
     code: String,
     #[serde(default)]
     detail: String,
+    #[serde(default)]
+    fields: Vec<String>,
 }
 
-/// The console's own codes, for when the engine cannot be asked or answers nonsense.
-pub const OWN_CODES: &[&str] = &["ENGINE_UNREACHABLE", "ENGINE_ANSWER"];
+/// The console's own codes: the engine cannot be asked or answers nonsense, or a destructive
+/// action was not confirmed.
+pub const OWN_CODES: &[&str] = &[
+    "ENGINE_UNREACHABLE",
+    "ENGINE_ANSWER",
+    "CONFIRMATION_REQUIRED",
+];
 
-/// What a user reads (Italian) for each code the console explains: the engine's codes (checked
+/// What a user reads (Italian, English) for each code the console explains: the engine's codes (checked
 /// against the engine's code table by `tests/pages.rs`) and [`OWN_CODES`]. Any other code reads
 /// as a generic refusal, with the code shown next to it.
-pub const SENTENCES: &[(&str, &str)] = &[
+pub const SENTENCES: &[(&str, &str, &str)] = &[
     (
         "MISSING_TOKEN",
         "La sessione non è più valida: accedi di nuovo.",
+        "Your session is no longer valid: sign in again.",
     ),
     (
         "INVALID_TOKEN",
         "La sessione non è più valida: accedi di nuovo.",
+        "Your session is no longer valid: sign in again.",
     ),
     (
         "USER_NOT_REGISTERED",
         "Il tuo utente non è registrato presso il tuo ente.",
+        "Your user is not registered with your organization.",
     ),
-    ("USER_SUSPENDED", "Il tuo utente è sospeso."),
+    (
+        "USER_SUSPENDED",
+        "Il tuo utente è sospeso.",
+        "Your user is suspended.",
+    ),
     (
         "ROLE_REQUIRED",
         "Il tuo ruolo non consente questa operazione.",
+        "Your role does not allow this operation.",
     ),
-    ("NOT_PRODUCER", "Solo l'ente erogatore può farlo."),
+    (
+        "NOT_PRODUCER",
+        "Solo l'ente erogatore può farlo.",
+        "Only the producer can do this.",
+    ),
     (
         "ESERVICE_NOT_FOUND",
         "E-service non trovato, o non visibile al tuo ente.",
+        "E-service not found, or not visible to your organization.",
     ),
     (
         "DESCRIPTOR_NOT_FOUND",
         "Versione non trovata, o non visibile al tuo ente.",
+        "Version not found, or not visible to your organization.",
     ),
-    ("INVALID_PATH", "L'indirizzo della pagina non è valido."),
+    (
+        "INVALID_PATH",
+        "L'indirizzo della pagina non è valido.",
+        "The page's address is not valid.",
+    ),
     (
         "INVALID_QUERY",
         "I parametri della ricerca non sono validi.",
+        "The search parameters are not valid.",
     ),
-    ("VALIDATION_FAILED", "Alcuni dati non sono validi."),
-    ("TENANT_NOT_FOUND", "Ente non trovato."),
-    ("ATTRIBUTE_NOT_FOUND", "Attributo non trovato."),
-    ("CONCURRENT_MODIFICATION", "Modifiche concorrenti: riprova."),
+    (
+        "VALIDATION_FAILED",
+        "Alcuni dati non sono validi.",
+        "Some data is not valid.",
+    ),
+    (
+        "TENANT_NOT_FOUND",
+        "Ente non trovato.",
+        "Organization not found.",
+    ),
+    (
+        "ATTRIBUTE_NOT_FOUND",
+        "Attributo non trovato.",
+        "Attribute not found.",
+    ),
+    (
+        "CONCURRENT_MODIFICATION",
+        "Modifiche concorrenti: riprova.",
+        "Someone changed this at the same time: try again.",
+    ),
     (
         "ENGINE_UNREACHABLE",
         "Il motore Interop non risponde: riprova tra poco.",
+        "The Interop engine does not answer: try again shortly.",
+    ),
+    (
+        "CONFIRMATION_REQUIRED",
+        "Conferma l'operazione spuntando la casella.",
+        "Confirm the operation by ticking the box.",
     ),
     (
         "ENGINE_ANSWER",
         "Il motore Interop ha dato una risposta inattesa.",
+        "The Interop engine gave an unexpected answer.",
     ),
 ];
 
 impl EngineError {
-    /// The sentence a user reads (Italian), for the engine's code.
-    pub fn sentence(&self) -> &'static str {
+    /// The sentence a user reads, in `lang`, for the engine's code.
+    pub fn sentence(&self, lang: Lang) -> &'static str {
         SENTENCES
             .iter()
-            .find(|(code, _)| *code == self.code)
-            .map_or("Il motore Interop ha rifiutato la richiesta.", |(_, s)| s)
+            .find(|(code, ..)| *code == self.code)
+            .map_or(
+                lang.t(
+                    "Il motore Interop ha rifiutato la richiesta.",
+                    "The Interop engine refused the request.",
+                ),
+                |(_, it, en)| lang.t(it, en),
+            )
+    }
+
+    /// Whether the engine blamed `field` (a form shows the sentence next to it).
+    pub fn concerns(&self, field: &str) -> bool {
+        self.fields.iter().any(|f| f == field)
+    }
+
+    fn unreachable(e: reqwest::Error) -> EngineError {
+        EngineError {
+            status: 502,
+            code: "ENGINE_UNREACHABLE".into(),
+            detail: e.to_string(),
+            fields: Vec::new(),
+        }
     }
 }
 
@@ -246,27 +323,75 @@ impl Engine {
         token: &str,
         path: &str,
     ) -> Result<(reqwest::header::HeaderMap, axum::body::Bytes), EngineError> {
-        let unreachable = |e: reqwest::Error| EngineError {
-            status: 502,
-            code: "ENGINE_UNREACHABLE".into(),
-            detail: e.to_string(),
-        };
-        let answer = self
+        self.call(Method::GET, token, path, None).await
+    }
+
+    /// `GET {base}{path}` with `token`: one page of a list, and how many items matched in all
+    /// (the engine's `X-Total-Count`).
+    pub async fn page<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        path: &str,
+    ) -> Result<Listed<T>, EngineError> {
+        let (headers, body) = self.fetch(token, path).await?;
+        let total = headers
+            .get("x-total-count")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| EngineError {
+                status: 502,
+                code: "ENGINE_ANSWER".into(),
+                detail: format!("the answer to {path} has no valid X-Total-Count"),
+                fields: Vec::new(),
+            })?;
+        Ok(Listed {
+            items: decode(&body)?,
+            total,
+        })
+    }
+
+    /// `method {base}{path}` with `token` and a JSON `body` (if any), the answer decoded (an
+    /// empty answer, such as a 204, decodes as JSON `null`: ask for `()` or an `Option`).
+    pub async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        token: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, EngineError> {
+        let (_, answer) = self.call(method, token, path, body).await?;
+        if answer.is_empty() {
+            return decode(b"null");
+        }
+        decode(&answer)
+    }
+
+    /// One call: a success's headers and body, or the engine's problem.
+    async fn call(
+        &self,
+        method: Method,
+        token: &str,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<(reqwest::header::HeaderMap, axum::body::Bytes), EngineError> {
+        let mut request = self
             .http
-            .get(format!("{}{path}", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .map_err(unreachable)?;
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let answer = request.send().await.map_err(EngineError::unreachable)?;
         let status = answer.status().as_u16();
         let headers = answer.headers().clone();
-        let body = answer.bytes().await.map_err(unreachable)?;
+        let body = answer.bytes().await.map_err(EngineError::unreachable)?;
         if (200..300).contains(&status) {
             return Ok((headers, body));
         }
         let p: Problem = serde_json::from_slice(&body).unwrap_or(Problem {
             code: String::new(),
             detail: String::from_utf8_lossy(&body).chars().take(200).collect(),
+            fields: Vec::new(),
         });
         Err(EngineError {
             status,
@@ -276,6 +401,7 @@ impl Engine {
                 p.code
             },
             detail: p.detail,
+            fields: p.fields,
         })
     }
 
@@ -292,20 +418,7 @@ impl Engine {
             "/eservices?q={}&offset={offset}&limit={limit}",
             encode(search)
         );
-        let (headers, body) = self.fetch(token, &path).await?;
-        let total = headers
-            .get("x-total-count")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| EngineError {
-                status: 502,
-                code: "ENGINE_ANSWER".into(),
-                detail: "the catalogue's answer has no valid X-Total-Count".into(),
-            })?;
-        Ok(CataloguePage {
-            items: decode(&body)?,
-            total,
-        })
+        self.page(token, &path).await
     }
 
     pub async fn attributes(&self, token: &str) -> Result<Vec<Attribute>, EngineError> {
@@ -344,6 +457,7 @@ fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, EngineError> {
         status: 502,
         code: "ENGINE_ANSWER".into(),
         detail: e.to_string(),
+        fields: Vec::new(),
     })
 }
 

@@ -9,6 +9,7 @@ pub mod config;
 pub mod engine;
 pub mod pages;
 pub mod session;
+pub mod web;
 
 pub use config::Config;
 pub use engine::encode as engine_path;
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/console.css", get(css))
         .route("/accesso", get(pages::sign_in))
         .route("/esci", post(pages::sign_out))
+        .route("/lingua", post(web::choose_language))
         .route("/anagrafica", get(anagrafica::page))
         .route("/catalogo", get(pages::catalogue))
         .route("/catalogo/{id}", get(pages::eservice))

@@ -1,145 +1,19 @@
-//! The pages, named as the Interop user guide names them, Italian. Each handler reads the
-//! session, calls the engine with the user's token, and renders with [`layout`].
+//! Signing in and out, and the "Catalogo e-service" pages. Each handler reads the session, calls
+//! the engine with the user's token, and renders with [`layout`].
 
-use crate::engine::{Descriptor, EngineError, RequiredAttribute};
+use crate::engine::{Descriptor, RequiredAttribute};
 use crate::session::User;
-use crate::{AppState, CSRF_REFUSED, St, Visit, cleared_cookie, csrf_ok, mint_dev_token};
+use crate::web::{
+    csrf_field, csrf_refused, engine_error, layout, number, redirect, role_label, signed_in, when,
+};
+use crate::{St, Visit, cleared_cookie, csrf_ok, mint_dev_token};
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use maud::{DOCTYPE, Markup, html};
+use maud::{Markup, html};
 use std::collections::HashMap;
-
-/// The navigation: (path, label) per role. Only pages that exist are listed.
-fn nav(user: &User) -> Vec<(&'static str, &'static str)> {
-    let mut items = vec![("/catalogo", "Catalogo e-service")];
-    // The registry page is the user's tenant's: the platform operator has none.
-    if user.tenant_id.is_some() && !user.roles.iter().any(|r| r == "platform") {
-        items.push(("/anagrafica", "Anagrafica"));
-    }
-    items
-}
-
-/// Role names as the user guide writes them.
-pub(crate) fn role_label(r: &str) -> &str {
-    match r {
-        "admin" => "Amministratore",
-        "api" => "Operatore API",
-        "security" => "Operatore di sicurezza",
-        "platform" => "Operatore della piattaforma",
-        other => other,
-    }
-}
-
-/// The page around `body`: skip link, header (user, tenant, sign-out), nav, main landmark.
-pub fn layout(title: &str, visit: &Visit, current: &str, body: Markup) -> Markup {
-    let user = visit.session.user.as_ref();
-    html! {
-        (DOCTYPE)
-        html lang="it" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — Console Recapito" }
-                link rel="stylesheet" href="/static/console.css";
-            }
-            body {
-                a class="skip" href="#contenuto" { "Vai al contenuto" }
-                header class="top" {
-                    p class="brand" { a href="/" { "Console Recapito" } }
-                    @if let Some(u) = user {
-                        div class="who" {
-                            p {
-                                span class="name" { (u.name) }
-                                @if !u.tenant_name.is_empty() {
-                                    " · " span class="tenant" { (u.tenant_name) }
-                                }
-                                " · " span class="role" {
-                                    @for (i, r) in u.roles.iter().enumerate() {
-                                        @if i > 0 { ", " }
-                                        (role_label(r))
-                                    }
-                                }
-                            }
-                            form method="post" action="/esci" {
-                                input type="hidden" name="csrf" value=(visit.session.csrf);
-                                button type="submit" { "Esci" }
-                            }
-                        }
-                    }
-                }
-                @if let Some(u) = user {
-                    nav aria-label="Sezioni" {
-                        ul {
-                            @for (path, label) in nav(u) {
-                                li {
-                                    @if path == current {
-                                        a href=(path) aria-current="page" { (label) }
-                                    } @else {
-                                        a href=(path) { (label) }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-                main id="contenuto" tabindex="-1" {
-                    (body)
-                }
-                footer {
-                    p { "Recapito — console di Interop (back office)" }
-                }
-            }
-        }
-    }
-}
-
-fn redirect(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(LOCATION, to.to_owned())]).into_response()
-}
-
-/// A page telling an error: the engine's sentence and code.
-pub(crate) fn engine_error(visit: &Visit, st: &AppState, e: &EngineError) -> Response {
-    if matches!(e.code.as_str(), "MISSING_TOKEN" | "INVALID_TOKEN") {
-        st.sessions.remove(&visit.id);
-    }
-    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_GATEWAY);
-    let page = layout(
-        "Errore",
-        visit,
-        "",
-        html! {
-            h1 { "Non è stato possibile completare la richiesta" }
-            (error_box(e))
-            p { a href="/catalogo" { "Torna al catalogo" } }
-        },
-    );
-    visit.finish(st, (status, page))
-}
-
-/// An engine error as a sentence, with its code.
-pub fn error_box(e: &EngineError) -> Markup {
-    html! {
-        div class="error" role="alert" {
-            p { (e.sentence()) }
-            p class="code" { "Codice: " code { (e.code) } }
-        }
-    }
-}
-
-/// The signed-in user, or a redirect to the sign-in page.
-pub(crate) fn signed_in(
-    st: &AppState,
-    headers: &HeaderMap,
-) -> Result<(Visit, User), Box<Response>> {
-    let visit = Visit::of(st, headers);
-    match visit.session.user.clone() {
-        Some(u) => Ok((visit, u)),
-        None => Err(Box::new(visit.finish(st, redirect("/accesso")))),
-    }
-}
 
 pub async fn home(State(st): St, headers: HeaderMap) -> Response {
     let visit = Visit::of(&st, &headers);
@@ -165,7 +39,7 @@ pub async fn sign_in(State(st): St, headers: HeaderMap) -> Response {
                 @for (i, u) in st.config.dev_users.iter().enumerate() {
                     li {
                         form method="post" action="/accesso/sviluppo" {
-                            input type="hidden" name="csrf" value=(visit.session.csrf);
+                            (csrf_field(&visit))
                             input type="hidden" name="user" value=(i);
                             button type="submit" {
                                 "Accedi come " (u.name)
@@ -174,7 +48,7 @@ pub async fn sign_in(State(st): St, headers: HeaderMap) -> Response {
                             p class="roles" {
                                 @for (j, r) in u.roles.iter().enumerate() {
                                     @if j > 0 { ", " }
-                                    (role_label(r))
+                                    (role_label(r, visit.session.lang))
                                 }
                             }
                         }
@@ -186,27 +60,6 @@ pub async fn sign_in(State(st): St, headers: HeaderMap) -> Response {
         }
     };
     visit.finish(&st, layout("Accedi", &visit, "", body))
-}
-
-/// The page a POST without a valid CSRF token gets.
-fn csrf_refused(st: &AppState, visit: &Visit) -> Response {
-    let page = layout(
-        "Richiesta rifiutata",
-        visit,
-        "",
-        html! {
-            h1 { "Richiesta rifiutata" }
-            div class="error" role="alert" {
-                p {
-                    "Il modulo inviato non porta un codice di sicurezza valido (CSRF): "
-                    "forse la pagina era scaduta o la richiesta non veniva da questa console."
-                }
-                p class="code" { "Codice: " code { "CSRF_TOKEN_INVALID" } }
-            }
-            p { a href="/" { "Torna alla console e riprova" } }
-        },
-    );
-    visit.finish(st, (CSRF_REFUSED, page))
 }
 
 /// Development sign-in: mints the chosen user's identity token; a new session id.
@@ -234,13 +87,16 @@ pub async fn dev_sign_in(
         }
     };
     st.sessions.remove(&visit.id);
-    let (id, _) = st.sessions.create(Some(User {
-        name: u.name.clone(),
-        tenant_name: u.tenant_name.clone(),
-        tenant_id: u.tenant_id.clone(),
-        roles: u.roles.clone(),
-        token,
-    }));
+    let (id, _) = st.sessions.create_in(
+        Some(User {
+            name: u.name.clone(),
+            tenant_name: u.tenant_name.clone(),
+            tenant_id: u.tenant_id.clone(),
+            roles: u.roles.clone(),
+            token,
+        }),
+        visit.session.lang,
+    );
     let mut res = redirect("/catalogo");
     res.headers_mut()
         .append(SET_COOKIE, crate::session_cookie(&st, &id));
@@ -463,29 +319,6 @@ fn attribute_groups(
             }
         }
     }
-}
-
-/// An RFC 3339 instant as the pages write it: `07/12/2026 17:17 UTC`.
-pub fn when(rfc3339: &str) -> String {
-    use time::format_description::well_known::Rfc3339;
-    match time::OffsetDateTime::parse(rfc3339, &Rfc3339) {
-        Ok(t) => {
-            let t = t.to_offset(time::UtcOffset::UTC);
-            format!(
-                "{:02}/{:02}/{} {:02}:{:02} UTC",
-                t.day(),
-                u8::from(t.month()),
-                t.year(),
-                t.hour(),
-                t.minute()
-            )
-        }
-        Err(_) => rfc3339.to_owned(),
-    }
-}
-
-fn number(n: Option<u64>) -> String {
-    n.map(|n| n.to_string()).unwrap_or_else(|| "—".into())
 }
 
 /// A version of an e-service: description, attributes as groups, thresholds, approval policy,

@@ -23,11 +23,46 @@ pub struct User {
     pub token: String,
 }
 
+/// The language the pages are written in: Italian by default, English selectable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Lang {
+    #[default]
+    It,
+    En,
+}
+
+impl Lang {
+    /// `it` in Italian, `en` in English.
+    pub fn t(self, it: &'static str, en: &'static str) -> &'static str {
+        match self {
+            Lang::It => it,
+            Lang::En => en,
+        }
+    }
+
+    /// The `lang` attribute's value.
+    pub fn code(self) -> &'static str {
+        self.t("it", "en")
+    }
+
+    /// `it` or `en`; anything else is `None`.
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "it" => Some(Lang::It),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
 /// One browser's session.
 #[derive(Debug, Clone)]
 pub struct Session {
     pub csrf: String,
     pub user: Option<User>,
+    pub lang: Lang,
+    /// What the last action did, shown once by the next page ("the agreement is active…").
+    pub flash: Option<String>,
     last_used: Instant,
 }
 
@@ -70,14 +105,17 @@ impl Sessions {
         self.map.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The live session with `id` (its idle time restarts), if any.
+    /// The live session with `id` (its idle time restarts), if any. Its flash message is
+    /// handed over once: the session keeps none.
     pub fn get(&self, id: &str) -> Option<Session> {
         let mut map = self.lock();
         let now = Instant::now();
         match map.get_mut(id) {
             Some(s) if now.duration_since(s.last_used) < self.idle => {
                 s.last_used = now;
-                Some(s.clone())
+                let seen = s.clone();
+                s.flash = None;
+                Some(seen)
             }
             Some(_) => {
                 map.remove(id);
@@ -87,12 +125,26 @@ impl Sessions {
         }
     }
 
-    /// A new session (anonymous or signed in) under a new id.
+    /// Changes the live session `id` (no effect when it is gone).
+    pub fn update(&self, id: &str, change: impl FnOnce(&mut Session)) {
+        if let Some(s) = self.lock().get_mut(id) {
+            change(s);
+        }
+    }
+
+    /// A new session (anonymous or signed in) under a new id, in Italian.
     pub fn create(&self, user: Option<User>) -> (String, Session) {
+        self.create_in(user, Lang::default())
+    }
+
+    /// A new session under a new id, in `lang` (the language survives signing in and out).
+    pub fn create_in(&self, user: Option<User>, lang: Lang) -> (String, Session) {
         let id = random_token();
         let session = Session {
             csrf: random_token(),
             user,
+            lang,
+            flash: None,
             last_used: Instant::now(),
         };
         let mut map = self.lock();
@@ -144,6 +196,21 @@ mod tests {
         std::thread::sleep(Duration::from_millis(60));
         assert!(s.get(&id).is_none());
         assert!(s.is_empty());
+    }
+
+    #[test]
+    fn a_flash_message_is_shown_once_and_the_language_is_kept() {
+        let s = Sessions::new(Duration::from_secs(60));
+        let (id, _) = s.create_in(None, Lang::En);
+        s.update(&id, |x| x.flash = Some("done".into()));
+        let first = s.get(&id).unwrap();
+        assert_eq!(
+            (first.flash.as_deref(), first.lang),
+            (Some("done"), Lang::En)
+        );
+        assert_eq!(s.get(&id).unwrap().flash, None);
+        s.update("gone", |x| x.flash = Some("lost".into()));
+        assert_eq!(s.len(), 1);
     }
 
     fn user() -> User {

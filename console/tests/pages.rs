@@ -608,8 +608,9 @@ fn every_engine_code_the_console_explains_is_in_the_engines_table() {
         .iter()
         .map(|c| c.as_str())
         .collect();
-    for (code, sentence) in console::engine::SENTENCES {
-        assert!(!sentence.is_empty(), "{code}");
+    for (code, it, en) in console::engine::SENTENCES {
+        assert!(!it.is_empty() && !en.is_empty(), "{code} in both languages");
+        assert_ne!(it, en, "{code}: the English sentence is a translation");
         if console::engine::OWN_CODES.contains(code) {
             assert!(
                 !engine.contains(code),

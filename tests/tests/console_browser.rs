@@ -7,177 +7,19 @@
 //! token refused, and signs out; axe-core
 //! runs on every page and fails the test on a serious or critical violation; screenshots of the
 //! main pages go to `docs/console/` with `RECAPITO_SCREENSHOTS=docs`
-//! (`RECAPITO_SCREENSHOTS=docs scripts/test --test console_browser`), else to the test's scratch
+//! (`RECAPITO_SCREENSHOTS=docs scripts/test --test console_browser`), else to a temporary
 //! folder.
 //!
 //! `scripts/test` runs `scripts/browser`, which installs the browser and axe-core and exports
 //! RECAPITO_CHROMEDRIVER, RECAPITO_CHROMIUM and RECAPITO_AXE_JS. Without them the test fails
 //! under CI=true and skips loudly otherwise.
 
-use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use e2e::browser::{accessible, browser, connect, heading_is, press, screenshot, start_driver};
 use fantoccini::key::Key;
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use fantoccini::{Client, Locator};
+use serde_json::json;
+use std::path::Path;
 use std::time::Duration;
-
-struct Browser {
-    chromium: String,
-    chromedriver: String,
-    axe: String,
-}
-
-fn browser() -> Option<Browser> {
-    let var = |k: &str| std::env::var(k).ok().filter(|v| Path::new(v).exists());
-    match (
-        var("RECAPITO_CHROMIUM"),
-        var("RECAPITO_CHROMEDRIVER"),
-        var("RECAPITO_AXE_JS"),
-    ) {
-        (Some(chromium), Some(chromedriver), Some(axe)) => Some(Browser {
-            chromium,
-            chromedriver,
-            axe,
-        }),
-        _ => {
-            let why = "RECAPITO_CHROMIUM, RECAPITO_CHROMEDRIVER and RECAPITO_AXE_JS must name \
-                       existing files: run `eval \"$(scripts/browser)\"` (scripts/test does)";
-            if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
-                panic!("the console's browser test cannot run: {why}");
-            }
-            // Straight to stderr: the test harness would capture `eprintln!`.
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n*** SKIPPED: the console's browser test: {why} ***\n"
-            );
-            None
-        }
-    }
-}
-
-/// chromedriver on a free port, killed when dropped.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start_driver(b: &Browser) -> (Driver, String) {
-    let port = free_port();
-    let driver = Driver(
-        Command::new(&b.chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-    );
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..100 {
-        if reqwest::get(format!("{url}/status")).await.is_ok() {
-            return (driver, url);
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("chromedriver did not answer on {url}");
-}
-
-async fn connect(b: &Browser, driver: &str) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": b.chromium,
-            "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                     "--window-size=1280,900", "--lang=it-IT", "--force-device-scale-factor=1"],
-        }),
-    );
-    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(driver)
-        .await
-        .expect("a WebDriver session")
-}
-
-/// axe-core on the current page: no serious or critical violation.
-async fn accessible(c: &Client, axe: &str, page: &str) {
-    c.execute(axe, vec![]).await.expect("axe-core injected");
-    let violations = c
-        .execute_async(
-            "const done = arguments[arguments.length - 1];\
-             axe.run(document, { resultTypes: ['violations'] })\
-               .then(r => done(r.violations\
-                 .filter(v => v.impact === 'serious' || v.impact === 'critical')\
-                 .map(v => ({ id: v.id, impact: v.impact, help: v.help,\
-                              nodes: v.nodes.map(n => n.html) }))))\
-               .catch(e => done([{ id: 'axe-error', help: String(e) }]));",
-            vec![],
-        )
-        .await
-        .expect("axe-core ran");
-    assert_eq!(
-        violations,
-        Value::Array(vec![]),
-        "accessibility violations on {page}"
-    );
-}
-
-async fn press(c: &Client, key: Key) -> Result<(), fantoccini::error::CmdError> {
-    let k: char = key.into();
-    c.perform_actions(
-        KeyActions::new("keyboard".into())
-            .then(KeyAction::Down { value: k })
-            .then(KeyAction::Up { value: k }),
-    )
-    .await
-}
-
-/// Where the screenshots go: `docs/console/` (the README shows them) when
-/// `RECAPITO_SCREENSHOTS=docs`, else the test's scratch folder, so that an ordinary run leaves
-/// the tree as it was (a page shows dates, so every run's images differ).
-fn shots_dir() -> PathBuf {
-    if std::env::var("RECAPITO_SCREENSHOTS").as_deref() == Ok("docs") {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/console")
-    } else {
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots")
-    }
-}
-
-async fn screenshot(c: &Client, name: &str) {
-    let png = c.screenshot().await.expect("a screenshot");
-    std::fs::create_dir_all(shots_dir()).unwrap();
-    std::fs::write(shots_dir().join(format!("{name}.png")), png).unwrap();
-}
-
-/// The page's heading once it is `expected` (a click's navigation may still be under way).
-async fn heading_is(c: &Client, expected: &str) {
-    let mut last = String::new();
-    for _ in 0..50 {
-        if let Ok(h) = c.find(Locator::Css("main h1")).await
-            && let Ok(t) = h.text().await
-        {
-            if t == expected {
-                return;
-            }
-            last = t;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the page's heading is {last:?}, not {expected:?}");
-}
 
 #[tokio::test]
 async fn the_console_walks_from_sign_in_to_sign_out_in_a_browser() {

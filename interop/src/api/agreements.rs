@@ -3,15 +3,16 @@
 use super::Problem;
 use super::auth::Caller;
 use super::openapi::{BodyProblems, CommonProblems};
-use super::problem::{ApiJson, ApiPath};
+use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery};
 use super::{ApiResult, AppState, created, exec};
-use crate::domain::agreement::Agreement;
+use crate::codes::Code;
+use crate::domain::agreement::{Agreement, AgreementState};
 use crate::domain::ids::{AgreementId, DescriptorId, EServiceId};
 use crate::domain::{AgreementCommand, queries};
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -79,21 +80,56 @@ async fn create(
     Ok(created(seen(&st, &caller, id)?))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ListQuery {
+    /// `consumer`: only the agreements the caller's tenant subscribed (Fruizione);
+    /// `producer`: only those on the caller's e-services (Erogazione). Absent: both.
+    side: Option<queries::Side>,
+    /// Only agreements in this state.
+    state: Option<AgreementState>,
+    /// Only agreements on this e-service.
+    eservice: Option<EServiceId>,
+    /// How many matches to skip (in the list's order).
+    #[serde(default)]
+    #[param(minimum = 0)]
+    offset: usize,
+    /// The most agreements to return, 1..=500. Absent: every match from `offset` on.
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<usize>,
+}
+
 #[utoipa::path(
     get,
     path = "/agreements",
     operation_id = "listAgreements",
     tag = "agreements",
     summary = "List agreements",
-    description = "Any authenticated caller: the agreements where the caller's tenant is consumer or producer (the platform sees all).",
+    description = "Any authenticated caller: the agreements where the caller's tenant is consumer or producer (the platform sees all), newest change first; `side`, `state` and `eservice` filter, `offset` and `limit` page, and `X-Total-Count` tells how many matched before paging.",
+    params(ListQuery),
     responses(
-        (status = 200, description = "OK", body = Vec<Agreement>),
+        (status = 200, description = "OK", body = Vec<Agreement>, headers(
+            ("X-Total-Count" = u64, description = "How many agreements matched, before `offset` and `limit`."),
+        )),
+        (status = 400, description = "Bad input: INVALID_QUERY (`limit` not 1..=500, an unknown `side` or `state`, a malformed `eservice` id or number).", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         CommonProblems,
     ),
 )]
-async fn list(State(st): State<AppState>, caller: Caller) -> Json<Vec<Agreement>> {
-    Json(st.engine.read(|s, _| queries::agreements(s, &caller.0)))
+async fn list(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Response> {
+    let query = queries::AgreementQuery::new(q.side, q.state, q.eservice, q.offset, q.limit)
+        .map_err(|detail| ApiError::new(Code::INVALID_QUERY, detail))?;
+    let page = st
+        .engine
+        .read(|s, _| queries::agreements(s, &caller.0, &query));
+    let mut res = Json(page.items).into_response();
+    res.headers_mut()
+        .insert("x-total-count", HeaderValue::from(page.total));
+    Ok(res)
 }
 
 #[utoipa::path(

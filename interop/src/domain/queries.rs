@@ -2,7 +2,7 @@
 //! the API does not reveal their existence.
 
 use super::actor::{Actor, Role};
-use super::agreement::Agreement;
+use super::agreement::{Agreement, AgreementState};
 use super::client::Client;
 use super::commands::clients::visible as client_visible;
 use super::error::{DomainError, DomainResult, ErrorCode};
@@ -61,11 +61,7 @@ impl CatalogueQuery {
                 "q must be at most {SEARCH_MAX_CHARS} characters once trimmed"
             ));
         }
-        if let Some(l) = limit
-            && !(1..=PAGE_MAX).contains(&l)
-        {
-            return Err(format!("limit must be 1..={PAGE_MAX}, not {l}"));
-        }
+        check_limit(limit)?;
         Ok(Self {
             producer_only,
             text: text.map(str::to_lowercase),
@@ -127,12 +123,82 @@ pub fn agreement(s: &State, actor: &Actor, id: AgreementId) -> DomainResult<Agre
     Ok(a.clone())
 }
 
-pub fn agreements(s: &State, actor: &Actor) -> Vec<Agreement> {
-    s.agreements
+/// Which side of an agreement (or purpose) the caller's tenant is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// The tenant subscribed (Fruizione: "my requests").
+    Consumer,
+    /// The tenant's e-service was subscribed to (Erogazione: "requests received").
+    Producer,
+}
+
+/// A validated agreements search: which agreements match, and which page of the matches.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgreementQuery {
+    pub side: Option<Side>,
+    pub state: Option<AgreementState>,
+    pub eservice: Option<EServiceId>,
+    offset: usize,
+    limit: Option<usize>,
+}
+
+impl AgreementQuery {
+    /// Checks `limit` is in `1..=PAGE_MAX`; the error is a sentence for the caller.
+    pub fn new(
+        side: Option<Side>,
+        state: Option<AgreementState>,
+        eservice: Option<EServiceId>,
+        offset: usize,
+        limit: Option<usize>,
+    ) -> Result<Self, String> {
+        check_limit(limit)?;
+        Ok(Self {
+            side,
+            state,
+            eservice,
+            offset,
+            limit,
+        })
+    }
+
+    fn matches(&self, actor: &Actor, a: &Agreement) -> bool {
+        let side = match self.side {
+            None => party(actor, a.consumer_id, a.producer_id),
+            Some(Side::Consumer) => actor.tenant == Some(a.consumer_id),
+            Some(Side::Producer) => actor.tenant == Some(a.producer_id),
+        };
+        side && self.state.is_none_or(|s| a.state == s)
+            && self.eservice.is_none_or(|e| a.eservice_id == e)
+    }
+}
+
+fn check_limit(limit: Option<usize>) -> Result<(), String> {
+    match limit {
+        Some(l) if !(1..=PAGE_MAX).contains(&l) => {
+            Err(format!("limit must be 1..={PAGE_MAX}, not {l}"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The agreements `actor` is a party to that match `q`, newest change first (then by id), paged.
+/// Only the page's agreements are cloned.
+pub fn agreements(s: &State, actor: &Actor, q: &AgreementQuery) -> Page<Agreement> {
+    let mut found: Vec<&Agreement> = s
+        .agreements
         .values()
-        .filter(|a| party(actor, a.consumer_id, a.producer_id))
+        .filter(|a| q.matches(actor, a))
+        .collect();
+    found.sort_unstable_by(|x, y| y.updated_at.cmp(&x.updated_at).then(x.id.cmp(&y.id)));
+    let total = found.len();
+    let items = found
+        .into_iter()
+        .skip(q.offset)
+        .take(q.limit.unwrap_or(usize::MAX))
         .cloned()
-        .collect()
+        .collect();
+    Page { items, total }
 }
 
 fn producer_of(s: &State, p: &Purpose) -> Option<super::ids::TenantId> {
@@ -240,7 +306,7 @@ pub fn clients(s: &State, actor: &Actor) -> Vec<Client> {
 mod tests {
     use super::*;
     use crate::domain::eservice::{Descriptor, DescriptorFields, EServiceMode, Technology};
-    use crate::domain::ids::{DescriptorId, TenantId, UserId};
+    use crate::domain::ids::{AgreementId, DescriptorId, TenantId, UserId};
     use time::OffsetDateTime;
     use uuid::Uuid;
 
@@ -366,5 +432,87 @@ mod tests {
         assert!(CatalogueQuery::new(false, Some(&format!(" {longest} ")), 0, None).is_ok());
         let e = CatalogueQuery::new(false, Some(&format!("{longest}x")), 0, None).unwrap_err();
         assert!(e.contains("at most 200 characters"), "{e}");
+    }
+
+    fn agreement(
+        n: u128,
+        consumer: u128,
+        producer: u128,
+        state: AgreementState,
+        at: i64,
+    ) -> Agreement {
+        Agreement {
+            id: AgreementId(id(n)),
+            eservice_id: EServiceId(id(producer * 100)),
+            descriptor_id: DescriptorId(id(producer * 100)),
+            producer_id: TenantId(id(producer)),
+            consumer_id: TenantId(id(consumer)),
+            state,
+            suspension: Default::default(),
+            consumer_notes: None,
+            rejection_reason: None,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            updated_at: OffsetDateTime::from_unix_timestamp(at).unwrap(),
+        }
+    }
+
+    /// Tenant 1 subscribed to tenant 2's e-service (twice) and tenant 2 to tenant 1's; tenant 3
+    /// to tenant 2's.
+    fn agreements_state() -> State {
+        let mut s = State::default();
+        for a in [
+            agreement(1, 1, 2, AgreementState::Active, 10),
+            agreement(2, 1, 2, AgreementState::Pending, 30),
+            agreement(3, 2, 1, AgreementState::Pending, 20),
+            agreement(4, 3, 2, AgreementState::Pending, 40),
+        ] {
+            s.agreements.insert(a.id, a);
+        }
+        s
+    }
+
+    fn ids(p: &Page<Agreement>) -> Vec<u128> {
+        p.items.iter().map(|a| a.id.0.as_u128()).collect()
+    }
+
+    #[test]
+    fn agreements_are_the_parties_own_newest_first_filtered_by_side_state_and_eservice() {
+        let s = agreements_state();
+        let q = |side, state, eservice, offset, limit| {
+            AgreementQuery::new(side, state, eservice, offset, limit).unwrap()
+        };
+        let all = agreements(&s, &tenant(1), &q(None, None, None, 0, None));
+        assert_eq!((ids(&all), all.total), (vec![2, 3, 1], 3));
+        let mine = agreements(
+            &s,
+            &tenant(1),
+            &q(Some(Side::Consumer), None, None, 0, None),
+        );
+        assert_eq!(ids(&mine), [2, 1]);
+        let received = agreements(
+            &s,
+            &tenant(2),
+            &q(Some(Side::Producer), None, None, 0, None),
+        );
+        assert_eq!(ids(&received), [4, 2, 1]);
+        let pending = q(
+            Some(Side::Producer),
+            Some(AgreementState::Pending),
+            None,
+            0,
+            Some(1),
+        );
+        let page = agreements(&s, &tenant(2), &pending);
+        assert_eq!((ids(&page), page.total), (vec![4], 2));
+        let on = q(None, None, Some(EServiceId(id(100))), 0, None);
+        assert_eq!(ids(&agreements(&s, &tenant(2), &on)), [3]);
+        // Tenant 3 never sees the others' agreements, whatever it asks.
+        let theirs = agreements(
+            &s,
+            &tenant(3),
+            &q(Some(Side::Producer), None, None, 0, None),
+        );
+        assert_eq!(theirs.total, 0);
+        assert!(AgreementQuery::new(None, None, None, 0, Some(PAGE_MAX + 1)).is_err());
     }
 }

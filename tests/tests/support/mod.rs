@@ -1,5 +1,6 @@
 //! Test harness: starts real servers on ephemeral ports and talks to them over HTTP.
 
+pub mod browser;
 pub mod entity;
 pub mod gateway;
 pub mod openapi;
