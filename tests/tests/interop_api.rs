@@ -417,6 +417,112 @@ async fn the_catalogue_searches_and_pages() {
 
 /// Seed: "Pubblicare una versione di e-service", "Creare una nuova versione", "Archiviare",
 /// "Cancellare una bozza", "Clonare un e-service".
+/// `GET {path}` as `user`: the ids listed and `X-Total-Count`, or the problem's code.
+async fn listed(engine: &Engine, user: &User, path: &str) -> Result<(Vec<String>, u64), String> {
+    let resp = engine
+        .http
+        .get(format!("{}{path}", engine.base))
+        .bearer_auth(&user.token)
+        .send()
+        .await
+        .unwrap();
+    if resp.status() != StatusCode::OK {
+        let body: Value = resp.json().await.unwrap();
+        return Err(body["code"].as_str().unwrap_or_default().to_owned());
+    }
+    let total = resp.headers()["x-total-count"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let body: Value = resp.json().await.unwrap();
+    let ids = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    Ok((ids, total))
+}
+
+/// The consoles' lists: agreements and purposes filtered by side, state and e-service, paged,
+/// with the number of matches; another tenant sees none of them, whatever it asks.
+#[tokio::test]
+async fn agreements_and_purposes_are_listed_by_side_and_state_and_paged() {
+    let w = world(1_000, 10_000).await;
+    let (p1, _) = purpose(&w, 10).await;
+    let (p2, v2) = purpose(&w, 5_000).await;
+    // Above the threshold: activating it leaves it waiting for the producer's approval.
+    let v = w
+        .consumer
+        .act(&format!("/purposes/{p2}/versions/{v2}/activate"))
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(v.body["versions"][0]["state"], "WAITING_FOR_APPROVAL");
+    let e = &w.engine;
+    let a = w.agreement.clone();
+    assert_eq!(
+        listed(e, &w.consumer, "/agreements?side=consumer").await,
+        Ok((vec![a.clone()], 1))
+    );
+    assert_eq!(
+        listed(e, &w.consumer, "/agreements?side=producer").await,
+        Ok((vec![], 0))
+    );
+    assert_eq!(
+        listed(e, &w.producer, "/agreements?side=producer&state=ACTIVE").await,
+        Ok((vec![a.clone()], 1))
+    );
+    assert_eq!(
+        listed(e, &w.producer, "/agreements?side=producer&state=PENDING").await,
+        Ok((vec![], 0))
+    );
+    let on = format!("/agreements?eservice={}&limit=1", w.eservice);
+    assert_eq!(listed(e, &w.producer, &on).await, Ok((vec![a.clone()], 1)));
+    assert_eq!(
+        listed(e, &w.consumer, "/agreements?offset=1&limit=1").await,
+        Ok((vec![], 1))
+    );
+    // Newest first.
+    assert_eq!(
+        listed(e, &w.consumer, "/purposes?side=consumer").await,
+        Ok((vec![p2.clone(), p1.clone()], 2))
+    );
+    let waiting = "/purposes?side=producer&version_state=WAITING_FOR_APPROVAL";
+    assert_eq!(
+        listed(e, &w.producer, waiting).await,
+        Ok((vec![p2.clone()], 1))
+    );
+    assert_eq!(
+        listed(e, &w.producer, "/purposes?limit=1&offset=1").await,
+        Ok((vec![p1], 2))
+    );
+    let stranger = e.tenant("Provincia").await;
+    for path in [
+        "/agreements",
+        "/agreements?side=producer",
+        "/purposes",
+        waiting,
+    ] {
+        assert_eq!(listed(e, &stranger, path).await, Ok((vec![], 0)), "{path}");
+    }
+    for bad in [
+        "/agreements?limit=0",
+        "/agreements?limit=501",
+        "/agreements?side=both",
+        "/agreements?state=OPEN",
+        "/agreements?eservice=x",
+        "/purposes?version_state=WAITING",
+        "/purposes?offset=-1",
+    ] {
+        assert_eq!(
+            listed(e, &w.consumer, bad).await,
+            Err("INVALID_QUERY".to_owned()),
+            "{bad}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn eservice_lifecycle_over_http() {
     let engine = Engine::spawn().await;

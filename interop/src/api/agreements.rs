@@ -121,11 +121,16 @@ async fn list(
     caller: Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Response> {
-    let query = queries::AgreementQuery::new(q.side, q.state, q.eservice, q.offset, q.limit)
+    let paging = queries::Paging::new(q.offset, q.limit)
         .map_err(|detail| ApiError::new(Code::INVALID_QUERY, detail))?;
+    let filter = queries::AgreementFilter {
+        side: q.side,
+        state: q.state,
+        eservice: q.eservice,
+    };
     let page = st
         .engine
-        .read(|s, _| queries::agreements(s, &caller.0, &query));
+        .read(|s, _| queries::agreements(s, &caller.0, &filter, paging));
     let mut res = Json(page.items).into_response();
     res.headers_mut()
         .insert("x-total-count", HeaderValue::from(page.total));

@@ -3,17 +3,18 @@
 use super::Problem;
 use super::auth::Caller;
 use super::openapi::{BodyProblems, CommonProblems};
-use super::problem::{ApiJson, ApiPath};
+use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery};
 use super::{ApiResult, AppState, created, exec};
+use crate::codes::Code;
 use crate::domain::ids::{ClientId, EServiceId, PurposeId, PurposeVersionId};
 use crate::domain::operativity::{Operativity, operativity};
-use crate::domain::purpose::Purpose;
+use crate::domain::purpose::{Purpose, PurposeVersionState};
 use crate::domain::queries::{self, RemainingCalls};
 use crate::domain::{PurposeCommand, PurposeDraftChanges};
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -111,21 +112,62 @@ async fn create(
     Ok(created(seen(&st, &caller, id)?))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ListQuery {
+    /// `consumer`: only the caller's tenant's own purposes (Fruizione); `producer`: only those on
+    /// the caller's e-services (Erogazione). Absent: both.
+    side: Option<queries::Side>,
+    /// Only purposes with a version in this state (`WAITING_FOR_APPROVAL`: above the threshold,
+    /// waiting for the producer's approval).
+    version_state: Option<PurposeVersionState>,
+    /// Only purposes on this e-service.
+    eservice: Option<EServiceId>,
+    /// How many matches to skip (in the list's order).
+    #[serde(default)]
+    #[param(minimum = 0)]
+    offset: usize,
+    /// The most purposes to return, 1..=500. Absent: every match from `offset` on.
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<usize>,
+}
+
 #[utoipa::path(
     get,
     path = "/purposes",
     operation_id = "listPurposes",
     tag = "purposes",
     summary = "List purposes",
-    description = "Any authenticated caller: the purposes where the caller's tenant is consumer or producer (the platform sees all). Without `clients`.",
+    description = "Any authenticated caller: the purposes where the caller's tenant is consumer or producer (the platform sees all), newest first. Without `clients`. `side`, `version_state` and `eservice` filter, `offset` and `limit` page, and `X-Total-Count` tells how many matched before paging.",
+    params(ListQuery),
     responses(
-        (status = 200, description = "OK", body = Vec<Purpose>),
+        (status = 200, description = "OK", body = Vec<Purpose>, headers(
+            ("X-Total-Count" = u64, description = "How many purposes matched, before `offset` and `limit`."),
+        )),
+        (status = 400, description = "Bad input: INVALID_QUERY (`limit` not 1..=500, an unknown `side` or `version_state`, a malformed `eservice` id or number).", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         CommonProblems,
     ),
 )]
-async fn list(State(st): State<AppState>, caller: Caller) -> Json<Vec<Purpose>> {
-    Json(st.engine.read(|s, _| queries::purposes(s, &caller.0)))
+async fn list(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Response> {
+    let paging = queries::Paging::new(q.offset, q.limit)
+        .map_err(|detail| ApiError::new(Code::INVALID_QUERY, detail))?;
+    let filter = queries::PurposeFilter {
+        side: q.side,
+        version_state: q.version_state,
+        eservice: q.eservice,
+    };
+    let page = st
+        .engine
+        .read(|s, _| queries::purposes(s, &caller.0, &filter, paging));
+    let mut res = Json(page.items).into_response();
+    res.headers_mut()
+        .insert("x-total-count", HeaderValue::from(page.total));
+    Ok(res)
 }
 
 #[utoipa::path(

@@ -8,7 +8,7 @@ use super::commands::clients::visible as client_visible;
 use super::error::{DomainError, DomainResult, ErrorCode};
 use super::eservice::{DescriptorState, EService};
 use super::ids::{AgreementId, ClientId, EServiceId, PurposeId};
-use super::purpose::{Load, Purpose, remaining};
+use super::purpose::{Load, Purpose, PurposeVersionState, remaining};
 use super::state::State;
 use serde::Serialize;
 
@@ -133,43 +133,31 @@ pub enum Side {
     Producer,
 }
 
-/// A validated agreements search: which agreements match, and which page of the matches.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct AgreementQuery {
-    pub side: Option<Side>,
-    pub state: Option<AgreementState>,
-    pub eservice: Option<EServiceId>,
+/// Which page of a list: how many matches to skip, and the most to return.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Paging {
     offset: usize,
+    /// `None`: every match from `offset` on.
     limit: Option<usize>,
 }
 
-impl AgreementQuery {
+impl Paging {
     /// Checks `limit` is in `1..=PAGE_MAX`; the error is a sentence for the caller.
-    pub fn new(
-        side: Option<Side>,
-        state: Option<AgreementState>,
-        eservice: Option<EServiceId>,
-        offset: usize,
-        limit: Option<usize>,
-    ) -> Result<Self, String> {
+    pub fn new(offset: usize, limit: Option<usize>) -> Result<Self, String> {
         check_limit(limit)?;
-        Ok(Self {
-            side,
-            state,
-            eservice,
-            offset,
-            limit,
-        })
+        Ok(Self { offset, limit })
     }
 
-    fn matches(&self, actor: &Actor, a: &Agreement) -> bool {
-        let side = match self.side {
-            None => party(actor, a.consumer_id, a.producer_id),
-            Some(Side::Consumer) => actor.tenant == Some(a.consumer_id),
-            Some(Side::Producer) => actor.tenant == Some(a.producer_id),
-        };
-        side && self.state.is_none_or(|s| a.state == s)
-            && self.eservice.is_none_or(|e| a.eservice_id == e)
+    /// The page of the ordered matches `found`; only its items are cloned.
+    fn slice<T: Clone>(self, found: Vec<&T>) -> Page<T> {
+        let total = found.len();
+        let items = found
+            .into_iter()
+            .skip(self.offset)
+            .take(self.limit.unwrap_or(usize::MAX))
+            .cloned()
+            .collect();
+        Page { items, total }
     }
 }
 
@@ -182,23 +170,73 @@ fn check_limit(limit: Option<usize>) -> Result<(), String> {
     }
 }
 
-/// The agreements `actor` is a party to that match `q`, newest change first (then by id), paged.
-/// Only the page's agreements are cloned.
-pub fn agreements(s: &State, actor: &Actor, q: &AgreementQuery) -> Page<Agreement> {
+/// Whether `actor`'s tenant is on `side` (any side: a party, or the platform).
+fn on_side(
+    actor: &Actor,
+    side: Option<Side>,
+    consumer: super::ids::TenantId,
+    producer: super::ids::TenantId,
+) -> bool {
+    match side {
+        None => party(actor, consumer, producer),
+        Some(Side::Consumer) => actor.tenant == Some(consumer),
+        Some(Side::Producer) => actor.tenant == Some(producer),
+    }
+}
+
+/// Which agreements a list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgreementFilter {
+    pub side: Option<Side>,
+    pub state: Option<AgreementState>,
+    pub eservice: Option<EServiceId>,
+}
+
+/// The agreements `actor` is a party to that match `f`, newest change first (then by id), paged.
+pub fn agreements(
+    s: &State,
+    actor: &Actor,
+    f: &AgreementFilter,
+    paging: Paging,
+) -> Page<Agreement> {
     let mut found: Vec<&Agreement> = s
         .agreements
         .values()
-        .filter(|a| q.matches(actor, a))
+        .filter(|a| on_side(actor, f.side, a.consumer_id, a.producer_id))
+        .filter(|a| f.state.is_none_or(|st| a.state == st))
+        .filter(|a| f.eservice.is_none_or(|e| a.eservice_id == e))
         .collect();
     found.sort_unstable_by(|x, y| y.updated_at.cmp(&x.updated_at).then(x.id.cmp(&y.id)));
-    let total = found.len();
-    let items = found
-        .into_iter()
-        .skip(q.offset)
-        .take(q.limit.unwrap_or(usize::MAX))
-        .cloned()
+    paging.slice(found)
+}
+
+/// Which purposes a list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PurposeFilter {
+    pub side: Option<Side>,
+    /// Purposes with a version in this state (e.g. `WAITING_FOR_APPROVAL`: above the threshold,
+    /// waiting for the producer).
+    pub version_state: Option<PurposeVersionState>,
+    pub eservice: Option<EServiceId>,
+}
+
+/// The purposes `actor` is a party to that match `f`, newest first (then by id), paged.
+pub fn purposes(s: &State, actor: &Actor, f: &PurposeFilter, paging: Paging) -> Page<Purpose> {
+    let mut found: Vec<&Purpose> = s
+        .purposes
+        .values()
+        .filter(|p| {
+            let producer = producer_of(s, p).unwrap_or(p.consumer_id);
+            on_side(actor, f.side, p.consumer_id, producer)
+        })
+        .filter(|p| {
+            f.version_state
+                .is_none_or(|st| p.versions.iter().any(|v| v.state == st))
+        })
+        .filter(|p| f.eservice.is_none_or(|e| p.eservice_id == e))
         .collect();
-    Page { items, total }
+    found.sort_unstable_by(|x, y| y.created_at.cmp(&x.created_at).then(x.id.cmp(&y.id)));
+    paging.slice(found)
 }
 
 fn producer_of(s: &State, p: &Purpose) -> Option<super::ids::TenantId> {
@@ -212,20 +250,6 @@ pub fn purpose(s: &State, actor: &Actor, id: PurposeId) -> DomainResult<Purpose>
         return Err(DomainError::not_found(ErrorCode::PURPOSE_NOT_FOUND, id));
     }
     Ok(p.clone())
-}
-
-pub fn purposes(s: &State, actor: &Actor) -> Vec<Purpose> {
-    s.purposes
-        .values()
-        .filter(|p| {
-            party(
-                actor,
-                p.consumer_id,
-                producer_of(s, p).unwrap_or(p.consumer_id),
-            )
-        })
-        .cloned()
-        .collect()
 }
 
 /// "Finalità da evadere": purposes on the producer's e-service with a version waiting for approval.
@@ -478,41 +502,29 @@ mod tests {
     #[test]
     fn agreements_are_the_parties_own_newest_first_filtered_by_side_state_and_eservice() {
         let s = agreements_state();
-        let q = |side, state, eservice, offset, limit| {
-            AgreementQuery::new(side, state, eservice, offset, limit).unwrap()
+        let f = |side, state, eservice| AgreementFilter {
+            side,
+            state,
+            eservice,
         };
-        let all = agreements(&s, &tenant(1), &q(None, None, None, 0, None));
+        let all_of = Paging::default();
+        let all = agreements(&s, &tenant(1), &f(None, None, None), all_of);
         assert_eq!((ids(&all), all.total), (vec![2, 3, 1], 3));
-        let mine = agreements(
-            &s,
-            &tenant(1),
-            &q(Some(Side::Consumer), None, None, 0, None),
-        );
+        let mine = agreements(&s, &tenant(1), &f(Some(Side::Consumer), None, None), all_of);
         assert_eq!(ids(&mine), [2, 1]);
-        let received = agreements(
-            &s,
-            &tenant(2),
-            &q(Some(Side::Producer), None, None, 0, None),
-        );
+        let received = agreements(&s, &tenant(2), &f(Some(Side::Producer), None, None), all_of);
         assert_eq!(ids(&received), [4, 2, 1]);
-        let pending = q(
-            Some(Side::Producer),
-            Some(AgreementState::Pending),
-            None,
-            0,
-            Some(1),
-        );
-        let page = agreements(&s, &tenant(2), &pending);
+        let pending = f(Some(Side::Producer), Some(AgreementState::Pending), None);
+        let page = agreements(&s, &tenant(2), &pending, Paging::new(0, Some(1)).unwrap());
         assert_eq!((ids(&page), page.total), (vec![4], 2));
-        let on = q(None, None, Some(EServiceId(id(100))), 0, None);
-        assert_eq!(ids(&agreements(&s, &tenant(2), &on)), [3]);
+        let second = agreements(&s, &tenant(2), &pending, Paging::new(1, Some(1)).unwrap());
+        assert_eq!((ids(&second), second.total), (vec![2], 2));
+        let on = f(None, None, Some(EServiceId(id(100))));
+        assert_eq!(ids(&agreements(&s, &tenant(2), &on, all_of)), [3]);
         // Tenant 3 never sees the others' agreements, whatever it asks.
-        let theirs = agreements(
-            &s,
-            &tenant(3),
-            &q(Some(Side::Producer), None, None, 0, None),
-        );
+        let theirs = agreements(&s, &tenant(3), &f(Some(Side::Producer), None, None), all_of);
         assert_eq!(theirs.total, 0);
-        assert!(AgreementQuery::new(None, None, None, 0, Some(PAGE_MAX + 1)).is_err());
+        assert!(Paging::new(0, Some(PAGE_MAX + 1)).is_err());
+        assert!(Paging::new(0, Some(0)).is_err());
     }
 }
