@@ -67,7 +67,64 @@ pub struct DevEnv {
     /// entity). Absent from files written before they were recorded.
     #[serde(default)]
     pub admins: Vec<Admin>,
+    /// Each tenant's API operator and security operator (the console's development sign-in
+    /// lists them). Absent from files written before they were seeded.
+    #[serde(default)]
+    pub operators: Vec<Operator>,
+    /// The attributes of the demo world: certified ones (the platform assigns them), a declared
+    /// and a verified one. Absent from files written before they were seeded.
+    #[serde(default)]
+    pub attributes: Vec<DevAttribute>,
 }
+
+/// A tenant's operator: one role, `api` or `security`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Operator {
+    pub name: String,
+    pub tenant_name: String,
+    pub tenant_id: String,
+    pub user_id: String,
+    pub role: String,
+}
+
+/// An attribute of the demo world, and the tenants it was certified for (none for declared and
+/// verified ones: tenants declare them, producers verify them).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DevAttribute {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    #[serde(default)]
+    pub certified_for: Vec<String>,
+}
+
+/// The demo world's attributes: (kind, name, description, certified for these tenants).
+const ATTRIBUTES: [(&str, &str, &str, &[&str]); 4] = [
+    (
+        "CERTIFIED",
+        "Comuni e loro Consorzi e Associazioni",
+        "Categoria IPA L6: comuni, loro consorzi e associazioni",
+        &["Comune di Esempio"],
+    ),
+    (
+        "CERTIFIED",
+        "Gestori di pubblici servizi",
+        "Categoria IPA L37: gestori di pubblici servizi",
+        &["PagoPA"],
+    ),
+    (
+        "DECLARED",
+        "Responsabile della protezione dei dati nominato",
+        "L'ente dichiara di aver nominato il proprio RPD",
+        &[],
+    ),
+    (
+        "VERIFIED",
+        "Misure minime di sicurezza ICT",
+        "L'erogatore ha verificato l'adozione delle misure minime di sicurezza ICT di AgID",
+        &[],
+    ),
+];
 
 pub const CITIZENS: [&str; 2] = ["SPNDNL80R13C555X", "RSSMRA85T10A562S"];
 const PROVIDER_API_KEY: &str = "dev-provider-key";
@@ -264,6 +321,10 @@ fn console_config(
     seeded: &DevEnv,
 ) -> Result<console::Config, String> {
     let operator = interop::app::dev_platform_operator(ic).map_err(|e| fail("identity", e))?;
+    let role_name = |r: &str| match r {
+        "api" => "Operatore API",
+        _ => "Operatore di sicurezza",
+    };
     let mut users: Vec<console::config::DevUser> = seeded
         .admins
         .iter()
@@ -275,6 +336,13 @@ fn console_config(
             roles: vec!["admin".into()],
         })
         .collect();
+    users.extend(seeded.operators.iter().map(|o| console::config::DevUser {
+        name: format!("{} {}", role_name(&o.role), o.tenant_name),
+        tenant_name: o.tenant_name.clone(),
+        tenant_id: Some(o.tenant_id.clone()),
+        user_id: o.user_id.clone(),
+        roles: vec![o.role.clone()],
+    }));
     users.push(console::config::DevUser {
         name: "Operatore della piattaforma".into(),
         tenant_name: String::new(),
@@ -381,6 +449,57 @@ async fn seed(ic: &interop::Config, interop_url: &str, data_dir: &Path) -> Resul
         admins.push((tenant.to_string(), user.to_string(), api, name));
     }
     let (pagopa, comune) = (&admins[0], &admins[1]);
+    // Each tenant's operators, registered by its administrator.
+    let mut operators = Vec::new();
+    for (tenant_id, _, api, name) in &admins {
+        for (role, label) in [
+            ("api", "Operatore API"),
+            ("security", "Operatore di sicurezza"),
+        ] {
+            let user = interop::domain::ids::UserId::random();
+            api.post(
+                &format!("/tenants/{tenant_id}/users"),
+                json!({"id": user, "name": format!("{label} {name}"), "roles": [role]}),
+            )
+            .await?;
+            operators.push(Operator {
+                name: format!("{label} {name}"),
+                tenant_name: name.to_string(),
+                tenant_id: tenant_id.clone(),
+                user_id: user.to_string(),
+                role: role.into(),
+            });
+        }
+    }
+    // The attributes, created by the platform; the certified ones assigned.
+    let mut attributes = Vec::new();
+    for (kind, name, description, holders) in ATTRIBUTES {
+        let a = platform
+            .post(
+                "/attributes",
+                json!({"kind": kind, "name": name, "description": description}),
+            )
+            .await?;
+        let id = world::id(&a, "/id")?;
+        for holder in holders {
+            let (tenant_id, ..) = admins
+                .iter()
+                .find(|(.., n)| n == holder)
+                .ok_or_else(|| format!("no tenant {holder}"))?;
+            platform
+                .post(
+                    &format!("/tenants/{tenant_id}/attributes/certified"),
+                    json!({ "id": id }),
+                )
+                .await?;
+        }
+        attributes.push(DevAttribute {
+            id,
+            kind: kind.into(),
+            name: name.into(),
+            certified_for: holders.iter().map(|h| h.to_string()).collect(),
+        });
+    }
     // Each side's e-service, the other side's agreement, purpose, client and key.
     let mut sides = Vec::new();
     for ((producer, consumer), (name, desc, aud, key_file)) in [
@@ -444,6 +563,8 @@ async fn seed(ic: &interop::Config, interop_url: &str, data_dir: &Path) -> Resul
                 user_id: user_id.clone(),
             })
             .collect(),
+        operators,
+        attributes,
     })
 }
 
