@@ -7,6 +7,7 @@
 pub mod anagrafica;
 pub mod config;
 pub mod engine;
+pub mod oidc;
 pub mod pages;
 pub mod session;
 
@@ -39,6 +40,8 @@ pub struct AppState {
     pub engine: Engine,
     pub sessions: Arc<Sessions>,
     pub dev_key: Option<Arc<jsonwebtoken::EncodingKey>>,
+    /// Sign-in with the OpenID Connect provider of `[oidc]`, when configured.
+    pub oidc: Option<Arc<oidc::Oidc>>,
 }
 
 /// Why the console did not start.
@@ -67,7 +70,14 @@ impl AppState {
         } else {
             None
         };
+        let oidc = match &config.oidc {
+            Some(c) => Some(Arc::new(
+                oidc::Oidc::new(c.clone()).map_err(StartError::Config)?,
+            )),
+            None => None,
+        };
         Ok(AppState {
+            oidc,
             engine: Engine::new(&config.engine_url),
             sessions: Arc::new(Sessions::new(Duration::from_secs(config.session_idle_secs))),
             config: Arc::new(config),
@@ -87,6 +97,11 @@ pub fn router(state: AppState) -> Router {
         .route("/catalogo", get(pages::catalogue))
         .route("/catalogo/{id}", get(pages::eservice))
         .route("/catalogo/{id}/versioni/{did}", get(pages::version));
+    if state.oidc.is_some() {
+        r = r
+            .route("/accesso/oidc", post(oidc::start))
+            .route(oidc::CALLBACK, get(oidc::callback));
+    }
     if state.config.dev_sign_in {
         r = r.route("/accesso/sviluppo", post(pages::dev_sign_in));
     }

@@ -28,6 +28,8 @@ pub struct User {
 pub struct Session {
     pub csrf: String,
     pub user: Option<User>,
+    /// An OpenID Connect sign-in under way (its state, nonce and PKCE verifier).
+    pub oidc: Option<crate::oidc::Pending>,
     last_used: Instant,
 }
 
@@ -93,6 +95,7 @@ impl Sessions {
         let session = Session {
             csrf: random_token(),
             user,
+            oidc: None,
             last_used: Instant::now(),
         };
         let mut map = self.lock();
@@ -114,6 +117,22 @@ impl Sessions {
         }
         map.insert(id.clone(), session.clone());
         (id, session)
+    }
+
+    /// Keeps `pending` in the live session `id`; false when there is none.
+    pub fn set_oidc(&self, id: &str, pending: crate::oidc::Pending) -> bool {
+        match self.lock().get_mut(id) {
+            Some(s) => {
+                s.oidc = Some(pending);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Takes the sign-in under way out of session `id` (each is used once).
+    pub fn take_oidc(&self, id: &str) -> Option<crate::oidc::Pending> {
+        self.lock().get_mut(id).and_then(|s| s.oidc.take())
     }
 
     pub fn remove(&self, id: &str) {

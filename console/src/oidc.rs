@@ -1,0 +1,482 @@
+//! Sign-in with an OpenID Connect provider (`[oidc]`): the authorization code flow with PKCE
+//! (S256), `state` and `nonce`, through the `openidconnect` crate. The state, nonce and PKCE
+//! verifier stay in the browser's server-side session (never in a URL or a readable cookie);
+//! the ID token is checked (signature by the provider's JWKS, issuer, audience = `client_id`,
+//! expiry, nonce) and becomes the identity token the console calls the engine with: the engine
+//! accepts it with `identity.discovery_url` (or `jwks_url`) of the same provider and
+//! `identity.audience` = `client_id`, and decides, as for any identity token, whether its user
+//! is an active user of the tenant its `tenant_id` claim names, with the claimed `roles`.
+
+use crate::config::{OIDC_CALLBACK_PATH, OidcConfig};
+use crate::pages::layout;
+use crate::session::User;
+use crate::{AppState, St, Visit, csrf_ok};
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::header::{LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreJweContentEncryptionAlgorithm,
+    CoreJwsSigningAlgorithm,
+};
+use openidconnect::{
+    AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet,
+    EndpointNotSet, EndpointSet, HttpRequest, HttpResponse, IdToken, IssuerUrl, LogoutRequest,
+    Nonce, PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout,
+    RedirectUrl, RequestTokenError, Scope,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// A sign-in under way, kept in the anonymous session until the provider sends the browser back.
+#[derive(Clone)]
+pub struct Pending {
+    state: String,
+    nonce: String,
+    pkce_verifier: String,
+    started: Instant,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending").finish_non_exhaustive()
+    }
+}
+
+/// How long the provider may keep the user before sending them back.
+const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// How long the provider's discovery document and keys are reused before being fetched again.
+const METADATA_TTL: Duration = Duration::from_secs(5 * 60);
+
+/// The ID token's claims the engine reads besides the standard ones.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RecapitoClaims {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant_id: Option<String>,
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+impl AdditionalClaims for RecapitoClaims {}
+
+type RecapitoIdToken = IdToken<
+    RecapitoClaims,
+    CoreGenderClaim,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJwsSigningAlgorithm,
+>;
+
+type Client = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+/// The signature algorithms accepted (no HMAC: the engine could not check those).
+const ALGORITHMS: [CoreJwsSigningAlgorithm; 8] = [
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha384,
+    CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha384,
+    CoreJwsSigningAlgorithm::RsaSsaPssSha512,
+    CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+    CoreJwsSigningAlgorithm::EcdsaP384Sha384,
+];
+
+/// Why a sign-in failed, each with a stable code shown on its page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The callback's `state` is missing, tampered with, expired or not this browser's.
+    State,
+    /// The provider answered with an error (`error`, `error_description`).
+    Provider {
+        error: String,
+        description: Option<String>,
+    },
+    /// The ID token is missing or fails a check (signature, issuer, audience, expiry, nonce).
+    Token(String),
+    /// The provider cannot be reached or answered something unreadable.
+    Unavailable(String),
+}
+
+impl Failure {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Failure::State => "OIDC_STATE_INVALID",
+            Failure::Provider { .. } => "OIDC_PROVIDER_ERROR",
+            Failure::Token(_) => "OIDC_TOKEN_INVALID",
+            Failure::Unavailable(_) => "OIDC_PROVIDER_UNAVAILABLE",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Failure::State | Failure::Provider { .. } => StatusCode::BAD_REQUEST,
+            Failure::Token(_) => StatusCode::UNAUTHORIZED,
+            Failure::Unavailable(_) => StatusCode::BAD_GATEWAY,
+        }
+    }
+}
+
+/// Who signed in, from a checked ID token.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub name: String,
+    pub tenant_id: Option<String>,
+    pub roles: Vec<String>,
+    /// The ID token itself: the identity token for the engine.
+    pub id_token: String,
+}
+
+/// The `openidconnect` HTTP client's error.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct HttpError(String);
+
+/// The largest answer read from the provider.
+const MAX_ANSWER: usize = 1 << 20;
+
+async fn send(http: reqwest::Client, req: HttpRequest) -> Result<HttpResponse, HttpError> {
+    let (parts, body) = req.into_parts();
+    let mut res = http
+        .request(parts.method, parts.uri.to_string())
+        .headers(parts.headers)
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| HttpError(e.to_string()))?;
+    let status = res.status();
+    let headers = res.headers().clone();
+    let mut body = Vec::new();
+    while let Some(chunk) = res.chunk().await.map_err(|e| HttpError(e.to_string()))? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_ANSWER {
+            return Err(HttpError(format!("answer larger than {MAX_ANSWER} bytes")));
+        }
+    }
+    let mut out = HttpResponse::new(body);
+    *out.status_mut() = status;
+    *out.headers_mut() = headers;
+    Ok(out)
+}
+
+/// The provider, its metadata fetched on first use and again every [`METADATA_TTL`].
+pub struct Oidc {
+    config: OidcConfig,
+    http: reqwest::Client,
+    metadata: tokio::sync::Mutex<Option<(Instant, ProviderMetadataWithLogout)>>,
+}
+
+impl Oidc {
+    pub fn new(config: OidcConfig) -> Result<Oidc, String> {
+        let http = reqwest::Client::builder()
+            // Following redirects would let a provider's answer steer requests elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| format!("HTTP client: {e}"))?;
+        Ok(Oidc {
+            config,
+            http,
+            metadata: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    pub fn config(&self) -> &OidcConfig {
+        &self.config
+    }
+
+    async fn metadata(&self) -> Result<ProviderMetadataWithLogout, Failure> {
+        let mut cached = self.metadata.lock().await;
+        if let Some((at, md)) = cached.as_ref()
+            && at.elapsed() < METADATA_TTL
+        {
+            return Ok(md.clone());
+        }
+        let issuer = IssuerUrl::new(self.config.issuer.clone())
+            .map_err(|e| Failure::Unavailable(format!("oidc.issuer: {e}")))?;
+        let http = self.http.clone();
+        let client = move |req| send(http.clone(), req);
+        let md = ProviderMetadataWithLogout::discover_async(issuer, &client)
+            .await
+            .map_err(|e| Failure::Unavailable(format!("discovery: {}", error_chain(&e))))?;
+        *cached = Some((Instant::now(), md.clone()));
+        Ok(md)
+    }
+
+    fn client(&self, md: ProviderMetadataWithLogout) -> Result<Client, Failure> {
+        let redirect = RedirectUrl::new(self.config.redirect_url.clone())
+            .map_err(|e| Failure::Unavailable(format!("oidc.redirect_url: {e}")))?;
+        Ok(CoreClient::from_provider_metadata(
+            md,
+            ClientId::new(self.config.client_id.clone()),
+            self.config.client_secret.clone().map(ClientSecret::new),
+        )
+        .set_redirect_uri(redirect))
+    }
+
+    /// The provider's authorization URL for a new sign-in, and what the session keeps of it.
+    pub async fn start(&self) -> Result<(String, Pending), Failure> {
+        let client = self.client(self.metadata().await?)?;
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        let (url, state, nonce) = client
+            .authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .add_scopes(self.config.scopes.iter().cloned().map(Scope::new))
+            .set_pkce_challenge(challenge)
+            .url();
+        Ok((
+            url.to_string(),
+            Pending {
+                state: state.secret().clone(),
+                nonce: nonce.secret().clone(),
+                pkce_verifier: verifier.secret().clone(),
+                started: Instant::now(),
+            },
+        ))
+    }
+
+    /// The callback: checks `state` against the session's sign-in, exchanges the code with the
+    /// PKCE verifier, and checks the ID token.
+    pub async fn finish(
+        &self,
+        pending: Option<Pending>,
+        query: &HashMap<String, String>,
+    ) -> Result<SignedIn, Failure> {
+        let pending = pending.ok_or(Failure::State)?;
+        let given = query.get("state").ok_or(Failure::State)?;
+        if !same(given, &pending.state) || pending.started.elapsed() > SIGN_IN_WINDOW {
+            return Err(Failure::State);
+        }
+        if let Some(error) = query.get("error") {
+            return Err(Failure::Provider {
+                error: error.clone(),
+                description: query.get("error_description").cloned(),
+            });
+        }
+        let code = query.get("code").ok_or_else(|| Failure::Provider {
+            error: "invalid_request".into(),
+            description: Some("the callback carries no code".into()),
+        })?;
+        let client = self.client(self.metadata().await?)?;
+        let http = self.http.clone();
+        let http = move |req| send(http.clone(), req);
+        let response = client
+            .exchange_code(AuthorizationCode::new(code.clone()))
+            .map_err(|e| Failure::Unavailable(format!("no token endpoint: {e}")))?
+            .set_pkce_verifier(PkceCodeVerifier::new(pending.pkce_verifier.clone()))
+            .request_async(&http)
+            .await
+            .map_err(|e| match e {
+                RequestTokenError::ServerResponse(r) => Failure::Provider {
+                    error: r.error().to_string(),
+                    description: r.error_description().cloned(),
+                },
+                other => Failure::Unavailable(format!("token endpoint: {}", error_chain(&other))),
+            })?;
+        use openidconnect::TokenResponse as _;
+        let raw = response
+            .id_token()
+            .ok_or_else(|| Failure::Token("the provider sent no ID token".into()))?
+            .to_string();
+        let token: RecapitoIdToken = raw
+            .parse()
+            .map_err(|e| Failure::Token(format!("unreadable ID token: {e}")))?;
+        let verifier = client.id_token_verifier().set_allowed_algs(ALGORITHMS);
+        let claims = token
+            .claims(&verifier, &Nonce::new(pending.nonce.clone()))
+            .map_err(|e| Failure::Token(error_chain(&e)))?;
+        let name = claims
+            .name()
+            .and_then(|n| n.get(None))
+            .map(|n| n.to_string())
+            .or_else(|| claims.preferred_username().map(|u| u.to_string()))
+            .unwrap_or_else(|| claims.subject().to_string());
+        let extra = claims.additional_claims();
+        Ok(SignedIn {
+            name,
+            tenant_id: extra.tenant_id.clone(),
+            roles: extra.roles.clone(),
+            id_token: raw,
+        })
+    }
+
+    /// The provider's end-session URL for a user signed in with `id_token`, when the provider
+    /// advertises `end_session_endpoint` and the token is its.
+    pub async fn end_session_url(&self, id_token: &str) -> Option<String> {
+        let token: RecapitoIdToken = id_token.parse().ok()?;
+        let md = self.metadata().await.ok()?;
+        let endpoint = md.additional_metadata().end_session_endpoint.clone()?;
+        let back = PostLogoutRedirectUrl::new(self.config.post_logout_url()).ok()?;
+        Some(
+            LogoutRequest::from(endpoint)
+                .set_id_token_hint(&token)
+                .set_client_id(ClientId::new(self.config.client_id.clone()))
+                .set_post_logout_redirect_uri(back)
+                .http_get_url()
+                .to_string(),
+        )
+    }
+
+    /// Whether `token` was issued by this provider (so its sign-out is the provider's too).
+    pub fn issued(&self, token: &str) -> bool {
+        #[derive(Deserialize)]
+        struct Iss {
+            iss: String,
+        }
+        jsonwebtoken::dangerous::insecure_decode::<Iss>(token)
+            .is_ok_and(|d| d.claims.iss == self.config.issuer)
+    }
+}
+
+/// An error and its sources, one sentence.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
+}
+
+/// Constant-time equality.
+fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn redirect(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(LOCATION, to.to_owned())]).into_response()
+}
+
+/// `POST /accesso/oidc`: a new sign-in; the browser goes to the provider.
+pub async fn start(
+    State(st): St,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let visit = Visit::of(&st, &headers);
+    let Some(oidc) = st.oidc.clone() else {
+        return crate::pages::not_found(State(st), headers).await;
+    };
+    if visit.new || !csrf_ok(&visit.session, form.get("csrf")) {
+        return crate::pages::csrf_refused(&st, &visit);
+    }
+    match oidc.start().await {
+        Ok((url, pending)) => {
+            if !st.sessions.set_oidc(&visit.id, pending) {
+                return failure_page(&st, &visit, &Failure::State);
+            }
+            redirect(&url)
+        }
+        Err(f) => failure_page(&st, &visit, &f),
+    }
+}
+
+/// `GET /accesso/oidc/ritorno`: the provider sends the browser back here.
+pub async fn callback(
+    State(st): St,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let visit = Visit::of(&st, &headers);
+    let Some(oidc) = st.oidc.clone() else {
+        return crate::pages::not_found(State(st), headers).await;
+    };
+    let pending = if visit.new {
+        None
+    } else {
+        st.sessions.take_oidc(&visit.id)
+    };
+    let signed = match oidc.finish(pending, &query).await {
+        Ok(s) => s,
+        Err(f) => {
+            if let Failure::Token(why) | Failure::Unavailable(why) = &f {
+                tracing::warn!(code = f.code(), reason = %why, "OpenID Connect sign-in refused");
+            }
+            return failure_page(&st, &visit, &f);
+        }
+    };
+    // The engine decides whether this user acts for this tenant: asking it for the tenant's
+    // name both checks the token and names the tenant in the header.
+    let tenant_name = match &signed.tenant_id {
+        Some(t) => match st.engine.tenant(&signed.id_token, t).await {
+            Ok(t) => t.name,
+            Err(e) => return crate::pages::engine_error(&visit, &st, &e),
+        },
+        None => String::new(),
+    };
+    st.sessions.remove(&visit.id);
+    let (id, _) = st.sessions.create(Some(User {
+        name: signed.name,
+        tenant_name,
+        tenant_id: signed.tenant_id,
+        roles: signed.roles,
+        token: signed.id_token,
+    }));
+    let mut res = redirect("/catalogo");
+    res.headers_mut()
+        .append(SET_COOKIE, crate::session_cookie(&st, &id));
+    res
+}
+
+/// Where "Esci" sends a user signed in with `token`: the provider's end-session endpoint when
+/// it has one and the token is its, else the sign-in page.
+pub async fn after_sign_out(st: &AppState, token: Option<&str>) -> String {
+    if let (Some(oidc), Some(token)) = (st.oidc.as_ref(), token)
+        && oidc.issued(token)
+        && let Some(url) = oidc.end_session_url(token).await
+    {
+        return url;
+    }
+    "/accesso".into()
+}
+
+/// The page of a failed sign-in: what happened, its code, and a way back.
+pub fn failure_page(st: &AppState, visit: &Visit, f: &Failure) -> Response {
+    let body = html! {
+        h1 { "Accesso non riuscito" }
+        div class="error" role="alert" {
+            @match f {
+                Failure::State => p {
+                    "La risposta del fornitore di identità non corrisponde a un accesso iniziato da "
+                    "questo browser (parametro state assente, alterato o scaduto). Riprova ad accedere."
+                },
+                Failure::Provider { error, description } => {
+                    p { "Il fornitore di identità ha risposto con un errore: " code { (error) } }
+                    @if let Some(d) = description { p { (d) } }
+                },
+                Failure::Token(_) => p {
+                    "Il token di identità ricevuto non è valido per questa console "
+                    "(firma, emittente, destinatario, scadenza o nonce)."
+                },
+                Failure::Unavailable(_) => p {
+                    "Il fornitore di identità non è raggiungibile o ha risposto in modo illeggibile. "
+                    "Riprova tra qualche minuto."
+                },
+            }
+            p class="code" { "Codice: " code { (f.code()) } }
+        }
+        p { a href="/accesso" { "Torna alla pagina di accesso" } }
+    };
+    visit.finish(
+        st,
+        (f.status(), layout("Accesso non riuscito", visit, "", body)),
+    )
+}
+
+/// The callback's path, for the router.
+pub const CALLBACK: &str = OIDC_CALLBACK_PATH;
