@@ -77,6 +77,15 @@ fn default_scopes() -> Vec<String> {
 /// The path of the console's OpenID Connect callback.
 pub const OIDC_CALLBACK_PATH: &str = "/accesso/oidc/ritorno";
 
+/// `scheme://host[:port]` of `url`.
+pub fn origin(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    &url[..end]
+}
+
 impl OidcConfig {
     /// "Accedi con <this>".
     pub fn display_name(&self) -> String {
@@ -114,6 +123,12 @@ impl OidcConfig {
             }
         };
         http("issuer", &self.issuer)?;
+        if self.issuer.contains([' ', ';', ',', '\'', '"']) {
+            return Err(format!(
+                "oidc.issuer must be a plain URL, not {:?}",
+                self.issuer
+            ));
+        }
         http("redirect_url", &self.redirect_url)?;
         if !self.post_logout_redirect_url.is_empty() {
             http("post_logout_redirect_url", &self.post_logout_redirect_url)?;
@@ -300,6 +315,8 @@ mod tests {
         assert_eq!(good.check(), Ok(()));
         assert_eq!(good.display_name(), "idp.example");
         assert_eq!(good.post_logout_url(), "https://console.example.it/accesso");
+        assert_eq!(origin(&good.issuer), "https://idp.example");
+        assert_eq!(origin("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
         let mut c = Config {
             oidc: Some(good.clone()),
             ..Config::default()

@@ -33,6 +33,19 @@ pub const CSS: &str = include_str!("assets/console.css");
 /// elsewhere, forms only to the console.
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// [`CSP`], with the OpenID Connect provider's origin added to `form-action` when `[oidc]` is
+/// configured: the sign-in and sign-out forms post to the console, which redirects to the
+/// provider, and browsers check those redirects against `form-action`.
+pub fn csp(config: &Config) -> String {
+    match &config.oidc {
+        Some(o) => CSP.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {}", config::origin(&o.issuer)),
+        ),
+        None => CSP.to_owned(),
+    }
+}
+
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
@@ -42,6 +55,8 @@ pub struct AppState {
     pub dev_key: Option<Arc<jsonwebtoken::EncodingKey>>,
     /// Sign-in with the OpenID Connect provider of `[oidc]`, when configured.
     pub oidc: Option<Arc<oidc::Oidc>>,
+    /// The Content-Security-Policy of every answer ([`csp`]).
+    pub csp: HeaderValue,
 }
 
 /// Why the console did not start.
@@ -76,8 +91,11 @@ impl AppState {
             )),
             None => None,
         };
+        let csp = HeaderValue::from_str(&csp(&config))
+            .map_err(|_| StartError::Config("oidc.issuer makes an invalid header".into()))?;
         Ok(AppState {
             oidc,
+            csp,
             engine: Engine::new(&config.engine_url),
             sessions: Arc::new(Sessions::new(Duration::from_secs(config.session_idle_secs))),
             config: Arc::new(config),
@@ -106,7 +124,10 @@ pub fn router(state: AppState) -> Router {
         r = r.route("/accesso/sviluppo", post(pages::dev_sign_in));
     }
     r.fallback(pages::not_found)
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .with_state(state)
 }
 
@@ -135,10 +156,10 @@ async fn css() -> Response {
         .into_response()
 }
 
-async fn security_headers(req: Request, next: Next) -> Response {
+async fn security_headers(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert("content-security-policy", HeaderValue::from_static(CSP));
+    h.insert("content-security-policy", st.csp.clone());
     h.insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
