@@ -118,6 +118,7 @@ pub fn router(state: AppState) -> Router {
     if state.oidc.is_some() {
         r = r
             .route("/accesso/oidc", post(oidc::start))
+            .route("/accesso/oidc/ente", post(oidc::choose))
             .route(oidc::CALLBACK, get(oidc::callback));
     }
     if state.config.dev_sign_in {

@@ -38,6 +38,22 @@ pub struct Pending {
     nonce: String,
     pkce_verifier: String,
     started: Instant,
+    /// The tenant asked of the provider (the `claims` parameter), once the user chose one.
+    tenant: Option<String>,
+    /// After a first sign-in whose ID token listed several tenants: the list to choose from
+    /// (`state` is then empty: no callback matches it).
+    choices: Vec<TenantChoice>,
+}
+
+/// One of the tenants an ID token's `tenants` claim lists.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TenantChoice {
+    pub tenant_id: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// How the provider names the tenant (the engine cannot be asked yet: no token names it).
+    #[serde(default)]
+    pub name: String,
 }
 
 impl std::fmt::Debug for Pending {
@@ -59,6 +75,9 @@ pub struct RecapitoClaims {
     pub tenant_id: Option<String>,
     #[serde(default)]
     pub roles: Vec<String>,
+    /// The tenants the provider knows for the user, when it names none in `tenant_id`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tenants: Vec<TenantChoice>,
 }
 
 impl AdditionalClaims for RecapitoClaims {}
@@ -132,6 +151,8 @@ pub struct SignedIn {
     pub name: String,
     pub tenant_id: Option<String>,
     pub roles: Vec<String>,
+    /// The tenants to choose from, when the token names none but lists these.
+    pub tenants: Vec<TenantChoice>,
     /// The ID token itself: the identity token for the engine.
     pub id_token: String,
 }
@@ -224,18 +245,29 @@ impl Oidc {
     }
 
     /// The provider's authorization URL for a new sign-in, and what the session keeps of it.
-    pub async fn start(&self) -> Result<(String, Pending), Failure> {
+    /// With `tenant`, the provider is asked for an ID token naming that tenant (the OpenID
+    /// Connect `claims` parameter, `tenant_id` with that value), without asking the user again
+    /// (`prompt=none`: they have just signed in).
+    pub async fn start(&self, tenant: Option<&str>) -> Result<(String, Pending), Failure> {
         let client = self.client(self.metadata().await?)?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let (url, state, nonce) = client
+        let mut request = client
             .authorize_url(
                 CoreAuthenticationFlow::AuthorizationCode,
                 CsrfToken::new_random,
                 Nonce::new_random,
             )
             .add_scopes(self.config.scopes.iter().cloned().map(Scope::new))
-            .set_pkce_challenge(challenge)
-            .url();
+            .set_pkce_challenge(challenge);
+        if let Some(t) = tenant {
+            let claims = serde_json::json!({
+                "id_token": { "tenant_id": { "value": t, "essential": true } }
+            });
+            request = request
+                .add_extra_param("claims", claims.to_string())
+                .add_prompt(openidconnect::core::CoreAuthPrompt::None);
+        }
+        let (url, state, nonce) = request.url();
         Ok((
             url.to_string(),
             Pending {
@@ -243,6 +275,8 @@ impl Oidc {
                 nonce: nonce.secret().clone(),
                 pkce_verifier: verifier.secret().clone(),
                 started: Instant::now(),
+                tenant: tenant.map(str::to_owned),
+                choices: Vec::new(),
             },
         ))
     }
@@ -256,7 +290,10 @@ impl Oidc {
     ) -> Result<SignedIn, Failure> {
         let pending = pending.ok_or(Failure::State)?;
         let given = query.get("state").ok_or(Failure::State)?;
-        if !same(given, &pending.state) || pending.started.elapsed() > SIGN_IN_WINDOW {
+        if pending.state.is_empty()
+            || !same(given, &pending.state)
+            || pending.started.elapsed() > SIGN_IN_WINDOW
+        {
             return Err(Failure::State);
         }
         if let Some(error) = query.get("error") {
@@ -304,10 +341,18 @@ impl Oidc {
             .or_else(|| claims.preferred_username().map(|u| u.to_string()))
             .unwrap_or_else(|| claims.subject().to_string());
         let extra = claims.additional_claims();
+        if let Some(asked) = &pending.tenant
+            && extra.tenant_id.as_ref() != Some(asked)
+        {
+            return Err(Failure::Token(format!(
+                "the provider's ID token does not name the chosen tenant {asked}"
+            )));
+        }
         Ok(SignedIn {
             name,
             tenant_id: extra.tenant_id.clone(),
             roles: extra.roles.clone(),
+            tenants: extra.tenants.clone(),
             id_token: raw,
         })
     }
@@ -375,7 +420,7 @@ pub async fn start(
     if visit.new || !csrf_ok(&visit.session, form.get("csrf")) {
         return crate::pages::csrf_refused(&st, &visit);
     }
-    match oidc.start().await {
+    match oidc.start(None).await {
         Ok((url, pending)) => {
             if !st.sessions.set_oidc(&visit.id, pending) {
                 return failure_page(&st, &visit, &Failure::State);
@@ -410,6 +455,25 @@ pub async fn callback(
             return failure_page(&st, &visit, &f);
         }
     };
+    // A token that names no tenant but lists several: the user chooses one, and the provider
+    // is asked for a token naming it (one listed only: asked at once).
+    if signed.tenant_id.is_none() && !signed.tenants.is_empty() {
+        if let [only] = signed.tenants.as_slice() {
+            return reauthorize(&st, &visit, &oidc, &only.tenant_id).await;
+        }
+        let choosing = Pending {
+            state: String::new(),
+            nonce: String::new(),
+            pkce_verifier: String::new(),
+            started: Instant::now(),
+            tenant: None,
+            choices: signed.tenants.clone(),
+        };
+        if visit.new || !st.sessions.set_oidc(&visit.id, choosing) {
+            return failure_page(&st, &visit, &Failure::State);
+        }
+        return choose_page(&st, &visit, &signed);
+    }
     // The engine decides whether this user acts for this tenant: asking it for the tenant's
     // name both checks the token and names the tenant in the header.
     let tenant_name = match &signed.tenant_id {
@@ -431,6 +495,75 @@ pub async fn callback(
     res.headers_mut()
         .append(SET_COOKIE, crate::session_cookie(&st, &id));
     res
+}
+
+/// A new authorization asking the provider for a token naming `tenant`.
+async fn reauthorize(st: &AppState, visit: &Visit, oidc: &Oidc, tenant: &str) -> Response {
+    match oidc.start(Some(tenant)).await {
+        Ok((url, pending)) => {
+            if visit.new || !st.sessions.set_oidc(&visit.id, pending) {
+                return failure_page(st, visit, &Failure::State);
+            }
+            redirect(&url)
+        }
+        Err(f) => failure_page(st, visit, &f),
+    }
+}
+
+/// "Scegli l'ente": the tenants the provider listed, one button each.
+fn choose_page(st: &AppState, visit: &Visit, signed: &SignedIn) -> Response {
+    let body = html! {
+        h1 { "Scegli l'ente" }
+        p { (signed.name) ", il fornitore di identità ti indica più enti: scegli per quale operare." }
+        ul class="users" {
+            @for (i, t) in signed.tenants.iter().enumerate() {
+                li {
+                    form method="post" action="/accesso/oidc/ente" {
+                        input type="hidden" name="csrf" value=(visit.session.csrf);
+                        input type="hidden" name="ente" value=(i);
+                        button type="submit" {
+                            "Accedi per "
+                            @if t.name.is_empty() { (t.tenant_id) } @else { (t.name) }
+                        }
+                        p class="roles" {
+                            @for (j, r) in t.roles.iter().enumerate() {
+                                @if j > 0 { ", " }
+                                (crate::pages::role_label(r))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    visit.finish(st, layout("Scegli l'ente", visit, "", body))
+}
+
+/// `POST /accesso/oidc/ente`: the chosen tenant; the provider is asked for a token naming it.
+/// Whether the user may act for it stays the provider's (it signs the token) and the engine's
+/// (it checks the user is an active user of that tenant).
+pub async fn choose(
+    State(st): St,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let visit = Visit::of(&st, &headers);
+    let Some(oidc) = st.oidc.clone() else {
+        return crate::pages::not_found(State(st), headers).await;
+    };
+    if visit.new || !csrf_ok(&visit.session, form.get("csrf")) {
+        return crate::pages::csrf_refused(&st, &visit);
+    }
+    let chosen = st.sessions.take_oidc(&visit.id).and_then(|p| {
+        let i: usize = form.get("ente")?.parse().ok()?;
+        (p.started.elapsed() <= SIGN_IN_WINDOW)
+            .then(|| p.choices.get(i).cloned())
+            .flatten()
+    });
+    match chosen {
+        Some(t) => reauthorize(&st, &visit, &oidc, &t.tenant_id).await,
+        None => failure_page(&st, &visit, &Failure::State),
+    }
 }
 
 /// Where "Esci" sends a user signed in with `token`: the provider's end-session endpoint when

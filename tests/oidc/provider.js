@@ -8,7 +8,11 @@
 // authorization code, its ID tokens signed ES256, redirected to CONSOLE_URL/accesso/oidc/ritorno,
 // signed out to CONSOLE_URL/accesso. ACCOUNTS maps account ids (the user UUIDs, typed as the login;
 // the password is not checked) to `{ "name", "tenant_id", "roles" }`, the ID token's claims with
-// the scopes `profile` and `recapito`. Consent is granted without asking (a first-party client).
+// the scopes `profile` and `recapito`, or to `{ "name", "tenants": [{ "tenant_id", "roles",
+// "name" }] }` for a user of several tenants: the ID token then lists them in `tenants`, unless
+// the authorization request asks for one of them with the `claims` parameter
+// (`{"id_token": {"tenant_id": {"value": …}}}`), which it then names in `tenant_id` with its
+// roles. Consent is granted without asking (a first-party client).
 // The account `aud-altro` gets an ID token whose audience is another client, signed with the
 // provider's own key: what a confused or malicious provider would send, which the console must
 // refuse. Prints "ready <issuer>" once listening.
@@ -52,9 +56,10 @@ const provider = new Provider(issuer, {
   claims: {
     openid: ['sub'],
     profile: ['name'],
-    recapito: ['tenant_id', 'roles'],
+    recapito: ['tenant_id', 'roles', 'tenants'],
   },
   features: {
+    claimsParameter: { enabled: true },
     devInteractions: { enabled: true },
     rpInitiatedLogout: { enabled: true },
   },
@@ -63,8 +68,16 @@ const provider = new Provider(issuer, {
     if (!account) return undefined;
     return {
       accountId: id,
-      async claims() {
-        return { sub: id, name: account.name, tenant_id: account.tenant_id, roles: account.roles };
+      async claims(use, scope, requested) {
+        if (!account.tenants) {
+          return { sub: id, name: account.name, tenant_id: account.tenant_id, roles: account.roles };
+        }
+        const asked = requested?.tenant_id?.value;
+        const chosen = account.tenants.find((t) => t.tenant_id === asked);
+        if (chosen) {
+          return { sub: id, name: account.name, tenant_id: chosen.tenant_id, roles: chosen.roles };
+        }
+        return { sub: id, name: account.name, tenants: account.tenants };
       },
     };
   },
@@ -78,6 +91,7 @@ const provider = new Provider(issuer, {
       accountId: ctx.oidc.session.accountId,
     });
     grant.addOIDCScope('openid profile recapito');
+    grant.addOIDCClaims(['tenant_id', 'roles', 'tenants']);
     await grant.save();
     return grant;
   },

@@ -9,8 +9,10 @@
 //! (the user cancels at the provider) is shown (`OIDC_PROVIDER_ERROR`); an ID token for another
 //! audience is refused by the console itself (`OIDC_TOKEN_INVALID`); a user the provider knows
 //! but who is not a user of the tenant their token names is refused by the engine
-//! (`USER_NOT_REGISTERED`); the code flow signs in (the catalogue shows, the header names the
-//! user and the tenant); signing out goes through the provider's end-session page and back to
+//! (`USER_NOT_REGISTERED`); an ID token listing two tenants makes the console ask which, and
+//! get a token naming the chosen one from the provider: the tenant whose user she is not is
+//! refused by the engine (`USER_NOT_REGISTERED`), her own signs her in (the catalogue shows, the
+//! header names the user and the tenant); signing out goes through the provider's end-session page and back to
 //! the sign-in page, and the session is over.
 //!
 //! `scripts/test` runs `scripts/browser` and `scripts/oidc`, which install the browser, axe-core
@@ -240,15 +242,26 @@ async fn the_console_signs_in_with_a_real_openid_provider() {
     let admin = engine.tenant("Comune di Prova").await;
     publish(&admin, &Terms::new("https://oidc.example/servizio")).await;
     let tenant = admin.tenant.unwrap().to_string();
+    // A second tenant, whose users Ada is not one of (the engine keeps a user in one tenant).
+    let second = engine
+        .tenant("Provincia di Prova")
+        .await
+        .tenant
+        .unwrap()
+        .to_string();
     drop(engine);
 
-    // The provider knows the administrator, and someone who claims the same tenant but is not
-    // one of its users.
+    // The provider lists both tenants for the Comune's administrator (as a provider would for
+    // someone who works for two), and knows someone who claims the Comune but is not one of its
+    // users.
     let console_port = free_port();
     let console_url = format!("http://127.0.0.1:{console_port}");
     let outsider = UserId::random();
     let accounts = json!({
-        admin.id.to_string(): {"name": "Ada Rossi", "tenant_id": tenant, "roles": ["admin"]},
+        admin.id.to_string(): {"name": "Ada Rossi", "tenants": [
+            {"tenant_id": tenant, "roles": ["admin"], "name": "Comune di Prova"},
+            {"tenant_id": second, "roles": ["admin"], "name": "Provincia di Prova"},
+        ]},
         outsider.to_string(): {"name": "Estraneo", "tenant_id": tenant, "roles": ["admin"]},
     });
     let (_provider, issuer) = start_provider(&t, &console_url, &accounts);
@@ -343,6 +356,19 @@ async fn main_text(c: &Client) -> Result<String, fantoccini::error::CmdError> {
     c.find(Locator::Css("main")).await?.text().await
 }
 
+/// Waits for the page telling the engine's refusal with `code`.
+async fn refused_by_the_engine(c: &Client, code: &str) {
+    let mut main = String::new();
+    for _ in 0..100 {
+        main = main_text(c).await.unwrap_or_default();
+        if main.contains(code) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no {code} on the page: {main}");
+}
+
 async fn walk(
     c: &Client,
     console: &str,
@@ -394,24 +420,43 @@ async fn walk(
     // A valid token naming a tenant its user is not registered in: the engine refuses.
     to_the_provider(c, console).await?;
     sign_in_as(c, outsider).await?;
-    let main = {
-        let mut main = String::new();
-        for _ in 0..100 {
-            main = main_text(c).await.unwrap_or_default();
-            if main.contains("USER_NOT_REGISTERED") {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        main
-    };
-    assert!(main.contains("USER_NOT_REGISTERED"), "{main}");
+    refused_by_the_engine(c, "USER_NOT_REGISTERED").await;
     c.goto(&format!("{console}/catalogo")).await?;
     heading_is(c, "Accedi").await;
 
-    // The administrator signs in: the catalogue, and the header names them and their tenant.
+    // The administrator signs in. The provider lists two tenants: the console asks which, then
+    // asks the provider for a token naming the chosen one (without a second login). The
+    // Provincia, whose user she is not, is the engine's to refuse.
     to_the_provider(c, console).await?;
     sign_in_as(c, admin).await?;
+    heading_is(c, "Scegli l'ente").await;
+    let main = main_text(c).await?;
+    assert!(
+        main.contains("Accedi per Comune di Prova")
+            && main.contains("Accedi per Provincia di Prova"),
+        "{main}"
+    );
+    accessible(c, axe, "Scegli l'ente").await;
+    c.find(Locator::XPath(
+        "//button[normalize-space(.)='Accedi per Provincia di Prova']",
+    ))
+    .await?
+    .click()
+    .await?;
+    refused_by_the_engine(c, "USER_NOT_REGISTERED").await;
+    c.goto(&format!("{console}/catalogo")).await?;
+    heading_is(c, "Accedi").await;
+
+    // Choosing the Comune: the catalogue, and the header names the user and the tenant.
+    to_the_provider(c, console).await?;
+    sign_in_as(c, admin).await?;
+    heading_is(c, "Scegli l'ente").await;
+    c.find(Locator::XPath(
+        "//button[normalize-space(.)='Accedi per Comune di Prova']",
+    ))
+    .await?
+    .click()
+    .await?;
     heading_is(c, "Catalogo e-service").await;
     assert!(c.current_url().await?.path().ends_with("/catalogo"));
     let header = c.find(Locator::Css("header .who")).await?.text().await?;
