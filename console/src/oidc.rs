@@ -613,3 +613,263 @@ pub fn failure_page(st: &AppState, visit: &Visit, f: &Failure) -> Response {
 
 /// The callback's path, for the router.
 pub const CALLBACK: &str = OIDC_CALLBACK_PATH;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::{get, post};
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use jsonwebtoken::{Algorithm, EncodingKey, Header};
+    use serde_json::{Value, json};
+    use std::sync::{Arc, Mutex};
+
+    const CLIENT: &str = "recapito-console";
+
+    fn fixture(name: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../fixtures/keys")
+            .join(name);
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    /// A stand-in provider: discovery, the RSA identity fixture as its key set, and a token
+    /// endpoint answering the ID token the test puts in `next`.
+    struct Provider {
+        issuer: String,
+        next: Arc<Mutex<String>>,
+    }
+
+    async fn provider() -> Provider {
+        use rsa::pkcs8::DecodePrivateKey;
+        use rsa::traits::PublicKeyParts;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let rsa = rsa::RsaPrivateKey::from_pkcs8_pem(&fixture("identity.key.pem")).unwrap();
+        let jwks = json!({ "keys": [{
+            "kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256",
+            "n": URL_SAFE_NO_PAD.encode(rsa.n().to_bytes_be()),
+            "e": URL_SAFE_NO_PAD.encode(rsa.e().to_bytes_be()),
+        }]});
+        let discovery = json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/auth"),
+            "token_endpoint": format!("{issuer}/token"),
+            "jwks_uri": format!("{issuer}/jwks"),
+            "end_session_endpoint": format!("{issuer}/session/end"),
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["RS256", "HS256"],
+        });
+        let next = Arc::new(Mutex::new(String::new()));
+        let n = next.clone();
+        let app = axum::Router::new()
+            .route(
+                "/.well-known/openid-configuration",
+                get(move || async move { axum::Json(discovery) }),
+            )
+            .route("/jwks", get(move || async move { axum::Json(jwks) }))
+            .route(
+                "/token",
+                post(move || async move {
+                    let id_token = n.lock().unwrap().clone();
+                    axum::Json(json!({
+                        "access_token": "at", "token_type": "Bearer", "id_token": id_token,
+                    }))
+                }),
+            );
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Provider { issuer, next }
+    }
+
+    fn oidc(p: &Provider, secret: Option<&str>) -> Oidc {
+        Oidc::new(OidcConfig {
+            issuer: p.issuer.clone(),
+            name: String::new(),
+            client_id: CLIENT.into(),
+            client_secret: secret.map(str::to_owned),
+            redirect_url: "http://127.0.0.1:9/accesso/oidc/ritorno".into(),
+            scopes: vec!["profile".into()],
+            post_logout_redirect_url: String::new(),
+        })
+        .unwrap()
+    }
+
+    fn claims(p: &Provider, nonce: &str) -> Value {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        json!({
+            "iss": p.issuer, "aud": CLIENT, "sub": "2f0c4a8e-1b7d-4c8e-9a51-6d3f2b7e9c10",
+            "name": "Ada Rossi", "tenant_id": "6a2f1c7e-0d0b-4c5e-8a55-3d3b7b2d9e11",
+            "roles": ["admin"], "iat": now, "exp": now + 300, "nonce": nonce,
+        })
+    }
+
+    fn rs256(claims: &Value) -> String {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some("k1".into());
+        let key = EncodingKey::from_rsa_pem(fixture("identity.key.pem").as_bytes()).unwrap();
+        jsonwebtoken::encode(&header, claims, &key).unwrap()
+    }
+
+    /// A sign-in started: the session's part, and the URL's nonce.
+    async fn started(o: &Oidc, tenant: Option<&str>) -> (Pending, String, String) {
+        let (url, pending) = o.start(tenant).await.unwrap();
+        let url = url::Url::parse(&url).unwrap();
+        let q: HashMap<String, String> = url.query_pairs().into_owned().collect();
+        assert_eq!(q["code_challenge_method"], "S256");
+        assert_eq!(q["state"], pending.state);
+        assert!(
+            !q.contains_key("code_verifier"),
+            "the verifier stays on the server"
+        );
+        (pending, q["nonce"].clone(), url.to_string())
+    }
+
+    fn callback(state: &str) -> HashMap<String, String> {
+        HashMap::from([
+            ("code".to_owned(), "c0de".to_owned()),
+            ("state".to_owned(), state.to_owned()),
+        ])
+    }
+
+    #[tokio::test]
+    async fn a_valid_id_token_signs_in_and_every_failure_has_its_code() {
+        let p = provider().await;
+        let o = oidc(&p, None);
+
+        let (pending, nonce, _) = started(&o, None).await;
+        *p.next.lock().unwrap() = rs256(&claims(&p, &nonce));
+        let state = pending.state.clone();
+        let signed = o.finish(Some(pending), &callback(&state)).await.unwrap();
+        assert_eq!(signed.name, "Ada Rossi");
+        assert_eq!(signed.roles, ["admin"]);
+        assert_eq!(
+            signed.tenant_id.as_deref(),
+            Some("6a2f1c7e-0d0b-4c5e-8a55-3d3b7b2d9e11")
+        );
+        assert!(o.issued(&signed.id_token));
+        let end = o.end_session_url(&signed.id_token).await.unwrap();
+        assert!(
+            end.starts_with(&format!("{}/session/end?", p.issuer)),
+            "{end}"
+        );
+        assert!(end.contains("id_token_hint=") && end.contains("post_logout_redirect_uri="));
+
+        // No sign-in under way, another state, an expired one: OIDC_STATE_INVALID.
+        assert_eq!(
+            o.finish(None, &callback("x")).await.unwrap_err(),
+            Failure::State
+        );
+        let (pending, _, _) = started(&o, None).await;
+        let f = o.finish(Some(pending), &callback("manomesso")).await;
+        assert_eq!(f.unwrap_err().code(), "OIDC_STATE_INVALID");
+        let (mut pending, _, _) = started(&o, None).await;
+        if let Some(long_ago) = Instant::now().checked_sub(SIGN_IN_WINDOW + Duration::from_secs(1))
+        {
+            pending.started = long_ago;
+            let state = pending.state.clone();
+            let f = o.finish(Some(pending), &callback(&state)).await;
+            assert_eq!(f.unwrap_err(), Failure::State);
+        }
+
+        // The provider's error, once the state is this browser's.
+        let (pending, _, _) = started(&o, None).await;
+        let mut q = callback(&pending.state);
+        q.insert("error".into(), "access_denied".into());
+        q.insert("error_description".into(), "End-User aborted".into());
+        let f = o.finish(Some(pending), &q).await.unwrap_err();
+        assert_eq!(f.code(), "OIDC_PROVIDER_ERROR");
+        assert_eq!(
+            f,
+            Failure::Provider {
+                error: "access_denied".into(),
+                description: Some("End-User aborted".into())
+            }
+        );
+
+        // ID tokens that fail a check: OIDC_TOKEN_INVALID.
+        let cases = [
+            ("another nonce", "nonce", json!("altro")),
+            ("another audience", "aud", json!("altro-client")),
+            ("a second audience", "aud", json!([CLIENT, "altro-client"])),
+            ("another issuer", "iss", json!("https://evil.example")),
+            ("expired", "exp", json!(1_000_000)),
+            ("unsigned", "", Value::Null),
+        ];
+        for (why, field, value) in cases {
+            let (pending, nonce, _) = started(&o, None).await;
+            let mut c = claims(&p, &nonce);
+            let token = if field.is_empty() {
+                let t = rs256(&c);
+                let (head, _) = t.rsplit_once('.').unwrap();
+                format!("{head}.")
+            } else {
+                c[field] = value;
+                rs256(&c)
+            };
+            *p.next.lock().unwrap() = token;
+            let state = pending.state.clone();
+            let f = o.finish(Some(pending), &callback(&state)).await;
+            assert!(matches!(f, Err(Failure::Token(_))), "{why}: {f:?}");
+        }
+
+        // An HMAC token keyed with the client secret: never accepted (the engine could not
+        // check it, and a secret is no proof of the provider).
+        let o = oidc(&p, Some("s3cret"));
+        let (pending, nonce, _) = started(&o, None).await;
+        let key = EncodingKey::from_secret(b"s3cret");
+        *p.next.lock().unwrap() =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims(&p, &nonce), &key)
+                .unwrap();
+        let state = pending.state.clone();
+        let f = o.finish(Some(pending), &callback(&state)).await;
+        assert!(matches!(f, Err(Failure::Token(_))), "{f:?}");
+    }
+
+    #[tokio::test]
+    async fn a_chosen_tenant_is_asked_of_the_provider_and_must_be_the_tokens() {
+        let p = provider().await;
+        let o = oidc(&p, None);
+        let chosen = "6a2f1c7e-0d0b-4c5e-8a55-3d3b7b2d9e11";
+        let (pending, nonce, url) = started(&o, Some(chosen)).await;
+        let q: HashMap<String, String> = url::Url::parse(&url)
+            .unwrap()
+            .query_pairs()
+            .into_owned()
+            .collect();
+        assert_eq!(q["prompt"], "none");
+        let asked: Value = serde_json::from_str(&q["claims"]).unwrap();
+        assert_eq!(asked["id_token"]["tenant_id"]["value"], chosen);
+        *p.next.lock().unwrap() = rs256(&claims(&p, &nonce));
+        let state = pending.state.clone();
+        o.finish(Some(pending), &callback(&state)).await.unwrap();
+
+        // The provider answers for another tenant: refused.
+        let (pending, nonce, _) = started(&o, Some("0b6f6a1e-4a8e-4f57-9a77-1a1d7f1c2b3d")).await;
+        *p.next.lock().unwrap() = rs256(&claims(&p, &nonce));
+        let state = pending.state.clone();
+        let f = o
+            .finish(Some(pending), &callback(&state))
+            .await
+            .unwrap_err();
+        assert_eq!(f.code(), "OIDC_TOKEN_INVALID");
+
+        // A token listing tenants, naming none.
+        let (pending, nonce, _) = started(&o, None).await;
+        let mut c = claims(&p, &nonce);
+        c.as_object_mut().unwrap().remove("tenant_id");
+        c["tenants"] = json!([{"tenant_id": chosen, "roles": ["admin"], "name": "Comune"}]);
+        *p.next.lock().unwrap() = rs256(&c);
+        let state = pending.state.clone();
+        let signed = o.finish(Some(pending), &callback(&state)).await.unwrap();
+        assert_eq!(signed.tenant_id, None);
+        assert_eq!(
+            signed.tenants,
+            [TenantChoice {
+                tenant_id: chosen.into(),
+                roles: vec!["admin".into()],
+                name: "Comune".into()
+            }]
+        );
+    }
+}
