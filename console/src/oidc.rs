@@ -22,10 +22,10 @@ use openidconnect::core::{
     CoreJwsSigningAlgorithm,
 };
 use openidconnect::{
-    AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet,
-    EndpointNotSet, EndpointSet, HttpRequest, HttpResponse, IdToken, IssuerUrl, LogoutRequest,
-    Nonce, PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl, ProviderMetadataWithLogout,
-    RedirectUrl, RequestTokenError, Scope,
+    AdditionalClaims, AuthorizationCode, ClaimsVerificationError, ClientId, ClientSecret,
+    CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, HttpRequest, HttpResponse, IdToken,
+    IssuerUrl, LogoutRequest, Nonce, PkceCodeChallenge, PkceCodeVerifier, PostLogoutRedirectUrl,
+    ProviderMetadataWithLogout, RedirectUrl, RequestTokenError, Scope,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -216,8 +216,14 @@ impl Oidc {
     }
 
     async fn metadata(&self) -> Result<ProviderMetadataWithLogout, Failure> {
+        self.read_metadata(false).await
+    }
+
+    /// The cached metadata while younger than [`METADATA_TTL`] (unless `fresh`), else fetched.
+    async fn read_metadata(&self, fresh: bool) -> Result<ProviderMetadataWithLogout, Failure> {
         let mut cached = self.metadata.lock().await;
-        if let Some((at, md)) = cached.as_ref()
+        if !fresh
+            && let Some((at, md)) = cached.as_ref()
             && at.elapsed() < METADATA_TTL
         {
             return Ok(md.clone());
@@ -330,10 +336,21 @@ impl Oidc {
         let token: RecapitoIdToken = raw
             .parse()
             .map_err(|e| Failure::Token(format!("unreadable ID token: {e}")))?;
-        let verifier = client.id_token_verifier().set_allowed_algs(ALGORITHMS);
-        let claims = token
-            .claims(&verifier, &Nonce::new(pending.nonce.clone()))
-            .map_err(|e| Failure::Token(error_chain(&e)))?;
+        let nonce = Nonce::new(pending.nonce.clone());
+        let verify = |client: &Client| {
+            let verifier = client.id_token_verifier().set_allowed_algs(ALGORITHMS);
+            token.claims(&verifier, &nonce).cloned()
+        };
+        let claims = match verify(&client) {
+            Ok(c) => c,
+            // The provider may have rotated its keys since they were read: read them again,
+            // once (only a callback with this browser's state and a valid code gets here).
+            Err(ClaimsVerificationError::SignatureVerification(_)) => {
+                let fresh = self.client(self.read_metadata(true).await?)?;
+                verify(&fresh).map_err(|e| Failure::Token(error_chain(&e)))?
+            }
+            Err(e) => return Err(Failure::Token(error_chain(&e))),
+        };
         let name = claims
             .name()
             .and_then(|n| n.get(None))
@@ -638,19 +655,28 @@ mod tests {
     struct Provider {
         issuer: String,
         next: Arc<Mutex<String>>,
+        keys: Arc<Mutex<Value>>,
+    }
+
+    /// The RSA key of fixture `file` as a JWK named `kid`.
+    fn rsa_jwk(kid: &str, file: &str) -> Value {
+        use rsa::pkcs8::DecodePrivateKey;
+        use rsa::traits::PublicKeyParts;
+        let rsa = rsa::RsaPrivateKey::from_pkcs8_pem(&fixture(file)).unwrap();
+        json!({
+            "kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256",
+            "n": URL_SAFE_NO_PAD.encode(rsa.n().to_bytes_be()),
+            "e": URL_SAFE_NO_PAD.encode(rsa.e().to_bytes_be()),
+        })
     }
 
     async fn provider() -> Provider {
-        use rsa::pkcs8::DecodePrivateKey;
-        use rsa::traits::PublicKeyParts;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let issuer = format!("http://{}", listener.local_addr().unwrap());
-        let rsa = rsa::RsaPrivateKey::from_pkcs8_pem(&fixture("identity.key.pem")).unwrap();
-        let jwks = json!({ "keys": [{
-            "kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256",
-            "n": URL_SAFE_NO_PAD.encode(rsa.n().to_bytes_be()),
-            "e": URL_SAFE_NO_PAD.encode(rsa.e().to_bytes_be()),
-        }]});
+        let keys = Arc::new(Mutex::new(
+            json!({ "keys": [rsa_jwk("k1", "identity.key.pem")] }),
+        ));
+        let k = keys.clone();
         let discovery = json!({
             "issuer": issuer,
             "authorization_endpoint": format!("{issuer}/auth"),
@@ -668,7 +694,10 @@ mod tests {
                 "/.well-known/openid-configuration",
                 get(move || async move { axum::Json(discovery) }),
             )
-            .route("/jwks", get(move || async move { axum::Json(jwks) }))
+            .route(
+                "/jwks",
+                get(move || async move { axum::Json(k.lock().unwrap().clone()) }),
+            )
             .route(
                 "/token",
                 post(move || async move {
@@ -679,7 +708,7 @@ mod tests {
                 }),
             );
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Provider { issuer, next }
+        Provider { issuer, next, keys }
     }
 
     fn oidc(p: &Provider, secret: Option<&str>) -> Oidc {
@@ -705,9 +734,13 @@ mod tests {
     }
 
     fn rs256(claims: &Value) -> String {
+        signed_by("k1", "identity.key.pem", claims)
+    }
+
+    fn signed_by(kid: &str, file: &str, claims: &Value) -> String {
         let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some("k1".into());
-        let key = EncodingKey::from_rsa_pem(fixture("identity.key.pem").as_bytes()).unwrap();
+        header.kid = Some(kid.into());
+        let key = EncodingKey::from_rsa_pem(fixture(file).as_bytes()).unwrap();
         jsonwebtoken::encode(&header, claims, &key).unwrap()
     }
 
@@ -871,5 +904,23 @@ mod tests {
                 name: "Comune".into()
             }]
         );
+    }
+
+    #[tokio::test]
+    async fn keys_the_provider_rotated_in_since_they_were_read_are_fetched_again() {
+        let p = provider().await;
+        let o = oidc(&p, None);
+        let (pending, nonce, _) = started(&o, None).await;
+        // The provider now signs with a new key only; the console read the old set.
+        *p.keys.lock().unwrap() = json!({ "keys": [rsa_jwk("k2", "client-b.key.pem")] });
+        *p.next.lock().unwrap() = signed_by("k2", "client-b.key.pem", &claims(&p, &nonce));
+        let state = pending.state.clone();
+        o.finish(Some(pending), &callback(&state)).await.unwrap();
+        // A token signed with a key the provider never published stays refused.
+        let (pending, nonce, _) = started(&o, None).await;
+        *p.next.lock().unwrap() = signed_by("k2", "identity.key.pem", &claims(&p, &nonce));
+        let state = pending.state.clone();
+        let f = o.finish(Some(pending), &callback(&state)).await;
+        assert!(matches!(f, Err(Failure::Token(_))), "{f:?}");
     }
 }
