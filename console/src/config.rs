@@ -25,6 +25,8 @@ pub struct Config {
     pub dev_identity: DevIdentity,
     /// The users offered by the development sign-in page.
     pub dev_users: Vec<DevUser>,
+    /// Sign-in with an OpenID Connect provider (`[oidc]`); absent: no such sign-in.
+    pub oidc: Option<OidcConfig>,
     /// Slow, idle and numerous clients, as the other services (`[server]`).
     pub server: service_kit::ServerSettings,
 }
@@ -39,6 +41,115 @@ pub struct DevIdentity {
     pub audience: String,
     /// Lifetime of a minted identity token, seconds.
     pub token_ttl_secs: i64,
+}
+
+/// The OpenID Connect provider users sign in with: authorization code flow with PKCE (S256),
+/// `state` and `nonce`; its ID token is the identity token the console calls the engine with
+/// (the engine's `identity.issuer` is `issuer`, `identity.audience` is `client_id`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OidcConfig {
+    /// The issuer URL, exactly as its ID tokens' `iss` (its discovery document is
+    /// `<issuer>/.well-known/openid-configuration`).
+    pub issuer: String,
+    /// How the sign-in page names the provider ("Accedi con <name>"). Empty: the issuer's host.
+    #[serde(default)]
+    pub name: String,
+    pub client_id: String,
+    /// Absent: a public client (PKCE alone authenticates the code exchange).
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// Where the provider sends the browser back: the console's `/accesso/oidc/ritorno`, as
+    /// registered with the provider.
+    pub redirect_url: String,
+    /// Scopes asked besides `openid`.
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+    /// Where the provider's sign-out sends the browser back (registered with the provider).
+    /// Empty: the sign-in page, next to `redirect_url`.
+    #[serde(default)]
+    pub post_logout_redirect_url: String,
+}
+
+fn default_scopes() -> Vec<String> {
+    vec!["profile".into()]
+}
+
+/// The path of the console's OpenID Connect callback.
+pub const OIDC_CALLBACK_PATH: &str = "/accesso/oidc/ritorno";
+
+/// `scheme://host[:port]` of `url`.
+pub fn origin(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    &url[..end]
+}
+
+impl OidcConfig {
+    /// "Accedi con <this>".
+    pub fn display_name(&self) -> String {
+        if !self.name.trim().is_empty() {
+            return self.name.clone();
+        }
+        let rest = self
+            .issuer
+            .split_once("://")
+            .map_or(&*self.issuer, |(_, r)| r);
+        rest.split('/').next().unwrap_or(rest).to_owned()
+    }
+
+    /// Where the provider's sign-out returns to.
+    pub fn post_logout_url(&self) -> String {
+        if !self.post_logout_redirect_url.is_empty() {
+            return self.post_logout_redirect_url.clone();
+        }
+        let base = self
+            .redirect_url
+            .strip_suffix(OIDC_CALLBACK_PATH)
+            .unwrap_or(&self.redirect_url);
+        format!("{base}/accesso")
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let http = |name: &str, url: &str| {
+            let rest = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"));
+            if rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/')) {
+                Ok(())
+            } else {
+                Err(format!("oidc.{name} must be an http(s) URL, not {url:?}"))
+            }
+        };
+        http("issuer", &self.issuer)?;
+        if self.issuer.contains([' ', ';', ',', '\'', '"']) {
+            return Err(format!(
+                "oidc.issuer must be a plain URL, not {:?}",
+                self.issuer
+            ));
+        }
+        http("redirect_url", &self.redirect_url)?;
+        if !self.post_logout_redirect_url.is_empty() {
+            http("post_logout_redirect_url", &self.post_logout_redirect_url)?;
+        }
+        if !self.redirect_url.ends_with(OIDC_CALLBACK_PATH) {
+            return Err(format!(
+                "oidc.redirect_url must end with {OIDC_CALLBACK_PATH} (the console's callback), not {:?}",
+                self.redirect_url
+            ));
+        }
+        if self.client_id.trim().is_empty() {
+            return Err("oidc.client_id must not be empty".into());
+        }
+        if self.client_secret.as_deref().is_some_and(|s| s.is_empty()) {
+            return Err(
+                "oidc.client_secret must not be empty when set (omit it for a public client)"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
 }
 
 /// A user of the demo world, as the development sign-in page lists them.
@@ -78,6 +189,7 @@ impl Default for Config {
             dev_sign_in: false,
             dev_identity: DevIdentity::default(),
             dev_users: Vec::new(),
+            oidc: None,
             server: service_kit::ServerSettings::default(),
         }
     }
@@ -107,6 +219,9 @@ impl Config {
         self.server.validate()?;
         if self.session_idle_secs == 0 {
             return Err("session_idle_secs must be positive".into());
+        }
+        if let Some(oidc) = &self.oidc {
+            oidc.check()?;
         }
         if self.dev_sign_in && self.dev_identity.private_key_path.as_os_str().is_empty() {
             return Err("dev_sign_in needs dev_identity.private_key_path".into());
@@ -184,5 +299,56 @@ mod tests {
         c.public_url = String::new();
         c.engine_url = "ftp://x".into();
         assert!(c.check().unwrap_err().contains("engine_url"));
+    }
+
+    #[test]
+    fn the_oidc_section_needs_http_urls_and_the_callback_path() {
+        let good = OidcConfig {
+            issuer: "https://idp.example/realms/pa".into(),
+            name: String::new(),
+            client_id: "recapito-console".into(),
+            client_secret: None,
+            redirect_url: "https://console.example.it/accesso/oidc/ritorno".into(),
+            scopes: default_scopes(),
+            post_logout_redirect_url: String::new(),
+        };
+        assert_eq!(good.check(), Ok(()));
+        assert_eq!(good.display_name(), "idp.example");
+        assert_eq!(good.post_logout_url(), "https://console.example.it/accesso");
+        assert_eq!(origin(&good.issuer), "https://idp.example");
+        assert_eq!(origin("http://127.0.0.1:8080"), "http://127.0.0.1:8080");
+        let mut c = Config {
+            oidc: Some(good.clone()),
+            ..Config::default()
+        };
+        assert_eq!(c.check(), Ok(()));
+        for (change, message) in [
+            (
+                (|o: &mut OidcConfig| o.issuer = "idp.example".into()) as fn(&mut OidcConfig),
+                "oidc.issuer must be an http(s) URL",
+            ),
+            (
+                |o| o.redirect_url = "https://console.example.it/callback".into(),
+                "oidc.redirect_url must end with /accesso/oidc/ritorno",
+            ),
+            (
+                |o| o.client_id = " ".into(),
+                "oidc.client_id must not be empty",
+            ),
+            (
+                |o| o.client_secret = Some(String::new()),
+                "oidc.client_secret must not be empty",
+            ),
+            (
+                |o| o.post_logout_redirect_url = "javascript:alert(1)".into(),
+                "oidc.post_logout_redirect_url must be an http(s) URL",
+            ),
+        ] {
+            let mut o = good.clone();
+            change(&mut o);
+            c.oidc = Some(o);
+            let e = c.check().unwrap_err();
+            assert!(e.contains(message), "{e}");
+        }
     }
 }

@@ -7,6 +7,7 @@
 pub mod anagrafica;
 pub mod config;
 pub mod engine;
+pub mod oidc;
 pub mod pages;
 pub mod session;
 pub mod web;
@@ -33,6 +34,19 @@ pub const CSS: &str = include_str!("assets/console.css");
 /// elsewhere, forms only to the console.
 pub const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+/// [`CSP`], with the OpenID Connect provider's origin added to `form-action` when `[oidc]` is
+/// configured: the sign-in and sign-out forms post to the console, which redirects to the
+/// provider, and browsers check those redirects against `form-action`.
+pub fn csp(config: &Config) -> String {
+    match &config.oidc {
+        Some(o) => CSP.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {}", config::origin(&o.issuer)),
+        ),
+        None => CSP.to_owned(),
+    }
+}
+
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
@@ -40,6 +54,10 @@ pub struct AppState {
     pub engine: Engine,
     pub sessions: Arc<Sessions>,
     pub dev_key: Option<Arc<jsonwebtoken::EncodingKey>>,
+    /// Sign-in with the OpenID Connect provider of `[oidc]`, when configured.
+    pub oidc: Option<Arc<oidc::Oidc>>,
+    /// The Content-Security-Policy of every answer ([`csp`]).
+    pub csp: HeaderValue,
 }
 
 /// Why the console did not start.
@@ -68,7 +86,17 @@ impl AppState {
         } else {
             None
         };
+        let oidc = match &config.oidc {
+            Some(c) => Some(Arc::new(
+                oidc::Oidc::new(c.clone()).map_err(StartError::Config)?,
+            )),
+            None => None,
+        };
+        let csp = HeaderValue::from_str(&csp(&config))
+            .map_err(|_| StartError::Config("oidc.issuer makes an invalid header".into()))?;
         Ok(AppState {
+            oidc,
+            csp,
             engine: Engine::new(&config.engine_url),
             sessions: Arc::new(Sessions::new(Duration::from_secs(config.session_idle_secs))),
             config: Arc::new(config),
@@ -89,11 +117,20 @@ pub fn router(state: AppState) -> Router {
         .route("/catalogo", get(pages::catalogue))
         .route("/catalogo/{id}", get(pages::eservice))
         .route("/catalogo/{id}/versioni/{did}", get(pages::version));
+    if state.oidc.is_some() {
+        r = r
+            .route("/accesso/oidc", post(oidc::start))
+            .route("/accesso/oidc/ente", post(oidc::choose))
+            .route(oidc::CALLBACK, get(oidc::callback));
+    }
     if state.config.dev_sign_in {
         r = r.route("/accesso/sviluppo", post(pages::dev_sign_in));
     }
     r.fallback(pages::not_found)
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security_headers,
+        ))
         .with_state(state)
 }
 
@@ -122,10 +159,10 @@ async fn css() -> Response {
         .into_response()
 }
 
-async fn security_headers(req: Request, next: Next) -> Response {
+async fn security_headers(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert("content-security-policy", HeaderValue::from_static(CSP));
+    h.insert("content-security-policy", st.csp.clone());
     h.insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),

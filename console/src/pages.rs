@@ -30,6 +30,12 @@ pub async fn sign_in(State(st): St, headers: HeaderMap) -> Response {
     let visit = Visit::of(&st, &headers);
     let body = html! {
         h1 { "Accedi" }
+        @if let Some(oidc) = &st.oidc {
+            form method="post" action="/accesso/oidc" class="oidc" {
+                input type="hidden" name="csrf" value=(visit.session.csrf);
+                button type="submit" { "Accedi con " (oidc.config().display_name()) }
+            }
+        }
         @if st.config.dev_sign_in {
             p class="notice" {
                 "Accesso di sviluppo: scegli un utente del mondo dimostrativo. "
@@ -55,7 +61,7 @@ pub async fn sign_in(State(st): St, headers: HeaderMap) -> Response {
                     }
                 }
             }
-        } @else {
+        } @else if st.oidc.is_none() {
             p { "Nessun metodo di accesso è configurato per questa console." }
         }
     };
@@ -103,7 +109,8 @@ pub async fn dev_sign_in(
     res
 }
 
-/// "Esci": ends the session.
+/// "Esci": ends the session (and, signed in with the OpenID Connect provider, goes to its
+/// end-session endpoint when it has one).
 pub async fn sign_out(
     State(st): St,
     headers: HeaderMap,
@@ -114,7 +121,8 @@ pub async fn sign_out(
         return csrf_refused(&st, &visit);
     }
     st.sessions.remove(&visit.id);
-    let mut res = redirect("/accesso");
+    let token = visit.session.user.as_ref().map(|u| u.token.as_str());
+    let mut res = redirect(&crate::oidc::after_sign_out(&st, token).await);
     res.headers_mut().append(SET_COOKIE, cleared_cookie());
     res
 }

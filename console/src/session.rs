@@ -63,6 +63,8 @@ pub struct Session {
     pub lang: Lang,
     /// What the last action did, shown once by the next page ("the agreement is active…").
     pub flash: Option<String>,
+    /// An OpenID Connect sign-in under way (its state, nonce and PKCE verifier).
+    pub oidc: Option<crate::oidc::Pending>,
     last_used: Instant,
 }
 
@@ -145,6 +147,7 @@ impl Sessions {
             user,
             lang,
             flash: None,
+            oidc: None,
             last_used: Instant::now(),
         };
         let mut map = self.lock();
@@ -166,6 +169,22 @@ impl Sessions {
         }
         map.insert(id.clone(), session.clone());
         (id, session)
+    }
+
+    /// Keeps `pending` in the live session `id`; false when there is none.
+    pub fn set_oidc(&self, id: &str, pending: crate::oidc::Pending) -> bool {
+        match self.lock().get_mut(id) {
+            Some(s) => {
+                s.oidc = Some(pending);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Takes the sign-in under way out of session `id` (each is used once).
+    pub fn take_oidc(&self, id: &str) -> Option<crate::oidc::Pending> {
+        self.lock().get_mut(id).and_then(|s| s.oidc.take())
     }
 
     pub fn remove(&self, id: &str) {

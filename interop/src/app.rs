@@ -1,6 +1,6 @@
 //! Wiring: configuration → store → engine → HTTP server.
 
-use crate::api::auth::{IdentityIssuer, IdentityVerifier};
+use crate::api::auth::{IdentityIssuer, IdentityKeys, IdentityVerifier, JwksSource, RemoteKeys};
 use crate::api::{AppState, router};
 use crate::config::Config;
 use crate::domain::ids::UserId;
@@ -13,6 +13,7 @@ use crate::token::signing::{SigningError, SigningKeys};
 use crate::token::{TokenService, TokenSettings};
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -34,18 +35,66 @@ pub struct Application {
     engine: Arc<Engine>,
 }
 
-/// The identity issuer's public key: configured, or the development key in the data folder.
-fn identity_public_key(config: &Config) -> Result<String, StartError> {
-    match &config.identity.public_key_path {
+/// The identity issuer's keys: its key set (`jwks_url`, `discovery_url`), its configured public
+/// key, or the development key in the data folder.
+async fn identity_keys(config: &Config) -> Result<IdentityKeys, StartError> {
+    let id = &config.identity;
+    let source = match (&id.jwks_url, &id.discovery_url) {
+        (Some(url), _) => Some(JwksSource::Jwks(url.clone())),
+        (None, Some(url)) => Some(JwksSource::Discovery(url.clone())),
+        (None, None) => None,
+    };
+    if let Some(source) = source {
+        let remote = Arc::new(
+            RemoteKeys::new(
+                source.clone(),
+                &id.issuer,
+                Duration::from_secs(id.jwks_timeout_secs),
+                Duration::from_secs(id.jwks_min_refresh_secs),
+            )
+            .map_err(StartError::Identity)?,
+        );
+        // An issuer unreachable at start is not fatal: the M2M API works without it, and the
+        // key set is fetched again when a token arrives (at most once per
+        // jwks_min_refresh_secs) and every jwks_refresh_secs.
+        match remote.refresh().await {
+            Ok(n) => tracing::info!(keys = n, ?source, "identity issuer's key set fetched"),
+            Err(e) => tracing::error!(
+                error = %e,
+                ?source,
+                "cannot fetch the identity issuer's key set: identity tokens are refused until it is fetched (retried when a token arrives, at most once per identity.jwks_min_refresh_secs)"
+            ),
+        }
+        spawn_key_set_refresh(remote.clone(), Duration::from_secs(id.jwks_refresh_secs));
+        return Ok(IdentityKeys::Remote(remote));
+    }
+    let pem = match &id.public_key_path {
         Some(p) => std::fs::read_to_string(p)
-            .map_err(|e| StartError::Identity(format!("cannot read {}: {e}", p.display()))),
+            .map_err(|e| StartError::Identity(format!("cannot read {}: {e}", p.display())))?,
         None => {
             tracing::warn!(
-                "no identity.public_key_path configured: using the development identity key (mint tokens with `interop dev-token`)"
+                "no identity.public_key_path, jwks_url or discovery_url configured: using the development identity key (mint tokens with `interop dev-token`)"
             );
-            Ok(load_or_generate(&config.dev_identity_key_path())?.public_pem)
+            load_or_generate(&config.dev_identity_key_path())?.public_pem
         }
-    }
+    };
+    let key = jsonwebtoken::DecodingKey::from_rsa_pem(pem.as_bytes())
+        .map_err(|e| StartError::Identity(e.to_string()))?;
+    Ok(IdentityKeys::Static(key))
+}
+
+/// Fetches the identity issuer's key set every `every`.
+fn spawn_key_set_refresh(remote: Arc<RemoteKeys>, every: Duration) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = remote.refresh().await {
+                tracing::warn!(error = %e, "cannot refresh the identity issuer's key set; keeping the keys known");
+            }
+        }
+    });
 }
 
 /// The development platform operator: generated once into the data folder, trusted by an engine
@@ -76,7 +125,7 @@ pub fn dev_platform_operator(config: &Config) -> Result<UserId, StartError> {
 fn platform_operators(config: &Config) -> Result<BTreeSet<UserId>, StartError> {
     let mut operators: BTreeSet<UserId> =
         config.identity.platform_operators.iter().copied().collect();
-    if config.identity.public_key_path.is_none() {
+    if config.identity.uses_dev_key() {
         operators.insert(dev_platform_operator(config)?);
     }
     if operators.is_empty() {
@@ -104,14 +153,12 @@ pub fn dev_issuer(config: &Config) -> Result<IdentityIssuer, StartError> {
 
 impl Application {
     pub async fn build(config: &Config) -> Result<Application, StartError> {
-        let public = identity_public_key(config)?;
-        let identity = IdentityVerifier::new(
-            public.as_bytes(),
+        let identity = IdentityVerifier::with_keys(
+            identity_keys(config).await?,
             &config.identity.issuer,
             &config.identity.audience,
             platform_operators(config)?,
-        )
-        .map_err(|e| StartError::Identity(e.to_string()))?;
+        );
         let store = crate::store::open(config).await?;
         let engine = Arc::new(Engine::open(store.clone()).await?);
         let tokens = Arc::new(token_service(config, store).await?);

@@ -49,9 +49,31 @@ pub struct TokensConfig {
 pub struct IdentityConfig {
     pub issuer: String,
     pub audience: String,
-    /// PEM public key of the issuer. When absent, a development issuer key is generated in
-    /// `data_dir/identity.key.pem` (and `interop dev-token` signs with it).
+    /// PEM public key of the issuer (RS256). When absent and no `jwks_url` or `discovery_url`
+    /// is set, a development issuer key is generated in `data_dir/identity.key.pem` (and
+    /// `interop dev-token` signs with it).
     pub public_key_path: Option<PathBuf>,
+    /// The issuer's JSON Web Key Set (an OpenID provider's `jwks_uri`): tokens signed by any of
+    /// its keys (by `kid`; RS256, ES256 and the other RSA/ECDSA algorithms) are accepted. Not
+    /// with `public_key_path` or `discovery_url`.
+    #[serde(default)]
+    pub jwks_url: Option<String>,
+    /// The issuer's OpenID discovery document (`<issuer>/.well-known/openid-configuration`):
+    /// its `issuer` must be `issuer`, and its `jwks_uri` is used as `jwks_url` would be. Not
+    /// with `public_key_path` or `jwks_url`.
+    #[serde(default)]
+    pub discovery_url: Option<String>,
+    /// Seconds between two fetches of the key set caused by tokens naming a key it does not
+    /// hold (however many such tokens arrive).
+    #[serde(default = "default_jwks_min_refresh_secs")]
+    pub jwks_min_refresh_secs: u64,
+    /// Seconds between two periodic fetches of the key set (keys the issuer removed stop being
+    /// accepted).
+    #[serde(default = "default_jwks_refresh_secs")]
+    pub jwks_refresh_secs: u64,
+    /// Timeout of one fetch of the discovery document or key set, seconds.
+    #[serde(default = "default_jwks_timeout_secs")]
+    pub jwks_timeout_secs: u64,
     /// PEM private key used by `interop dev-token` (default: the generated development key).
     pub private_key_path: Option<PathBuf>,
     /// The platform operators: identity-token subjects (`sub`, user UUIDs) who act as the
@@ -64,6 +86,65 @@ pub struct IdentityConfig {
     pub platform_operators: Vec<UserId>,
 }
 
+fn default_jwks_min_refresh_secs() -> u64 {
+    30
+}
+
+fn default_jwks_refresh_secs() -> u64 {
+    900
+}
+
+fn default_jwks_timeout_secs() -> u64 {
+    10
+}
+
+impl IdentityConfig {
+    /// Whether the engine uses the development identity key: no static key and no key set.
+    pub fn uses_dev_key(&self) -> bool {
+        self.public_key_path.is_none() && self.jwks_url.is_none() && self.discovery_url.is_none()
+    }
+
+    /// The identity section's values [`Config::load`] refuses.
+    fn check(&self) -> Result<(), String> {
+        let sources = [
+            ("identity.public_key_path", self.public_key_path.is_some()),
+            ("identity.jwks_url", self.jwks_url.is_some()),
+            ("identity.discovery_url", self.discovery_url.is_some()),
+        ];
+        let set: Vec<&str> = sources
+            .iter()
+            .filter(|(_, s)| *s)
+            .map(|(n, _)| *n)
+            .collect();
+        if set.len() > 1 {
+            return Err(format!(
+                "{} are exclusive: the identity issuer's keys come from one of them",
+                set.join(" and ")
+            ));
+        }
+        for (name, url) in [
+            ("identity.jwks_url", &self.jwks_url),
+            ("identity.discovery_url", &self.discovery_url),
+        ] {
+            if let Some(url) = url
+                && !crate::api::auth::is_http_url(url)
+            {
+                return Err(format!("{name} must be an http(s) URL, not {url:?}"));
+            }
+        }
+        for (name, v) in [
+            ("identity.jwks_min_refresh_secs", self.jwks_min_refresh_secs),
+            ("identity.jwks_refresh_secs", self.jwks_refresh_secs),
+            ("identity.jwks_timeout_secs", self.jwks_timeout_secs),
+        ] {
+            if v < 1 {
+                return Err(format!("{name} must be at least 1"));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -74,6 +155,11 @@ impl Default for Config {
                 issuer: "recapito-dev-identity".into(),
                 audience: "recapito-interop".into(),
                 public_key_path: None,
+                jwks_url: None,
+                discovery_url: None,
+                jwks_min_refresh_secs: default_jwks_min_refresh_secs(),
+                jwks_refresh_secs: default_jwks_refresh_secs(),
+                jwks_timeout_secs: default_jwks_timeout_secs(),
                 private_key_path: None,
                 platform_operators: Vec::new(),
             },
@@ -101,6 +187,7 @@ impl Config {
     /// useless, each named as the configuration file spells it.
     fn check_values(&self) -> Result<(), String> {
         self.server.validate()?;
+        self.identity.check()?;
         let t = &self.tokens;
         let at_least_one = [
             (
@@ -211,6 +298,14 @@ mod tests {
         let file = dir.path().join("interop.toml");
         std::fs::write(&file, "bind = \"127.0.0.1:0\"\n").unwrap();
         assert!(Config::load(Some(&file)).is_ok());
+        std::fs::write(
+            &file,
+            "[identity]\ndiscovery_url = \"http://127.0.0.1:9/.well-known/openid-configuration\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&file)).unwrap();
+        assert!(!c.identity.uses_dev_key());
+        assert_eq!(c.identity.jwks_min_refresh_secs, 30);
         for (toml, message) in [
             (
                 "[tokens]\nm2m_lifespan = 0\n",
@@ -235,6 +330,26 @@ mod tests {
             (
                 "[server]\nmax_connections_per_ip = 0\n",
                 "server.max_connections_per_ip must be at least 1",
+            ),
+            (
+                "[identity]\njwks_url = \"file:///etc/jwks.json\"\n",
+                "identity.jwks_url must be an http(s) URL",
+            ),
+            (
+                "[identity]\ndiscovery_url = \"https:///x\"\n",
+                "identity.discovery_url must be an http(s) URL",
+            ),
+            (
+                "[identity]\npublic_key_path = \"k.pem\"\njwks_url = \"https://idp.example/jwks\"\n",
+                "identity.public_key_path and identity.jwks_url are exclusive",
+            ),
+            (
+                "[identity]\njwks_url = \"https://idp.example/jwks\"\ndiscovery_url = \"https://idp.example/.well-known/openid-configuration\"\n",
+                "identity.jwks_url and identity.discovery_url are exclusive",
+            ),
+            (
+                "[identity]\njwks_min_refresh_secs = 0\n",
+                "identity.jwks_min_refresh_secs must be at least 1",
             ),
         ] {
             std::fs::write(&file, toml).unwrap();

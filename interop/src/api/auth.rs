@@ -1,5 +1,9 @@
-//! Identity tokens for the management API: RS256 JWTs from a configured identity issuer naming
-//! the user (`sub`), the tenant (`tenant_id`) and the roles (`roles`).
+//! Identity tokens for the management API: JWTs from the configured identity issuer naming the
+//! user (`sub`), the tenant (`tenant_id`) and the roles (`roles`). The issuer's keys are one
+//! static PEM public key (RS256), or its JSON Web Key Set (RS256, RS384, RS512, PS256, PS384,
+//! PS512, ES256, ES384), fetched from `identity.jwks_url` or from the `jwks_uri` of the
+//! issuer's OpenID discovery document (`identity.discovery_url`): an OpenID Connect provider's
+//! ID tokens, whose audience is the client id of the console.
 
 use super::AppState;
 use super::problem::ApiError;
@@ -11,12 +15,18 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeSet;
+use std::sync::Arc;
+
+pub use super::identity_keys::{JwksSource, RemoteKeys, is_http_url};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IdentityClaims {
     pub iss: String,
+    /// The audience; an OpenID provider may write it as an array (it is then the first entry
+    /// here: the check that the engine's audience is among them is the validation's).
+    #[serde(deserialize_with = "string_or_first")]
     pub aud: String,
     pub sub: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,31 +40,70 @@ pub struct IdentityClaims {
     pub nbf: Option<i64>,
 }
 
+fn string_or_first<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum OneOrMany {
+        One(String),
+        Many(Vec<String>),
+    }
+    match OneOrMany::deserialize(d)? {
+        OneOrMany::One(s) => Ok(s),
+        OneOrMany::Many(v) => v
+            .into_iter()
+            .next()
+            .ok_or_else(|| serde::de::Error::custom("aud is an empty array")),
+    }
+}
+
+/// Where the identity issuer's keys come from.
+pub enum IdentityKeys {
+    /// One RS256 public key (PEM), from `identity.public_key_path` or the development key.
+    Static(DecodingKey),
+    /// The issuer's JSON Web Key Set, fetched and refreshed.
+    Remote(Arc<RemoteKeys>),
+}
+
 /// Verifies identity tokens, and knows who the platform operators are.
 pub struct IdentityVerifier {
-    key: DecodingKey,
+    keys: IdentityKeys,
     validation: Validation,
     platform_operators: BTreeSet<UserId>,
 }
 
 impl IdentityVerifier {
+    /// A verifier of RS256 tokens signed with the PEM key `public_key_pem`.
     pub fn new(
         public_key_pem: &[u8],
         issuer: &str,
         audience: &str,
         platform_operators: BTreeSet<UserId>,
     ) -> Result<Self, jsonwebtoken::errors::Error> {
+        Ok(Self::with_keys(
+            IdentityKeys::Static(DecodingKey::from_rsa_pem(public_key_pem)?),
+            issuer,
+            audience,
+            platform_operators,
+        ))
+    }
+
+    pub fn with_keys(
+        keys: IdentityKeys,
+        issuer: &str,
+        audience: &str,
+        platform_operators: BTreeSet<UserId>,
+    ) -> Self {
         let mut validation = Validation::new(Algorithm::RS256);
         validation.set_issuer(&[issuer]);
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         validation.validate_nbf = true;
         validation.leeway = 30;
-        Ok(Self {
-            key: DecodingKey::from_rsa_pem(public_key_pem)?,
+        Self {
+            keys,
             validation,
             platform_operators,
-        })
+        }
     }
 
     /// Whether `user` is one of the engine's platform operators.
@@ -62,10 +111,26 @@ impl IdentityVerifier {
         self.platform_operators.contains(&user)
     }
 
-    pub fn verify(&self, token: &str) -> Result<IdentityClaims, ApiError> {
-        jsonwebtoken::decode::<IdentityClaims>(token, &self.key, &self.validation)
+    pub async fn verify(&self, token: &str) -> Result<IdentityClaims, ApiError> {
+        let refused =
+            |e: String| ApiError::new(Code::INVALID_TOKEN, format!("identity token refused: {e}"));
+        let (key, validation) = match &self.keys {
+            IdentityKeys::Static(key) => (key.clone(), self.validation.clone()),
+            IdentityKeys::Remote(remote) => {
+                let header =
+                    jsonwebtoken::decode_header(token).map_err(|e| refused(e.to_string()))?;
+                let key = remote
+                    .key_for(header.kid.as_deref(), header.alg)
+                    .await
+                    .map_err(refused)?;
+                let mut validation = self.validation.clone();
+                validation.algorithms = vec![header.alg];
+                (key, validation)
+            }
+        };
+        jsonwebtoken::decode::<IdentityClaims>(token, &key, &validation)
             .map(|d| d.claims)
-            .map_err(|e| ApiError::new(Code::INVALID_TOKEN, format!("identity token refused: {e}")))
+            .map_err(|e| refused(e.to_string()))
     }
 }
 
@@ -147,7 +212,7 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(actor) = m2m_actor(state, token).await? {
             return Ok(Caller(actor));
         }
-        let claims = state.identity.verify(token)?;
+        let claims = state.identity.verify(token).await?;
         let user: UserId = claims
             .sub
             .parse()

@@ -4,6 +4,7 @@ mod agreements;
 pub mod auth;
 mod clients;
 mod eservices;
+pub mod identity_keys;
 pub(crate) mod openapi;
 pub mod problem;
 mod purposes;

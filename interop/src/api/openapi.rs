@@ -18,7 +18,7 @@ const TITLE: &str = "Recapito Interop engine";
 
 const DESCRIPTION: &str = "The Interop engine's management API (tenants, attributes, e-services and their versions, agreements, purposes, clients and keys) and its authorization server (POST /token.oauth2, /.well-known/jwks.json), modelled on PDND Interop.
 
-**Authentication.** Every operation except /healthz, /openapi.json, /token.oauth2 and /.well-known/jwks.json needs `Authorization: Bearer <token>`: an identity token (RS256 JWT from the configured identity issuer with claims `sub` = user id, `tenant_id`, `roles`), or an M2M token this engine issued to an API client (it acts for its tenant as admin and api operator, on everything but keys).
+**Authentication.** Every operation except /healthz, /openapi.json, /token.oauth2 and /.well-known/jwks.json needs `Authorization: Bearer <token>`: an identity token (a JWT from the configured identity issuer — RS256 with its static key, or signed by a key of its JWKS, e.g. an OpenID provider's ID token — with claims `sub` = user id, `tenant_id`, `roles`), or an M2M token this engine issued to an API client (it acts for its tenant as admin and api operator, on everything but keys).
 
 **Errors** are `application/problem+json` (RFC 9457) with a stable `code`; see the Problem schema for the full table. Things a caller may not see answer 404, not 403.
 
@@ -43,7 +43,7 @@ const TAGS: &[(&str, &str)] = &[
 
 const BEARER: &str = "bearerAuth";
 
-const BEARER_DESCRIPTION: &str = "An RS256 identity token (claims iss, aud, sub = user id, tenant_id, roles, iat, exp), or an M2M token from POST /token.oauth2 for an API client.";
+const BEARER_DESCRIPTION: &str = "An identity token from the configured issuer (RS256 with its static key, or RS/PS/ES-signed by a key of its JWKS such as an OpenID provider's ID token; claims iss, aud, sub = user id, tenant_id, roles, iat, exp), or an M2M token from POST /token.oauth2 for an API client.";
 
 /// The document of the API: what the handlers' annotations say, completed.
 pub fn openapi() -> OpenApi {

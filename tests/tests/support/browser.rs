@@ -165,7 +165,7 @@ pub async fn screenshot(c: &Client, name: &str) {
 /// The page's heading once it is `expected` (a click's navigation may still be under way).
 pub async fn heading_is(c: &Client, expected: &str) {
     let mut last = String::new();
-    for _ in 0..50 {
+    for _ in 0..100 {
         if let Ok(h) = c.find(Locator::Css("main h1")).await
             && let Ok(t) = h.text().await
         {
@@ -176,5 +176,10 @@ pub async fn heading_is(c: &Client, expected: &str) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the page's heading is {last:?}, not {expected:?}");
+    let url = c
+        .current_url()
+        .await
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    panic!("the page's heading is {last:?}, not {expected:?} (at {url})");
 }
