@@ -501,13 +501,16 @@ pub async fn callback(
         None => String::new(),
     };
     st.sessions.remove(&visit.id);
-    let (id, _) = st.sessions.create(Some(User {
-        name: signed.name,
-        tenant_name,
-        tenant_id: signed.tenant_id,
-        roles: signed.roles,
-        token: signed.id_token,
-    }));
+    let (id, _) = st.sessions.create_in(
+        Some(User {
+            name: signed.name,
+            tenant_name,
+            tenant_id: signed.tenant_id,
+            roles: signed.roles,
+            token: signed.id_token,
+        }),
+        visit.session.lang,
+    );
     let mut res = redirect("/catalogo");
     res.headers_mut()
         .append(SET_COOKIE, crate::session_cookie(&st, &id));
@@ -529,23 +532,28 @@ async fn reauthorize(st: &AppState, visit: &Visit, oidc: &Oidc, tenant: &str) ->
 
 /// "Scegli l'ente": the tenants the provider listed, one button each.
 fn choose_page(st: &AppState, visit: &Visit, signed: &SignedIn) -> Response {
+    let l = visit.session.lang;
     let body = html! {
-        h1 { "Scegli l'ente" }
-        p { (signed.name) ", il fornitore di identità ti indica più enti: scegli per quale operare." }
+        h1 { (l.t("Scegli l'ente", "Choose the organization")) }
+        p {
+            (signed.name)
+            (l.t(", il fornitore di identità ti indica più enti: scegli per quale operare.",
+                 ", the identity provider lists several organizations for you: choose which one to act for."))
+        }
         ul class="users" {
             @for (i, t) in signed.tenants.iter().enumerate() {
                 li {
                     form method="post" action="/accesso/oidc/ente" {
-                        input type="hidden" name="csrf" value=(visit.session.csrf);
+                        (crate::web::csrf_field(visit))
                         input type="hidden" name="ente" value=(i);
                         button type="submit" {
-                            "Accedi per "
+                            (l.t("Accedi per ", "Sign in for "))
                             @if t.name.is_empty() { (t.tenant_id) } @else { (t.name) }
                         }
                         p class="roles" {
                             @for (j, r) in t.roles.iter().enumerate() {
                                 @if j > 0 { ", " }
-                                (crate::web::role_label(r, visit.session.lang))
+                                (crate::web::role_label(r, l))
                             }
                         }
                     }
@@ -553,7 +561,15 @@ fn choose_page(st: &AppState, visit: &Visit, signed: &SignedIn) -> Response {
             }
         }
     };
-    visit.finish(st, layout("Scegli l'ente", visit, "", body))
+    visit.finish(
+        st,
+        layout(
+            l.t("Scegli l'ente", "Choose the organization"),
+            visit,
+            "",
+            body,
+        ),
+    )
 }
 
 /// `POST /accesso/oidc/ente`: the chosen tenant; the provider is asked for a token naming it.
@@ -597,35 +613,40 @@ pub async fn after_sign_out(st: &AppState, token: Option<&str>) -> String {
 
 /// The page of a failed sign-in: what happened, its code, and a way back.
 pub fn failure_page(st: &AppState, visit: &Visit, f: &Failure) -> Response {
+    let l = visit.session.lang;
+    let title = l.t("Accesso non riuscito", "Sign-in failed");
     let body = html! {
-        h1 { "Accesso non riuscito" }
+        h1 { (title) }
         div class="error" role="alert" {
             @match f {
                 Failure::State => p {
-                    "La risposta del fornitore di identità non corrisponde a un accesso iniziato da "
-                    "questo browser (parametro state assente, alterato o scaduto). Riprova ad accedere."
+                    (l.t("La risposta del fornitore di identità non corrisponde a un accesso iniziato da \
+                          questo browser (parametro state assente, alterato o scaduto). Riprova ad accedere.",
+                         "The identity provider's answer does not match a sign-in started by this \
+                          browser (the state parameter is missing, altered or expired). Sign in again."))
                 },
                 Failure::Provider { error, description } => {
-                    p { "Il fornitore di identità ha risposto con un errore: " code { (error) } }
+                    p { (l.t("Il fornitore di identità ha risposto con un errore: ", "The identity provider answered with an error: ")) code { (error) } }
                     @if let Some(d) = description { p { (d) } }
                 },
                 Failure::Token(_) => p {
-                    "Il token di identità ricevuto non è valido per questa console "
-                    "(firma, emittente, destinatario, scadenza o nonce)."
+                    (l.t("Il token di identità ricevuto non è valido per questa console \
+                          (firma, emittente, destinatario, scadenza o nonce).",
+                         "The identity token received is not valid for this console \
+                          (signature, issuer, audience, expiry or nonce)."))
                 },
                 Failure::Unavailable(_) => p {
-                    "Il fornitore di identità non è raggiungibile o ha risposto in modo illeggibile. "
-                    "Riprova tra qualche minuto."
+                    (l.t("Il fornitore di identità non è raggiungibile o ha risposto in modo illeggibile. \
+                          Riprova tra qualche minuto.",
+                         "The identity provider cannot be reached or gave an unreadable answer. \
+                          Try again in a few minutes."))
                 },
             }
-            p class="code" { "Codice: " code { (f.code()) } }
+            p class="code" { (l.t("Codice", "Code")) ": " code { (f.code()) } }
         }
-        p { a href="/accesso" { "Torna alla pagina di accesso" } }
+        p { a href="/accesso" { (l.t("Torna alla pagina di accesso", "Back to the sign-in page")) } }
     };
-    visit.finish(
-        st,
-        (f.status(), layout("Accesso non riuscito", visit, "", body)),
-    )
+    visit.finish(st, (f.status(), layout(title, visit, "", body)))
 }
 
 /// The callback's path, for the router.

@@ -28,18 +28,21 @@ pub async fn home(State(st): St, headers: HeaderMap) -> Response {
 /// "Accedi": the development sign-in list when enabled.
 pub async fn sign_in(State(st): St, headers: HeaderMap) -> Response {
     let visit = Visit::of(&st, &headers);
+    let l = visit.session.lang;
     let body = html! {
-        h1 { "Accedi" }
+        h1 { (l.t("Accedi", "Sign in")) }
         @if let Some(oidc) = &st.oidc {
             form method="post" action="/accesso/oidc" class="oidc" {
-                input type="hidden" name="csrf" value=(visit.session.csrf);
-                button type="submit" { "Accedi con " (oidc.config().display_name()) }
+                (csrf_field(&visit))
+                button type="submit" { (l.t("Accedi con ", "Sign in with ")) (oidc.config().display_name()) }
             }
         }
         @if st.config.dev_sign_in {
             p class="notice" {
-                "Accesso di sviluppo: scegli un utente del mondo dimostrativo. "
-                "Il token di identità è firmato con la chiave di sviluppo; in produzione questa pagina non esiste."
+                (l.t("Accesso di sviluppo: scegli un utente del mondo dimostrativo. \
+                      Il token di identità è firmato con la chiave di sviluppo; in produzione questa pagina non esiste.",
+                     "Development sign-in: choose a user of the demo world. \
+                      The identity token is signed with the development key; in production this page does not exist."))
             }
             ul class="users" {
                 @for (i, u) in st.config.dev_users.iter().enumerate() {
@@ -48,13 +51,13 @@ pub async fn sign_in(State(st): St, headers: HeaderMap) -> Response {
                             (csrf_field(&visit))
                             input type="hidden" name="user" value=(i);
                             button type="submit" {
-                                "Accedi come " (u.name)
+                                (l.t("Accedi come ", "Sign in as ")) (u.name)
                                 @if !u.tenant_name.is_empty() { " (" (u.tenant_name) ")" }
                             }
                             p class="roles" {
                                 @for (j, r) in u.roles.iter().enumerate() {
                                     @if j > 0 { ", " }
-                                    (role_label(r, visit.session.lang))
+                                    (role_label(r, l))
                                 }
                             }
                         }
@@ -62,10 +65,10 @@ pub async fn sign_in(State(st): St, headers: HeaderMap) -> Response {
                 }
             }
         } @else if st.oidc.is_none() {
-            p { "Nessun metodo di accesso è configurato per questa console." }
+            p { (l.t("Nessun metodo di accesso è configurato per questa console.", "No sign-in method is configured for this console.")) }
         }
     };
-    visit.finish(&st, layout("Accedi", &visit, "", body))
+    visit.finish(&st, layout(l.t("Accedi", "Sign in"), &visit, "", body))
 }
 
 /// Development sign-in: mints the chosen user's identity token; a new session id.
