@@ -106,6 +106,21 @@ async fn error_next_to(c: &Client, id: &str, code: &str) {
     assert_eq!(invalid.as_deref(), Some("true"), "{id}");
 }
 
+/// No horizontal scrolling on the current page (the elements wider than the window named).
+async fn no_overflow(c: &Client, page: &str) -> Result<(), fantoccini::error::CmdError> {
+    let wide = c
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth ? [] :\
+               Array.from(document.querySelectorAll('main *'))\
+                 .filter(e => e.getBoundingClientRect().right > window.innerWidth)\
+                 .map(e => e.tagName + '.' + e.className).slice(0, 5);",
+            vec![],
+        )
+        .await?;
+    assert_eq!(wide, json!([]), "horizontal scrolling at 360 px on {page}");
+    Ok(())
+}
+
 async fn sign_in(c: &Client, who: &str) -> Result<(), fantoccini::error::CmdError> {
     c.find(Locator::XPath(&format!(
         "//button[contains(., 'Accedi come {who}')]"
@@ -355,6 +370,16 @@ async fn walk(
     flash_says(c, "La versione 2 è riattivata: ora è attiva").await;
     accessible(c, axe, "e-service").await;
     screenshot(c, "erogazione-eservice").await;
+
+    // Usable at 360 px: the e-service, the requests' list, a request.
+    c.set_window_size(360, 800).await?;
+    no_overflow(c, "e-service").await?;
+    erog::open(c, "Richieste di fruizione").await?;
+    no_overflow(c, "Richieste di fruizione").await?;
+    accessible(c, axe, "Richieste di fruizione").await;
+    link(c, "Comune di Esempio").await?;
+    no_overflow(c, "richiesta").await?;
+    c.set_window_size(1280, 900).await?;
 
     // The journey's step: another e-service, every step in one call; then cloned.
     let second = erog::create_and_publish(

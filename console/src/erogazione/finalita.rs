@@ -116,7 +116,7 @@ pub async fn list(
         @if found.items.is_empty() {
             p { (l.t("Nessuna finalità in attesa.", "No purpose waiting.")) }
         } @else {
-            table {
+            table class="list" {
                 caption { (l.t("Finalità in attesa di approvazione", "Purposes waiting for approval")) " (" (found.total) ")" }
                 thead {
                     tr {
@@ -208,7 +208,7 @@ async fn purpose_page(
         h2 { (l.t("Soglie e carico dell'e-service", "The e-service's thresholds and load")) }
         @match &load {
             Ok(load) => {
-                table {
+                table class="list" {
                     caption { (l.t("Chiamate al giorno", "Daily calls")) }
                     thead {
                         tr {

@@ -247,7 +247,7 @@ pub async fn list(
         @if found.items.is_empty() {
             p { (l.t("Nessuna richiesta di fruizione.", "No subscription request.")) }
         } @else {
-            table {
+            table class="list" {
                 caption {
                     (l.t("Richieste ricevute", "Requests received"))
                     @if !state.is_empty() { " — " (agreement_state(state, l)) }
