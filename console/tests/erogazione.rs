@@ -181,42 +181,43 @@ async fn the_requests_list_asks_for_one_page_and_names_each_consumer_and_eservic
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{page}");
-    let seen = calls.lock().unwrap();
-    assert_eq!(seen.agreements.len(), 1);
-    let q = &seen.agreements[0];
-    for (k, v) in [
-        ("side", "producer"),
-        ("state", "PENDING"),
-        ("offset", "40"),
-        ("limit", "20"),
-    ] {
-        assert_eq!(q.get(k).map(String::as_str), Some(v), "{k} in {q:?}");
+    {
+        let seen = calls.lock().unwrap();
+        assert_eq!(seen.agreements.len(), 1);
+        let q = &seen.agreements[0];
+        for (k, v) in [
+            ("side", "producer"),
+            ("state", "PENDING"),
+            ("offset", "40"),
+            ("limit", "20"),
+        ] {
+            assert_eq!(q.get(k).map(String::as_str), Some(v), "{k} in {q:?}");
+        }
+        let mut tenants = seen.tenants.clone();
+        tenants.sort();
+        assert_eq!(
+            tenants,
+            ["c0", "c1", "c2"],
+            "one call per distinct consumer"
+        );
+        let mut eservices = seen.eservices.clone();
+        eservices.sort();
+        assert_eq!(eservices, ["e0", "e1"], "one call per distinct e-service");
+        assert_eq!(page.matches("<tr>").count(), 21, "a header and 20 rows");
+        assert!(
+            page.contains("Ente c1") && page.contains("Servizio e0, versione 3"),
+            "{page}"
+        );
+        assert!(page.contains("Pagina 3 di 5000"), "{page}");
+        assert!(
+            page.contains("/erogazione/richieste?stato=PENDING&amp;pagina=4"),
+            "the paging links keep the filter: {page}"
+        );
+        assert!(
+            page.contains("href=\"/erogazione/richieste/a40\""),
+            "{page}"
+        );
     }
-    let mut tenants = seen.tenants.clone();
-    tenants.sort();
-    assert_eq!(
-        tenants,
-        ["c0", "c1", "c2"],
-        "one call per distinct consumer"
-    );
-    let mut eservices = seen.eservices.clone();
-    eservices.sort();
-    assert_eq!(eservices, ["e0", "e1"], "one call per distinct e-service");
-    assert_eq!(page.matches("<tr>").count(), 21, "a header and 20 rows");
-    assert!(
-        page.contains("Ente c1") && page.contains("Servizio e0, versione 3"),
-        "{page}"
-    );
-    assert!(page.contains("Pagina 3 di 5000"), "{page}");
-    assert!(
-        page.contains("/erogazione/richieste?stato=PENDING&amp;pagina=4"),
-        "the paging links keep the filter: {page}"
-    );
-    assert!(
-        page.contains("href=\"/erogazione/richieste/a40\""),
-        "{page}"
-    );
-    drop(seen);
     // A state the console does not know is not passed on: every state, still one page.
     let (status, _) = send(&app, get("/erogazione/richieste?stato=NOPE", &cookie)).await;
     assert_eq!(status, StatusCode::OK);
