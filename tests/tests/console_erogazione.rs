@@ -51,6 +51,8 @@ async fn a_producer_publishes_an_eservice_and_approves_a_request_and_a_purpose()
 struct Apis {
     pagopa: dev_stack::world::Api,
     comune: dev_stack::world::Api,
+    interop: String,
+    pagopa_token: String,
 }
 
 impl Apis {
@@ -75,11 +77,17 @@ impl Apis {
                     1800,
                 )
                 .unwrap();
-            dev_stack::world::Api::new(reqwest::Client::new(), &env.interop_url, token)
+            (
+                dev_stack::world::Api::new(reqwest::Client::new(), &env.interop_url, &token),
+                token,
+            )
         };
+        let (pagopa, pagopa_token) = api("PagoPA");
         Apis {
-            pagopa: api("PagoPA"),
-            comune: api("Comune di Esempio"),
+            pagopa,
+            comune: api("Comune di Esempio").0,
+            interop: env.interop_url.clone(),
+            pagopa_token,
         }
     }
 }
@@ -352,6 +360,48 @@ async fn walk(
     button(c, "Approva la finalità").await?;
     flash_says(c, "è attiva con 2000 chiamate al giorno").await;
 
+    // Two more purposes wait (the Comune is above its threshold now): one approved with the
+    // journey's step, the other's estimate rejected, a reason required.
+    for (title, calls) in [("Seconda finalità", 3000), ("Terza finalità", 500)] {
+        let p = apis
+            .comune
+            .post(
+                "/purposes",
+                json!({"eservice_id": eservice, "title": title,
+                       "description": "Altri controlli per i servizi comunali",
+                       "risk_analysis": {"v": 1}, "daily_calls": calls}),
+            )
+            .await
+            .expect("a purpose");
+        let (purpose, version) = (
+            dev_stack::world::id(&p, "/id").unwrap(),
+            dev_stack::world::id(&p, "/versions/0/id").unwrap(),
+        );
+        apis.comune
+            .act(&format!("/purposes/{purpose}/versions/{version}/activate"))
+            .await
+            .expect("activated");
+    }
+    erog::approve_purpose(c, "Terza finalità", "01312099").await?;
+    erog::open(c, "Finalità da approvare").await?;
+    let waiting = c.find(Locator::Css("main table")).await?.text().await?;
+    assert!(
+        waiting.contains("Seconda finalità") && !waiting.contains("Terza finalità"),
+        "{waiting}"
+    );
+    link(c, "Seconda finalità").await?;
+    heading_is(c, "Seconda finalità").await;
+    button(c, "Rifiuta la stima di carico").await?;
+    error_next_to(c, "f-reason", "VALIDATION_FAILED").await;
+    type_in(
+        c,
+        "f-reason",
+        "Il carico supera la capacità della nostra infrastruttura",
+    )
+    .await?;
+    button(c, "Rifiuta la stima di carico").await?;
+    flash_says(c, "Hai rifiutato la nuova stima di carico").await;
+
     // Suspend version 2 (confirmed), then reactivate it.
     erog::open(c, "I tuoi e-service").await?;
     link(c, NAME).await?;
@@ -412,6 +462,38 @@ async fn walk(
     button(c, "Clona la versione 1").await?;
     heading_is(c, "Certificati anagrafici - copy").await;
     flash_says(c, "Creato l'e-service «Certificati anagrafici - copy»").await;
+    // A stale form: the copy is deleted elsewhere while its step 1 is open; sending it shows the
+    // engine's refusal, what was typed kept.
+    let copy = c
+        .current_url()
+        .await?
+        .path()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    link(c, "Modifica le informazioni generali e gli attributi").await?;
+    wait_text(c, "nav.steps [aria-current=step]", "Passo 1").await;
+    let deleted = reqwest::Client::new()
+        .delete(format!("{}/eservices/{copy}", apis.interop))
+        .bearer_auth(&apis.pagopa_token)
+        .send()
+        .await
+        .expect("deleted elsewhere");
+    assert_eq!(deleted.status(), reqwest::StatusCode::NO_CONTENT);
+    type_in(c, "f-name", "Certificati anagrafici online").await?;
+    button(c, "Salva in bozza e continua").await?;
+    wait_text(c, "main .error", "ESERVICE_NOT_FOUND").await;
+    assert_eq!(
+        value_of(c, "f-name").await?,
+        "Certificati anagrafici online"
+    );
+    // Cloned again, and this time deleted here, confirmed.
+    erog::open(c, "I tuoi e-service").await?;
+    link(c, "Certificati anagrafici").await?;
+    heading_is(c, "Certificati anagrafici").await;
+    button(c, "Clona la versione 1").await?;
+    heading_is(c, "Certificati anagrafici - copy").await;
     // A draft never published is deleted whole, confirmed.
     let delete = "//form[.//button[normalize-space(.)=\"Elimina l'e-service\"]]";
     c.find(Locator::XPath(&format!(

@@ -255,7 +255,7 @@ async fn purpose_page(
                 input type="hidden" name="versione" value=(w.id);
                 (Field::new("reason", l.t("Motivo del rifiuto", "Rejection reason"), Input::Area, typed(form, "reason"))
                     .required()
-                    .hint(l.t("Il fruitore lo legge.", "The consumer reads it."))
+                    .hint(l.t("Da 10 a 1000 caratteri: il fruitore lo legge.", "10 to 1000 characters: the consumer reads it."))
                     .render(error, "reason", l))
                 button type="submit" { (l.t("Rifiuta la stima di carico", "Reject the load estimate")) }
             }
