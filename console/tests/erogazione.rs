@@ -109,6 +109,8 @@ struct Calls {
     agreements: Vec<HashMap<String, String>>,
     tenants: Vec<String>,
     eservices: Vec<String>,
+    /// The reason request `a1` was rejected with, once it was.
+    rejected: Option<String>,
 }
 
 /// A producer with 100 000 requests from three consumers on two e-services: `GET /agreements`
@@ -156,9 +158,45 @@ async fn stand_in() -> (String, Arc<Mutex<Calls>>) {
             "descriptors": [{"id": "d1", "version": 3, "state": "PUBLISHED"}]}),
         )
     }
+    fn one(calls: &Calls, id: &str) -> serde_json::Value {
+        json!({"id": id, "eservice_id": "e0", "descriptor_id": "d1", "producer_id": PRODUCER,
+               "consumer_id": "c0",
+               "state": if calls.rejected.is_some() { "REJECTED" } else { "PENDING" },
+               "rejection_reason": calls.rejected,
+               "updated_at": "2026-12-07T10:00:00Z"})
+    }
+    async fn agreement(State(calls): Seen, Path(id): Path<String>) -> Json<serde_json::Value> {
+        Json(one(&calls.lock().unwrap(), &id))
+    }
+    /// As the engine: a reason of 10 to 1000 characters, else VALIDATION_FAILED naming it.
+    async fn reject(
+        State(calls): Seen,
+        Path(id): Path<String>,
+        Json(b): Json<serde_json::Value>,
+    ) -> axum::response::Response {
+        let reason = b["reason"].as_str().unwrap_or_default().to_owned();
+        if reason.trim().chars().count() < 10 {
+            return (
+                StatusCode::BAD_REQUEST,
+                [(header::CONTENT_TYPE, "application/problem+json")],
+                Json(json!({"code": "VALIDATION_FAILED", "status": 400,
+                            "detail": "reason must be 10..1000 characters", "fields": ["reason"]})),
+            )
+                .into_response();
+        }
+        let mut c = calls.lock().unwrap();
+        c.rejected = Some(reason);
+        Json(one(&c, &id)).into_response()
+    }
+    async fn attributes() -> Json<serde_json::Value> {
+        Json(json!([]))
+    }
     let calls = Arc::new(Mutex::new(Calls::default()));
     let app = axum::Router::new()
         .route("/agreements", get(agreements))
+        .route("/agreements/{id}", get(agreement))
+        .route("/agreements/{id}/reject", axum::routing::post(reject))
+        .route("/attributes", get(attributes))
         .route("/tenants/{id}", get(tenant))
         .route("/eservices/{id}", get(eservice))
         .with_state(calls.clone());
@@ -254,4 +292,77 @@ async fn a_security_operator_is_refused_the_section_and_does_not_see_it() {
         calls.lock().unwrap().agreements.is_empty(),
         "refused before asking the engine"
     );
+}
+
+fn post(path: &str, cookie: &str, form: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form.to_owned()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_rejection_needs_a_reason_and_keeps_what_was_typed_then_says_the_new_state() {
+    let (engine, calls) = stand_in().await;
+    let app = router(AppState::new(config(&engine)).unwrap());
+    let cookie = signed_in_as(&app, 0).await;
+    let (status, page) = send(&app, get("/erogazione/richieste/a1", &cookie)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Richiesta di fruizione di Ente c0") && page.contains("In attesa"),
+        "{page}"
+    );
+    assert!(page.contains("Approva la richiesta") && page.contains("Rifiuta la richiesta"));
+    let at = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = page[at..].split('"').next().unwrap().to_owned();
+
+    // Too short: the engine's sentence next to the reason, the text kept.
+    let (status, page) = send(
+        &app,
+        post(
+            "/erogazione/richieste/a1/rifiuta",
+            &cookie,
+            &format!("csrf={csrf}&reason=%3Cbreve%3E"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("id=\"f-reason-err\"") && page.contains("reason must be 10..1000"),
+        "{page}"
+    );
+    assert!(page.contains("&lt;breve&gt;</textarea>"), "{page}");
+    assert!(calls.lock().unwrap().rejected.is_none());
+
+    // A reason: rejected; the next page says so and shows the reason.
+    let res = app
+        .clone()
+        .oneshot(post(
+            "/erogazione/richieste/a1/rifiuta",
+            &cookie,
+            &format!("csrf={csrf}&reason=Documentazione+non+sufficiente"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[header::LOCATION], "/erogazione/richieste/a1");
+    let (_, page) = send(&app, get("/erogazione/richieste/a1", &cookie)).await;
+    assert!(
+        page.contains("La richiesta è rifiutata: il fruitore legge il motivo"),
+        "{page}"
+    );
+    assert!(page.contains("Documentazione non sufficiente"), "{page}");
+    assert!(
+        !page.contains("Approva la richiesta"),
+        "no action left: {page}"
+    );
+
+    // Without its CSRF token the form is refused before the engine is asked.
+    let (status, _) = send(
+        &app,
+        post("/erogazione/richieste/a1/approva", &cookie, "csrf=nope"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

@@ -179,7 +179,10 @@ pub fn state_sentence(
             )
         }
         "REJECTED" => l
-            .t("La richiesta è rifiutata.", "The request is rejected.")
+            .t(
+                "La richiesta è rifiutata: il fruitore legge il motivo e può presentarne una nuova.",
+                "The request is rejected: the consumer reads the reason and may submit a new one.",
+            )
             .to_owned(),
         other => format!(
             "{}{}.",
@@ -608,9 +611,7 @@ pub async fn act(
                 "approva" => l
                     .t("Richiesta approvata. ", "Request approved. ")
                     .to_owned(),
-                "rifiuta" => l
-                    .t("Richiesta rifiutata. ", "Request rejected. ")
-                    .to_owned(),
+                "rifiuta" => String::new(),
                 "sospendi" => l.t("Richiesta sospesa. ", "Request suspended. ").to_owned(),
                 _ => l
                     .t("Richiesta riattivata. ", "Request reactivated. ")
