@@ -7,6 +7,7 @@
 pub mod anagrafica;
 pub mod config;
 pub mod engine;
+pub mod erogazione;
 pub mod oidc;
 pub mod pages;
 pub mod session;
@@ -116,7 +117,8 @@ pub fn router(state: AppState) -> Router {
         .route("/anagrafica", get(anagrafica::page))
         .route("/catalogo", get(pages::catalogue))
         .route("/catalogo/{id}", get(pages::eservice))
-        .route("/catalogo/{id}/versioni/{did}", get(pages::version));
+        .route("/catalogo/{id}/versioni/{did}", get(pages::version))
+        .merge(erogazione::routes());
     if state.oidc.is_some() {
         r = r
             .route("/accesso/oidc", post(oidc::start))

@@ -1,0 +1,1 @@
+//! The consumer's steps (Fruizione) in the console, by clicks and typing.
