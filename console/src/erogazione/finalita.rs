@@ -9,8 +9,8 @@ use super::bozza::{blame, typed};
 use super::{PER_PAGE, ROOT, TenantView, day, each, purpose_state, subnav, tenant};
 use crate::engine::{EService, EngineError, Listed, Method, encode};
 use crate::web::{
-    Field, Fields, Input, PRODUCER_ROLES, csrf_field, engine_error, error_box, flash, layout,
-    page_param, pager, posted_as, redirect, signed_in_as, when,
+    Field, Fields, Input, PRODUCER_ROLES, csrf_field, engine_error, error_box, flash, has_role,
+    layout, page_param, pager, posted_as, redirect, signed_in_as, when,
 };
 use crate::{AppState, St, Visit};
 use axum::Form;
@@ -162,6 +162,11 @@ async fn purpose_page(
     error: Option<&EngineError>,
     form: &Fields,
 ) -> Response {
+    let admin = visit
+        .session
+        .user
+        .as_ref()
+        .is_some_and(|u| has_role(u, &["admin"]));
     let l = visit.session.lang;
     let p: Purpose = match st
         .engine
@@ -233,7 +238,13 @@ async fn purpose_page(
             }
             Err(e) => (error_box(e, l)),
         }
-        @if let Some(w) = waiting {
+        @if waiting.is_some() && !admin {
+            p class="notice" {
+                (l.t("Solo un amministratore dell'ente può approvare o rifiutare una stima di carico e impostarne la data prevista.",
+                     "Only an administrator of the organization can approve or reject a load estimate and set its expected date."))
+            }
+        }
+        @if let Some(w) = waiting.filter(|_| admin) {
             h2 { (l.t("Azioni", "Actions")) }
             div class="actions" {
                 form method="post" action={ (base) "/approva" } {

@@ -13,8 +13,8 @@ use crate::engine::{Attributes, EService, EngineError, Listed, Method, RequiredA
 use crate::session::Lang;
 use crate::web::{
     Field, Fields, Input, PRODUCER_ROLES, confirm_field, confirmed, csrf_field, engine_error,
-    error_box, flash, layout, not_confirmed, page_param, pager, posted_as, redirect, signed_in_as,
-    when,
+    error_box, flash, has_role, layout, not_confirmed, page_param, pager, posted_as, redirect,
+    signed_in_as, when,
 };
 use crate::{AppState, St, Visit};
 use axum::Form;
@@ -343,6 +343,7 @@ async fn request_page(
     error: Option<&EngineError>,
     typed_reason: Option<&str>,
 ) -> Response {
+    let admin = has_role(user, &["admin"]);
     let l = visit.session.lang;
     let s = match seen(st, &user.token, id).await {
         Ok(s) => s,
@@ -420,7 +421,7 @@ async fn request_page(
                                         }
                                         @if kind == Kind::Verified {
                                             @if r.explicit_verification { " (" (l.t("verifica esplicita", "explicit verification")) ")" }
-                                            @if live {
+                                            @if live && admin {
                                                 (verify_form(visit, &base, &r.id, &name(&r.id), verified_by(&s.consumer, &r.id, &producer)))
                                             }
                                         }
@@ -432,7 +433,13 @@ async fn request_page(
                 }
             }
         }
-        @let acts = actions(a);
+        @let acts = if admin { actions(a) } else { Vec::new() };
+        @if !admin && !actions(a).is_empty() {
+            p class="notice" {
+                (l.t("Solo un amministratore dell'ente può approvare, rifiutare, sospendere o riattivare una richiesta e verificare gli attributi.",
+                     "Only an administrator of the organization can approve, reject, suspend or reactivate a request and verify attributes."))
+            }
+        }
         @if !acts.is_empty() {
             h2 { (l.t("Azioni", "Actions")) }
             div class="actions" {
