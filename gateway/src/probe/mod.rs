@@ -287,3 +287,69 @@ pub async fn run(o: &Options) -> Result<Report, String> {
         checks,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn voucher_options(private_key: &str, token_url: String) -> Options {
+        Options {
+            base_url: "http://127.0.0.1:9/rc".parse().unwrap(),
+            auth: DetailsAuthentication::InteropVoucher {
+                purpose_id: "purpose-1".into(),
+            },
+            interop: Some(InteropClientConfig {
+                token_url,
+                client_id: "client".into(),
+                kid: "kid".into(),
+                private_key_path: format!(
+                    "{}/../fixtures/keys/{private_key}",
+                    env!("CARGO_MANIFEST_DIR")
+                )
+                .into(),
+                assertion_audience: "recapito-interop".into(),
+                voucher_reuse_secs: 60,
+            }),
+            fiscal_code: FiscalCode::parse("SPNDNL80R13C555X").unwrap(),
+            message_id: "m".into(),
+            flags: Flags {
+                has_remote_content: true,
+                ..Flags::default()
+            },
+            lollipop: false,
+            fetch: FetchSettings::try_from(&crate::Config::default().fetch).unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn vouchers_come_as_the_gateway_gets_them_and_their_failure_is_a_finding() {
+        // A token endpoint nobody listens on: the gateway's INTEROP_UNAVAILABLE, with its fix.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/token.oauth2", closed.local_addr().unwrap());
+        drop(closed);
+        let r = run(&voucher_options("client-b.key.pem", url))
+            .await
+            .unwrap();
+        assert_eq!(r.checks.len(), 1, "{:?}", r.checks);
+        let c = &r.checks[0];
+        assert_eq!(
+            (c.name.as_str(), c.code.as_str()),
+            ("details", "INTEROP_UNAVAILABLE")
+        );
+        assert_eq!(c.status, report::Status::Fail);
+        assert!(c.fix.contains("token endpoint"), "{}", c.fix);
+        assert_eq!(c.http_status, None);
+        assert_eq!(r.exit_code(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_client_key_stops_the_probe_before_any_call() {
+        let e = run(&voucher_options(
+            "missing.key.pem",
+            "http://127.0.0.1:9/t".into(),
+        ))
+        .await
+        .unwrap_err();
+        assert!(e.contains("private_key_path"), "{e}");
+    }
+}
