@@ -323,7 +323,12 @@ async fn each_mock_fault_yields_its_finding() {
         },
         case("probe-markdown-html", Fail, "MARKDOWN_UNSAFE", "HTML"),
         // lollipop required by the entity, not sent
-        case("probe-lollipop", Fail, "ENTITY_UNAUTHORIZED", "401"),
+        case(
+            "probe-lollipop",
+            Fail,
+            "ENTITY_UNAUTHORIZED",
+            "LOLLIPOP_HEADER_MISSING",
+        ),
         case("probe-sconosciuto", Fail, "ENTITY_NOT_FOUND", "404"),
     ];
     let base = mock().await;

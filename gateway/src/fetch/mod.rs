@@ -49,6 +49,9 @@ pub struct Exchange {
     pub retry_after: Option<String>,
     /// Body bytes read (up to the cap).
     pub body_bytes: u64,
+    /// The start of a refusal's body (non-200), when it came with the head: an entity's
+    /// problem+json names its reason (`LOLLIPOP_HEADER_MISSING`…). At most 512 bytes, lossy UTF-8.
+    pub refusal: Option<String>,
     /// From sending the request to the answer's head.
     pub head_after: Option<Duration>,
     /// From sending the request to the body's last byte.
@@ -157,7 +160,7 @@ impl Fetcher {
         };
         let pass = self.gates.enter(origin).await?;
         let sent = Instant::now();
-        let resp = match self.http.get(&target, head).await {
+        let mut resp = match self.http.get(&target, head).await {
             Ok(r) => r,
             // Nothing was attempted: the entity is not at fault, its circuit stays as it is. The
             // answer is the same whether something listens there or not.
@@ -199,6 +202,12 @@ impl Fetcher {
         }
         let code = entity_status(status);
         let mut e = err(code, format!("the entity answered {status}"));
+        if resp.content_length().is_some_and(|n| n <= 512)
+            && let Some(body) = resp.body_at_hand()
+            && !body.is_empty()
+        {
+            seen.refusal = Some(String::from_utf8_lossy(body).into_owned());
+        }
         if status == 503 {
             let retry = resp
                 .retry_after()

@@ -67,13 +67,22 @@ pub fn outcome(call: &Call<'_>, result: Result<(), &GatewayError>) -> Check {
                 },
                 _ => {}
             }
+            if let Some(body) = &seen.refusal {
+                let said: String = body
+                    .chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .take(200)
+                    .collect();
+                detail.push_str(&format!("; the entity said: {}", said.trim()));
+            }
             (Status::Fail, e.code.as_str(), detail)
         }
     };
     Check {
         http_status: seen.status,
         content_type: seen.content_type.clone(),
-        bytes: seen.status.map(|_| seen.body_bytes),
+        // A refusal's body is not read (its start may be in `detail`).
+        bytes: (seen.status == Some(200)).then_some(seen.body_bytes),
         elapsed_ms: ms(call.elapsed),
         ..check(call.name.to_owned(), call.path, status, code, detail)
     }
@@ -350,6 +359,32 @@ mod tests {
             codes(&measures(&call(&seen, Kind::Json), Err(&e), &limits())),
             [own::RETRY_AFTER_IGNORED]
         );
+    }
+
+    #[test]
+    fn a_refusals_body_is_quoted_short_and_on_one_line() {
+        let seen = Exchange {
+            status: Some(401),
+            content_type: Some("application/problem+json".into()),
+            refusal: Some(format!(
+                "{{\"code\":\"LOLLIPOP_HEADER_MISSING\",\n\"detail\":\"{}\"}}",
+                "x".repeat(300)
+            )),
+            ..Exchange::default()
+        };
+        let e = GatewayError::new(Code::ENTITY_UNAUTHORIZED, "the entity answered 401");
+        let c = outcome(&call(&seen, Kind::Json), Err(&e));
+        assert!(
+            c.detail.starts_with("the entity answered 401; the entity said: {\"code\":\"LOLLIPOP_HEADER_MISSING\", \"detail\""),
+            "{}",
+            c.detail
+        );
+        assert!(
+            !c.detail.contains('\n') && c.detail.len() < 300,
+            "{}",
+            c.detail
+        );
+        assert_eq!(c.bytes, None, "a refusal's body is not read");
     }
 
     #[test]

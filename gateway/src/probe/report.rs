@@ -48,7 +48,7 @@ pub struct Check {
     /// The entity's HTTP status, when an answer came.
     pub http_status: Option<u16>,
     pub content_type: Option<String>,
-    /// Body bytes read.
+    /// Body bytes read (of a 200 answer).
     pub bytes: Option<u64>,
     /// The call's time, validation included (0 for checks on another check's answer).
     pub elapsed_ms: u64,
@@ -246,7 +246,7 @@ pub(crate) mod tests {
                 timeout_ms: 10000,
                 max_json_bytes: 1048576,
                 max_pdf_bytes: 20971520,
-                pdf_validation_timeout_ms: 10000,
+                pdf_validation_timeout_ms: 3000,
             },
             summary: Summary::of(&checks, 6030),
             checks,
