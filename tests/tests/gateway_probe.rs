@@ -378,3 +378,54 @@ async fn lollipop_signed_by_the_probes_device_key_is_accepted() {
     assert_eq!(names(&r), ["precondition", "details", "attachment a1"]);
     assert_eq!(r.summary.outcome, Status::Pass, "{}", summary(&r));
 }
+
+/// With `INTEROP_VOUCHER`: the probe asks the real engine for vouchers as the gateway does, and
+/// the mock provider (verifying them against the engine's JWKS, pinned to its e-service) accepts
+/// them; a purpose the engine does not know is the gateway's `VOUCHER_REFUSED`.
+#[tokio::test]
+async fn vouchers_from_the_engine_open_an_entity_that_verifies_them() {
+    use e2e::world::{self, Terms};
+    let engine = e2e::Engine::spawn().await;
+    let pagopa = engine.tenant("PagoPA").await;
+    let comune = engine.tenant("Comune di Esempio").await;
+    // The gateway's tenant subscribes to the entity's e-service.
+    let s = world::subscribe(&comune, &pagopa, &Terms::new("comune-remote-content")).await;
+    let (client, kid) = world::client_with_key(&pagopa, "Probe client", "client-b").await;
+    world::attach(&pagopa, &client, &s.purpose).await;
+    let verifier = provider_sdk::auth::VoucherVerifier::new(
+        &format!("{}/.well-known/jwks.json", engine.base),
+        "recapito-interop",
+        "comune-remote-content",
+        provider_sdk::auth::EServicePin::new(&s.eservice, comune.tenant_id().to_string()),
+        None,
+    );
+    let scenarios = mock_provider::scenario::load_dir(&fixtures().join("scenarios")).unwrap();
+    let router = mock_provider::entity_router(
+        Arc::new(RwLock::new(scenarios)),
+        fixtures(),
+        "/rc",
+        Authentication::Voucher(Box::new(verifier)),
+    );
+    let base = format!("{}/rc", serve(router).await);
+    let probe = |purpose: &str| Options {
+        auth: DetailsAuthentication::InteropVoucher {
+            purpose_id: purpose.into(),
+        },
+        interop: Some(gateway::config::InteropClientConfig {
+            token_url: format!("{}/token.oauth2", engine.base),
+            client_id: client.clone(),
+            kid: kid.clone(),
+            private_key_path: fixtures().join("keys/client-b.key.pem"),
+            assertion_audience: "recapito-interop/client-assertion".into(),
+            voucher_reuse_secs: 60,
+        }),
+        ..options(&base, "", "probe-ok", all_flags(), fetch(|_| {}))
+    };
+    let r = run(&probe(&s.purpose)).await.unwrap();
+    assert_eq!(names(&r), ["precondition", "details", "attachment a1"]);
+    assert_eq!(r.summary.outcome, Status::Pass, "{}", summary(&r));
+    let r = run(&probe("00000000-0000-0000-0000-000000000000"))
+        .await
+        .unwrap();
+    assert_eq!(r.checks[0].code, "VOUCHER_REFUSED", "{}", summary(&r));
+}
