@@ -14,6 +14,7 @@ pub mod config;
 pub mod domain;
 pub mod fetch;
 pub mod metrics;
+pub mod probe;
 pub mod store;
 
 pub use app::Application;

@@ -37,6 +37,10 @@ enum Cmd {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Check an entity's remote-content endpoints the way the gateway fetches them, before going
+    /// live: every check with PASS, WARN or FAIL, its code, meaning and fix (docs/probe.md);
+    /// exits 0 when nothing failed, 1 otherwise.
+    Probe(Box<gateway::probe::cli::ProbeArgs>),
     /// Run the development stack on localhost with embedded stores (the Interop engine, the
     /// gateway, the mock provider and the web console): hands over to the `dev-stack` binary of
     /// this source tree (`cargo run -p dev-stack`) with the same arguments (`gateway dev --help`
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
                 Err(code) => code,
             }
         }
+        Cmd::Probe(args) => gateway::probe::cli::main(&args, cli.config.as_deref()),
         Cmd::Dev { args } => dev(&args),
     }
 }
@@ -161,6 +166,36 @@ mod tests {
                 .join("../dev-stack/Cargo.toml")
                 .exists()
         );
+    }
+
+    #[test]
+    fn gateway_probe_takes_its_arguments_and_the_global_config() {
+        let cli = Cli::try_parse_from([
+            "gateway",
+            "--config",
+            "gateway.toml",
+            "probe",
+            "--base-url",
+            "http://127.0.0.1:8082/rc",
+            "--api-key",
+            "dev-provider-key",
+            "--fiscal-code",
+            "SPNDNL80R13C555X",
+            "--message-id",
+            "avviso-tari-2026",
+            "--has-attachments",
+        ])
+        .unwrap();
+        assert_eq!(cli.config.as_deref(), Some(Path::new("gateway.toml")));
+        let Cmd::Probe(args) = cli.command else {
+            panic!("not probe")
+        };
+        assert!(args.has_attachments);
+        assert_eq!(args.message_id, "avviso-tari-2026");
+        let e = Cli::try_parse_from(["gateway", "probe", "--base-url", "http://x"])
+            .err()
+            .expect("missing arguments");
+        assert_eq!(e.exit_code(), 2);
     }
 
     #[test]

@@ -76,6 +76,18 @@ impl Provider for Comune {
     }
 }
 
+/// The example's routes, under `/rc` (tests/tests/gateway_probe.rs serves them in-process).
+pub fn app(pdf: Vec<u8>) -> axum::Router {
+    let auth = Authentication::ApiKey {
+        header: "X-Api-Key".into(),
+        key: "secret".into(),
+    };
+    axum::Router::new().nest(
+        "/rc",
+        provider_sdk::server::router(Arc::new(Comune { pdf }), auth),
+    )
+}
+
 #[tokio::main]
 async fn main() {
     let pdf = std::fs::read(concat!(
@@ -83,16 +95,8 @@ async fn main() {
         "/../fixtures/pdf/pdfa2b-minimal.pdf"
     ))
     .expect("the fixture PDF");
-    let auth = Authentication::ApiKey {
-        header: "X-Api-Key".into(),
-        key: "secret".into(),
-    };
-    let app = axum::Router::new().nest(
-        "/rc",
-        provider_sdk::server::router(Arc::new(Comune { pdf }), auth),
-    );
     let addr = std::env::var("COMUNE_ADDR").unwrap_or_else(|_| "127.0.0.1:9090".into());
     let listener = tokio::net::TcpListener::bind(&addr).await.expect("bind");
     println!("serving remote content at http://{addr}/rc");
-    axum::serve(listener, app).await.expect("serve");
+    axum::serve(listener, app(pdf)).await.expect("serve");
 }

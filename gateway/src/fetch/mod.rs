@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// One call to an entity.
 pub struct Call<'a> {
@@ -31,6 +31,31 @@ pub struct Call<'a> {
     pub lollipop: &'a [(HeaderName, HeaderValue)],
     /// Path below `{base_url}/`, already safe.
     pub path: String,
+}
+
+/// What one call saw of the entity's answer besides its outcome: what `gateway probe` reports
+/// (timings against the timeouts, sizes against the caps, the content type, a redirect's target,
+/// `Retry-After` as the entity wrote it). The gateway's own requests discard it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Exchange {
+    /// The entity's status, when an answer's head arrived.
+    pub status: Option<u16>,
+    pub content_type: Option<String>,
+    /// `Content-Length`, when it delimits the body.
+    pub content_length: Option<u64>,
+    /// `Location` of a 3xx answer (never followed).
+    pub location: Option<String>,
+    /// `Retry-After` of a 503 answer, as sent (the app gets it only if it is delta-seconds).
+    pub retry_after: Option<String>,
+    /// Body bytes read (up to the cap).
+    pub body_bytes: u64,
+    /// The start of a refusal's body (non-200), when it came with the head: an entity's
+    /// problem+json names its reason (`LOLLIPOP_HEADER_MISSING`…). At most 512 bytes, lossy UTF-8.
+    pub refusal: Option<String>,
+    /// From sending the request to the answer's head.
+    pub head_after: Option<Duration>,
+    /// From sending the request to the body's last byte.
+    pub body_after: Option<Duration>,
 }
 
 pub struct Fetcher {
@@ -99,7 +124,8 @@ impl Fetcher {
     async fn send(
         &self,
         call: &Call<'_>,
-    ) -> Result<(http::Response<'_>, gate::Pass), GatewayError> {
+        seen: &mut Exchange,
+    ) -> Result<(http::Response<'_>, gate::Pass, Instant), GatewayError> {
         let target = self
             .targets
             .join(call.base_url, &call.path)
@@ -133,7 +159,8 @@ impl Fetcher {
             }
         };
         let pass = self.gates.enter(origin).await?;
-        let resp = match self.http.get(&target, head).await {
+        let sent = Instant::now();
+        let mut resp = match self.http.get(&target, head).await {
             Ok(r) => r,
             // Nothing was attempted: the entity is not at fault, its circuit stays as it is. The
             // answer is the same whether something listens there or not.
@@ -155,8 +182,17 @@ impl Fetcher {
             }
         };
         let status = resp.status();
+        *seen = Exchange {
+            status: Some(status),
+            content_type: resp.content_type().map(str::to_owned),
+            content_length: resp.content_length(),
+            location: resp.location().map(str::to_owned),
+            retry_after: resp.retry_after().map(str::to_owned),
+            head_after: Some(sent.elapsed()),
+            ..Exchange::default()
+        };
         if status == 200 {
-            return Ok((resp, pass));
+            return Ok((resp, pass, sent));
         }
         pass.done(status < 500);
         if status == 401
@@ -166,6 +202,12 @@ impl Fetcher {
         }
         let code = entity_status(status);
         let mut e = err(code, format!("the entity answered {status}"));
+        if resp.content_length().is_some_and(|n| n <= 512)
+            && let Some(body) = resp.body_at_hand()
+            && !body.is_empty()
+        {
+            seen.refusal = Some(String::from_utf8_lossy(body).into_owned());
+        }
         if status == 503 {
             let retry = resp
                 .retry_after()
@@ -178,11 +220,22 @@ impl Fetcher {
 
     /// GETs JSON of at most `max_json_bytes`.
     pub async fn json<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<T, GatewayError> {
-        let (mut resp, pass) = self.send(call).await?;
+        self.json_seen(call, &mut Exchange::default()).await
+    }
+
+    /// [`Fetcher::json`], telling what it saw of the answer in `seen` (`gateway probe`).
+    pub async fn json_seen<T: DeserializeOwned>(
+        &self,
+        call: &Call<'_>,
+        seen: &mut Exchange,
+    ) -> Result<T, GatewayError> {
+        let (mut resp, pass, sent) = self.send(call, seen).await?;
         let announced = resp.content_length().unwrap_or(0);
         if announced <= self.max_json as u64
             && let Some(body) = resp.body_at_hand()
         {
+            seen.body_bytes = body.len() as u64;
+            seen.body_after = Some(sent.elapsed());
             // Parsed where it lies in the connection's buffer; then the connection is parked.
             let parsed = serde_json::from_slice(body);
             let end = resp.chunk().await;
@@ -201,6 +254,8 @@ impl Fetcher {
             Ok(())
         })
         .await;
+        seen.body_bytes = body.len() as u64;
+        seen.body_after = read.is_ok().then(|| sent.elapsed());
         pass.done(!matches!(&read, Err(e) if e.code == Code::ENTITY_TIMEOUT));
         read?;
         serde_json::from_slice(&body).map_err(|e| {
@@ -216,13 +271,22 @@ impl Fetcher {
     /// the slots shared round-robin between entities, each validation within
     /// `pdf_validation_timeout_ms`.
     pub async fn attachment(&self, call: &Call<'_>) -> Result<tempfile::TempPath, GatewayError> {
+        self.attachment_seen(call, &mut Exchange::default()).await
+    }
+
+    /// [`Fetcher::attachment`], telling what it saw of the answer in `seen` (`gateway probe`).
+    pub async fn attachment_seen(
+        &self,
+        call: &Call<'_>,
+        seen: &mut Exchange,
+    ) -> Result<tempfile::TempPath, GatewayError> {
         // The entity, as the gates know it: the origin of the URL the attachment comes from.
         let entity = self
             .targets
             .join(call.base_url, &call.path)
             .map(|t| t.origin().to_owned())
             .map_err(|e| err(Code::CONFIGURATION_GONE, format!("unusable base_url: {e}")))?;
-        let (mut resp, pass) = self.send(call).await?;
+        let (mut resp, pass, sent) = self.send(call, seen).await?;
         let spool = |e: std::io::Error| {
             err(
                 Code::ENTITY_INVALID_RESPONSE,
@@ -234,10 +298,14 @@ impl Fetcher {
             None => tempfile::NamedTempFile::new(),
         }
         .map_err(spool)?;
+        let mut bytes = 0u64;
         let read = read_capped(&mut resp, self.max_pdf, |chunk| {
+            bytes += chunk.len() as u64;
             file.write_all(chunk).map_err(spool)
         })
         .await;
+        seen.body_bytes = bytes;
+        seen.body_after = read.is_ok().then(|| sent.elapsed());
         pass.done(!matches!(&read, Err(e) if e.code == Code::ENTITY_TIMEOUT));
         read?;
         file.flush().map_err(spool)?;

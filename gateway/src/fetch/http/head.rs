@@ -1,6 +1,7 @@
 //! The request head the gateway writes, and the response head it reads (with `httparse`), reduced
 //! to what the gateway uses: the status, how the body is delimited, whether the connection may
-//! be reused, and `Retry-After`.
+//! be reused, `Retry-After`, and what `gateway probe` reports (`Content-Type`, a redirect's
+//! `Location`).
 
 use super::Error;
 use super::body::Framing;
@@ -79,6 +80,10 @@ pub(super) struct ResponseHead {
     pub content_length: Option<u64>,
     /// Only kept for 503 answers.
     pub retry_after: Option<String>,
+    /// `Content-Type`, as sent (lossy UTF-8); the last one if repeated.
+    pub content_type: Option<String>,
+    /// Only kept for 3xx answers: where the entity redirected to (never followed).
+    pub location: Option<String>,
 }
 
 /// Parses a head at the start of `buf`: `Ok(None)` if it is not complete yet, else the head and
@@ -103,6 +108,7 @@ pub(super) fn parse(buf: &[u8]) -> Result<Option<(ResponseHead, usize)>, Error> 
     let (mut length, mut te, mut chunked) = (None::<u64>, false, false);
     let (mut close, mut keep_alive) = (false, false);
     let mut retry_after = None;
+    let (mut content_type, mut location) = (None, None);
     for h in resp.headers.iter() {
         let v = h.value;
         if h.name.eq_ignore_ascii_case("content-length") {
@@ -146,6 +152,10 @@ pub(super) fn parse(buf: &[u8]) -> Result<Option<(ResponseHead, usize)>, Error> 
             }
         } else if status == 503 && h.name.eq_ignore_ascii_case("retry-after") {
             retry_after = std::str::from_utf8(v).ok().map(|s| s.trim().to_owned());
+        } else if h.name.eq_ignore_ascii_case("content-type") {
+            content_type = Some(String::from_utf8_lossy(v).trim().to_owned());
+        } else if (300..400).contains(&status) && h.name.eq_ignore_ascii_case("location") {
+            location = Some(String::from_utf8_lossy(v).trim().to_owned());
         }
     }
     // RFC 9112 §6.3, for answers to GET.
@@ -185,6 +195,8 @@ pub(super) fn parse(buf: &[u8]) -> Result<Option<(ResponseHead, usize)>, Error> 
             reusable,
             content_length,
             retry_after,
+            content_type,
+            location,
         },
         len,
     )))
@@ -234,6 +246,16 @@ mod tests {
         // No body to frame, so nothing faulty about it.
         let h = head("HTTP/1.0 204 No Content\r\ntransfer-encoding: chunked\r\n\r\n");
         assert_eq!((h.framing, h.reusable), (Framing::Length(0), false));
+    }
+
+    #[test]
+    fn content_type_is_kept_and_location_only_for_redirects() {
+        let h = head("HTTP/1.1 200 OK\r\nContent-Type:  application/json \r\nLocation: /x\r\n\r\n");
+        assert_eq!(h.content_type.as_deref(), Some("application/json"));
+        assert_eq!(h.location, None);
+        let h = head("HTTP/1.1 302 Found\r\nLocation: https://elsewhere.example/m\r\n\r\n");
+        assert_eq!(h.location.as_deref(), Some("https://elsewhere.example/m"));
+        assert_eq!(h.content_type, None);
     }
 
     #[test]

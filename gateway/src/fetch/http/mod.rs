@@ -104,6 +104,8 @@ pub struct Response<'c> {
     status: u16,
     content_length: Option<u64>,
     retry_after: Option<String>,
+    content_type: Option<String>,
+    location: Option<String>,
     framing: Framing,
     reusable: bool,
     /// `None` once the body was read to the end (the connection is back in the pool, or closed).
@@ -158,6 +160,8 @@ impl Client {
             status: head.status,
             content_length: head.content_length,
             retry_after: head.retry_after,
+            content_type: head.content_type,
+            location: head.location,
             framing: head.framing,
             reusable: head.reusable,
             conn: Some(conn),
@@ -325,6 +329,16 @@ impl Response<'_> {
     /// `Retry-After` of a 503 answer.
     pub fn retry_after(&self) -> Option<&str> {
         self.retry_after.as_deref()
+    }
+
+    /// `Content-Type`, as sent.
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+
+    /// `Location` of a 3xx answer (the gateway never follows it).
+    pub fn location(&self) -> Option<&str> {
+        self.location.as_deref()
     }
 
     /// The next piece of the body, `None` at its end (when the connection goes back to the
