@@ -579,7 +579,7 @@ async fn anagrafica_shows_the_tenants_attributes_and_users_as_the_engine_answers
         "Nessun attributo certificato.",
         "Nessun attributo dichiarato.",
         "Nessun attributo verificato.",
-        "Il tuo ruolo non consente questa operazione.",
+        "Il tuo ruolo non consente questa operazione: chiedi a un amministratore del tuo ente.",
         "<code>ROLE_REQUIRED</code>",
     ] {
         assert!(page.contains(part), "{part} in {page}");
@@ -600,17 +600,36 @@ async fn anagrafica_shows_the_tenants_attributes_and_users_as_the_engine_answers
     assert_eq!(h.get(header::LOCATION).unwrap(), "/accesso");
 }
 
-/// Every engine code the console explains is a code the engine answers with (its table,
-/// `interop::codes::Code`), so a renamed or removed code cannot leave a dead sentence behind.
+/// Every code of the engine's table (`interop::codes::Code`) reads as a sentence, in Italian and
+/// in English, and so do the console's own codes: none missing, none twice, no sentence shared by
+/// two codes (each tells what happened), none left untranslated; and every code the console
+/// explains is the engine's or its own, so a renamed or removed code cannot leave a dead
+/// sentence behind.
 #[test]
-fn every_engine_code_the_console_explains_is_in_the_engines_table() {
+fn every_engine_code_reads_as_its_own_sentence_in_both_languages() {
+    use std::collections::HashSet;
     let engine: Vec<&str> = interop::codes::Code::ALL
         .iter()
         .map(|c| c.as_str())
         .collect();
-    for (code, it, en) in console::engine::SENTENCES {
-        assert!(!it.is_empty() && !en.is_empty(), "{code} in both languages");
+    let sentences = console::engine::SENTENCES;
+    let mut codes = HashSet::new();
+    let (mut italian, mut english) = (HashSet::new(), HashSet::new());
+    for (code, it, en) in sentences {
+        assert!(codes.insert(*code), "{code} is explained twice");
+        assert!(
+            !it.trim().is_empty() && !en.trim().is_empty(),
+            "{code} in both languages"
+        );
         assert_ne!(it, en, "{code}: the English sentence is a translation");
+        assert!(
+            italian.insert(*it),
+            "{code}: its Italian sentence is another code's"
+        );
+        assert!(
+            english.insert(*en),
+            "{code}: its English sentence is another code's"
+        );
         if console::engine::OWN_CODES.contains(code) {
             assert!(
                 !engine.contains(code),
@@ -620,4 +639,28 @@ fn every_engine_code_the_console_explains_is_in_the_engines_table() {
             assert!(engine.contains(code), "{code} is not a code of the engine");
         }
     }
+    for code in engine.iter().chain(console::engine::OWN_CODES) {
+        assert!(codes.contains(code), "{code} has no sentence");
+    }
+    // A known code reads as its sentence in the session's language; an unknown one generically.
+    let e = |code: &str| console::engine::EngineError {
+        status: 409,
+        code: code.into(),
+        detail: String::new(),
+        fields: Vec::new(),
+    };
+    use console::session::Lang;
+    assert_eq!(
+        e("AGREEMENT_ALREADY_EXISTS").sentence(Lang::En),
+        "Your organization already has a live request (agreement) for this e-service."
+    );
+    assert!(
+        e("AGREEMENT_ALREADY_EXISTS")
+            .sentence(Lang::It)
+            .contains("richiesta di fruizione")
+    );
+    assert_eq!(
+        e("SOMETHING_NEW").sentence(Lang::It),
+        "Il motore Interop ha rifiutato la richiesta."
+    );
 }
