@@ -9,6 +9,7 @@ pub mod config;
 pub mod engine;
 pub mod pages;
 pub mod session;
+pub mod utenti;
 pub mod web;
 
 pub use config::Config;
@@ -85,10 +86,11 @@ pub fn router(state: AppState) -> Router {
         .route("/accesso", get(pages::sign_in))
         .route("/esci", post(pages::sign_out))
         .route("/lingua", post(web::choose_language))
-        .route("/anagrafica", get(anagrafica::page))
         .route("/catalogo", get(pages::catalogue))
         .route("/catalogo/{id}", get(pages::eservice))
-        .route("/catalogo/{id}/versioni/{did}", get(pages::version));
+        .route("/catalogo/{id}/versioni/{did}", get(pages::version))
+        .merge(anagrafica::routes())
+        .merge(utenti::routes());
     if state.config.dev_sign_in {
         r = r.route("/accesso/sviluppo", post(pages::dev_sign_in));
     }
