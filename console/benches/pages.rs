@@ -221,7 +221,11 @@ async fn measure(
     if first.status() != reqwest::StatusCode::OK {
         return None;
     }
-    let _ = first.bytes().await;
+    let page = first.text().await.unwrap_or_default();
+    assert!(
+        !page.contains("action=\"/accesso/sviluppo\""),
+        "{url} is the sign-in page"
+    );
     let mut times = Vec::with_capacity(n as usize);
     for _ in 0..n {
         let t = Instant::now();
@@ -263,6 +267,7 @@ async fn sign_in(http: &reqwest::Client, console: &str) -> String {
         .send()
         .await
         .expect("sign in");
+    assert_eq!(signed.status(), reqwest::StatusCode::SEE_OTHER, "signed in");
     signed
         .headers()
         .get(reqwest::header::SET_COOKIE)
@@ -351,8 +356,10 @@ fn main() {
         .mint(producer.user, Some(tenant), &[Role::Admin], 3600)
         .unwrap();
     client.block_on(async {
+        // No redirects followed: a page that sends to the sign-in form is not a page measured.
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(1)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
         let cookie = sign_in(&http, &console_url).await;
