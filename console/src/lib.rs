@@ -81,6 +81,8 @@ impl AppState {
 /// The console's routes. The development sign-in route exists only with `dev_sign_in`.
 pub fn router(state: AppState) -> Router {
     let mut r = Router::new()
+        .merge(anagrafica::routes())
+        .merge(utenti::routes())
         .route("/", get(pages::home))
         .route("/static/console.css", get(css))
         .route("/accesso", get(pages::sign_in))
@@ -88,9 +90,7 @@ pub fn router(state: AppState) -> Router {
         .route("/lingua", post(web::choose_language))
         .route("/catalogo", get(pages::catalogue))
         .route("/catalogo/{id}", get(pages::eservice))
-        .route("/catalogo/{id}/versioni/{did}", get(pages::version))
-        .merge(anagrafica::routes())
-        .merge(utenti::routes());
+        .route("/catalogo/{id}/versioni/{did}", get(pages::version));
     if state.config.dev_sign_in {
         r = r.route("/accesso/sviluppo", post(pages::dev_sign_in));
     }
