@@ -449,5 +449,28 @@ async fn walk(c: &Client, console: &str, axe: &str) -> Result<(), fantoccini::er
         c.current_url().await?.path().ends_with("/accesso"),
         "signed out"
     );
+
+    // An API operator of the Comune reads its users, with no form to change them.
+    c.find(Locator::XPath(
+        "//button[contains(., 'Accedi come Operatore API Comune di Esempio')]",
+    ))
+    .await?
+    .click()
+    .await?;
+    heading_is(c, "Catalogo e-service").await;
+    open_section(c, "Utenti").await?;
+    let main = c.find(Locator::Css("main")).await?.text().await?;
+    assert!(
+        main.contains("Admin Comune di Esempio")
+            && main.contains("Operatore API Comune di Esempio")
+            && main.contains("(tu) Operatore API Attivo")
+            && main.contains("Solo gli amministratori li modificano."),
+        "{main}"
+    );
+    assert!(
+        c.find_all(Locator::Css("main form")).await?.is_empty(),
+        "no forms for an API operator: {main}"
+    );
+    accessible(c, axe, "Utenti, operatore API").await;
     Ok(())
 }
