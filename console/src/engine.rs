@@ -168,39 +168,26 @@ pub const OWN_CODES: &[&str] = &[
     "CONFIRMATION_REQUIRED",
 ];
 
-/// What a user reads (Italian, English) for each code the console explains: the engine's codes (checked
-/// against the engine's code table by `tests/pages.rs`) and [`OWN_CODES`]. Any other code reads
-/// as a generic refusal, with the code shown next to it.
+/// What a user reads (Italian, English) for each code the console explains: every code of the
+/// engine's table (`tests/pages.rs` checks none is missing, none is twice, and none is left
+/// untranslated) and [`OWN_CODES`]. A code the engine adds later reads as a generic refusal,
+/// with the code shown next to it, until it gets its sentence here.
 pub const SENTENCES: &[(&str, &str, &str)] = &[
+    // Not found, or not visible to the user's organization.
     (
-        "MISSING_TOKEN",
-        "La sessione non è più valida: accedi di nuovo.",
-        "Your session is no longer valid: sign in again.",
+        "TENANT_NOT_FOUND",
+        "Ente non trovato: controlla di aver seguito un collegamento della console.",
+        "Organization not found: check that you followed a link of the console.",
     ),
     (
-        "INVALID_TOKEN",
-        "La sessione non è più valida: accedi di nuovo.",
-        "Your session is no longer valid: sign in again.",
+        "USER_NOT_FOUND",
+        "Utente non trovato: forse è già stato rimosso. Ricarica l'elenco degli utenti.",
+        "User not found: they may have been removed already. Reload the list of users.",
     ),
     (
-        "USER_NOT_REGISTERED",
-        "Il tuo utente non è registrato presso il tuo ente.",
-        "Your user is not registered with your organization.",
-    ),
-    (
-        "USER_SUSPENDED",
-        "Il tuo utente è sospeso.",
-        "Your user is suspended.",
-    ),
-    (
-        "ROLE_REQUIRED",
-        "Il tuo ruolo non consente questa operazione.",
-        "Your role does not allow this operation.",
-    ),
-    (
-        "NOT_PRODUCER",
-        "Solo l'ente erogatore può farlo.",
-        "Only the producer can do this.",
+        "ATTRIBUTE_NOT_FOUND",
+        "Attributo non trovato: scegline uno dall'elenco degli attributi.",
+        "Attribute not found: choose one from the list of attributes.",
     ),
     (
         "ESERVICE_NOT_FOUND",
@@ -209,13 +196,272 @@ pub const SENTENCES: &[(&str, &str, &str)] = &[
     ),
     (
         "DESCRIPTOR_NOT_FOUND",
-        "Versione non trovata, o non visibile al tuo ente.",
-        "Version not found, or not visible to your organization.",
+        "Versione dell'e-service non trovata, o non visibile al tuo ente.",
+        "E-service version not found, or not visible to your organization.",
+    ),
+    (
+        "AGREEMENT_NOT_FOUND",
+        "Richiesta di fruizione non trovata, o il tuo ente non ne è né erogatore né fruitore.",
+        "Request (agreement) not found, or your organization is neither its producer nor its consumer.",
+    ),
+    (
+        "PURPOSE_NOT_FOUND",
+        "Finalità non trovata, o il tuo ente non ne è né erogatore né fruitore.",
+        "Purpose not found, or your organization is neither its producer nor its consumer.",
+    ),
+    (
+        "PURPOSE_VERSION_NOT_FOUND",
+        "Stima di carico della finalità non trovata.",
+        "Load estimate of the purpose not found.",
+    ),
+    (
+        "CLIENT_NOT_FOUND",
+        "Client non trovato, o non sei tra i suoi operatori di sicurezza.",
+        "Client not found, or you are not one of its security operators.",
+    ),
+    (
+        "KEY_NOT_FOUND",
+        "Chiave pubblica non trovata su questo client: forse è già stata eliminata.",
+        "Public key not found on this client: it may have been deleted already.",
+    ),
+    // Who may do what.
+    (
+        "ROLE_REQUIRED",
+        "Il tuo ruolo non consente questa operazione: chiedi a un amministratore del tuo ente.",
+        "Your role does not allow this operation: ask an administrator of your organization.",
+    ),
+    (
+        "NOT_PRODUCER",
+        "Solo l'ente erogatore dell'e-service può farlo.",
+        "Only the producer of the e-service can do this.",
+    ),
+    (
+        "NOT_CONSUMER",
+        "Solo l'ente fruitore può farlo.",
+        "Only the consumer can do this.",
+    ),
+    (
+        "NOT_CLIENT_MEMBER",
+        "Solo gli operatori di sicurezza del client possono caricarne le chiavi pubbliche.",
+        "Only the client's security operators can upload its public keys.",
+    ),
+    (
+        "USER_SUSPENDED",
+        "Il tuo utente è sospeso dal tuo ente: chiedi a un amministratore di riattivarlo.",
+        "Your user is suspended by your organization: ask an administrator to reactivate it.",
+    ),
+    (
+        "USER_NOT_REGISTERED",
+        "Il tuo utente non è registrato presso il tuo ente: chiedi a un amministratore di aggiungerti.",
+        "Your user is not registered with your organization: ask an administrator to add you.",
+    ),
+    (
+        "M2M_NOT_ALLOWED",
+        "Le chiavi pubbliche non si gestiscono con le API M2M: usa la console.",
+        "Public keys are not managed through the M2M API: use the console.",
+    ),
+    // Bad input.
+    (
+        "VALIDATION_FAILED",
+        "Alcuni dati non sono validi.",
+        "Some data is not valid.",
+    ),
+    (
+        "KEY_INVALID_PEM",
+        "La chiave non è in formato PEM leggibile: incolla il testo da -----BEGIN PUBLIC KEY----- a -----END PUBLIC KEY-----.",
+        "The key is not readable PEM: paste the text from -----BEGIN PUBLIC KEY----- to -----END PUBLIC KEY-----.",
+    ),
+    (
+        "KEY_NOT_RSA",
+        "Sono accettate solo chiavi RSA.",
+        "Only RSA keys are accepted.",
+    ),
+    (
+        "KEY_TOO_SHORT",
+        "La chiave RSA deve essere di almeno 2048 bit.",
+        "The RSA key must have at least 2048 bits.",
+    ),
+    (
+        "KEY_IS_PRIVATE",
+        "Hai caricato una chiave privata: caricala solo pubblica, e tieni la privata per te (considerala compromessa e generane una nuova).",
+        "You uploaded a private key: upload only the public one and keep the private one to yourself (consider it compromised and generate a new one).",
+    ),
+    (
+        "KEY_IS_CERTIFICATE",
+        "Hai caricato un certificato: carica la chiave pubblica.",
+        "You uploaded a certificate: upload the public key.",
+    ),
+    (
+        "KEY_MULTIPLE_BLOCKS",
+        "Il testo contiene più di una chiave: caricane una alla volta.",
+        "The text holds more than one key: upload one at a time.",
+    ),
+    (
+        "ATTRIBUTE_KIND_MISMATCH",
+        "L'attributo è di un altro tipo (certificato, dichiarato o verificato).",
+        "The attribute is of another kind (certified, declared or verified).",
+    ),
+    (
+        "USER_ROLE_MISMATCH",
+        "I ruoli non lo consentono: un utente ha almeno un ruolo tra amministratore, operatore API e operatore di sicurezza, e un amministratore non può sospendere o rimuovere sé stesso.",
+        "The roles do not allow it: a user has at least one role among administrator, API operator and security operator, and administrators cannot suspend or remove themselves.",
+    ),
+    // The state does not allow it.
+    (
+        "TENANT_NAME_TAKEN",
+        "Esiste già un ente con questo nome.",
+        "An organization with this name already exists.",
+    ),
+    (
+        "USER_ALREADY_EXISTS",
+        "Questo utente esiste già sulla piattaforma (o è già operatore del client).",
+        "This user already exists on the platform (or is already an operator of the client).",
+    ),
+    (
+        "ATTRIBUTE_NAME_TAKEN",
+        "Esiste già un attributo di questo tipo con questo nome.",
+        "An attribute of this kind with this name already exists.",
+    ),
+    (
+        "ESERVICE_NAME_TAKEN",
+        "Il tuo ente ha già un e-service con questo nome: scegline un altro.",
+        "Your organization already has an e-service with this name: choose another.",
+    ),
+    (
+        "AUDIENCE_TAKEN",
+        "L'audience della versione è già usata da un e-service di un altro erogatore: scegline un'altra.",
+        "The version's audience is already used by an e-service of another producer: choose another.",
+    ),
+    (
+        "ESERVICE_IMMUTABLE",
+        "Le informazioni generali dell'e-service non si modificano più dopo la pubblicazione della prima versione: crea una nuova versione.",
+        "The e-service's general information cannot change after its first version is published: create a new version.",
+    ),
+    (
+        "ESERVICE_HAS_PUBLISHED_VERSIONS",
+        "Un e-service che è stato pubblicato non si può cancellare.",
+        "An e-service that was published cannot be deleted.",
+    ),
+    (
+        "DRAFT_DESCRIPTOR_EXISTS",
+        "Esiste già una bozza di versione: modificala o cancellala prima di crearne un'altra.",
+        "A draft version already exists: edit or delete it before creating another.",
+    ),
+    (
+        "DESCRIPTOR_INCOMPLETE",
+        "La bozza non è completa: compila i campi indicati prima di pubblicarla.",
+        "The draft is not complete: fill in the fields shown before publishing it.",
+    ),
+    (
+        "DESCRIPTOR_STATE_CONFLICT",
+        "Lo stato attuale della versione non consente questa operazione: ricarica la pagina.",
+        "The version's current state does not allow this operation: reload the page.",
+    ),
+    (
+        "DESCRIPTOR_HAS_AGREEMENTS",
+        "La versione ha richieste di fruizione: non si può archiviare.",
+        "The version has requests (agreements) on it: it cannot be archived.",
+    ),
+    (
+        "NO_PUBLISHED_DESCRIPTOR",
+        "L'e-service non ha una versione pubblicata da sottoscrivere: si sottoscrive solo l'ultima versione pubblicata.",
+        "The e-service has no published version to subscribe to: only the latest published version can be.",
+    ),
+    (
+        "AGREEMENT_ALREADY_EXISTS",
+        "Il tuo ente ha già una richiesta di fruizione in corso per questo e-service.",
+        "Your organization already has a live request (agreement) for this e-service.",
+    ),
+    (
+        "AGREEMENT_STATE_CONFLICT",
+        "Lo stato attuale della richiesta di fruizione non consente questa operazione: ricarica la pagina.",
+        "The request's (agreement's) current state does not allow this operation: reload the page.",
+    ),
+    (
+        "MISSING_CERTIFIED_ATTRIBUTES",
+        "Il tuo ente non possiede un attributo certificato richiesto dall'e-service: la richiesta di fruizione non può essere presentata.",
+        "Your organization lacks a certified attribute the e-service requires: the request (agreement) cannot be submitted.",
+    ),
+    (
+        "VERIFIED_ATTRIBUTES_NOT_VERIFIED",
+        "Per approvare la richiesta di fruizione, verifica prima gli attributi indicati del fruitore.",
+        "To approve the request (agreement), first verify the consumer's attributes shown.",
+    ),
+    (
+        "NO_NEWER_DESCRIPTOR",
+        "Non c'è una versione pubblicata più recente a cui aggiornare la richiesta di fruizione.",
+        "There is no newer published version to upgrade the request (agreement) to.",
+    ),
+    (
+        "AGREEMENT_NOT_ACTIVE",
+        "Le finalità richiedono una richiesta di fruizione attiva su questo e-service.",
+        "Purposes need an active request (agreement) on this e-service.",
+    ),
+    (
+        "PURPOSE_STATE_CONFLICT",
+        "Lo stato attuale della finalità non consente questa operazione: ricarica la pagina.",
+        "The purpose's current state does not allow this operation: reload the page.",
+    ),
+    (
+        "PURPOSE_VERSION_PENDING",
+        "Una stima di carico di questa finalità è già in attesa di approvazione dell'erogatore.",
+        "A load estimate of this purpose already waits for the producer's approval.",
+    ),
+    (
+        "CLIENT_KIND_MISMATCH",
+        "I client API interop non si associano alle finalità: scegli un client e-service.",
+        "Interop API clients cannot be attached to purposes: choose an e-service client.",
+    ),
+    (
+        "CLIENT_ALREADY_ON_PURPOSE",
+        "Il client è già associato a questa finalità.",
+        "The client is already attached to this purpose.",
+    ),
+    (
+        "CLIENT_NOT_ON_PURPOSE",
+        "Il client non è associato a questa finalità.",
+        "The client is not attached to this purpose.",
+    ),
+    (
+        "KEY_ALREADY_EXISTS",
+        "Questa chiave pubblica è già registrata sulla piattaforma: generane una nuova.",
+        "This public key is already registered on the platform: generate a new one.",
+    ),
+    (
+        "ATTRIBUTE_ALREADY_ASSIGNED",
+        "L'ente possiede già questo attributo.",
+        "The organization already holds this attribute.",
+    ),
+    (
+        "ATTRIBUTE_NOT_ASSIGNED",
+        "L'ente non possiede questo attributo: forse è già stato revocato.",
+        "The organization does not hold this attribute: it may have been revoked already.",
+    ),
+    (
+        "CONCURRENT_MODIFICATION",
+        "Qualcun altro ha modificato gli stessi dati nello stesso momento: riprova.",
+        "Someone changed the same data at the same time: try again.",
+    ),
+    // The request itself.
+    (
+        "INVALID_BODY",
+        "I dati inviati non sono nel formato atteso: controlla il campo indicato.",
+        "The data sent is not in the expected format: check the field shown.",
+    ),
+    (
+        "PAYLOAD_TOO_LARGE",
+        "I dati inviati sono troppo grandi (al massimo 2 MiB).",
+        "The data sent is too large (2 MiB at most).",
+    ),
+    (
+        "UNSUPPORTED_MEDIA_TYPE",
+        "Il motore Interop non accetta dati in questo formato.",
+        "The Interop engine does not accept data in this format.",
     ),
     (
         "INVALID_PATH",
-        "L'indirizzo della pagina non è valido.",
-        "The page's address is not valid.",
+        "L'indirizzo della pagina non è valido: segui un collegamento della console.",
+        "The page's address is not valid: follow a link of the console.",
     ),
     (
         "INVALID_QUERY",
@@ -223,39 +469,60 @@ pub const SENTENCES: &[(&str, &str, &str)] = &[
         "The search parameters are not valid.",
     ),
     (
-        "VALIDATION_FAILED",
-        "Alcuni dati non sono validi.",
-        "Some data is not valid.",
+        "INVALID_TOKEN_REQUEST",
+        "La richiesta di voucher non è ben formata.",
+        "The voucher request is malformed.",
     ),
     (
-        "TENANT_NOT_FOUND",
-        "Ente non trovato.",
-        "Organization not found.",
+        "MISSING_TOKEN",
+        "Non hai effettuato l'accesso: accedi di nuovo.",
+        "You are not signed in: sign in again.",
     ),
     (
-        "ATTRIBUTE_NOT_FOUND",
-        "Attributo non trovato.",
-        "Attribute not found.",
+        "INVALID_TOKEN",
+        "La sessione è scaduta o non è più valida: accedi di nuovo.",
+        "Your session has expired or is no longer valid: sign in again.",
     ),
     (
-        "CONCURRENT_MODIFICATION",
-        "Modifiche concorrenti: riprova.",
-        "Someone changed this at the same time: try again.",
+        "TOKEN_REFUSED",
+        "Il voucher non è stato rilasciato: il motivo è nell'elenco dei rifiuti del client.",
+        "The voucher was not issued: the reason is in the client's list of refusals.",
     ),
+    (
+        "ROUTE_NOT_FOUND",
+        "Il motore Interop non conosce questa operazione.",
+        "The Interop engine does not know this operation.",
+    ),
+    (
+        "METHOD_NOT_ALLOWED",
+        "Il motore Interop non consente questa operazione su questo indirizzo.",
+        "The Interop engine does not allow this operation at this address.",
+    ),
+    (
+        "ROTATION_NOT_POSSIBLE",
+        "La chiave di firma è fissata dalla configurazione: si ruota cambiando la configurazione.",
+        "The signing key is set by configuration: rotate it by changing the configuration.",
+    ),
+    (
+        "STORE_UNAVAILABLE",
+        "L'archivio del motore Interop non è raggiungibile: riprova tra poco.",
+        "The Interop engine's store cannot be reached: try again shortly.",
+    ),
+    // The console's own.
     (
         "ENGINE_UNREACHABLE",
         "Il motore Interop non risponde: riprova tra poco.",
         "The Interop engine does not answer: try again shortly.",
     ),
     (
-        "CONFIRMATION_REQUIRED",
-        "Conferma l'operazione spuntando la casella.",
-        "Confirm the operation by ticking the box.",
-    ),
-    (
         "ENGINE_ANSWER",
         "Il motore Interop ha dato una risposta inattesa.",
         "The Interop engine gave an unexpected answer.",
+    ),
+    (
+        "CONFIRMATION_REQUIRED",
+        "Conferma l'operazione spuntando la casella.",
+        "Confirm the operation by ticking the box.",
     ),
 ];
 

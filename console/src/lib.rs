@@ -11,6 +11,7 @@ pub mod erogazione;
 pub mod oidc;
 pub mod pages;
 pub mod session;
+pub mod utenti;
 pub mod web;
 
 pub use config::Config;
@@ -109,12 +110,13 @@ impl AppState {
 /// The console's routes. The development sign-in route exists only with `dev_sign_in`.
 pub fn router(state: AppState) -> Router {
     let mut r = Router::new()
+        .merge(anagrafica::routes())
+        .merge(utenti::routes())
         .route("/", get(pages::home))
         .route("/static/console.css", get(css))
         .route("/accesso", get(pages::sign_in))
         .route("/esci", post(pages::sign_out))
         .route("/lingua", post(web::choose_language))
-        .route("/anagrafica", get(anagrafica::page))
         .route("/catalogo", get(pages::catalogue))
         .route("/catalogo/{id}", get(pages::eservice))
         .route("/catalogo/{id}/versioni/{did}", get(pages::version))

@@ -2,9 +2,10 @@
 //! the engine with the user's token, and renders with [`layout`].
 
 use crate::engine::{Descriptor, RequiredAttribute};
-use crate::session::User;
+use crate::session::{Lang, User};
 use crate::web::{
-    csrf_field, csrf_refused, engine_error, layout, number, redirect, role_label, signed_in, when,
+    csrf_field, csrf_refused, engine_error, layout, number, page_param, pager, redirect,
+    role_label, signed_in, when,
 };
 use crate::{St, Visit, cleared_cookie, csrf_ok, mint_dev_token};
 use axum::Form;
@@ -141,6 +142,18 @@ fn state_label(s: &str) -> &str {
     }
 }
 
+/// A version's state, in the session's language.
+fn state_name(s: &str, l: Lang) -> &str {
+    match s {
+        "DRAFT" => l.t("Bozza", "Draft"),
+        "PUBLISHED" => l.t("Pubblicata", "Published"),
+        "DEPRECATED" => l.t("Deprecata", "Deprecated"),
+        "SUSPENDED" => l.t("Sospesa", "Suspended"),
+        "ARCHIVED" => l.t("Archiviata", "Archived"),
+        other => other,
+    }
+}
+
 /// How many e-services a catalogue page shows.
 pub const PER_PAGE: u64 = 20;
 
@@ -172,13 +185,9 @@ pub async fn catalogue(
         Ok(v) => v,
         Err(r) => return *r,
     };
+    let l = visit.session.lang;
     let search = params.get("q").map_or("", |q| q.trim());
-    // A missing, zero or malformed page number means the first page.
-    let page = params
-        .get("pagina")
-        .and_then(|p| p.parse::<u64>().ok())
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
+    let page = page_param(&params);
     let offset = (page - 1).saturating_mul(PER_PAGE);
     let found = match st
         .engine
@@ -190,30 +199,34 @@ pub async fn catalogue(
     };
     let pages = found.total.div_ceil(PER_PAGE).max(1);
     let body = html! {
-        h1 { "Catalogo e-service" }
+        h1 { (l.t("Catalogo e-service", "E-service catalogue")) }
         form class="search" method="get" action="/catalogo" role="search" {
-            label for="q" { "Cerca per nome o descrizione" }
+            label for="q" { (l.t("Cerca per nome o descrizione", "Search by name or description")) }
             input type="search" id="q" name="q" value=(search) maxlength="200";
-            button type="submit" { "Cerca" }
+            button type="submit" { (l.t("Cerca", "Search")) }
             @if !search.is_empty() {
-                " " a href="/catalogo" { "Mostra tutto il catalogo" }
+                " " a href="/catalogo" { (l.t("Mostra tutto il catalogo", "Show the whole catalogue")) }
             }
         }
         @if search.is_empty() {
-            p class="count" { (found.total) " e-service visibili al tuo ente." }
+            p class="count" { (found.total) (l.t(" e-service visibili al tuo ente.", " e-services visible to your organization.")) }
         } @else {
-            p class="count" { (found.total) " e-service corrispondono alla ricerca «" (search) "»." }
+            p class="count" {
+                (found.total) (l.t(" e-service corrispondono alla ricerca «", " e-services match the search “"))
+                (search) (l.t("».", "”."))
+            }
         }
         @if found.total == 0 {
             @if search.is_empty() {
-                p { "Il catalogo è vuoto." }
+                p { (l.t("Il catalogo è vuoto.", "The catalogue is empty.")) }
             } @else {
-                p { "Nessun e-service corrisponde alla ricerca. Prova con altre parole." }
+                p { (l.t("Nessun e-service corrisponde alla ricerca. Prova con altre parole.", "No e-service matches the search. Try other words.")) }
             }
         } @else if found.items.is_empty() {
             p {
-                "La pagina " (page) " non esiste: i risultati sono " (pages) " pagine. "
-                a href=(catalogue_href(search, pages)) { "Vai all'ultima pagina" }
+                (l.t("La pagina ", "Page ")) (page) (l.t(" non esiste: i risultati sono ", " does not exist: the results fill "))
+                (pages) (l.t(" pagine. ", " pages. "))
+                a href=(catalogue_href(search, pages)) { (l.t("Vai all'ultima pagina", "Go to the last page")) }
             }
         } @else {
             ul class="cards" {
@@ -223,7 +236,7 @@ pub async fn catalogue(
                         p { (e.description) }
                         @if let Some(d) = e.current() {
                             p class="meta" {
-                                "Versione " (d.version) " · " (state_label(&d.state))
+                                (l.t("Versione ", "Version ")) (d.version) " · " (state_name(&d.state, l))
                                 " · " (e.technology)
                             }
                         }
@@ -231,24 +244,15 @@ pub async fn catalogue(
                 }
             }
         }
-        @if found.total > 0 {
-            nav class="pages" aria-label="Pagine del catalogo" {
-                @if page > 1 {
-                    a rel="prev" href=(catalogue_href(search, (page - 1).min(pages))) { "Pagina precedente" }
-                    " "
-                }
-                span aria-current="page" { "Pagina " (page) " di " (pages) }
-                @if page < pages {
-                    " "
-                    a rel="next" href=(catalogue_href(search, page + 1)) { "Pagina successiva" }
-                }
-            }
-        }
+        (pager(l, l.t("Pagine del catalogo", "Catalogue pages"), page, found.total, PER_PAGE, |p| catalogue_href(search, p)))
     };
     let title = if page > 1 {
-        format!("Catalogo e-service, pagina {page}")
+        format!(
+            "{}{page}",
+            l.t("Catalogo e-service, pagina ", "E-service catalogue, page ")
+        )
     } else {
-        "Catalogo e-service".to_owned()
+        l.t("Catalogo e-service", "E-service catalogue").to_owned()
     };
     visit.finish(&st, layout(&title, &visit, "/catalogo", body))
 }
@@ -259,6 +263,7 @@ pub async fn eservice(State(st): St, headers: HeaderMap, Path(id): Path<String>)
         Ok(v) => v,
         Err(r) => return *r,
     };
+    let l = visit.session.lang;
     let e = match st.engine.eservice(&user.token, &id).await {
         Ok(e) => e,
         Err(e) => return engine_error(&visit, &st, &e),
@@ -271,28 +276,37 @@ pub async fn eservice(State(st): St, headers: HeaderMap, Path(id): Path<String>)
         .map(|t| t.name)
         .ok();
     let body = html! {
-        nav aria-label="Percorso" class="crumbs" {
-            a href="/catalogo" { "Catalogo e-service" } " › " (e.name)
+        nav aria-label=(l.t("Percorso", "Breadcrumb")) class="crumbs" {
+            a href="/catalogo" { (l.t("Catalogo e-service", "E-service catalogue")) } " › " (e.name)
         }
         h1 { (e.name) }
         p { (e.description) }
         dl {
-            dt { "Tecnologia" } dd { (e.technology) }
-            dt { "Modalità" } dd { (if e.mode == "RECEIVE" { "Ricezione" } else { "Erogazione" }) }
-            dt { "Ente erogatore" }
+            dt { (l.t("Tecnologia", "Technology")) } dd { (e.technology) }
+            dt { (l.t("Modalità", "Mode")) }
+            dd {
+                (if e.mode == "RECEIVE" { l.t("Ricezione", "Receive") } else { l.t("Erogazione", "Deliver") })
+            }
+            dt { (l.t("Ente erogatore", "Producer")) }
             dd {
                 @if let Some(name) = &producer { (name) } @else { code { (e.producer_id) } }
             }
         }
-        h2 { "Versioni" }
+        h2 { (l.t("Versioni", "Versions")) }
         table {
-            caption { "Versioni dell'e-service" }
-            thead { tr { th scope="col" { "Versione" } th scope="col" { "Stato" } th scope="col" { "Pubblicata il" } } }
+            caption { (l.t("Versioni dell'e-service", "The e-service's versions")) }
+            thead {
+                tr {
+                    th scope="col" { (l.t("Versione", "Version")) }
+                    th scope="col" { (l.t("Stato", "State")) }
+                    th scope="col" { (l.t("Pubblicata il", "Published on")) }
+                }
+            }
             tbody {
                 @for d in &e.descriptors {
                     tr {
-                        td { a href={ "/catalogo/" (e.id) "/versioni/" (d.id) } { "Versione " (d.version) } }
-                        td { (state_label(&d.state)) }
+                        td { a href={ "/catalogo/" (e.id) "/versioni/" (d.id) } { (l.t("Versione ", "Version ")) (d.version) } }
+                        td { (state_name(&d.state, l)) }
                         td { (d.published_at.as_deref().map(when).unwrap_or_else(|| "—".into())) }
                     }
                 }
@@ -416,13 +430,15 @@ pub async fn version(
 
 pub async fn not_found(State(st): St, headers: HeaderMap) -> Response {
     let visit = Visit::of(&st, &headers);
+    let l = visit.session.lang;
     let page = layout(
-        "Pagina non trovata",
+        l.t("Pagina non trovata", "Page not found"),
         &visit,
         "",
         html! {
-            h1 { "Pagina non trovata" }
-            p { a href="/" { "Torna alla console" } }
+            h1 { (l.t("Pagina non trovata", "Page not found")) }
+            p { (l.t("L'indirizzo non corrisponde a nessuna pagina della console.", "The address matches no page of the console.")) }
+            p { a href="/" { (l.t("Torna alla console", "Back to the console")) } }
         },
     );
     let mut res = visit.finish(&st, (StatusCode::NOT_FOUND, page));

@@ -46,6 +46,7 @@ fn nav(user: &User, l: Lang) -> Vec<(&'static str, &'static str)> {
     // The registry page is the user's tenant's: the platform operator has none.
     if tenant_user {
         items.push(("/anagrafica", "Anagrafica"));
+        items.push(("/utenti", l.t("Utenti", "Users")));
     }
     items
 }

@@ -3,8 +3,10 @@
 //! It signs in as the Comune's administrator by clicking, reads the catalogue, searches it and
 //! pages through it (the test first publishes more e-services as PagoPA's administrator, through
 //! the engine's API, so that the catalogue has two pages), opens an e-service and one of its
-//! versions, reads its tenant's Anagrafica (attributes and users), sees a POST without its CSRF
-//! token refused, and signs out; axe-core
+//! versions, switches to English and back with the footer's button, declares and revokes an
+//! attribute in its tenant's Anagrafica, adds a user in Utenti (after the engine refused bad
+//! input next to its field), suspends, reactivates and removes them, sees a POST without its
+//! CSRF token refused, and signs out; axe-core
 //! runs on every page and fails the test on a serious or critical violation; screenshots of the
 //! main pages go to `docs/console/` with `RECAPITO_SCREENSHOTS=docs`
 //! (`RECAPITO_SCREENSHOTS=docs scripts/test --test console_browser`), else to a temporary
@@ -15,6 +17,10 @@
 //! under CI=true and skips loudly otherwise.
 
 use e2e::browser::{accessible, browser, connect, heading_is, press, screenshot, start_driver};
+use e2e::console::anagrafica::{
+    add_user, declare_attribute, fill_and_add_user, open_section, revoke_declaration,
+    switch_language, user_action,
+};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::json;
@@ -169,6 +175,16 @@ async fn walk(c: &Client, console: &str, axe: &str) -> Result<(), fantoccini::er
     accessible(c, axe, "Catalogo e-service").await;
     screenshot(c, "catalogo").await;
 
+    // The footer's "English" button: the same page in English, then back to Italian.
+    switch_language(c, "English").await?;
+    heading_is(c, "E-service catalogue").await;
+    assert!(c.current_url().await?.path().ends_with("/catalogo"));
+    paging_is(c, "Page 1 of 2").await;
+    accessible(c, axe, "E-service catalogue").await;
+    screenshot(c, "catalogo-en").await;
+    switch_language(c, "Italiano").await?;
+    heading_is(c, "Catalogo e-service").await;
+
     // Paging: 25 e-services, 20 a page, by name.
     paging_is(c, "Pagina 1 di 2").await;
     assert_eq!(names.len(), 20, "{names:?}");
@@ -277,23 +293,18 @@ async fn walk(c: &Client, console: &str, axe: &str) -> Result<(), fantoccini::er
     c.set_window_size(1280, 900).await?;
 
     // Anagrafica, from the navigation: the Comune's attributes in three sections (the demo
-    // world assigns none, and each section says so) and its users with their roles.
-    c.find(Locator::XPath(
-        "//nav[@aria-label='Sezioni']//a[normalize-space(.)='Anagrafica']",
-    ))
-    .await?
-    .click()
-    .await?;
-    heading_is(c, "Anagrafica").await;
+    // world certifies one for it; it declares and verifies none yet).
+    open_section(c, "Anagrafica").await?;
     assert!(c.current_url().await?.path().ends_with("/anagrafica"));
     let main = c.find(Locator::Css("main")).await?.text().await?;
     for part in [
         "Attributi certificati",
+        "Assegnati dalla piattaforma",
+        "Comuni e loro Consorzi e Associazioni",
         "Attributi dichiarati",
+        "Nessun attributo dichiarato.",
         "Attributi verificati",
-        "Utenti",
-        "Admin Comune di Esempio",
-        "Amministratore",
+        "Nessun attributo verificato.",
     ] {
         assert!(main.contains(part), "{part} in {main}");
     }
@@ -304,7 +315,95 @@ async fn walk(c: &Client, console: &str, axe: &str) -> Result<(), fantoccini::er
         .await?;
     assert_eq!(current, "Anagrafica");
     accessible(c, axe, "Anagrafica").await;
+    // The administrator declares the demo world's declared attribute, then revokes it.
+    const DECLARED: &str = "Responsabile della protezione dei dati nominato";
+    let said = declare_attribute(c, DECLARED).await?;
+    assert!(
+        said.contains(&format!("Attributo «{DECLARED}» dichiarato")),
+        "{said}"
+    );
+    let declared = c.find(Locator::Css("ul.declared")).await?.text().await?;
+    assert!(declared.contains(DECLARED), "{declared}");
+    accessible(c, axe, "Anagrafica, attributo dichiarato").await;
     screenshot(c, "anagrafica").await;
+    let said = revoke_declaration(c, DECLARED).await?;
+    assert!(said.contains("revocata"), "{said}");
+    let main = c.find(Locator::Css("main")).await?.text().await?;
+    assert!(main.contains("Nessun attributo dichiarato."), "{main}");
+
+    // Utenti: the Comune's users and roles; bad input is refused next to its field, with what
+    // was typed kept; then a user is added, suspended, reactivated and removed.
+    open_section(c, "Utenti").await?;
+    let table = c
+        .find(Locator::Css("table.users-table"))
+        .await?
+        .text()
+        .await?;
+    for part in [
+        "Admin Comune di Esempio",
+        "Amministratore",
+        "Operatore API Comune di Esempio",
+        "Operatore di sicurezza Comune di Esempio",
+    ] {
+        assert!(table.contains(part), "{part} in {table}");
+    }
+    accessible(c, axe, "Utenti").await;
+    fill_and_add_user(c, "non-un-uuid", "Maria Rossi", &["Operatore API"]).await?;
+    let blamed = c.find(Locator::Id("f-id-err")).await?.text().await?;
+    assert!(blamed.contains("INVALID_BODY"), "{blamed}");
+    let kept = c.find(Locator::Id("f-nome")).await?.prop("value").await?;
+    assert_eq!(kept.as_deref(), Some("Maria Rossi"));
+    accessible(c, axe, "Utenti, errore").await;
+    c.execute(
+        "document.getElementById('aggiungi').scrollIntoView();",
+        vec![],
+    )
+    .await?;
+    screenshot(c, "utenti-errore").await;
+    let id = "0190e8b0-0000-7000-8000-00000000c0de";
+    fill_and_add_user(c, id, "Maria Rossi", &[]).await?;
+    let blamed = c.find(Locator::Id("f-ruoli-err")).await?.text().await?;
+    assert!(blamed.contains("USER_ROLE_MISMATCH"), "{blamed}");
+    let kept = c.find(Locator::Id("f-id")).await?.prop("value").await?;
+    assert_eq!(kept.as_deref(), Some(id));
+    let said = add_user(
+        c,
+        id,
+        "Maria Rossi",
+        &["Operatore API", "Operatore di sicurezza"],
+    )
+    .await?;
+    assert!(
+        said.contains("Utente «Maria Rossi» aggiunto, attivo, con i ruoli: Operatore API, Operatore di sicurezza"),
+        "{said}"
+    );
+    screenshot(c, "utenti").await;
+    let said = user_action(c, "Sospendi", "Maria Rossi").await?;
+    assert!(said.contains("sospeso"), "{said}");
+    let said = user_action(c, "Riattiva", "Maria Rossi").await?;
+    assert!(said.contains("riattivato"), "{said}");
+    let said = user_action(c, "Rimuovi", "Maria Rossi").await?;
+    assert!(said.contains("«Maria Rossi» rimosso"), "{said}");
+    let table = c
+        .find(Locator::Css("table.users-table"))
+        .await?
+        .text()
+        .await?;
+    assert!(!table.contains("Maria Rossi"), "{table}");
+    c.set_window_size(360, 800).await?;
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        overflow,
+        json!(false),
+        "Utenti: no horizontal scrolling at 360 px"
+    );
+    screenshot(c, "utenti-360").await;
+    c.set_window_size(1280, 900).await?;
 
     // A POST without its CSRF token is refused, with a page saying why.
     c.execute(
@@ -347,5 +446,28 @@ async fn walk(c: &Client, console: &str, axe: &str) -> Result<(), fantoccini::er
         c.current_url().await?.path().ends_with("/accesso"),
         "signed out"
     );
+
+    // An API operator of the Comune reads its users, with no form to change them.
+    c.find(Locator::XPath(
+        "//button[contains(., 'Accedi come Operatore API Comune di Esempio')]",
+    ))
+    .await?
+    .click()
+    .await?;
+    heading_is(c, "Catalogo e-service").await;
+    open_section(c, "Utenti").await?;
+    let main = c.find(Locator::Css("main")).await?.text().await?;
+    assert!(
+        main.contains("Admin Comune di Esempio")
+            && main.contains("Operatore API Comune di Esempio")
+            && main.contains("(tu) Operatore API Attivo")
+            && main.contains("Solo gli amministratori li modificano."),
+        "{main}"
+    );
+    assert!(
+        c.find_all(Locator::Css("main form")).await?.is_empty(),
+        "no forms for an API operator: {main}"
+    );
+    accessible(c, axe, "Utenti, operatore API").await;
     Ok(())
 }

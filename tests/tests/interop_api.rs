@@ -244,6 +244,41 @@ async fn requests_without_a_valid_identity_are_refused_with_a_code() {
         .await
         .expect_problem(StatusCode::BAD_REQUEST, "USER_ROLE_MISMATCH");
 
+    // Every user of the tenant reads who is who (the console's "Utenti" page); users of other
+    // tenants do not.
+    let users = operator
+        .get(&format!("/tenants/{t}/users"))
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(
+        users.body.as_array().map(Vec::len),
+        Some(2),
+        "{}",
+        users.body
+    );
+    let stranger_admin = engine.tenant("Provincia di Esempio").await;
+    stranger_admin
+        .get(&format!("/tenants/{t}/users"))
+        .await
+        .expect_problem(StatusCode::FORBIDDEN, "ROLE_REQUIRED");
+    // A new user without a role, or an existing one: the problem names the field at fault.
+    let no_role = admin
+        .post(
+            &format!("/tenants/{t}/users"),
+            json!({"id": UserId::random(), "name": "Senza ruolo", "roles": []}),
+        )
+        .await
+        .expect_problem(StatusCode::BAD_REQUEST, "USER_ROLE_MISMATCH");
+    assert_eq!(no_role.body["fields"], json!(["roles"]), "{}", no_role.body);
+    let again = admin
+        .post(
+            &format!("/tenants/{t}/users"),
+            json!({"id": operator.id, "name": "Di nuovo", "roles": ["api"]}),
+        )
+        .await
+        .expect_problem(StatusCode::CONFLICT, "USER_ALREADY_EXISTS");
+    assert_eq!(again.body["fields"], json!(["id"]), "{}", again.body);
+
     // Claiming a role the tenant did not grant does not give it.
     let pretender = engine.user(operator.id, admin.tenant, &[Role::Admin]);
     pretender

@@ -229,10 +229,10 @@ fn own_users(
     id: TenantId,
 ) -> Result<Vec<crate::domain::tenant::User>, DomainError> {
     let t = s.tenant(id)?;
-    if caller.0.tenant != Some(id) || !caller.0.has(Role::Admin) {
+    if caller.0.tenant != Some(id) {
         return Err(DomainError::new(
             ErrorCode::ROLE_REQUIRED,
-            "only the tenant's administrators see its users",
+            "only the tenant's own users see its users",
         ));
     }
     Ok(t.users.values().cloned().collect())
@@ -244,7 +244,7 @@ fn own_users(
     operation_id = "listTenantUsers",
     tag = "tenants",
     summary = "List the tenant's users",
-    description = "The tenant's own administrators (admin); anybody else gets ROLE_REQUIRED.",
+    description = "The tenant's own users (any role: the console's \"Utenti\" page lets them read who is who); users of other tenants and the platform get ROLE_REQUIRED.",
     params(
         ("id" = TenantId, Path, description = "The tenant's id."),
     ),

@@ -5,7 +5,7 @@ use crate::domain::actor::Ctx;
 use crate::domain::actor::Role;
 use crate::domain::agreement::{AgreementState, Side};
 use crate::domain::attribute::{Attribute, AttributeKind};
-use crate::domain::error::{DomainResult, ErrorCode, fail};
+use crate::domain::error::{DomainError, DomainResult, ErrorCode, fail};
 use crate::domain::ids::{AttributeId, TenantId, UserId};
 use crate::domain::state::{Event, State};
 use crate::domain::tenant::{NewUser, Tenant, User, UserState, Verification};
@@ -115,16 +115,18 @@ pub fn handle(s: &State, ctx: &Ctx, cmd: TenantCommand) -> DomainResult<Vec<Even
 fn new_user(ctx: &Ctx, u: NewUser) -> DomainResult<User> {
     text("name", &u.name, 1..=100)?;
     if u.roles.is_empty() {
-        return fail(
+        return Err(DomainError::new(
             ErrorCode::USER_ROLE_MISMATCH,
             "a user needs at least one of admin, api, security",
-        );
+        )
+        .with_fields(vec!["roles".into()]));
     }
     if u.roles.contains(&Role::Platform) || u.roles.contains(&Role::M2m) {
-        return fail(
+        return Err(DomainError::new(
             ErrorCode::USER_ROLE_MISMATCH,
             "platform and m2m are not roles of a tenant's users",
-        );
+        )
+        .with_fields(vec!["roles".into()]));
     }
     Ok(User {
         id: u.id,
@@ -187,10 +189,11 @@ fn own_tenant<'a>(s: &'a State, ctx: &Ctx, tenant: TenantId) -> DomainResult<&'a
 fn add_user(s: &State, ctx: &Ctx, tenant: TenantId, user: NewUser) -> DomainResult<Vec<Event>> {
     let mut t = own_tenant(s, ctx, tenant)?.clone();
     if s.tenants.values().any(|t| t.users.contains_key(&user.id)) {
-        return fail(
+        return Err(DomainError::new(
             ErrorCode::USER_ALREADY_EXISTS,
             format!("user {} exists", user.id),
-        );
+        )
+        .with_fields(vec!["id".into()]));
     }
     let user = new_user(ctx, user)?;
     t.users.insert(user.id, user);
