@@ -7,6 +7,7 @@
 pub mod anagrafica;
 pub mod config;
 pub mod engine;
+pub mod fruizione;
 pub mod pages;
 pub mod session;
 pub mod web;
@@ -88,7 +89,8 @@ pub fn router(state: AppState) -> Router {
         .route("/anagrafica", get(anagrafica::page))
         .route("/catalogo", get(pages::catalogue))
         .route("/catalogo/{id}", get(pages::eservice))
-        .route("/catalogo/{id}/versioni/{did}", get(pages::version));
+        .route("/catalogo/{id}/versioni/{did}", get(pages::version))
+        .merge(fruizione::routes());
     if state.config.dev_sign_in {
         r = r.route("/accesso/sviluppo", post(pages::dev_sign_in));
     }
