@@ -511,7 +511,7 @@ async fn render(
         .filter(|k| !is_private(k))
         .unwrap_or("");
     let key_name = typed.get("nome_chiave").map_or("", String::as_str);
-    let title = format!("{} {}", l.t("Client", "Client"), c.name);
+    let title = c.name.clone();
     let body = html! {
         (subnav(user, l, "/fruizione/client"))
         nav aria-label=(l.t("Percorso", "Breadcrumb")) class="crumbs" {

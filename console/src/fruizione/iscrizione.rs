@@ -56,9 +56,12 @@ pub fn held(
         Kind::Declared if any(&|a| mine.declared.contains(&a.id)) => Held::Yes,
         Kind::Verified
             if any(&|a| {
-                mine.verified
-                    .iter()
-                    .any(|v| v.id == a.id && v.verified_by.iter().any(|p| p == producer))
+                // Without explicit verification, any producer's verification counts.
+                mine.verified.iter().any(|v| {
+                    v.id == a.id
+                        && (v.verified_by.iter().any(|p| p == producer)
+                            || !a.explicit_verification && !v.verified_by.is_empty())
+                })
             }) =>
         {
             Held::Yes
@@ -176,8 +179,42 @@ pub async fn requirements(
         }
     };
     let l = visit.session.lang;
-    let form = (has_role(user, super::ADMIN_ONLY) && d.state == "PUBLISHED")
-        .then(|| subscribe_form(visit, e, d, &mine, names, &Fields::new(), None));
+    let admin = has_role(user, super::ADMIN_ONLY);
+    // A live request (not rejected nor archived) on the e-service: its page, not a second one.
+    let live = if admin {
+        st.engine
+            .page::<Agreement>(
+                &user.token,
+                &format!(
+                    "/agreements?side=consumer&eservice={}&limit=50",
+                    crate::engine::encode(&e.id)
+                ),
+            )
+            .await
+            .ok()
+            .and_then(|found| {
+                found
+                    .items
+                    .into_iter()
+                    .find(|a| !matches!(a.state.as_str(), "REJECTED" | "ARCHIVED"))
+            })
+    } else {
+        None
+    };
+    let form = match &live {
+        Some(a) => Some(html! {
+            section class="subscribe" aria-labelledby="iscriviti" {
+                h2 id="iscriviti" { (l.t("Iscriviti", "Subscribe (Iscriviti)")) }
+                p {
+                    (l.t("Il tuo ente ha già una richiesta di fruizione su questo e-service: ", "Your organization already has a subscription request on this e-service: "))
+                    a href={ "/fruizione/richieste/" (a.id) } { (agreement_state(&a.state, l)) }
+                    "."
+                }
+            }
+        }),
+        None => (admin && d.state == "PUBLISHED")
+            .then(|| subscribe_form(visit, e, d, &mine, names, &Fields::new(), None)),
+    };
     Some(html! {
         p { (l.t(
             "Ogni gruppo è soddisfatto da uno qualsiasi dei suoi attributi; servono tutti i gruppi. Accanto a ogni gruppo: se il tuo ente lo soddisfa già.",
@@ -457,7 +494,7 @@ mod tests {
     }
 
     #[test]
-    fn a_group_is_held_by_any_of_its_attributes_and_verified_ones_by_this_producer() {
+    fn a_group_is_held_by_any_of_its_attributes_and_an_explicit_verification_by_this_producer() {
         let mine = TenantAttributes {
             certified: vec!["c1".into()],
             declared: vec![],
@@ -472,8 +509,17 @@ mod tests {
         );
         assert_eq!(held(Kind::Certified, &[req("c2")], &mine, "p"), Held::No);
         assert_eq!(held(Kind::Declared, &[req("d1")], &mine, "p"), Held::No);
+        let explicit = RequiredAttribute {
+            explicit_verification: true,
+            ..req("v1")
+        };
         assert_eq!(
-            held(Kind::Verified, &[req("v1")], &mine, "p"),
+            held(Kind::Verified, std::slice::from_ref(&explicit), &mine, "p"),
+            Held::ToVerify
+        );
+        assert_eq!(held(Kind::Verified, &[req("v1")], &mine, "p"), Held::Yes);
+        assert_eq!(
+            held(Kind::Verified, &[req("v2")], &mine, "p"),
             Held::ToVerify
         );
         assert_eq!(

@@ -1,6 +1,7 @@
 //! Test harness: starts real servers on ephemeral ports and talks to them over HTTP.
 
 pub mod browser;
+pub mod console;
 pub mod entity;
 pub mod gateway;
 pub mod openapi;
