@@ -776,8 +776,15 @@ pub async fn act(
     let private = is_private(form.get("chiave").map_or("", String::as_str));
     match done {
         Err(e) if action == "carica-chiave" => {
-            let e = key_error(e, private, l);
-            render(&st, &visit, &user, &id, Some(&e), &form).await
+            let secret = private || e.code == "KEY_IS_PRIVATE";
+            let e = key_error(e, secret, l);
+            // A private key (also base64-encoded, which only the engine recognises) is a
+            // secret: the field comes back empty.
+            let mut typed = form.clone();
+            if secret {
+                typed.remove("chiave");
+            }
+            render(&st, &visit, &user, &id, Some(&e), &typed).await
         }
         Err(e) => render(&st, &visit, &user, &id, Some(&e), &Fields::new()).await,
         Ok(answer) => {

@@ -455,12 +455,19 @@ fn blocker(b: &Value, l: Lang) -> String {
         )
     };
     match b["point"].as_str() {
-        Some("DESCRIPTOR") => {
-            format!("{} ({}).", l.t(
-            "La versione dell'e-service non è operativa: l'erogatore l'ha sospesa o archiviata",
-            "The e-service version is not operative: its producer suspended or archived it",
-        ), b["state"].as_str().unwrap_or_default())
-        }
+        Some("DESCRIPTOR") => format!(
+            "{} ({}).",
+            l.t(
+                "La versione dell'e-service non è operativa: l'erogatore l'ha sospesa o archiviata",
+                "The e-service version is not operative: its producer suspended or archived it",
+            ),
+            match b["state"].as_str() {
+                Some("SUSPENDED") => l.t("sospesa", "suspended"),
+                Some("ARCHIVED") => l.t("archiviata", "archived"),
+                Some("DRAFT") => l.t("bozza", "draft"),
+                _ => l.t("stato sconosciuto", "unknown state"),
+            }
+        ),
         Some("NO_AGREEMENT") => l
             .t(
                 "Il tuo ente non ha una richiesta di fruizione su questo e-service.",
