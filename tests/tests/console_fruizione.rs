@@ -229,6 +229,32 @@ async fn the_consumer_subscribes_creates_a_purpose_and_a_client_with_its_key_in_
     result.unwrap();
 }
 
+/// At 360 px the page scrolls only vertically.
+async fn fits_360(c: &Client, page: &str) -> Result<(), fantoccini::error::CmdError> {
+    c.set_window_size(360, 800).await?;
+    // The page's layout follows the new width.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await?;
+    let wide = c
+        .execute(
+            "return [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > window.innerWidth).slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + e.textContent.slice(0, 40));",
+            vec![],
+        )
+        .await?;
+    c.set_window_size(1280, 900).await?;
+    assert_eq!(
+        overflow,
+        json!(false),
+        "horizontal scrolling at 360 px on {page}: {wide}"
+    );
+    Ok(())
+}
+
 async fn sign_in(c: &Client, console: &str, who: &str) -> Result<(), fantoccini::error::CmdError> {
     c.goto(&format!("{console}/accesso")).await?;
     heading_is(c, "Accedi").await;
@@ -356,6 +382,7 @@ async fn walk(
     c.refresh().await?;
     main_contains(c, "Data prevista di approvazione: 31/01/2099.").await?;
     accessible(c, axe, "finalità in attesa").await;
+    fits_360(c, "finalità").await?;
 
     // A client with the administrator and the security operator as members.
     let client = steps::create_client(
@@ -428,6 +455,33 @@ async fn walk(
     );
     accessible(c, axe, "client").await;
     screenshot(c, "fruizione-client").await;
+    fits_360(c, "client").await?;
+    // In English, the causes too.
+    steps::navigate(
+        c,
+        c.find(Locator::XPath(
+            "//footer//button[normalize-space(.)='English']",
+        ))
+        .await?,
+    )
+    .await?;
+    heading_is(c, "Fruizione (consume)").await;
+    click(c, "Clients").await?;
+    click(c, "Client anagrafe").await?;
+    let main = main_contains(c, "Why a voucher was refused").await?;
+    assert!(
+        main.contains("The client is not attached to the purpose named"),
+        "{main}"
+    );
+    steps::navigate(
+        c,
+        c.find(Locator::XPath(
+            "//footer//button[normalize-space(.)='Italiano']",
+        ))
+        .await?,
+    )
+    .await?;
+    heading_is(c, "Fruizione").await;
     click(c, "Gestione client").await?;
     heading_is(c, "Gestione client").await;
     accessible(c, axe, "Gestione client").await;
