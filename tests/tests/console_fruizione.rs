@@ -108,7 +108,7 @@ impl Producer {
 
 /// PagoPA publishes [`ESERVICE`]: the Comune's certified category, [`DECLARED`], and
 /// [`VERIFIED`] verified by PagoPA itself; 100 calls a day per consumer, 1000 in all.
-async fn publish(p: &Producer, env: &dev_stack::DevEnv) {
+async fn publish(p: &Producer, env: &dev_stack::DevEnv) -> String {
     let attr = |name: &str| {
         env.attributes
             .iter()
@@ -142,6 +142,7 @@ async fn publish(p: &Producer, env: &dev_stack::DevEnv) {
         .act(&format!("/eservices/{id}/descriptors/{did}/publish"))
         .await
         .expect("published");
+    id
 }
 
 /// The RFC 7638 thumbprint of an RSA public key, computed here from the PEM on its own.
@@ -214,10 +215,10 @@ async fn the_consumer_subscribes_creates_a_purpose_and_a_client_with_its_key_in_
     .await
     .expect("the stack starts");
     let p = producer(&stack.env, dir.path());
-    publish(&p, &stack.env).await;
+    let eservice = publish(&p, &stack.env).await;
     let (_driver, driver_url) = start_driver(&b).await;
     let c = connect(&b, &driver_url).await;
-    let result = walk(&c, &stack.env, &p, &axe).await;
+    let result = walk(&c, &stack.env, &p, &eservice, &axe).await;
     if result.is_err() {
         screenshot(&c, "fruizione-failure").await;
         eprintln!("{}", c.current_url().await.unwrap());
@@ -272,6 +273,7 @@ async fn walk(
     c: &Client,
     env: &dev_stack::DevEnv,
     p: &Producer,
+    eservice: &str,
     axe: &str,
 ) -> Result<(), fantoccini::error::CmdError> {
     let console = &env.console_url;
@@ -383,6 +385,35 @@ async fn walk(
     main_contains(c, "Data prevista di approvazione: 31/01/2099.").await?;
     accessible(c, axe, "finalità in attesa").await;
     fits_360(c, "finalità").await?;
+
+    // The request: suspended and reactivated on the Comune's side; PagoPA publishes version 2,
+    // "Aggiornamento disponibile", and the upgrade (confirmed) moves the request to it.
+    steps::open_request(c, ESERVICE).await?;
+    let flash = steps::act(c, "Sospendi", true).await?;
+    assert!(flash.contains("Stato: Sospesa"), "{flash}");
+    main_contains(c, "dal tuo ente (fruitore)").await?;
+    let flash = steps::act(c, "Riattiva", false).await?;
+    assert!(flash.contains("Stato: Attiva"), "{flash}");
+    let d = p
+        .api
+        .act(&format!("/eservices/{eservice}/descriptors"))
+        .await
+        .expect("version 2");
+    let d = dev_stack::world::id(&d, "/id").unwrap();
+    p.api
+        .act(&format!("/eservices/{eservice}/descriptors/{d}/publish"))
+        .await
+        .expect("version 2 published");
+    c.refresh().await?;
+    main_contains(c, "È pubblicata la versione 2").await?;
+    accessible(c, axe, "richiesta con aggiornamento").await;
+    let flash = steps::act(c, "Aggiorna alla nuova versione", true).await?;
+    assert!(
+        flash.contains("Richiesta aggiornata alla nuova versione")
+            && flash.contains("Stato: Attiva"),
+        "{flash}"
+    );
+    main_contains(c, &format!("{ESERVICE}, versione 2")).await?;
 
     // A client with the administrator and the security operator as members.
     let client = steps::create_client(

@@ -362,3 +362,50 @@ pub async fn act(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Descriptor;
+
+    fn descriptor(id: &str, version: u32, state: &str) -> Descriptor {
+        serde_json::from_value(serde_json::json!({"id": id, "version": version, "state": state}))
+            .unwrap()
+    }
+
+    fn agreement(descriptor: &str, state: &str) -> Agreement {
+        serde_json::from_value(serde_json::json!({"id": "a", "eservice_id": "e",
+            "descriptor_id": descriptor, "producer_id": "p", "state": state,
+            "created_at": "2026-12-07T18:00:00Z", "updated_at": "2026-12-07T18:00:00Z"}))
+        .unwrap()
+    }
+
+    #[test]
+    fn an_upgrade_is_offered_for_a_newer_published_version_of_a_live_request() {
+        let e: EService = serde_json::from_value(serde_json::json!({"id": "e",
+            "producer_id": "p", "name": "Anagrafe", "description": "x", "technology": "REST",
+            "mode": "DELIVER"}))
+        .unwrap();
+        let e = EService {
+            descriptors: vec![
+                descriptor("d1", 1, "DEPRECATED"),
+                descriptor("d2", 2, "PUBLISHED"),
+                descriptor("d3", 3, "DRAFT"),
+            ],
+            ..e
+        };
+        assert_eq!(
+            newer(Some(&e), &agreement("d1", "ACTIVE")).map(|d| d.version),
+            Some(2)
+        );
+        assert_eq!(
+            newer(Some(&e), &agreement("d1", "SUSPENDED")).map(|d| d.version),
+            Some(2)
+        );
+        assert!(newer(Some(&e), &agreement("d2", "ACTIVE")).is_none());
+        assert!(newer(Some(&e), &agreement("d1", "PENDING")).is_none());
+        assert!(newer(None, &agreement("d1", "ACTIVE")).is_none());
+        assert_eq!(version_of(Some(&e), "d2"), "2");
+        assert_eq!(version_of(Some(&e), "x"), "—");
+    }
+}

@@ -166,6 +166,47 @@ pub async fn subscribe(c: &Client, declare: &[&str], notes: &str) -> Result<Stri
     flash(c).await
 }
 
+/// Opens "Le mie richieste" and the request on `eservice` (the first listed, newest first).
+pub async fn open_request(c: &Client, eservice: &str) -> Result<(), CmdError> {
+    navigate(
+        c,
+        c.find(Locator::XPath(
+            "//nav[@aria-label='Sezioni']//a[normalize-space(.)='Fruizione']",
+        ))
+        .await?,
+    )
+    .await?;
+    heading_is(c, "Fruizione").await;
+    click(c, "Le mie richieste").await?;
+    heading_is(c, "Le mie richieste").await;
+    navigate(c, c.find(Locator::LinkText(eservice)).await?).await?;
+    main_contains(c, "Richiesta di fruizione di").await?;
+    Ok(())
+}
+
+/// On a request's, a purpose's or a client's page: the action whose button reads `button`,
+/// its "Confermo" box ticked first when `confirm`. Returns the message shown after it.
+pub async fn act(c: &Client, button: &str, confirm: bool) -> Result<String, CmdError> {
+    let form = format!(
+        "//main//form[.//button[normalize-space(.)={}]]",
+        lit(button)
+    );
+    if confirm {
+        c.find(Locator::XPath(&format!("{form}//input[@name='conferma']")))
+            .await?
+            .click()
+            .await?;
+    }
+    let b = c
+        .find(Locator::XPath(&format!(
+            "{form}//button[normalize-space(.)={}]",
+            lit(button)
+        )))
+        .await?;
+    navigate(c, b).await?;
+    flash(c).await
+}
+
 /// The fields of a new purpose.
 pub struct NewPurpose<'a> {
     pub eservice: &'a str,
