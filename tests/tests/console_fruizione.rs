@@ -574,5 +574,31 @@ async fn walk(
     );
     assert_eq!(steps::kids(c).await?.len(), 2);
     accessible(c, axe, "client, operatore di sicurezza").await;
+    c.find(Locator::XPath("//button[normalize-space(.)='Esci']"))
+        .await?
+        .click()
+        .await?;
+    heading_is(c, "Accedi").await;
+
+    // PagoPA's administrator lacks the certified attribute: the request is created but stays a
+    // draft, the message says what is missing; the draft is deleted (confirmed).
+    sign_in(c, console, "Admin PagoPA").await?;
+    let missing = steps::open_version(c, ESERVICE, 2).await?;
+    assert!(
+        missing[0].starts_with("Mancante") && missing[0].contains("Comuni e loro Consorzi"),
+        "{missing:?}"
+    );
+    let flash = steps::subscribe(c, &[DECLARED], "").await?;
+    assert!(
+        flash.contains("Richiesta creata ma non inoltrata")
+            && flash.contains("Attributi certificati mancanti")
+            && flash.contains(
+                "Mancano gli attributi certificati: Comuni e loro Consorzi e Associazioni."
+            ),
+        "{flash}"
+    );
+    let flash = steps::act(c, "Elimina la bozza", true).await?;
+    assert_eq!(flash, "La bozza di richiesta è stata eliminata.");
+    heading_is(c, "Le mie richieste").await;
     Ok(())
 }

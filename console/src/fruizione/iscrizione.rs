@@ -366,37 +366,53 @@ pub async fn subscribe(
     };
     let text = match &submitted {
         Ok(a) => {
+            let created_only = a.state == "MISSING_CERTIFIED_ATTRIBUTES";
             let mut t = format!(
                 "{} {}. {}",
-                l.t(
-                    "Iscrizione presentata. Stato della richiesta:",
-                    "Subscription made. State of the request:"
-                ),
+                if created_only {
+                    l.t(
+                        "Richiesta creata ma non inoltrata. Stato della richiesta:",
+                        "Request created but not submitted. State of the request:",
+                    )
+                } else {
+                    l.t(
+                        "Iscrizione presentata. Stato della richiesta:",
+                        "Subscription made. State of the request:",
+                    )
+                },
                 agreement_state(&a.state, l),
                 explain(&a.state, l)
             );
-            if a.state == "PENDING" {
+            // What is still missing: the certified attributes (the platform certifies them),
+            // or the verified ones (the producer verifies them before approving).
+            if created_only || a.state == "PENDING" {
                 let names = attribute_names(&st, &user.token).await;
                 if let (Ok(e), Ok(mine)) = (
                     st.engine.eservice(&user.token, &id).await,
                     st.engine.tenant_attributes(&user.token, &me).await,
                 ) {
-                    let v = missing(
-                        Kind::Verified,
-                        &e.attributes.verified,
-                        &mine,
-                        &e.producer_id,
-                        &names,
-                    );
-                    if !v.is_empty() {
-                        t.push_str(&format!(
-                            " {} {}.",
+                    let (kind, groups, said) = if created_only {
+                        (
+                            Kind::Certified,
+                            &e.attributes.certified,
+                            l.t(
+                                "Mancano gli attributi certificati:",
+                                "Missing certified attributes:",
+                            ),
+                        )
+                    } else {
+                        (
+                            Kind::Verified,
+                            &e.attributes.verified,
                             l.t(
                                 "L'erogatore deve verificare:",
-                                "The producer has to verify:"
+                                "The producer has to verify:",
                             ),
-                            v.join(", ")
-                        ));
+                        )
+                    };
+                    let v = missing(kind, groups, &mine, &e.producer_id, &names);
+                    if !v.is_empty() {
+                        t.push_str(&format!(" {said} {}.", v.join(", ")));
                     }
                 }
             }
