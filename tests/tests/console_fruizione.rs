@@ -415,10 +415,43 @@ async fn walk(
     );
     main_contains(c, &format!("{ESERVICE}, versione 2")).await?;
 
+    // A purpose under the threshold: active at once; a new estimate, suspended, reactivated,
+    // archived.
+    let small = "Controllo anagrafico";
+    steps::fill_purpose(
+        c,
+        &NewPurpose {
+            eservice: ESERVICE,
+            title: small,
+            description: "Controllo dei dati anagrafici dichiarati",
+            daily_calls: 50,
+        },
+    )
+    .await?;
+    steps::save_purpose(c, small).await?;
+    main_contains(
+        c,
+        "rientra nella soglia, quindi pubblicandola sarà attiva subito",
+    )
+    .await?;
+    let flash = steps::publish_purpose(c).await?;
+    assert!(flash.contains("Stato: attiva."), "{flash}");
+    main_contains(c, "Sì: i client associati possono ottenere voucher.").await?;
+    let flash = steps::new_estimate(c, 80).await?;
+    assert_eq!(flash, "Nuova stima di carico registrata. Stato: attiva.");
+    let flash = steps::act(c, "Sospendi", true).await?;
+    assert!(flash.starts_with("Finalità sospesa"), "{flash}");
+    main_contains(c, "No. Cosa la blocca:").await?;
+    let flash = steps::act(c, "Riattiva", false).await?;
+    assert!(flash.ends_with("Stato: attiva."), "{flash}");
+    let flash = steps::act(c, "Archivia", true).await?;
+    assert!(flash.starts_with("Finalità archiviata."), "{flash}");
+
     // A client with the administrator and the security operator as members.
     let client = steps::create_client(
         c,
         "Client anagrafe",
+        false,
         &[
             "Admin Comune di Esempio",
             "Operatore di sicurezza Comune di Esempio",
@@ -487,6 +520,17 @@ async fn walk(
     accessible(c, axe, "client").await;
     screenshot(c, "fruizione-client").await;
     fits_360(c, "client").await?;
+    // Detached from the purpose (confirmed), attached again.
+    let flash = steps::act(c, "Rimuovi dalla finalità", true).await?;
+    assert_eq!(flash, "Client tolto dalla finalità.");
+    steps::attach_purpose(c, "Uso di Recapito messaggi").await?;
+    // An API client (Interop M2M), created and deleted (confirmed).
+    steps::create_client(c, "Client M2M", true, &[]).await?;
+    main_contains(c, "servono solo per ottenere i token dell'API Interop M2M").await?;
+    let flash = steps::act(c, "Elimina il client", true).await?;
+    assert_eq!(flash, "Client eliminato, con le sue chiavi.");
+    heading_is(c, "Gestione client").await;
+    steps::open_client(c, "Client anagrafe").await?;
     // In English, the causes too.
     steps::navigate(
         c,

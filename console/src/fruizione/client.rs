@@ -593,7 +593,7 @@ async fn render(
                                 (csrf_field(visit))
                                 input type="hidden" name="utente" value=(m);
                                 (web::confirm_field(visit, l.t("rimuovi l'operatore dal client (le chiavi che ha caricato restano)", "remove the operator from the client (the keys they uploaded stay)")))
-                                button type="submit" { (l.t("Rimuovi", "Remove")) }
+                                button type="submit" { (l.t("Rimuovi l'operatore", "Remove the operator")) }
                             }
                         }
                     }
@@ -631,7 +631,7 @@ async fn render(
                                     (csrf_field(visit))
                                     input type="hidden" name="finalita" value=(p);
                                     (web::confirm_field(visit, l.t("togli il client da questa finalità", "detach the client from this purpose")))
-                                    button type="submit" { (l.t("Rimuovi", "Detach")) }
+                                    button type="submit" { (l.t("Rimuovi dalla finalità", "Detach from the purpose")) }
                                 }
                             } @else { code { (p) } }
                         }

@@ -269,6 +269,13 @@ pub async fn publish_purpose(c: &Client) -> Result<String, CmdError> {
     flash(c).await
 }
 
+/// On an active purpose's page: "Aggiorna stima di carico" with `calls`. Returns the message.
+pub async fn new_estimate(c: &Client, calls: u64) -> Result<String, CmdError> {
+    type_into(c, "Nuova stima", &calls.to_string()).await?;
+    click(c, "Aggiorna la stima").await?;
+    flash(c).await
+}
+
 /// Opens "Gestione client" from the section's pages.
 pub async fn open_clients(c: &Client) -> Result<(), CmdError> {
     navigate(
@@ -285,14 +292,28 @@ pub async fn open_clients(c: &Client) -> Result<(), CmdError> {
     Ok(())
 }
 
-/// "Gestione client" › "+ Aggiungi un client": an e-service client `name` with the members
-/// whose names are listed. Ends on the client's page; returns its id (from the address).
-pub async fn create_client(c: &Client, name: &str, members: &[&str]) -> Result<String, CmdError> {
+/// "Gestione client" › "+ Aggiungi un client": a client `name` (an e-service client, or an API
+/// client for Interop M2M when `api`) with the members whose names are listed. Ends on the
+/// client's page; returns its id (from the address).
+pub async fn create_client(
+    c: &Client,
+    name: &str,
+    api: bool,
+    members: &[&str],
+) -> Result<String, CmdError> {
     open_clients(c).await?;
     click(c, "+ Aggiungi un client").await?;
     heading_is(c, "Nuovo client").await;
     type_into(c, "Nome", name).await?;
-    tick(c, "Client e-service").await?;
+    tick(
+        c,
+        if api {
+            "Client API (Interop M2M)"
+        } else {
+            "Client e-service"
+        },
+    )
+    .await?;
     for m in members {
         tick(c, m).await?;
     }
