@@ -534,7 +534,7 @@ async fn render(
         @if c.keys.is_empty() {
             p { (l.t("Nessuna chiave.", "No key.")) }
         } @else {
-            table class="keys" {
+            table class="keys" tabindex="0" {
                 caption { (l.t("Chiavi pubbliche del client", "The client's public keys")) }
                 thead { tr {
                     th scope="col" { (l.t("Nome", "Name")) }
@@ -663,7 +663,7 @@ async fn render(
         @match &failures {
             Ok(list) if list.is_empty() => { p { (l.t("Nessuna richiesta rifiutata di recente.", "No recently refused request.")) } }
             Ok(list) => {
-                table class="failures" {
+                table class="failures" tabindex="0" {
                     caption { (l.t("Richieste di voucher rifiutate, dalla più recente", "Refused voucher requests, newest first")) }
                     thead { tr {
                         th scope="col" { (l.t("Quando", "When")) }

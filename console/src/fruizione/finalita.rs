@@ -605,7 +605,7 @@ async fn render(
             Err(err) => { (error_box(err, l)) }
         }
         h2 { (l.t("Versioni della stima di carico", "Load estimate versions")) }
-        table class="versions" {
+        table class="versions" tabindex="0" {
             caption { (l.t("Stime di carico della finalità", "The purpose's load estimates")) }
             thead { tr {
                 th scope="col" { (l.t("Chiamate al giorno", "Daily calls")) }
