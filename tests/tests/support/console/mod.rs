@@ -1,5 +1,5 @@
-//! Steps of the console's pages, by clicks and typing, for the browser tests and the end-to-end
-//! journey to reuse.
+//! The console's flows, step by step, by clicks and typing: what the browser tests and the
+//! end-to-end journey reuse.
 
 pub mod erogazione;
 pub mod fruizione;
