@@ -520,6 +520,15 @@ async fn walk(
     accessible(c, axe, "client").await;
     screenshot(c, "fruizione-client").await;
     fits_360(c, "client").await?;
+    // An operator removed from the client (confirmed) and added again.
+    let flash = steps::act(c, "Rimuovi l'operatore", true).await?;
+    assert_eq!(
+        flash,
+        "Operatore rimosso dal client; le chiavi che ha caricato restano."
+    );
+    let flash = steps::act(c, "Aggiungi", false).await?;
+    assert_eq!(flash, "Operatore aggiunto al client.");
+    assert_eq!(c.find_all(Locator::Css("ul.members > li")).await?.len(), 2);
     // Detached from the purpose (confirmed), attached again.
     let flash = steps::act(c, "Rimuovi dalla finalità", true).await?;
     assert_eq!(flash, "Client tolto dalla finalità.");
