@@ -8,6 +8,7 @@ pub mod anagrafica;
 pub mod config;
 pub mod engine;
 pub mod erogazione;
+pub mod fruizione;
 pub mod oidc;
 pub mod pages;
 pub mod session;
@@ -120,7 +121,8 @@ pub fn router(state: AppState) -> Router {
         .route("/catalogo", get(pages::catalogue))
         .route("/catalogo/{id}", get(pages::eservice))
         .route("/catalogo/{id}/versioni/{did}", get(pages::version))
-        .merge(erogazione::routes());
+        .merge(erogazione::routes())
+        .merge(fruizione::routes());
     if state.oidc.is_some() {
         r = r
             .route("/accesso/oidc", post(oidc::start))

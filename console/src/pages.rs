@@ -131,17 +131,6 @@ pub async fn sign_out(
     res
 }
 
-fn state_label(s: &str) -> &str {
-    match s {
-        "DRAFT" => "Bozza",
-        "PUBLISHED" => "Pubblicata",
-        "DEPRECATED" => "Deprecata",
-        "SUSPENDED" => "Sospesa",
-        "ARCHIVED" => "Archiviata",
-        other => other,
-    }
-}
-
 /// A version's state, in the session's language.
 fn state_name(s: &str, l: Lang) -> &str {
     match s {
@@ -346,8 +335,9 @@ fn attribute_groups(
     }
 }
 
-/// A version of an e-service: description, attributes as groups, thresholds, approval policy,
-/// server URLs.
+/// A version of an e-service: description, attributes as groups (marked with what the user's
+/// tenant holds, and the "Iscriviti" form for its administrators: `fruizione::iscrizione`),
+/// thresholds, approval policy, server URLs.
 pub async fn version(
     State(st): St,
     headers: HeaderMap,
@@ -357,6 +347,7 @@ pub async fn version(
         Ok(v) => v,
         Err(r) => return *r,
     };
+    let l = visit.session.lang;
     let e = match st.engine.eservice(&user.token, &id).await {
         Ok(e) => e,
         Err(e) => return engine_error(&visit, &st, &e),
@@ -388,39 +379,53 @@ pub async fn version(
             }
         }
     };
-    let title = format!("{} — versione {}", e.name, d.version);
+    let requirements =
+        crate::fruizione::iscrizione::requirements(&st, &visit, &user, &e, &d, &names).await;
+    let state = match d.state.as_str() {
+        "DRAFT" => l.t("Bozza", "Draft"),
+        "PUBLISHED" => l.t("Pubblicata", "Published"),
+        "DEPRECATED" => l.t("Deprecata", "Deprecated"),
+        "SUSPENDED" => l.t("Sospesa", "Suspended"),
+        "ARCHIVED" => l.t("Archiviata", "Archived"),
+        other => other,
+    };
+    let title = format!("{} — {} {}", e.name, l.t("versione", "version"), d.version);
     let body = html! {
-        nav aria-label="Percorso" class="crumbs" {
-            a href="/catalogo" { "Catalogo e-service" } " › "
-            a href={ "/catalogo/" (e.id) } { (e.name) } " › versione " (d.version)
+        nav aria-label=(l.t("Percorso", "Breadcrumb")) class="crumbs" {
+            a href="/catalogo" { (l.t("Catalogo e-service", "E-service catalogue")) } " › "
+            a href={ "/catalogo/" (e.id) } { (e.name) } " › " (l.t("versione ", "version ")) (d.version)
         }
-        h1 { (e.name) " — versione " (d.version) }
-        p class="meta" { "Stato: " (state_label(&d.state)) }
-        h2 { "Descrizione della versione" }
+        h1 { (title) }
+        p class="meta" { (l.t("Stato: ", "State: ")) (state) }
+        h2 { (l.t("Descrizione della versione", "Description of the version")) }
         p { (d.description.as_deref().unwrap_or("—")) }
-        h2 { "Attributi richiesti" }
-        p { "Ogni gruppo è soddisfatto da uno qualsiasi dei suoi attributi; servono tutti i gruppi." }
-        (attribute_groups("Certificati", &e.attributes.certified, &names))
-        (attribute_groups("Dichiarati", &e.attributes.declared, &names))
-        (attribute_groups("Verificati", &e.attributes.verified, &names))
-        h2 { "Soglie e approvazione" }
+        h2 { (l.t("Attributi richiesti", "Required attributes")) }
+        @if let Some(r) = requirements {
+            (r)
+        } @else {
+            p { "Ogni gruppo è soddisfatto da uno qualsiasi dei suoi attributi; servono tutti i gruppi." }
+            (attribute_groups("Certificati", &e.attributes.certified, &names))
+            (attribute_groups("Dichiarati", &e.attributes.declared, &names))
+            (attribute_groups("Verificati", &e.attributes.verified, &names))
+        }
+        h2 { (l.t("Soglie e approvazione", "Thresholds and approval")) }
         dl {
-            dt { "Chiamate al giorno per fruitore" } dd { (number(d.daily_calls_per_consumer)) }
-            dt { "Chiamate al giorno in totale" } dd { (number(d.daily_calls_total)) }
-            dt { "Durata del voucher (secondi)" } dd { (number(d.voucher_lifespan.map(u64::from))) }
-            dt { "Approvazione delle richieste di fruizione" }
+            dt { (l.t("Chiamate al giorno per fruitore", "Calls a day per consumer")) } dd { (number(d.daily_calls_per_consumer)) }
+            dt { (l.t("Chiamate al giorno in totale", "Calls a day in total")) } dd { (number(d.daily_calls_total)) }
+            dt { (l.t("Durata del voucher (secondi)", "Voucher lifespan (seconds)")) } dd { (number(d.voucher_lifespan.map(u64::from))) }
+            dt { (l.t("Approvazione delle richieste di fruizione", "Approval of subscription requests")) }
             dd {
                 (match d.agreement_approval_policy.as_deref() {
-                    Some("AUTOMATIC") => "Automatica",
-                    Some("MANUAL") => "Manuale",
+                    Some("AUTOMATIC") => l.t("Automatica", "Automatic"),
+                    Some("MANUAL") => l.t("Manuale", "Manual"),
                     Some(other) => other,
                     None => "—",
                 })
             }
-            dt { "Audience dei voucher" }
+            dt { (l.t("Audience dei voucher", "Voucher audience")) }
             dd { @for (i, a) in d.audience.iter().enumerate() { @if i > 0 { ", " } code { (a) } } }
         }
-        h2 { "Indirizzi dei server" }
+        h2 { (l.t("Indirizzi dei server", "Server addresses")) }
         @if d.server_urls.is_empty() { p { "—" } } @else {
             ul { @for u in &d.server_urls { li { code { (u) } } } }
         }

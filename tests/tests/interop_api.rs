@@ -1520,3 +1520,63 @@ async fn oversized_bodies_are_413_payload_too_large() {
     .await;
     r.expect_problem(StatusCode::UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE");
 }
+
+/// The console's "Client" list: a tenant's clients filtered by kind, newest first, paged, with
+/// the number of matches; a security operator sees only the clients they are a member of, and
+/// another tenant sees none.
+#[tokio::test]
+async fn clients_are_listed_by_kind_and_paged() {
+    let w = world(1_000, 10_000).await;
+    let e = &w.engine;
+    let security = add_user(e, &w.consumer, &["security"]).await;
+    let mut made = Vec::new();
+    for (name, kind, members) in [
+        ("Client uno", "CONSUMER", json!([])),
+        ("Client API", "API", json!([])),
+        ("Client due", "CONSUMER", json!([security.id])),
+    ] {
+        let c = w
+            .consumer
+            .post(
+                "/clients",
+                json!({"name": name, "kind": kind, "members": members}),
+            )
+            .await
+            .expect_status(StatusCode::CREATED);
+        made.push(c.str("/id"));
+        // Distinct creation instants keep "newest first" unambiguous.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let (one, api, two) = (made[0].clone(), made[1].clone(), made[2].clone());
+    assert_eq!(
+        listed(e, &w.consumer, "/clients").await,
+        Ok((vec![two.clone(), api.clone(), one.clone()], 3))
+    );
+    assert_eq!(
+        listed(e, &w.consumer, "/clients?kind=CONSUMER").await,
+        Ok((vec![two.clone(), one.clone()], 2))
+    );
+    assert_eq!(
+        listed(e, &w.consumer, "/clients?kind=API").await,
+        Ok((vec![api], 1))
+    );
+    assert_eq!(
+        listed(e, &w.consumer, "/clients?offset=1&limit=1").await,
+        Ok((vec![made[1].clone()], 3))
+    );
+    assert_eq!(listed(e, &security, "/clients").await, Ok((vec![two], 1)));
+    let stranger = e.tenant("Provincia").await;
+    assert_eq!(listed(e, &stranger, "/clients").await, Ok((vec![], 0)));
+    for bad in [
+        "/clients?limit=0",
+        "/clients?limit=501",
+        "/clients?kind=consumer",
+        "/clients?offset=-1",
+    ] {
+        assert_eq!(
+            listed(e, &w.consumer, bad).await,
+            Err("INVALID_QUERY".to_owned()),
+            "{bad}"
+        );
+    }
+}

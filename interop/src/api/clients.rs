@@ -3,7 +3,7 @@
 use super::Problem;
 use super::auth::Caller;
 use super::openapi::{BodyProblems, CommonProblems};
-use super::problem::{ApiJson, ApiPath};
+use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery};
 use super::{ApiResult, AppState, created, exec};
 use crate::codes::Code;
 use crate::domain::client::{Client, ClientKey, ClientKind};
@@ -12,8 +12,8 @@ use crate::domain::key::{Kid, PublicKey};
 use crate::domain::{ClientCommand, queries};
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use utoipa_axum::router::OpenApiRouter;
@@ -87,21 +87,53 @@ async fn create(
     Ok(created(seen(&st, &caller, id)?))
 }
 
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ListQuery {
+    /// Only clients of this kind: `CONSUMER` (vouchers for e-services, through purposes) or
+    /// `API` (tokens for this engine's M2M API). Absent: both.
+    kind: Option<ClientKind>,
+    /// How many matches to skip (in the list's order).
+    #[serde(default)]
+    #[param(minimum = 0)]
+    offset: usize,
+    /// The most clients to return, 1..=500. Absent: every match from `offset` on.
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<usize>,
+}
+
 #[utoipa::path(
     get,
     path = "/clients",
     operation_id = "listClients",
     tag = "clients",
     summary = "List clients",
-    description = "Any authenticated caller: a tenant's admins see all its clients, security operators those they are members of.",
+    description = "Any authenticated caller: a tenant's admins see all its clients, security operators those they are members of; newest first. `kind` filters, `offset` and `limit` page, and `X-Total-Count` tells how many matched before paging.",
+    params(ListQuery),
     responses(
-        (status = 200, description = "OK", body = Vec<Client>),
+        (status = 200, description = "OK", body = Vec<Client>, headers(
+            ("X-Total-Count" = u64, description = "How many clients matched, before `offset` and `limit`."),
+        )),
+        (status = 400, description = "Bad input: INVALID_QUERY (`limit` not 1..=500, an unknown `kind`, a malformed number).", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "USER_NOT_REGISTERED, USER_SUSPENDED, ROLE_REQUIRED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         CommonProblems,
     ),
 )]
-async fn list(State(st): State<AppState>, caller: Caller) -> Json<Vec<Client>> {
-    Json(st.engine.read(|s, _| queries::clients(s, &caller.0)))
+async fn list(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Response> {
+    let paging = queries::Paging::new(q.offset, q.limit)
+        .map_err(|detail| ApiError::new(Code::INVALID_QUERY, detail))?;
+    let filter = queries::ClientFilter { kind: q.kind };
+    let page = st
+        .engine
+        .read(|s, _| queries::clients_page(s, &caller.0, &filter, paging));
+    let mut res = Json(page.items).into_response();
+    res.headers_mut()
+        .insert("x-total-count", HeaderValue::from(page.total));
+    Ok(res)
 }
 
 #[utoipa::path(

@@ -326,6 +326,25 @@ pub fn clients(s: &State, actor: &Actor) -> Vec<Client> {
         .collect()
 }
 
+/// Which clients a list shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientFilter {
+    /// Only clients of this kind (CONSUMER: for e-services; API: for the engine's M2M API).
+    pub kind: Option<super::client::ClientKind>,
+}
+
+/// The clients `actor` sees ([`clients`]) that match `f`, newest first (then by id), paged.
+pub fn clients_page(s: &State, actor: &Actor, f: &ClientFilter, paging: Paging) -> Page<Client> {
+    let mut found: Vec<&Client> = s
+        .clients
+        .values()
+        .filter(|c| f.kind.is_none_or(|k| c.kind == k))
+        .filter(|c| client(s, actor, c.id).is_ok())
+        .collect();
+    found.sort_unstable_by(|x, y| y.created_at.cmp(&x.created_at).then(x.id.cmp(&y.id)));
+    paging.slice(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
