@@ -11,10 +11,9 @@
 //! Client (Richieste and Finalità are refused by URL) and uploads a key to their client. axe-core
 //! on each main page; screenshots with `RECAPITO_SCREENSHOTS=docs`.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use e2e::browser::{accessible, browser, connect, heading_is, screenshot, start_driver};
 use e2e::console::fruizione::{self as steps, NewPurpose, click, main_contains, main_text};
+use e2e::console::{ask_voucher, thumbprint};
 use e2e::fixture;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -143,61 +142,6 @@ async fn publish(p: &Producer, env: &dev_stack::DevEnv) -> String {
         .await
         .expect("published");
     id
-}
-
-/// The RFC 7638 thumbprint of an RSA public key, computed here from the PEM on its own.
-fn thumbprint(public_pem: &str) -> String {
-    use rsa::pkcs8::DecodePublicKey;
-    use rsa::traits::PublicKeyParts;
-    use sha2::Digest;
-    let key = rsa::RsaPublicKey::from_public_key_pem(public_pem).unwrap();
-    let b64 = |n: &rsa::BigUint| URL_SAFE_NO_PAD.encode(n.to_bytes_be());
-    let jwk = format!(
-        r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
-        b64(key.e()),
-        b64(key.n())
-    );
-    URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(jwk.as_bytes()))
-}
-
-/// A voucher request signed with `key_pem` for `purpose`, outside the browser: its status.
-async fn ask_voucher(
-    env: &dev_stack::DevEnv,
-    client: &str,
-    kid: &str,
-    key_pem: &str,
-    purpose: &str,
-) -> u16 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
-    header.kid = Some(kid.to_owned());
-    let claims = json!({"iss": client, "sub": client, "aud": env.client_assertion_audience,
-        "jti": uuid::Uuid::new_v4().to_string(), "iat": now, "exp": now + 60, "purposeId": purpose});
-    let jws = jsonwebtoken::encode(
-        &header,
-        &claims,
-        &jsonwebtoken::EncodingKey::from_rsa_pem(key_pem.as_bytes()).unwrap(),
-    )
-    .unwrap();
-    reqwest::Client::new()
-        .post(&env.token_endpoint)
-        .form(&[
-            ("grant_type", "client_credentials"),
-            (
-                "client_assertion_type",
-                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            ),
-            ("client_assertion", &jws),
-            ("client_id", client),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
 }
 
 #[tokio::test]
@@ -500,7 +444,8 @@ async fn walk(
     // says why.
     assert_eq!(
         ask_voucher(
-            env,
+            &env.token_endpoint,
+            &env.client_assertion_audience,
             &client,
             &kid,
             &fixture("keys/client-b.key.pem"),
