@@ -16,7 +16,7 @@
 //! RECAPITO_CHROMEDRIVER, RECAPITO_CHROMIUM and RECAPITO_AXE_JS. Without them the test fails
 //! under CI=true and skips loudly otherwise.
 
-use e2e::browser::{accessible, browser, connect, heading_is, press, screenshot, start_driver};
+use e2e::browser::{Session, accessible, heading_is, press, screenshot};
 use e2e::console::anagrafica::{
     add_user, declare_attribute, fill_and_add_user, open_section, revoke_declaration,
     switch_language, user_action,
@@ -29,28 +29,12 @@ use std::time::Duration;
 
 #[tokio::test]
 async fn the_console_walks_from_sign_in_to_sign_out_in_a_browser() {
-    let Some(b) = browser() else { return };
-    let axe = std::fs::read_to_string(&b.axe).expect("axe-core");
-    let dir = tempfile::tempdir().unwrap();
-    let stack = dev_stack::start(dev_stack::DevOptions {
-        data_dir: dir.path().to_path_buf(),
-        gateway_port: 0,
-        interop_port: 0,
-        provider_port: 0,
-        console_port: 0,
-    })
-    .await
-    .expect("the stack starts");
-    let console = stack.env.console_url.clone();
-    publish_more(&stack.env, dir.path()).await;
-    let (_driver, driver_url) = start_driver(&b).await;
-    let c = connect(&b, &driver_url).await;
-    let result = walk(&c, &console, &axe).await;
-    let _ = c.close().await;
-    for t in stack.tasks {
-        t.abort();
-    }
-    result.unwrap();
+    let Some(s) = Session::start().await else {
+        return;
+    };
+    publish_more(&s.env, s.dir.path()).await;
+    let result = walk(&s.client, &s.env.console_url, &s.axe).await;
+    s.finish("browser", result).await;
 }
 
 /// How many e-services the test publishes besides the dev world's two: 25 in all, two pages of

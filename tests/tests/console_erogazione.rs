@@ -13,7 +13,7 @@
 //! Needs `eval "$(scripts/browser)"` (RECAPITO_CHROMIUM, RECAPITO_CHROMEDRIVER,
 //! RECAPITO_AXE_JS); without them it fails under CI=true and skips loudly otherwise.
 
-use e2e::browser::{accessible, browser, connect, heading_is, screenshot, start_driver};
+use e2e::browser::{Session, accessible, heading_is, screenshot};
 use e2e::console::erogazione::{
     self as erog, NewEService, Version, button, flash_says, link, type_in, value_of, wait_text,
 };
@@ -23,27 +23,12 @@ use std::path::Path;
 
 #[tokio::test]
 async fn a_producer_publishes_an_eservice_and_approves_a_request_and_a_purpose() {
-    let Some(b) = browser() else { return };
-    let axe = std::fs::read_to_string(&b.axe).expect("axe-core");
-    let dir = tempfile::tempdir().unwrap();
-    let stack = dev_stack::start(dev_stack::DevOptions {
-        data_dir: dir.path().to_path_buf(),
-        gateway_port: 0,
-        interop_port: 0,
-        provider_port: 0,
-        console_port: 0,
-    })
-    .await
-    .expect("the stack starts");
-    let apis = Apis::new(&stack.env, dir.path());
-    let (_driver, driver_url) = start_driver(&b).await;
-    let c = connect(&b, &driver_url).await;
-    let result = walk(&c, &stack.env.console_url, &axe, &apis).await;
-    let _ = c.close().await;
-    for t in stack.tasks {
-        t.abort();
-    }
-    result.unwrap();
+    let Some(s) = Session::start().await else {
+        return;
+    };
+    let apis = Apis::new(&s.env, s.dir.path());
+    let result = walk(&s.client, &s.env.console_url, &s.axe, &apis).await;
+    s.finish("erogazione", result).await;
 }
 
 /// The engine's API as PagoPA's and the Comune's administrators (tokens from the engine's

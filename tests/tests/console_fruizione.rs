@@ -11,7 +11,7 @@
 //! Client (Richieste and Finalità are refused by URL) and uploads a key to their client. axe-core
 //! on each main page; screenshots with `RECAPITO_SCREENSHOTS=docs`.
 
-use e2e::browser::{accessible, browser, connect, heading_is, screenshot, start_driver};
+use e2e::browser::{Session, accessible, heading_is, screenshot};
 use e2e::console::fruizione::{self as steps, NewPurpose, click, main_contains, main_text};
 use e2e::console::{ask_voucher, thumbprint};
 use e2e::fixture;
@@ -146,32 +146,13 @@ async fn publish(p: &Producer, env: &dev_stack::DevEnv) -> String {
 
 #[tokio::test]
 async fn the_consumer_subscribes_creates_a_purpose_and_a_client_with_its_key_in_a_browser() {
-    let Some(b) = browser() else { return };
-    let axe = std::fs::read_to_string(&b.axe).expect("axe-core");
-    let dir = tempfile::tempdir().unwrap();
-    let stack = dev_stack::start(dev_stack::DevOptions {
-        data_dir: dir.path().to_path_buf(),
-        gateway_port: 0,
-        interop_port: 0,
-        provider_port: 0,
-        console_port: 0,
-    })
-    .await
-    .expect("the stack starts");
-    let p = producer(&stack.env, dir.path());
-    let eservice = publish(&p, &stack.env).await;
-    let (_driver, driver_url) = start_driver(&b).await;
-    let c = connect(&b, &driver_url).await;
-    let result = walk(&c, &stack.env, &p, &eservice, &axe).await;
-    if result.is_err() {
-        screenshot(&c, "fruizione-failure").await;
-        eprintln!("{}", c.current_url().await.unwrap());
-    }
-    let _ = c.close().await;
-    for t in stack.tasks {
-        t.abort();
-    }
-    result.unwrap();
+    let Some(s) = Session::start().await else {
+        return;
+    };
+    let p = producer(&s.env, s.dir.path());
+    let eservice = publish(&p, &s.env).await;
+    let result = walk(&s.client, &s.env, &p, &eservice, &s.axe).await;
+    s.finish("fruizione", result).await;
 }
 
 /// At 360 px the page scrolls only vertically.

@@ -17,7 +17,7 @@
 //! Needs `eval "$(scripts/browser)"`; without it the test fails under CI=true and skips loudly
 //! otherwise.
 
-use e2e::browser::{accessible, browser, connect, heading_is, start_driver};
+use e2e::browser::{Session, accessible, heading_is};
 use e2e::console::erogazione::{self as erog, NewEService, Version};
 use e2e::console::fruizione::{self as fru, NewPurpose, click, main_contains};
 use e2e::console::{ask_voucher, thumbprint};
@@ -31,26 +31,11 @@ const PURPOSE: &str = "Certificati per lo sportello";
 
 #[tokio::test]
 async fn the_user_guides_journey_from_publication_to_a_refused_voucher_by_clicks() {
-    let Some(b) = browser() else { return };
-    let axe = std::fs::read_to_string(&b.axe).expect("axe-core");
-    let dir = tempfile::tempdir().unwrap();
-    let stack = dev_stack::start(dev_stack::DevOptions {
-        data_dir: dir.path().to_path_buf(),
-        gateway_port: 0,
-        interop_port: 0,
-        provider_port: 0,
-        console_port: 0,
-    })
-    .await
-    .expect("the stack starts");
-    let (_driver, driver_url) = start_driver(&b).await;
-    let c = connect(&b, &driver_url).await;
-    let result = walk(&c, &stack.env, &axe).await;
-    let _ = c.close().await;
-    for t in stack.tasks {
-        t.abort();
-    }
-    result.unwrap();
+    let Some(s) = Session::start().await else {
+        return;
+    };
+    let result = walk(&s.client, &s.env, &s.axe).await;
+    s.finish("journey", result).await;
 }
 
 /// From the sign-in page: "Accedi come `who`".

@@ -4,15 +4,15 @@ use super::Problem;
 use super::auth::Caller;
 use super::openapi::{BodyProblems, CommonProblems};
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery};
-use super::{ApiResult, AppState, created, exec};
+use super::{ApiResult, AppState, created, exec, listed};
 use crate::codes::Code;
 use crate::domain::agreement::{Agreement, AgreementState};
 use crate::domain::ids::{AgreementId, DescriptorId, EServiceId};
 use crate::domain::{AgreementCommand, queries};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -131,10 +131,7 @@ async fn list(
     let page = st
         .engine
         .read(|s, _| queries::agreements(s, &caller.0, &filter, paging));
-    let mut res = Json(page.items).into_response();
-    res.headers_mut()
-        .insert("x-total-count", HeaderValue::from(page.total));
-    Ok(res)
+    Ok(listed(page))
 }
 
 #[utoipa::path(

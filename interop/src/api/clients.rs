@@ -4,7 +4,7 @@ use super::Problem;
 use super::auth::Caller;
 use super::openapi::{BodyProblems, CommonProblems};
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery};
-use super::{ApiResult, AppState, created, exec};
+use super::{ApiResult, AppState, created, exec, listed};
 use crate::codes::Code;
 use crate::domain::client::{Client, ClientKey, ClientKind};
 use crate::domain::ids::{ClientId, PurposeId, UserId};
@@ -12,8 +12,8 @@ use crate::domain::key::{Kid, PublicKey};
 use crate::domain::{ClientCommand, queries};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use utoipa_axum::router::OpenApiRouter;
@@ -130,10 +130,7 @@ async fn list(
     let page = st
         .engine
         .read(|s, _| queries::clients_page(s, &caller.0, &filter, paging));
-    let mut res = Json(page.items).into_response();
-    res.headers_mut()
-        .insert("x-total-count", HeaderValue::from(page.total));
-    Ok(res)
+    Ok(listed(page))
 }
 
 #[utoipa::path(

@@ -4,7 +4,7 @@ use super::Problem;
 use super::auth::Caller;
 use super::openapi::{BodyProblems, CommonProblems};
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery};
-use super::{ApiResult, AppState, created, exec};
+use super::{ApiResult, AppState, created, exec, listed};
 use crate::codes::Code;
 use crate::domain::eservice::{Descriptor, DescriptorFields, EService};
 use crate::domain::ids::{DescriptorId, EServiceId};
@@ -13,8 +13,8 @@ use crate::domain::{EServiceClone, EServiceCommand, EServiceInfo, queries};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -137,10 +137,7 @@ async fn list(
     let page = st
         .engine
         .read(|s, _| queries::eservices(s, &caller.0, &query));
-    let mut res = Json(page.items).into_response();
-    res.headers_mut()
-        .insert("x-total-count", HeaderValue::from(page.total));
-    Ok(res)
+    Ok(listed(page))
 }
 
 #[utoipa::path(

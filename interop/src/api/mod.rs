@@ -96,6 +96,16 @@ pub(crate) fn created<T: serde::Serialize>(body: T) -> axum::response::Response 
     (StatusCode::CREATED, Json(body)).into_response()
 }
 
+/// One page of a list: its items, and in `X-Total-Count` how many matched before paging.
+pub(crate) fn listed<T: serde::Serialize>(
+    page: crate::domain::queries::Page<T>,
+) -> axum::response::Response {
+    let mut res = Json(page.items).into_response();
+    res.headers_mut()
+        .insert("x-total-count", axum::http::HeaderValue::from(page.total));
+    res
+}
+
 /// Runs a command for the caller.
 pub(crate) async fn exec(
     state: &AppState,

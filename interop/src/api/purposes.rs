@@ -4,7 +4,7 @@ use super::Problem;
 use super::auth::Caller;
 use super::openapi::{BodyProblems, CommonProblems};
 use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery};
-use super::{ApiResult, AppState, created, exec};
+use super::{ApiResult, AppState, created, exec, listed};
 use crate::codes::Code;
 use crate::domain::ids::{ClientId, EServiceId, PurposeId, PurposeVersionId};
 use crate::domain::operativity::{Operativity, operativity};
@@ -13,8 +13,8 @@ use crate::domain::queries::{self, RemainingCalls};
 use crate::domain::{PurposeCommand, PurposeDraftChanges};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -164,10 +164,7 @@ async fn list(
     let page = st
         .engine
         .read(|s, _| queries::purposes(s, &caller.0, &filter, paging));
-    let mut res = Json(page.items).into_response();
-    res.headers_mut()
-        .insert("x-total-count", HeaderValue::from(page.total));
-    Ok(res)
+    Ok(listed(page))
 }
 
 #[utoipa::path(

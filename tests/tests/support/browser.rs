@@ -183,3 +183,57 @@ pub async fn heading_is(c: &Client, expected: &str) {
         .unwrap_or_default();
     panic!("the page's heading is {last:?}, not {expected:?} (at {url})");
 }
+
+/// A browser test on the development stack: the stack on free ports in its own folder,
+/// chromedriver, and a headless Chromium session.
+pub struct Session {
+    pub client: Client,
+    pub env: dev_stack::DevEnv,
+    /// axe-core's script, for [`accessible`].
+    pub axe: String,
+    /// The stack's data folder (the engine's development identity key is below it).
+    pub dir: tempfile::TempDir,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    _driver: Driver,
+}
+
+impl Session {
+    /// The stack, the driver and the browser; `None` (the test skips) where [`browser`] says so.
+    pub async fn start() -> Option<Session> {
+        let b = browser()?;
+        let axe = std::fs::read_to_string(&b.axe).expect("axe-core");
+        let dir = tempfile::tempdir().unwrap();
+        let stack = dev_stack::start(dev_stack::DevOptions {
+            data_dir: dir.path().to_path_buf(),
+            gateway_port: 0,
+            interop_port: 0,
+            provider_port: 0,
+            console_port: 0,
+        })
+        .await
+        .expect("the stack starts");
+        let (driver, driver_url) = start_driver(&b).await;
+        let client = connect(&b, &driver_url).await;
+        Some(Session {
+            client,
+            env: stack.env,
+            axe,
+            dir,
+            tasks: stack.tasks,
+            _driver: driver,
+        })
+    }
+
+    /// Closes the browser and stops the stack, then fails with `result`'s error, after a
+    /// screenshot named `name-failure` of the page it failed on.
+    pub async fn finish(self, name: &str, result: Result<(), fantoccini::error::CmdError>) {
+        if result.is_err() {
+            screenshot(&self.client, &format!("{name}-failure")).await;
+        }
+        let _ = self.client.close().await;
+        for t in self.tasks {
+            t.abort();
+        }
+        result.unwrap();
+    }
+}
