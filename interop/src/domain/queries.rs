@@ -148,15 +148,29 @@ impl Paging {
         Ok(Self { offset, limit })
     }
 
-    /// The page of the ordered matches `found`; only its items are cloned.
-    fn slice<T: Clone>(self, found: Vec<&T>) -> Page<T> {
+    /// The page of `found` in the order `cmp` gives; only its items are cloned. Only the
+    /// matches up to the page's end are sorted (selected first in linear time), so the first
+    /// pages of a long list cost little more than filtering it.
+    fn ordered<T: Clone>(
+        self,
+        mut found: Vec<&T>,
+        cmp: impl Fn(&&T, &&T) -> std::cmp::Ordering,
+    ) -> Page<T> {
         let total = found.len();
-        let items = found
-            .into_iter()
-            .skip(self.offset)
-            .take(self.limit.unwrap_or(usize::MAX))
-            .cloned()
-            .collect();
+        let end = self
+            .offset
+            .saturating_add(self.limit.unwrap_or(usize::MAX))
+            .min(total);
+        if end < total {
+            if end == 0 {
+                found.clear();
+            } else {
+                found.select_nth_unstable_by(end - 1, &cmp);
+                found.truncate(end);
+            }
+        }
+        found.sort_unstable_by(&cmp);
+        let items = found.into_iter().skip(self.offset).cloned().collect();
         Page { items, total }
     }
 }
@@ -199,15 +213,16 @@ pub fn agreements(
     f: &AgreementFilter,
     paging: Paging,
 ) -> Page<Agreement> {
-    let mut found: Vec<&Agreement> = s
+    let found: Vec<&Agreement> = s
         .agreements
         .values()
         .filter(|a| on_side(actor, f.side, a.consumer_id, a.producer_id))
         .filter(|a| f.state.is_none_or(|st| a.state == st))
         .filter(|a| f.eservice.is_none_or(|e| a.eservice_id == e))
         .collect();
-    found.sort_unstable_by(|x, y| y.updated_at.cmp(&x.updated_at).then(x.id.cmp(&y.id)));
-    paging.slice(found)
+    paging.ordered(found, |x, y| {
+        y.updated_at.cmp(&x.updated_at).then(x.id.cmp(&y.id))
+    })
 }
 
 /// Which purposes a list shows.
@@ -222,7 +237,7 @@ pub struct PurposeFilter {
 
 /// The purposes `actor` is a party to that match `f`, newest first (then by id), paged.
 pub fn purposes(s: &State, actor: &Actor, f: &PurposeFilter, paging: Paging) -> Page<Purpose> {
-    let mut found: Vec<&Purpose> = s
+    let found: Vec<&Purpose> = s
         .purposes
         .values()
         .filter(|p| {
@@ -235,8 +250,9 @@ pub fn purposes(s: &State, actor: &Actor, f: &PurposeFilter, paging: Paging) -> 
         })
         .filter(|p| f.eservice.is_none_or(|e| p.eservice_id == e))
         .collect();
-    found.sort_unstable_by(|x, y| y.created_at.cmp(&x.created_at).then(x.id.cmp(&y.id)));
-    paging.slice(found)
+    paging.ordered(found, |x, y| {
+        y.created_at.cmp(&x.created_at).then(x.id.cmp(&y.id))
+    })
 }
 
 fn producer_of(s: &State, p: &Purpose) -> Option<super::ids::TenantId> {
@@ -335,14 +351,15 @@ pub struct ClientFilter {
 
 /// The clients `actor` sees ([`clients`]) that match `f`, newest first (then by id), paged.
 pub fn clients_page(s: &State, actor: &Actor, f: &ClientFilter, paging: Paging) -> Page<Client> {
-    let mut found: Vec<&Client> = s
+    let found: Vec<&Client> = s
         .clients
         .values()
         .filter(|c| f.kind.is_none_or(|k| c.kind == k))
         .filter(|c| client(s, actor, c.id).is_ok())
         .collect();
-    found.sort_unstable_by(|x, y| y.created_at.cmp(&x.created_at).then(x.id.cmp(&y.id)));
-    paging.slice(found)
+    paging.ordered(found, |x, y| {
+        y.created_at.cmp(&x.created_at).then(x.id.cmp(&y.id))
+    })
 }
 
 #[cfg(test)]
@@ -545,5 +562,39 @@ mod tests {
         assert_eq!(theirs.total, 0);
         assert!(Paging::new(0, Some(PAGE_MAX + 1)).is_err());
         assert!(Paging::new(0, Some(0)).is_err());
+    }
+
+    /// Selecting the page's end first and sorting only up to it gives the same pages as sorting
+    /// everything.
+    #[test]
+    fn partial_ordering_pages_like_a_full_sort() {
+        let values: Vec<u32> = (0..200u32).map(|n| n.wrapping_mul(7919) % 101).collect();
+        let mut sorted: Vec<u32> = values.clone();
+        sorted.sort_unstable();
+        for (offset, limit) in [
+            (0, Some(1)),
+            (0, Some(20)),
+            (19, Some(20)),
+            (150, Some(100)),
+            (199, Some(5)),
+            (200, Some(5)),
+            (7, None),
+            (0, None),
+        ] {
+            let page = Paging::new(offset, limit)
+                .unwrap()
+                .ordered(values.iter().collect(), |a, b| a.cmp(b));
+            let expected: Vec<u32> = sorted
+                .iter()
+                .skip(offset)
+                .take(limit.unwrap_or(usize::MAX))
+                .copied()
+                .collect();
+            assert_eq!(
+                (page.items, page.total),
+                (expected, 200),
+                "{offset} {limit:?}"
+            );
+        }
     }
 }
