@@ -4,7 +4,6 @@
 pub mod scenario;
 
 use axum::body::Body;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path as AxPath, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
@@ -207,24 +206,31 @@ impl futures_core::Stream for HalfThenCut {
     }
 }
 
-/// `PUT /admin/scenarios/{id}`: adds or replaces the scenario (its `id` is the path's). A body
-/// that is not a scenario, or a fault that cannot be served, is refused with `400`
-/// problem+json, code `SCENARIO_INVALID`, naming the field at fault when it can (`fields`).
+/// `PUT /admin/scenarios/{id}`: adds or replaces the scenario (its `id` is the path's, which
+/// the body may leave out). A body that is not a scenario, or a fault that cannot be served, is
+/// refused with `400` problem+json, code `SCENARIO_INVALID`, naming the field at fault when it
+/// can (`fields`).
 pub async fn put_scenario(
     State(scenarios): State<Scenarios>,
     AxPath(id): AxPath<String>,
-    body: Result<Json<Scenario>, JsonRejection>,
+    body: axum::body::Bytes,
 ) -> Response {
-    let mut s = match body {
-        Ok(Json(s)) => s,
-        Err(e) => return invalid(e.body_text(), &[]),
+    let mut json: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return invalid(format!("not JSON: {e}"), &[]),
+    };
+    if let Some(o) = json.as_object_mut() {
+        o.insert("id".into(), serde_json::Value::String(id.clone()));
+    }
+    let s: Scenario = match serde_json::from_value(json) {
+        Ok(s) => s,
+        Err(e) => return invalid(format!("not a scenario: {e}"), &[]),
     };
     if let Some(f) = &s.fault
         && let Err((field, why)) = f.check()
     {
         return invalid(why, &[field]);
     }
-    s.id = id.clone();
     scenarios.write().expect("scenarios lock").insert(id, s);
     StatusCode::NO_CONTENT.into_response()
 }

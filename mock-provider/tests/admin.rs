@@ -110,7 +110,8 @@ async fn scenarios_are_listed_read_replaced_and_refused_with_a_reason() {
     // Refusals: not JSON, not a scenario, a fault that cannot be served.
     for (body, field, says) in [
         ("{\"id\": ", None, "EOF"),
-        ("{\"id\": \"s07\"}", None, "fiscal_code"),
+        ("{\"id\": \"s07\"}", None, "missing field `fiscal_code`"),
+        ("[1, 2]", None, "not a scenario"),
         (
             "{\"id\": \"s07\", \"fiscal_code\": \"SPNDNL80R13C555X\", \"fault\": {\"status\": 999}}",
             Some("fault.status"),
@@ -139,6 +140,26 @@ async fn scenarios_are_listed_read_replaced_and_refused_with_a_reason() {
             None => assert_eq!(p["fields"], json!([]), "{p}"),
         }
     }
+    // The body may leave the id out: the path names the scenario.
+    let put = http
+        .put(format!("{url}/admin/scenarios/s08"))
+        .json(&json!({"fiscal_code": FC, "fault": {"delay_ms": 5}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 204);
+    let s08: Value = http
+        .get(format!("{url}/admin/scenarios/s08"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&s08["id"], &s08["fault"]["delay_ms"]),
+        (&json!("s08"), &json!(5))
+    );
     // The refused bodies changed nothing.
     let still: Value = http
         .get(format!("{url}/admin/scenarios/s07"))

@@ -4,3 +4,4 @@
 pub mod anagrafica;
 pub mod erogazione;
 pub mod fruizione;
+pub mod scenari;
