@@ -228,12 +228,21 @@ impl Config {
         if let Some(oidc) = &self.oidc {
             oidc.check()?;
         }
-        if let Some(url) = &self.mock_provider_url
-            && !(url.starts_with("http://") || url.starts_with("https://"))
-        {
-            return Err(format!(
-                "mock_provider_url must be an http(s) URL, not {url:?}"
-            ));
+        if let Some(url) = &self.mock_provider_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!(
+                    "mock_provider_url must be an http(s) URL, not {url:?}"
+                ));
+            }
+            // Its page lets any signed-in user change what the mock serves: never where others
+            // can reach it.
+            if !self.loopback_bind() || self.secure_cookie() {
+                return Err(
+                    "mock_provider_url is for the development stack only: bind and public_url \
+                     must be plain http on localhost"
+                        .into(),
+                );
+            }
         }
         if self.dev_sign_in && self.dev_identity.private_key_path.as_os_str().is_empty() {
             return Err("dev_sign_in needs dev_identity.private_key_path".into());

@@ -1077,5 +1077,36 @@ mod tests {
             ..crate::Config::default()
         };
         assert!(bad.check().unwrap_err().contains("mock_provider_url"));
+        // Development only: not where others reach the console.
+        let public = crate::Config {
+            mock_provider_url: Some("http://127.0.0.1:8082".into()),
+            bind: "0.0.0.0:8083".into(),
+            ..crate::Config::default()
+        };
+        assert!(
+            public
+                .check()
+                .unwrap_err()
+                .contains("development stack only")
+        );
+        let behind_https = crate::Config {
+            mock_provider_url: Some("http://127.0.0.1:8082".into()),
+            public_url: "https://console.example.it".into(),
+            ..crate::Config::default()
+        };
+        assert!(
+            behind_https
+                .check()
+                .unwrap_err()
+                .contains("development stack only")
+        );
+        assert_eq!(
+            crate::Config {
+                mock_provider_url: Some("http://127.0.0.1:8082".into()),
+                ..crate::Config::default()
+            }
+            .check(),
+            Ok(())
+        );
     }
 }

@@ -149,6 +149,19 @@ async fn walk(
     );
     accessible(c, axe, "Scenari del mock").await;
     screenshot(c, "scenari").await;
+    c.set_window_size(360, 800).await?;
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        overflow,
+        json!(false),
+        "the list does not scroll sideways at 360 px"
+    );
+    c.set_window_size(1280, 900).await?;
 
     // Before: the message opens.
     assert_eq!(citizen.details().await.status(), StatusCode::OK);
@@ -175,6 +188,16 @@ async fn walk(
     assert_eq!(status.prop("value").await?.as_deref(), Some("503"));
     accessible(c, axe, "Scenario avviso-tari-2026").await;
     screenshot(c, "scenario").await;
+    // Usable at 360 px: the page does not scroll sideways (the list's table scrolls on its own).
+    c.set_window_size(360, 800).await?;
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(overflow, json!(false), "no horizontal scrolling at 360 px");
+    c.set_window_size(1280, 900).await?;
 
     // The citizen's app: the gateway answers the fault's code, Retry-After passed on; the
     // precondition is not touched.
