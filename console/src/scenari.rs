@@ -1069,9 +1069,27 @@ mod tests {
             .unwrap(),
         );
         // There, but for signed-in users: the anonymous visitor goes to the sign-in page.
-        let r = get(with, "/scenari").await;
+        let r = get(with.clone(), "/scenari").await;
         assert_eq!(r.status(), 303);
         assert_eq!(r.headers()["location"], "/accesso");
+        // A change without the session's CSRF token is refused.
+        for path in [
+            "/scenari/avviso/guasto",
+            "/scenari/avviso/guasto/rimuovi",
+            "/scenari/avviso/json",
+        ] {
+            let r = with
+                .clone()
+                .oneshot(
+                    axum::http::Request::post(path)
+                        .header("content-type", "application/x-www-form-urlencoded")
+                        .body(axum::body::Body::from("status=503&csrf=forged"))
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(r.status(), crate::CSRF_REFUSED, "{path}");
+        }
         let bad = crate::Config {
             mock_provider_url: Some("127.0.0.1:8082".into()),
             ..crate::Config::default()

@@ -12,7 +12,7 @@
 //! fails under CI=true and skips loudly otherwise.
 
 use e2e::browser::{accessible, browser, connect, heading_is, screenshot, start_driver};
-use e2e::console::anagrafica::{flash, open_section};
+use e2e::console::anagrafica::{click_to_next_page, flash, open_section, switch_language};
 use e2e::console::scenari::{
     apply_refused, fill_fault, open_scenario, remove_fault, save_json, set_fault,
 };
@@ -238,6 +238,31 @@ async fn walk(
          normale."
     );
     assert_eq!(text(c, ".current-fault").await?, "Nessun guasto");
+    // In English (the footer's switch leads back to the section's list).
+    switch_language(c, "English").await?;
+    heading_is(c, "Mock scenarios").await;
+    assert_eq!(
+        text(c, "nav.sections a[aria-current=page]").await?,
+        "Mock scenarios"
+    );
+    let table = text(c, "table.scenari").await?;
+    assert!(
+        table.contains("on every call: answers after 30000 ms") && table.contains("No fault"),
+        "{table}"
+    );
+    let link = c
+        .find(Locator::XPath(&format!(
+            "//table[@class='scenari']//a[normalize-space(.)='{SCENARIO}']"
+        )))
+        .await?;
+    click_to_next_page(c, link).await?;
+    heading_is(c, "Scenario avviso-tari-2026").await;
+    assert_eq!(text(c, ".current-fault").await?, "No fault");
+    c.find(Locator::XPath("//button[normalize-space(.)='Apply']"))
+        .await?;
+    accessible(c, axe, "Scenario avviso-tari-2026, in English").await;
+    switch_language(c, "Italiano").await?;
+    heading_is(c, "Scenari del mock").await;
     let r = citizen.details().await;
     assert_eq!(r.status(), StatusCode::OK);
     let details: Value = r.json().await.unwrap();
@@ -248,6 +273,7 @@ async fn walk(
 
     // Bad JSON in the editor: the mock's refusal next to the field, the text kept.
     let bad = r#"{"id": "avviso-tari-2026", "fiscal_code": "#;
+    open_scenario(c, SCENARIO).await?;
     save_json(c, bad).await?;
     heading_is(c, "Scenario avviso-tari-2026").await;
     let refusal = apply_refused(c, "f-json").await?;
