@@ -27,6 +27,10 @@ pub struct Config {
     pub dev_users: Vec<DevUser>,
     /// Sign-in with an OpenID Connect provider (`[oidc]`); absent: no such sign-in.
     pub oidc: Option<OidcConfig>,
+    /// The mock provider's base URL (its admin API, `GET`/`PUT /admin/scenarios`): the "Scenari
+    /// del mock" page edits its scenarios. Set by the development stack only; absent: the page
+    /// does not exist (404).
+    pub mock_provider_url: Option<String>,
     /// Slow, idle and numerous clients, as the other services (`[server]`).
     pub server: service_kit::ServerSettings,
 }
@@ -190,6 +194,7 @@ impl Default for Config {
             dev_identity: DevIdentity::default(),
             dev_users: Vec::new(),
             oidc: None,
+            mock_provider_url: None,
             server: service_kit::ServerSettings::default(),
         }
     }
@@ -222,6 +227,22 @@ impl Config {
         }
         if let Some(oidc) = &self.oidc {
             oidc.check()?;
+        }
+        if let Some(url) = &self.mock_provider_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!(
+                    "mock_provider_url must be an http(s) URL, not {url:?}"
+                ));
+            }
+            // Its page lets any signed-in user change what the mock serves: never where others
+            // can reach it.
+            if !self.loopback_bind() || self.secure_cookie() {
+                return Err(
+                    "mock_provider_url is for the development stack only: bind and public_url \
+                     must be plain http on localhost"
+                        .into(),
+                );
+            }
         }
         if self.dev_sign_in && self.dev_identity.private_key_path.as_os_str().is_empty() {
             return Err("dev_sign_in needs dev_identity.private_key_path".into());

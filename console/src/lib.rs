@@ -11,6 +11,7 @@ pub mod erogazione;
 pub mod fruizione;
 pub mod oidc;
 pub mod pages;
+pub mod scenari;
 pub mod session;
 pub mod utenti;
 pub mod web;
@@ -132,6 +133,9 @@ pub fn router(state: AppState) -> Router {
     if state.config.dev_sign_in {
         r = r.route("/accesso/sviluppo", post(pages::dev_sign_in));
     }
+    if state.config.mock_provider_url.is_some() {
+        r = r.merge(scenari::routes());
+    }
     r.fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -186,6 +190,8 @@ pub struct Visit {
     pub id: String,
     pub session: Session,
     pub new: bool,
+    /// Whether the "Scenari del mock" page exists (`mock_provider_url`): the nav shows it.
+    pub mock_scenarios: bool,
 }
 
 impl Visit {
@@ -198,6 +204,7 @@ impl Visit {
                 id,
                 session,
                 new: false,
+                mock_scenarios: state.config.mock_provider_url.is_some(),
             };
         }
         let (id, session) = state.sessions.create(None);
@@ -205,6 +212,7 @@ impl Visit {
             id,
             session,
             new: true,
+            mock_scenarios: state.config.mock_provider_url.is_some(),
         }
     }
 

@@ -30,8 +30,10 @@ pub fn has_role(user: &User, roles: &[&str]) -> bool {
     user.roles.iter().any(|r| roles.contains(&r.as_str()))
 }
 
-/// The navigation: (path, label) per role, in the user guide's order.
-fn nav(user: &User, l: Lang) -> Vec<(&'static str, &'static str)> {
+/// The navigation: (path, label) per role, in the user guide's order; "Scenari del mock" for
+/// every signed-in user when the console edits the mock provider's scenarios (`mock`: the
+/// development stack only).
+fn nav(user: &User, l: Lang, mock: bool) -> Vec<(&'static str, &'static str)> {
     let mut items = vec![(
         "/catalogo",
         l.t("Catalogo e-service", "E-service catalogue"),
@@ -47,6 +49,9 @@ fn nav(user: &User, l: Lang) -> Vec<(&'static str, &'static str)> {
     if tenant_user {
         items.push(("/anagrafica", "Anagrafica"));
         items.push(("/utenti", l.t("Utenti", "Users")));
+    }
+    if mock {
+        items.push(("/scenari", l.t("Scenari del mock", "Mock scenarios")));
     }
     items
 }
@@ -105,7 +110,7 @@ pub fn layout(title: &str, visit: &Visit, current: &str, body: Markup) -> Markup
                 @if let Some(u) = user {
                     nav aria-label=(l.t("Sezioni", "Sections")) class="sections" {
                         ul {
-                            @for (path, label) in nav(u, l) {
+                            @for (path, label) in nav(u, l, visit.mock_scenarios) {
                                 li {
                                     @if !current.is_empty() && current == path {
                                         a href=(path) aria-current="page" { (label) }

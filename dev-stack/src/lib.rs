@@ -285,7 +285,7 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
     }));
 
     // 5. The web console, on the engine's public API, with development sign-in.
-    let console_config = console_config(&o, &interop_config, &interop_url, &seeded)?;
+    let console_config = console_config(&o, &interop_config, &interop_url, &provider_url, &seeded)?;
     let console = console::build(console_config)
         .await
         .map_err(|e| fail("console", e))?;
@@ -313,11 +313,13 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
 }
 
 /// The console of the dev stack: development sign-in as the demo world's administrators and the
-/// platform operator, with the engine's development identity key.
+/// platform operator, with the engine's development identity key; its "Scenari del mock" page
+/// edits the mock provider's scenarios (its admin API, on loopback, needs no key).
 fn console_config(
     o: &DevOptions,
     ic: &interop::Config,
     interop_url: &str,
+    provider_url: &str,
     seeded: &DevEnv,
 ) -> Result<console::Config, String> {
     let operator = interop::app::dev_platform_operator(ic).map_err(|e| fail("identity", e))?;
@@ -355,6 +357,7 @@ fn console_config(
         engine_url: interop_url.to_owned(),
         dev_sign_in: true,
         dev_users: users,
+        mock_provider_url: Some(provider_url.to_owned()),
         ..console::Config::default()
     };
     c.dev_identity.private_key_path = ic

@@ -4,17 +4,18 @@
 pub mod scenario;
 
 use axum::body::Body;
-use axum::extract::{Path as AxPath, Request, State};
+use axum::extract::{Path as AxPath, Query, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::put;
+use axum::routing::get;
 use axum::{Json, Router};
 use provider_sdk::auth::Authentication;
 use provider_sdk::contract::{FiscalCode, PreconditionContent, RemoteContentDetailsResponse};
 use provider_sdk::provider::{Attachment, Provider, ProviderError};
 pub use provider_sdk::server::LollipopPolicy;
 use scenario::{Fault, Scenario};
+use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
@@ -205,14 +206,89 @@ impl futures_core::Stream for HalfThenCut {
     }
 }
 
+/// `PUT /admin/scenarios/{id}`: adds or replaces the scenario (its `id` is the path's, which
+/// the body may leave out). A body that is not a scenario, or a fault that cannot be served, is
+/// refused with `400` problem+json, code `SCENARIO_INVALID`, naming the field at fault when it
+/// can (`fields`).
 pub async fn put_scenario(
     State(scenarios): State<Scenarios>,
     AxPath(id): AxPath<String>,
-    Json(mut s): Json<Scenario>,
-) -> StatusCode {
-    s.id = id.clone();
+    body: axum::body::Bytes,
+) -> Response {
+    let mut json: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return invalid(format!("not JSON: {e}"), &[]),
+    };
+    if let Some(o) = json.as_object_mut() {
+        o.insert("id".into(), serde_json::Value::String(id.clone()));
+    }
+    let s: Scenario = match serde_json::from_value(json) {
+        Ok(s) => s,
+        Err(e) => return invalid(format!("not a scenario: {e}"), &[]),
+    };
+    if let Some(f) = &s.fault
+        && let Err((field, why)) = f.check()
+    {
+        return invalid(why, &[field]);
+    }
     scenarios.write().expect("scenarios lock").insert(id, s);
-    StatusCode::NO_CONTENT
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// A refused scenario, as problem+json.
+fn invalid(detail: String, fields: &[&str]) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        Json(serde_json::json!({
+            "type": "about:blank",
+            "title": "Not a valid scenario",
+            "status": 400,
+            "code": "SCENARIO_INVALID",
+            "detail": detail,
+            "fields": fields,
+        })),
+    )
+        .into_response()
+}
+
+/// `offset` and `limit` of a listing (`limit` at most 100, 20 when absent).
+#[derive(Debug, Deserialize)]
+pub struct Paging {
+    #[serde(default)]
+    pub offset: usize,
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// `GET /admin/scenarios?offset=&limit=`: the scenarios by id, a page at a time, with their
+/// number in `X-Total-Count`.
+pub async fn list_scenarios(
+    State(scenarios): State<Scenarios>,
+    Query(p): Query<Paging>,
+) -> Response {
+    let all = scenarios.read().expect("scenarios lock");
+    let mut ids: Vec<&String> = all.keys().collect();
+    ids.sort();
+    let limit = p.limit.unwrap_or(20).clamp(1, 100);
+    let page: Vec<&Scenario> = ids
+        .iter()
+        .skip(p.offset)
+        .take(limit)
+        .filter_map(|id| all.get(*id))
+        .collect();
+    ([("x-total-count", all.len().to_string())], Json(page)).into_response()
+}
+
+/// `GET /admin/scenarios/{id}`: one scenario, or `404`.
+pub async fn get_scenario(
+    State(scenarios): State<Scenarios>,
+    AxPath(id): AxPath<String>,
+) -> Response {
+    match scenarios.read().expect("scenarios lock").get(&id) {
+        Some(s) => Json(s).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// The entity's router: the remote-content endpoints under `prefix` (faults applied), checked
@@ -254,9 +330,10 @@ pub fn entity_router_with(
         ))
 }
 
-/// `PUT /admin/scenarios/{id}`.
+/// The admin API: `GET /admin/scenarios` (paged), `GET` and `PUT /admin/scenarios/{id}`.
 pub fn admin_router(scenarios: Scenarios) -> Router {
     Router::new()
-        .route("/admin/scenarios/{id}", put(put_scenario))
+        .route("/admin/scenarios", get(list_scenarios))
+        .route("/admin/scenarios/{id}", get(get_scenario).put(put_scenario))
         .with_state(scenarios)
 }

@@ -42,6 +42,45 @@ pub struct Fault {
     pub pad_bytes: usize,
 }
 
+impl Fault {
+    /// A fault the mock can serve, or the field at fault (as the scenario names it) and why.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        if let Some(o) = &self.only
+            && !["details", "precondition", "attachment"].contains(&o.as_str())
+        {
+            return Err((
+                "fault.only",
+                format!("fault.only must be details, precondition or attachment, not {o:?}"),
+            ));
+        }
+        if let Some(s) = self.status
+            && !(100..=599).contains(&s)
+        {
+            return Err((
+                "fault.status",
+                format!("fault.status must be an HTTP status (100 to 599), not {s}"),
+            ));
+        }
+        if let Some(r) = &self.retry_after
+            && axum::http::HeaderValue::from_str(r).is_err()
+        {
+            return Err((
+                "fault.retry_after",
+                format!("fault.retry_after must be a header value, not {r:?}"),
+            ));
+        }
+        if let Some(to) = &self.redirect
+            && axum::http::HeaderValue::from_str(to).is_err()
+        {
+            return Err((
+                "fault.redirect",
+                format!("fault.redirect must be a header value, not {to:?}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// One correlation id's content.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Scenario {

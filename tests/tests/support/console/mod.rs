@@ -4,6 +4,7 @@
 pub mod anagrafica;
 pub mod erogazione;
 pub mod fruizione;
+pub mod scenari;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
