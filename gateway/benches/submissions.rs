@@ -710,9 +710,9 @@ async fn bulk_load(db: &Path, target: u64, configuration_id: &str) -> Loaded {
                 let n = format!("{:08}", have as u64 + r);
                 let body = template.replace("00000000", &n);
                 let subject = format!("Avviso di pagamento TARI n. {n}");
-                batch.push((id, fc, rfc3339(ms), subject, body));
+                batch.push((id, fc, rfc3339(ms), ms as i64, subject, body));
             }
-            q.push_values(&batch, |mut row, (id, fc, at, subject, body)| {
+            q.push_values(&batch, |mut row, (id, fc, at, ms, subject, body)| {
                 row.push_bind(id)
                     .push_bind(fc)
                     .push_bind(TENANT)
@@ -725,6 +725,8 @@ async fn bulk_load(db: &Path, target: u64, configuration_id: &str) -> Loaded {
                     .push_bind(subject)
                     .push_bind(false)
                     .push_bind(true)
+                    .push_bind(ms)
+                    .push_bind(configuration_id)
                     .push_bind(body);
             });
             q.build().execute(&mut *tx).await.expect("insert");

@@ -656,6 +656,82 @@ mod postgres_instances {
         schema.drop_schema().await;
     }
 
+    /// A database written before the sent-messages columns existed is migrated: each message
+    /// gains its time in milliseconds (whatever the offset it was written with) and its
+    /// configuration id, and its sender lists it.
+    #[tokio::test]
+    async fn the_sent_messages_migration_fills_the_new_columns() {
+        let Some(schema) = Schema::create().await else {
+            return;
+        };
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&schema.url)
+            .await
+            .unwrap();
+        let mut first = sqlx::migrate!("./migrations/postgres");
+        first.migrations = std::borrow::Cow::Owned(first.migrations[..1].to_vec());
+        service_kit::postgres::migrate_locked(&pool, "gateway_migration_lock", first)
+            .await
+            .unwrap();
+        for (id, created_at, content) in [
+            (
+                "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+                "2026-01-01T01:00:00+01:00",
+                r#"{"subject":"Plain subject","markdown":"m"}"#,
+            ),
+            (
+                "01ARZ3NDEKTSV4RRFFQ69G5FAW",
+                "2026-01-01T00:00:00.5Z",
+                r#"{"subject":"Remote subject","markdown":"m","third_party_data":{"id":"x","configuration_id":"01ARZ3NDEKTSV4RRFFQ69G5FAC"}}"#,
+            ),
+        ] {
+            sqlx::query(
+                "INSERT INTO messages (id, fiscal_code, sender, sender_service_id, created_at, \
+                 time_to_live, feature_level, subject, has_attachments, has_precondition, content) \
+                 VALUES ($1, 'SPNDNL80R13C555X', 't', 's', $2, 3600, 'ADVANCED', 'x', FALSE, FALSE, $3)",
+            )
+            .bind(id)
+            .bind(created_at)
+            .bind(content)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool.close().await;
+        let store = schema.open().await;
+        let listed: Vec<(String, i64, Option<String>)> = store
+            .sent(SentQuery {
+                sender: "t".into(),
+                configuration: None,
+                from_ms: None,
+                to_ms: None,
+                before: None,
+                limit: 10,
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.item.id, s.created_ms, s.item.configuration_id))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (
+                    "01ARZ3NDEKTSV4RRFFQ69G5FAW".to_owned(),
+                    1_767_225_600_500,
+                    Some("01ARZ3NDEKTSV4RRFFQ69G5FAC".to_owned())
+                ),
+                (
+                    "01ARZ3NDEKTSV4RRFFQ69G5FAV".to_owned(),
+                    1_767_225_600_000,
+                    None
+                ),
+            ]
+        );
+        schema.drop_schema().await;
+    }
+
     /// Two instances: one key submitted through both at once stores one message; what one
     /// writes the other reads at once (nothing is remembered by either).
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
