@@ -196,8 +196,9 @@ async fn get_one(
     Ok(Json(readable(found, &id, Reader::Sender(&sender.tenant))?))
 }
 
-/// How many sent messages a page lists by default, and at most.
+/// How many sent messages a page lists when `limit` is not given.
 pub const SENT_PAGE_DEFAULT: u32 = 20;
+/// The largest `limit` of the sent messages.
 pub const SENT_PAGE_MAX: u32 = 100;
 
 #[derive(Deserialize, IntoParams)]
@@ -339,6 +340,23 @@ mod tests {
         assert_eq!(ms("1970-01-01T00:00:01.5001Z"), 1_501);
         assert_eq!(ms("1970-01-01T01:00:01+01:00"), 1_000);
         assert!(super::query_instant("from", Some("yesterday")).is_err());
+    }
+
+    proptest::proptest! {
+        /// Comparing a stored time (milliseconds) with the query's rounded-up instant is
+        /// comparing the instants themselves: `from` inclusive, `to` exclusive.
+        #[test]
+        fn a_window_compares_instants(
+            stored_ms in -5_000i64..5_000,
+            query_ns in -5_000_000_000i64..5_000_000_000,
+        ) {
+            let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(query_ns)).unwrap();
+            let raw = t.format(&time::format_description::well_known::Rfc3339).unwrap();
+            let bound = super::query_instant("from", Some(&raw)).unwrap().unwrap();
+            let stored_ns = stored_ms * 1_000_000;
+            proptest::prop_assert_eq!(stored_ms >= bound, stored_ns >= query_ns);
+            proptest::prop_assert_eq!(stored_ms < bound, stored_ns < query_ns);
+        }
     }
 
     #[test]
