@@ -452,7 +452,8 @@ fn spent(before: &Usage, after: &Usage, seconds: f64) -> Spent {
 /// The gateway's schema, migrations in order (the reference inserts into the same table).
 const SCHEMA: &str = concat!(
     include_str!("../migrations/sqlite/0001_init.sql"),
-    include_str!("../migrations/sqlite/0002_inbox_summary.sql")
+    include_str!("../migrations/sqlite/0002_inbox_summary.sql"),
+    include_str!("../migrations/sqlite/0003_sent_messages.sql")
 );
 
 fn sql_text(s: &str) -> String {
@@ -462,14 +463,14 @@ fn sql_text(s: &str) -> String {
 /// The columns of a message row, as the gateway writes them.
 const MESSAGE_COLUMNS: &str = "id, fiscal_code, sender, sender_service_id, created_at, \
      time_to_live, feature_level, is_read, is_archived, subject, has_attachments, \
-     has_precondition, content";
+     has_precondition, created_ms, configuration_id, content";
 
 /// An `INSERT` of one message row, as SQL text.
 fn insert_sql(i: u64, fc: &str, subject: &str, content: &str) -> String {
     let ms = 1_700_000_000_000 + i;
     let id = ulid::Ulid::from_parts(ms, u128::from(i) * 0x9E37_79B9).to_string();
     format!(
-        "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES ({}, {}, {}, {}, {}, 3600, 'STANDARD', 0, 0, {}, 0, 1, {});\n",
+        "INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES ({}, {}, {}, {}, {}, 3600, 'STANDARD', 0, 0, {}, 0, 1, {ms}, NULL, {});\n",
         sql_text(&id),
         sql_text(fc),
         sql_text(TENANT),
@@ -709,9 +710,9 @@ async fn bulk_load(db: &Path, target: u64, configuration_id: &str) -> Loaded {
                 let n = format!("{:08}", have as u64 + r);
                 let body = template.replace("00000000", &n);
                 let subject = format!("Avviso di pagamento TARI n. {n}");
-                batch.push((id, fc, rfc3339(ms), subject, body));
+                batch.push((id, fc, rfc3339(ms), ms as i64, subject, body));
             }
-            q.push_values(&batch, |mut row, (id, fc, at, subject, body)| {
+            q.push_values(&batch, |mut row, (id, fc, at, ms, subject, body)| {
                 row.push_bind(id)
                     .push_bind(fc)
                     .push_bind(TENANT)
@@ -724,6 +725,8 @@ async fn bulk_load(db: &Path, target: u64, configuration_id: &str) -> Loaded {
                     .push_bind(subject)
                     .push_bind(false)
                     .push_bind(true)
+                    .push_bind(ms)
+                    .push_bind(configuration_id)
                     .push_bind(body);
             });
             q.build().execute(&mut *tx).await.expect("insert");

@@ -10,7 +10,7 @@
 use gateway::domain::configuration::Configuration;
 use gateway::domain::message::Message;
 use gateway::domain::{ConfigurationId, MessageId};
-use gateway::store::{IdempotencyKey, PageQuery, PostgresStore, Store, Submitted};
+use gateway::store::{IdempotencyKey, PageQuery, PostgresStore, Sent, SentQuery, Store, Submitted};
 use provider_sdk::contract::FiscalCode;
 use serde_json::json;
 use sqlx::postgres::PgPoolOptions;
@@ -369,6 +369,179 @@ async fn the_inbox_pages_newest_first(s: Arc<dyn Store>) {
     );
 }
 
+/// A message of `sender` created at `created_at`, sent with `configuration` (or plain).
+fn sent_by(sender: &str, created_at: &str, configuration: Option<&ConfigurationId>) -> Message {
+    let mut m = match configuration {
+        Some(c) => {
+            let mut m = message(ALICE, "Avviso inviato da un ente");
+            if let Some(t) = m.content.third_party_data.as_mut() {
+                t.configuration_id = Some(c.to_string());
+            }
+            m
+        }
+        None => plain(BOB),
+    };
+    m.sender = sender.into();
+    m.created_at = created_at.into();
+    m
+}
+
+fn sent_query(sender: &str) -> SentQuery {
+    SentQuery {
+        sender: sender.into(),
+        configuration: None,
+        from_ms: None,
+        to_ms: None,
+        before: None,
+        limit: 100,
+    }
+}
+
+fn ms(rfc3339: &str) -> i64 {
+    gateway::domain::message::instant_ms(rfc3339).unwrap()
+}
+
+async fn a_sender_lists_only_its_own_messages_newest_first(s: Arc<dyn Store>) {
+    let (c1, c2) = (new_id(), new_id());
+    // Out of order on purpose, and created_at of varying width (`05Z` is after `05.5Z`).
+    let mine = [
+        sent_by("ente-a", "2026-03-01T10:00:05Z", Some(&c1)),
+        sent_by("ente-a", "2026-03-01T10:00:05.5Z", Some(&c2)),
+        sent_by("ente-a", "2026-03-01T10:00:06.001Z", None),
+        sent_by("ente-a", "2026-03-01T09:00:00+01:00", Some(&c1)),
+        sent_by("ente-a", "2026-03-02T00:00:00.000Z", Some(&c1)),
+    ];
+    for m in &mine {
+        s.submit(m.clone(), None).await.unwrap();
+    }
+    // Another sender, with the same configuration id (it cannot own it: it is listed by sender
+    // first) and the same times.
+    for m in [
+        sent_by("ente-b", "2026-03-01T10:00:05.5Z", Some(&c1)),
+        sent_by("ente-b", "2026-03-01T10:00:07Z", None),
+    ] {
+        s.submit(m, None).await.unwrap();
+    }
+    let ids = |page: &[Sent]| -> Vec<String> { page.iter().map(|s| s.item.id.clone()).collect() };
+    let id = |i: usize| mine[i].id.to_string();
+    // Newest first by instant: 03-02, 10:00:06.001, 10:00:05.5, 10:00:05, 08:00Z.
+    let all = s.sent(sent_query("ente-a")).await.unwrap();
+    assert_eq!(ids(&all), [id(4), id(2), id(1), id(0), id(3)]);
+    // What an item says.
+    let first = &all[3].item;
+    assert_eq!(first.fiscal_code, ALICE);
+    assert_eq!(first.subject, "Avviso inviato da un ente");
+    assert_eq!(first.created_at, "2026-03-01T10:00:05Z");
+    assert_eq!(first.configuration_id, Some(c1.to_string()));
+    assert_eq!((first.is_read, first.is_archived), (false, false));
+    assert_eq!(all[1].item.configuration_id, None);
+    assert_eq!(all[3].created_ms, ms("2026-03-01T10:00:05Z"));
+    // The other sender sees only its two.
+    assert_eq!(s.sent(sent_query("ente-b")).await.unwrap().len(), 2);
+    assert!(s.sent(sent_query("ente-c")).await.unwrap().is_empty());
+    // By configuration: only the caller's messages sent with it.
+    let by_c1 = s
+        .sent(SentQuery {
+            configuration: Some(c1.clone()),
+            ..sent_query("ente-a")
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(&by_c1), [id(4), id(0), id(3)]);
+    let by_c2 = s
+        .sent(SentQuery {
+            configuration: Some(c2.clone()),
+            ..sent_query("ente-b")
+        })
+        .await
+        .unwrap();
+    assert!(by_c2.is_empty());
+    // From (inclusive) and to (exclusive).
+    let window = s
+        .sent(SentQuery {
+            from_ms: Some(ms("2026-03-01T10:00:05Z")),
+            to_ms: Some(ms("2026-03-01T10:00:06.001Z")),
+            ..sent_query("ente-a")
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(&window), [id(1), id(0)]);
+    // Pages: two, then after the last one's position, then the rest.
+    let p1 = s
+        .sent(SentQuery {
+            limit: 2,
+            ..sent_query("ente-a")
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(&p1), [id(4), id(2)]);
+    let after = |p: &[Sent]| {
+        let last = p.last().unwrap();
+        Some((last.created_ms, last.item.id.parse::<MessageId>().unwrap()))
+    };
+    let p2 = s
+        .sent(SentQuery {
+            limit: 2,
+            before: after(&p1),
+            ..sent_query("ente-a")
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(&p2), [id(1), id(0)]);
+    let p3 = s
+        .sent(SentQuery {
+            limit: 2,
+            before: after(&p2),
+            ..sent_query("ente-a")
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(&p3), [id(3)]);
+    // Two messages at the same millisecond page by id.
+    let mut twins = [
+        sent_by("ente-t", "2026-04-01T00:00:00.123Z", None),
+        sent_by("ente-t", "2026-04-01T00:00:00.123Z", None),
+    ];
+    twins.sort_by(|a, b| a.id.cmp(&b.id));
+    for m in &twins {
+        s.submit(m.clone(), None).await.unwrap();
+    }
+    let one = s
+        .sent(SentQuery {
+            limit: 1,
+            ..sent_query("ente-t")
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(&one), [twins[1].id.to_string()]);
+    let other = s
+        .sent(SentQuery {
+            limit: 1,
+            before: after(&one),
+            ..sent_query("ente-t")
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids(&other), [twins[0].id.to_string()]);
+    // The citizen's status, as the app set it.
+    s.set_status(&mine[0].id, &fc(ALICE), Some(true), Some(true))
+        .await
+        .unwrap();
+    let read = s
+        .sent(SentQuery {
+            configuration: Some(c1),
+            ..sent_query("ente-a")
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        read.iter()
+            .map(|s| (s.item.is_read, s.item.is_archived))
+            .collect::<Vec<_>>(),
+        [(false, false), (true, true), (false, false)]
+    );
+}
+
 async fn status_changes_only_for_the_citizen_the_message_is_for(s: Arc<dyn Store>) {
     let m = message(ALICE, "Avviso di pagamento TARI");
     s.submit(m.clone(), None).await.unwrap();
@@ -446,6 +619,7 @@ suite!(
     an_idempotency_key_stores_once_in_one_batch,
     the_inbox_pages_newest_first,
     status_changes_only_for_the_citizen_the_message_is_for,
+    a_sender_lists_only_its_own_messages_newest_first,
 );
 
 /// Several stores on one PostgreSQL database: what several gateway instances share.
@@ -479,6 +653,82 @@ mod postgres_instances {
         assert_eq!(applied as usize, files);
         // And again, on a migrated database.
         schema.open().await;
+        schema.drop_schema().await;
+    }
+
+    /// A database written before the sent-messages columns existed is migrated: each message
+    /// gains its time in milliseconds (whatever the offset it was written with) and its
+    /// configuration id, and its sender lists it.
+    #[tokio::test]
+    async fn the_sent_messages_migration_fills_the_new_columns() {
+        let Some(schema) = Schema::create().await else {
+            return;
+        };
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .connect(&schema.url)
+            .await
+            .unwrap();
+        let mut first = sqlx::migrate!("./migrations/postgres");
+        first.migrations = std::borrow::Cow::Owned(first.migrations[..1].to_vec());
+        service_kit::postgres::migrate_locked(&pool, "gateway_migration_lock", first)
+            .await
+            .unwrap();
+        for (id, created_at, content) in [
+            (
+                "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+                "2026-01-01T01:00:00+01:00",
+                r#"{"subject":"Plain subject","markdown":"m"}"#,
+            ),
+            (
+                "01ARZ3NDEKTSV4RRFFQ69G5FAW",
+                "2026-01-01T00:00:00.5Z",
+                r#"{"subject":"Remote subject","markdown":"m","third_party_data":{"id":"x","configuration_id":"01ARZ3NDEKTSV4RRFFQ69G5FAC"}}"#,
+            ),
+        ] {
+            sqlx::query(
+                "INSERT INTO messages (id, fiscal_code, sender, sender_service_id, created_at, \
+                 time_to_live, feature_level, subject, has_attachments, has_precondition, content) \
+                 VALUES ($1, 'SPNDNL80R13C555X', 't', 's', $2, 3600, 'ADVANCED', 'x', FALSE, FALSE, $3)",
+            )
+            .bind(id)
+            .bind(created_at)
+            .bind(content)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool.close().await;
+        let store = schema.open().await;
+        let listed: Vec<(String, i64, Option<String>)> = store
+            .sent(SentQuery {
+                sender: "t".into(),
+                configuration: None,
+                from_ms: None,
+                to_ms: None,
+                before: None,
+                limit: 10,
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.item.id, s.created_ms, s.item.configuration_id))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (
+                    "01ARZ3NDEKTSV4RRFFQ69G5FAW".to_owned(),
+                    1_767_225_600_500,
+                    Some("01ARZ3NDEKTSV4RRFFQ69G5FAC".to_owned())
+                ),
+                (
+                    "01ARZ3NDEKTSV4RRFFQ69G5FAV".to_owned(),
+                    1_767_225_600_000,
+                    None
+                ),
+            ]
+        );
         schema.drop_schema().await;
     }
 

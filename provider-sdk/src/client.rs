@@ -30,6 +30,7 @@
 
 use crate::contract::{
     CreatedMessage, NewMessage, NewRcConfiguration, RcConfiguration, RcConfigurationList,
+    SentMessages,
 };
 use crate::voucher::{ClientKey, VoucherClient, VoucherClientConfig};
 use reqwest::{Method, StatusCode};
@@ -428,6 +429,86 @@ impl GatewayClient {
             .call(Method::POST, path, Some(message), Some(idempotency_key))
             .await?;
         read_json(path, resp).await
+    }
+
+    /// `GET /api/v1/messages`: one page of the messages this client's tenant sent, newest
+    /// first, as `filter` narrows them (only the caller's own messages, whatever the filter).
+    /// The next page is `filter.cursor = page.next`; `next` is `None` on the last page.
+    pub async fn sent_messages(
+        &self,
+        filter: &SentMessagesFilter,
+    ) -> Result<SentMessages, ClientError> {
+        let path = format!("/api/v1/messages{}", filter.query_string());
+        let resp = self.call(Method::GET, &path, None, None).await?;
+        read_json(&path, resp).await
+    }
+}
+
+/// Which sent messages [`GatewayClient::sent_messages`] lists; the default is the newest 20.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SentMessagesFilter {
+    /// Only the messages sent with this remote-content configuration (its id).
+    pub configuration: Option<String>,
+    /// Only the messages created at or after this RFC 3339 instant.
+    pub from: Option<String>,
+    /// Only the messages created before this RFC 3339 instant.
+    pub to: Option<String>,
+    /// At most this many messages (1..=100; the gateway's default is 20).
+    pub limit: Option<u32>,
+    /// The `next` of the previous page: the page after it.
+    pub cursor: Option<String>,
+}
+
+impl SentMessagesFilter {
+    /// `?name=value&...` (percent-encoded; `+` of an offset included), or `""` when empty.
+    fn query_string(&self) -> String {
+        let limit = self.limit.map(|l| l.to_string());
+        let pairs = [
+            ("configuration", self.configuration.as_deref()),
+            ("from", self.from.as_deref()),
+            ("to", self.to.as_deref()),
+            ("limit", limit.as_deref()),
+            ("cursor", self.cursor.as_deref()),
+        ];
+        let mut url = reqwest::Url::parse("http://query.invalid/").expect("a valid url");
+        {
+            let mut q = url.query_pairs_mut();
+            for (name, value) in pairs {
+                if let Some(v) = value {
+                    q.append_pair(name, v);
+                }
+            }
+        }
+        url.query()
+            .filter(|q| !q.is_empty())
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod sent_filter_tests {
+    use super::SentMessagesFilter;
+
+    #[test]
+    fn an_empty_filter_sends_no_query() {
+        assert_eq!(SentMessagesFilter::default().query_string(), "");
+    }
+
+    #[test]
+    fn the_filter_is_percent_encoded() {
+        let f = SentMessagesFilter {
+            configuration: Some("01ARZ3NDEKTSV4RRFFQ69G5FAV".into()),
+            from: Some("2026-01-02T03:04:05+01:00".into()),
+            to: None,
+            limit: Some(5),
+            cursor: Some("1767323045678.01ARZ3NDEKTSV4RRFFQ69G5FAV".into()),
+        };
+        assert_eq!(
+            f.query_string(),
+            "?configuration=01ARZ3NDEKTSV4RRFFQ69G5FAV&from=2026-01-02T03%3A04%3A05%2B01%3A00\
+             &limit=5&cursor=1767323045678.01ARZ3NDEKTSV4RRFFQ69G5FAV"
+        );
     }
 }
 

@@ -1502,3 +1502,195 @@ async fn null_is_refused_where_the_contract_types_a_value() {
         .expect_problem(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
     assert_eq!(r.body["fields"], json!(["test_environment"]), "{}", r.body);
 }
+
+/// `GET /api/v1/messages`: each sender lists only what it sent, newest first, by configuration
+/// and time, page by page; bad parameters are `INVALID_QUERY`.
+#[tokio::test]
+async fn a_sender_lists_only_its_own_sent_messages() {
+    let s = setup().await;
+    let mut mine = Vec::new();
+    for i in 0..5 {
+        let m = with(
+            message(CITIZEN, &s.config_id),
+            "/content/subject",
+            json!(format!("Messaggio inviato numero {i:02}")),
+        );
+        mine.push(
+            s.submit(&m)
+                .await
+                .expect_status(StatusCode::CREATED)
+                .str("/id"),
+        );
+    }
+    let plain = with(
+        message(OTHER_CITIZEN, &s.config_id),
+        "/content/third_party_data",
+        Value::Null,
+    );
+    mine.push(
+        s.submit(&plain)
+            .await
+            .expect_status(StatusCode::CREATED)
+            .str("/id"),
+    );
+    // The other sender, with its own configuration.
+    let other = s.other_tenant();
+    let their_config = other
+        .post(
+            "/api/v1/remote-contents/configurations",
+            &configuration("https://api.altro.example/rc"),
+        )
+        .await
+        .expect_status(StatusCode::CREATED)
+        .str("/configuration_id");
+    let mut theirs = Vec::new();
+    for _ in 0..2 {
+        theirs.push(
+            other
+                .post("/api/v1/messages", &message(CITIZEN, &their_config))
+                .await
+                .expect_status(StatusCode::CREATED)
+                .str("/id"),
+        );
+    }
+    let ids = |r: &Reply| -> Vec<String> {
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let newest_first: Vec<String> = mine.iter().rev().cloned().collect();
+    let comune = s.comune();
+
+    // Everything of the caller's, newest first, and nothing else.
+    let all = comune
+        .get("/api/v1/messages")
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(ids(&all), newest_first);
+    assert!(all.body.get("next").is_none(), "{}", all.body);
+    let item = &all.body["items"][1];
+    assert_eq!(item["fiscal_code"], CITIZEN);
+    assert_eq!(item["subject"], "Messaggio inviato numero 04");
+    assert_eq!(item["configuration_id"], s.config_id.as_str());
+    assert_eq!(
+        (item["is_read"].clone(), item["is_archived"].clone()),
+        (json!(false), json!(false))
+    );
+    assert!(item["created_at"].as_str().unwrap().starts_with("20"));
+    assert_eq!(all.body["items"][0]["fiscal_code"], OTHER_CITIZEN);
+    assert!(all.body["items"][0].get("configuration_id").is_none());
+    let them = other
+        .get("/api/v1/messages")
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(ids(&them), theirs.iter().rev().cloned().collect::<Vec<_>>());
+
+    // By configuration: the caller's own; another sender's configuration id lists nothing.
+    let by_config = comune
+        .get(&format!("/api/v1/messages?configuration={}", s.config_id))
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(ids(&by_config), newest_first[1..]);
+    for (caller, config) in [(&other, &s.config_id), (&comune, &their_config)] {
+        let r = caller
+            .get(&format!("/api/v1/messages?configuration={config}"))
+            .await
+            .expect_status(StatusCode::OK);
+        assert_eq!(ids(&r), Vec::<String>::new());
+    }
+
+    // Pages of 4: then the rest, with the same filter; the last page has no `next`.
+    let p1 = comune
+        .get("/api/v1/messages?limit=4")
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(ids(&p1), newest_first[..4]);
+    let next = p1.str("/next");
+    let p2 = comune
+        .get(&format!("/api/v1/messages?limit=4&cursor={next}"))
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(ids(&p2), newest_first[4..]);
+    assert!(p2.body.get("next").is_none());
+    // Another sender's cursor only positions it among its own messages.
+    let r = other
+        .get(&format!("/api/v1/messages?cursor={next}"))
+        .await
+        .expect_status(StatusCode::OK);
+    assert!(ids(&r).iter().all(|id| theirs.contains(id)));
+
+    // From (inclusive) and to (exclusive), on created_at, in any offset.
+    let created: Vec<(String, String, i64)> = all.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let at = m["created_at"].as_str().unwrap();
+            let ms = gateway::domain::message::instant_ms(at).unwrap();
+            (m["id"].as_str().unwrap().to_owned(), at.to_owned(), ms)
+        })
+        .collect();
+    let (from, to) = (&created[4], &created[1]);
+    let window = comune
+        .get(&format!(
+            "/api/v1/messages?from={}&to={}",
+            urlencode(&from.1),
+            urlencode(&to.1.replace('Z', "+00:00"))
+        ))
+        .await
+        .expect_status(StatusCode::OK);
+    let expected: Vec<String> = created
+        .iter()
+        .filter(|(_, _, ms)| (from.2..to.2).contains(ms))
+        .map(|(id, _, _)| id.clone())
+        .collect();
+    assert_eq!(ids(&window), expected, "{created:?}");
+    if from.2 < to.2 {
+        assert!(expected.contains(&from.0) && !expected.contains(&to.0));
+    }
+
+    // The citizen's status, as the app set it.
+    s.gw.app(CITIZEN)
+        .put(
+            &format!("/api/communication/v1/messages/{}/status", mine[0]),
+            &json!({"change_type": "bulk", "is_read": true, "is_archived": true}),
+        )
+        .await
+        .expect_status(StatusCode::OK);
+    let after = comune.get("/api/v1/messages").await;
+    let first = &after.body["items"][5];
+    assert_eq!(first["id"], mine[0].as_str());
+    assert_eq!(
+        (first["is_read"].clone(), first["is_archived"].clone()),
+        (json!(true), json!(true))
+    );
+
+    // Bad parameters.
+    for query in [
+        "limit=0",
+        "limit=101",
+        "limit=many",
+        "from=yesterday",
+        "to=2026-13-01T00:00:00Z",
+        "from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+        "configuration=not-a-ulid",
+        "cursor=nope",
+        "cursor=12.not-a-ulid",
+    ] {
+        let r = comune.get(&format!("/api/v1/messages?{query}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}: {}", r.body);
+        assert_eq!(r.body["code"], "INVALID_QUERY", "{query}: {}", r.body);
+    }
+    // And a voucher, as every sender endpoint.
+    s.gw.raw(&[])
+        .get("/api/v1/messages")
+        .await
+        .expect_problem(StatusCode::UNAUTHORIZED, "VOUCHER_MISSING");
+}
+
+fn urlencode(s: &str) -> String {
+    s.replace(':', "%3A").replace('+', "%2B")
+}

@@ -23,7 +23,7 @@
 //! the test needs no YAML parser.
 
 use e2e::openapi::{collect_refs, operations, parameters, resolve, template_names};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -683,13 +683,66 @@ fn routes_are_added_only_with_their_documentation() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
-    // What the routers declare is what the document has (17 operations today).
+    // What the routers declare is what the document has (18 operations today).
     let documented = operations(&document());
     assert!(
-        documented.len() >= 17,
+        documented.len() >= 18,
         "only {} operations",
         documented.len()
     );
+}
+
+/// The sender's listing: its filters (each optional, typed and bounded), its page and its
+/// refusals are in the document.
+#[test]
+fn sent_messages_are_documented_with_their_filters_and_answers() {
+    let doc = document();
+    let op = &doc["paths"]["/api/v1/messages"]["get"];
+    assert_eq!(op["operationId"], "getSentMessages");
+    let params: BTreeMap<&str, &Value> = parameters(&doc, "/api/v1/messages", op)
+        .into_iter()
+        .map(|p| (p["name"].as_str().unwrap(), p))
+        .collect();
+    assert_eq!(
+        params.keys().copied().collect::<Vec<_>>(),
+        ["configuration", "cursor", "from", "limit", "to"]
+    );
+    for (name, p) in &params {
+        assert_eq!(p["in"], "query", "{name}");
+        assert_ne!(p["required"], true, "{name}");
+    }
+    let limit = resolve(&doc, &params["limit"]["schema"]);
+    assert_eq!(
+        (limit["minimum"].clone(), limit["maximum"].clone()),
+        (json!(1), json!(100))
+    );
+    assert_eq!(limit["default"], 20);
+    let answers = &op["responses"];
+    let page = resolve(
+        &doc,
+        &answers["200"]["content"]["application/json"]["schema"],
+    );
+    assert_eq!(page["required"], json!(["items"]));
+    let item = resolve(&doc, &page["properties"]["items"]["items"]);
+    for member in [
+        "id",
+        "fiscal_code",
+        "subject",
+        "created_at",
+        "configuration_id",
+        "is_read",
+        "is_archived",
+    ] {
+        assert!(item["properties"].get(member).is_some(), "{member}: {item}");
+    }
+    assert_eq!(answers["400"]["x-problem-codes"], json!(["INVALID_QUERY"]));
+    assert!(
+        answers["401"]["x-problem-codes"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("VOUCHER_MISSING"))
+    );
+    assert_eq!(op["security"], json!([{"interopVoucher": []}]));
 }
 
 // ------------------------------------------------------------------------------------------------

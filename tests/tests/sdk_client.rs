@@ -6,7 +6,9 @@
 use e2e::gateway::{AUDIENCE, Gateway};
 use e2e::world::{self, Terms};
 use e2e::{Engine, User, fixtures};
-use provider_sdk::client::{ClientConfig, ClientError, Credentials, GatewayClient};
+use provider_sdk::client::{
+    ClientConfig, ClientError, Credentials, GatewayClient, SentMessagesFilter,
+};
 use provider_sdk::contract::*;
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -214,6 +216,51 @@ async fn an_entity_gets_a_voucher_registers_a_configuration_and_submits_a_messag
         .map(|i| i["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, vec![first.id.as_str()]);
+
+    // What it sent, typed: newest first, page by page, by configuration.
+    let second = sdk
+        .submit_message(&message(&id, "tari-2026-0003"), "tari-2026-0003")
+        .await
+        .unwrap();
+    let all = sdk
+        .sent_messages(&SentMessagesFilter::default())
+        .await
+        .unwrap();
+    let sent_ids: Vec<&str> = all.items.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(sent_ids, [second.id.as_str(), first.id.as_str()]);
+    assert_eq!(all.next, None);
+    assert_eq!(all.items[0].fiscal_code, CITIZEN);
+    assert_eq!(all.items[0].configuration_id.as_deref(), Some(id.as_str()));
+    assert!(!all.items[0].is_read && !all.items[0].is_archived);
+    let page = |cursor: Option<String>| SentMessagesFilter {
+        configuration: Some(id.clone()),
+        limit: Some(1),
+        cursor,
+        ..SentMessagesFilter::default()
+    };
+    let p1 = sdk.sent_messages(&page(None)).await.unwrap();
+    assert_eq!(p1.items, all.items[..1]);
+    let p2 = sdk.sent_messages(&page(p1.next.clone())).await.unwrap();
+    assert_eq!(
+        (p2.items.as_slice(), p2.next.as_deref()),
+        (&all.items[1..], None)
+    );
+    let window = SentMessagesFilter {
+        from: Some(all.items[0].created_at.clone()),
+        ..SentMessagesFilter::default()
+    };
+    assert_eq!(
+        sdk.sent_messages(&window).await.unwrap().items[0].id,
+        second.id
+    );
+    let e = sdk
+        .sent_messages(&SentMessagesFilter {
+            limit: Some(0),
+            ..SentMessagesFilter::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!((e.code(), e.status()), ("INVALID_QUERY", Some(400)));
 
     // The gateway's refusals come back with their codes.
     let e = sdk

@@ -137,6 +137,7 @@ problems! {
     NotYourConfiguration = 403, "Not the caller's resource.", [NOT_YOUR_CONFIGURATION];
     ConfigurationNotFound = 404, NOT_FOUND_FOR_CALLER, [CONFIGURATION_NOT_FOUND];
     SentMessageNotFound = 404, NOT_FOUND_FOR_CALLER, [MESSAGE_NOT_FOUND];
+    SentQueryRefused = 400, MALFORMED, [INVALID_QUERY];
     IdempotencyKeyReused = 422, "The `Idempotency-Key` was used with another body.", [IDEMPOTENCY_KEY_REUSED];
     EntityApiUnavailable = 503, "A dependency is unavailable; retry later.", [JWKS_UNAVAILABLE, STORE_UNAVAILABLE];
 

@@ -77,6 +77,20 @@ impl Message {
         })
     }
 
+    /// `content.third_party_data.configuration_id`: the configuration it was sent with.
+    pub fn configuration_id(&self) -> Option<&str> {
+        self.content
+            .third_party_data
+            .as_ref()
+            .and_then(|t| t.configuration_id.as_deref())
+    }
+
+    /// `created_at` in milliseconds since the Unix epoch: what the sender's listing orders and
+    /// filters by (the text's width varies: `...05Z` and `...05.5Z` do not sort as instants).
+    pub fn created_ms(&self) -> Option<i64> {
+        instant_ms(&self.created_at)
+    }
+
     pub fn summary(&self) -> MessageSummary {
         MessageSummary {
             id: self.id.clone(),
@@ -92,6 +106,14 @@ impl Message {
             is_archived: self.is_archived,
         }
     }
+}
+
+/// An RFC 3339 instant in milliseconds since the Unix epoch, rounded down (`None` if it is not
+/// one).
+pub fn instant_ms(rfc3339: &str) -> Option<i64> {
+    let t = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+        .ok()?;
+    i64::try_from(t.unix_timestamp_nanos().div_euclid(1_000_000)).ok()
 }
 
 /// A submission that passed every static check; the configuration it names (if any) still has

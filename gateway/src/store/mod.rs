@@ -12,7 +12,7 @@ pub use sqlite::SqliteStore;
 use crate::domain::configuration::Configuration;
 use crate::domain::message::{Message, MessageSummary};
 use crate::domain::{ConfigurationId, MessageId, TenantId};
-use provider_sdk::contract::FiscalCode;
+use provider_sdk::contract::{FiscalCode, SentMessageItem};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -93,6 +93,30 @@ pub struct PageQuery {
     pub limit: u32,
 }
 
+/// A page of a sender's sent messages, newest first: by `created_ms`, then by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentQuery {
+    /// The sender: only its messages, whatever else is asked.
+    pub sender: TenantId,
+    /// Only the messages sent with this configuration.
+    pub configuration: Option<ConfigurationId>,
+    /// Only `created_ms >= from_ms`.
+    pub from_ms: Option<i64>,
+    /// Only `created_ms < to_ms`.
+    pub to_ms: Option<i64>,
+    /// Only what comes after this position (the last of the previous page): `(created_ms, id)`
+    /// strictly below.
+    pub before: Option<(i64, MessageId)>,
+    pub limit: u32,
+}
+
+/// A sent message as the sender's listing reads it, with its position (`created_ms`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub created_ms: i64,
+    pub item: SentMessageItem,
+}
+
 pub trait Store: Send + Sync + 'static {
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;
 
@@ -138,6 +162,8 @@ pub trait Store: Send + Sync + 'static {
         fiscal_code: &FiscalCode,
         page: PageQuery,
     ) -> BoxFuture<'_, Result<Vec<MessageSummary>, StoreError>>;
+    /// A page of a sender's messages, newest first (`SentQuery`): summaries only.
+    fn sent(&self, q: SentQuery) -> BoxFuture<'_, Result<Vec<Sent>, StoreError>>;
     /// Sets the status of a citizen's message; `None` if it is not theirs.
     fn set_status(
         &self,

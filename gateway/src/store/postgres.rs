@@ -16,8 +16,13 @@
 //! Migrations (`migrations/postgres/`) run at open and are safe when several instances start at
 //! once; see [`migrate`].
 
-use super::rows::{self, MessageRow, SUMMARY_COLUMNS, SummaryRow, level_str};
-use super::{BoxFuture, ConfigurationRow, IdempotencyKey, PageQuery, Store, StoreError, Submitted};
+use super::rows::{
+    self, MessageRow, SENT_COLUMNS, SUMMARY_COLUMNS, SentRow, SummaryRow, level_str,
+};
+use super::{
+    BoxFuture, ConfigurationRow, IdempotencyKey, PageQuery, Sent, SentQuery, Store, StoreError,
+    Submitted,
+};
 use crate::domain::configuration::Configuration;
 use crate::domain::message::{Message, MessageSummary};
 use crate::domain::{ConfigurationId, MessageId, TenantId};
@@ -82,7 +87,28 @@ fn configuration_from(row: &PgRow) -> Result<Configuration, StoreError> {
 
 const INSERT_MESSAGE: &str = "INSERT INTO messages (id, fiscal_code, sender, sender_service_id, \
      created_at, time_to_live, feature_level, is_read, is_archived, subject, has_attachments, \
-     has_precondition, content) VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, FALSE, $8, $9, $10, $11)";
+     has_precondition, content, created_ms, configuration_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, FALSE, $8, $9, $10, $11, $12, $13)";
+
+fn created_ms(m: &Message) -> Result<i64, sqlx::Error> {
+    m.created_ms().ok_or_else(|| {
+        sqlx::Error::Encode(format!("created_at {:?} is not RFC 3339", m.created_at).into())
+    })
+}
+
+fn sent_from(row: &PgRow) -> Result<Sent, StoreError> {
+    SentRow {
+        id: row.try_get("id")?,
+        fiscal_code: row.try_get("fiscal_code")?,
+        subject: row.try_get("subject")?,
+        created_at: row.try_get("created_at")?,
+        created_ms: row.try_get("created_ms")?,
+        configuration_id: row.try_get("configuration_id")?,
+        is_read: row.try_get("is_read")?,
+        is_archived: row.try_get("is_archived")?,
+    }
+    .into_sent()
+}
 
 async fn insert_message<'e, E>(exec: E, m: &Message, body: &str) -> Result<(), sqlx::Error>
 where
@@ -100,6 +126,8 @@ where
         .bind(m.has_attachments())
         .bind(m.has_precondition())
         .bind(body)
+        .bind(created_ms(m)?)
+        .bind(m.configuration_id())
         .execute(exec)
         .await?;
     Ok(())
@@ -319,6 +347,39 @@ impl Store for PostgresStore {
                 .await?
                 .iter()
                 .map(summary_from)
+                .collect()
+        })
+    }
+
+    fn sent(&self, q: SentQuery) -> BoxFuture<'_, Result<Vec<Sent>, StoreError>> {
+        Box::pin(async move {
+            let mut b: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+                "SELECT {SENT_COLUMNS} FROM messages WHERE sender = "
+            ));
+            b.push_bind(q.sender.as_str());
+            if let Some(c) = &q.configuration {
+                b.push(" AND configuration_id = ").push_bind(c.as_str());
+            }
+            if let Some(from) = q.from_ms {
+                b.push(" AND created_ms >= ").push_bind(from);
+            }
+            if let Some(to) = q.to_ms {
+                b.push(" AND created_ms < ").push_bind(to);
+            }
+            if let Some((ms, id)) = &q.before {
+                b.push(" AND (created_ms, id) < (")
+                    .push_bind(*ms)
+                    .push(", ")
+                    .push_bind(id.as_str())
+                    .push(")");
+            }
+            b.push(" ORDER BY created_ms DESC, id DESC LIMIT ")
+                .push_bind(i64::from(q.limit));
+            b.build()
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(sent_from)
                 .collect()
         })
     }

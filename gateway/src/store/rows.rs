@@ -3,11 +3,11 @@
 //! `StoreError::Corrupt`, never a panic). Each backend only takes the raw columns out of its own
 //! row type.
 
-use super::StoreError;
+use super::{Sent, StoreError};
 use crate::domain::configuration::Configuration;
 use crate::domain::message::{Message, MessageSummary};
 use crate::domain::{MessageId, TenantId};
-use provider_sdk::contract::{FeatureLevelType, FiscalCode};
+use provider_sdk::contract::{FeatureLevelType, FiscalCode, SentMessageItem};
 use serde::{Deserialize, Deserializer};
 
 /// The columns an inbox page reads (never `content`).
@@ -48,6 +48,45 @@ pub(crate) fn message_id(id: String) -> Result<MessageId, StoreError> {
 /// A configuration's stored body.
 pub(crate) fn configuration(id: &str, body: &str) -> Result<Configuration, StoreError> {
     serde_json::from_str(body).map_err(|e| corrupt(id, e.to_string()))
+}
+
+/// The columns a sender's listing reads (never `content`).
+pub(crate) const SENT_COLUMNS: &str =
+    "id, fiscal_code, subject, created_at, created_ms, configuration_id, is_read, is_archived";
+
+/// The `SENT_COLUMNS` of a row. Deserializable too, for SQLite's `json_object`.
+#[derive(Deserialize)]
+pub(crate) struct SentRow {
+    pub id: String,
+    pub fiscal_code: String,
+    pub subject: String,
+    pub created_at: String,
+    pub created_ms: i64,
+    pub configuration_id: Option<String>,
+    #[serde(deserialize_with = "flag")]
+    pub is_read: bool,
+    #[serde(deserialize_with = "flag")]
+    pub is_archived: bool,
+}
+
+impl SentRow {
+    pub fn into_sent(self) -> Result<Sent, StoreError> {
+        // Both were written by the gateway: checked as any other stored id and fiscal code.
+        let id = message_id(self.id)?;
+        let fiscal_code = fiscal_code(id.as_str(), &self.fiscal_code)?;
+        Ok(Sent {
+            created_ms: self.created_ms,
+            item: SentMessageItem {
+                id: id.to_string(),
+                fiscal_code: fiscal_code.to_string(),
+                subject: self.subject,
+                created_at: self.created_at,
+                configuration_id: self.configuration_id,
+                is_read: self.is_read,
+                is_archived: self.is_archived,
+            },
+        })
+    }
 }
 
 /// The columns of a `messages` row, as the backend read them.

@@ -10,8 +10,13 @@
 //! a message reads it for the details, the precondition and each attachment.
 
 use super::recent::Recent;
-use super::rows::{self, MessageRow, SUMMARY_COLUMNS, SummaryRow, level_str};
-use super::{BoxFuture, ConfigurationRow, IdempotencyKey, PageQuery, Store, StoreError, Submitted};
+use super::rows::{
+    self, MessageRow, SENT_COLUMNS, SUMMARY_COLUMNS, SentRow, SummaryRow, level_str,
+};
+use super::{
+    BoxFuture, ConfigurationRow, IdempotencyKey, PageQuery, Sent, SentQuery, Store, StoreError,
+    Submitted,
+};
 use crate::domain::configuration::Configuration;
 use crate::domain::message::{Message, MessageSummary};
 use crate::domain::{ConfigurationId, MessageId, TenantId};
@@ -261,29 +266,38 @@ async fn write_batch(pool: &SqlitePool, batch: &[Pending]) -> Result<Vec<Submitt
         .collect();
     if !to_insert.is_empty() {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO messages (id, fiscal_code, sender, sender_service_id, created_at, time_to_live, feature_level, is_read, is_archived, subject, has_attachments, has_precondition, content) ",
+            "INSERT INTO messages (id, fiscal_code, sender, sender_service_id, created_at, time_to_live, feature_level, is_read, is_archived, subject, has_attachments, has_precondition, created_ms, configuration_id, content) ",
         );
         let mut bodies = Vec::with_capacity(to_insert.len());
         for m in &to_insert {
-            bodies.push(
+            let created_ms = m.created_ms().ok_or_else(|| {
+                sqlx::Error::Encode(format!("created_at {:?} is not RFC 3339", m.created_at).into())
+            })?;
+            bodies.push((
+                created_ms,
                 serde_json::to_string(&m.content).map_err(|e| sqlx::Error::Encode(Box::new(e)))?,
-            );
+            ));
         }
-        q.push_values(to_insert.iter().zip(&bodies), |mut row, (m, body)| {
-            row.push_bind(m.id.as_str())
-                .push_bind(m.fiscal_code.as_str())
-                .push_bind(m.sender.as_str())
-                .push_bind(&m.sender_service_id)
-                .push_bind(&m.created_at)
-                .push_bind(m.time_to_live as i64)
-                .push_bind(level_str(m.feature_level_type))
-                .push_bind(false)
-                .push_bind(false)
-                .push_bind(&m.content.subject)
-                .push_bind(m.has_attachments())
-                .push_bind(m.has_precondition())
-                .push_bind(body);
-        });
+        q.push_values(
+            to_insert.iter().zip(&bodies),
+            |mut row, (m, (created_ms, body))| {
+                row.push_bind(m.id.as_str())
+                    .push_bind(m.fiscal_code.as_str())
+                    .push_bind(m.sender.as_str())
+                    .push_bind(&m.sender_service_id)
+                    .push_bind(&m.created_at)
+                    .push_bind(m.time_to_live as i64)
+                    .push_bind(level_str(m.feature_level_type))
+                    .push_bind(false)
+                    .push_bind(false)
+                    .push_bind(&m.content.subject)
+                    .push_bind(m.has_attachments())
+                    .push_bind(m.has_precondition())
+                    .push_bind(created_ms)
+                    .push_bind(m.configuration_id())
+                    .push_bind(body);
+            },
+        );
         q.build().execute(&mut *tx).await?;
     }
     let mut outcomes = Vec::with_capacity(batch.len());
@@ -367,6 +381,54 @@ fn inbox_query<'a>(
     q.push(" ORDER BY id DESC LIMIT ")
         .push_bind(page.limit as i64);
     q
+}
+
+/// A page of a sender's messages: `prefix` lets tests ask SQLite for the plan of the same query.
+fn sent_query(prefix: &str, q: &SentQuery) -> QueryBuilder<Sqlite> {
+    // By configuration, its index is always the better one (one more equal column before the
+    // order); without statistics SQLite may take `messages_sent` and filter instead.
+    let index = if q.configuration.is_some() {
+        " INDEXED BY messages_sent_configuration"
+    } else {
+        ""
+    };
+    let mut b: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "{prefix}SELECT {SENT_COLUMNS} FROM messages{index} WHERE sender = "
+    ));
+    b.push_bind(q.sender.as_str());
+    if let Some(c) = &q.configuration {
+        b.push(" AND configuration_id = ").push_bind(c.as_str());
+    }
+    if let Some(from) = q.from_ms {
+        b.push(" AND created_ms >= ").push_bind(from);
+    }
+    if let Some(to) = q.to_ms {
+        b.push(" AND created_ms < ").push_bind(to);
+    }
+    if let Some((ms, id)) = &q.before {
+        b.push(" AND (created_ms, id) < (")
+            .push_bind(*ms)
+            .push(", ")
+            .push_bind(id.as_str())
+            .push(")");
+    }
+    b.push(" ORDER BY created_ms DESC, id DESC LIMIT ")
+        .push_bind(i64::from(q.limit));
+    b
+}
+
+fn sent_from(row: &SqliteRow) -> Result<Sent, StoreError> {
+    SentRow {
+        id: row.try_get("id")?,
+        fiscal_code: row.try_get("fiscal_code")?,
+        subject: row.try_get("subject")?,
+        created_at: row.try_get("created_at")?,
+        created_ms: row.try_get("created_ms")?,
+        configuration_id: row.try_get("configuration_id")?,
+        is_read: row.try_get("is_read")?,
+        is_archived: row.try_get("is_archived")?,
+    }
+    .into_sent()
 }
 
 impl Store for SqliteStore {
@@ -568,6 +630,18 @@ impl Store for SqliteStore {
         })
     }
 
+    fn sent(&self, q: SentQuery) -> BoxFuture<'_, Result<Vec<Sent>, StoreError>> {
+        Box::pin(async move {
+            sent_query("", &q)
+                .build()
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(sent_from)
+                .collect()
+        })
+    }
+
     fn set_status(
         &self,
         id: &MessageId,
@@ -617,7 +691,8 @@ mod tests {
     }
 
     /// A database written before the inbox summary columns existed is migrated: its messages
-    /// keep their content and gain their subject and flags.
+    /// keep their content and gain their subject and flags, then their time in milliseconds and
+    /// their configuration id.
     #[tokio::test]
     async fn the_summary_migration_fills_the_new_columns_from_the_content() {
         let dir = tempfile::tempdir().unwrap();
@@ -646,7 +721,7 @@ mod tests {
                 ),
                 old(
                     "01ARZ3NDEKTSV4RRFFQ69G5FAW",
-                    r#"{"subject":"Remote subject","markdown":"m","third_party_data":{"id":"x","has_attachments":true,"has_precondition":"ONCE"}}"#,
+                    r#"{"subject":"Remote subject","markdown":"m","third_party_data":{"id":"x","has_attachments":true,"has_precondition":"ONCE","configuration_id":"01ARZ3NDEKTSV4RRFFQ69G5FAC"}}"#,
                 ),
                 old("01ARZ3NDEKTSV4RRFFQ69G5FAT", "not json"),
             ] {
@@ -684,6 +759,30 @@ mod tests {
                 ("Plain subject", false, false, true),
                 // Unreadable content: listed with an empty summary; the migration went on.
                 ("", false, false, true)
+            ]
+        );
+        // And their sender lists them, by their time and configuration (0003).
+        let sent = store
+            .sent(SentQuery {
+                sender: "t".into(),
+                configuration: None,
+                from_ms: None,
+                to_ms: None,
+                before: None,
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        let listed: Vec<(i64, Option<&str>)> = sent
+            .iter()
+            .map(|s| (s.created_ms, s.item.configuration_id.as_deref()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (1_767_225_600_000, Some("01ARZ3NDEKTSV4RRFFQ69G5FAC")),
+                (1_767_225_600_000, None),
+                (1_767_225_600_000, None)
             ]
         );
         let full = store
@@ -764,6 +863,52 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    /// A sender's listing reads `messages_sent` (or, by configuration,
+    /// `messages_sent_configuration`) in its order: never a sort, whatever the filters.
+    #[tokio::test]
+    async fn listing_a_senders_messages_uses_the_sent_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("g.db")).await.unwrap();
+        let configuration: ConfigurationId = "01ARZ3NDEKTSV4RRFFQ69G5FAV".parse().unwrap();
+        let before = Some((
+            1_767_225_600_000,
+            "01ARZ3NDEKTSV4RRFFQ69G5FAZ".parse().unwrap(),
+        ));
+        for by_configuration in [false, true] {
+            for (from_ms, to_ms, before) in [
+                (None, None, None),
+                (Some(1_767_225_600_000), None, None),
+                (None, Some(1_767_225_600_000), before.clone()),
+                (Some(1), Some(1_767_225_600_000), before.clone()),
+            ] {
+                let q = SentQuery {
+                    sender: "t".into(),
+                    configuration: by_configuration.then(|| configuration.clone()),
+                    from_ms,
+                    to_ms,
+                    before,
+                    limit: 21,
+                };
+                let plan: Vec<String> = sent_query("EXPLAIN QUERY PLAN ", &q)
+                    .build()
+                    .fetch_all(&store.pool)
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.get::<String, _>("detail"))
+                    .collect();
+                let plan = plan.join(" | ");
+                let index = if by_configuration {
+                    "USING INDEX messages_sent_configuration "
+                } else {
+                    "USING INDEX messages_sent "
+                };
+                assert!(plan.contains(index), "{q:?}: {plan}");
+                assert!(!plan.contains("TEMP B-TREE"), "{q:?}: sorted: {plan}");
+            }
+        }
     }
 
     /// The inbox query of every page shape reads the `messages_inbox` index, never the table.

@@ -166,6 +166,45 @@ pub struct NewMessage {
     pub default_addresses: Option<serde_json::Value>,
 }
 
+/// One message of a sender's listing of what it sent (`GET /api/v1/messages`): what it is,
+/// whom it is for, and what the citizen did with it; never its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SentMessageItem {
+    /// The message id.
+    #[cfg_attr(feature = "openapi", schema(value_type = super::schema::Ulid))]
+    pub id: String,
+    /// The citizen it is for (the sender wrote it: it is not masked).
+    #[cfg_attr(feature = "openapi", schema(value_type = super::FiscalCode))]
+    pub fiscal_code: String,
+    /// `content.subject`.
+    pub subject: String,
+    /// When the gateway accepted it (RFC 3339, UTC).
+    #[cfg_attr(feature = "openapi", schema(value_type = super::schema::Timestamp))]
+    pub created_at: String,
+    /// `content.third_party_data.configuration_id`: the remote-content configuration it was sent
+    /// with; absent for a message without remote content.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false, value_type = Option<super::schema::Ulid>))]
+    pub configuration_id: Option<String>,
+    /// The citizen opened it.
+    pub is_read: bool,
+    /// The citizen archived it.
+    pub is_archived: bool,
+}
+
+/// A page of a sender's sent messages, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SentMessages {
+    /// At most `limit` messages.
+    pub items: Vec<SentMessageItem>,
+    /// The `cursor` of the following page (an opaque string); absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(nullable = false))]
+    pub next: Option<String>,
+}
+
 /// `201` answer to a submission.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

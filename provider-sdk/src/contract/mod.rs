@@ -13,7 +13,10 @@ pub use configuration::{
     RcConfigurationList, TestEnvironment,
 };
 pub use fiscal_code::{FiscalCode, InvalidFiscalCode};
-pub use message::{CreatedMessage, FeatureLevelType, MessageContent, NewMessage, ThirdPartyData};
+pub use message::{
+    CreatedMessage, FeatureLevelType, MessageContent, NewMessage, SentMessageItem, SentMessages,
+    ThirdPartyData,
+};
 pub use remote_content::{
     PreconditionContent, RemoteContentAttachment, RemoteContentDetails,
     RemoteContentDetailsResponse,
