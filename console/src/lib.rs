@@ -141,6 +141,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security_headers,
         ))
+        .layer(axum::middleware::from_fn(shown_page))
         .with_state(state)
 }
 
@@ -192,6 +193,25 @@ pub struct Visit {
     pub new: bool,
     /// Whether the "Scenari del mock" page exists (`mock_provider_url`): the nav shows it.
     pub mock_scenarios: bool,
+    /// The page being shown (path and query of a `GET`), where the language switch comes back
+    /// to; `None` for a form's answer.
+    pub page: Option<String>,
+}
+
+/// The request header through which [`shown_page`] tells [`Visit::of`] which page is shown
+/// (whatever a client sends under this name is removed first).
+const PAGE_HEADER: &str = "x-console-page";
+
+/// Records the path and query of a `GET` for [`Visit::page`].
+async fn shown_page(mut req: Request, next: Next) -> Response {
+    req.headers_mut().remove(PAGE_HEADER);
+    if req.method() == axum::http::Method::GET
+        && let Some(pq) = req.uri().path_and_query()
+        && let Ok(v) = HeaderValue::from_str(pq.as_str())
+    {
+        req.headers_mut().insert(PAGE_HEADER, v);
+    }
+    next.run(req).await
 }
 
 impl Visit {
@@ -205,6 +225,7 @@ impl Visit {
                 session,
                 new: false,
                 mock_scenarios: state.config.mock_provider_url.is_some(),
+                page: shown(headers),
             };
         }
         let (id, session) = state.sessions.create(None);
@@ -213,6 +234,7 @@ impl Visit {
             session,
             new: true,
             mock_scenarios: state.config.mock_provider_url.is_some(),
+            page: shown(headers),
         }
     }
 
@@ -225,6 +247,13 @@ impl Visit {
         }
         res
     }
+}
+
+fn shown(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(PAGE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// `Set-Cookie` for session `id`: HttpOnly, SameSite=Lax, Secure except on plain-http localhost.

@@ -132,7 +132,7 @@ pub fn layout(title: &str, visit: &Visit, current: &str, body: Markup) -> Markup
                     p { (l.t("Recapito — console di Interop (back office)", "Recapito — Interop console (back office)")) }
                     form method="post" action="/lingua" class="lang" {
                         (csrf_field(visit))
-                        input type="hidden" name="back" value=(current);
+                        input type="hidden" name="back" value=(visit.page.as_deref().unwrap_or(current));
                         @match l {
                             Lang::It => {
                                 input type="hidden" name="lang" value="en";

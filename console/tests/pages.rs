@@ -1021,9 +1021,20 @@ async fn the_catalogue_speaks_english_when_chosen() {
         "Page 2 of 3",
         "Next page",
         "Previous page",
+        // The language switch comes back to this very page; a client's own header is ignored.
+        r#"<input type="hidden" name="back" value="/catalogo?pagina=2">"#,
     ] {
         assert!(page.contains(part), "{part} in {page}");
     }
+    let mut forged = get("/catalogo", Some(&me));
+    forged
+        .headers_mut()
+        .insert("x-console-page", "//evil.example".parse().unwrap());
+    let (_, _, page) = send(&app, forged).await;
+    assert!(
+        page.contains(r#"name="back" value="/catalogo">"#) && !page.contains("evil"),
+        "{page}"
+    );
     let (_, _, found) = send(&app, get("/catalogo?q=anagrafe", Some(&me))).await;
     assert!(
         found.contains("1 e-services match the search “anagrafe”.")
