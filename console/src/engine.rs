@@ -314,8 +314,8 @@ pub const SENTENCES: &[(&str, &str, &str)] = &[
     ),
     (
         "USER_ALREADY_EXISTS",
-        "Questo utente esiste già sulla piattaforma (o è già operatore del client).",
-        "This user already exists on the platform (or is already an operator of the client).",
+        "Questo utente è già registrato presso l'ente (o è già operatore del client).",
+        "This user is already registered with the organization (or is already an operator of the client).",
     ),
     (
         "ATTRIBUTE_NAME_TAKEN",

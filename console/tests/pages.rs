@@ -847,7 +847,9 @@ async fn utenti_lists_adds_suspends_and_removes_users_through_the_engine() {
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(
-        bad.contains(r#"<p class="field-error" id="f-id-err">Questo utente esiste già"#),
+        bad.contains(
+            r#"<p class="field-error" id="f-id-err">Questo utente è già registrato presso l'ente"#
+        ),
         "{bad}"
     );
     // Added: the list page says so.

@@ -3266,3 +3266,50 @@ fn an_audience_is_published_by_one_producer_only() {
     // Another audience is fine.
     w.eservice(p2, AttributeRequirements::default(), other_audience());
 }
+
+/// A person may be a user of several tenants, with other roles in each: the token names the
+/// tenant it acts for, and the engine grants what that tenant granted. Registering them twice in
+/// one tenant is refused.
+#[test]
+fn one_person_is_a_user_of_several_tenants_with_the_roles_each_granted() {
+    let mut w = World::new();
+    let (a, b) = (w.tenant("Comune A"), w.tenant("Comune B"));
+    let person = w.user(a, &[Role::Api]);
+    let admin_b = w.as_admin(b);
+    let add = |roles: &[Role]| TenantCommand::AddUser {
+        tenant: b,
+        user: NewUser {
+            id: person.user,
+            name: "Persona".into(),
+            roles: roles.iter().copied().collect(),
+        },
+    };
+    w.ok(&admin_b, add(&[Role::Security]));
+    assert_eq!(
+        w.code(&admin_b, add(&[Role::Admin])),
+        ErrorCode::USER_ALREADY_EXISTS
+    );
+    let in_a = &w.s.tenant(a).unwrap().users[&person.user];
+    let in_b = &w.s.tenant(b).unwrap().users[&person.user];
+    assert_eq!(in_a.roles, BTreeSet::from([Role::Api]));
+    assert_eq!(in_b.roles, BTreeSet::from([Role::Security]));
+    // A tenant of one's own, as its first administrator, while being a user of others.
+    let c = TenantId(w.uuid());
+    w.ok(
+        &w.as_platform(),
+        TenantCommand::Create {
+            id: c,
+            name: "Comune C".into(),
+            admin: NewUser {
+                id: person.user,
+                name: "Persona".into(),
+                roles: BTreeSet::new(),
+            },
+        },
+    );
+    assert!(
+        w.s.tenant(c).unwrap().users[&person.user]
+            .roles
+            .contains(&Role::Admin)
+    );
+}

@@ -270,7 +270,7 @@ async fn list_users(
     operation_id = "addTenantUser",
     tag = "tenants",
     summary = "Add a user",
-    description = "The tenant's own administrators (admin). The user id must be new on the platform.",
+    description = "The tenant's own administrators (admin). The user id must be new in this tenant; the same person (identity-token subject) may be a user of other tenants too, with other roles.",
     params(
         ("id" = TenantId, Path, description = "The tenant's id."),
     ),
@@ -280,7 +280,7 @@ async fn list_users(
         (status = 400, description = "Bad input: INVALID_BODY, INVALID_PATH (not a UUID), VALIDATION_FAILED, USER_ROLE_MISMATCH (no role, or platform).", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "ROLE_REQUIRED, USER_NOT_REGISTERED, USER_SUSPENDED (the identity token's user is not an active user of its tenant, or holds none of the claimed roles).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Not found (or not visible to the caller): TENANT_NOT_FOUND.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The current state does not allow it: USER_ALREADY_EXISTS, CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The current state does not allow it: USER_ALREADY_EXISTS (already a user of this tenant), CONCURRENT_MODIFICATION (retry).", body = Problem, content_type = "application/problem+json"),
         CommonProblems,
         BodyProblems,
     ),

@@ -156,12 +156,8 @@ fn create_tenant(
             format!("a tenant named {name:?} exists"),
         );
     }
-    if s.tenants.values().any(|t| t.users.contains_key(&admin.id)) {
-        return fail(
-            ErrorCode::USER_ALREADY_EXISTS,
-            format!("user {} exists", admin.id),
-        );
-    }
+    // A person may administer several tenants (the user guide's "enti dei quali sono
+    // amministratori"): users are kept per tenant, and each token names the one it acts for.
     admin.roles.insert(Role::Admin);
     let admin = new_user(ctx, admin)?;
     Ok(vec![Event::TenantSaved(Tenant {
@@ -188,10 +184,11 @@ fn own_tenant<'a>(s: &'a State, ctx: &Ctx, tenant: TenantId) -> DomainResult<&'a
 
 fn add_user(s: &State, ctx: &Ctx, tenant: TenantId, user: NewUser) -> DomainResult<Vec<Event>> {
     let mut t = own_tenant(s, ctx, tenant)?.clone();
-    if s.tenants.values().any(|t| t.users.contains_key(&user.id)) {
+    // Per tenant: the same person may be a user of other tenants too, with other roles.
+    if t.users.contains_key(&user.id) {
         return Err(DomainError::new(
             ErrorCode::USER_ALREADY_EXISTS,
-            format!("user {} exists", user.id),
+            format!("user {} is already a user of this tenant", user.id),
         )
         .with_fields(vec!["id".into()]));
     }
