@@ -9,11 +9,12 @@
 //! (the user cancels at the provider) is shown (`OIDC_PROVIDER_ERROR`); an ID token for another
 //! audience is refused by the console itself (`OIDC_TOKEN_INVALID`); a user the provider knows
 //! but who is not a user of the tenant their token names is refused by the engine
-//! (`USER_NOT_REGISTERED`); an ID token listing two tenants makes the console ask which, and
+//! (`USER_NOT_REGISTERED`); an ID token listing three tenants makes the console ask which, and
 //! get a token naming the chosen one from the provider: the tenant whose user she is not is
-//! refused by the engine (`USER_NOT_REGISTERED`), her own signs her in (the catalogue shows, the
-//! header names the user and the tenant); signing out goes through the provider's end-session page and back to
-//! the sign-in page, and the session is over.
+//! refused by the engine (`USER_NOT_REGISTERED`); the two that registered her sign her in, each
+//! with the role it granted (the catalogue shows, the header names the user, the tenant and the
+//! role); signing out goes through the provider's end-session page and back to the sign-in
+//! page, and the session is over.
 //!
 //! `scripts/test` runs `scripts/browser` and `scripts/oidc`, which install the browser, axe-core
 //! and oidc-provider and export RECAPITO_CHROMIUM, RECAPITO_CHROMEDRIVER, RECAPITO_AXE_JS,
@@ -139,13 +140,24 @@ async fn the_console_signs_in_with_a_real_openid_provider() {
     let admin = engine.tenant("Comune di Prova").await;
     publish(&admin, &Terms::new("https://oidc.example/servizio")).await;
     let tenant = admin.tenant.unwrap().to_string();
-    // A second tenant, whose users Ada is not one of (the engine keeps a user in one tenant).
+    // A second tenant, whose users Ada is not one of.
     let second = engine
         .tenant("Provincia di Prova")
         .await
         .tenant
         .unwrap()
         .to_string();
+    // A third, whose administrator registered Ada too, as a security operator: one person, a
+    // user of two tenants with other roles in each.
+    let union = engine.tenant("Unione dei Comuni").await;
+    let third = union.tenant.unwrap().to_string();
+    union
+        .post(
+            &format!("/tenants/{third}/users"),
+            json!({"id": admin.id, "name": "Ada Rossi", "roles": ["security"]}),
+        )
+        .await
+        .expect_status(reqwest::StatusCode::CREATED);
     drop(engine);
 
     // The provider lists both tenants for the Comune's administrator (as a provider would for
@@ -158,6 +170,7 @@ async fn the_console_signs_in_with_a_real_openid_provider() {
         admin.id.to_string(): {"name": "Ada Rossi", "tenants": [
             {"tenant_id": tenant, "roles": ["admin"], "name": "Comune di Prova"},
             {"tenant_id": second, "roles": ["admin"], "name": "Provincia di Prova"},
+            {"tenant_id": third, "roles": ["security"], "name": "Unione dei Comuni"},
         ]},
         outsider.to_string(): {"name": "Estraneo", "tenant_id": tenant, "roles": ["admin"]},
     });
@@ -330,7 +343,8 @@ async fn walk(
     let main = main_text(c).await?;
     assert!(
         main.contains("Accedi per Comune di Prova")
-            && main.contains("Accedi per Provincia di Prova"),
+            && main.contains("Accedi per Provincia di Prova")
+            && main.contains("Accedi per Unione dei Comuni"),
         "{main}"
     );
     accessible(c, axe, "Scegli l'ente").await;
@@ -342,6 +356,32 @@ async fn walk(
     .await?;
     refused_by_the_engine(c, "USER_NOT_REGISTERED").await;
     c.goto(&format!("{console}/catalogo")).await?;
+    heading_is(c, "Accedi").await;
+
+    // The Unione, where she is a security operator: signed in there, with that role.
+    to_the_provider(c, console).await?;
+    sign_in_as(c, admin).await?;
+    heading_is(c, "Scegli l'ente").await;
+    c.find(Locator::XPath(
+        "//button[normalize-space(.)='Accedi per Unione dei Comuni']",
+    ))
+    .await?
+    .click()
+    .await?;
+    heading_is(c, "Catalogo e-service").await;
+    let header = c.find(Locator::Css("header .who")).await?.text().await?;
+    assert!(
+        header.contains("Ada Rossi")
+            && header.contains("Unione dei Comuni")
+            && header.contains("Operatore di sicurezza"),
+        "{header}"
+    );
+    // Signed out at the provider too (its end-session page), back on the sign-in page.
+    c.find(Locator::XPath("//button[normalize-space(.)='Esci']"))
+        .await?
+        .click()
+        .await?;
+    wait_for(c, "button[name=logout]").await.click().await?;
     heading_is(c, "Accedi").await;
 
     // Choosing the Comune: the catalogue, and the header names the user and the tenant.
