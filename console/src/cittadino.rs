@@ -583,6 +583,23 @@ fn picker(st: &AppState, l: Lang, fc: &str, archived: bool) -> Markup {
     }
 }
 
+/// The veraPDF rule id (`6.1.3-1`) an ATTACHMENT_NOT_PDFA detail starts with.
+pub fn pdfa_clause<'a>(code: &str, detail: &'a str) -> Option<&'a str> {
+    if code != "ATTACHMENT_NOT_PDFA" {
+        return None;
+    }
+    let first = detail
+        .split_whitespace()
+        .next()?
+        .trim_end_matches([':', ',']);
+    let shaped = first.starts_with(|c: char| c.is_ascii_digit())
+        && first.contains('.')
+        && first
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-');
+    shaped.then_some(first)
+}
+
 /// The calls' table: what was asked, status, time, the gateway's verdict, code and meaning.
 fn calls_table(calls: &[Call], l: Lang) -> Markup {
     html! {
@@ -601,8 +618,8 @@ fn calls_table(calls: &[Call], l: Lang) -> Markup {
                     @for c in calls {
                         tr {
                             th scope="row" { (c.what) }
-                            td { (c.status) }
-                            td { (c.took.as_millis()) " ms" }
+                            td class="num" { (c.status) }
+                            td class="num" { (c.took.as_millis()) " ms" }
                             td {
                                 @match &c.refusal {
                                     None if c.status == 204 => { (l.t("Nessuna precondizione da mostrare", "No precondition to show")) }
@@ -611,6 +628,9 @@ fn calls_table(calls: &[Call], l: Lang) -> Markup {
                                         p class="esito-ko" { strong { (l.t("Rifiutata", "Refused")) } ": " code { (code) } }
                                         p { span lang="it" { (sentence(code, Lang::It)) } }
                                         p { span lang="en" { (sentence(code, Lang::En)) } }
+                                        @if let Some(rule) = pdfa_clause(code, detail) {
+                                            p { (l.t("Regola PDF/A-2 violata (veraPDF)", "PDF/A-2 rule broken (veraPDF)")) ": " code class="regola" { (rule) } }
+                                        }
                                         @if !detail.is_empty() {
                                             p class="dettaglio" { (l.t("Dettaglio", "Detail")) ": " (detail) }
                                         }
@@ -709,7 +729,7 @@ async fn inbox(
                                     }
                                 }
                                 p {
-                                    (l.t("Mittente", "Sender")) ": "
+                                    (l.t("Mittente (id dell'ente su Interop)", "Sender (the entity's Interop id)")) ": "
                                     (m.organization_name.as_deref().unwrap_or_default())
                                     @if let Some(s) = &m.service_name { " · " (l.t("servizio", "service")) " " code { (s) } }
                                 }
@@ -982,7 +1002,8 @@ async fn message(
             }
             Some(d) => {
                 @if let Some(rd) = &d.third_party_message.details {
-                    h2 { (rd.subject) }
+                    // The entity's subject, when it differs from the one submitted.
+                    @if rd.subject != stored.content.subject { h2 { (rd.subject) } }
                     div class="messaggio" { (PreEscaped(render_markdown(&rd.markdown))) }
                 } @else {
                     div class="messaggio" { (PreEscaped(render_markdown(&stored.content.markdown))) }
@@ -1121,6 +1142,19 @@ mod tests {
         for code in NOT_APP_CODES {
             assert!(gateway.contains(code), "{code} is not a gateway code");
         }
+    }
+
+    #[test]
+    fn the_pdfa_clause_is_the_details_first_word() {
+        assert_eq!(
+            pdfa_clause(
+                "ATTACHMENT_NOT_PDFA",
+                "6.6.2.1-1 The document catalog dictionary"
+            ),
+            Some("6.6.2.1-1")
+        );
+        assert_eq!(pdfa_clause("ATTACHMENT_NOT_PDFA", "not a rule"), None);
+        assert_eq!(pdfa_clause("ATTACHMENT_NOT_PDF", "6.1.3-1 x"), None);
     }
 
     #[test]

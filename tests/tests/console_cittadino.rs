@@ -159,15 +159,33 @@ async fn walk(c: &Client, console: &str, axe: &str) -> Result<(), fantoccini::er
     ] {
         assert!(refused.contains(expected), "{expected:?} in {refused}");
     }
-    let clause = refused.split("Dettaglio: ").nth(1).unwrap_or_default();
-    let b = clause.as_bytes();
+    let rule = text(c, "table.chiamate code.regola").await?;
     assert!(
-        b.windows(3)
-            .any(|w| w[0].is_ascii_digit() && w[1] == b'.' && w[2].is_ascii_digit()),
-        "veraPDF's clause (e.g. 6.1.3-1) in the detail: {clause}"
+        rule.starts_with("6.") && rule.contains('-'),
+        "veraPDF's clause (e.g. 6.1.3-1): {rule}"
+    );
+    assert!(
+        refused.contains(&format!("Dettaglio: {rule} ")),
+        "{refused}"
     );
     accessible(c, axe, "Messaggio, allegato rifiutato").await;
+    let table = c.find(Locator::Css("table.chiamate")).await?;
+    c.execute(
+        "arguments[0].scrollIntoView({block: 'center'});",
+        vec![serde_json::to_value(&table).unwrap()],
+    )
+    .await?;
     screenshot(c, "cittadino-errore").await;
+    // Usable at 360 px: the page does not scroll sideways (the calls' table scrolls on its own).
+    c.set_window_size(360, 800).await?;
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(overflow, json!(false), "no horizontal scrolling at 360 px");
+    c.set_window_size(1280, 900).await?;
 
     // Raw HTML in the markdown: the details are refused.
     open_scenario(c, "avviso-tari-2026").await?;
