@@ -1144,6 +1144,142 @@ mod tests {
         }
     }
 
+    /// A stand-in gateway's app API: two inbox pages (the first with `next`), one message whose
+    /// subject holds HTML; it answers 401 APP_KEY_INVALID unless the key is `k`.
+    async fn stand_in_gateway() -> String {
+        use axum::Json;
+        use axum::routing::get;
+        use serde_json::json;
+        async fn inbox(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+            if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer k") {
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    Json(json!({"code": "APP_KEY_INVALID", "detail": "unknown app API key"})),
+                )
+                    .into_response();
+            }
+            assert_eq!(headers["fiscal_code"], "RSSMRA85T10A562S");
+            assert_eq!(q["enrich_result_data"], "true");
+            let item = |id: &str, title: &str| {
+                json!({"id": id, "fiscal_code": "RSSMRA85T10A562S", "time_to_live": 3600,
+                    "created_at": "2026-12-07T10:00:00Z", "sender_service_id": "svc",
+                    "message_title": title, "has_attachments": false, "has_precondition": false,
+                    "is_read": true, "is_archived": false, "service_name": "svc",
+                    "organization_name": "ente", "organization_fiscal_code": ""})
+            };
+            match q.get("maximum_id").map(String::as_str) {
+                None => Json(
+                    json!({"items": [item("02", "<b>Secondo</b>")], "prev": "02", "next": "02"}),
+                ),
+                Some("02") => Json(json!({"items": [item("01", "Primo")], "prev": "01"})),
+                Some(other) => panic!("maximum_id {other}"),
+            }
+            .into_response()
+        }
+        let app = axum::Router::new().route("/api/communication/v1/messages", get(inbox));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        url
+    }
+
+    async fn page(app: &axum::Router, cookie: &str, path: &str) -> (StatusCode, String) {
+        use tower::ServiceExt;
+        let req = axum::http::Request::get(path)
+            .header("cookie", cookie)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let res = app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn the_inbox_pages_as_the_app_api_and_says_why_a_call_was_refused() {
+        let gateway = stand_in_gateway().await;
+        let off = crate::AppState::new(crate::Config::default()).unwrap();
+        let (id, _) = off.sessions.create(Some(platform_operator()));
+        let app = crate::router(off);
+        let cookie = format!("{}={id}", crate::session::COOKIE);
+        assert_eq!(
+            page(&app, &cookie, "/cittadino").await.0,
+            StatusCode::NOT_FOUND
+        );
+
+        let mut config = crate::Config {
+            gateway_url: Some(gateway),
+            app_api_key: "k".into(),
+            citizen_view: crate::config::CitizenView::Dev,
+            dev_citizens: vec!["RSSMRA85T10A562S".into()],
+            ..crate::Config::default()
+        };
+        let state = crate::AppState::new(config.clone()).unwrap();
+        // Any signed-in user, the platform operator too.
+        let (id, _) = state.sessions.create(Some(platform_operator()));
+        let app = crate::router(state);
+        let cookie = format!("{}={id}", crate::session::COOKIE);
+        let (status, html) = page(&app, "", "/cittadino").await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+        let (status, html) = page(&app, &cookie, "/cittadino").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            html.contains("href=\"/cittadino\" aria-current=\"page\""),
+            "{html}"
+        );
+        assert!(html.contains("/cittadino?cf=RSSMRA85T10A562S"), "{html}");
+        assert!(!html.contains(">k<"), "the key is never shown");
+
+        let (status, html) = page(&app, &cookie, "/cittadino?cf=rssmra85t10a562s").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains("&lt;b&gt;Secondo&lt;/b&gt;"), "{html}");
+        assert!(!html.contains("<b>Secondo"), "{html}");
+        assert!(
+            html.contains("href=\"/cittadino?cf=RSSMRA85T10A562S&amp;archiviati=no&amp;prima_di=02\" rel=\"next\""),
+            "{html}"
+        );
+        let (_, html) = page(
+            &app,
+            &cookie,
+            "/cittadino?cf=RSSMRA85T10A562S&archiviati=no&prima_di=02",
+        )
+        .await;
+        assert!(html.contains(">Primo<"), "{html}");
+        assert!(!html.contains("rel=\"next\""), "the last page: {html}");
+        assert!(html.contains("Prima pagina"), "{html}");
+
+        // A wrong key: the gateway's code and both sentences.
+        config.app_api_key = "wrong".into();
+        let state = crate::AppState::new(config).unwrap();
+        let (id, _) = state.sessions.create(Some(platform_operator()));
+        let app = crate::router(state);
+        let cookie = format!("{}={id}", crate::session::COOKIE);
+        let (_, html) = page(&app, &cookie, "/cittadino?cf=RSSMRA85T10A562S").await;
+        assert!(html.contains("APP_KEY_INVALID"), "{html}");
+        assert!(
+            html.contains("La chiave dell&#39;app API") || html.contains("La chiave dell'app API"),
+            "{html}"
+        );
+        assert!(
+            html.contains("The console's app API key")
+                || html.contains("The console&#39;s app API key"),
+            "{html}"
+        );
+        assert!(html.contains("<td class=\"num\">401</td>"), "{html}");
+    }
+
+    fn platform_operator() -> crate::session::User {
+        crate::session::User {
+            name: "Operatore della piattaforma".into(),
+            tenant_name: String::new(),
+            tenant_id: None,
+            roles: vec!["platform".into()],
+            token: "t".into(),
+        }
+    }
+
     #[test]
     fn the_pdfa_clause_is_the_details_first_word() {
         assert_eq!(
