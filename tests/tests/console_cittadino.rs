@@ -13,6 +13,7 @@
 //! fails under CI=true and skips loudly otherwise.
 
 use e2e::browser::{Session, accessible, heading_is, screenshot};
+use e2e::console::anagrafica::switch_language;
 use e2e::console::cittadino::{accept_precondition, calls, download, open_inbox, open_message};
 use e2e::console::scenari::{open_scenario, save_json, set_fault};
 use fantoccini::{Client, Locator};
@@ -204,6 +205,23 @@ async fn walk(c: &Client, console: &str, axe: &str) -> Result<(), fantoccini::er
         "the page says the app would show an error"
     );
 
+    // Wrong flags: the message declares attachments, the entity now sends none.
+    open_scenario(c, "avviso-tari-2026").await?;
+    let mut none: serde_json::Value =
+        serde_json::from_str(&tari(GOOD_MARKDOWN, "pdf/pdfa2b-minimal.pdf")).unwrap();
+    none["attachments"] = json!([]);
+    save_json(c, &none.to_string()).await?;
+    reopen_tari(c).await?;
+    let (status, refused) = verdict(c, "Dettagli").await?;
+    assert_eq!(status, "502");
+    for expected in [
+        "ATTACHMENTS_NOT_PRESENT",
+        "dichiara allegati (has_attachments) ma l'ente non ne ha inviati",
+        "declares attachments (has_attachments) but the entity sent none",
+    ] {
+        assert!(refused.contains(expected), "{expected:?} in {refused}");
+    }
+
     // A delay past the gateway's timeout (10 s) on the details.
     open_scenario(c, "avviso-tari-2026").await?;
     save_json(c, &tari(GOOD_MARKDOWN, "pdf/pdfa2b-minimal.pdf")).await?;
@@ -225,5 +243,21 @@ async fn walk(c: &Client, console: &str, axe: &str) -> Result<(), fantoccini::er
         assert!(refused.contains(expected), "{expected:?} in {refused}");
     }
     accessible(c, axe, "Messaggio, ente lento").await;
+
+    // In English: the footer's switch leads back to the section.
+    switch_language(c, "English").await?;
+    heading_is(c, "Citizen's view").await;
+    let intro = text(c, "main").await?;
+    assert!(
+        intro.contains("Every signed-in user may use this page"),
+        "{intro}"
+    );
+    c.find(Locator::XPath(
+        r#"//button[normalize-space(.)="Open the citizen's inbox"]"#,
+    ))
+    .await?;
+    accessible(c, axe, "Citizen's view").await;
+    switch_language(c, "Italiano").await?;
+    heading_is(c, "Vista del cittadino").await;
     Ok(())
 }
