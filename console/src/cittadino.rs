@@ -482,10 +482,32 @@ async fn app_get(st: &AppState, what: String, fc: &str, path: &str) -> Call {
             body: Default::default(),
         };
     }
-    let body = match answer.bytes().await {
-        Ok(b) => b,
-        Err(e) => return unreachable(what, e.to_string(), start.elapsed()),
-    };
+    // Read by chunks, so that an answer without Content-Length is capped too.
+    let mut answer = answer;
+    let mut buf = Vec::new();
+    loop {
+        match answer.chunk().await {
+            Ok(Some(chunk)) => {
+                if buf.len() + chunk.len() > ATTACHMENT_CAP {
+                    return Call {
+                        what,
+                        status,
+                        took: start.elapsed(),
+                        refusal: Some((
+                            "ATTACHMENT_TOO_LARGE_FOR_CONSOLE".into(),
+                            format!("more than {ATTACHMENT_CAP} bytes"),
+                        )),
+                        headers,
+                        body: Default::default(),
+                    };
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(None) => break,
+            Err(e) => return unreachable(what, e.to_string(), start.elapsed()),
+        }
+    }
+    let body = axum::body::Bytes::from(buf);
     let took = start.elapsed();
     let refusal = (status >= 400).then(|| {
         let p: Problem = serde_json::from_slice(&body).unwrap_or(Problem {
