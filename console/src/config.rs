@@ -31,8 +31,35 @@ pub struct Config {
     /// del mock" page edits its scenarios. Set by the development stack only; absent: the page
     /// does not exist (404).
     pub mock_provider_url: Option<String>,
+    /// The gateway's base URL, whose app API (`/api/communication/v1`) the "Vista del cittadino"
+    /// page calls as IO's app backend would. Absent: the page does not exist (404).
+    pub gateway_url: Option<String>,
+    /// The app API key the page calls the gateway with (one of the gateway's
+    /// `auth.app_api_keys`). A secret: set it in the configuration file or `CONSOLE_APP_API_KEY`;
+    /// the console never shows it.
+    pub app_api_key: String,
+    /// Which citizens the "Vista del cittadino" page may show (`dev`: any fiscal code typed or
+    /// picked from `dev_citizens`, the development stack only).
+    pub citizen_view: CitizenView,
+    /// The citizens the "Vista del cittadino" page offers to pick.
+    pub dev_citizens: Vec<String>,
     /// Slow, idle and numerous clients, as the other services (`[server]`).
     pub server: service_kit::ServerSettings,
+}
+
+/// Which citizens' inboxes the "Vista del cittadino" page may open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CitizenView {
+    /// No such page.
+    #[default]
+    Off,
+    /// Any fiscal code (the development stack only: loopback, plain http).
+    Dev,
+    /// Only the fiscal codes that are a configuration's `test_users`. Refused at start: the
+    /// gateway's app API cannot yet say whether a fiscal code is a test user of some
+    /// configuration, so production has no citizen's view.
+    TestUsers,
 }
 
 /// The development identity issuer, as the engine's `identity` section names it.
@@ -195,6 +222,10 @@ impl Default for Config {
             dev_users: Vec::new(),
             oidc: None,
             mock_provider_url: None,
+            gateway_url: None,
+            app_api_key: String::new(),
+            citizen_view: CitizenView::Off,
+            dev_citizens: Vec::new(),
             server: service_kit::ServerSettings::default(),
         }
     }
@@ -244,6 +275,7 @@ impl Config {
                 );
             }
         }
+        self.check_citizen_view()?;
         if self.dev_sign_in && self.dev_identity.private_key_path.as_os_str().is_empty() {
             return Err("dev_sign_in needs dev_identity.private_key_path".into());
         }
@@ -252,6 +284,44 @@ impl Config {
             return Err(
                 "dev_sign_in is for the development stack only: bind and public_url must be \
                  plain http on localhost"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Whether the "Vista del cittadino" page exists.
+    pub fn citizen_view_on(&self) -> bool {
+        self.citizen_view == CitizenView::Dev && self.gateway_url.is_some()
+    }
+
+    fn check_citizen_view(&self) -> Result<(), String> {
+        match self.citizen_view {
+            CitizenView::Off => return Ok(()),
+            CitizenView::TestUsers => {
+                return Err(
+                    "citizen_view = \"test_users\" is not supported: the gateway's app \
+                     API cannot say whether a fiscal code is a configuration's test user; use \
+                     \"dev\" on the development stack or leave it \"off\""
+                        .into(),
+                );
+            }
+            CitizenView::Dev => {}
+        }
+        let Some(url) = &self.gateway_url else {
+            return Err("citizen_view needs gateway_url".into());
+        };
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!("gateway_url must be an http(s) URL, not {url:?}"));
+        }
+        if self.app_api_key.trim().is_empty() {
+            return Err("citizen_view needs app_api_key".into());
+        }
+        // Any signed-in user may read any citizen's messages: never where others can reach it.
+        if !self.loopback_bind() || self.secure_cookie() {
+            return Err(
+                "citizen_view = \"dev\" is for the development stack only: bind and public_url \
+                 must be plain http on localhost"
                     .into(),
             );
         }
@@ -320,6 +390,26 @@ mod tests {
         c.public_url = String::new();
         c.engine_url = "ftp://x".into();
         assert!(c.check().unwrap_err().contains("engine_url"));
+    }
+
+    #[test]
+    fn the_citizen_view_is_off_by_default_and_dev_only() {
+        let mut c = Config::default();
+        assert!(!c.citizen_view_on());
+        c.citizen_view = CitizenView::Dev;
+        assert!(c.check().unwrap_err().contains("gateway_url"));
+        c.gateway_url = Some("http://127.0.0.1:8080".into());
+        assert!(c.check().unwrap_err().contains("app_api_key"));
+        c.app_api_key = "k".into();
+        assert_eq!(c.check(), Ok(()));
+        assert!(c.citizen_view_on());
+        c.bind = "0.0.0.0:8083".into();
+        assert!(c.check().unwrap_err().contains("development stack only"));
+        c.bind = "127.0.0.1:8083".into();
+        c.citizen_view = CitizenView::TestUsers;
+        assert!(c.check().unwrap_err().contains("not supported"));
+        let parsed: CitizenView = serde_json::from_str("\"test_users\"").unwrap();
+        assert_eq!(parsed, CitizenView::TestUsers);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! Content-Security-Policy allows no inline script or style.
 
 pub mod anagrafica;
+pub mod cittadino;
 pub mod config;
 pub mod engine;
 pub mod erogazione;
@@ -136,6 +137,9 @@ pub fn router(state: AppState) -> Router {
     if state.config.mock_provider_url.is_some() {
         r = r.merge(scenari::routes());
     }
+    if state.config.citizen_view_on() {
+        r = r.merge(cittadino::routes());
+    }
     r.fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -193,6 +197,8 @@ pub struct Visit {
     pub new: bool,
     /// Whether the "Scenari del mock" page exists (`mock_provider_url`): the nav shows it.
     pub mock_scenarios: bool,
+    /// Whether the "Vista del cittadino" page exists (`citizen_view`): the nav shows it.
+    pub citizen_view: bool,
     /// The page being shown (path and query of a `GET`), where the language switch comes back
     /// to; `None` for a form's answer.
     pub page: Option<String>,
@@ -226,6 +232,7 @@ impl Visit {
                 new: false,
                 mock_scenarios: state.config.mock_provider_url.is_some(),
                 page: shown(headers),
+                citizen_view: state.config.citizen_view_on(),
             };
         }
         let (id, session) = state.sessions.create(None);
@@ -235,6 +242,7 @@ impl Visit {
             new: true,
             mock_scenarios: state.config.mock_provider_url.is_some(),
             page: shown(headers),
+            citizen_view: state.config.citizen_view_on(),
         }
     }
 

@@ -33,7 +33,8 @@ pub fn has_role(user: &User, roles: &[&str]) -> bool {
 /// The navigation: (path, label) per role, in the user guide's order; "Scenari del mock" for
 /// every signed-in user when the console edits the mock provider's scenarios (`mock`: the
 /// development stack only).
-fn nav(user: &User, l: Lang, mock: bool) -> Vec<(&'static str, &'static str)> {
+/// "Vista del cittadino" for every signed-in user when configured (`citizen`: development only).
+fn nav(user: &User, l: Lang, mock: bool, citizen: bool) -> Vec<(&'static str, &'static str)> {
     let mut items = vec![(
         "/catalogo",
         l.t("Catalogo e-service", "E-service catalogue"),
@@ -52,6 +53,9 @@ fn nav(user: &User, l: Lang, mock: bool) -> Vec<(&'static str, &'static str)> {
     }
     if mock {
         items.push(("/scenari", l.t("Scenari del mock", "Mock scenarios")));
+    }
+    if citizen {
+        items.push(("/cittadino", l.t("Vista del cittadino", "Citizen's view")));
     }
     items
 }
@@ -110,7 +114,7 @@ pub fn layout(title: &str, visit: &Visit, current: &str, body: Markup) -> Markup
                 @if let Some(u) = user {
                     nav aria-label=(l.t("Sezioni", "Sections")) class="sections" {
                         ul {
-                            @for (path, label) in nav(u, l, visit.mock_scenarios) {
+                            @for (path, label) in nav(u, l, visit.mock_scenarios, visit.citizen_view) {
                                 li {
                                     @if !current.is_empty() && current == path {
                                         a href=(path) aria-current="page" { (label) }

@@ -285,7 +285,14 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
     }));
 
     // 5. The web console, on the engine's public API, with development sign-in.
-    let console_config = console_config(&o, &interop_config, &interop_url, &provider_url, &seeded)?;
+    let console_config = console_config(
+        &o,
+        &interop_config,
+        &interop_url,
+        &provider_url,
+        &seeded,
+        (&gateway_url, &app_key),
+    )?;
     let console = console::build(console_config)
         .await
         .map_err(|e| fail("console", e))?;
@@ -314,13 +321,15 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
 
 /// The console of the dev stack: development sign-in as the demo world's administrators and the
 /// platform operator, with the engine's development identity key; its "Scenari del mock" page
-/// edits the mock provider's scenarios (its admin API, on loopback, needs no key).
+/// edits the mock provider's scenarios (its admin API, on loopback, needs no key); its "Vista del
+/// cittadino" calls the gateway's app API with the dev app key for the dev world's citizens.
 fn console_config(
     o: &DevOptions,
     ic: &interop::Config,
     interop_url: &str,
     provider_url: &str,
     seeded: &DevEnv,
+    (gateway_url, app_key): (&str, &str),
 ) -> Result<console::Config, String> {
     let operator = interop::app::dev_platform_operator(ic).map_err(|e| fail("identity", e))?;
     let role_name = |r: &str| match r {
@@ -358,6 +367,10 @@ fn console_config(
         dev_sign_in: true,
         dev_users: users,
         mock_provider_url: Some(provider_url.to_owned()),
+        gateway_url: Some(gateway_url.to_owned()),
+        app_api_key: app_key.to_owned(),
+        citizen_view: console::config::CitizenView::Dev,
+        dev_citizens: seeded.citizens.clone(),
         ..console::Config::default()
     };
     c.dev_identity.private_key_path = ic

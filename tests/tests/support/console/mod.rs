@@ -2,6 +2,7 @@
 //! end-to-end journey reuse.
 
 pub mod anagrafica;
+pub mod cittadino;
 pub mod erogazione;
 pub mod fruizione;
 pub mod scenari;
