@@ -31,6 +31,19 @@ pub struct Config {
     /// del mock" page edits its scenarios. Set by the development stack only; absent: the page
     /// does not exist (404).
     pub mock_provider_url: Option<String>,
+    /// The Recapito gateway's base URL (its sender API): the "Recapito" pages manage the
+    /// tenant's remote-content configurations and list its sent messages there. Absent: those
+    /// pages say the console is not configured for it.
+    pub gateway_url: Option<String>,
+    /// The Interop engine's token endpoint the console asks vouchers of for the gateway (e.g.
+    /// `http://127.0.0.1:8081/token.oauth2`).
+    pub token_endpoint: String,
+    /// The `aud` of the console's client assertions (the engine's `client_assertion_audience`).
+    pub client_assertion_audience: String,
+    /// Where the console keeps what it must remember on disk: the private key of each tenant
+    /// connected on "Collega la console" (`recapito/<tenant>.key.pem`, mode 0600). Absent: no
+    /// tenant can connect.
+    pub data_dir: Option<PathBuf>,
     /// Slow, idle and numerous clients, as the other services (`[server]`).
     pub server: service_kit::ServerSettings,
 }
@@ -195,6 +208,10 @@ impl Default for Config {
             dev_users: Vec::new(),
             oidc: None,
             mock_provider_url: None,
+            gateway_url: None,
+            token_endpoint: "http://127.0.0.1:8081/token.oauth2".into(),
+            client_assertion_audience: String::new(),
+            data_dir: None,
             server: service_kit::ServerSettings::default(),
         }
     }
@@ -227,6 +244,24 @@ impl Config {
         }
         if let Some(oidc) = &self.oidc {
             oidc.check()?;
+        }
+        if let Some(url) = &self.gateway_url {
+            let http = |u: &str| u.starts_with("http://") || u.starts_with("https://");
+            if !http(url) {
+                return Err(format!("gateway_url must be an http(s) URL, not {url:?}"));
+            }
+            if !http(&self.token_endpoint) {
+                return Err(format!(
+                    "token_endpoint must be an http(s) URL, not {:?}",
+                    self.token_endpoint
+                ));
+            }
+            if self.client_assertion_audience.trim().is_empty() {
+                return Err("client_assertion_audience must be set with gateway_url".into());
+            }
+            if self.data_dir.is_none() {
+                return Err("data_dir must be set with gateway_url (the tenants' keys)".into());
+            }
         }
         if let Some(url) = &self.mock_provider_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {

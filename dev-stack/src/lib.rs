@@ -285,7 +285,14 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
     }));
 
     // 5. The web console, on the engine's public API, with development sign-in.
-    let console_config = console_config(&o, &interop_config, &interop_url, &provider_url, &seeded)?;
+    let console_config = console_config(
+        &o,
+        &interop_config,
+        &interop_url,
+        &provider_url,
+        &seeded,
+        (&gateway_url, &data_dir.join("console")),
+    )?;
     let console = console::build(console_config)
         .await
         .map_err(|e| fail("console", e))?;
@@ -314,13 +321,15 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
 
 /// The console of the dev stack: development sign-in as the demo world's administrators and the
 /// platform operator, with the engine's development identity key; its "Scenari del mock" page
-/// edits the mock provider's scenarios (its admin API, on loopback, needs no key).
+/// edits the mock provider's scenarios (its admin API, on loopback, needs no key); its "Recapito"
+/// pages call `gateway` with vouchers of the tenant's client, keeping the keys in `data_dir`.
 fn console_config(
     o: &DevOptions,
     ic: &interop::Config,
     interop_url: &str,
     provider_url: &str,
     seeded: &DevEnv,
+    (gateway_url, data_dir): (&str, &Path),
 ) -> Result<console::Config, String> {
     let operator = interop::app::dev_platform_operator(ic).map_err(|e| fail("identity", e))?;
     let role_name = |r: &str| match r {
@@ -358,6 +367,10 @@ fn console_config(
         dev_sign_in: true,
         dev_users: users,
         mock_provider_url: Some(provider_url.to_owned()),
+        gateway_url: Some(gateway_url.to_owned()),
+        token_endpoint: format!("{interop_url}/token.oauth2"),
+        client_assertion_audience: ic.tokens.client_assertion_audience.clone(),
+        data_dir: Some(data_dir.to_path_buf()),
         ..console::Config::default()
     };
     c.dev_identity.private_key_path = ic
