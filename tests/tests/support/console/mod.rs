@@ -4,6 +4,7 @@
 pub mod anagrafica;
 pub mod erogazione;
 pub mod fruizione;
+pub mod recapito;
 pub mod scenari;
 
 use base64::Engine as _;
