@@ -211,9 +211,31 @@ async fn walk(
     sign_out(c).await?;
 
     // PagoPA's administrator: neither the list, nor the configuration by URL, nor the messages.
+    // Not connected, the console has nothing to call the gateway with.
     sign_in(c, console, "Admin PagoPA").await?;
     open_page(c, "Configurazioni", CONFIGURATIONS).await?;
-    assert!(!main_text(c).await?.contains(NAME));
+    let main = main_text(c).await?;
+    assert!(
+        !main.contains(NAME) && main.contains("RECAPITO_NOT_CONNECTED"),
+        "{main}"
+    );
+    c.goto(&format!("{console}/recapito/configurazioni/{id}"))
+        .await?;
+    let main = main_text(c).await?;
+    assert!(
+        !main.contains(NAME) && main.contains("RECAPITO_NOT_CONNECTED"),
+        "{main}"
+    );
+    // PagoPA's only client is on the Comune's "Contenuti remoti", not on the gateway's
+    // e-service: connected there, Interop gives it a voucher, but the gateway refuses it, and
+    // the page says why.
+    let done = connect_console(c, None).await?;
+    assert!(done.contains("Console collegata"), "{done}");
+    let main = main_text(c).await?;
+    assert!(
+        !main.contains(NAME) && main.contains("VOUCHER_AUDIENCE_INVALID"),
+        "{main}"
+    );
     c.goto(&format!("{console}/recapito/configurazioni/{id}"))
         .await?;
     let main = main_text(c).await?;

@@ -90,7 +90,8 @@ pub async fn list(
         Ok::<_, Problem>((configurations, page))
     }
     .await;
-    let names: HashMap<String, String> = answer
+    // The configurations in the gateway's order, for the filter; by id, for the table.
+    let options: Vec<(String, String)> = answer
         .as_ref()
         .map(|(cs, _)| {
             cs.iter()
@@ -98,6 +99,10 @@ pub async fn list(
                 .collect()
         })
         .unwrap_or_default();
+    let names: HashMap<&str, &str> = options
+        .iter()
+        .map(|(id, name)| (id.as_str(), name.as_str()))
+        .collect();
     let status = match &answer {
         Err(p) if p.code != "RECAPITO_NOT_CONNECTED" => {
             StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_GATEWAY)
@@ -127,7 +132,7 @@ pub async fn list(
                 label for="f-configurazione" { (l.t("Configurazione", "Configuration")) }
                 select id="f-configurazione" name="configurazione" {
                     option value="" { (l.t("Tutte", "All")) }
-                    @for (id, name) in &names { option value=(id) selected[v("configurazione") == id] { (name) } }
+                    @for (id, name) in &options { option value=(id) selected[v("configurazione") == id] { (name) } }
                 }
             }
             div class="field" {
@@ -167,7 +172,7 @@ pub async fn list(
                                     td { code { (m.fiscal_code) } }
                                     td { (web::when(&m.created_at)) }
                                     td { (state(m, l)) }
-                                    td { @if let Some(c) = &m.configuration_id { (names.get(c).map_or(c.as_str(), String::as_str)) } @else { "—" } }
+                                    td { @if let Some(c) = &m.configuration_id { (names.get(c.as_str()).copied().unwrap_or(c.as_str())) } @else { "—" } }
                                 }
                             }
                         }

@@ -979,8 +979,8 @@ pub async fn connect(State(st): St, headers: HeaderMap, Form(form): Form<Fields>
     match first {
         Ok(()) => {
             web::flash(&st, &visit, l.t(
-                "Console collegata: la chiave «Console Recapito» è sul client e Interop ha rilasciato un voucher per il gateway.",
-                "Console connected: the \"Console Recapito\" key is on the client and Interop issued a voucher for the gateway.",
+                "Console collegata: la chiave «Console Recapito» è sul client e Interop ha rilasciato un voucher per la finalità scelta.",
+                "Console connected: the \"Console Recapito\" key is on the client and Interop issued a voucher for the chosen purpose.",
             ));
             visit.finish(&st, web::redirect("/recapito/configurazioni"))
         }
