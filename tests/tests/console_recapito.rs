@@ -5,9 +5,11 @@
 //! (the key stays "impostata"), the Comune sends a message naming it through the gateway's API
 //! (provider-sdk's `GatewayClient` with the dev world's sender key, as `examples/submit.rs`) and
 //! the message shows among the sent ones, filtered by that configuration. The Comune's API
-//! operator sees the same configurations; its security operator is refused by URL; PagoPA's
-//! administrator never sees the Comune's configurations or messages, not even by URL. axe-core
-//! on each page; screenshots `recapito-configurazioni` and `recapito-messaggi`.
+//! operator sees the same configurations and deletes this one (confirmed); its security
+//! operator is refused by URL; PagoPA's administrator never sees the Comune's configurations or
+//! messages, not even by URL (not connected; then connected to a client whose purpose is on
+//! another e-service, which the gateway refuses). axe-core on each page; the lists at 360 px;
+//! screenshots `recapito-configurazioni` and `recapito-messaggi`.
 //!
 //! Needs `eval "$(scripts/browser)"` (chromium, chromedriver, axe-core); without them the test
 //! fails under CI=true and skips loudly otherwise.
@@ -15,8 +17,8 @@
 use e2e::browser::{Session, accessible, heading_is, screenshot};
 use e2e::console::anagrafica::flash;
 use e2e::console::recapito::{
-    CONFIGURATIONS, Typed, configuration_id, connect_console, create_configuration, fill_and_save,
-    open_configuration, open_page, sent_messages,
+    CONFIGURATIONS, Typed, configuration_id, connect_console, create_configuration,
+    delete_configuration, fill_and_save, open_configuration, open_page, sent_messages,
 };
 use fantoccini::{Client, Locator};
 use provider_sdk::client::{ClientConfig, Credentials, GatewayClient};
@@ -53,6 +55,24 @@ async fn sign_out(c: &Client) -> Result<(), fantoccini::error::CmdError> {
         .click()
         .await?;
     heading_is(c, "Accedi").await;
+    Ok(())
+}
+
+/// The page shown does not scroll sideways at 360 px.
+async fn fits_360(c: &Client) -> Result<(), fantoccini::error::CmdError> {
+    c.set_window_size(360, 800).await?;
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await?;
+    c.set_window_size(1280, 900).await?;
+    assert_eq!(
+        overflow,
+        serde_json::json!(false),
+        "the page scrolls sideways at 360 px"
+    );
     Ok(())
 }
 
@@ -163,6 +183,7 @@ async fn walk(
     assert!(main_text(c).await?.contains(NAME));
     accessible(c, axe, CONFIGURATIONS).await;
     screenshot(c, "recapito-configurazioni").await;
+    fits_360(c).await?;
 
     // Edit: the key is "impostata", never shown; left empty it stays.
     open_configuration(c, NAME).await?;
@@ -197,12 +218,19 @@ async fn walk(
     assert!(table.contains("inviato"), "{table}");
     accessible(c, axe, "Messaggi inviati").await;
     screenshot(c, "recapito-messaggi").await;
+    fits_360(c).await?;
     sign_out(c).await?;
 
-    // The Comune's API operator sees the same configurations; its security operator is refused.
+    // The Comune's API operator sees the same configurations, and deletes this one (confirmed);
+    // its security operator is refused.
     sign_in(c, console, "Operatore API Comune di Esempio").await?;
     open_page(c, "Configurazioni", CONFIGURATIONS).await?;
     assert!(main_text(c).await?.contains(NAME));
+    let done = delete_configuration(c, NAME).await?;
+    assert!(done.contains("eliminata"), "{done}");
+    heading_is(c, CONFIGURATIONS).await;
+    let table = c.find(Locator::Css("main table")).await?.text().await?;
+    assert!(!table.contains(NAME), "{table}");
     sign_out(c).await?;
     sign_in(c, console, "Operatore di sicurezza Comune di Esempio").await?;
     c.goto(&format!("{console}/recapito/configurazioni"))

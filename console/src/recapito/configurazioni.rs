@@ -191,7 +191,7 @@ pub async fn list(State(st): St, headers: HeaderMap) -> Response {
                 @if list.is_empty() {
                     p { (l.t("Nessuna configurazione.", "No configuration.")) }
                 } @else {
-                    table tabindex="0" {
+                    table class="list" tabindex="0" {
                         caption { (l.t("Configurazioni del tuo ente", "Your entity's configurations")) }
                         thead { tr {
                             th scope="col" { (l.t("Nome", "Name")) }

@@ -156,7 +156,7 @@ pub async fn list(
                 @if page.items.is_empty() {
                     p { (l.t("Nessun messaggio inviato con questi filtri.", "No message sent with these filters.")) }
                 } @else {
-                    table tabindex="0" {
+                    table class="list" tabindex="0" {
                         caption { (l.t("Messaggi inviati dal tuo ente, dal più recente", "Messages your entity sent, newest first")) }
                         thead { tr {
                             th scope="col" { (l.t("Oggetto", "Subject")) }
