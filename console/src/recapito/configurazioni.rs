@@ -176,7 +176,7 @@ pub async fn list(State(st): St, headers: HeaderMap) -> Response {
     };
     let body = html! {
         h1 { (title) }
-        (subnav(l, LIST))
+        (subnav(&visit, LIST))
         p { (l.t("Dove il tuo ente pubblica i dettagli e gli allegati dei messaggi, e come il gateway si autentica.",
                  "Where your entity serves its messages' details and attachments, and how the gateway authenticates.")) }
         @match &listed {
@@ -293,7 +293,7 @@ async fn render(
     let v = |k: &str| typed.get(k).map_or("", String::as_str);
     let body = html! {
         h1 { (title) }
-        (subnav(l, LIST))
+        (subnav(visit, LIST))
         @if let Some(e) = error { (problem_box(e, l)) }
         form method="post" action=(action) {
             (csrf_field(visit))

@@ -53,6 +53,24 @@ pub fn filter(q: &HashMap<String, String>) -> Result<SentMessagesFilter, &'stati
     })
 }
 
+/// The link to the page after the cursor `after` (`None`: the first page), keeping the filters.
+pub fn page_href(q: &HashMap<String, String>, after: Option<&str>) -> String {
+    let v = |k: &str| q.get(k).map_or("", |s| s.trim());
+    let mut pairs: Vec<String> = ["configurazione", "dal", "al"]
+        .iter()
+        .filter(|k| !v(k).is_empty())
+        .map(|k| format!("{k}={}", crate::engine::encode(v(k))))
+        .collect();
+    if let Some(next) = after {
+        pairs.push(format!("dopo={}", crate::engine::encode(next)));
+    }
+    if pairs.is_empty() {
+        PATH.to_owned()
+    } else {
+        format!("{PATH}?{}", pairs.join("&"))
+    }
+}
+
 /// A message's state as the citizen left it.
 pub fn state(m: &SentMessageItem, l: Lang) -> &'static str {
     if m.is_archived {
@@ -109,24 +127,10 @@ pub async fn list(
         }
         _ => StatusCode::OK,
     };
-    let href = |after: Option<&str>| {
-        let mut pairs: Vec<String> = ["configurazione", "dal", "al"]
-            .iter()
-            .filter(|k| !v(k).is_empty())
-            .map(|k| format!("{k}={}", crate::engine::encode(v(k))))
-            .collect();
-        if let Some(next) = after {
-            pairs.push(format!("dopo={}", crate::engine::encode(next)));
-        }
-        if pairs.is_empty() {
-            PATH.to_owned()
-        } else {
-            format!("{PATH}?{}", pairs.join("&"))
-        }
-    };
+    let href = |after: Option<&str>| page_href(&q, after);
     let body = html! {
         h1 { (title) }
-        (subnav(l, PATH))
+        (subnav(&visit, PATH))
         form method="get" action=(PATH) class="filters" {
             div class="field" {
                 label for="f-configurazione" { (l.t("Configurazione", "Configuration")) }
@@ -218,6 +222,14 @@ mod tests {
         assert_eq!(f.limit, Some(PER_PAGE));
         let empty = filter(&HashMap::new()).unwrap();
         assert_eq!((empty.from, empty.to, empty.cursor), (None, None, None));
+        assert_eq!(
+            page_href(&q, Some("c+/=")),
+            format!(
+                "{PATH}?configurazione=01J0000000000000000000000A&dal=2026-12-01&al=2026-12-31&dopo={}",
+                crate::engine::encode("c+/=")
+            )
+        );
+        assert_eq!(page_href(&HashMap::new(), None), PATH);
         let bad: HashMap<String, String> = [("al".to_string(), "31/12/2026".to_string())].into();
         assert_eq!(filter(&bad), Err("to"));
     }

@@ -527,15 +527,20 @@ impl From<EngineError> for Problem {
     }
 }
 
-/// The sentence for `code`, in `l` (a generic one for a code without a sentence).
+/// The sentence for `code`, in `l`: the gateway's (and the token endpoint's, the console's),
+/// then the engine's (connecting calls the engine), else a generic one.
 pub fn sentence(code: &str, l: Lang) -> &'static str {
-    SENTENCES.iter().find(|(c, ..)| *c == code).map_or(
-        l.t(
-            "Il gateway Recapito ha rifiutato la richiesta.",
-            "The Recapito gateway refused the request.",
-        ),
-        |(_, it, en)| l.t(it, en),
-    )
+    SENTENCES
+        .iter()
+        .chain(crate::engine::SENTENCES)
+        .find(|(c, ..)| *c == code)
+        .map_or(
+            l.t(
+                "Il gateway Recapito ha rifiutato la richiesta.",
+                "The Recapito gateway refused the request.",
+            ),
+            |(_, it, en)| l.t(it, en),
+        )
 }
 
 /// A refusal as a sentence, with its detail and code.
@@ -567,8 +572,15 @@ pub fn problem_page(st: &AppState, visit: &Visit, p: &Problem) -> Response {
 }
 
 /// The section's sub-pages, as a second-level nav.
-pub fn subnav(l: Lang, current: &str) -> Markup {
-    let items = [
+/// "Collega la console" only for the roles that may connect it.
+pub fn subnav(visit: &Visit, current: &str) -> Markup {
+    let l = visit.session.lang;
+    let admin = visit
+        .session
+        .user
+        .as_ref()
+        .is_some_and(|u| web::has_role(u, CONNECT_ROLES));
+    let mut items = vec![
         (
             "/recapito/configurazioni",
             l.t("Configurazioni", "Configurations"),
@@ -577,11 +589,13 @@ pub fn subnav(l: Lang, current: &str) -> Markup {
             "/recapito/messaggi",
             l.t("Messaggi inviati", "Sent messages"),
         ),
-        (
+    ];
+    if admin {
+        items.push((
             "/recapito/collega",
             l.t("Collega la console", "Connect the console"),
-        ),
-    ];
+        ));
+    }
     html! {
         nav class="subnav" aria-label=(l.t("Sezione Recapito", "Recapito section")) {
             ul {
@@ -760,7 +774,7 @@ pub async fn index(State(st): St, headers: HeaderMap) -> Response {
         h1 { "Recapito" }
         p { (l.t("Le configurazioni dei contenuti remoti del tuo ente e i messaggi che ha inviato, tramite l'API del gateway Recapito con un voucher Interop del tuo ente.",
                  "Your entity's remote-content configurations and the messages it sent, through the Recapito gateway's API with an Interop voucher of your entity.")) }
-        (subnav(l, ROOT))
+        (subnav(&visit, ROOT))
         @match &connection {
             Some(c) => p { (l.t("La console è collegata al client", "The console is connected to client")) " " code { (c.client_id) } "." },
             None => p { (l.t("La console non è ancora collegata: un amministratore la collega da «Collega la console».", "The console is not connected yet: an administrator connects it from \"Connect the console\".")) },
@@ -853,7 +867,7 @@ async fn render_connect(
         .unwrap_or(StatusCode::OK);
     let body = html! {
         h1 { (title) }
-        (subnav(l, "/recapito/collega"))
+        (subnav(visit, "/recapito/collega"))
         p { (l.t("La console chiede al motore Interop i voucher per il gateway Recapito come farebbe un sistema del tuo ente: con una chiave caricata su un client del tuo ente, per una finalità attiva sull'e-service del gateway.",
                  "The console asks the Interop engine for the Recapito gateway's vouchers as a system of your entity would: with a key uploaded to a client of your entity, for an active purpose on the gateway's e-service.")) }
         p { (l.t("Collegando, la console genera una coppia di chiavi, carica la chiave pubblica sul client scelto con il nome «Console Recapito» (la vedi nella pagina del client: eliminandola lì la console resta scollegata) e conserva la chiave privata solo nella sua cartella dei dati.",
