@@ -338,6 +338,23 @@ mod tests {
     }
 
     #[test]
+    fn the_gateway_needs_its_token_endpoint_audience_and_a_data_folder() {
+        let mut c = Config::default();
+        assert_eq!(c.check(), Ok(()), "no gateway: nothing more needed");
+        c.gateway_url = Some("http://127.0.0.1:8080".into());
+        assert!(c.check().unwrap_err().contains("client_assertion_audience"));
+        c.client_assertion_audience = "recapito-interop-token".into();
+        assert!(c.check().unwrap_err().contains("data_dir"));
+        c.data_dir = Some(PathBuf::from("/var/lib/console"));
+        assert_eq!(c.check(), Ok(()));
+        c.token_endpoint = "token.oauth2".into();
+        assert!(c.check().unwrap_err().contains("token_endpoint"));
+        c.token_endpoint = "http://127.0.0.1:8081/token.oauth2".into();
+        c.gateway_url = Some("gateway".into());
+        assert!(c.check().unwrap_err().contains("gateway_url"));
+    }
+
+    #[test]
     fn dev_sign_in_is_off_by_default_and_needs_a_key() {
         let mut c = Config::default();
         assert!(!c.dev_sign_in);
