@@ -15,7 +15,7 @@
 //! fails under CI=true and skips loudly otherwise.
 
 use e2e::browser::{Session, accessible, heading_is, screenshot};
-use e2e::console::anagrafica::flash;
+use e2e::console::anagrafica::{flash, open_section};
 use e2e::console::recapito::{
     CONFIGURATIONS, Typed, configuration_id, connect_console, create_configuration,
     delete_configuration, fill_and_save, open_configuration, open_page, sent_messages,
@@ -135,6 +135,11 @@ async fn walk(
     open_page(c, "Configurazioni", CONFIGURATIONS).await?;
     let main = main_text(c).await?;
     assert!(main.contains("non è ancora collegata"), "{main}");
+    accessible(c, axe, "Configurazioni (non collegata)").await;
+    open_section(c, "Recapito").await?;
+    accessible(c, axe, "Recapito").await;
+    open_page(c, "Collega la console", "Collega la console").await?;
+    accessible(c, axe, "Collega la console").await;
 
     // Connect: the key lands on the client, and a first voucher is obtained.
     let done = connect_console(c, None).await?;
