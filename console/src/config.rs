@@ -31,9 +31,20 @@ pub struct Config {
     /// del mock" page edits its scenarios. Set by the development stack only; absent: the page
     /// does not exist (404).
     pub mock_provider_url: Option<String>,
-    /// The gateway's base URL, whose app API (`/api/communication/v1`) the "Vista del cittadino"
-    /// page calls as IO's app backend would. Absent: the page does not exist (404).
+    /// The Recapito gateway's base URL: the "Recapito" pages manage the tenant's remote-content
+    /// configurations and list its sent messages through its sender API (absent: those pages
+    /// say the console is not configured for it), and the "Vista del cittadino" page calls its
+    /// app API (`/api/communication/v1`) as IO's app backend would (absent: no such page).
     pub gateway_url: Option<String>,
+    /// The Interop engine's token endpoint the console asks vouchers of for the gateway (e.g.
+    /// `http://127.0.0.1:8081/token.oauth2`).
+    pub token_endpoint: String,
+    /// The `aud` of the console's client assertions (the engine's `client_assertion_audience`).
+    pub client_assertion_audience: String,
+    /// Where the console keeps what it must remember on disk: the private key of each tenant
+    /// connected on "Collega la console" (`recapito/<tenant>.key.pem`, mode 0600). Absent: no
+    /// tenant can connect.
+    pub data_dir: Option<PathBuf>,
     /// The app API key the page calls the gateway with (one of the gateway's
     /// `auth.app_api_keys`). A secret: set it in the configuration file or `CONSOLE_APP_API_KEY`;
     /// the console never shows it.
@@ -226,6 +237,9 @@ impl Default for Config {
             app_api_key: String::new(),
             citizen_view: CitizenView::Off,
             dev_citizens: Vec::new(),
+            token_endpoint: "http://127.0.0.1:8081/token.oauth2".into(),
+            client_assertion_audience: String::new(),
+            data_dir: None,
             server: service_kit::ServerSettings::default(),
         }
     }
@@ -258,6 +272,24 @@ impl Config {
         }
         if let Some(oidc) = &self.oidc {
             oidc.check()?;
+        }
+        if let Some(url) = &self.gateway_url {
+            let http = |u: &str| u.starts_with("http://") || u.starts_with("https://");
+            if !http(url) {
+                return Err(format!("gateway_url must be an http(s) URL, not {url:?}"));
+            }
+            if !http(&self.token_endpoint) {
+                return Err(format!(
+                    "token_endpoint must be an http(s) URL, not {:?}",
+                    self.token_endpoint
+                ));
+            }
+            if self.client_assertion_audience.trim().is_empty() {
+                return Err("client_assertion_audience must be set with gateway_url".into());
+            }
+            if self.data_dir.is_none() {
+                return Err("data_dir must be set with gateway_url (the tenants' keys)".into());
+            }
         }
         if let Some(url) = &self.mock_provider_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -373,6 +405,23 @@ mod tests {
     }
 
     #[test]
+    fn the_gateway_needs_its_token_endpoint_audience_and_a_data_folder() {
+        let mut c = Config::default();
+        assert_eq!(c.check(), Ok(()), "no gateway: nothing more needed");
+        c.gateway_url = Some("http://127.0.0.1:8080".into());
+        assert!(c.check().unwrap_err().contains("client_assertion_audience"));
+        c.client_assertion_audience = "recapito-interop-token".into();
+        assert!(c.check().unwrap_err().contains("data_dir"));
+        c.data_dir = Some(PathBuf::from("/var/lib/console"));
+        assert_eq!(c.check(), Ok(()));
+        c.token_endpoint = "token.oauth2".into();
+        assert!(c.check().unwrap_err().contains("token_endpoint"));
+        c.token_endpoint = "http://127.0.0.1:8081/token.oauth2".into();
+        c.gateway_url = Some("gateway".into());
+        assert!(c.check().unwrap_err().contains("gateway_url"));
+    }
+
+    #[test]
     fn dev_sign_in_is_off_by_default_and_needs_a_key() {
         let mut c = Config::default();
         assert!(!c.dev_sign_in);
@@ -398,7 +447,10 @@ mod tests {
         assert!(!c.citizen_view_on());
         c.citizen_view = CitizenView::Dev;
         assert!(c.check().unwrap_err().contains("gateway_url"));
+        // The gateway's URL serves the "Recapito" pages too, which need their voucher settings.
         c.gateway_url = Some("http://127.0.0.1:8080".into());
+        c.client_assertion_audience = "recapito-interop".into();
+        c.data_dir = Some("console-data".into());
         assert!(c.check().unwrap_err().contains("app_api_key"));
         c.app_api_key = "k".into();
         assert_eq!(c.check(), Ok(()));

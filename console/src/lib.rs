@@ -12,6 +12,7 @@ pub mod erogazione;
 pub mod fruizione;
 pub mod oidc;
 pub mod pages;
+pub mod recapito;
 pub mod scenari;
 pub mod session;
 pub mod utenti;
@@ -124,7 +125,8 @@ pub fn router(state: AppState) -> Router {
         .route("/catalogo/{id}", get(pages::eservice))
         .route("/catalogo/{id}/versioni/{did}", get(pages::version))
         .merge(erogazione::routes())
-        .merge(fruizione::routes());
+        .merge(fruizione::routes())
+        .merge(recapito::routes());
     if state.oidc.is_some() {
         r = r
             .route("/accesso/oidc", post(oidc::start))

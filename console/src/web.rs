@@ -46,6 +46,9 @@ fn nav(user: &User, l: Lang, mock: bool, citizen: bool) -> Vec<(&'static str, &'
     if tenant_user && has_role(user, CONSUMER_ROLES) {
         items.push(("/fruizione", l.t("Fruizione", "Fruizione (consume)")));
     }
+    if tenant_user && has_role(user, crate::recapito::ROLES) {
+        items.push(("/recapito", "Recapito"));
+    }
     // The registry page is the user's tenant's: the platform operator has none.
     if tenant_user {
         items.push(("/anagrafica", "Anagrafica"));

@@ -291,7 +291,7 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
         &interop_url,
         &provider_url,
         &seeded,
-        (&gateway_url, &app_key),
+        (&gateway_url, &app_key, &data_dir.join("console")),
     )?;
     let console = console::build(console_config)
         .await
@@ -322,14 +322,16 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
 /// The console of the dev stack: development sign-in as the demo world's administrators and the
 /// platform operator, with the engine's development identity key; its "Scenari del mock" page
 /// edits the mock provider's scenarios (its admin API, on loopback, needs no key); its "Vista del
-/// cittadino" calls the gateway's app API with the dev app key for the dev world's citizens.
+/// cittadino" calls the gateway's app API with the dev app key for the dev world's citizens; its
+/// "Recapito" pages call the gateway with vouchers of the tenant's client, keeping the keys in
+/// `data_dir`.
 fn console_config(
     o: &DevOptions,
     ic: &interop::Config,
     interop_url: &str,
     provider_url: &str,
     seeded: &DevEnv,
-    (gateway_url, app_key): (&str, &str),
+    (gateway_url, app_key, data_dir): (&str, &str, &Path),
 ) -> Result<console::Config, String> {
     let operator = interop::app::dev_platform_operator(ic).map_err(|e| fail("identity", e))?;
     let role_name = |r: &str| match r {
@@ -371,6 +373,9 @@ fn console_config(
         app_api_key: app_key.to_owned(),
         citizen_view: console::config::CitizenView::Dev,
         dev_citizens: seeded.citizens.clone(),
+        token_endpoint: format!("{interop_url}/token.oauth2"),
+        client_assertion_audience: ic.tokens.client_assertion_audience.clone(),
+        data_dir: Some(data_dir.to_path_buf()),
         ..console::Config::default()
     };
     c.dev_identity.private_key_path = ic

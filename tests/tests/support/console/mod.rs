@@ -5,6 +5,7 @@ pub mod anagrafica;
 pub mod cittadino;
 pub mod erogazione;
 pub mod fruizione;
+pub mod recapito;
 pub mod scenari;
 
 use base64::Engine as _;

@@ -1,0 +1,156 @@
+//! Steps in the console's "Recapito" pages (an entity's administrator or API operator), by
+//! clicks and typing only. Each action waits for the page that tells what happened.
+
+use super::anagrafica::{click_to_next_page, flash, open_section};
+use crate::browser::heading_is;
+use fantoccini::error::CmdError;
+use fantoccini::{Client, Locator};
+
+/// The heading of "Configurazioni".
+pub const CONFIGURATIONS: &str = "Configurazioni dei contenuti remoti";
+
+/// Opens "Recapito" from the navigation, then its sub-page `label` ("Configurazioni",
+/// "Messaggi inviati", "Collega la console"), whose heading is `heading`.
+pub async fn open_page(c: &Client, label: &str, heading: &str) -> Result<(), CmdError> {
+    open_section(c, "Recapito").await?;
+    let link = c
+        .find(Locator::XPath(&format!(
+            "//nav[@class='subnav']//a[normalize-space(.)='{label}']"
+        )))
+        .await?;
+    click_to_next_page(c, link).await?;
+    heading_is(c, heading).await;
+    Ok(())
+}
+
+/// "Collega la console": chooses the client and purpose labelled `choice` (e.g. "Client Recapito
+/// messaggi — …"; `None`: the first offered) and connects. Returns the page's message.
+pub async fn connect_console(c: &Client, choice: Option<&str>) -> Result<String, CmdError> {
+    open_page(c, "Collega la console", "Collega la console").await?;
+    if let Some(label) = choice {
+        c.find(Locator::Id("f-scelta"))
+            .await?
+            .select_by_label(label)
+            .await?;
+    }
+    let button = c
+        .find(Locator::XPath(
+            "//form[@action='/recapito/collega']//button",
+        ))
+        .await?;
+    click_to_next_page(c, button).await?;
+    flash(c).await
+}
+
+/// Types `value` into the field with id `field`, replacing what was there.
+pub async fn type_into(c: &Client, field: &str, value: &str) -> Result<(), CmdError> {
+    let input = c.find(Locator::Id(field)).await?;
+    input.clear().await?;
+    if !value.is_empty() {
+        input.send_keys(value).await?;
+    }
+    Ok(())
+}
+
+/// A configuration as typed in the form: a production environment with an API key.
+pub struct Typed<'a> {
+    pub name: &'a str,
+    pub description: &'a str,
+    pub base_url: &'a str,
+    pub header: &'a str,
+    /// Empty: keep the stored key (editing).
+    pub key: &'a str,
+}
+
+/// Fills the configuration form shown with `t` and presses "Salva la configurazione" (waits for
+/// the next page, which is the list with its message, or the form again with the refusal).
+pub async fn fill_and_save(c: &Client, t: &Typed<'_>) -> Result<(), CmdError> {
+    type_into(c, "f-nome", t.name).await?;
+    type_into(c, "f-descrizione", t.description).await?;
+    type_into(c, "f-prod_url", t.base_url).await?;
+    c.find(Locator::Css("input[name=prod_auth][value=API_KEY]"))
+        .await?
+        .click()
+        .await?;
+    type_into(c, "f-prod_header", t.header).await?;
+    type_into(c, "f-prod_chiave", t.key).await?;
+    let button = c
+        .find(Locator::XPath(
+            "//button[normalize-space(.)='Salva la configurazione']",
+        ))
+        .await?;
+    click_to_next_page(c, button).await
+}
+
+/// "Configurazioni" > "Nuova configurazione": types `t` and saves.
+pub async fn create_configuration(c: &Client, t: &Typed<'_>) -> Result<(), CmdError> {
+    open_page(c, "Configurazioni", CONFIGURATIONS).await?;
+    let link = c
+        .find(Locator::XPath(
+            "//a[normalize-space(.)='Nuova configurazione']",
+        ))
+        .await?;
+    click_to_next_page(c, link).await?;
+    heading_is(c, "Nuova configurazione").await;
+    fill_and_save(c, t).await
+}
+
+/// "Configurazioni": opens the configuration named `name` from the list.
+pub async fn open_configuration(c: &Client, name: &str) -> Result<(), CmdError> {
+    open_page(c, "Configurazioni", CONFIGURATIONS).await?;
+    let link = c
+        .find(Locator::XPath(&format!(
+            "//table//a[normalize-space(.)='{name}']"
+        )))
+        .await?;
+    click_to_next_page(c, link).await?;
+    heading_is(c, "Modifica la configurazione").await;
+    Ok(())
+}
+
+/// The id of the configuration named `name`, as the list shows it.
+pub async fn configuration_id(c: &Client, name: &str) -> Result<String, CmdError> {
+    open_page(c, "Configurazioni", CONFIGURATIONS).await?;
+    c.find(Locator::XPath(&format!(
+        "//table//tr[th//a[normalize-space(.)='{name}']]/td/code"
+    )))
+    .await?
+    .text()
+    .await
+}
+
+/// On a configuration's page: ticks the confirmation and presses "Elimina la configurazione".
+pub async fn delete_configuration(c: &Client, name: &str) -> Result<String, CmdError> {
+    open_configuration(c, name).await?;
+    c.find(Locator::Css(
+        "form[action$='/elimina'] input[name=conferma]",
+    ))
+    .await?
+    .click()
+    .await?;
+    let button = c
+        .find(Locator::XPath(
+            "//button[normalize-space(.)='Elimina la configurazione']",
+        ))
+        .await?;
+    click_to_next_page(c, button).await?;
+    flash(c).await
+}
+
+/// "Messaggi inviati", filtered by the configuration named `configuration` (`None`: all):
+/// the table's text.
+pub async fn sent_messages(c: &Client, configuration: Option<&str>) -> Result<String, CmdError> {
+    open_page(c, "Messaggi inviati", "Messaggi inviati").await?;
+    if let Some(name) = configuration {
+        c.find(Locator::Id("f-configurazione"))
+            .await?
+            .select_by_label(name)
+            .await?;
+        let button = c
+            .find(Locator::XPath("//button[normalize-space(.)='Filtra']"))
+            .await?;
+        click_to_next_page(c, button).await?;
+        heading_is(c, "Messaggi inviati").await;
+    }
+    c.find(Locator::Css("main")).await?.text().await
+}
