@@ -54,6 +54,11 @@ pub struct Config {
     pub citizen_view: CitizenView,
     /// The citizens the "Vista del cittadino" page offers to pick.
     pub dev_citizens: Vec<String>,
+    /// The networks "Verifica dell'endpoint" may probe besides the public internet, as the
+    /// gateway's `fetch.egress_allow` (e.g. `127.0.0.1/32` for an entity on this machine; the
+    /// development stack sets loopback so the mock provider can be probed). Empty: the gateway's
+    /// egress policy alone (private, loopback and link-local addresses refused).
+    pub probe_egress_allow: Vec<gateway::domain::egress::Network>,
     /// Slow, idle and numerous clients, as the other services (`[server]`).
     pub server: service_kit::ServerSettings,
 }
@@ -240,6 +245,7 @@ impl Default for Config {
             token_endpoint: "http://127.0.0.1:8081/token.oauth2".into(),
             client_assertion_audience: String::new(),
             data_dir: None,
+            probe_egress_allow: Vec::new(),
             server: service_kit::ServerSettings::default(),
         }
     }

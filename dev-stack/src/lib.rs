@@ -376,6 +376,11 @@ fn console_config(
         token_endpoint: format!("{interop_url}/token.oauth2"),
         client_assertion_audience: ic.tokens.client_assertion_audience.clone(),
         data_dir: Some(data_dir.to_path_buf()),
+        // "Verifica dell'endpoint" probes the mock provider, on loopback, as the gateway does.
+        probe_egress_allow: vec![
+            "127.0.0.1/32".parse().expect("network"),
+            "::1/128".parse().expect("network"),
+        ],
         ..console::Config::default()
     };
     c.dev_identity.private_key_path = ic

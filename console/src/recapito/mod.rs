@@ -13,6 +13,7 @@
 
 pub mod configurazioni;
 pub mod messaggi;
+pub mod verifica;
 
 use crate::engine::EngineError;
 use crate::session::{Lang, User};
@@ -61,6 +62,10 @@ pub fn routes() -> Router<AppState> {
             post(configurazioni::delete),
         )
         .route("/recapito/messaggi", get(messaggi::list))
+        .route(
+            verifica::PATH,
+            get(verifica::form_page).post(verifica::probe),
+        )
 }
 
 /// The gateway's codes, the token endpoint's and the SDK's own, and the console's own for this
@@ -588,6 +593,10 @@ pub fn subnav(visit: &Visit, current: &str) -> Markup {
         (
             "/recapito/messaggi",
             l.t("Messaggi inviati", "Sent messages"),
+        ),
+        (
+            verifica::PATH,
+            l.t("Verifica dell'endpoint", "Endpoint check"),
         ),
     ];
     if admin {
