@@ -159,12 +159,21 @@ fn form(visit: &crate::Visit, typed: &Fields, error: Option<&EngineError>) -> Ma
     }
 }
 
+/// The CSS class of a check's row and of the summary.
+fn status_class(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "probe-pass",
+        Status::Warn => "probe-warn",
+        Status::Fail => "probe-fail",
+    }
+}
+
 fn report(r: &Report, l: Lang) -> Markup {
     let s = &r.summary;
     html! {
         section class="probe-report" aria-labelledby="esito" {
             h2 id="esito" { (l.t("Esito", "Outcome")) }
-            p class={ "probe-summary probe-" (s.outcome.as_str()) } role="status" {
+            p class={ "probe-summary " (status_class(s.outcome)) } role="status" {
                 strong { (status_label(s.outcome, l)) } ": "
                 (s.passed) " " (l.t("superati", "passed")) ", "
                 (s.warnings) " " (l.t("avvisi", "warnings")) ", "
@@ -183,7 +192,7 @@ fn report(r: &Report, l: Lang) -> Markup {
                 } }
                 tbody {
                     @for c in &r.checks {
-                        tr class={ "probe-" (c.status.as_str()) } {
+                        tr class=(status_class(c.status)) {
                             th scope="row" { (c.name) br; code { (c.path) } }
                             td { strong { (status_label(c.status, l)) } }
                             td { code { (c.code) } }
@@ -214,8 +223,9 @@ fn page(
         p { (l.t("Il gateway chiama il tuo endpoint come farebbe l'app all'apertura di un messaggio (precondizione, dettagli, allegati) e riporta ogni controllo, con il codice, il suo significato e come correggerlo.",
                  "The gateway calls your endpoint as the app would when a message is opened (precondition, details, attachments) and reports every check, with its code, its meaning and how to fix it.")) }
         @if let Some(e) = error.filter(|e| e.fields.is_empty()) { (error_box(e, l)) }
-        (form(visit, typed, error))
+        // The report first: what the user came for; the form, still filled, under it.
         @if let Some(r) = result { (r) }
+        (form(visit, typed, error))
     };
     visit.finish(st, (status, layout(title, visit, super::ROOT, body)))
 }

@@ -1,0 +1,128 @@
+//! The console's "Verifica dell'endpoint" in a real browser, on the development stack: the
+//! Comune's administrator probes the mock provider (API-key routes under `/rc`, key
+//! `dev-provider-key`, as docs/probe.md) with the complete scenario `probe-ok` declaring a
+//! precondition, remote content and attachments: every check passes (precondition, details,
+//! attachment). Then a faulty scenario (`probe-errore`, a 500) shows its failing code and its
+//! fix. The typed values are kept, the API key never echoed. axe-core on the page; screenshot
+//! `verifica`.
+//!
+//! Needs `eval "$(scripts/browser)"` (chromium, chromedriver, axe-core); without them the test
+//! fails under CI=true and skips loudly otherwise.
+
+use e2e::browser::{Session, accessible, heading_is, screenshot};
+use e2e::console::recapito::{Probe, probe_endpoint};
+use fantoccini::{Client, Locator};
+
+const KEY: &str = "dev-provider-key";
+const CITIZEN: &str = "SPNDNL80R13C555X";
+
+#[tokio::test]
+async fn an_entity_probes_its_endpoint_from_the_console() {
+    let Some(s) = Session::start().await else {
+        return;
+    };
+    let result = walk(&s.client, &s.env, &s.axe).await;
+    s.finish("verifica", result).await;
+}
+
+async fn main_text(c: &Client) -> Result<String, fantoccini::error::CmdError> {
+    c.find(Locator::Css("main")).await?.text().await
+}
+
+async fn walk(
+    c: &Client,
+    env: &dev_stack::DevEnv,
+    axe: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    c.goto(&format!("{}/accesso", env.console_url)).await?;
+    heading_is(c, "Accedi").await;
+    c.find(Locator::XPath(
+        "//button[starts-with(normalize-space(.), 'Accedi come Admin Comune di Esempio')]",
+    ))
+    .await?
+    .click()
+    .await?;
+    heading_is(c, "Catalogo e-service").await;
+    let base_url = format!("{}/rc", env.mock_provider_url);
+
+    // The complete scenario: every check passes.
+    let summary = probe_endpoint(
+        c,
+        &Probe {
+            base_url: &base_url,
+            api_key: KEY,
+            fiscal_code: CITIZEN,
+            message_id: "probe-ok",
+            precondition: "ALWAYS",
+            remote_content: true,
+            attachments: true,
+        },
+    )
+    .await?;
+    assert!(summary.starts_with("SUPERATO"), "{summary}");
+    assert!(summary.contains(" 0 falliti"), "{summary}");
+    let rows = c.find_all(Locator::Css("main table tbody tr")).await?;
+    assert!(rows.len() >= 3, "precondition, details, attachment");
+    for r in &rows {
+        let t = r.text().await?;
+        assert!(t.contains("SUPERATO"), "every check passes: {t}");
+    }
+    let text = main_text(c).await?;
+    for name in ["precondition", "details", "attachment a1"] {
+        assert!(text.contains(name), "{name} in {text}");
+    }
+    // What was typed is kept; the key is not echoed back.
+    let typed = c
+        .find(Locator::Id("f-base_url"))
+        .await?
+        .prop("value")
+        .await?;
+    assert_eq!(typed.as_deref(), Some(base_url.as_str()));
+    let key = c
+        .find(Locator::Id("f-api_key"))
+        .await?
+        .prop("value")
+        .await?;
+    assert_eq!(key.as_deref(), Some(""));
+    let source = c.source().await?;
+    assert!(!source.contains(KEY), "the API key is never echoed back");
+    accessible(c, axe, "verifica").await;
+    screenshot(c, "verifica").await;
+
+    // A faulty endpoint: the failing code and its fix.
+    let summary = probe_endpoint(
+        c,
+        &Probe {
+            base_url: &base_url,
+            api_key: KEY,
+            fiscal_code: CITIZEN,
+            message_id: "probe-errore",
+            precondition: "",
+            remote_content: true,
+            attachments: false,
+        },
+    )
+    .await?;
+    assert!(summary.starts_with("FALLITO"), "{summary}");
+    let failed = c
+        .find(Locator::XPath(
+            "//main//tbody/tr[contains(@class, 'probe-fail')]",
+        ))
+        .await?
+        .text()
+        .await?;
+    assert!(failed.contains("ENTITY_ERROR"), "{failed}");
+    let fix = c
+        .find(Locator::XPath(
+            "//main//tbody/tr[contains(@class, 'probe-fail')]/td[4]",
+        ))
+        .await?
+        .text()
+        .await?;
+    assert!(
+        !fix.trim().is_empty(),
+        "the failing check says how to fix it"
+    );
+    accessible(c, axe, "verifica-fallita").await;
+    Ok(())
+}
