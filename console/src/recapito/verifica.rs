@@ -371,6 +371,31 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn loopback_is_probed_only_when_probe_egress_allow_lists_it() {
+        // Nobody listens there: refused before connecting, or a connection that fails.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}/rc", closed.local_addr().unwrap());
+        drop(closed);
+        let f = typed(&[
+            ("base_url", &base),
+            ("api_key", "k"),
+            ("fiscal_code", "SPNDNL80R13C555X"),
+            ("message_id", "m"),
+        ]);
+        let code = |allow: Vec<Network>| {
+            let o = options(&f, defaults(), &allow).unwrap();
+            async move {
+                let r = gateway::probe::run(&o).await.unwrap();
+                assert_eq!(r.summary.outcome, Status::Fail);
+                r.checks[0].code.clone()
+            }
+        };
+        assert_eq!(code(Vec::new()).await, "ENTITY_ADDRESS_NOT_ALLOWED");
+        let allowed = code(vec!["127.0.0.1/32".parse().unwrap()]).await;
+        assert_ne!(allowed, "ENTITY_ADDRESS_NOT_ALLOWED");
+    }
+
     #[test]
     fn each_unusable_value_blames_its_field() {
         let good = [
