@@ -3,7 +3,8 @@
 //! `dev-provider-key`, as docs/probe.md) with the complete scenario `probe-ok` declaring a
 //! precondition, remote content and attachments: every check passes (precondition, details,
 //! attachment). Then a faulty scenario (`probe-errore`, a 500) shows its failing code and its
-//! fix. The typed values are kept, the API key never echoed. axe-core on the page; screenshot
+//! fix; an unusable fiscal code is refused next to its field. The typed values are kept, the API
+//! key never echoed. The Comune's security operator is refused the page by URL. axe-core on the page; screenshot
 //! `verifica`.
 //!
 //! Needs `eval "$(scripts/browser)"` (chromium, chromedriver, axe-core); without them the test
@@ -124,5 +125,56 @@ async fn walk(
         "the failing check says how to fix it"
     );
     accessible(c, axe, "verifica-fallita").await;
+
+    // A fiscal code the probe cannot use: refused next to its field, what was typed kept.
+    let summary = probe_endpoint(
+        c,
+        &Probe {
+            base_url: &base_url,
+            api_key: KEY,
+            fiscal_code: "ABC",
+            message_id: "probe-ok",
+            precondition: "",
+            remote_content: true,
+            attachments: false,
+        },
+    )
+    .await;
+    assert!(summary.is_err(), "no report for an unusable fiscal code");
+    let blamed = c
+        .find(Locator::Css("main .field.invalid .field-error"))
+        .await?
+        .text()
+        .await?;
+    assert!(blamed.contains("VALIDATION_FAILED"), "{blamed}");
+    let typed = c
+        .find(Locator::Id("f-fiscal_code"))
+        .await?
+        .prop("value")
+        .await?;
+    assert_eq!(typed.as_deref(), Some("ABC"));
+    let message = c
+        .find(Locator::Id("f-message_id"))
+        .await?
+        .prop("value")
+        .await?;
+    assert_eq!(message.as_deref(), Some("probe-ok"));
+
+    // A security operator is refused the page, by URL too.
+    c.find(Locator::XPath("//button[normalize-space(.)='Esci']"))
+        .await?
+        .click()
+        .await?;
+    heading_is(c, "Accedi").await;
+    c.find(Locator::XPath(
+        "//button[starts-with(normalize-space(.), 'Accedi come Operatore di sicurezza Comune di Esempio')]",
+    ))
+    .await?
+    .click()
+    .await?;
+    heading_is(c, "Catalogo e-service").await;
+    c.goto(&format!("{}/recapito/verifica", env.console_url))
+        .await?;
+    heading_is(c, "Accesso negato").await;
     Ok(())
 }
