@@ -89,6 +89,16 @@ async fn walk(
     assert!(!source.contains(KEY), "the API key is never echoed back");
     accessible(c, axe, "verifica").await;
     screenshot(c, "verifica").await;
+    // At 360 px the report does not make the page scroll sideways.
+    c.set_window_size(360, 800).await?;
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await?;
+    c.set_window_size(1280, 900).await?;
+    assert_eq!(overflow, serde_json::json!(false), "sideways at 360 px");
 
     // A faulty endpoint: the failing code and its fix.
     let summary = probe_endpoint(

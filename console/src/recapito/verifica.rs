@@ -180,7 +180,8 @@ fn report(r: &Report, l: Lang) -> Markup {
                 (s.failed) " " (l.t("falliti", "failed")) " — "
                 (s.elapsed_ms) " ms"
             }
-            table class="list" tabindex="0" {
+            div class="table-scroll" tabindex="0" role="region" aria-label=(l.t("Controlli", "Checks")) {
+            table class="list" {
                 caption { (l.t("Controlli eseguiti su ", "Checks run against ")) code { (r.base_url) } }
                 thead { tr {
                     th scope="col" { (l.t("Controllo", "Check")) }
@@ -202,6 +203,7 @@ fn report(r: &Report, l: Lang) -> Markup {
                         }
                     }
                 }
+            }
             }
         }
     }
