@@ -315,6 +315,8 @@ pub const NOT_APP_CODES: &[&str] = &[
     "NOT_YOUR_CONFIGURATION",
     "CONFIGURATION_NOT_FOUND",
     "JWKS_UNAVAILABLE",
+    "PROBE_LIMITED",
+    "PROBE_UNAVAILABLE",
 ];
 
 /// The sentence of `code`, or a generic one.

@@ -43,6 +43,11 @@ impl Application {
             metrics: Arc::new(Metrics::default()),
             fetcher: Arc::new(fetcher),
             payees: Arc::new(settings.payees),
+            probes: Arc::new(crate::api::probe::Probes {
+                fetch: settings.fetch.clone(),
+                interop: settings.interop_client.clone(),
+                admission: crate::probe::admission::Admission::new(settings.probe),
+            }),
         };
         Ok(Application(service_kit::run::Bound::new(
             "gateway",

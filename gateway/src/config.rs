@@ -28,6 +28,29 @@ pub struct Config {
     /// Submissions (`[submission]`).
     #[serde(default)]
     pub submission: SubmissionConfig,
+    /// The probe API (`[probe]`): how often entities may have the gateway probe their endpoints.
+    #[serde(default)]
+    pub probe: ProbeConfig,
+}
+
+/// `[probe]`: `POST /api/v1/remote-contents/configurations/{id}/probe` makes the gateway call an
+/// entity's endpoints on request, so it is bounded (one probe at a time per tenant besides).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProbeConfig {
+    /// Probes one tenant may start in any minute.
+    pub per_tenant_per_minute: u32,
+    /// Probes running at once, every tenant's together.
+    pub max_concurrent: usize,
+}
+
+impl Default for ProbeConfig {
+    fn default() -> Self {
+        ProbeConfig {
+            per_tenant_per_minute: 6,
+            max_concurrent: 4,
+        }
+    }
 }
 
 /// Submissions.
@@ -178,6 +201,7 @@ impl Default for Config {
             interop_client: None,
             server: service_kit::ServerSettings::default(),
             submission: SubmissionConfig::default(),
+            probe: ProbeConfig::default(),
         }
     }
 }
@@ -253,6 +277,18 @@ impl Config {
             interop_client: self.interop_client.clone(),
             server: self.server.clone(),
             payees: self.submission.payees()?,
+            probe: self.probe_limits()?,
+        })
+    }
+
+    fn probe_limits(&self) -> Result<crate::probe::admission::Limits, String> {
+        let p = self.probe;
+        if p.per_tenant_per_minute == 0 || p.max_concurrent == 0 {
+            return Err("probe.per_tenant_per_minute and probe.max_concurrent must be at least 1 (they bound the probe API; to refuse probes, firewall the route)".into());
+        }
+        Ok(crate::probe::admission::Limits {
+            per_tenant_per_minute: p.per_tenant_per_minute,
+            max_concurrent: p.max_concurrent,
         })
     }
 
@@ -305,6 +341,7 @@ pub struct Settings {
     pub interop_client: Option<InteropClientConfig>,
     pub server: service_kit::ServerSettings,
     pub payees: crate::domain::message::PayeePolicy,
+    pub probe: crate::probe::admission::Limits,
 }
 
 /// `[auth]`, with at least one app API key and the e-service pin present.

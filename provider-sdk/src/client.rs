@@ -30,7 +30,7 @@
 
 use crate::contract::{
     CreatedMessage, NewMessage, NewRcConfiguration, RcConfiguration, RcConfigurationList,
-    SentMessages,
+    SentMessages, probe::ProbeRequest,
 };
 use crate::voucher::{ClientKey, VoucherClient, VoucherClientConfig};
 use reqwest::{Method, StatusCode};
@@ -429,6 +429,21 @@ impl GatewayClient {
             .call(Method::POST, path, Some(message), Some(idempotency_key))
             .await?;
         read_json(path, resp).await
+    }
+
+    /// `POST /api/v1/remote-contents/configurations/{id}/probe`: the gateway probes the
+    /// configuration `id` itself, with the configuration's own authentication, as it would
+    /// fetch `request.message_id` for `request.fiscal_code`, and answers every check (the report
+    /// `gateway probe --json` prints). Failed checks are in the report; a refusal to probe is an
+    /// error (`PROBE_LIMITED` with its `Retry-After` when this tenant's probes are spent).
+    pub async fn probe(
+        &self,
+        id: &str,
+        request: &ProbeRequest,
+    ) -> Result<crate::contract::probe::Report, ClientError> {
+        let path = format!("/api/v1/remote-contents/configurations/{id}/probe");
+        let resp = self.call(Method::POST, &path, Some(request), None).await?;
+        read_json(&path, resp).await
     }
 
     /// `GET /api/v1/messages`: one page of the messages this client's tenant sent, newest

@@ -142,7 +142,7 @@ async fn the_comune_example_passes_every_check() {
         r.checks[1].content_type.as_deref(),
         Some("application/json")
     );
-    let text = r.render();
+    let text = gateway::probe::report::render(&r);
     assert!(
         text.lines()
             .last()
@@ -428,4 +428,211 @@ async fn vouchers_from_the_engine_open_an_entity_that_verifies_them() {
         .await
         .unwrap();
     assert_eq!(r.checks[0].code, "VOUCHER_REFUSED", "{}", summary(&r));
+}
+
+// The probe API: `POST /api/v1/remote-contents/configurations/{id}/probe`, the gateway probing
+// one of the caller's saved configurations with the configuration's own credentials.
+
+const TESTER: &str = "RSSMRA85T10A562S";
+
+/// A gateway whose `[probe]` budget is `per_minute`, the mock, and "comune"'s configuration:
+/// production and a test environment (for TESTER) both on the mock by API key.
+async fn probe_api(per_minute: u32) -> (e2e::gateway::FakeInterop, e2e::gateway::Gateway, String) {
+    use e2e::gateway::{FakeInterop, Gateway};
+    let base = mock().await;
+    let interop = FakeInterop::start().await;
+    let gw = Gateway::spawn_with(&interop.jwks_url, |c| {
+        c.probe.per_tenant_per_minute = per_minute;
+        c.fetch.timeout_ms = 1_500;
+    })
+    .await;
+    let env = serde_json::json!({"base_url": base,
+        "details_authentication": {"type": "API_KEY", "header_key_name": "X-Api-Key", "key": MOCK_KEY}});
+    let mut test = env.clone();
+    test["test_users"] = serde_json::json!([TESTER]);
+    let body = serde_json::json!({"name": "Comune", "description": "Contenuti remoti",
+        "has_precondition": "ALWAYS", "is_lollipop_enabled": false, "disable_lollipop_for": [],
+        "prod_environment": env, "test_environment": test});
+    let id = gw
+        .entity(&interop.voucher("comune", "p1"))
+        .post("/api/v1/remote-contents/configurations", &body)
+        .await
+        .expect_status(reqwest::StatusCode::CREATED)
+        .str("/configuration_id");
+    (interop, gw, id)
+}
+
+fn probe_body(message_id: &str) -> serde_json::Value {
+    serde_json::json!({"fiscal_code": CITIZEN, "message_id": message_id,
+        "has_precondition": "ALWAYS", "has_remote_content": true, "has_attachments": true})
+}
+
+#[tokio::test]
+async fn the_gateway_probes_a_saved_configuration_with_its_own_credentials() {
+    let (interop, gw, id) = probe_api(10).await;
+    let comune = gw.entity(&interop.voucher("comune", "p1"));
+    let path = format!("/api/v1/remote-contents/configurations/{id}/probe");
+    let reply = comune
+        .post(&path, &probe_body("probe-ok"))
+        .await
+        .expect_status(reqwest::StatusCode::OK);
+    let r: Report = serde_json::from_value(reply.body.clone()).unwrap();
+    well_formed(&r);
+    assert_eq!(r.schema, "recapito-probe/1");
+    assert_eq!(names(&r), ["precondition", "details", "attachment a1"]);
+    assert_eq!(r.summary.outcome, Status::Pass, "{}", summary(&r));
+    // The configuration's key did the authenticating; the answer never shows it.
+    assert!(!reply.body.to_string().contains(MOCK_KEY));
+    // A failing check is a finding in a 200 report, not a refusal.
+    let mut body = probe_body("probe-errore");
+    body["has_attachments"] = false.into();
+    body["has_precondition"] = serde_json::Value::Null;
+    let r: Report = serde_json::from_value(
+        comune
+            .post(&path, &body)
+            .await
+            .expect_status(reqwest::StatusCode::OK)
+            .body,
+    )
+    .unwrap();
+    assert_eq!(r.summary.outcome, Status::Fail);
+    assert_eq!(r.checks[0].code, "ENTITY_ERROR", "{}", summary(&r));
+    // The test environment, for one of its test users.
+    let mut test = probe_body("probe-ok");
+    test["environment"] = "TEST".into();
+    test["fiscal_code"] = TESTER.into();
+    let reply = comune.post(&path, &test).await;
+    // The mock serves probe-ok to CITIZEN only: the entity's 404 for the tester is the finding.
+    let r: Report =
+        serde_json::from_value(reply.expect_status(reqwest::StatusCode::OK).body).unwrap();
+    assert!(
+        r.checks.iter().any(|c| c.code == "ENTITY_NOT_FOUND"),
+        "{}",
+        summary(&r)
+    );
+}
+
+#[tokio::test]
+async fn the_probe_api_refuses_what_the_caller_may_not_probe() {
+    let (interop, gw, id) = probe_api(50).await;
+    let comune = gw.entity(&interop.voucher("comune", "p1"));
+    let path = format!("/api/v1/remote-contents/configurations/{id}/probe");
+    let refused = |reply: e2e::Reply, status: u16, code: &str, field: Option<&str>| {
+        let reply = reply.expect_status(reqwest::StatusCode::from_u16(status).unwrap());
+        assert_eq!(reply.body["code"], code, "{}", reply.body);
+        if let Some(f) = field {
+            assert_eq!(
+                reply.body["fields"],
+                serde_json::json!([f]),
+                "{}",
+                reply.body
+            );
+        }
+    };
+    // Another tenant's configuration, an unknown one, no voucher.
+    let other = gw.entity(&interop.voucher("altro-ente", "p9"));
+    refused(
+        other.post(&path, &probe_body("probe-ok")).await,
+        403,
+        "NOT_YOUR_CONFIGURATION",
+        None,
+    );
+    let unknown = "/api/v1/remote-contents/configurations/01ARZ3NDEKTSV4RRFFQ69G5FAV/probe";
+    refused(
+        comune.post(unknown, &probe_body("probe-ok")).await,
+        404,
+        "CONFIGURATION_NOT_FOUND",
+        None,
+    );
+    refused(
+        gw.raw(&[]).post(&path, &probe_body("probe-ok")).await,
+        401,
+        "VOUCHER_MISSING",
+        None,
+    );
+    // The test environment only for a test user.
+    let mut test = probe_body("probe-ok");
+    test["environment"] = "TEST".into();
+    refused(
+        comune.post(&path, &test).await,
+        403,
+        "NOT_A_TEST_USER",
+        Some("fiscal_code"),
+    );
+    // Bad bodies name their field.
+    for (field, value) in [
+        ("message_id", serde_json::json!("")),
+        ("message_id", serde_json::json!("..")),
+        ("message_id", serde_json::json!("x".repeat(501))),
+        ("fiscal_code", serde_json::json!("ABC")),
+    ] {
+        let mut b = probe_body("probe-ok");
+        b[field] = value;
+        refused(
+            comune.post(&path, &b).await,
+            400,
+            "VALIDATION_FAILED",
+            Some(field),
+        );
+    }
+    let mut b = probe_body("probe-ok");
+    b["base_url"] = "http://127.0.0.1:1/".into();
+    refused(comune.post(&path, &b).await, 400, "INVALID_BODY", None);
+    let mut b = probe_body("probe-ok");
+    b["environment"] = "STAGING".into();
+    refused(comune.post(&path, &b).await, 400, "INVALID_BODY", None);
+    // A configuration without a test environment: the request's environment is blamed.
+    let prod_only = comune
+        .post(
+            "/api/v1/remote-contents/configurations",
+            &e2e::gateway::configuration("http://127.0.0.1:9/rc"),
+        )
+        .await
+        .expect_status(reqwest::StatusCode::CREATED)
+        .str("/configuration_id");
+    let mut b = probe_body("probe-ok");
+    b["environment"] = "TEST".into();
+    b["fiscal_code"] = TESTER.into();
+    refused(
+        comune
+            .post(
+                &format!("/api/v1/remote-contents/configurations/{prod_only}/probe"),
+                &b,
+            )
+            .await,
+        400,
+        "VALIDATION_FAILED",
+        Some("environment"),
+    );
+}
+
+#[tokio::test]
+async fn probes_are_bounded_per_tenant() {
+    let (interop, gw, id) = probe_api(2).await;
+    let path = format!("/api/v1/remote-contents/configurations/{id}/probe");
+    let comune = gw.entity(&interop.voucher("comune", "p1"));
+    // Two at once by one tenant: the slow entity keeps the first running, the second waits.
+    let mut slow = probe_body("probe-lento");
+    slow["has_attachments"] = false.into();
+    slow["has_precondition"] = serde_json::Value::Null;
+    let (a, b) = tokio::join!(comune.post(&path, &slow), comune.post(&path, &slow));
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 429], "{} / {}", a.body, b.body);
+    let limited = if a.status == 429 { &a } else { &b };
+    assert_eq!(limited.body["code"], "PROBE_LIMITED");
+    assert_eq!(limited.header("retry-after").as_deref(), Some("1"));
+    // The budget: two started this minute (the refused one did not count).
+    comune
+        .post(&path, &probe_body("probe-ok"))
+        .await
+        .expect_status(reqwest::StatusCode::OK);
+    let spent = comune.post(&path, &probe_body("probe-ok")).await;
+    assert_eq!(spent.status, 429, "{}", spent.body);
+    let wait: u64 = spent.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    // Another tenant has its own budget (and is refused only its lack of a configuration).
+    let other = gw.entity(&interop.voucher("altro-ente", "p9"));
+    let r = other.post(&path, &probe_body("probe-ok")).await;
+    assert_eq!(r.body["code"], "NOT_YOUR_CONFIGURATION");
 }

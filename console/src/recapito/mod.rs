@@ -406,6 +406,16 @@ pub const SENTENCES: &[(&str, &str, &str)] = &[
         "Il servizio non riesce a leggere i dati: riprova.",
         "The service cannot read its data: retry.",
     ),
+    (
+        "PROBE_LIMITED",
+        "Una verifica di questo ente è già in corso, oppure sono state fatte troppe verifiche nell'ultimo minuto: riprova tra poco.",
+        "A check of this entity is already running, or too many checks were made in the last minute: retry shortly.",
+    ),
+    (
+        "PROBE_UNAVAILABLE",
+        "Il gateway non è riuscito ad avviare la verifica: riprova più tardi.",
+        "The gateway could not start the check: retry later.",
+    ),
     // The engine's token endpoint.
     (
         "TOKEN_REFUSED",

@@ -6,6 +6,7 @@ pub mod configurations;
 pub mod messages;
 pub mod openapi;
 pub mod ops;
+pub mod probe;
 pub mod problem;
 pub mod third_party;
 
@@ -35,6 +36,8 @@ pub struct AppState {
     pub fetcher: Arc<crate::fetch::Fetcher>,
     /// How a payment without `payee` is completed (`[submission]`).
     pub payees: Arc<crate::domain::message::PayeePolicy>,
+    /// The probe API's settings and admission (`[probe]`).
+    pub probes: Arc<probe::Probes>,
 }
 
 /// Every route, each with its documented operation ([`openapi::openapi`] reads the document
@@ -42,6 +45,7 @@ pub struct AppState {
 pub(crate) fn documented() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(configurations::routes())
+        .merge(probe::routes())
         .merge(messages::routes())
         .merge(communication::routes())
         .merge(third_party::routes())

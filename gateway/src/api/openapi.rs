@@ -140,6 +140,10 @@ problems! {
     SentQueryRefused = 400, MALFORMED, [INVALID_QUERY];
     IdempotencyKeyReused = 422, "The `Idempotency-Key` was used with another body.", [IDEMPOTENCY_KEY_REUSED];
     EntityApiUnavailable = 503, "A dependency is unavailable; retry later.", [JWKS_UNAVAILABLE, STORE_UNAVAILABLE];
+    ProbeForbidden = 403, "Not the caller's configuration, or the citizen is not one of its test environment's `test_users`.", [NOT_YOUR_CONFIGURATION, NOT_A_TEST_USER];
+    ProbeLimited = 429, "The caller's probe is running or its budget is spent, or the gateway runs as many probes as it allows.", [PROBE_LIMITED],
+        retry_after = "Seconds until a probe may start.";
+    ProbeUnavailable = 503, "A dependency is unavailable, or the probe could not start; retry later.", [JWKS_UNAVAILABLE, STORE_UNAVAILABLE, PROBE_UNAVAILABLE];
 
     // The app API.
     AppKeyRefused = 401, "No valid app API key.", [APP_KEY_MISSING, APP_KEY_INVALID];

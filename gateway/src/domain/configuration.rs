@@ -372,6 +372,26 @@ mod tests {
         };
         assert_eq!(to(&alice), "http://127.0.0.1:8090/rc");
         assert_eq!(to(&bob), "https://rc.example.it/api/");
+        // A probe names its environment: the test one only for a test user.
+        use super::super::remote::probed_environment;
+        use provider_sdk::contract::probe::ProbeEnvironment::{Prod, Test};
+        let probed = |which, fc| probed_environment(&c, which, fc).map(|e| e.base_url.as_str());
+        assert_eq!(probed(Test, &alice), Ok("http://127.0.0.1:8090/rc"));
+        assert_eq!(probed(Prod, &alice), Ok("https://rc.example.it/api/"));
+        let e = probed(Test, &bob).unwrap_err();
+        assert_eq!(
+            (e.code, e.fields),
+            (Code::NOT_A_TEST_USER, vec!["fiscal_code".into()])
+        );
+        let mut prod_only = c.clone();
+        prod_only.test = None;
+        let e = probed_environment(&prod_only, Test, &alice).unwrap_err();
+        assert_eq!(
+            (e.code, e.fields),
+            (Code::VALIDATION_FAILED, vec!["environment".into()])
+        );
+        prod_only.prod = None;
+        assert!(probed_environment(&prod_only, Prod, &bob).is_err());
         // A row that is not a configuration any more does not load.
         let mut bad = stored;
         bad["test_environment"]["test_users"][0] = "nobody".into();

@@ -97,6 +97,8 @@ codes! {
     ATTACHMENT_NOT_PDFA => 415, "the attachment does not conform to PDF/A-2: the detail names the first broken rule (veraPDF's id, e.g. 6.1.3-1) and why";
     ATTACHMENT_TOO_COMPLEX => 415, "checking the attachment would take more time, work or decompressed bytes than one validation may (`fetch.pdf_validation_timeout_ms`)";
     STORE_UNAVAILABLE => 503, "the store cannot be reached; retry";
+    PROBE_LIMITED => 429, "a probe of this tenant is running, it started `probe.per_tenant_per_minute` probes in the last minute, or `probe.max_concurrent` probes are running; retry after `Retry-After` seconds";
+    PROBE_UNAVAILABLE => 503, "the gateway could not start the probe (its fetch settings or Interop client key are unusable; its log says which); retry later";
 }
 
 /// A refusal with its code, a sentence, and the fields at fault.

@@ -4,6 +4,7 @@
 use super::configuration::{Configuration, Environment};
 use super::error::{Code, GatewayError, Result};
 use provider_sdk::contract::message::{MARKDOWN_LEN, SUBJECT_LEN};
+use provider_sdk::contract::probe::ProbeEnvironment;
 use provider_sdk::contract::{
     FiscalCode, HasPrecondition, PreconditionContent, RemoteContentAttachment,
     RemoteContentDetails, RemoteContentDetailsResponse, ThirdPartyData,
@@ -217,6 +218,33 @@ pub fn environment<'a>(c: &'a Configuration, fiscal_code: &FiscalCode) -> Result
             Code::NOT_A_TEST_USER,
             "only a test environment is configured and this citizen is not a test user",
         )),
+    }
+}
+
+/// The environment a probe of `c` calls: production, or the test environment for one of its
+/// `test_users` (a probe asks as that citizen, so it may only reach what the gateway would send
+/// them to). An environment the configuration lacks blames the request's `environment`.
+pub fn probed_environment<'a>(
+    c: &'a Configuration,
+    which: ProbeEnvironment,
+    fiscal_code: &FiscalCode,
+) -> Result<&'a Environment> {
+    let missing =
+        |name: &str| GatewayError::field("environment", format!("the configuration has no {name}"));
+    match which {
+        ProbeEnvironment::Prod => c.prod.as_ref().ok_or_else(|| missing("prod_environment")),
+        ProbeEnvironment::Test => {
+            let t = c.test.as_ref().ok_or_else(|| missing("test_environment"))?;
+            if t.test_users.contains(fiscal_code) {
+                Ok(&t.environment)
+            } else {
+                Err(err(
+                    Code::NOT_A_TEST_USER,
+                    "this citizen is not one of the test environment's test_users",
+                )
+                .with_fields(vec!["fiscal_code".into()]))
+            }
+        }
     }
 }
 

@@ -170,7 +170,7 @@ pub fn main(args: &ProbeArgs, config: Option<&Path>) -> ExitCode {
                     }
                 }
             } else {
-                print!("{}", report.render());
+                print!("{}", super::report::render(&report));
             }
             ExitCode::from(report.exit_code())
         }

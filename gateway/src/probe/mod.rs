@@ -12,6 +12,7 @@
 //! (when `has_precondition` is ALWAYS or ONCE), the details, then each attachment they list
 //! (when they pass and declare `has_attachments`).
 
+pub mod admission;
 pub mod checks;
 pub mod cli;
 pub mod device;

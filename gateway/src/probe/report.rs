@@ -1,187 +1,69 @@
 //! The probe's report: every check with its verdict, code, meaning, fix and measures; its JSON
 //! form (schema `recapito-probe/1`, docs/probe.md) and its terminal form.
 
-use serde::{Deserialize, Serialize};
+//! The types are the wire contract's ([`provider_sdk::contract::probe`]): an entity reading the
+//! JSON (or the gateway's probe API) uses the same ones.
+
+pub use provider_sdk::contract::probe::{Check, Declared, Limits, Report, SCHEMA, Status, Summary};
 use std::fmt::Write as _;
 
-/// The schema's name and version; a change that breaks a reader gets a new one.
-pub const SCHEMA: &str = "recapito-probe/1";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum Status {
-    /// The gateway would accept it.
-    Pass,
-    /// The gateway would accept it, but something is worth changing.
-    Warn,
-    /// Citizens could not open the message.
-    Fail,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pass => "PASS",
-            Status::Warn => "WARN",
-            Status::Fail => "FAIL",
+/// The terminal form: one line per check (`PASS`/`WARN`/`FAIL`, name, code, time, detail), the
+/// meaning and the fix below each warning and failure, then the summary.
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "gateway probe {} message {}",
+        report.base_url, report.message_id
+    );
+    let width = report
+        .checks
+        .iter()
+        .map(|c| c.name.len())
+        .max()
+        .unwrap_or(0);
+    for c in &report.checks {
+        let mut seen = Vec::new();
+        if let Some(s) = c.http_status {
+            seen.push(s.to_string());
         }
-    }
-}
-
-/// One check.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Check {
-    /// What was checked: `precondition`, `details`, `attachment <id>`, or one of these with a
-    /// measure: `details: time`, `details: size`, `details: content type`, `details: flags`,
-    /// `details: retry-after`.
-    pub name: String,
-    /// The request's path below `base_url`.
-    pub path: String,
-    pub status: Status,
-    /// `OK`, one of the gateway's error codes, or one of the probe's own (`PROBE_*`).
-    pub code: String,
-    pub meaning: String,
-    /// What the entity should change (`nothing to change` for `OK`).
-    pub fix: String,
-    /// What was seen: the gateway's detail, or the measure against its limit.
-    pub detail: String,
-    /// The entity's HTTP status, when an answer came.
-    pub http_status: Option<u16>,
-    pub content_type: Option<String>,
-    /// Body bytes read (of a 200 answer).
-    pub bytes: Option<u64>,
-    /// The call's time, validation included (0 for checks on another check's answer).
-    pub elapsed_ms: u64,
-}
-
-/// The message's flags the probe checked the answers against.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Declared {
-    /// `ALWAYS`, `ONCE`, `NEVER` or null.
-    pub has_precondition: Option<String>,
-    pub has_remote_content: bool,
-    pub has_attachments: bool,
-    /// The requests carried lollipop headers signed by a device key made for this run.
-    pub lollipop: bool,
-}
-
-/// The gateway's fetch settings the probe ran with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Limits {
-    pub connect_timeout_ms: u64,
-    pub timeout_ms: u64,
-    pub max_json_bytes: u64,
-    pub max_pdf_bytes: u64,
-    pub pdf_validation_timeout_ms: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Summary {
-    pub passed: usize,
-    pub warnings: usize,
-    pub failed: usize,
-    /// `FAIL` if any check failed, else `WARN` if any warned, else `PASS`.
-    pub outcome: Status,
-    pub elapsed_ms: u64,
-}
-
-/// A probe's report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Report {
-    /// [`SCHEMA`].
-    pub schema: String,
-    pub base_url: String,
-    pub message_id: String,
-    pub declared: Declared,
-    pub limits: Limits,
-    pub checks: Vec<Check>,
-    pub summary: Summary,
-}
-
-impl Summary {
-    pub fn of(checks: &[Check], elapsed_ms: u64) -> Summary {
-        let count = |s| checks.iter().filter(|c| c.status == s).count();
-        let (passed, warnings, failed) = (
-            count(Status::Pass),
-            count(Status::Warn),
-            count(Status::Fail),
-        );
-        let outcome = if failed > 0 {
-            Status::Fail
-        } else if warnings > 0 {
-            Status::Warn
-        } else {
-            Status::Pass
-        };
-        Summary {
-            passed,
-            warnings,
-            failed,
-            outcome,
-            elapsed_ms,
+        if let Some(t) = &c.content_type {
+            seen.push(t.clone());
         }
-    }
-}
-
-impl Report {
-    /// 0 when nothing failed (warnings included), 1 otherwise.
-    pub fn exit_code(&self) -> u8 {
-        u8::from(self.summary.outcome == Status::Fail)
-    }
-
-    /// The terminal form: one line per check (`PASS`/`WARN`/`FAIL`, name, code, time, detail),
-    /// the meaning and the fix below each warning and failure, then the summary.
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        let _ = writeln!(
+        if let Some(b) = c.bytes {
+            seen.push(format!("{b} B"));
+        }
+        let _ = write!(
             out,
-            "gateway probe {} message {}",
-            self.base_url, self.message_id
+            "{} {:width$}  {}  {} ms",
+            c.status.as_str(),
+            c.name,
+            c.code,
+            c.elapsed_ms
         );
-        let width = self.checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
-        for c in &self.checks {
-            let mut seen = Vec::new();
-            if let Some(s) = c.http_status {
-                seen.push(s.to_string());
-            }
-            if let Some(t) = &c.content_type {
-                seen.push(t.clone());
-            }
-            if let Some(b) = c.bytes {
-                seen.push(format!("{b} B"));
-            }
-            let _ = write!(
-                out,
-                "{} {:width$}  {}  {} ms",
-                c.status.as_str(),
-                c.name,
-                c.code,
-                c.elapsed_ms
-            );
-            if !seen.is_empty() {
-                let _ = write!(out, "  [{}]", seen.join(", "));
-            }
-            if !c.detail.is_empty() {
-                let _ = write!(out, "  {}", c.detail);
-            }
-            out.push('\n');
-            if c.status != Status::Pass {
-                let _ = writeln!(out, "     meaning: {}", c.meaning);
-                let _ = writeln!(out, "     fix: {}", c.fix);
-            }
+        if !seen.is_empty() {
+            let _ = write!(out, "  [{}]", seen.join(", "));
         }
-        let s = &self.summary;
-        let _ = writeln!(
-            out,
-            "{}: {} passed, {} warnings, {} failed in {} ms",
-            s.outcome.as_str(),
-            s.passed,
-            s.warnings,
-            s.failed,
-            s.elapsed_ms
-        );
-        out
+        if !c.detail.is_empty() {
+            let _ = write!(out, "  {}", c.detail);
+        }
+        out.push('\n');
+        if c.status != Status::Pass {
+            let _ = writeln!(out, "     meaning: {}", c.meaning);
+            let _ = writeln!(out, "     fix: {}", c.fix);
+        }
     }
+    let s = &report.summary;
+    let _ = writeln!(
+        out,
+        "{}: {} passed, {} warnings, {} failed in {} ms",
+        s.outcome.as_str(),
+        s.passed,
+        s.warnings,
+        s.failed,
+        s.elapsed_ms
+    );
+    out
 }
 
 #[cfg(test)]
@@ -290,7 +172,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_terminal_form_has_a_line_per_check_then_the_summary() {
-        let text = example().render();
+        let text = render(&example());
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[1].starts_with("PASS precondition "), "{text}");
         assert!(

@@ -4,6 +4,7 @@ pub mod configuration;
 pub mod fiscal_code;
 pub mod message;
 pub mod present;
+pub mod probe;
 pub mod remote_content;
 #[cfg(feature = "openapi")]
 pub mod schema;

@@ -157,6 +157,7 @@ pub struct Reply {
     pub status: StatusCode,
     pub content_type: String,
     pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl Reply {
@@ -216,6 +217,14 @@ impl Reply {
             self.body
         );
         self
+    }
+
+    /// A response header's value, if present and text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
     }
 
     pub fn str(&self, pointer: &str) -> String {
@@ -278,6 +287,7 @@ pub async fn reply(resp: reqwest::Response) -> Reply {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
+    let headers = resp.headers().clone();
     let bytes = resp.bytes().await.expect("body");
     let body = if bytes.is_empty() {
         Value::Null
@@ -289,6 +299,7 @@ pub async fn reply(resp: reqwest::Response) -> Reply {
         status,
         content_type,
         body,
+        headers,
     }
 }
 
