@@ -209,6 +209,34 @@ pub fn engine_error(visit: &Visit, st: &AppState, e: &EngineError) -> Response {
     visit.finish(st, (status, page))
 }
 
+/// A refusal a form shows next to the field it blames: the engine's ([`EngineError`]) or the
+/// Recapito gateway's ([`crate::recapito::Problem`]), each with its own sentences.
+pub trait Refusal {
+    /// The stable code.
+    fn code(&self) -> &str;
+    /// What the service said of this request.
+    fn detail(&self) -> &str;
+    /// The code as a sentence in `l`.
+    fn sentence(&self, l: Lang) -> &'static str;
+    /// Whether the refusal blames `field`.
+    fn concerns(&self, field: &str) -> bool;
+}
+
+impl Refusal for EngineError {
+    fn code(&self) -> &str {
+        &self.code
+    }
+    fn detail(&self) -> &str {
+        &self.detail
+    }
+    fn sentence(&self, l: Lang) -> &'static str {
+        EngineError::sentence(self, l)
+    }
+    fn concerns(&self, field: &str) -> bool {
+        EngineError::concerns(self, field)
+    }
+}
+
 /// An engine error as a sentence, with its code.
 pub fn error_box(e: &EngineError, l: Lang) -> Markup {
     html! {
@@ -364,8 +392,14 @@ impl<'a> Field<'a> {
     }
 
     /// The label, the input and, when `error` concerns this field (`engine_field` is the name
-    /// the engine gives it, often the same), the engine's sentence and detail next to it.
-    pub fn render(&self, error: Option<&EngineError>, engine_field: &str, l: Lang) -> Markup {
+    /// the engine — or the gateway — gives it, often the same), the refusal's sentence and
+    /// detail next to it.
+    pub fn render<R: Refusal + ?Sized>(
+        &self,
+        error: Option<&R>,
+        engine_field: &str,
+        l: Lang,
+    ) -> Markup {
         let id = format!("f-{}", self.name);
         let blamed = error.filter(|e| e.concerns(engine_field));
         let hint_id = format!("{id}-hint");
@@ -391,7 +425,7 @@ impl<'a> Field<'a> {
                 @if let Some(h) = self.hint { p class="hint" id=(hint_id) { (h) } }
                 @if let Some(e) = blamed {
                     p class="field-error" id=(err_id) {
-                        (e.sentence(l)) " " (e.detail) " (" code { (e.code) } ")"
+                        (e.sentence(l)) " " (e.detail()) " (" code { (e.code()) } ")"
                     }
                 }
                 @if self.input == Input::Area {

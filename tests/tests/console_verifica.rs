@@ -4,14 +4,17 @@
 //! precondition, remote content and attachments: every check passes (precondition, details,
 //! attachment). Then a faulty scenario (`probe-errore`, a 500) shows its failing code and its
 //! fix; an unusable fiscal code is refused next to its field. The typed values are kept, the API
-//! key never echoed. The Comune's security operator is refused the page by URL. axe-core on the page; screenshot
-//! `verifica`.
+//! key never echoed. Then, the console connected, a saved configuration probed by the gateway
+//! itself: the voucher-protected one passes (the gateway's own vouchers), the API-key one with a
+//! fault shows its code with the Italian meaning and fix, a test environment the configuration
+//! lacks is refused next to "Ambiente". The Comune's security operator is refused the page by
+//! URL. axe-core on the pages; screenshots `verifica`, `verifica-configurazione`.
 //!
 //! Needs `eval "$(scripts/browser)"` (chromium, chromedriver, axe-core); without them the test
 //! fails under CI=true and skips loudly otherwise.
 
 use e2e::browser::{Session, accessible, heading_is, screenshot};
-use e2e::console::recapito::{Probe, probe_endpoint};
+use e2e::console::recapito::{Probe, SavedProbe, connect_console, probe_endpoint, probe_saved};
 use fantoccini::{Client, Locator};
 
 const KEY: &str = "dev-provider-key";
@@ -169,6 +172,100 @@ async fn walk(
         .prop("value")
         .await?;
     assert_eq!(message.as_deref(), Some("probe-ok"));
+
+    // A saved configuration, probed by the gateway itself: first unconnected, then connected.
+    c.goto(&format!(
+        "{}/recapito/verifica?modo=configurazione",
+        env.console_url
+    ))
+    .await?;
+    heading_is(c, "Verifica dell'endpoint").await;
+    let text = main_text(c).await?;
+    assert!(text.contains("Collega la console"), "{text}");
+    connect_console(c, None).await?;
+    // The voucher-protected configuration: the gateway calls with its own vouchers.
+    let summary = probe_saved(
+        c,
+        &SavedProbe {
+            configuration_id: &env.configurations.interop_voucher,
+            environment: "Produzione",
+            fiscal_code: CITIZEN,
+            message_id: "avviso-tari-2026",
+            precondition: "ONCE",
+            remote_content: true,
+            attachments: true,
+        },
+    )
+    .await?;
+    assert!(summary.starts_with("SUPERATO"), "{summary}");
+    assert!(summary.contains(" 0 falliti"), "{summary}");
+    let text = main_text(c).await?;
+    assert!(
+        text.contains("/rc-interop"),
+        "the voucher route was probed: {text}"
+    );
+    assert!(
+        text.contains("il gateway accetterebbe questa risposta"),
+        "{text}"
+    );
+    accessible(c, axe, "verifica-configurazione").await;
+    screenshot(c, "verifica-configurazione").await;
+    // The API-key configuration with a fault: the failing code with its Italian meaning and fix.
+    let summary = probe_saved(
+        c,
+        &SavedProbe {
+            configuration_id: &env.configurations.api_key,
+            environment: "Produzione",
+            fiscal_code: CITIZEN,
+            message_id: "probe-errore",
+            precondition: "",
+            remote_content: true,
+            attachments: false,
+        },
+    )
+    .await?;
+    assert!(summary.starts_with("FALLITO"), "{summary}");
+    let failed = c
+        .find(Locator::XPath(
+            "//main//tbody/tr[contains(@class, 'probe-fail')]",
+        ))
+        .await?
+        .text()
+        .await?;
+    assert!(failed.contains("ENTITY_ERROR"), "{failed}");
+    assert!(failed.contains("correggi l'errore del server"), "{failed}");
+    assert!(
+        !main_text(c).await?.contains(KEY),
+        "the saved key never shown"
+    );
+    // The test environment the configuration lacks: blamed next to "Ambiente", values kept.
+    let refused = probe_saved(
+        c,
+        &SavedProbe {
+            configuration_id: &env.configurations.api_key,
+            environment: "Test",
+            fiscal_code: CITIZEN,
+            message_id: "probe-ok",
+            precondition: "",
+            remote_content: true,
+            attachments: false,
+        },
+    )
+    .await;
+    assert!(refused.is_err(), "no report for a missing environment");
+    let blamed = c
+        .find(Locator::Css("main .field.invalid .field-error"))
+        .await?
+        .text()
+        .await?;
+    assert!(blamed.contains("VALIDATION_FAILED"), "{blamed}");
+    assert!(blamed.contains("test_environment"), "{blamed}");
+    let kept = c
+        .find(Locator::Id("f-message_id"))
+        .await?
+        .prop("value")
+        .await?;
+    assert_eq!(kept.as_deref(), Some("probe-ok"));
 
     // A security operator is refused the page, by URL too.
     c.find(Locator::XPath("//button[normalize-space(.)='Esci']"))

@@ -368,7 +368,7 @@ fn risk_fieldset(typed: &Fields, error: Option<&EngineError>, l: Lang) -> Markup
                 @let field = format!("rischio-{name}");
                 @let value = typed.get(&field).map_or("", String::as_str);
                 @if choices.is_empty() {
-                    (Field::new(&field, l.t(it, en), Input::Text, value).required().max(250).render(None, "", l))
+                    (Field::new(&field, l.t(it, en), Input::Text, value).required().max(250).render(None::<&EngineError>, "", l))
                 } @else {
                     div class="field" {
                         label for={ "f-" (field) } { (l.t(it, en)) " " span class="req" { (l.t("(obbligatorio)", "(required)")) } }

@@ -12,6 +12,7 @@
 //! as a sentence next to the field it blames ([`SENTENCES`]).
 
 pub mod configurazioni;
+pub mod correzioni;
 pub mod messaggi;
 pub mod verifica;
 
@@ -503,6 +504,21 @@ impl Problem {
                 || f.strip_prefix(field)
                     .is_some_and(|rest| rest.starts_with('[') || rest.starts_with('.'))
         })
+    }
+}
+
+impl crate::web::Refusal for Problem {
+    fn code(&self) -> &str {
+        &self.code
+    }
+    fn detail(&self) -> &str {
+        &self.detail
+    }
+    fn sentence(&self, l: Lang) -> &'static str {
+        Problem::sentence(self, l)
+    }
+    fn concerns(&self, field: &str) -> bool {
+        Problem::concerns(self, field)
     }
 }
 

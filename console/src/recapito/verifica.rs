@@ -1,17 +1,24 @@
-//! "Verifica dell'endpoint": `gateway probe` in the console. The form takes what the CLI takes
-//! (base_url, the API key, a citizen's fiscal code, a message id, the flags the entity means to
-//! declare, lollipop); the probe runs in-process through the gateway's library
-//! ([`gateway::probe::run`]: its fetch path, its checks, its egress policy widened only by the
-//! console's `probe_egress_allow`), and the page shows every check. The API key is never shown
-//! back.
+//! "Verifica dell'endpoint": `gateway probe` in the console, two ways.
+//!
+//! - **Un indirizzo con chiave API** (`?modo=indirizzo`, the default): the form takes what the CLI
+//!   takes (base_url, the API key, a citizen's fiscal code, a message id, the flags the entity
+//!   means to declare, lollipop); the probe runs in-process through the gateway's library
+//!   ([`gateway::probe::run`]: its fetch path, its checks, its egress policy widened only by the
+//!   console's `probe_egress_allow`). The API key is never shown back.
+//! - **Una configurazione salvata** (`?modo=configurazione`): one of the tenant's configurations,
+//!   probed by the gateway itself through its probe API with the tenant's voucher (the console
+//!   must be connected): the gateway calls with the configuration's own credentials — its API
+//!   key, or the gateway's own Interop vouchers — so voucher-protected endpoints are checked too.
+//!
+//! Either way the page shows every check with its code, meaning, fix and time, in the page's
+//! language ([`super::correzioni`]).
 
-use super::{ROLES, subnav};
+use super::{Problem, ROLES, correzioni, problem_box, subnav};
 use crate::St;
-use crate::engine::EngineError;
 use crate::session::Lang;
-use crate::web::{Field, Fields, Input, csrf_field, error_box, layout, posted_as, signed_in_as};
+use crate::web::{Field, Fields, Input, csrf_field, layout, posted_as, signed_in_as};
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use gateway::config::FetchSettings;
@@ -19,20 +26,86 @@ use gateway::domain::egress::Network;
 use gateway::probe::report::{Report, Status};
 use gateway::probe::{Flags, Options};
 use maud::{Markup, html};
-use provider_sdk::contract::{DetailsAuthentication, FiscalCode, HasPrecondition};
+use provider_sdk::contract::probe::{ProbeEnvironment, ProbeRequest};
+use provider_sdk::contract::{DetailsAuthentication, FiscalCode, HasPrecondition, RcConfiguration};
+use std::collections::HashMap;
 
 /// The page's path.
 pub const PATH: &str = "/recapito/verifica";
 /// The header the key goes in unless the form says otherwise (as the CLI's default).
 pub const DEFAULT_HEADER: &str = "X-Api-Key";
 
-fn invalid(field: &str, detail: &str) -> EngineError {
-    EngineError {
+/// What the page probes: an address with an API key (in the console), or a saved
+/// configuration (by the gateway).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Address,
+    Saved,
+}
+
+impl Mode {
+    /// `modo` of the query or the form; anything else is the default.
+    pub fn parse(s: Option<&str>) -> Mode {
+        match s {
+            Some("configurazione") => Mode::Saved,
+            _ => Mode::Address,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Mode::Address => "indirizzo",
+            Mode::Saved => "configurazione",
+        }
+    }
+}
+
+fn invalid(field: &str, detail: &str) -> Problem {
+    Problem {
         status: 400,
         code: "VALIDATION_FAILED".into(),
         detail: detail.into(),
         fields: vec![field.into()],
     }
+}
+
+/// The declared precondition of the form (`""`: none).
+fn precondition(v: &str) -> Result<Option<HasPrecondition>, Problem> {
+    match v {
+        "" => Ok(None),
+        "NEVER" => Ok(Some(HasPrecondition::Never)),
+        "ONCE" => Ok(Some(HasPrecondition::Once)),
+        "ALWAYS" => Ok(Some(HasPrecondition::Always)),
+        other => Err(invalid("has_precondition", other)),
+    }
+}
+
+/// The saved configuration to probe and what to probe it with. The gateway checks the fiscal
+/// code, the message id and the environment again (its problems blame the same fields).
+pub fn request(form: &Fields) -> Result<(String, ProbeRequest), Problem> {
+    let v = |k: &str| form.get(k).map_or("", |s| s.trim());
+    let on = |k: &str| !v(k).is_empty();
+    let configuration = v("configurazione");
+    if configuration.is_empty() {
+        return Err(invalid("configurazione", ""));
+    }
+    let environment = match v("environment") {
+        "" | "PROD" => ProbeEnvironment::Prod,
+        "TEST" => ProbeEnvironment::Test,
+        other => return Err(invalid("environment", other)),
+    };
+    Ok((
+        configuration.to_owned(),
+        ProbeRequest {
+            fiscal_code: v("fiscal_code").to_uppercase(),
+            message_id: form.get("message_id").cloned().unwrap_or_default(),
+            environment,
+            has_precondition: precondition(v("has_precondition"))?,
+            has_remote_content: on("has_remote_content"),
+            has_attachments: on("has_attachments"),
+            lollipop: on("lollipop"),
+        },
+    ))
 }
 
 /// The probe's options for the form, with the gateway's fetch settings and the console's
@@ -41,7 +114,7 @@ pub fn options(
     form: &Fields,
     mut fetch: FetchSettings,
     allow: &[Network],
-) -> Result<Options, EngineError> {
+) -> Result<Options, Problem> {
     let v = |k: &str| form.get(k).map_or("", |s| s.trim());
     let on = |k: &str| !v(k).is_empty();
     let base_url: url::Url = v("base_url")
@@ -67,13 +140,7 @@ pub fn options(
     if message_id.is_empty() {
         return Err(invalid("message_id", ""));
     }
-    let has_precondition = match v("has_precondition") {
-        "" => None,
-        "NEVER" => Some(HasPrecondition::Never),
-        "ONCE" => Some(HasPrecondition::Once),
-        "ALWAYS" => Some(HasPrecondition::Always),
-        other => return Err(invalid("has_precondition", other)),
-    };
+    let has_precondition = precondition(v("has_precondition"))?;
     fetch.egress_allow.extend(allow.iter().cloned());
     Ok(Options {
         base_url,
@@ -102,19 +169,53 @@ fn status_label(s: Status, l: Lang) -> &'static str {
     }
 }
 
-fn form(visit: &crate::Visit, typed: &Fields, error: Option<&EngineError>) -> Markup {
-    let l = visit.session.lang;
+/// What both forms ask besides the target: the citizen, the message, the flags, lollipop.
+fn message_fields(typed: &Fields, error: Option<&Problem>, l: Lang) -> Markup {
     let v = |k: &str| typed.get(k).map_or("", |s| s.as_str());
     let on = |k: &str| !v(k).is_empty();
+    let pre = v("has_precondition");
+    html! {
+        (Field::new("fiscal_code", l.t("Codice fiscale del cittadino", "Citizen's fiscal code"), Input::Text, v("fiscal_code"))
+            .required().max(16).render(error, "fiscal_code", l))
+        (Field::new("message_id", l.t("Identificativo del messaggio presso l'ente", "The entity's message id"), Input::Text, v("message_id"))
+            .required().render(error, "message_id", l))
+        div class="field" {
+            label for="f-has_precondition" { (l.t("Precondizione dichiarata", "Declared precondition")) }
+            select id="f-has_precondition" name="has_precondition" {
+                option value="" selected[pre.is_empty()] { (l.t("Nessuna", "None")) }
+                @for p in ["NEVER", "ONCE", "ALWAYS"] { option value=(p) selected[pre == p] { (p) } }
+            }
+        }
+        fieldset {
+            legend { (l.t("Cosa dichiarerà il messaggio", "What the message will declare")) }
+            div class="check" {
+                input id="f-has_remote_content" name="has_remote_content" type="checkbox" value="1" checked[on("has_remote_content")];
+                label for="f-has_remote_content" { (l.t("Contenuto remoto", "Remote content")) }
+            }
+            div class="check" {
+                input id="f-has_attachments" name="has_attachments" type="checkbox" value="1" checked[on("has_attachments")];
+                label for="f-has_attachments" { (l.t("Allegati", "Attachments")) }
+            }
+            div class="check" {
+                input id="f-lollipop" name="lollipop" type="checkbox" value="1" checked[on("lollipop")];
+                label for="f-lollipop" { (l.t("Firma lollipop (come un dispositivo)", "Lollipop signature (as a device)")) }
+            }
+        }
+    }
+}
+
+fn address_form(visit: &crate::Visit, typed: &Fields, error: Option<&Problem>) -> Markup {
+    let l = visit.session.lang;
+    let v = |k: &str| typed.get(k).map_or("", |s| s.as_str());
     let header = if v("api_key_header").is_empty() {
         DEFAULT_HEADER
     } else {
         v("api_key_header")
     };
-    let pre = v("has_precondition");
     html! {
         form method="post" action=(PATH) {
             (csrf_field(visit))
+            input type="hidden" name="modo" value=(Mode::Address.as_str());
             (Field::new("base_url", l.t("Indirizzo base dell'endpoint (base_url)", "Endpoint base address (base_url)"), Input::Url, v("base_url"))
                 .required().hint(l.t("Es. https://ente.example.it/rc: il gateway chiama {base_url}/messages/{id}.", "E.g. https://entity.example.it/rc: the gateway calls {base_url}/messages/{id}."))
                 .render(error, "base_url", l))
@@ -128,33 +229,76 @@ fn form(visit: &crate::Visit, typed: &Fields, error: Option<&EngineError>) -> Ma
                 }
                 input id="f-api_key" name="api_key" type="password" autocomplete="off" required aria-describedby="f-api_key-hint";
             }
-            (Field::new("fiscal_code", l.t("Codice fiscale del cittadino", "Citizen's fiscal code"), Input::Text, v("fiscal_code"))
-                .required().max(16).render(error, "fiscal_code", l))
-            (Field::new("message_id", l.t("Identificativo del messaggio presso l'ente", "The entity's message id"), Input::Text, v("message_id"))
-                .required().render(error, "message_id", l))
-            div class="field" {
-                label for="f-has_precondition" { (l.t("Precondizione dichiarata", "Declared precondition")) }
-                select id="f-has_precondition" name="has_precondition" {
-                    option value="" selected[pre.is_empty()] { (l.t("Nessuna", "None")) }
-                    @for p in ["NEVER", "ONCE", "ALWAYS"] { option value=(p) selected[pre == p] { (p) } }
-                }
-            }
-            fieldset {
-                legend { (l.t("Cosa dichiarerà il messaggio", "What the message will declare")) }
-                div class="check" {
-                    input id="f-has_remote_content" name="has_remote_content" type="checkbox" value="1" checked[on("has_remote_content")];
-                    label for="f-has_remote_content" { (l.t("Contenuto remoto", "Remote content")) }
-                }
-                div class="check" {
-                    input id="f-has_attachments" name="has_attachments" type="checkbox" value="1" checked[on("has_attachments")];
-                    label for="f-has_attachments" { (l.t("Allegati", "Attachments")) }
-                }
-                div class="check" {
-                    input id="f-lollipop" name="lollipop" type="checkbox" value="1" checked[on("lollipop")];
-                    label for="f-lollipop" { (l.t("Firma lollipop (come un dispositivo)", "Lollipop signature (as a device)")) }
-                }
-            }
+            (message_fields(typed, error, l))
             div class="actions" { button type="submit" { (l.t("Verifica l'endpoint", "Check the endpoint")) } }
+        }
+    }
+}
+
+/// The saved-configuration form: the tenant's configurations (or why they cannot be listed).
+fn saved_form(
+    visit: &crate::Visit,
+    typed: &Fields,
+    error: Option<&Problem>,
+    configurations: &Result<Vec<RcConfiguration>, Problem>,
+) -> Markup {
+    let l = visit.session.lang;
+    let v = |k: &str| typed.get(k).map_or("", |s| s.as_str());
+    let chosen = v("configurazione");
+    let env = v("environment");
+    let configurations = match configurations {
+        Ok(c) => c,
+        Err(p) => {
+            return html! {
+                (problem_box(p, l))
+                @if p.code == "RECAPITO_NOT_CONNECTED" {
+                    p { a href="/recapito/collega" { (l.t("Collega la console", "Connect the console")) } }
+                }
+            };
+        }
+    };
+    if configurations.is_empty() {
+        return html! {
+            p { (l.t("Il tuo ente non ha ancora configurazioni: ", "Your entity has no configurations yet: "))
+                a href="/recapito/configurazioni/nuova" { (l.t("crea una configurazione", "create a configuration")) } "." }
+        };
+    }
+    let blamed = |f: &str| error.filter(|e| e.concerns(f));
+    html! {
+        form method="post" action=(PATH) {
+            (csrf_field(visit))
+            input type="hidden" name="modo" value=(Mode::Saved.as_str());
+            div class={ "field" @if blamed("configurazione").is_some() { " invalid" } } {
+                label for="f-configurazione" { (l.t("Configurazione", "Configuration")) " " span class="req" { (l.t("(obbligatorio)", "(required)")) } }
+                @if let Some(e) = blamed("configurazione") {
+                    p class="field-error" id="f-configurazione-err" { (e.sentence(l)) " (" code { (e.code) } ")" }
+                }
+                select id="f-configurazione" name="configurazione" required {
+                    @for c in configurations {
+                        @let auth = match &c.configuration.prod_environment.as_ref().map(|e| &e.details_authentication) {
+                            Some(DetailsAuthentication::InteropVoucher { .. }) => l.t("voucher Interop", "Interop voucher"),
+                            Some(DetailsAuthentication::ApiKey { .. }) => l.t("chiave API", "API key"),
+                            None => l.t("solo test", "test only"),
+                        };
+                        option value=(c.configuration_id) selected[chosen == c.configuration_id] {
+                            (c.configuration.name) " — " (auth) " (" (c.configuration_id) ")"
+                        }
+                    }
+                }
+            }
+            div class={ "field" @if blamed("environment").is_some() { " invalid" } } {
+                label for="f-environment" { (l.t("Ambiente", "Environment")) }
+                p class="hint" id="f-environment-hint" { (l.t("L'ambiente di test si verifica solo per uno dei suoi utenti di test.", "The test environment is checked only for one of its test users.")) }
+                @if let Some(e) = blamed("environment") {
+                    p class="field-error" id="f-environment-err" { (e.sentence(l)) " " (e.detail) " (" code { (e.code) } ")" }
+                }
+                select id="f-environment" name="environment" aria-describedby="f-environment-hint" {
+                    option value="PROD" selected[env != "TEST"] { (l.t("Produzione", "Production")) }
+                    option value="TEST" selected[env == "TEST"] { (l.t("Test", "Test")) }
+                }
+            }
+            (message_fields(typed, error, l))
+            div class="actions" { button type="submit" { (l.t("Fai verificare al gateway", "Have the gateway check it")) } }
         }
     }
 }
@@ -197,8 +341,8 @@ fn report(r: &Report, l: Lang) -> Markup {
                             th scope="row" { (c.name) br; code { (c.path) } }
                             td { strong { (status_label(c.status, l)) } }
                             td { code { (c.code) } }
-                            td { (c.meaning) @if !c.detail.is_empty() { br; small { (c.detail) } } }
-                            td { (c.fix) }
+                            td { (correzioni::meaning(&c.code, &c.meaning, l)) @if !c.detail.is_empty() { br; small { (c.detail) } } }
+                            td { (correzioni::fix(&c.code, &c.fix, l)) }
                             td { (c.elapsed_ms) " ms" }
                         }
                     }
@@ -209,98 +353,146 @@ fn report(r: &Report, l: Lang) -> Markup {
     }
 }
 
-fn page(
+/// What a page shows besides its form: the typed values, the refusal, the report.
+struct Shown<'a> {
+    typed: &'a Fields,
+    error: Option<&'a Problem>,
+    result: Option<Markup>,
+}
+
+async fn page(
     st: &crate::AppState,
     visit: &crate::Visit,
+    user: &crate::session::User,
+    mode: Mode,
     status: StatusCode,
-    typed: &Fields,
-    error: Option<&EngineError>,
-    result: Option<Markup>,
+    shown: Shown<'_>,
 ) -> Response {
     let l = visit.session.lang;
     let title = l.t("Verifica dell'endpoint", "Endpoint check");
+    let form = match mode {
+        Mode::Address => address_form(visit, shown.typed, shown.error),
+        Mode::Saved => {
+            let configurations = match super::gateway(st, user) {
+                Ok(g) => g.configurations().await.map_err(Problem::from),
+                Err(p) => Err(p),
+            };
+            saved_form(visit, shown.typed, shown.error, &configurations)
+        }
+    };
+    let tab = |m: Mode, it: &'static str, en: &'static str| {
+        html! {
+            li { a href=(format!("{PATH}?modo={}", m.as_str())) aria-current=[(m == mode).then_some("page")] { (l.t(it, en)) } }
+        }
+    };
     let body = html! {
         h1 { (title) }
         (subnav(visit, PATH))
         p { (l.t("Il gateway chiama il tuo endpoint come farebbe l'app all'apertura di un messaggio (precondizione, dettagli, allegati) e riporta ogni controllo, con il codice, il suo significato e come correggerlo.",
                  "The gateway calls your endpoint as the app would when a message is opened (precondition, details, attachments) and reports every check, with its code, its meaning and how to fix it.")) }
-        @if let Some(e) = error.filter(|e| e.fields.is_empty()) { (error_box(e, l)) }
+        nav class="probe-modes" aria-label=(l.t("Cosa verificare", "What to check")) {
+            ul {
+                (tab(Mode::Address, "Un indirizzo con chiave API", "An address with an API key"))
+                (tab(Mode::Saved, "Una configurazione salvata (anche con voucher Interop)", "A saved configuration (Interop vouchers too)"))
+            }
+        }
+        @if mode == Mode::Saved {
+            p { (l.t("Il gateway verifica la configurazione da dove gira, con le sue credenziali: la chiave API salvata, oppure i propri voucher Interop per la finalità indicata.",
+                     "The gateway checks the configuration from where it runs, with its credentials: the saved API key, or its own Interop vouchers for the purpose named.")) }
+        }
+        @if let Some(e) = shown.error.filter(|e| e.fields.is_empty()) { (problem_box(e, l)) }
         // The report first: what the user came for; the form, still filled, under it.
-        @if let Some(r) = result { (r) }
-        (form(visit, typed, error))
+        @if let Some(r) = shown.result { (r) }
+        (form)
     };
     visit.finish(st, (status, layout(title, visit, super::ROOT, body)))
 }
 
-/// The empty form.
-pub async fn form_page(State(st): St, headers: HeaderMap) -> Response {
-    let (visit, _) = match signed_in_as(&st, &headers, ROLES) {
+/// The empty form of the mode the query asks (`?modo=configurazione`).
+pub async fn form_page(
+    State(st): St,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let (visit, user) = match signed_in_as(&st, &headers, ROLES) {
         Ok(v) => v,
         Err(r) => return *r,
     };
-    page(&st, &visit, StatusCode::OK, &Fields::new(), None, None)
+    let mode = Mode::parse(q.get("modo").map(String::as_str));
+    let empty = Fields::new();
+    let shown = Shown {
+        typed: &empty,
+        error: None,
+        result: None,
+    };
+    page(&st, &visit, &user, mode, StatusCode::OK, shown).await
+}
+
+/// The problem the probe could not start with (the gateway's fetch settings unusable).
+fn unavailable(detail: String) -> Problem {
+    Problem {
+        status: 500,
+        code: "PROBE_UNAVAILABLE".into(),
+        detail,
+        fields: Vec::new(),
+    }
+}
+
+/// Probes an address in the console.
+async fn probe_address(st: &crate::AppState, form: &Fields) -> Result<Report, Problem> {
+    let fetch = FetchSettings::try_from(&gateway::Config::default().fetch)
+        .map_err(|e| unavailable(e.to_string()))?;
+    let o = options(form, fetch, &st.config.probe_egress_allow)?;
+    gateway::probe::run(&o).await.map_err(unavailable)
+}
+
+/// Has the gateway probe a saved configuration.
+async fn probe_saved(
+    st: &crate::AppState,
+    user: &crate::session::User,
+    form: &Fields,
+) -> Result<Report, Problem> {
+    let (id, request) = request(form)?;
+    let g = super::gateway(st, user)?;
+    Ok(g.probe(&id, &request).await?)
 }
 
 /// Runs the probe and shows its report under the form (the typed values kept, the key not).
 pub async fn probe(State(st): St, headers: HeaderMap, Form(form): Form<Fields>) -> Response {
-    let (visit, _) = match posted_as(&st, &headers, ROLES, &form) {
+    let (visit, user) = match posted_as(&st, &headers, ROLES, &form) {
         Ok(v) => v,
         Err(r) => return *r,
     };
+    let mode = Mode::parse(form.get("modo").map(String::as_str));
     let mut typed = form.clone();
     typed.remove("api_key");
-    let fetch = match FetchSettings::try_from(&gateway::Config::default().fetch) {
-        Ok(f) => f,
-        Err(e) => {
-            let e = EngineError {
-                status: 500,
-                code: "PROBE_UNAVAILABLE".into(),
-                detail: e.to_string(),
-                fields: Vec::new(),
-            };
-            return page(
-                &st,
-                &visit,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &typed,
-                Some(&e),
-                None,
-            );
-        }
+    let outcome = match mode {
+        Mode::Address => probe_address(&st, &form).await,
+        Mode::Saved => probe_saved(&st, &user, &form).await,
     };
-    let o = match options(&form, fetch, &st.config.probe_egress_allow) {
-        Ok(o) => o,
-        Err(e) => return page(&st, &visit, StatusCode::BAD_REQUEST, &typed, Some(&e), None),
+    let l = visit.session.lang;
+    let (status, shown) = match &outcome {
+        Ok(r) => (
+            StatusCode::OK,
+            Shown {
+                typed: &typed,
+                error: None,
+                result: Some(report(r, l)),
+            },
+        ),
+        Err(p) => (
+            StatusCode::from_u16(p.status)
+                .ok()
+                .filter(|s| s.is_client_error() || s.is_server_error())
+                .unwrap_or(StatusCode::BAD_GATEWAY),
+            Shown {
+                typed: &typed,
+                error: Some(p),
+                result: None,
+            },
+        ),
     };
-    match gateway::probe::run(&o).await {
-        Ok(r) => {
-            let l = visit.session.lang;
-            page(
-                &st,
-                &visit,
-                StatusCode::OK,
-                &typed,
-                None,
-                Some(report(&r, l)),
-            )
-        }
-        Err(detail) => {
-            let e = EngineError {
-                status: 500,
-                code: "PROBE_UNAVAILABLE".into(),
-                detail,
-                fields: Vec::new(),
-            };
-            page(
-                &st,
-                &visit,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &typed,
-                Some(&e),
-                None,
-            )
-        }
-    }
+    page(&st, &visit, &user, mode, status, shown).await
 }
 
 #[cfg(test)]
@@ -396,6 +588,44 @@ mod tests {
         assert_eq!(code(Vec::new()).await, "ENTITY_ADDRESS_NOT_ALLOWED");
         let allowed = code(vec!["127.0.0.1/32".parse().unwrap()]).await;
         assert_ne!(allowed, "ENTITY_ADDRESS_NOT_ALLOWED");
+    }
+
+    #[test]
+    fn the_saved_configuration_form_becomes_the_gateways_probe_request() {
+        let f = typed(&[
+            ("modo", "configurazione"),
+            ("configurazione", "01ARZ3NDEKTSV4RRFFQ69G5FAV"),
+            ("environment", "TEST"),
+            ("fiscal_code", " spndnl80r13c555x "),
+            ("message_id", "avviso 1"),
+            ("has_precondition", "ONCE"),
+            ("has_attachments", "1"),
+        ]);
+        assert_eq!(Mode::parse(f.get("modo").map(String::as_str)), Mode::Saved);
+        let (id, r) = request(&f).unwrap();
+        assert_eq!(id, "01ARZ3NDEKTSV4RRFFQ69G5FAV");
+        assert_eq!(
+            r,
+            ProbeRequest {
+                fiscal_code: "SPNDNL80R13C555X".into(),
+                // The id as typed: spaces are part of it (the gateway percent-encodes them).
+                message_id: "avviso 1".into(),
+                environment: ProbeEnvironment::Test,
+                has_precondition: Some(HasPrecondition::Once),
+                has_remote_content: false,
+                has_attachments: true,
+                lollipop: false,
+            }
+        );
+        // Production by default; a configuration must be chosen; an unknown environment blamed.
+        let mut f = typed(&[("configurazione", "c"), ("message_id", "m")]);
+        assert_eq!(request(&f).unwrap().1.environment, ProbeEnvironment::Prod);
+        f.insert("environment".into(), "STAGING".into());
+        assert_eq!(request(&f).unwrap_err().fields, vec!["environment"]);
+        f.insert("configurazione".into(), " ".into());
+        assert_eq!(request(&f).unwrap_err().fields, vec!["configurazione"]);
+        assert_eq!(Mode::parse(Some("x")), Mode::Address);
+        assert_eq!(Mode::parse(None), Mode::Address);
     }
 
     #[test]

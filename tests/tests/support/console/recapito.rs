@@ -213,3 +213,75 @@ pub async fn probe_endpoint(c: &Client, p: &Probe<'_>) -> Result<String, CmdErro
         .text()
         .await
 }
+
+/// What "Verifica dell'endpoint" › "Una configurazione salvata" is asked to check: one of the
+/// tenant's configurations (its id), `environment` ("Produzione" or "Test"), a citizen, a message
+/// and the flags (`precondition`: "", "NEVER", "ONCE", "ALWAYS").
+pub struct SavedProbe<'a> {
+    pub configuration_id: &'a str,
+    pub environment: &'a str,
+    pub fiscal_code: &'a str,
+    pub message_id: &'a str,
+    pub precondition: &'a str,
+    pub remote_content: bool,
+    pub attachments: bool,
+}
+
+/// "Verifica dell'endpoint" › "Una configurazione salvata": fills the form and has the gateway
+/// probe the configuration. Returns the summary line; an error when no report came (a refusal:
+/// the form is shown again).
+pub async fn probe_saved(c: &Client, p: &SavedProbe<'_>) -> Result<String, CmdError> {
+    open_section(c, "Recapito").await?;
+    let link = c
+        .find(Locator::XPath(
+            "//nav[@class='subnav']//a[@href='/recapito/verifica']",
+        ))
+        .await?;
+    click_to_next_page(c, link).await?;
+    let mode = c
+        .find(Locator::XPath(
+            "//nav[@class='probe-modes']//a[starts-with(normalize-space(.), 'Una configurazione salvata')]",
+        ))
+        .await?;
+    click_to_next_page(c, mode).await?;
+    heading_is(c, "Verifica dell'endpoint").await;
+    c.find(Locator::Id("f-configurazione"))
+        .await?
+        .select_by_value(p.configuration_id)
+        .await?;
+    c.find(Locator::Id("f-environment"))
+        .await?
+        .select_by_label(p.environment)
+        .await?;
+    type_into(c, "f-fiscal_code", p.fiscal_code).await?;
+    type_into(c, "f-message_id", p.message_id).await?;
+    let label = if p.precondition.is_empty() {
+        "Nessuna"
+    } else {
+        p.precondition
+    };
+    c.find(Locator::Id("f-has_precondition"))
+        .await?
+        .select_by_label(label)
+        .await?;
+    for (id, on) in [
+        ("f-has_remote_content", p.remote_content),
+        ("f-has_attachments", p.attachments),
+    ] {
+        let b = c.find(Locator::Id(id)).await?;
+        if (b.prop("checked").await?.as_deref() == Some("true")) != on {
+            b.click().await?;
+        }
+    }
+    let button = c
+        .find(Locator::XPath(
+            "//form[@action='/recapito/verifica']//button",
+        ))
+        .await?;
+    click_to_next_page(c, button).await?;
+    heading_is(c, "Verifica dell'endpoint").await;
+    c.find(Locator::Css("main .probe-summary"))
+        .await?
+        .text()
+        .await
+}
