@@ -636,3 +636,54 @@ async fn probes_are_bounded_per_tenant() {
     let r = other.post(&path, &probe_body("probe-ok")).await;
     assert_eq!(r.body["code"], "NOT_YOUR_CONFIGURATION");
 }
+
+#[tokio::test]
+async fn a_probe_downloads_at_most_twenty_attachments_and_says_so() {
+    use axum::routing::get;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let pdf = std::fs::read(fixtures().join("pdf/pdfa2b-minimal.pdf")).unwrap();
+    let served = Arc::new(AtomicUsize::new(0));
+    let count = served.clone();
+    let attachments: Vec<_> = (0..25)
+        .map(|i| serde_json::json!({"id": format!("a{i}"), "content_type": "application/pdf",
+            "name": format!("a{i}.pdf"), "url": format!("/attachments/a{i}.pdf"), "category": "DOCUMENT"}))
+        .collect();
+    let details = serde_json::json!({"details": {"subject": "Venticinque allegati", "markdown": "m".repeat(80)},
+        "attachments": attachments});
+    let router = axum::Router::new()
+        .route(
+            "/rc/messages/molti",
+            get(move || async move { axum::Json(details) }),
+        )
+        .route(
+            "/rc/messages/molti/attachments/{name}",
+            get(move || {
+                count.fetch_add(1, Ordering::SeqCst);
+                let pdf = pdf.clone();
+                async move { ([("content-type", "application/pdf")], pdf) }
+            }),
+        );
+    let base = format!("{}/rc", serve(router).await);
+    let flags = Flags {
+        has_attachments: true,
+        ..content_only()
+    };
+    let r = run(&options(&base, "k", "molti", flags, fetch(|_| {})))
+        .await
+        .unwrap();
+    well_formed(&r);
+    assert_eq!(served.load(Ordering::SeqCst), 20, "{}", summary(&r));
+    let skipped: Vec<_> = r
+        .checks
+        .iter()
+        .filter(|c| c.code == "PROBE_ATTACHMENTS_SKIPPED")
+        .collect();
+    assert_eq!(skipped.len(), 1, "{}", summary(&r));
+    assert_eq!(skipped[0].status, Status::Warn);
+    assert!(
+        skipped[0].detail.contains("5 were not"),
+        "{}",
+        skipped[0].detail
+    );
+    assert_eq!(r.summary.outcome, Status::Warn, "{}", summary(&r));
+}

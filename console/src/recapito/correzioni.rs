@@ -43,6 +43,11 @@ const OWN: &[(&str, &str, &str)] = &[
         "la risposta 503 non aveva Retry-After in secondi (assente, o una data HTTP): il gateway dice all'app di riprovare tra 10 secondi",
         "invia `Retry-After: <secondi>` con ogni 503",
     ),
+    (
+        "PROBE_ATTACHMENTS_SKIPPED",
+        "i dettagli elencano più allegati di quanti una verifica ne controlli (20): i primi sono stati scaricati e verificati, gli altri no",
+        "verifica gli altri con `gateway check-pdf FILE` (i cittadini li scaricano uno alla volta), oppure verifica un messaggio con meno allegati",
+    ),
 ];
 
 /// The fix for each of the gateway's codes the probe can report: (code, correzione).

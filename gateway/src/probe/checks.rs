@@ -212,10 +212,51 @@ pub fn undeclared(
     out
 }
 
+/// The most attachments one probe downloads and validates: the app fetches an attachment when
+/// the citizen taps it, a probe fetches them all, so a list of thousands would make one probe a
+/// flood of the entity (or of whatever address the probe was aimed at).
+pub const MAX_ATTACHMENTS: usize = 20;
+
+/// The attachments a probe checks of those the details list, and the warning when it leaves
+/// some out.
+pub fn attachments_to_check<T>(listed: Vec<T>, path: &str) -> (Vec<T>, Option<Check>) {
+    let total = listed.len();
+    let mut listed = listed;
+    listed.truncate(MAX_ATTACHMENTS);
+    let skipped = (total > MAX_ATTACHMENTS).then(|| {
+        check(
+            "details: attachments".into(),
+            path,
+            Status::Warn,
+            own::ATTACHMENTS_SKIPPED,
+            format!(
+                "{total} attachments listed; the first {MAX_ATTACHMENTS} were checked, {} were not",
+                total - MAX_ATTACHMENTS
+            ),
+        )
+    });
+    (listed, skipped)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use provider_sdk::contract::{RemoteContentAttachment, RemoteContentDetails};
+
+    #[test]
+    fn a_probe_checks_at_most_max_attachments_and_says_how_many_it_left() {
+        let (kept, warning) = attachments_to_check((0..MAX_ATTACHMENTS).collect(), "p");
+        assert_eq!((kept.len(), warning), (MAX_ATTACHMENTS, None));
+        let (kept, warning) = attachments_to_check((0..MAX_ATTACHMENTS + 5).collect(), "p");
+        assert_eq!(kept, (0..MAX_ATTACHMENTS).collect::<Vec<_>>());
+        let w = warning.unwrap();
+        assert_eq!(
+            (w.status, w.code.as_str()),
+            (Status::Warn, own::ATTACHMENTS_SKIPPED)
+        );
+        assert!(w.detail.contains("25 attachments listed"), "{}", w.detail);
+        assert!(w.detail.contains("5 were not"), "{}", w.detail);
+    }
 
     fn limits() -> Limits {
         Limits {

@@ -20,6 +20,8 @@ pub mod own {
     pub const UNDECLARED_DETAILS: &str = "PROBE_UNDECLARED_DETAILS";
     /// A 503's `Retry-After` is not delta-seconds (or absent): the app is told 10 s.
     pub const RETRY_AFTER_IGNORED: &str = "PROBE_RETRY_AFTER_IGNORED";
+    /// The details list more attachments than one probe checks.
+    pub const ATTACHMENTS_SKIPPED: &str = "PROBE_ATTACHMENTS_SKIPPED";
 
     pub const ALL: &[&str] = &[
         OK,
@@ -29,6 +31,7 @@ pub mod own {
         UNDECLARED_ATTACHMENTS,
         UNDECLARED_DETAILS,
         RETRY_AFTER_IGNORED,
+        ATTACHMENTS_SKIPPED,
     ];
 }
 
@@ -69,6 +72,11 @@ const OWN: &[(&str, &str, &str)] = &[
         own::RETRY_AFTER_IGNORED,
         "the 503 had no Retry-After in seconds (absent, or an HTTP date): the gateway tells the app to retry in 10 seconds",
         "send `Retry-After: <seconds>` with every 503",
+    ),
+    (
+        own::ATTACHMENTS_SKIPPED,
+        "the details list more attachments than one probe checks (20): the first were downloaded and validated, the others not",
+        "check the others with `gateway check-pdf FILE` (citizens download each when they tap it), or probe a message with fewer attachments",
     ),
 ];
 

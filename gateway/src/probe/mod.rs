@@ -256,7 +256,10 @@ pub async fn run(o: &Options) -> Result<Report, String> {
     if let Some(Fetched::Details(answer)) = details
         && p.tpd.has_attachments
     {
-        for a in answer.attachments.unwrap_or_default() {
+        let (attachments, skipped) =
+            checks::attachments_to_check(answer.attachments.unwrap_or_default(), &path);
+        p.checks.extend(skipped);
+        for a in attachments {
             let url = attachment_path(&a.url).to_owned();
             let path = p.entity_path(&format!("/{url}"));
             p.call(
