@@ -10,12 +10,13 @@
 //! HTML holds none of the other entity's configuration names, addresses, ids or message
 //! subjects. Comune di Prova's API operator is refused alike; its security operator is refused
 //! the whole section. Finally Comune di Esempio's configurations are intact and its messages
-//! still listed. axe-core on the refusal pages.
+//! still listed. axe-core on the refusal pages; screenshot `recapito-isolamento` (the refused
+//! deletion).
 //!
 //! Needs `eval "$(scripts/browser)"` (chromium, chromedriver, axe-core); without them the test
 //! fails under CI=true and skips loudly otherwise.
 
-use e2e::browser::{Session, accessible, heading_is};
+use e2e::browser::{Session, accessible, heading_is, screenshot};
 use e2e::console::anagrafica::click_to_next_page;
 use e2e::console::recapito::{CONFIGURATIONS, connect_console, open_page, sent_messages};
 use fantoccini::error::CmdError;
@@ -246,6 +247,9 @@ async fn attacks_fail(
     refused_as_not_yours(c, "a forged deletion").await?;
     theirs.absent_from(&c.source().await?, None, &format!("{who}: forged deletion"));
     accessible(c, axe, "Eliminazione rifiutata").await;
+    if who.starts_with("Admin") {
+        screenshot(c, "recapito-isolamento").await;
+    }
     let token = csrf(c).await?;
     let (status, html) = answer(
         c,
