@@ -63,8 +63,9 @@ pub struct DevEnv {
     pub citizens: Vec<String>,
     /// The gateway's own Interop client (for INTEROP_VOUCHER fetches): kept to restart alike.
     pub gateway_client: Sender,
-    /// The administrators of "PagoPA" (the gateway's side) and "Comune di Esempio" (the
-    /// entity). Absent from files written before they were recorded.
+    /// The administrators of "PagoPA" (the gateway's side), "Comune di Esempio" (the entity)
+    /// and "Comune di Prova" (the second entity), in this order. Absent from files written
+    /// before they were recorded.
     #[serde(default)]
     pub admins: Vec<Admin>,
     /// Each tenant's API operator and security operator (the console's development sign-in
