@@ -63,8 +63,9 @@ pub struct DevEnv {
     pub citizens: Vec<String>,
     /// The gateway's own Interop client (for INTEROP_VOUCHER fetches): kept to restart alike.
     pub gateway_client: Sender,
-    /// The administrators of "PagoPA" (the gateway's side) and "Comune di Esempio" (the
-    /// entity). Absent from files written before they were recorded.
+    /// The administrators of "PagoPA" (the gateway's side), "Comune di Esempio" (the entity)
+    /// and "Comune di Prova" (the second entity), in this order. Absent from files written
+    /// before they were recorded.
     #[serde(default)]
     pub admins: Vec<Admin>,
     /// Each tenant's API operator and security operator (the console's development sign-in
@@ -75,6 +76,23 @@ pub struct DevEnv {
     /// and a verified one. Absent from files written before they were seeded.
     #[serde(default)]
     pub attributes: Vec<DevAttribute>,
+    /// A second entity, "Comune di Prova", subscribed to the gateway's e-service like "Comune di
+    /// Esempio" but with nothing on the gateway: what isolation tests sign in as. Absent from
+    /// files written before it was seeded.
+    #[serde(default)]
+    pub second_entity: Option<Entity>,
+}
+
+/// An entity tenant of the demo world with an active agreement and an active purpose on the
+/// gateway's e-service "Recapito messaggi", and a client (its administrator a member) attached
+/// to that purpose. The client has no key: the console uploads its own when it is connected.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entity {
+    pub name: String,
+    pub tenant_id: String,
+    pub agreement_id: String,
+    pub purpose_id: String,
+    pub client_id: String,
 }
 
 /// A tenant's operator: one role, `api` or `security`.
@@ -127,6 +145,8 @@ const ATTRIBUTES: [(&str, &str, &str, &[&str]); 4] = [
 ];
 
 pub const CITIZENS: [&str; 2] = ["SPNDNL80R13C555X", "RSSMRA85T10A562S"];
+/// The second entity's name ([`DevEnv::second_entity`]).
+pub const SECOND_ENTITY: &str = "Comune di Prova";
 const PROVIDER_API_KEY: &str = "dev-provider-key";
 /// "Comune di Esempio"'s organization fiscal code (the payee of its payments without one).
 pub const DEV_ORGANIZATION_FISCAL_CODE: &str = "01234567890";
@@ -457,7 +477,7 @@ async fn seed(ic: &interop::Config, interop_url: &str, data_dir: &Path) -> Resul
         .map_err(|e| fail("token", e))?;
     let platform = Api::new(http.clone(), interop_url, platform);
     let mut admins = Vec::new();
-    for name in ["PagoPA", "Comune di Esempio"] {
+    for name in ["PagoPA", "Comune di Esempio", SECOND_ENTITY] {
         let user = interop::domain::ids::UserId::random();
         let t = platform
             .post(
@@ -474,7 +494,7 @@ async fn seed(ic: &interop::Config, interop_url: &str, data_dir: &Path) -> Resul
         let api = Api::new(http.clone(), interop_url, token);
         admins.push((tenant.to_string(), user.to_string(), api, name));
     }
-    let (pagopa, comune) = (&admins[0], &admins[1]);
+    let (pagopa, comune, prova) = (&admins[0], &admins[1], &admins[2]);
     // Each tenant's operators, registered by its administrator.
     let mut operators = Vec::new();
     for (tenant_id, _, api, name) in &admins {
@@ -528,6 +548,7 @@ async fn seed(ic: &interop::Config, interop_url: &str, data_dir: &Path) -> Resul
     }
     // Each side's e-service, the other side's agreement, purpose, client and key.
     let mut sides = Vec::new();
+    let mut gateway_eservice = None;
     for ((producer, consumer), (name, desc, aud, key_file)) in [
         (
             (pagopa, comune),
@@ -548,7 +569,11 @@ async fn seed(ic: &interop::Config, interop_url: &str, data_dir: &Path) -> Resul
             ),
         ),
     ] {
-        let s = world::subscribe(&producer.2, &consumer.2, &Terms::new(name, desc, aud)).await?;
+        let terms = Terms::new(name, desc, aud);
+        let s = world::subscribe(&producer.2, &consumer.2, &terms).await?;
+        if aud == GATEWAY_AUDIENCE {
+            gateway_eservice = Some((s.eservice.clone(), terms));
+        }
         let key_path = data_dir.join(key_file);
         let pair = interop::keys::load_or_generate(&key_path).map_err(|e| fail("key", e))?;
         let (client, kid) = consumer
@@ -566,6 +591,22 @@ async fn seed(ic: &interop::Config, interop_url: &str, data_dir: &Path) -> Resul
     }
     let gateway_client = sides.pop().expect("two sides");
     let sender = sides.pop().expect("two sides");
+    // The second entity: subscribed to the gateway's e-service, a purpose, a client without key.
+    let (eservice, terms) = gateway_eservice.expect("the gateway's e-service");
+    let api = &prova.2;
+    let agreement_id = api.agree(&eservice).await?;
+    let (purpose_id, _) = api.activate_purpose(&eservice, &terms).await?;
+    let client_id = api
+        .client(&format!("Client {}", terms.name), &prova.1)
+        .await?;
+    api.attach(&client_id, &purpose_id).await?;
+    let second_entity = Entity {
+        name: SECOND_ENTITY.into(),
+        tenant_id: prova.0.clone(),
+        agreement_id,
+        purpose_id,
+        client_id,
+    };
     Ok(DevEnv {
         console_url: String::new(),
         gateway_url: String::new(),
@@ -591,6 +632,7 @@ async fn seed(ic: &interop::Config, interop_url: &str, data_dir: &Path) -> Resul
             .collect(),
         operators,
         attributes,
+        second_entity: Some(second_entity),
     })
 }
 

@@ -154,6 +154,17 @@ impl Api {
         Ok((purpose, version))
     }
 
+    /// A consumer client `name` with `member`, without keys: its id.
+    pub async fn client(&self, name: &str, member: &str) -> Result<String, String> {
+        let c = self
+            .post(
+                "/clients",
+                json!({"name": name, "kind": "CONSUMER", "members": [member]}),
+            )
+            .await?;
+        id(&c, "/id")
+    }
+
     /// A consumer client `name` with `member` and the public key `public_pem`:
     /// `(client id, kid)`.
     pub async fn client_with_key(
@@ -162,13 +173,7 @@ impl Api {
         member: &str,
         public_pem: &str,
     ) -> Result<(String, String), String> {
-        let c = self
-            .post(
-                "/clients",
-                json!({"name": name, "kind": "CONSUMER", "members": [member]}),
-            )
-            .await?;
-        let client = id(&c, "/id")?;
+        let client = self.client(name, member).await?;
         let k = self
             .post(
                 &format!("/clients/{client}/keys"),

@@ -236,6 +236,11 @@ async fn walk(
     heading_is(c, CONFIGURATIONS).await;
     let table = c.find(Locator::Css("main table")).await?.text().await?;
     assert!(!table.contains(NAME), "{table}");
+    // The messages sent with it are still listed when filtered by its id (by address).
+    c.goto(&format!("{console}/recapito/messaggi?configurazione={id}"))
+        .await?;
+    let main = main_text(c).await?;
+    assert!(main.contains(subject), "{main}");
     sign_out(c).await?;
     sign_in(c, console, "Operatore di sicurezza Comune di Esempio").await?;
     c.goto(&format!("{console}/recapito/configurazioni"))

@@ -77,9 +77,62 @@ async fn the_dev_stack_runs_the_whole_story_and_restarts_on_its_data() {
     // The administrators are named, and `interop dev-token` with the engine's data folder
     // (what `gateway dev` prints) acts as them on the management API.
     let names: Vec<&str> = env.admins.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(names, ["PagoPA", "Comune di Esempio"]);
+    assert_eq!(names, ["PagoPA", "Comune di Esempio", "Comune di Prova"]);
     let comune = &env.admins[1];
     assert_eq!(written["admins"][1]["tenant_id"], comune.tenant_id.as_str());
+    // The second entity: its own tenant, an active agreement and purpose on the gateway's
+    // e-service, a client of its own attached to it (no key yet), and its operators.
+    let prova = env.second_entity.as_ref().expect("the second entity");
+    assert_eq!(prova.name, "Comune di Prova");
+    assert_eq!(prova.tenant_id, env.admins[2].tenant_id);
+    assert_ne!(prova.tenant_id, comune.tenant_id);
+    assert_eq!(
+        written["second_entity"]["client_id"],
+        prova.client_id.as_str()
+    );
+    let roles: Vec<&str> = env
+        .operators
+        .iter()
+        .filter(|o| o.tenant_id == prova.tenant_id)
+        .map(|o| o.role.as_str())
+        .collect();
+    assert_eq!(roles, ["api", "security"]);
+    let prova_admin = admin_token(dir.path(), &env.admins[2]);
+    let read = |path: String| {
+        http.get(format!("{}{path}", env.interop_url))
+            .bearer_auth(&prova_admin)
+            .send()
+    };
+    let agreement: Value = read(format!("/agreements/{}", prova.agreement_id))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(agreement["state"], "ACTIVE", "{agreement}");
+    let purpose: Value = read(format!("/purposes/{}", prova.purpose_id))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(purpose["versions"][0]["state"], "ACTIVE", "{purpose}");
+    let client: Value = read(format!("/clients/{}", prova.client_id))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        client["purposes"],
+        serde_json::json!([prova.purpose_id]),
+        "{client}"
+    );
+    assert_eq!(
+        client["keys"],
+        serde_json::json!([]),
+        "no key yet: {client}"
+    );
     let admin = admin_token(dir.path(), comune);
     let eservices = http
         .get(format!("{}/eservices", env.interop_url))
@@ -206,6 +259,10 @@ async fn the_dev_stack_runs_the_whole_story_and_restarts_on_its_data() {
         .expect("the stack restarts");
     assert_eq!(again.env.sender.client_id, env.sender.client_id);
     assert_eq!(again.env.configurations.api_key, env.configurations.api_key);
+    assert_eq!(
+        again.env.second_entity.map(|e| e.client_id),
+        env.second_entity.as_ref().map(|e| e.client_id.clone())
+    );
     let inbox: Value = get(
         &http,
         format!("{}/api/communication/v1/messages", again.env.gateway_url),
@@ -248,6 +305,8 @@ async fn the_banner_commands_work_as_printed() {
         .unwrap();
     assert!(
         sign_in.contains("Admin Comune di Esempio")
+            && sign_in.contains("Admin Comune di Prova")
+            && sign_in.contains("Operatore API Comune di Prova")
             && sign_in.contains("Operatore della piattaforma"),
         "{sign_in}"
     );

@@ -104,6 +104,17 @@ pub async fn list(
             detail: String::new(),
             fields: vec![field.into()],
         })?;
+        // A configuration that is not among the entity's (typed in the address): the gateway
+        // would list nothing for it, so its own answer for that configuration says why (another
+        // entity's: NOT_YOUR_CONFIGURATION) instead of an empty list. One of the entity's own
+        // that was deleted (not found) still lists what was sent with it.
+        if let Some(id) = &f.configuration
+            && !configurations.iter().any(|c| &c.configuration_id == id)
+            && let Err(e) = g.configuration(&crate::engine::encode(id)).await
+            && e.code() != "CONFIGURATION_NOT_FOUND"
+        {
+            return Err(Problem::from(e));
+        }
         let page = g.sent_messages(&f).await.map_err(Problem::from)?;
         Ok::<_, Problem>((configurations, page))
     }
