@@ -64,6 +64,9 @@ pub struct AppState {
     pub oidc: Option<Arc<oidc::Oidc>>,
     /// The Content-Security-Policy of every answer ([`csp`]).
     pub csp: HeaderValue,
+    /// Who may start a probe of an address now ("Verifica dell'endpoint"): the gateway's
+    /// admission, keyed by the user's tenant ([`recapito::verifica::PROBE_LIMITS`]).
+    pub probes: gateway::probe::admission::Admission,
 }
 
 /// Why the console did not start.
@@ -107,6 +110,7 @@ impl AppState {
             sessions: Arc::new(Sessions::new(Duration::from_secs(config.session_idle_secs))),
             config: Arc::new(config),
             dev_key,
+            probes: gateway::probe::admission::Admission::new(recapito::verifica::PROBE_LIMITS),
         })
     }
 }

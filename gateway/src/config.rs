@@ -46,9 +46,10 @@ pub struct ProbeConfig {
 
 impl Default for ProbeConfig {
     fn default() -> Self {
+        let d = crate::probe::admission::DEFAULT_LIMITS;
         ProbeConfig {
-            per_tenant_per_minute: 6,
-            max_concurrent: 4,
+            per_tenant_per_minute: d.per_tenant_per_minute,
+            max_concurrent: d.max_concurrent,
         }
     }
 }

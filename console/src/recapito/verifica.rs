@@ -32,6 +32,12 @@ use std::collections::HashMap;
 
 /// The page's path.
 pub const PATH: &str = "/recapito/verifica";
+/// How often a tenant's users may probe an address from the console: one probe at a time per
+/// tenant, six a minute, four at once for everybody — the gateway's probe API's defaults (a
+/// saved configuration is probed by the gateway, under its own `[probe]` limits).
+pub const PROBE_LIMITS: gateway::probe::admission::Limits =
+    gateway::probe::admission::DEFAULT_LIMITS;
+
 /// The header the key goes in unless the form says otherwise (as the CLI's default).
 pub const DEFAULT_HEADER: &str = "X-Api-Key";
 
@@ -438,11 +444,25 @@ fn unavailable(detail: String) -> Problem {
     }
 }
 
-/// Probes an address in the console.
-async fn probe_address(st: &crate::AppState, form: &Fields) -> Result<Report, Problem> {
+/// Probes an address in the console, within the tenant's share of [`PROBE_LIMITS`].
+async fn probe_address(
+    st: &crate::AppState,
+    user: &crate::session::User,
+    form: &Fields,
+) -> Result<Report, Problem> {
     let fetch = FetchSettings::try_from(&gateway::Config::default().fetch)
         .map_err(|e| unavailable(e.to_string()))?;
     let o = options(form, fetch, &st.config.probe_egress_allow)?;
+    let tenant = gateway::domain::TenantId::new(user.tenant_id.as_deref().unwrap_or_default());
+    let _permit = st
+        .probes
+        .admit(&tenant, std::time::Instant::now())
+        .map_err(|r| Problem {
+            status: 429,
+            code: "PROBE_LIMITED".into(),
+            detail: format!("retry in {} s", r.retry_after_secs()),
+            fields: Vec::new(),
+        })?;
     gateway::probe::run(&o).await.map_err(unavailable)
 }
 
@@ -467,7 +487,7 @@ pub async fn probe(State(st): St, headers: HeaderMap, Form(form): Form<Fields>) 
     let mut typed = form.clone();
     typed.remove("api_key");
     let outcome = match mode {
-        Mode::Address => probe_address(&st, &form).await,
+        Mode::Address => probe_address(&st, &user, &form).await,
         Mode::Saved => probe_saved(&st, &user, &form).await,
     };
     let l = visit.session.lang;
@@ -626,6 +646,53 @@ mod tests {
         assert_eq!(request(&f).unwrap_err().fields, vec!["configurazione"]);
         assert_eq!(Mode::parse(Some("x")), Mode::Address);
         assert_eq!(Mode::parse(None), Mode::Address);
+    }
+
+    #[tokio::test]
+    async fn a_tenant_probes_one_address_at_a_time() {
+        // An endpoint that holds every connection for 600 ms, then closes it.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/rc", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+                    drop(socket);
+                });
+            }
+        });
+        let st = crate::AppState::new(crate::Config {
+            probe_egress_allow: vec!["127.0.0.1/32".parse().unwrap()],
+            ..crate::Config::default()
+        })
+        .unwrap();
+        let user = |tenant: &str| crate::session::User {
+            name: "u".into(),
+            tenant_name: "t".into(),
+            tenant_id: Some(tenant.into()),
+            roles: vec!["admin".into()],
+            token: String::new(),
+        };
+        let f = typed(&[
+            ("base_url", &base),
+            ("api_key", "k"),
+            ("fiscal_code", "SPNDNL80R13C555X"),
+            ("message_id", "m"),
+        ]);
+        let (a, b) = (user("comune"), user("comune"));
+        let (first, second) = tokio::join!(probe_address(&st, &a, &f), probe_address(&st, &b, &f));
+        let refused: Vec<_> = [&first, &second]
+            .into_iter()
+            .filter_map(|r| r.as_ref().err())
+            .collect();
+        assert_eq!(refused.len(), 1, "{first:?} / {second:?}");
+        assert_eq!(
+            (refused[0].status, refused[0].code.as_str()),
+            (429, "PROBE_LIMITED")
+        );
+        // Another tenant is not held up; the first tenant may go again once its probe ended.
+        assert!(probe_address(&st, &user("altro"), &f).await.is_ok());
+        assert!(probe_address(&st, &a, &f).await.is_ok());
     }
 
     #[test]

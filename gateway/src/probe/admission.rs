@@ -18,6 +18,12 @@ pub struct Limits {
     pub max_concurrent: usize,
 }
 
+/// The defaults: six probes a minute per tenant (one at a time), four at once for everybody.
+pub const DEFAULT_LIMITS: Limits = Limits {
+    per_tenant_per_minute: 6,
+    max_concurrent: 4,
+};
+
 #[derive(Debug, Default)]
 struct Tenant {
     /// When each probe of the last [`WINDOW`] started, oldest first.
