@@ -347,6 +347,8 @@ pub enum Input {
     /// A date (`YYYY-MM-DD`).
     Date,
     Url,
+    /// A secret (an API key): write-only, never filled in with what was typed or stored.
+    Secret,
 }
 
 /// A form field: its label, what was typed (kept when the engine refuses), and the engine's
@@ -414,6 +416,7 @@ impl<'a> Field<'a> {
             Input::Number => "number",
             Input::Date => "date",
             Input::Url => "url",
+            Input::Secret => "password",
             Input::Text | Input::Area => "text",
         };
         html! {
@@ -435,7 +438,9 @@ impl<'a> Field<'a> {
                         aria-invalid=[blamed.map(|_| "true")]
                         aria-describedby=[described.as_deref()] { (self.value) }
                 } @else {
-                    input id=(id) name=(self.name) type=(kind) value=(self.value)
+                    input id=(id) name=(self.name) type=(kind)
+                        value=(if self.input == Input::Secret { "" } else { self.value })
+                        autocomplete=[(self.input == Input::Secret).then_some("off")]
                         min=[(self.input == Input::Number).then_some("0")]
                         required[self.required]
                         maxlength=[self.max]

@@ -6,7 +6,7 @@
 
 use super::{Problem, ROLES, gateway, problem_box, problem_page, subnav};
 use crate::session::{Lang, User};
-use crate::web::{self, Fields, csrf_field, layout, posted_as, signed_in_as};
+use crate::web::{self, Field, Fields, Input, csrf_field, layout, posted_as, signed_in_as};
 use crate::{AppState, St, Visit};
 use axum::Form;
 use axum::extract::{Path, State};
@@ -297,8 +297,8 @@ async fn render(
         @if let Some(e) = error { (problem_box(e, l)) }
         form method="post" action=(action) {
             (csrf_field(visit))
-            (field("nome", l.t("Nome", "Name"), v("nome"), true, Some(200), None, error, "name", l))
-            (area("descrizione", l.t("Descrizione", "Description"), v("descrizione"), true, None, error, "description", l))
+            (Field::new("nome", l.t("Nome", "Name"), Input::Text, v("nome")).required().max(200).render(error, "name", l))
+            (Field::new("descrizione", l.t("Descrizione", "Description"), Input::Area, v("descrizione")).required().render(error, "description", l))
             (precondition(v("precondizione"), error, l))
             fieldset {
                 legend { "Lollipop" }
@@ -306,8 +306,8 @@ async fn render(
                     input type="checkbox" name="lollipop" value="si" checked[v("lollipop") == "si"];
                     " " (l.t("Il gateway passa al servizio le intestazioni lollipop dell'app", "The gateway passes the app's lollipop headers to the service"))
                 }
-                (area("no_lollipop", l.t("Codici fiscali senza lollipop", "Fiscal codes without lollipop"), v("no_lollipop"),
-                      false, Some(l.t("Uno per riga.", "One per line.")), error, "disable_lollipop_for", l))
+                (Field::new("no_lollipop", l.t("Codici fiscali senza lollipop", "Fiscal codes without lollipop"), Input::Area, v("no_lollipop"))
+                    .hint(l.t("Uno per riga.", "One per line.")).render(error, "disable_lollipop_for", l))
             }
             @for (prefix, gw) in ENVS {
                 (environment_fields(prefix, gw, typed, editing.map(|(_, c)| c), &options, error, l))
@@ -334,67 +334,6 @@ fn blame(error: Option<&Problem>, gw: &str, id: &str, l: Lang) -> Option<Markup>
     error.filter(|e| e.concerns(gw)).map(|e| {
         html! { p class="field-error" id=(format!("{id}-err")) { (e.sentence(l)) " " (e.detail) " (" code { (e.code) } ")" } }
     })
-}
-
-#[allow(clippy::too_many_arguments)]
-fn field(
-    name: &str,
-    label: &str,
-    value: &str,
-    required: bool,
-    max: Option<usize>,
-    hint: Option<&str>,
-    error: Option<&Problem>,
-    gw: &str,
-    l: Lang,
-) -> Markup {
-    let id = format!("f-{name}");
-    let err = blame(error, gw, &id, l);
-    let described = match (hint.is_some(), err.is_some()) {
-        (true, true) => Some(format!("{id}-hint {id}-err")),
-        (true, false) => Some(format!("{id}-hint")),
-        (false, true) => Some(format!("{id}-err")),
-        _ => None,
-    };
-    html! {
-        div class={ "field" @if err.is_some() { " invalid" } } {
-            label for=(id) { (label) @if required { " " span class="req" { (l.t("(obbligatorio)", "(required)")) } } }
-            @if let Some(h) = hint { p class="hint" id=(format!("{id}-hint")) { (h) } }
-            @if let Some(e) = &err { (e) }
-            input id=(id) name=(name) type="text" value=(value) required[required] maxlength=[max]
-                aria-invalid=[err.as_ref().map(|_| "true")] aria-describedby=[described.as_deref()];
-        }
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn area(
-    name: &str,
-    label: &str,
-    value: &str,
-    required: bool,
-    hint: Option<&str>,
-    error: Option<&Problem>,
-    gw: &str,
-    l: Lang,
-) -> Markup {
-    let id = format!("f-{name}");
-    let err = blame(error, gw, &id, l);
-    let described = match (hint.is_some(), err.is_some()) {
-        (true, true) => Some(format!("{id}-hint {id}-err")),
-        (true, false) => Some(format!("{id}-hint")),
-        (false, true) => Some(format!("{id}-err")),
-        _ => None,
-    };
-    html! {
-        div class={ "field" @if err.is_some() { " invalid" } } {
-            label for=(id) { (label) @if required { " " span class="req" { (l.t("(obbligatorio)", "(required)")) } } }
-            @if let Some(h) = hint { p class="hint" id=(format!("{id}-hint")) { (h) } }
-            @if let Some(e) = &err { (e) }
-            textarea id=(id) name=(name) rows="3" required[required]
-                aria-invalid=[err.as_ref().map(|_| "true")] aria-describedby=[described.as_deref()] { (value) }
-        }
-    }
 }
 
 fn precondition(value: &str, error: Option<&Problem>, l: Lang) -> Markup {
@@ -482,7 +421,7 @@ fn environment_fields(
         fieldset class={ "environment" @if error.is_some_and(|e| e.concerns(gw)) { " invalid" } } {
             legend { (legend) }
             p class="hint" { (hint) }
-            (field(&format!("{prefix}_url"), url_label, v("url"), false, None, Some("https://…"), error, &format!("{gw}.base_url"), l))
+            (Field::new(&format!("{prefix}_url"), url_label, Input::Text, v("url")).hint("https://…").render(error, &format!("{gw}.base_url"), l))
             fieldset {
                 legend { (l.t("Come si autentica il gateway", "How the gateway authenticates")) }
                 label class="check" {
@@ -504,40 +443,13 @@ fn environment_fields(
                         }
                     }
                 }
-                (field(&format!("{prefix}_header"), header_label, v("header"), false, None, None, error, &format!("{auth_field}.header_key_name"), l))
-                (secret(&format!("{prefix}_chiave"), key_label, key_hint, error, &format!("{auth_field}.key"), l))
+                (Field::new(&format!("{prefix}_header"), header_label, Input::Text, v("header")).render(error, &format!("{auth_field}.header_key_name"), l))
+                (Field::new(&format!("{prefix}_chiave"), key_label, Input::Secret, "").hint(key_hint).render(error, &format!("{auth_field}.key"), l))
             }
             @if prefix == "test" {
-                (area("test_utenti", l.t("Utenti di test (codici fiscali)", "Test users (fiscal codes)"), typed.get("test_utenti").map_or("", String::as_str),
-                      false, Some(l.t("Uno per riga.", "One per line.")), error, &format!("{gw}.test_users"), l))
+                (Field::new("test_utenti", l.t("Utenti di test (codici fiscali)", "Test users (fiscal codes)"), Input::Area, typed.get("test_utenti").map_or("", String::as_str))
+                    .hint(l.t("Uno per riga.", "One per line.")).render(error, &format!("{gw}.test_users"), l))
             }
-        }
-    }
-}
-
-/// A write-only field: never filled in, whatever was typed or stored.
-fn secret(
-    name: &str,
-    label: &str,
-    hint: &str,
-    error: Option<&Problem>,
-    gw: &str,
-    l: Lang,
-) -> Markup {
-    let id = format!("f-{name}");
-    let err = blame(error, gw, &id, l);
-    let described = if err.is_some() {
-        format!("{id}-hint {id}-err")
-    } else {
-        format!("{id}-hint")
-    };
-    html! {
-        div class={ "field" @if err.is_some() { " invalid" } } {
-            label for=(id) { (label) }
-            p class="hint" id=(format!("{id}-hint")) { (hint) }
-            @if let Some(e) = &err { (e) }
-            input id=(id) name=(name) type="password" value="" autocomplete="off"
-                aria-invalid=[err.as_ref().map(|_| "true")] aria-describedby=(described);
         }
     }
 }

@@ -227,14 +227,9 @@ fn address_form(visit: &crate::Visit, typed: &Fields, error: Option<&Problem>) -
                 .render(error, "base_url", l))
             (Field::new("api_key_header", l.t("Intestazione della chiave API", "API key header"), Input::Text, header)
                 .required().render(error, "api_key_header", l))
-            div class={ "field" @if error.is_some_and(|e| e.concerns("api_key")) { " invalid" } } {
-                label for="f-api_key" { (l.t("Chiave API", "API key")) " " span class="req" { (l.t("(obbligatorio)", "(required)")) } }
-                p class="hint" id="f-api_key-hint" { (l.t("Non viene conservata né mostrata di nuovo: riscrivila a ogni verifica.", "It is neither kept nor shown again: type it for each check.")) }
-                @if let Some(e) = error.filter(|e| e.concerns("api_key")) {
-                    p class="field-error" { (e.sentence(l)) " (" code { (e.code) } ")" }
-                }
-                input id="f-api_key" name="api_key" type="password" autocomplete="off" required aria-describedby="f-api_key-hint";
-            }
+            (Field::new("api_key", l.t("Chiave API", "API key"), Input::Secret, "").required()
+                .hint(l.t("Non viene conservata né mostrata di nuovo: riscrivila a ogni verifica.", "It is neither kept nor shown again: type it for each check."))
+                .render(error, "api_key", l))
             (message_fields(typed, error, l))
             div class="actions" { button type="submit" { (l.t("Verifica l'endpoint", "Check the endpoint")) } }
         }
