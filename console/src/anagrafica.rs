@@ -9,11 +9,10 @@ use crate::St;
 use crate::engine::{Attribute, EngineError, Method, TenantAttributes, encode};
 use crate::session::{Lang, User};
 use crate::web::{
-    Fields, confirm_field, confirmed, csrf_field, engine_error, error_box, flash, has_role, layout,
-    not_confirmed, posted_as, redirect, signed_in,
+    Member, Posted, confirm_field, confirmed, csrf_field, engine_error, error_box, flash, has_role,
+    layout, not_confirmed, redirect, signed_in,
 };
 use crate::{AppState, Visit};
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -23,10 +22,6 @@ use std::collections::HashMap;
 
 /// Verifiers named at most per page (the others are shown by id): one engine call each.
 const MAX_VERIFIERS: usize = 50;
-
-/// Every role of a tenant's users: the console lets each of them send the forms, and the engine
-/// refuses those its rules do not allow (only administrators declare).
-const TENANT_ROLES: &[&str] = &["admin", "api", "security"];
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()
@@ -57,11 +52,7 @@ pub async fn page(State(st): St, headers: HeaderMap) -> Response {
 }
 
 /// "Dichiara": declares the chosen attribute for the user's tenant.
-async fn declare(State(st): St, headers: HeaderMap, Form(form): Form<Fields>) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, TENANT_ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+async fn declare(State(st): St, Posted(visit, user, form, _): Posted<Member>) -> Response {
     let l = visit.session.lang;
     let tenant = user.tenant_id.clone().unwrap_or_default();
     let chosen = form.get("attributo").cloned().unwrap_or_default();
@@ -98,14 +89,9 @@ async fn declare(State(st): St, headers: HeaderMap, Form(form): Form<Fields>) ->
 /// "Revoca": withdraws the tenant's declaration of an attribute (confirmed).
 async fn revoke(
     State(st): St,
-    headers: HeaderMap,
     Path(attribute): Path<String>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, form, _): Posted<Member>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, TENANT_ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     if !confirmed(&form) {
         let error = not_confirmed();

@@ -8,8 +8,9 @@
 use crate::engine::{EngineError, Method, TenantUser, encode};
 use crate::session::{Lang, User};
 use crate::web::{
-    Field, Fields, Input, confirm_field, confirmed, csrf_field, engine_error, error_box, flash,
-    has_role, layout, not_confirmed, posted_as, redirect, role_label, signed_in_as,
+    Field, Fields, Input, Member, Posted, Signed, confirm_field, confirmed, csrf_field,
+    engine_error, error_box, flash, has_role, layout, not_confirmed, posted_as, redirect,
+    role_label,
 };
 use crate::{AppState, St, Visit};
 use axum::Form;
@@ -62,20 +63,12 @@ enum Failed {
     Row(String, EngineError),
 }
 
-pub async fn page(State(st): St, headers: HeaderMap) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn page(State(st): St, Signed(visit, user, _): Signed<Member>) -> Response {
     render(&st, &visit, &user, None).await
 }
 
 /// "Aggiungi utente".
-async fn add(State(st): St, headers: HeaderMap, Form(form): Form<Fields>) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+async fn add(State(st): St, Posted(visit, user, form, _): Posted<Member>) -> Response {
     let l = visit.session.lang;
     let typed = Typed::of(&form);
     let tenant = user.tenant_id.clone().unwrap_or_default();
@@ -196,14 +189,9 @@ async fn set_state(
 /// "Rimuovi" (confirmed).
 async fn remove(
     State(st): St,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, form, _): Posted<Member>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     if !confirmed(&form) {
         return render(&st, &visit, &user, Some(Failed::Row(id, not_confirmed()))).await;

@@ -25,6 +25,81 @@ pub const PRODUCER_ROLES: &[&str] = &["admin", "api"];
 /// for the clients they are members of.
 pub const CONSUMER_ROLES: &[&str] = &["admin", "security"];
 
+/// Who may open a section's pages: the roles it names. Its pages take [`Signed`] (GET) or
+/// [`Posted`] (POST) of it, so a page can be neither reached nor acted on by another role, by
+/// URL either.
+pub trait Roles: Send + Sync + 'static {
+    const ROLES: &'static [&'static str];
+}
+
+/// Erogazione: [`PRODUCER_ROLES`].
+pub struct Producer;
+/// Fruizione: [`CONSUMER_ROLES`].
+pub struct Consumer;
+/// An administrator's action (adding users, keys, connecting the console…).
+pub struct Admin;
+/// Any user of a tenant (Anagrafica, Utenti): each may send the forms, and the engine refuses
+/// what its rules do not allow (only administrators declare attributes or add users).
+pub struct Member;
+/// Recapito: administrators and API operators ([`crate::recapito::ROLES`]).
+pub struct RecapitoUser;
+
+impl Roles for Producer {
+    const ROLES: &'static [&'static str] = PRODUCER_ROLES;
+}
+impl Roles for Consumer {
+    const ROLES: &'static [&'static str] = CONSUMER_ROLES;
+}
+impl Roles for Admin {
+    const ROLES: &'static [&'static str] = &["admin"];
+}
+impl Roles for Member {
+    const ROLES: &'static [&'static str] = &["admin", "api", "security"];
+}
+impl Roles for RecapitoUser {
+    const ROLES: &'static [&'static str] = crate::recapito::ROLES;
+}
+
+/// A page's signed-in user holding one of `R`'s roles, with the visit; otherwise the handler
+/// does not run and the answer is the sign-in page or the `403` page ([`signed_in_as`]).
+pub struct Signed<R>(pub Visit, pub User, pub std::marker::PhantomData<R>);
+
+impl<R: Roles> axum::extract::FromRequestParts<AppState> for Signed<R> {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        st: &AppState,
+    ) -> Result<Self, Response> {
+        signed_in_as(st, &parts.headers, R::ROLES)
+            .map(|(visit, user)| Signed(visit, user, std::marker::PhantomData))
+            .map_err(|r| *r)
+    }
+}
+
+/// A form posted with a valid CSRF token by a signed-in user holding one of `R`'s roles: the
+/// visit, the user and the form's fields; otherwise the handler does not run ([`posted_as`]).
+pub struct Posted<R>(
+    pub Visit,
+    pub User,
+    pub Fields,
+    pub std::marker::PhantomData<R>,
+);
+
+impl<R: Roles> axum::extract::FromRequest<AppState> for Posted<R> {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, st: &AppState) -> Result<Self, Response> {
+        let headers = req.headers().clone();
+        let Form(form) = Form::<Fields>::from_request(req, st)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        posted_as(st, &headers, R::ROLES, &form)
+            .map(|(visit, user)| Posted(visit, user, form, std::marker::PhantomData))
+            .map_err(|r| *r)
+    }
+}
+
 /// Whether `user` holds one of `roles`.
 pub fn has_role(user: &User, roles: &[&str]) -> bool {
     user.roles.iter().any(|r| roles.contains(&r.as_str()))

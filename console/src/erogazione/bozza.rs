@@ -13,13 +13,12 @@ use super::{ROOT, attribute_names, descriptor_state, subnav};
 use crate::engine::{Attributes, Descriptor, EService, EngineError, Method, RequiredAttribute};
 use crate::session::Lang;
 use crate::web::{
-    Field, Fields, Input, PRODUCER_ROLES, csrf_field, engine_error, error_box, flash, layout,
-    posted_as, redirect, signed_in_as,
+    Field, Fields, Input, Posted, Producer, Signed, csrf_field, engine_error, error_box, flash,
+    layout, redirect,
 };
 use crate::{AppState, St, Visit};
-use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use serde_json::{Value, json};
@@ -477,11 +476,7 @@ fn step1_form(
 }
 
 /// "+ Aggiungi": step 1 of a new e-service.
-pub async fn new_form(State(st): St, headers: HeaderMap) -> Response {
-    let (visit, _) = match signed_in_as(&st, &headers, PRODUCER_ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn new_form(State(st): St, Signed(visit, _, _): Signed<Producer>) -> Response {
     let l = visit.session.lang;
     let form = HashMap::from([
         ("technology".into(), "REST".into()),
@@ -498,11 +493,7 @@ pub async fn new_form(State(st): St, headers: HeaderMap) -> Response {
 }
 
 /// Step 1 sent for a new e-service: `POST /eservices` (version 1 is created as a draft).
-pub async fn create(State(st): St, headers: HeaderMap, Form(form): Form<Fields>) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, PRODUCER_ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn create(State(st): St, Posted(visit, user, form, _): Posted<Producer>) -> Response {
     let l = visit.session.lang;
     let body = info_json(&form, &Attributes::default());
     match st
@@ -552,11 +543,11 @@ fn frozen(l: Lang, id: &str) -> Markup {
 }
 
 /// Step 1 of an existing draft.
-pub async fn step1(State(st): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, PRODUCER_ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn step1(
+    State(st): St,
+    Signed(visit, user, _): Signed<Producer>,
+    Path(id): Path<String>,
+) -> Response {
     let l = visit.session.lang;
     let e = match st.engine.eservice(&user.token, &id).await {
         Ok(e) => e,
@@ -574,14 +565,9 @@ pub async fn step1(State(st): St, headers: HeaderMap, Path(id): Path<String>) ->
 /// Step 1 sent for an existing draft: `PUT /eservices/{id}` (the attributes kept as they are).
 pub async fn save1(
     State(st): St,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, form, _): Posted<Producer>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, PRODUCER_ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let path = format!("/eservices/{}", crate::engine::encode(&id));
     let result = match st.engine.eservice(&user.token, &id).await {
@@ -794,11 +780,11 @@ fn add_form(
 }
 
 /// Step 2 of a draft.
-pub async fn step2(State(st): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, PRODUCER_ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn step2(
+    State(st): St,
+    Signed(visit, user, _): Signed<Producer>,
+    Path(id): Path<String>,
+) -> Response {
     step2_page(&st, &visit, &user.token, &id, None).await
 }
 
@@ -832,14 +818,9 @@ async fn step2_page(
 /// A change to the groups: the e-service's information sent again with the groups changed.
 pub async fn save2(
     State(st): St,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, form, _): Posted<Producer>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, PRODUCER_ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let back = format!("/erogazione/e-service/{id}/passo-2");
     let Some(edit) = GroupEdit::parse(&form) else {
@@ -960,11 +941,11 @@ fn step3_form(visit: &Visit, id: &str, form: &Fields, error: Option<&EngineError
 }
 
 /// Step 3: the draft version. Without a draft, the page says so and offers a new version.
-pub async fn step3(State(st): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, PRODUCER_ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn step3(
+    State(st): St,
+    Signed(visit, user, _): Signed<Producer>,
+    Path(id): Path<String>,
+) -> Response {
     let l = visit.session.lang;
     let e = match st.engine.eservice(&user.token, &id).await {
         Ok(e) => e,
@@ -993,14 +974,9 @@ fn no_draft(visit: &Visit, e: &EService) -> Markup {
 /// Step 3 sent: `PUT /eservices/{id}/descriptors/{versione}` (all the fields replaced).
 pub async fn save3(
     State(st): St,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, form, _): Posted<Producer>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, PRODUCER_ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let path = format!(
         "/eservices/{}/descriptors/{}",
@@ -1144,11 +1120,11 @@ fn step4_body(
 }
 
 /// Step 4: the summary, and "Pubblica".
-pub async fn step4(State(st): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, PRODUCER_ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn step4(
+    State(st): St,
+    Signed(visit, user, _): Signed<Producer>,
+    Path(id): Path<String>,
+) -> Response {
     step4_page(&st, &visit, &user.token, &id, None).await
 }
 
@@ -1174,14 +1150,9 @@ async fn step4_page(
 /// each field the engine lists as missing.
 pub async fn publish(
     State(st): St,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, form, _): Posted<Producer>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, PRODUCER_ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let path = format!(
         "/eservices/{}/descriptors/{}/publish",
         crate::engine::encode(&id),

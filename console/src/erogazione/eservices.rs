@@ -9,11 +9,10 @@ use super::{PER_PAGE, ROOT, attribute_names, descriptor_state, subnav};
 use crate::engine::{Descriptor, EService, EngineError, Listed, Method, encode};
 use crate::session::Lang;
 use crate::web::{
-    Fields, PRODUCER_ROLES, confirm_field, confirmed, csrf_field, engine_error, error_box, flash,
-    layout, not_confirmed, page_param, pager, posted_as, redirect, signed_in_as, when,
+    Posted, Producer, Signed, confirm_field, confirmed, csrf_field, engine_error, error_box, flash,
+    layout, not_confirmed, page_param, pager, redirect, when,
 };
 use crate::{AppState, St, Visit};
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -114,13 +113,9 @@ fn sorted(ds: &[Descriptor]) -> Vec<&Descriptor> {
 /// "I tuoi e-service": searched (`q`) and paged (`pagina`) by the engine.
 pub async fn list(
     State(st): St,
-    headers: HeaderMap,
+    Signed(visit, user, _): Signed<Producer>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, PRODUCER_ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let q = params.get("q").map(|s| s.trim()).unwrap_or("").to_owned();
     let page = page_param(&params);
@@ -178,11 +173,11 @@ pub async fn list(
 }
 
 /// An e-service's page.
-pub async fn page(State(st): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, PRODUCER_ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn page(
+    State(st): St,
+    Signed(visit, user, _): Signed<Producer>,
+    Path(id): Path<String>,
+) -> Response {
     eservice_page(&st, &visit, &user.token, &id, None).await
 }
 
@@ -345,12 +340,8 @@ pub async fn act(
     State(st): St,
     headers: HeaderMap,
     Path((id, did, action)): Path<(String, String, String)>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, form, _): Posted<Producer>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, PRODUCER_ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let Some(a) = [
         Action::Publish,
@@ -433,14 +424,9 @@ pub async fn act(
 /// copies the latest version's fields), then its step 3.
 pub async fn new_version(
     State(st): St,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, _form, _): Posted<Producer>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, PRODUCER_ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     match st
         .engine
@@ -478,14 +464,9 @@ pub async fn new_version(
 /// "Clona": a published or deprecated version becomes version 1 (draft) of a new e-service.
 pub async fn clone(
     State(st): St,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, form, _): Posted<Producer>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, PRODUCER_ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let body = serde_json::json!({
         "descriptor_id": form.get("versione").cloned().unwrap_or_default(),
@@ -523,14 +504,9 @@ pub async fn clone(
 /// "Elimina l'e-service": allowed by the engine while no version was ever published.
 pub async fn delete(
     State(st): St,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, form, _): Posted<Producer>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, PRODUCER_ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     if !confirmed(&form) {
         return eservice_page(&st, &visit, &user.token, &id, Some(&not_confirmed())).await;

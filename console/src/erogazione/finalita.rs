@@ -9,11 +9,10 @@ use super::bozza::{blame, typed};
 use super::{PER_PAGE, ROOT, TenantView, day, each, purpose_state, subnav, tenant};
 use crate::engine::{EService, EngineError, Listed, Method, encode};
 use crate::web::{
-    Field, Fields, Input, PRODUCER_ROLES, csrf_field, engine_error, error_box, flash, has_role,
-    layout, page_param, pager, posted_as, redirect, signed_in_as, when,
+    Field, Fields, Input, Posted, Producer, Signed, csrf_field, engine_error, error_box, flash,
+    has_role, layout, page_param, pager, redirect, when,
 };
 use crate::{AppState, St, Visit};
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -78,13 +77,9 @@ const FIELDS: [&str; 2] = ["expected_approval_date", "reason"];
 /// The waiting purposes, 20 a page.
 pub async fn list(
     State(st): St,
-    headers: HeaderMap,
+    Signed(visit, user, _): Signed<Producer>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, PRODUCER_ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let page = page_param(&params);
     let path = format!(
@@ -146,11 +141,11 @@ pub async fn list(
 }
 
 /// A waiting purpose's page.
-pub async fn page(State(st): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, PRODUCER_ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn page(
+    State(st): St,
+    Signed(visit, user, _): Signed<Producer>,
+    Path(id): Path<String>,
+) -> Response {
     purpose_page(&st, &visit, &user.token, &id, None, &Fields::new()).await
 }
 
@@ -285,12 +280,8 @@ pub async fn act(
     State(st): St,
     headers: HeaderMap,
     Path((id, action)): Path<(String, String)>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, form, _): Posted<Producer>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, PRODUCER_ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let t = &user.token;
     let version = typed(&form, "versione");

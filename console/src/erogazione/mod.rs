@@ -15,11 +15,10 @@ pub mod richieste;
 
 use crate::engine::{Engine, EngineError, Listed};
 use crate::session::Lang;
-use crate::web::{PRODUCER_ROLES, engine_error, layout, signed_in_as};
+use crate::web::{Producer, Signed, engine_error, layout};
 use crate::{AppState, St};
 use axum::Router;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use maud::{Markup, html};
@@ -119,11 +118,7 @@ pub fn subnav(l: Lang, current: &str) -> Markup {
 
 /// `/erogazione`: the section's pages, with what waits for the producer (one engine call each,
 /// asking for one item only: the engine counts).
-pub async fn index(State(st): St, headers: HeaderMap) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, PRODUCER_ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn index(State(st): St, Signed(visit, user, _): Signed<Producer>) -> Response {
     let l = visit.session.lang;
     let e = &st.engine;
     let t = &user.token;

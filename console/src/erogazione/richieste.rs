@@ -12,12 +12,10 @@ use super::{PER_PAGE, ROOT, TenantView, agreement_state, attribute_names, each, 
 use crate::engine::{Attributes, EService, EngineError, Listed, Method, RequiredAttribute, encode};
 use crate::session::Lang;
 use crate::web::{
-    Field, Fields, Input, PRODUCER_ROLES, confirm_field, confirmed, csrf_field, engine_error,
-    error_box, flash, has_role, layout, not_confirmed, page_param, pager, posted_as, redirect,
-    signed_in_as, when,
+    Field, Input, Posted, Producer, Signed, confirm_field, confirmed, csrf_field, engine_error,
+    error_box, flash, has_role, layout, not_confirmed, page_param, pager, redirect, when,
 };
 use crate::{AppState, St, Visit};
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -195,13 +193,9 @@ pub fn state_sentence(
 /// The list of requests received, filtered by `stato`, 20 a page.
 pub async fn list(
     State(st): St,
-    headers: HeaderMap,
+    Signed(visit, user, _): Signed<Producer>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, PRODUCER_ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let state = params
         .get("stato")
@@ -296,11 +290,11 @@ pub async fn list(
 }
 
 /// A request's page.
-pub async fn page(State(st): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, PRODUCER_ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn page(
+    State(st): St,
+    Signed(visit, user, _): Signed<Producer>,
+    Path(id): Path<String>,
+) -> Response {
     request_page(&st, &visit, &user, &id, None, None).await
 }
 
@@ -508,12 +502,8 @@ pub async fn act(
     State(st): St,
     headers: HeaderMap,
     Path((id, action)): Path<(String, String)>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, form, _): Posted<Producer>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, PRODUCER_ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let t = &user.token;
     let reason = typed(&form, "reason");

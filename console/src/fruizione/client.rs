@@ -9,11 +9,11 @@ use super::{ADMIN_ONLY, PER_PAGE, action_form, query, subnav, tenant};
 use crate::engine::{EngineError, Method, TenantUser};
 use crate::session::{Lang, User};
 use crate::web::{
-    self, Field, Fields, Input, confirmed, csrf_field, engine_error, error_box, flash, has_role,
-    layout, not_confirmed, page_param, pager, posted_as, redirect, role_label, signed_in_as, when,
+    self, Admin, Consumer, Field, Fields, Input, Posted, Signed, confirmed, csrf_field,
+    engine_error, error_box, flash, has_role, layout, not_confirmed, page_param, pager, redirect,
+    role_label, when,
 };
 use crate::{AppState, St, Visit};
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -202,13 +202,9 @@ pub fn is_private(pem: &str) -> bool {
 /// "Gestione client" (`?tipo=CONSUMER|API&pagina=`).
 pub async fn list(
     State(st): St,
-    headers: HeaderMap,
+    Signed(visit, user, _): Signed<Consumer>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, web::CONSUMER_ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let kind = params
         .get("tipo")
@@ -301,11 +297,7 @@ fn roles_of(u: &TenantUser, l: Lang) -> String {
 }
 
 /// "+ Aggiungi": the new client's form (administrators).
-pub async fn new_form(State(st): St, headers: HeaderMap) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, ADMIN_ONLY) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn new_form(State(st): St, Signed(visit, user, _): Signed<Admin>) -> Response {
     form_page(&st, &visit, &user, &Fields::new(), None).await
 }
 
@@ -384,11 +376,7 @@ pub fn new_client(form: &Fields) -> Value {
 }
 
 /// `POST /fruizione/client/nuovo`.
-pub async fn create(State(st): St, headers: HeaderMap, Form(form): Form<Fields>) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, ADMIN_ONLY, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn create(State(st): St, Posted(visit, user, form, _): Posted<Admin>) -> Response {
     let l = visit.session.lang;
     let made: Result<Client, EngineError> = st
         .engine
@@ -432,11 +420,11 @@ pub async fn create(State(st): St, headers: HeaderMap, Form(form): Form<Fields>)
 }
 
 /// A client's page.
-pub async fn page(State(st): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, web::CONSUMER_ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn page(
+    State(st): St,
+    Signed(visit, user, _): Signed<Consumer>,
+    Path(id): Path<String>,
+) -> Response {
     render(&st, &visit, &user, &id, None, &Fields::new()).await
 }
 
@@ -705,12 +693,8 @@ pub async fn act(
     State(st): St,
     headers: HeaderMap,
     Path((id, action)): Path<(String, String)>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, form, _): Posted<Consumer>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, web::CONSUMER_ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let base = format!("/clients/{}", crate::engine::encode(&id));
     let get = |k: &str| form.get(k).map_or("", |v| v.trim());

@@ -6,17 +6,16 @@
 //! who), the clients attached.
 
 use super::{
-    ADMIN_ONLY, Agreement, PER_PAGE, action_form, eservice_name, eservices, query, subnav,
-    suspended_by, version_state,
+    Agreement, PER_PAGE, action_form, eservice_name, eservices, query, subnav, suspended_by,
+    version_state,
 };
 use crate::engine::{EngineError, Method};
 use crate::session::{Lang, User};
 use crate::web::{
-    Field, Fields, Input, confirmed, csrf_field, engine_error, error_box, flash, layout,
-    not_confirmed, number, page_param, pager, posted_as, redirect, signed_in_as, when,
+    Admin, Field, Fields, Input, Posted, Signed, confirmed, csrf_field, engine_error, error_box,
+    flash, layout, not_confirmed, number, page_param, pager, redirect, when,
 };
 use crate::{AppState, St, Visit};
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -188,13 +187,9 @@ pub fn new_purpose(form: &Fields) -> Value {
 /// "Le mie finalità".
 pub async fn list(
     State(st): St,
-    headers: HeaderMap,
+    Signed(visit, user, _): Signed<Admin>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, ADMIN_ONLY) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let page = page_param(&params);
     let path = format!(
@@ -283,11 +278,7 @@ async fn subscribable(st: &AppState, user: &User) -> Result<Vec<Subscribable>, E
 }
 
 /// "+ Aggiungi": the new purpose's form.
-pub async fn new_form(State(st): St, headers: HeaderMap) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, ADMIN_ONLY) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn new_form(State(st): St, Signed(visit, user, _): Signed<Admin>) -> Response {
     form_page(&st, &visit, &user, &Fields::new(), None).await
 }
 
@@ -385,11 +376,7 @@ fn risk_fieldset(typed: &Fields, error: Option<&EngineError>, l: Lang) -> Markup
 
 /// `POST /fruizione/finalita/nuova`: a draft purpose; its page shows the thresholds before it is
 /// published.
-pub async fn create(State(st): St, headers: HeaderMap, Form(form): Form<Fields>) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, ADMIN_ONLY, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn create(State(st): St, Posted(visit, user, form, _): Posted<Admin>) -> Response {
     let l = visit.session.lang;
     let p: Result<Purpose, EngineError> = st
         .engine
@@ -421,11 +408,11 @@ pub async fn create(State(st): St, headers: HeaderMap, Form(form): Form<Fields>)
 }
 
 /// A purpose's page.
-pub async fn page(State(st): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, ADMIN_ONLY) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn page(
+    State(st): St,
+    Signed(visit, user, _): Signed<Admin>,
+    Path(id): Path<String>,
+) -> Response {
     render(&st, &visit, &user, &id, None, "").await
 }
 
@@ -692,12 +679,8 @@ pub async fn act(
     State(st): St,
     headers: HeaderMap,
     Path((id, action)): Path<(String, String)>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, form, _): Posted<Admin>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, ADMIN_ONLY, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let base = format!("/purposes/{}", crate::engine::encode(&id));
     let p: Purpose = match st.engine.get(&user.token, &base).await {

@@ -10,12 +10,12 @@ use crate::engine::{
 };
 use crate::session::{Lang, User};
 use crate::web::{
-    self, Field, Fields, Input, csrf_field, error_box, flash, has_role, layout, posted_as, redirect,
+    self, Admin, Field, Fields, Input, Posted, csrf_field, error_box, flash, has_role, layout,
+    redirect,
 };
 use crate::{AppState, St, Visit};
-use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use serde_json::json;
@@ -310,14 +310,9 @@ fn subscribe_form(
 /// `POST /catalogo/{id}/versioni/{did}/iscriviti`.
 pub async fn subscribe(
     State(st): St,
-    headers: HeaderMap,
     Path((id, did)): Path<(String, String)>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, form, _): Posted<Admin>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, super::ADMIN_ONLY, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let me = tenant(&user).to_owned();
     // The checked declared attributes first (one the tenant already declared is no error).

@@ -11,11 +11,10 @@ pub mod richieste;
 
 use crate::engine::{EService, EngineError};
 use crate::session::{Lang, User};
-use crate::web::{self, csrf_field, has_role, layout, signed_in_as};
+use crate::web::{self, Consumer, Signed, csrf_field, has_role, layout};
 use crate::{AppState, St, Visit};
 use axum::Router;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
 use maud::{Markup, html};
@@ -89,11 +88,7 @@ pub fn sub_pages(user: &User, l: Lang) -> Vec<(&'static str, &'static str, &'sta
 }
 
 /// "Fruizione": the section's index, by role.
-pub async fn index(State(st): St, headers: HeaderMap) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, web::CONSUMER_ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn index(State(st): St, Signed(visit, user, _): Signed<Consumer>) -> Response {
     let l = visit.session.lang;
     let body = html! {
         h1 { (l.t("Fruizione", "Fruizione (consume)")) }

@@ -4,17 +4,16 @@
 //! disponibile", irreversible: the old request is archived), delete a draft.
 
 use super::{
-    ADMIN_ONLY, AGREEMENT_STATES, Agreement, PER_PAGE, action_form, agreement_state, eservice_name,
-    eservices, query, subnav, suspended_by,
+    AGREEMENT_STATES, Agreement, PER_PAGE, action_form, agreement_state, eservice_name, eservices,
+    query, subnav, suspended_by,
 };
 use crate::engine::{EService, EngineError, Method};
 use crate::session::{Lang, User};
 use crate::web::{
-    Fields, confirmed, engine_error, error_box, flash, layout, not_confirmed, page_param, pager,
-    posted_as, redirect, signed_in_as, when,
+    Admin, Posted, Signed, confirmed, engine_error, error_box, flash, layout, not_confirmed,
+    page_param, pager, redirect, when,
 };
 use crate::{AppState, St, Visit};
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -24,13 +23,9 @@ use std::collections::HashMap;
 /// "Le mie richieste" (`?stato=&pagina=`).
 pub async fn list(
     State(st): St,
-    headers: HeaderMap,
+    Signed(visit, user, _): Signed<Admin>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, ADMIN_ONLY) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let state = params
         .get("stato")
@@ -130,11 +125,11 @@ fn newer<'a>(e: Option<&'a EService>, a: &Agreement) -> Option<&'a crate::engine
 }
 
 /// A request's page.
-pub async fn page(State(st): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, ADMIN_ONLY) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn page(
+    State(st): St,
+    Signed(visit, user, _): Signed<Admin>,
+    Path(id): Path<String>,
+) -> Response {
     render(&st, &visit, &user, &id, None).await
 }
 
@@ -298,12 +293,8 @@ pub async fn act(
     State(st): St,
     headers: HeaderMap,
     Path((id, action)): Path<(String, String)>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, form, _): Posted<Admin>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, ADMIN_ONLY, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let base = format!("/agreements/{}", crate::engine::encode(&id));
     let (method, path, destructive) = match action.as_str() {

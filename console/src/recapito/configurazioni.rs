@@ -4,13 +4,12 @@
 //! is the gateway's, whose problem shows next to the field it blames. An API key's value is
 //! write-only: after saving the page says "impostata", and an empty field keeps it.
 
-use super::{Problem, ROLES, gateway, problem_box, problem_page, subnav};
+use super::{Problem, gateway, problem_box, problem_page, subnav};
 use crate::session::{Lang, User};
-use crate::web::{self, Field, Fields, Input, csrf_field, layout, posted_as, signed_in_as};
+use crate::web::{self, Field, Fields, Input, Posted, RecapitoUser, Signed, csrf_field, layout};
 use crate::{AppState, St, Visit};
-use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use provider_sdk::contract::{
@@ -160,11 +159,7 @@ pub fn to_form(c: &NewRcConfiguration) -> Fields {
 }
 
 /// "Configurazioni": the tenant's configurations.
-pub async fn list(State(st): St, headers: HeaderMap) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn list(State(st): St, Signed(visit, user, _): Signed<RecapitoUser>) -> Response {
     let l = visit.session.lang;
     let title = l.t(
         "Configurazioni dei contenuti remoti",
@@ -260,11 +255,7 @@ async fn purposes(st: &AppState, user: &User) -> Vec<(String, String)> {
 }
 
 /// "Nuova configurazione".
-pub async fn new_form(State(st): St, headers: HeaderMap) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn new_form(State(st): St, Signed(visit, user, _): Signed<RecapitoUser>) -> Response {
     let mut typed = Fields::new();
     typed.insert("precondizione".into(), "ONCE".into());
     render(&st, &visit, &user, None, None, &typed, StatusCode::OK).await
@@ -455,11 +446,7 @@ fn environment_fields(
 }
 
 /// Creates a configuration from the form.
-pub async fn create(State(st): St, headers: HeaderMap, Form(form): Form<Fields>) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn create(State(st): St, Posted(visit, user, form, _): Posted<RecapitoUser>) -> Response {
     let l = visit.session.lang;
     let body = from_form(&form, None);
     let done = match gateway(&st, &user) {
@@ -515,11 +502,11 @@ async fn stored(st: &AppState, user: &User, id: &str) -> Result<RcConfiguration,
 }
 
 /// "Modifica la configurazione".
-pub async fn edit_form(State(st): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn edit_form(
+    State(st): St,
+    Signed(visit, user, _): Signed<RecapitoUser>,
+    Path(id): Path<String>,
+) -> Response {
     match stored(&st, &user, &id).await {
         Ok(c) => {
             let typed = to_form(&c.configuration);
@@ -541,14 +528,9 @@ pub async fn edit_form(State(st): St, headers: HeaderMap, Path(id): Path<String>
 /// Replaces a configuration with the form.
 pub async fn update(
     State(st): St,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, form, _): Posted<RecapitoUser>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let current = match stored(&st, &user, &id).await {
         Ok(c) => c,
@@ -598,14 +580,9 @@ pub async fn update(
 /// Deletes a configuration (confirmed).
 pub async fn delete(
     State(st): St,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<Fields>,
+    Posted(visit, user, form, _): Posted<RecapitoUser>,
 ) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let current = match stored(&st, &user, &id).await {
         Ok(c) => c,

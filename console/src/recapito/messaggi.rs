@@ -2,12 +2,12 @@
 //! console's voucher), newest first, filtered by configuration and by date, a page at a time
 //! with the gateway's `next` cursor ("Pagina successiva").
 
-use super::{Problem, ROLES, gateway, problem_box, subnav};
+use super::{Problem, gateway, problem_box, subnav};
 use crate::St;
 use crate::session::Lang;
-use crate::web::{self, layout, signed_in_as};
+use crate::web::{self, RecapitoUser, Signed, layout};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
 use provider_sdk::client::SentMessagesFilter;
@@ -85,13 +85,9 @@ pub fn state(m: &SentMessageItem, l: Lang) -> &'static str {
 /// "Messaggi inviati".
 pub async fn list(
     State(st): St,
-    headers: HeaderMap,
+    Signed(visit, user, _): Signed<RecapitoUser>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let title = l.t("Messaggi inviati", "Sent messages");
     let v = |k: &str| q.get(k).map_or("", |s| s.trim());

@@ -18,12 +18,11 @@ pub mod verifica;
 
 use crate::engine::EngineError;
 use crate::session::{Lang, User};
-use crate::web::{self, Fields, csrf_field, layout, posted_as, signed_in_as};
+use crate::web::{self, Admin, Posted, RecapitoUser, Signed, csrf_field, layout};
 use crate::{AppState, St, Visit};
-use axum::Form;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use maud::{Markup, html};
@@ -794,11 +793,7 @@ fn forget(data_dir: &Path, tenant: &str) {
 }
 
 /// "Recapito": the section's index.
-pub async fn index(State(st): St, headers: HeaderMap) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn index(State(st): St, Signed(visit, user, _): Signed<RecapitoUser>) -> Response {
     let l = visit.session.lang;
     let connection = st
         .config
@@ -870,11 +865,7 @@ async fn choices(st: &AppState, user: &User) -> Result<Vec<(String, String)>, Pr
 }
 
 /// "Collega la console".
-pub async fn connect_page(State(st): St, headers: HeaderMap) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, CONNECT_ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn connect_page(State(st): St, Signed(visit, user, _): Signed<Admin>) -> Response {
     render_connect(&st, &visit, &user, None).await
 }
 
@@ -948,11 +939,7 @@ async fn render_connect(
 
 /// Connects the console to the chosen client and purpose: a new key pair, its public half
 /// uploaded with the administrator's token, its private half saved (0600), then a first voucher.
-pub async fn connect(State(st): St, headers: HeaderMap, Form(form): Form<Fields>) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, CONNECT_ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn connect(State(st): St, Posted(visit, user, form, _): Posted<Admin>) -> Response {
     let l = visit.session.lang;
     let Some(data_dir) = st
         .config
@@ -1038,11 +1025,7 @@ pub async fn connect(State(st): St, headers: HeaderMap, Form(form): Form<Fields>
 }
 
 /// Disconnects: deletes the key from the client (administrator's token) and the private key.
-pub async fn disconnect(State(st): St, headers: HeaderMap, Form(form): Form<Fields>) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, CONNECT_ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn disconnect(State(st): St, Posted(visit, user, form, _): Posted<Admin>) -> Response {
     let l = visit.session.lang;
     if !web::confirmed(&form) {
         let mut p = Problem::own(400, "CONFIRMATION_REQUIRED");

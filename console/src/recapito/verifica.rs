@@ -13,13 +13,12 @@
 //! Either way the page shows every check with its code, meaning, fix and time, in the page's
 //! language ([`super::correzioni`]).
 
-use super::{Problem, ROLES, correzioni, problem_box, subnav};
+use super::{Problem, correzioni, problem_box, subnav};
 use crate::St;
 use crate::session::Lang;
-use crate::web::{Field, Fields, Input, csrf_field, layout, posted_as, signed_in_as};
-use axum::Form;
+use crate::web::{Field, Fields, Input, Posted, RecapitoUser, Signed, csrf_field, layout};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use gateway::config::FetchSettings;
 use gateway::domain::egress::Network;
@@ -412,13 +411,9 @@ async fn page(
 /// The empty form of the mode the query asks (`?modo=configurazione`).
 pub async fn form_page(
     State(st): St,
-    headers: HeaderMap,
+    Signed(visit, user, _): Signed<RecapitoUser>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let (visit, user) = match signed_in_as(&st, &headers, ROLES) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let mode = Mode::parse(q.get("modo").map(String::as_str));
     let empty = Fields::new();
     let shown = Shown {
@@ -473,11 +468,7 @@ async fn probe_saved(
 }
 
 /// Runs the probe and shows its report under the form (the typed values kept, the key not).
-pub async fn probe(State(st): St, headers: HeaderMap, Form(form): Form<Fields>) -> Response {
-    let (visit, user) = match posted_as(&st, &headers, ROLES, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn probe(State(st): St, Posted(visit, user, form, _): Posted<RecapitoUser>) -> Response {
     let mode = Mode::parse(form.get("modo").map(String::as_str));
     let mut typed = form.clone();
     typed.remove("api_key");
