@@ -7,6 +7,7 @@ pub mod messages;
 pub mod openapi;
 pub mod ops;
 pub mod problem;
+pub mod test_users;
 pub mod third_party;
 
 use crate::auth::app_key::AppKeys;
@@ -45,6 +46,7 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
         .merge(messages::routes())
         .merge(communication::routes())
         .merge(third_party::routes())
+        .merge(test_users::routes())
         .merge(ops::routes())
 }
 
