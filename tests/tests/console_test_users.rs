@@ -9,7 +9,8 @@
 //! environment: the production one would have failed) and downloads its PDF through the console;
 //! the message is still unread afterwards. A fiscal code that is not a test user is refused with
 //! the gateway's NOT_YOUR_TEST_USER as a sentence; the Comune's security operator is refused the
-//! page by URL. axe-core on each page; screenshot `cittadino-utenti-di-test`.
+//! page by URL. axe-core on each page; the inbox and the message at 360 px; screenshot
+//! `cittadino-utenti-di-test`.
 //!
 //! Needs `eval "$(scripts/browser)"` (chromium, chromedriver, axe-core); without them the test
 //! fails under CI=true and skips loudly otherwise.
@@ -55,6 +56,24 @@ async fn sign_in(c: &Client, console: &str, who: &str) -> Result<(), fantoccini:
     .click()
     .await?;
     heading_is(c, "Catalogo e-service").await;
+    Ok(())
+}
+
+/// The page shown does not scroll sideways at 360 px.
+async fn fits_360(c: &Client) -> Result<(), fantoccini::error::CmdError> {
+    c.set_window_size(360, 800).await?;
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await?;
+    c.set_window_size(1280, 900).await?;
+    assert_eq!(
+        overflow,
+        serde_json::json!(false),
+        "the page scrolls sideways at 360 px"
+    );
     Ok(())
 }
 
@@ -178,6 +197,7 @@ async fn walk(
     assert!(caption.contains("voucher"), "{caption}");
     accessible(c, axe, "Vista del cittadino (utente di test)").await;
     screenshot(c, "cittadino-utenti-di-test").await;
+    fits_360(c).await?;
 
     // The message: its precondition, then its details from the test environment (the production
     // one would have refused the gateway's key), then its PDF through the console.
@@ -194,6 +214,7 @@ async fn walk(
         "{rows:?}"
     );
     accessible(c, axe, "Messaggio dell'utente di test").await;
+    fits_360(c).await?;
     let (bytes, _, disposition) = download(c, "avviso.pdf").await?;
     assert!(bytes.starts_with(b"%PDF"), "not the PDF");
     assert!(disposition.contains("avviso.pdf"), "{disposition}");

@@ -426,3 +426,74 @@ async fn lollipop_is_signed_by_a_test_device() {
     let other = provider_sdk::contract::FiscalCode::parse(CITIZEN).unwrap();
     assert!(provider_sdk::lollipop::verify(&req.headers, &other).is_err());
 }
+
+/// The preview is in `/openapi.json`: its five operations under the tag `test-users`, with the
+/// entity API's security, the app API's answer schemas and its own refusals.
+#[tokio::test]
+async fn the_preview_is_documented() {
+    let s = setup().await;
+    let doc =
+        s.gw.raw(&[])
+            .get("/openapi.json")
+            .await
+            .expect_status(StatusCode::OK)
+            .body;
+    let schema = |op: &Value| {
+        op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].clone()
+    };
+    let paths = &doc["paths"];
+    let base = "/api/v1/test-users/{fiscal_code}";
+    let ops = [
+        ("/messages", "getTestUserMessages", Some("getUserMessages")),
+        (
+            "/messages/{id}",
+            "getTestUserMessage",
+            Some("getUserMessage"),
+        ),
+        (
+            "/third-party-messages/{id}/precondition",
+            "getTestUserThirdPartyMessagePrecondition",
+            Some("getThirdPartyMessagePrecondition"),
+        ),
+        (
+            "/third-party-messages/{id}",
+            "getTestUserThirdPartyMessage",
+            Some("getThirdPartyMessage"),
+        ),
+        (
+            "/third-party-messages/{id}/attachments/{attachment_url}",
+            "getTestUserThirdPartyMessageAttachment",
+            None,
+        ),
+    ];
+    for (rest, id, app) in ops {
+        let op = &paths[format!("{base}{rest}")]["get"];
+        assert_eq!(op["operationId"], id, "{rest}");
+        assert_eq!(op["tags"], json!(["test-users"]), "{rest}");
+        assert_eq!(op["security"], json!([{"interopVoucher": []}]), "{rest}");
+        let forbidden = &op["responses"]["403"]["x-problem-codes"];
+        assert!(
+            forbidden
+                .as_array()
+                .is_some_and(|c| c.contains(&json!("NOT_YOUR_TEST_USER"))),
+            "{rest}: {forbidden}"
+        );
+        // The same answers as the app API's operation.
+        if let Some(app) = app {
+            let app_op = paths
+                .as_object()
+                .unwrap()
+                .values()
+                .find_map(|item| (item["get"]["operationId"] == app).then(|| &item["get"]))
+                .unwrap();
+            assert_eq!(schema(op), schema(app_op), "{rest}");
+        }
+    }
+    assert!(
+        doc["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "test-users")
+    );
+}
