@@ -425,6 +425,47 @@ async fn lollipop_is_signed_by_a_test_device() {
     provider_sdk::lollipop::verify(&req.headers, &tester).expect("the test device's signature");
     let other = provider_sdk::contract::FiscalCode::parse(CITIZEN).unwrap();
     assert!(provider_sdk::lollipop::verify(&req.headers, &other).is_err());
+
+    // An attachment: signed for the app's attachment url (anything but visible ASCII
+    // percent-encoded, as a header must be).
+    let with_pdf = s
+        .send(
+            &comune,
+            &config,
+            TESTER,
+            json!({"id": "l2", "has_attachments": true}),
+        )
+        .await;
+    let mut listed = details(true);
+    listed["attachments"][0]["url"] = json!("/attachments/avviso-città.pdf");
+    s.test.on("messages/l2", Answer::json(&listed));
+    let pdf = std::fs::read(fixtures().join("pdf/pdfa2b-minimal.pdf")).unwrap();
+    s.test.on(
+        "messages/l2/attachments/avviso-citt%C3%A0.pdf",
+        Answer::bytes(200, pdf.clone()),
+    );
+    let voucher = s.interop.voucher("comune", "p1");
+    let r = s
+        .download(
+            &voucher,
+            &preview(
+                TESTER,
+                &format!(
+                    "/third-party-messages/{with_pdf}/attachments/attachments/avviso-citt%C3%A0.pdf"
+                ),
+            ),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "{:?}", r.text().await);
+    let req = s.test.received().pop().unwrap();
+    assert_eq!(
+        req.headers["x-pagopa-lollipop-original-url"],
+        format!(
+            "https://recapito-preview.invalid/api/communication/v1/third-party-messages/{with_pdf}/attachments/attachments/avviso-citt%C3%A0.pdf"
+        )
+        .as_str()
+    );
+    provider_sdk::lollipop::verify(&req.headers, &tester).expect("the test device's signature");
 }
 
 /// The preview is in `/openapi.json`: its five operations under the tag `test-users`, with the

@@ -100,7 +100,15 @@ impl Viewer<'_> {
                 let now = std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(0, |d| d.as_secs() as i64);
-                let url = format!("{PREVIEW_APP_URL}/{id}{app_suffix}");
+                // A header value is visible ASCII: anything else of the url percent-encoded.
+                let suffix: String = app_suffix
+                    .bytes()
+                    .map(|b| match b {
+                        0x21..=0x7e => char::from(b).to_string(),
+                        _ => format!("%{b:02X}"),
+                    })
+                    .collect();
+                let url = format!("{PREVIEW_APP_URL}/{id}{suffix}");
                 let headers = crate::probe::device::Device::generate()
                     .sign(fc, &url, now)
                     .map_err(|e| problem(Code::LOLLIPOP_HEADERS_INVALID, e))?;
