@@ -1,24 +1,32 @@
-//! "Vista del cittadino" (development stack only, `citizen_view = "dev"`): a tester picks a
-//! citizen and sees what the IO app would show them, through the gateway's app API called as
-//! IO's app backend calls it (the console's `app_api_key`, the citizen's `fiscal_code` header):
-//! the inbox paged as the app API pages it, a message with its precondition first ("Continua"),
+//! "Vista del cittadino": a tester picks a citizen and sees what the IO app would show them, from
+//! one of two sources ([`Source`]), with the same page code: on the development stack
+//! (`citizen_view = "dev"`) the gateway's app API called as IO's app backend calls it (the
+//! console's `app_api_key`, the citizen's `fiscal_code` header), for any fiscal code and any
+//! signed-in user; in production (`citizen_view = "test_users"`) the gateway's preview
+//! (`/api/v1/test-users/{fiscal_code}`) with the vouchers of the signed-in user's entity (its
+//! console connected on "Recapito"), for its administrators and API operators, offering only the
+//! test users of its configurations (the gateway refuses any other fiscal code and shows only
+//! the entity's own messages). Both show the inbox paged as the app API pages it, a message with its precondition first ("Continua"),
 //! then its details with the entity's markdown rendered safely and its attachments, each
 //! downloadable through the console. For every call the console made, the page says what
 //! happened: HTTP status, time taken, the gateway's verdict, and for a refusal its code with a
-//! sentence in both languages ([`SENTENCES`]). Any signed-in user may use it (the page says so):
-//! the routes exist only when configured, and the configuration refuses it off localhost.
+//! sentence in both languages ([`SENTENCES`]). The routes exist only when configured; `dev` is
+//! refused off localhost.
 
-use crate::session::Lang;
-use crate::web::{layout, signed_in};
+use crate::config::CitizenView;
+use crate::recapito;
+use crate::session::{Lang, User};
+use crate::web::{layout, signed_in, signed_in_as};
 use crate::{AppState, St, Visit};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::{Markup, PreEscaped, html};
+use provider_sdk::client::GatewayClient;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Messages a page of the inbox (the app API's `page_size`).
@@ -111,6 +119,11 @@ pub const SENTENCES: &[(&str, &str, &str)] = &[
         "NOT_A_TEST_USER",
         "È configurato solo l'ambiente di test e il cittadino non è tra i suoi utenti di test.",
         "Only a test environment is configured and the citizen is not one of its test users.",
+    ),
+    (
+        "NOT_YOUR_TEST_USER",
+        "Questo codice fiscale non è tra gli utenti di test delle configurazioni del tuo ente: aggiungilo all'ambiente di test di una configurazione in Recapito → Configurazioni.",
+        "This fiscal code is not one of the test users of your entity's configurations: add it to a configuration's test environment in Recapito → Configurations.",
     ),
     (
         "LOLLIPOP_HEADERS_MISSING",
@@ -319,14 +332,128 @@ pub const NOT_APP_CODES: &[&str] = &[
     "PROBE_UNAVAILABLE",
 ];
 
-/// The sentence of `code`, or a generic one.
+/// The sentence of `code`: the app API's ([`SENTENCES`]), else the entity API's and the token
+/// endpoint's (the preview is called with the entity's vouchers: "Recapito"'s sentences), else a
+/// generic one.
 pub fn sentence(code: &str, l: Lang) -> &'static str {
     match SENTENCES.iter().find(|(c, _, _)| *c == code) {
         Some((_, it, en)) => l.t(it, en),
-        None => l.t(
-            "Il gateway ha rifiutato la richiesta.",
-            "The gateway refused the request.",
-        ),
+        None => recapito::sentence(code, l),
+    }
+}
+
+/// Whether the page is open to `user` (the nav shows it): with `dev` every signed-in user, with
+/// `test_users` an entity's administrators and API operators ("Recapito"'s roles).
+pub fn shown_to(config: &crate::Config, user: Option<&User>) -> bool {
+    config.citizen_view_on()
+        && (config.citizen_view == CitizenView::Dev
+            || user
+                .is_some_and(|u| u.tenant_id.is_some() && crate::web::has_role(u, recapito::ROLES)))
+}
+
+/// Where the page's answers come from: one call, two sources.
+pub enum Source {
+    /// The gateway's app API as IO's app backend calls it (`citizen_view = "dev"`).
+    App,
+    /// The gateway's preview of the entity's test users (`citizen_view = "test_users"`), with
+    /// the signed-in user's entity's vouchers.
+    TestUsers(Arc<GatewayClient>),
+}
+
+impl Source {
+    /// `GET` of an app API `path` (`messages?…`, `messages/{id}`, `third-party-messages/…`) for
+    /// citizen `fc`: under `/api/communication/v1/` with the app key, or under
+    /// `/api/v1/test-users/{fc}/` with a voucher (asked again once if the gateway refuses it).
+    async fn get(&self, st: &AppState, what: String, fc: &str, path: &str) -> Call {
+        let base = st.config.gateway_url.as_deref().unwrap_or_default();
+        let base = base.trim_end_matches('/');
+        match self {
+            Source::App => {
+                let url = format!("{base}/api/communication/v1/{path}");
+                let req = http()
+                    .get(url)
+                    .bearer_auth(&st.config.app_api_key)
+                    .header("fiscal_code", fc);
+                send(what, req).await
+            }
+            Source::TestUsers(gateway) => {
+                let url = format!(
+                    "{base}/api/v1/test-users/{}/{path}",
+                    crate::engine::encode(fc)
+                );
+                let mut attempt = 0;
+                loop {
+                    let start = Instant::now();
+                    let voucher = match gateway.voucher().await {
+                        Ok(v) => v,
+                        Err(e) => {
+                            return Call {
+                                what,
+                                status: e.status().unwrap_or(502),
+                                took: start.elapsed(),
+                                refusal: Some((e.code().to_owned(), String::new())),
+                                headers: Default::default(),
+                                body: Default::default(),
+                            };
+                        }
+                    };
+                    let call = send(what.clone(), http().get(&url).bearer_auth(voucher)).await;
+                    if call.status == 401 && attempt == 0 {
+                        gateway.forget_voucher().await;
+                        attempt += 1;
+                        continue;
+                    }
+                    return call;
+                }
+            }
+        }
+    }
+
+    /// Who the calls are made as, for the calls' table.
+    fn caption(&self, l: Lang) -> &'static str {
+        match self {
+            Source::App => l.t(
+                "Chiamate della console all'app API del gateway",
+                "The console's calls to the gateway's app API",
+            ),
+            Source::TestUsers(_) => l.t(
+                "Chiamate della console all'anteprima degli utenti di test del gateway, con il voucher del tuo ente",
+                "The console's calls to the gateway's test users' preview, with your entity's voucher",
+            ),
+        }
+    }
+}
+
+/// The signed-in visitor and the page's source; otherwise the page to show instead (sign-in,
+/// a role that may not, a console not connected to the entity's client).
+async fn open(st: &AppState, headers: &HeaderMap) -> Result<(Visit, Source), Response> {
+    if st.config.citizen_view != CitizenView::TestUsers {
+        return signed_in(st, headers)
+            .map(|(visit, _)| (visit, Source::App))
+            .map_err(|r| *r);
+    }
+    let (visit, user) = signed_in_as(st, headers, recapito::ROLES).map_err(|r| *r)?;
+    match recapito::gateway(st, &user) {
+        Ok(g) => Ok((visit, Source::TestUsers(g))),
+        Err(p) => {
+            let l = visit.session.lang;
+            let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_GATEWAY);
+            let page = layout(
+                l.t("Vista del cittadino", "Citizen's view"),
+                &visit,
+                "/cittadino",
+                html! {
+                    h1 { (l.t("Vista del cittadino", "Citizen's view")) }
+                    (recapito::problem_box(&p, l))
+                    p {
+                        (l.t("La vista del cittadino mostra ciò che l'app mostrerebbe agli utenti di test del tuo ente, tramite il gateway con un voucher del tuo ente: serve la console collegata al client del tuo ente.",
+                             "The citizen's view shows what the app would show your entity's test users, through the gateway with a voucher of your entity: the console must be connected to your entity's client."))
+                    }
+                    p { a href=(recapito::ROOT) { (l.t("Vai a Recapito", "Go to Recapito")) } }
+                },
+            );
+            Err(visit.finish(st, (status, page)))
+        }
     }
 }
 
@@ -443,17 +570,11 @@ struct Problem {
     detail: String,
 }
 
-/// `GET {gateway}/api/communication/v1/{path}` as the app backend, for citizen `fc`.
-async fn app_get(st: &AppState, what: String, fc: &str, path: &str) -> Call {
-    let base = st.config.gateway_url.as_deref().unwrap_or_default();
-    let url = format!("{}/api/communication/v1/{path}", base.trim_end_matches('/'));
+/// Sends `req` (a `GET` to the gateway) and reads its answer into a [`Call`], the body capped
+/// at [`ATTACHMENT_CAP`].
+async fn send(what: String, req: reqwest::RequestBuilder) -> Call {
     let start = Instant::now();
-    let sent = http()
-        .get(url)
-        .bearer_auth(&st.config.app_api_key)
-        .header("fiscal_code", fc)
-        .send()
-        .await;
+    let sent = req.send().await;
     let unreachable = |what: String, e: String, took| Call {
         what,
         status: 502,
@@ -563,45 +684,128 @@ struct InboxPage {
     next: Option<String>,
 }
 
-fn intro(l: Lang) -> Markup {
+fn intro(source: &Source, l: Lang) -> Markup {
     html! {
         p class="hint" {
-            (l.t(
-                "Solo ambiente di sviluppo: la console chiama l'app API del gateway come farebbe il backend dell'app IO, con la propria chiave, per il cittadino scelto. Ogni utente autenticato può usare questa pagina.",
-                "Development environment only: the console calls the gateway's app API as IO's app backend would, with its own key, for the citizen chosen. Every signed-in user may use this page.",
-            ))
+            @match source {
+                Source::App => {
+                    (l.t(
+                        "Solo ambiente di sviluppo: la console chiama l'app API del gateway come farebbe il backend dell'app IO, con la propria chiave, per il cittadino scelto. Ogni utente autenticato può usare questa pagina.",
+                        "Development environment only: the console calls the gateway's app API as IO's app backend would, with its own key, for the citizen chosen. Every signed-in user may use this page.",
+                    ))
+                }
+                Source::TestUsers(_) => {
+                    (l.t(
+                        "Ciò che l'app IO mostrerebbe a un utente di test delle configurazioni del tuo ente: solo i messaggi inviati dal tuo ente, con i controlli del gateway. La console chiama l'anteprima del gateway con un voucher del tuo ente; leggere un messaggio qui non lo segna come letto.",
+                        "What the IO app would show a test user of your entity's configurations: only the messages your entity sent, with the gateway's checks. The console calls the gateway's preview with a voucher of your entity; reading a message here does not mark it read.",
+                    ))
+                }
+            }
         }
     }
 }
 
-fn picker(st: &AppState, l: Lang, fc: &str, archived: bool) -> Markup {
+/// The citizens the page offers.
+enum Choices {
+    /// The demo world's (`dev_citizens`); any fiscal code may be typed.
+    Dev,
+    /// The test users of the entity's configurations: (fiscal code, the configurations' names).
+    TestUsers(Vec<(String, String)>),
+    /// The entity's configurations could not be read.
+    Unavailable(recapito::Problem),
+}
+
+/// The test users of `configurations`, each once, with the names of the configurations that
+/// list it, by fiscal code.
+fn test_users(configurations: &[provider_sdk::contract::RcConfiguration]) -> Vec<(String, String)> {
+    let mut users: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for c in configurations {
+        if let Some(t) = &c.configuration.test_environment {
+            for fc in &t.test_users {
+                let names = users.entry(fc.to_ascii_uppercase()).or_default();
+                if !names.contains(&c.configuration.name) {
+                    names.push(c.configuration.name.clone());
+                }
+            }
+        }
+    }
+    users
+        .into_iter()
+        .map(|(fc, names)| (fc, names.join(", ")))
+        .collect()
+}
+
+fn archived_field(l: Lang, archived: bool) -> Markup {
+    html! {
+        div class="field" {
+            label for="archiviati" { (l.t("Messaggi", "Messages")) }
+            select id="archiviati" name="archiviati" {
+                option value="no" selected[!archived] { (l.t("In arrivo", "Inbox")) }
+                option value="si" selected[archived] { (l.t("Archiviati", "Archived")) }
+            }
+        }
+    }
+}
+
+fn picker(st: &AppState, choices: &Choices, l: Lang, fc: &str, archived: bool) -> Markup {
+    let users = match choices {
+        Choices::Dev => {
+            return html! {
+                form method="get" action="/cittadino" class="cittadino-scelta" {
+                    div class="field" {
+                        label for="cf" { (l.t("Codice fiscale del cittadino", "Citizen's fiscal code")) }
+                        input id="cf" name="cf" type="text" value=(fc) required maxlength="16"
+                            autocomplete="off" list="cittadini-dev" aria-describedby="cf-hint";
+                        p class="hint" id="cf-hint" {
+                            (l.t("Scrivi un codice fiscale o scegline uno del mondo di prova:", "Type a fiscal code or pick one of the demo world's:"))
+                            " "
+                            @for (i, c) in st.config.dev_citizens.iter().enumerate() {
+                                @if i > 0 { ", " }
+                                a href={ "/cittadino?cf=" (crate::engine::encode(c)) } { code { (c) } }
+                            }
+                        }
+                        datalist id="cittadini-dev" {
+                            @for c in &st.config.dev_citizens { option value=(c) {} }
+                        }
+                    }
+                    (archived_field(l, archived))
+                    div class="actions" {
+                        button type="submit" { (l.t("Apri la casella del cittadino", "Open the citizen's inbox")) }
+                    }
+                }
+            };
+        }
+        Choices::Unavailable(p) => return recapito::problem_box(p, l),
+        Choices::TestUsers(users) => users,
+    };
+    if users.is_empty() {
+        return html! {
+            p class="vuoto" {
+                (l.t("Le configurazioni del tuo ente non hanno utenti di test. Aggiungine uno all'ambiente di test di una configurazione in ",
+                     "Your entity's configurations have no test users. Add one to a configuration's test environment in "))
+                a href="/recapito/configurazioni" { (l.t("Recapito → Configurazioni", "Recapito → Configurations")) }
+                "."
+            }
+        };
+    }
     html! {
         form method="get" action="/cittadino" class="cittadino-scelta" {
             div class="field" {
-                label for="cf" { (l.t("Codice fiscale del cittadino", "Citizen's fiscal code")) }
-                input id="cf" name="cf" type="text" value=(fc) required maxlength="16"
-                    autocomplete="off" list="cittadini-dev" aria-describedby="cf-hint";
-                p class="hint" id="cf-hint" {
-                    (l.t("Scrivi un codice fiscale o scegline uno del mondo di prova:", "Type a fiscal code or pick one of the demo world's:"))
-                    " "
-                    @for (i, c) in st.config.dev_citizens.iter().enumerate() {
-                        @if i > 0 { ", " }
-                        a href={ "/cittadino?cf=" (crate::engine::encode(c)) } { code { (c) } }
+                label for="cf" { (l.t("Utente di test", "Test user")) }
+                select id="cf" name="cf" required aria-describedby="cf-hint" {
+                    option value="" selected[fc.is_empty()] { (l.t("Scegli un utente di test", "Choose a test user")) }
+                    @for (c, names) in users {
+                        option value=(c) selected[c == fc] { (c) " — " (names) }
                     }
                 }
-                datalist id="cittadini-dev" {
-                    @for c in &st.config.dev_citizens { option value=(c) {} }
+                p class="hint" id="cf-hint" {
+                    (l.t("Solo gli utenti di test delle configurazioni del tuo ente (ambiente di test).",
+                         "Only the test users of your entity's configurations (test environment)."))
                 }
             }
-            div class="field" {
-                label for="archiviati" { (l.t("Messaggi", "Messages")) }
-                select id="archiviati" name="archiviati" {
-                    option value="no" selected[!archived] { (l.t("In arrivo", "Inbox")) }
-                    option value="si" selected[archived] { (l.t("Archiviati", "Archived")) }
-                }
-            }
+            (archived_field(l, archived))
             div class="actions" {
-                button type="submit" { (l.t("Apri la casella del cittadino", "Open the citizen's inbox")) }
+                button type="submit" { (l.t("Apri la casella dell'utente di test", "Open the test user's inbox")) }
             }
         }
     }
@@ -625,11 +829,11 @@ pub fn pdfa_clause<'a>(code: &str, detail: &'a str) -> Option<&'a str> {
 }
 
 /// The calls' table: what was asked, status, time, the gateway's verdict, code and meaning.
-fn calls_table(calls: &[Call], l: Lang) -> Markup {
+fn calls_table(source: &Source, calls: &[Call], l: Lang) -> Markup {
     html! {
         div class="table-scroll" tabindex="0" role="region" aria-labelledby="chiamate-caption" {
             table class="chiamate" {
-                caption id="chiamate-caption" { (l.t("Chiamate della console all'app API del gateway", "The console's calls to the gateway's app API")) }
+                caption id="chiamate-caption" { (source.caption(l)) }
                 thead {
                     tr {
                         th scope="col" { (l.t("Chiamata", "Call")) }
@@ -669,7 +873,7 @@ fn calls_table(calls: &[Call], l: Lang) -> Markup {
     }
 }
 
-fn not_found(st: &AppState, visit: &Visit, l: Lang, call: &Call) -> Response {
+fn not_found(st: &AppState, visit: &Visit, source: &Source, l: Lang, call: &Call) -> Response {
     let (code, detail) = call
         .refusal
         .clone()
@@ -685,7 +889,7 @@ fn not_found(st: &AppState, visit: &Visit, l: Lang, call: &Call) -> Response {
                 p class="code" { (l.t("Codice", "Code")) ": " code { (code) } }
                 @if !detail.is_empty() { p { (detail) } }
             }
-            (calls_table(std::slice::from_ref(call), l))
+            (calls_table(source, std::slice::from_ref(call), l))
             p { a href="/cittadino" { (l.t("Torna alla vista del cittadino", "Back to the citizen's view")) } }
         },
     );
@@ -701,17 +905,24 @@ async fn inbox(
     headers: HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (visit, _user) = match signed_in(&st, &headers) {
+    let (visit, source) = match open(&st, &headers).await {
         Ok(v) => v,
-        Err(r) => return *r,
+        Err(r) => return r,
     };
     let l = visit.session.lang;
     let fc = citizen_param(&params);
     let archived = params.get("archiviati").is_some_and(|v| v == "si");
+    let choices = match &source {
+        Source::App => Choices::Dev,
+        Source::TestUsers(g) => match g.configurations().await {
+            Ok(cs) => Choices::TestUsers(test_users(&cs)),
+            Err(e) => Choices::Unavailable(e.into()),
+        },
+    };
     let mut body = html! {
         h1 { (l.t("Vista del cittadino", "Citizen's view")) }
-        (intro(l))
-        (picker(&st, l, &fc, archived))
+        (intro(&source, l))
+        (picker(&st, &choices, l, &fc, archived))
     };
     if !fc.is_empty() {
         let mut path =
@@ -720,7 +931,9 @@ async fn inbox(
         if let Some(id) = before {
             path.push_str(&format!("&maximum_id={}", crate::engine::encode(id)));
         }
-        let call = app_get(&st, l.t("Casella", "Inbox").into(), &fc, &path).await;
+        let call = source
+            .get(&st, l.t("Casella", "Inbox").into(), &fc, &path)
+            .await;
         let page: Option<InboxPage> = if call.refusal.is_none() {
             serde_json::from_slice(&call.body).ok()
         } else {
@@ -780,7 +993,7 @@ async fn inbox(
                     }
                 }
             }
-            (calls_table(std::slice::from_ref(&call), l))
+            (calls_table(&source, std::slice::from_ref(&call), l))
         };
     }
     visit.finish(
@@ -900,28 +1113,29 @@ async fn message(
     Path(id): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (visit, _user) = match signed_in(&st, &headers) {
+    let (visit, source) = match open(&st, &headers).await {
         Ok(v) => v,
-        Err(r) => return *r,
+        Err(r) => return r,
     };
     let l = visit.session.lang;
     let fc = citizen_param(&params);
     let eid = crate::engine::encode(&id);
     let cf = crate::engine::encode(&fc);
     let go_on = params.get("continua").is_some_and(|v| v == "si");
-    let stored_call = app_get(
-        &st,
-        l.t("Messaggio", "Message").into(),
-        &fc,
-        &format!("messages/{eid}"),
-    )
-    .await;
+    let stored_call = source
+        .get(
+            &st,
+            l.t("Messaggio", "Message").into(),
+            &fc,
+            &format!("messages/{eid}"),
+        )
+        .await;
     let stored: Stored = match (
         &stored_call.refusal,
         serde_json::from_slice(&stored_call.body),
     ) {
         (None, Ok(s)) => s,
-        _ => return not_found(&st, &visit, l, &stored_call),
+        _ => return not_found(&st, &visit, &source, l, &stored_call),
     };
     let mut calls = vec![stored_call];
     let back = html! {
@@ -941,20 +1155,21 @@ async fn message(
         let body = html! {
             (head)
             div class="messaggio" { (PreEscaped(render_markdown(&stored.content.markdown))) }
-            (calls_table(&calls, l))
+            (calls_table(&source, &calls, l))
             (back)
         };
         return visit.finish(&st, layout(&title, &visit, "/cittadino", body));
     }
     // The precondition first, as the app does.
     if !go_on {
-        let call = app_get(
-            &st,
-            l.t("Precondizione", "Precondition").into(),
-            &fc,
-            &format!("third-party-messages/{eid}/precondition"),
-        )
-        .await;
+        let call = source
+            .get(
+                &st,
+                l.t("Precondizione", "Precondition").into(),
+                &fc,
+                &format!("third-party-messages/{eid}/precondition"),
+            )
+            .await;
         let shown = (call.status == 200 && call.refusal.is_none())
             .then(|| serde_json::from_slice::<Precondition>(&call.body).ok())
             .flatten();
@@ -977,20 +1192,21 @@ async fn message(
                     }
                     p { a href={ "/cittadino/messaggi/" (eid) "?cf=" (cf) "&continua=si" } { (l.t("Apri comunque il messaggio", "Open the message anyway")) } }
                 }
-                (calls_table(&calls, l))
+                (calls_table(&source, &calls, l))
                 (back)
             };
             return visit.finish(&st, layout(&title, &visit, "/cittadino", body));
         }
         calls.push(call);
     }
-    let details_call = app_get(
-        &st,
-        l.t("Dettagli", "Details").into(),
-        &fc,
-        &format!("third-party-messages/{eid}"),
-    )
-    .await;
+    let details_call = source
+        .get(
+            &st,
+            l.t("Dettagli", "Details").into(),
+            &fc,
+            &format!("third-party-messages/{eid}"),
+        )
+        .await;
     let details: Option<Details> = if details_call.refusal.is_none() {
         serde_json::from_slice(&details_call.body).ok()
     } else {
@@ -1001,13 +1217,14 @@ async fn message(
     if let Some(d) = &details {
         for a in &d.third_party_message.attachments {
             let name = a.name.clone().unwrap_or_else(|| a.url.clone());
-            let call = app_get(
-                &st,
-                format!("{} {name}", l.t("Allegato", "Attachment")),
-                &fc,
-                &attachment_api_path(&id, &a.url),
-            )
-            .await;
+            let call = source
+                .get(
+                    &st,
+                    format!("{} {name}", l.t("Allegato", "Attachment")),
+                    &fc,
+                    &attachment_api_path(&id, &a.url),
+                )
+                .await;
             let ok = call.refusal.is_none();
             calls.push(Call {
                 body: Default::default(),
@@ -1046,7 +1263,7 @@ async fn message(
                 }
             }
         }
-        (calls_table(&calls, l))
+        (calls_table(&source, &calls, l))
         (back)
     };
     visit.finish(&st, layout(&title, &visit, "/cittadino", body))
@@ -1060,9 +1277,9 @@ async fn attachment(
     Path((id, url)): Path<(String, String)>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (visit, _user) = match signed_in(&st, &headers) {
+    let (visit, source) = match open(&st, &headers).await {
         Ok(v) => v,
-        Err(r) => return *r,
+        Err(r) => return r,
     };
     let l = visit.session.lang;
     let fc = citizen_param(&params);
@@ -1070,15 +1287,16 @@ async fn attachment(
         Some(q) => format!("{url}?{q}"),
         None => url,
     };
-    let call = app_get(
-        &st,
-        format!("{} {url}", l.t("Allegato", "Attachment")),
-        &fc,
-        &attachment_api_path(&id, &url),
-    )
-    .await;
+    let call = source
+        .get(
+            &st,
+            format!("{} {url}", l.t("Allegato", "Attachment")),
+            &fc,
+            &attachment_api_path(&id, &url),
+        )
+        .await;
     if call.refusal.is_some() || call.status != 200 {
-        return not_found(&st, &visit, l, &call);
+        return not_found(&st, &visit, &source, l, &call);
     }
     let pass = |name: header::HeaderName, default: &'static str| {
         call.headers
@@ -1302,6 +1520,63 @@ mod tests {
             roles: vec!["platform".into()],
             token: "t".into(),
         }
+    }
+
+    #[test]
+    fn the_test_users_are_offered_once_with_their_configurations() {
+        let c = |name: &str, users: &[&str]| -> provider_sdk::contract::RcConfiguration {
+            let mut v = serde_json::json!({
+                "configuration_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "user_id": "t",
+                "name": name, "description": "d", "has_precondition": "NEVER",
+                "is_lollipop_enabled": false, "disable_lollipop_for": [],
+                "prod_environment": {"base_url": "https://rc.example.it/",
+                    "details_authentication": {"type": "API_KEY", "header_key_name": "X-Key", "key": "k"}}
+            });
+            if !users.is_empty() {
+                v["test_environment"] = serde_json::json!({"base_url": "https://t.example.it/",
+                    "details_authentication": {"type": "API_KEY", "header_key_name": "X-Key", "key": "k"},
+                    "test_users": users});
+            }
+            serde_json::from_value(v).unwrap()
+        };
+        let all = [
+            c("Tari", &["RSSMRA85T10A562S"]),
+            c("Senza test", &[]),
+            c("Imu", &["SPNDNL80R13C555X", "RSSMRA85T10A562S"]),
+        ];
+        assert_eq!(
+            test_users(&all),
+            [
+                ("RSSMRA85T10A562S".to_owned(), "Tari, Imu".to_owned()),
+                ("SPNDNL80R13C555X".to_owned(), "Imu".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn with_test_users_the_page_is_for_an_entitys_administrators_and_api_operators() {
+        let config = crate::Config {
+            gateway_url: Some("http://127.0.0.1:8080".into()),
+            citizen_view: CitizenView::TestUsers,
+            ..crate::Config::default()
+        };
+        let user = |roles: &[&str], tenant: bool| crate::session::User {
+            name: "u".into(),
+            tenant_name: String::new(),
+            tenant_id: tenant.then(|| "ente".into()),
+            roles: roles.iter().map(|r| (*r).into()).collect(),
+            token: "t".into(),
+        };
+        assert!(shown_to(&config, Some(&user(&["admin"], true))));
+        assert!(shown_to(&config, Some(&user(&["api"], true))));
+        assert!(!shown_to(&config, Some(&user(&["security"], true))));
+        assert!(!shown_to(&config, Some(&platform_operator())));
+        assert!(!shown_to(&config, None));
+        let dev = crate::Config {
+            citizen_view: CitizenView::Dev,
+            ..config
+        };
+        assert!(shown_to(&dev, Some(&platform_operator())));
     }
 
     #[test]

@@ -46,11 +46,12 @@ pub struct Config {
     /// tenant can connect.
     pub data_dir: Option<PathBuf>,
     /// The app API key the page calls the gateway with (one of the gateway's
-    /// `auth.app_api_keys`). A secret: set it in the configuration file or `CONSOLE_APP_API_KEY`;
-    /// the console never shows it.
+    /// `auth.app_api_keys`), with `citizen_view = "dev"` only. A secret: set it in the
+    /// configuration file or `CONSOLE_APP_API_KEY`; the console never shows it.
     pub app_api_key: String,
     /// Which citizens the "Vista del cittadino" page may show (`dev`: any fiscal code typed or
-    /// picked from `dev_citizens`, the development stack only).
+    /// picked from `dev_citizens`, the development stack only; `test_users`: the test users of
+    /// the signed-in user's entity, through the gateway's preview with the entity's vouchers).
     pub citizen_view: CitizenView,
     /// The citizens the "Vista del cittadino" page offers to pick.
     pub dev_citizens: Vec<String>,
@@ -72,9 +73,9 @@ pub enum CitizenView {
     Off,
     /// Any fiscal code (the development stack only: loopback, plain http).
     Dev,
-    /// Only the fiscal codes that are a configuration's `test_users`. Refused at start: the
-    /// gateway's app API cannot yet say whether a fiscal code is a test user of some
-    /// configuration, so production has no citizen's view.
+    /// Only the test users of the signed-in user's entity (the `test_users` of its
+    /// configurations), for its administrators and API operators, through the gateway's preview
+    /// (`/api/v1/test-users`) with the entity's vouchers ("Recapito" connected): no app API key.
     TestUsers,
 }
 
@@ -330,27 +331,32 @@ impl Config {
 
     /// Whether the "Vista del cittadino" page exists.
     pub fn citizen_view_on(&self) -> bool {
-        self.citizen_view == CitizenView::Dev && self.gateway_url.is_some()
+        self.citizen_view != CitizenView::Off && self.gateway_url.is_some()
     }
 
     fn check_citizen_view(&self) -> Result<(), String> {
         match self.citizen_view {
             CitizenView::Off => return Ok(()),
-            CitizenView::TestUsers => {
-                return Err(
-                    "citizen_view = \"test_users\" is not supported: the gateway's app \
-                     API cannot say whether a fiscal code is a configuration's test user; use \
-                     \"dev\" on the development stack or leave it \"off\""
-                        .into(),
-                );
-            }
-            CitizenView::Dev => {}
+            CitizenView::TestUsers | CitizenView::Dev => {}
         }
         let Some(url) = &self.gateway_url else {
             return Err("citizen_view needs gateway_url".into());
         };
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(format!("gateway_url must be an http(s) URL, not {url:?}"));
+        }
+        if self.citizen_view == CitizenView::TestUsers {
+            // The entity's vouchers, never IO's app key: a key here would let the console read
+            // any citizen's inbox.
+            if !self.app_api_key.trim().is_empty() {
+                return Err(
+                    "citizen_view = \"test_users\" calls the gateway's preview with the \
+                     entity's vouchers: remove app_api_key (IO's app key has no place in a \
+                     production console)"
+                        .into(),
+                );
+            }
+            return Ok(());
         }
         if self.app_api_key.trim().is_empty() {
             return Err("citizen_view needs app_api_key".into());
@@ -464,8 +470,16 @@ mod tests {
         c.bind = "0.0.0.0:8083".into();
         assert!(c.check().unwrap_err().contains("development stack only"));
         c.bind = "127.0.0.1:8083".into();
+        // The test users' view: the entity's vouchers, anywhere, never with the app key.
         c.citizen_view = CitizenView::TestUsers;
-        assert!(c.check().unwrap_err().contains("not supported"));
+        assert!(c.check().unwrap_err().contains("remove app_api_key"));
+        c.app_api_key = String::new();
+        c.bind = "0.0.0.0:8083".into();
+        c.public_url = "https://console.example.it".into();
+        assert_eq!(c.check(), Ok(()));
+        assert!(c.citizen_view_on());
+        c.gateway_url = None;
+        assert!(c.check().is_err());
         let parsed: CitizenView = serde_json::from_str("\"test_users\"").unwrap();
         assert_eq!(parsed, CitizenView::TestUsers);
     }

@@ -203,7 +203,8 @@ pub struct Visit {
     pub new: bool,
     /// Whether the "Scenari del mock" page exists (`mock_provider_url`): the nav shows it.
     pub mock_scenarios: bool,
-    /// Whether the "Vista del cittadino" page exists (`citizen_view`): the nav shows it.
+    /// Whether the "Vista del cittadino" page exists (`citizen_view`) for this visitor (with
+    /// `test_users`: an administrator or API operator of an entity): the nav shows it.
     pub citizen_view: bool,
     /// The page being shown (path and query of a `GET`), where the language switch comes back
     /// to; `None` for a form's answer.
@@ -234,11 +235,11 @@ impl Visit {
         {
             return Visit {
                 id,
+                citizen_view: cittadino::shown_to(&state.config, session.user.as_ref()),
                 session,
                 new: false,
                 mock_scenarios: state.config.mock_provider_url.is_some(),
                 page: shown(headers),
-                citizen_view: state.config.citizen_view_on(),
             };
         }
         let (id, session) = state.sessions.create(None);
@@ -248,7 +249,8 @@ impl Visit {
             new: true,
             mock_scenarios: state.config.mock_provider_url.is_some(),
             page: shown(headers),
-            citizen_view: state.config.citizen_view_on(),
+            // A new session has no user.
+            citizen_view: cittadino::shown_to(&state.config, None),
         }
     }
 

@@ -108,7 +108,8 @@ pub fn has_role(user: &User, roles: &[&str]) -> bool {
 /// The navigation: (path, label) per role, in the user guide's order; "Scenari del mock" for
 /// every signed-in user when the console edits the mock provider's scenarios (`mock`: the
 /// development stack only).
-/// "Vista del cittadino" for every signed-in user when configured (`citizen`: development only).
+/// "Vista del cittadino" when configured and open to the user (`citizen`: every signed-in user on
+/// the development stack; an entity's administrators and API operators with `test_users`).
 fn nav(user: &User, l: Lang, mock: bool, citizen: bool) -> Vec<(&'static str, &'static str)> {
     let mut items = vec![(
         "/catalogo",

@@ -194,6 +194,15 @@ async fn listen(port: u16) -> Result<tokio::net::TcpListener, String> {
 
 /// Starts everything; seeds the world on the first start, reuses it afterwards.
 pub async fn start(o: DevOptions) -> Result<DevStack, String> {
+    start_with(o, |_| {}).await
+}
+
+/// [`start`], with the web console's configuration changed by `tune_console` before it starts (e.g.
+/// a test's `citizen_view = "test_users"`, with no app API key).
+pub async fn start_with(
+    o: DevOptions,
+    tune_console: impl FnOnce(&mut console::Config),
+) -> Result<DevStack, String> {
     std::fs::create_dir_all(&o.data_dir).map_err(|e| fail("data folder", e))?;
     let data_dir = std::fs::canonicalize(&o.data_dir).map_err(|e| fail("data folder", e))?;
     let env_path = data_dir.join("dev-env.json");
@@ -305,7 +314,7 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
     }));
 
     // 5. The web console, on the engine's public API, with development sign-in.
-    let console_config = console_config(
+    let mut console_config = console_config(
         &o,
         &interop_config,
         &interop_url,
@@ -313,6 +322,7 @@ pub async fn start(o: DevOptions) -> Result<DevStack, String> {
         &seeded,
         (&gateway_url, &app_key, &data_dir.join("console")),
     )?;
+    tune_console(&mut console_config);
     let console = console::build(console_config)
         .await
         .map_err(|e| fail("console", e))?;

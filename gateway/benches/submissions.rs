@@ -1240,6 +1240,7 @@ fn main() {
                 archived: false,
                 maximum_id: None,
                 minimum_id: None,
+                sender: None,
                 limit: 101,
             };
             store.inbox(heavy, page).await.expect("inbox")

@@ -140,6 +140,7 @@ fn page(archived: bool, max: Option<&MessageId>, min: Option<&MessageId>, limit:
         archived,
         maximum_id: max.cloned(),
         minimum_id: min.cloned(),
+        sender: None,
         limit,
     }
 }
@@ -366,6 +367,67 @@ async fn the_inbox_pages_newest_first(s: Arc<dyn Store>) {
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+/// An entity's preview of its test user's inbox: only that sender's messages to that citizen,
+/// paged like the citizen's own inbox.
+async fn the_inbox_of_one_sender_lists_only_its_messages(s: Arc<dyn Store>) {
+    let mut mine = Vec::new();
+    for (i, sender) in ["ente-a", "ente-b", "ente-a", "ente-a", "ente-b"]
+        .iter()
+        .enumerate()
+    {
+        let mut m = message(ALICE, &format!("Avviso numero {i} per Alice"));
+        m.sender = (*sender).into();
+        mine.push(m);
+    }
+    mine.sort_by(|a, b| a.id.cmp(&b.id));
+    for m in &mine {
+        s.submit(m.clone(), None).await.unwrap();
+    }
+    let mut to_bob = message(BOB, "Avviso dell'ente A per Bob");
+    to_bob.sender = "ente-a".into();
+    s.submit(to_bob, None).await.unwrap();
+    let of = |sender: &str| {
+        let mut v: Vec<_> = mine
+            .iter()
+            .filter(|m| m.sender.as_str() == sender)
+            .map(Message::summary)
+            .collect();
+        v.reverse();
+        v
+    };
+    let by = |sender: &str, max: Option<&MessageId>, limit: u32| PageQuery {
+        sender: Some(sender.into()),
+        ..page(false, max, None, limit)
+    };
+    let a = of("ente-a");
+    assert_eq!(a.len(), 3);
+    let p1 = s.inbox(&fc(ALICE), by("ente-a", None, 2)).await.unwrap();
+    assert_eq!(p1, a[..2]);
+    let p2 = s
+        .inbox(&fc(ALICE), by("ente-a", Some(&p1[1].id), 2))
+        .await
+        .unwrap();
+    assert_eq!(p2, a[2..]);
+    assert_eq!(
+        s.inbox(&fc(ALICE), by("ente-b", None, 10)).await.unwrap(),
+        of("ente-b")
+    );
+    assert!(
+        s.inbox(&fc(ALICE), by("ente-c", None, 10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Another citizen's messages from the same sender are not listed.
+    assert_eq!(
+        s.inbox(&fc(BOB), by("ente-a", None, 10))
+            .await
+            .unwrap()
+            .len(),
+        1
     );
 }
 
@@ -618,6 +680,7 @@ suite!(
     an_idempotency_key_stores_once_across_calls,
     an_idempotency_key_stores_once_in_one_batch,
     the_inbox_pages_newest_first,
+    the_inbox_of_one_sender_lists_only_its_messages,
     status_changes_only_for_the_citizen_the_message_is_for,
     a_sender_lists_only_its_own_messages_newest_first,
 );

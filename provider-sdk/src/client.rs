@@ -39,6 +39,13 @@ use serde::de::DeserializeOwned;
 use std::path::Path;
 use std::time::Duration;
 
+mod test_users;
+
+pub use test_users::{
+    InboxMessage, InboxPage, PreviewAttachment, PreviewDetails, PreviewMessage,
+    PreviewThirdPartyMessage, TestUserInbox,
+};
+
 /// At most this much of an unexpected answer is kept in an error.
 const KEPT_BODY: usize = 500;
 

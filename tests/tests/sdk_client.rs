@@ -339,3 +339,85 @@ async fn a_bad_key_or_a_wrong_purpose_is_a_typed_error() {
         "CLIENT_TRANSPORT"
     );
 }
+
+/// The preview of what the app shows a test user, through the SDK: only a test user of the
+/// entity's configurations, its messages with their precondition, details and attachment, and
+/// nothing marked read.
+#[tokio::test]
+async fn an_entity_previews_what_its_test_user_sees() {
+    use e2e::entity::{Answer, FakeEntity};
+    use provider_sdk::client::TestUserInbox;
+    const TESTER: &str = "RSSMRA85T10A562S";
+    let w = world().await;
+    let sdk = w.sdk(&w.purpose, "keys/client-a.key.pem");
+    let entity = FakeEntity::start().await;
+    let mut c = configuration("Avvisi di prova");
+    c.is_lollipop_enabled = false;
+    c.test_environment = Some(TestEnvironment {
+        base_url: entity.base_url.clone(),
+        details_authentication: DetailsAuthentication::ApiKey {
+            header_key_name: "X-Api-Key".into(),
+            key: "secret".into(),
+        },
+        test_users: vec![TESTER.into()],
+    });
+    let config = sdk.create_configuration(&c).await.unwrap();
+    let mut m = message(&config.configuration_id, "prova-1");
+    m.fiscal_code = TESTER.into();
+    m.feature_level_type = Some(FeatureLevelType::Advanced);
+    if let Some(t) = m.content.third_party_data.as_mut() {
+        t.has_attachments = true;
+    }
+    let id = sdk.submit_message(&m, "prova-1").await.unwrap().id;
+    entity.on(
+        "messages/prova-1",
+        Answer::json(&serde_json::json!({
+            "details": {"subject": "Avviso di pagamento TARI 2026", "markdown": "## Avviso\n\nL'importo dovuto per la tassa sui rifiuti è di 120 euro, da pagare entro il 31 dicembre."},
+            "attachments": [{"id": "a1", "content_type": "application/pdf", "name": "avviso.pdf", "url": "/files/avviso.pdf"}]
+        })),
+    );
+    entity.on(
+        "messages/prova-1/precondition",
+        Answer::json(&serde_json::json!({"title": "Prima di aprire", "markdown": "Il messaggio contiene dati tributari."})),
+    );
+    let pdf = std::fs::read(fixtures().join("pdf/pdfa2b-minimal.pdf")).unwrap();
+    entity.on(
+        "messages/prova-1/files/avviso.pdf",
+        Answer::bytes(200, pdf.clone()),
+    );
+
+    let inbox = sdk
+        .test_user_messages(TESTER, &TestUserInbox::default())
+        .await
+        .unwrap();
+    assert_eq!(inbox.items.len(), 1);
+    assert_eq!(inbox.items[0].id, id);
+    assert_eq!(inbox.items[0].has_precondition, Some(true));
+    assert_eq!(inbox.next, None);
+    let p = sdk.test_user_precondition(TESTER, &id).await.unwrap();
+    assert_eq!(p.map(|p| p.title).as_deref(), Some("Prima di aprire"));
+    let d = sdk.test_user_details(TESTER, &id).await.unwrap();
+    assert_eq!(
+        d.third_party_message.details.subject,
+        "Avviso di pagamento TARI 2026"
+    );
+    let url = d.third_party_message.attachments[0].url.clone();
+    let a = sdk.test_user_attachment(TESTER, &id, &url).await.unwrap();
+    assert_eq!((a.name.as_deref(), a.bytes), (Some("avviso.pdf"), pdf));
+    let one = sdk.test_user_message(TESTER, &id).await.unwrap();
+    assert!(
+        !one.is_read && !one.is_archived,
+        "the preview marks nothing"
+    );
+    // A citizen who is not a test user of the entity's configurations: a typed refusal.
+    let e = sdk
+        .test_user_messages(CITIZEN, &TestUserInbox::default())
+        .await
+        .unwrap_err();
+    assert_eq!((e.status(), e.code()), (Some(403), "NOT_YOUR_TEST_USER"));
+    let e = sdk
+        .test_user_message(TESTER, "01ARZ3NDEKTSV4RRFFQ69G5FAV")
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), "MESSAGE_NOT_FOUND");
+}

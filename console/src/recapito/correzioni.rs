@@ -61,6 +61,10 @@ const FIXES: &[(&str, &str)] = &[
         "aggiungi il cittadino ai `test_users` dell'ambiente di test, oppure configura un ambiente di produzione",
     ),
     (
+        "NOT_YOUR_TEST_USER",
+        "aggiungi il codice fiscale ai `test_users` dell'ambiente di test di una delle tue configurazioni, oppure visualizza un utente che lo è già",
+    ),
+    (
         "LOLLIPOP_HEADERS_MISSING",
         "nulla da parte dell'ente: le intestazioni lollipop dell'app sono state rifiutate dal gateway prima della chiamata",
     ),

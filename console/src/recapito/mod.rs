@@ -237,6 +237,11 @@ pub const SENTENCES: &[(&str, &str, &str)] = &[
         "The citizen is not one of the test users.",
     ),
     (
+        "NOT_YOUR_TEST_USER",
+        "Il codice fiscale non è tra gli utenti di test delle configurazioni del tuo ente.",
+        "The fiscal code is not one of the test users of your entity's configurations.",
+    ),
+    (
         "LOLLIPOP_HEADERS_MISSING",
         "Mancano le intestazioni lollipop.",
         "The lollipop headers are missing.",

@@ -11,7 +11,7 @@ use super::problem::{ApiError, ApiJson, ApiPath, ApiQuery, problem};
 use crate::domain::message::{
     Message, MessageSummary, Reader, StatusChange, not_readable, readable, status_change,
 };
-use crate::domain::{Code, MessageId};
+use crate::domain::{Code, MessageId, TenantId};
 use crate::store::PageQuery;
 use axum::Json;
 use axum::extract::State;
@@ -33,7 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-struct ListQuery {
+pub(crate) struct ListQuery {
     /// How many items a page should include (default 100).
     #[param(nullable = false, minimum = 1, maximum = 100, default = 100)]
     page_size: Option<u32>,
@@ -103,7 +103,7 @@ struct PublicMessage {
 
 #[derive(Serialize, ToSchema)]
 #[schema(as = PaginatedPublicMessagesCollection)]
-struct Page {
+pub(crate) struct Page {
     items: Vec<PublicMessage>,
     /// The first id of this page (absent when the page is empty).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -166,6 +166,16 @@ async fn list(
     Citizen(fc): Citizen,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Page>, ApiError> {
+    inbox(&st, &fc, q, None).await
+}
+
+/// A page of the citizen's inbox (`sender`: only that sender's messages, for its preview).
+pub(crate) async fn inbox(
+    st: &AppState,
+    fc: &FiscalCode,
+    q: ListQuery,
+    sender: Option<TenantId>,
+) -> Result<Json<Page>, ApiError> {
     let size = q.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
     if !(1..=100).contains(&size) {
         return Err(problem(Code::INVALID_QUERY, "page_size must be 1..100"));
@@ -174,9 +184,10 @@ async fn list(
         archived: q.archived,
         maximum_id: page_id("maximum_id", q.maximum_id)?,
         minimum_id: page_id("minimum_id", q.minimum_id)?,
+        sender,
         limit: size + 1,
     };
-    let mut rows = st.store.inbox(&fc, page).await?;
+    let mut rows = st.store.inbox(fc, page).await?;
     let more = rows.len() > size as usize;
     rows.truncate(size as usize);
     let prev = rows.first().map(|m| m.id.clone());
@@ -200,7 +211,7 @@ async fn list(
 /// IO's `CreatedMessageWithContentAndAttachments`.
 #[derive(Serialize, ToSchema)]
 #[schema(as = CreatedMessageWithContentAndAttachments)]
-struct MessageWithContent {
+pub(crate) struct MessageWithContent {
     id: MessageId,
     #[schema(value_type = FiscalCode)]
     fiscal_code: String,
@@ -215,17 +226,33 @@ struct MessageWithContent {
     is_archived: bool,
 }
 
-/// The citizen's message (another citizen's is not found).
-pub(crate) async fn citizen_message(
+/// The message `reader` may read (anybody else's is not found).
+pub(crate) async fn message_for(
     st: &AppState,
-    fc: &FiscalCode,
     id: &MessageId,
+    reader: Reader<'_>,
 ) -> Result<Message, ApiError> {
-    Ok(readable(
-        st.store.message(id).await?,
-        id,
-        Reader::Citizen(fc),
-    )?)
+    Ok(readable(st.store.message(id).await?, id, reader)?)
+}
+
+/// One message with its content and status, as the citizen's app gets it: never changes its
+/// status.
+pub(crate) async fn with_content(
+    st: &AppState,
+    id: &MessageId,
+    reader: Reader<'_>,
+) -> Result<Json<MessageWithContent>, ApiError> {
+    let m = message_for(st, id, reader).await?;
+    Ok(Json(MessageWithContent {
+        id: m.id,
+        fiscal_code: m.fiscal_code.to_string(),
+        time_to_live: m.time_to_live,
+        created_at: m.created_at,
+        sender_service_id: m.sender_service_id,
+        content: m.content,
+        is_read: m.is_read,
+        is_archived: m.is_archived,
+    }))
 }
 
 /// One of the citizen's messages
@@ -249,17 +276,7 @@ async fn get_one(
     Citizen(fc): Citizen,
     ApiPath(id): ApiPath<MessageId>,
 ) -> Result<Json<MessageWithContent>, ApiError> {
-    let m = citizen_message(&st, &fc, &id).await?;
-    Ok(Json(MessageWithContent {
-        id: m.id,
-        fiscal_code: m.fiscal_code.to_string(),
-        time_to_live: m.time_to_live,
-        created_at: m.created_at,
-        sender_service_id: m.sender_service_id,
-        content: m.content,
-        is_read: m.is_read,
-        is_archived: m.is_archived,
-    }))
+    with_content(&st, &id, Reader::Citizen(&fc)).await
 }
 
 #[derive(Serialize, ToSchema)]

@@ -8,6 +8,7 @@ pub mod openapi;
 pub mod ops;
 pub mod probe;
 pub mod problem;
+pub mod test_users;
 pub mod third_party;
 
 use crate::auth::app_key::AppKeys;
@@ -49,6 +50,7 @@ pub(crate) fn documented() -> OpenApiRouter<AppState> {
         .merge(messages::routes())
         .merge(communication::routes())
         .merge(third_party::routes())
+        .merge(test_users::routes())
         .merge(ops::routes())
 }
 

@@ -114,6 +114,8 @@ const NOT_FOUND_FOR_CALLER: &str = "Not found (for this caller).";
 const NOT_FOUND_FOR_CITIZEN: &str = "Not found (another citizen's message is not found either).";
 const ENTITY_UNUSABLE: &str = "The entity could not be used, or its answer breaks the contract or \
                                the flags the message was submitted with.";
+const NOT_FOUND_FOR_PREVIEW: &str = "Not found (another sender's message, or one for another citizen, \
+                                     is not found either).";
 const RETRY: &str = "Unavailable for now; retry (after `Retry-After` seconds when given).";
 
 problems! {
@@ -189,6 +191,27 @@ problems! {
         STORE_UNAVAILABLE,
     ], retry_after = "With `ENTITY_UNAVAILABLE`: the entity's `Retry-After` (10 when it gave none); with `ATTACHMENT_VALIDATION_BUSY`: 5.";
     EntityTimeout = 504, "The entity did not answer in time.", [ENTITY_TIMEOUT];
+
+    // The entity's preview of its test users' view (`/api/v1/test-users`).
+    PreviewInboxRefused = 400, MALFORMED, [INVALID_PATH, INVALID_QUERY];
+    PreviewPathRefused = 400, MALFORMED, [INVALID_PATH];
+    NotYourTestUser = 403, "The fiscal code is not a test user of the caller's configurations.", [NOT_YOUR_TEST_USER];
+    PreviewMessageNotFound = 404, NOT_FOUND_FOR_PREVIEW, [MESSAGE_NOT_FOUND];
+    PreviewFetchRefused = 400, "The request is malformed, or the entity answered 400.", [
+        INVALID_PATH, NOT_A_REMOTE_CONTENT_MESSAGE, ENTITY_BAD_REQUEST,
+    ];
+    PreviewContentForbidden = 403, "The fiscal code is not a test user of the caller's configurations, or the citizen may not see this content.", [
+        NOT_YOUR_TEST_USER, NOT_A_TEST_USER, ENTITY_FORBIDDEN,
+    ];
+    PreviewRemoteNotFound = 404, NOT_FOUND_FOR_PREVIEW, [MESSAGE_NOT_FOUND, ENTITY_NOT_FOUND];
+    PreviewAttachmentNotFound = 404, NOT_FOUND_FOR_PREVIEW, [MESSAGE_NOT_FOUND, ATTACHMENT_NOT_LISTED, ENTITY_NOT_FOUND];
+    PreviewEntityUnavailable = 503, RETRY, [
+        JWKS_UNAVAILABLE, ENTITY_UNAVAILABLE, ENTITY_BUSY, ENTITY_CIRCUIT_OPEN, STORE_UNAVAILABLE,
+    ], retry_after = "With `ENTITY_UNAVAILABLE`: the entity's `Retry-After` (10 when it gave none).";
+    PreviewAttachmentUnavailable = 503, RETRY, [
+        JWKS_UNAVAILABLE, ENTITY_UNAVAILABLE, ENTITY_BUSY, ATTACHMENT_VALIDATION_BUSY,
+        ENTITY_CIRCUIT_OPEN, STORE_UNAVAILABLE,
+    ], retry_after = "With `ENTITY_UNAVAILABLE`: the entity's `Retry-After` (10 when it gave none); with `ATTACHMENT_VALIDATION_BUSY`: 5.";
 }
 
 /// The two security schemes.
@@ -235,6 +258,7 @@ impl Modify for SecuritySchemes {
         (name = "configurations", description = "Remote-content configurations (entities)."),
         (name = "messages", description = "Message submission (entities)."),
         (name = "app", description = "The app backend's API."),
+        (name = "test-users", description = "What the app would show the caller's test users (entities)."),
         (name = "operations", description = "Health, readiness, metrics, this document."),
     ),
     components(schemas(Problem)),

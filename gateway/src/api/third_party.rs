@@ -3,7 +3,7 @@
 
 use super::AppState;
 use super::callers::Citizen;
-use super::communication::citizen_message;
+use super::communication::message_for;
 use super::configurations::configuration_of;
 use super::openapi::{
     AppKeyRefused, AttachmentNotFound, AttachmentRefused, AttachmentUnavailable, ContentForbidden,
@@ -12,12 +12,12 @@ use super::openapi::{
 };
 use super::problem::{ApiError, ApiPath, problem};
 use crate::domain::configuration::{Configuration, Use, configuration_gone};
-use crate::domain::message::Message;
+use crate::domain::message::{Message, Reader};
 use crate::domain::remote::{
     ThirdPartyMessage, attachment_path, check_details, check_precondition, entity_segment,
     environment, lollipop_enabled, precondition_needed,
 };
-use crate::domain::{Code, ConfigurationId, MessageId};
+use crate::domain::{Code, ConfigurationId, MessageId, TenantId};
 use crate::fetch::lollipop::LollipopHeaders;
 use crate::fetch::{Call, lollipop};
 use axum::Json;
@@ -43,7 +43,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// An attachment's bytes (the answer's schema).
-struct Pdf;
+pub(crate) struct Pdf;
 
 impl utoipa::PartialSchema for Pdf {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
@@ -68,13 +68,69 @@ struct Context {
     lollipop: Vec<(HeaderName, HeaderValue)>,
 }
 
+/// Who asks for a message's remote content.
+#[derive(Clone, Copy)]
+pub(crate) enum Viewer<'a> {
+    /// The app backend for its citizen, with the headers it sent (the citizen's lollipop ones).
+    App(&'a HeaderMap),
+    /// An entity previewing what its test user sees: only its own messages to that citizen;
+    /// lollipop, when enabled, is signed by a test device made for the request.
+    Preview(&'a TenantId),
+}
+
+impl Viewer<'_> {
+    fn reader<'a>(&'a self, fc: &'a FiscalCode) -> Reader<'a> {
+        match self {
+            Viewer::App(_) => Reader::Citizen(fc),
+            Viewer::Preview(sender) => Reader::Preview(sender, fc),
+        }
+    }
+
+    /// The lollipop headers to pass on for a fetch of `id` (`app_suffix`: what follows the
+    /// message id in the app's URL).
+    fn lollipop(
+        &self,
+        fc: &FiscalCode,
+        id: &MessageId,
+        app_suffix: &str,
+    ) -> Result<Vec<(HeaderName, HeaderValue)>, ApiError> {
+        match self {
+            Viewer::App(headers) => Ok(lollipop::forwarded(headers, fc)?),
+            Viewer::Preview(_) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs() as i64);
+                // A header value is visible ASCII: anything else of the url percent-encoded.
+                let suffix: String = app_suffix
+                    .bytes()
+                    .map(|b| match b {
+                        0x21..=0x7e => char::from(b).to_string(),
+                        _ => format!("%{b:02X}"),
+                    })
+                    .collect();
+                let url = format!("{PREVIEW_APP_URL}/{id}{suffix}");
+                let headers = crate::probe::device::Device::generate()
+                    .sign(fc, &url, now)
+                    .map_err(|e| problem(Code::LOLLIPOP_HEADERS_INVALID, e))?;
+                Ok(lollipop::forwarded(&headers, fc)?)
+            }
+        }
+    }
+}
+
+/// The URL a preview's test device signs (`x-pagopa-lollipop-original-url`): the app API's path
+/// under a host that is no app backend, so the signature cannot stand for a real app request.
+pub const PREVIEW_APP_URL: &str =
+    "https://recapito-preview.invalid/api/communication/v1/third-party-messages";
+
 async fn context(
     st: &AppState,
     fc: &FiscalCode,
     id: &MessageId,
-    headers: &HeaderMap,
+    viewer: Viewer<'_>,
+    app_suffix: &str,
 ) -> Result<Context, ApiError> {
-    let message = citizen_message(st, fc, id).await?;
+    let message = message_for(st, id, viewer.reader(fc)).await?;
     let tpd = message.content.third_party_data.clone().ok_or_else(|| {
         problem(
             Code::NOT_A_REMOTE_CONTENT_MESSAGE,
@@ -89,7 +145,7 @@ async fn context(
         .ok_or_else(configuration_gone)?;
     let configuration = configuration_of(st, &message.sender, &config_id, Use::ForMessage).await?;
     let lollipop = if lollipop_enabled(&configuration, fc) {
-        lollipop::forwarded(headers, fc)?
+        viewer.lollipop(fc, id, app_suffix)?
     } else {
         Vec::new()
     };
@@ -154,13 +210,24 @@ async fn precondition(
     ApiPath(id): ApiPath<MessageId>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let ctx = context(&st, &fc, &id, &headers).await?;
+    precondition_of(&st, &fc, &id, Viewer::App(&headers)).await
+}
+
+/// The precondition of a message as `viewer` asks for it: never marks anything (a ONCE
+/// precondition is shown until the app marks the message read).
+pub(crate) async fn precondition_of(
+    st: &AppState,
+    fc: &FiscalCode,
+    id: &MessageId,
+    viewer: Viewer<'_>,
+) -> Result<Response, ApiError> {
+    let ctx = context(st, fc, id, viewer, "/precondition").await?;
     if !precondition_needed(&ctx.tpd, ctx.message.is_read) {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
     let p: PreconditionContent = st
         .fetcher
-        .json(&ctx.call(&fc, ctx.entity_path("/precondition"))?)
+        .json(&ctx.call(fc, ctx.entity_path("/precondition"))?)
         .await?;
     check_precondition(&p)?;
     Ok(Json(p).into_response())
@@ -171,7 +238,7 @@ async fn precondition(
 /// IO's `ThirdPartyMessageWithContent`.
 #[derive(Serialize, ToSchema)]
 #[schema(as = ThirdPartyMessageWithContent)]
-struct WithContent {
+pub(crate) struct WithContent {
     id: MessageId,
     #[schema(value_type = FiscalCode)]
     fiscal_code: String,
@@ -223,8 +290,18 @@ async fn details(
     ApiPath(id): ApiPath<MessageId>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let ctx = context(&st, &fc, &id, &headers).await?;
-    let third_party_message = fetch_details(&st, &ctx, &fc).await?;
+    details_of(&st, &fc, &id, Viewer::App(&headers)).await
+}
+
+/// A message with the entity's content, as `viewer` asks for it.
+pub(crate) async fn details_of(
+    st: &AppState,
+    fc: &FiscalCode,
+    id: &MessageId,
+    viewer: Viewer<'_>,
+) -> Result<Response, ApiError> {
+    let ctx = context(st, fc, id, viewer, "").await?;
+    let third_party_message = fetch_details(st, &ctx, fc).await?;
     let m = ctx.message;
     // Both markdowns dominate the answer: one buffer sized for them (Json's starts at 128 bytes
     // and grows by doubling).
@@ -304,12 +381,26 @@ async fn attachment(
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    attachment_of(&st, &fc, &id, url, &uri, Viewer::App(&headers)).await
+}
+
+/// An attachment of a message, as `viewer` asks for it: `url` is the path's rest, `uri` the
+/// request's (its query string belongs to the url).
+pub(crate) async fn attachment_of(
+    st: &AppState,
+    fc: &FiscalCode,
+    id: &MessageId,
+    url: String,
+    uri: &Uri,
+    viewer: Viewer<'_>,
+) -> Result<Response, ApiError> {
     let requested = match uri.query() {
         Some(q) => format!("{url}?{q}"),
         None => url,
     };
-    let ctx = context(&st, &fc, &id, &headers).await?;
-    let listed = fetch_details(&st, &ctx, &fc).await?;
+    let suffix = format!("/attachments/{requested}");
+    let ctx = context(st, fc, id, viewer, &suffix).await?;
+    let listed = fetch_details(st, &ctx, fc).await?;
     let wanted = attachment_path(&requested);
     let Some(found) = listed
         .attachments
@@ -324,7 +415,7 @@ async fn attachment(
     let path = st
         .fetcher
         .attachment(&ctx.call(
-            &fc,
+            fc,
             ctx.entity_path(&format!("/{}", attachment_path(&found.url))),
         )?)
         .await?;

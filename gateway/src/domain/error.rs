@@ -63,6 +63,7 @@ codes! {
     NOT_A_REMOTE_CONTENT_MESSAGE => 400, "the message has no `third_party_data`: there is nothing to fetch";
     ATTACHMENT_NOT_LISTED => 404, "the attachment url is not among the message's attachments";
     NOT_A_TEST_USER => 403, "only a test environment is configured and the citizen is not one of its `test_users`";
+    NOT_YOUR_TEST_USER => 403, "the preview (`/api/v1/test-users`) shows only the test users of the caller's configurations: the fiscal code is in none of their `test_users`";
     LOLLIPOP_HEADERS_MISSING => 400, "the configuration enables lollipop for this citizen and lollipop headers are missing";
     LOLLIPOP_HEADERS_INVALID => 400, "a lollipop header is malformed (`fields` names it)";
     CONFIGURATION_GONE => 502, "the message's remote-content configuration was deleted by its entity";

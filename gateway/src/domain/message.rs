@@ -410,11 +410,13 @@ impl Submission {
     }
 }
 
-/// Who reads a message: the entity that sent it, or the citizen it is for.
+/// Who reads a message: the entity that sent it, the citizen it is for, or an entity previewing
+/// what its test user sees (only its own messages to that citizen).
 #[derive(Debug, Clone, Copy)]
 pub enum Reader<'a> {
     Sender(&'a TenantId),
     Citizen(&'a FiscalCode),
+    Preview(&'a TenantId, &'a FiscalCode),
 }
 
 /// The one ownership check of messages: `found` (the message stored under `id`, if any) if
@@ -424,6 +426,7 @@ pub fn readable(found: Option<Message>, id: &MessageId, reader: Reader<'_>) -> R
     match (found, reader) {
         (Some(m), Reader::Sender(t)) if m.sender == *t => Ok(m),
         (Some(m), Reader::Citizen(fc)) if m.fiscal_code == *fc => Ok(m),
+        (Some(m), Reader::Preview(t, fc)) if m.sender == *t && m.fiscal_code == *fc => Ok(m),
         _ => Err(not_readable(id, reader)),
     }
 }
@@ -433,7 +436,7 @@ pub fn readable(found: Option<Message>, id: &MessageId, reader: Reader<'_>) -> R
 pub fn not_readable(id: &MessageId, reader: Reader<'_>) -> GatewayError {
     let detail = match reader {
         Reader::Sender(_) => format!("no message {id} from this sender"),
-        Reader::Citizen(_) => format!("no message {id}"),
+        Reader::Citizen(_) | Reader::Preview(..) => format!("no message {id}"),
     };
     GatewayError::new(Code::MESSAGE_NOT_FOUND, detail)
 }
@@ -538,6 +541,12 @@ mod tests {
         assert_eq!(read(None, Reader::Sender(&t1)), from_sender);
         assert_eq!(read(Some(&m), Reader::Citizen(&bob)), for_citizen);
         assert_eq!(read(None, Reader::Citizen(&alice)), for_citizen);
+        // A preview: the sender's own message to that citizen only, else not found as for a
+        // stranger.
+        assert_eq!(read(Some(&m), Reader::Preview(&t1, &alice)), Ok(m.clone()));
+        assert_eq!(read(Some(&m), Reader::Preview(&t2, &alice)), for_citizen);
+        assert_eq!(read(Some(&m), Reader::Preview(&t1, &bob)), for_citizen);
+        assert_eq!(read(None, Reader::Preview(&t1, &alice)), for_citizen);
     }
 
     #[test]

@@ -248,6 +248,24 @@ pub fn probed_environment<'a>(
     }
 }
 
+/// The preview's rule: an entity sees what a citizen would see only if the citizen is one of the
+/// `test_users` of one of its own `configurations`.
+pub fn previewable(configurations: &[Configuration], fiscal_code: &FiscalCode) -> Result<()> {
+    let listed = configurations.iter().any(|c| {
+        c.test
+            .as_ref()
+            .is_some_and(|t| t.test_users.contains(fiscal_code))
+    });
+    if listed {
+        Ok(())
+    } else {
+        Err(err(
+            Code::NOT_YOUR_TEST_USER,
+            "this fiscal code is not a test user of any of your configurations",
+        ))
+    }
+}
+
 /// Whether lollipop headers must be passed for this citizen.
 pub fn lollipop_enabled(c: &Configuration, fiscal_code: &FiscalCode) -> bool {
     c.is_lollipop_enabled && !c.disable_lollipop_for.contains(fiscal_code)
@@ -297,6 +315,33 @@ pub fn entity_status(status: u16) -> Code {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_preview_needs_a_test_user_of_one_of_the_callers_configurations() {
+        let config = |test_users: &[&str]| -> Configuration {
+            let mut v = serde_json::json!({
+                "configuration_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "user_id": "tenant-1",
+                "name": "Tari", "description": "Avvisi", "has_precondition": "NEVER",
+                "is_lollipop_enabled": false, "disable_lollipop_for": [],
+                "prod_environment": {"base_url": "https://rc.example.it/api/",
+                    "details_authentication": {"type": "API_KEY", "header_key_name": "X-Key", "key": "k"}}
+            });
+            if !test_users.is_empty() {
+                v["test_environment"] = serde_json::json!({"base_url": "https://test.example.it/",
+                    "details_authentication": {"type": "API_KEY", "header_key_name": "X-Key", "key": "k"},
+                    "test_users": test_users});
+            }
+            serde_json::from_value(v).unwrap()
+        };
+        let alice = FiscalCode::parse("SPNDNL80R13C555X").unwrap();
+        let bob = FiscalCode::parse("RSSMRA85T10A562S").unwrap();
+        let both = [config(&[]), config(&["SPNDNL80R13C555X"])];
+        assert_eq!(previewable(&both, &alice), Ok(()));
+        let refused = previewable(&both, &bob).unwrap_err();
+        assert_eq!(refused.code, Code::NOT_YOUR_TEST_USER);
+        assert!(previewable(&[], &alice).is_err());
+        assert!(previewable(&[config(&[])], &alice).is_err());
+    }
 
     fn tpd(att: bool, rc: bool, pre: Option<HasPrecondition>) -> ThirdPartyData {
         ThirdPartyData {

@@ -89,6 +89,9 @@ fn gateway_fix(code: Code) -> Option<&'static str> {
         Code::NOT_A_TEST_USER => {
             "add the citizen to the test environment's `test_users`, or configure a production environment"
         }
+        Code::NOT_YOUR_TEST_USER => {
+            "add the fiscal code to the `test_users` of one of your configurations' test environment, or preview one that is"
+        }
         Code::LOLLIPOP_HEADERS_MISSING | Code::LOLLIPOP_HEADERS_INVALID => {
             "nothing on the entity's side: the app's lollipop headers were refused by the gateway before the call"
         }

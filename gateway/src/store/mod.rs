@@ -90,6 +90,8 @@ pub struct PageQuery {
     pub maximum_id: Option<MessageId>,
     /// Only ids strictly above.
     pub minimum_id: Option<MessageId>,
+    /// Only the messages of this sender (an entity's preview of its test user's inbox).
+    pub sender: Option<TenantId>,
     pub limit: u32,
 }
 

@@ -340,6 +340,9 @@ impl Store for PostgresStore {
             if let Some(min) = &page.minimum_id {
                 q.push(" AND id > ").push_bind(min.as_str());
             }
+            if let Some(sender) = &page.sender {
+                q.push(" AND sender = ").push_bind(sender.as_str());
+            }
             q.push(" ORDER BY id DESC LIMIT ")
                 .push_bind(i64::from(page.limit));
             q.build()

@@ -378,6 +378,9 @@ fn inbox_query<'a>(
     if let Some(min) = &page.minimum_id {
         q.push(" AND id > ").push_bind(min.as_str());
     }
+    if let Some(sender) = &page.sender {
+        q.push(" AND sender = ").push_bind(sender.as_str());
+    }
     q.push(" ORDER BY id DESC LIMIT ")
         .push_bind(page.limit as i64);
     q
@@ -737,6 +740,7 @@ mod tests {
             archived: false,
             maximum_id: None,
             minimum_id: None,
+            sender: None,
             limit: 10,
         };
         let alice = FiscalCode::parse("SPNDNL80R13C555X").unwrap();
@@ -917,7 +921,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("g.db")).await.unwrap();
         let id = |s: &str| Some(s.parse::<MessageId>().unwrap());
-        for (maximum_id, minimum_id) in [
+        for (maximum_id, minimum_id, sender) in [
             (None, None),
             (id("01ARZ3NDEKTSV4RRFFQ69G5FAV"), None),
             (None, id("01ARZ3NDEKTSV4RRFFQ69G5FAV")),
@@ -925,11 +929,20 @@ mod tests {
                 id("01ARZ3NDEKTSV4RRFFQ69G5FAZ"),
                 id("01ARZ3NDEKTSV4RRFFQ69G5FAV"),
             ),
-        ] {
+        ]
+        .into_iter()
+        // A preview's page (one sender's messages) is read through the same index.
+        .flat_map(|(max, min)| {
+            [
+                (max.clone(), min.clone(), None),
+                (max, min, Some("ente".into())),
+            ]
+        }) {
             let page = PageQuery {
                 archived: false,
                 maximum_id,
                 minimum_id,
+                sender,
                 limit: 101,
             };
             let explain = format!("EXPLAIN QUERY PLAN {SUMMARY_JSON}");

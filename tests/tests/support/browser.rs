@@ -200,16 +200,25 @@ pub struct Session {
 impl Session {
     /// The stack, the driver and the browser; `None` (the test skips) where [`browser`] says so.
     pub async fn start() -> Option<Session> {
+        Session::start_with(|_| {}).await
+    }
+
+    /// [`Session::start`] with the console's configuration changed by `tune_console` (e.g.
+    /// `citizen_view = "test_users"`).
+    pub async fn start_with(tune_console: impl FnOnce(&mut console::Config)) -> Option<Session> {
         let b = browser()?;
         let axe = std::fs::read_to_string(&b.axe).expect("axe-core");
         let dir = tempfile::tempdir().unwrap();
-        let stack = dev_stack::start(dev_stack::DevOptions {
-            data_dir: dir.path().to_path_buf(),
-            gateway_port: 0,
-            interop_port: 0,
-            provider_port: 0,
-            console_port: 0,
-        })
+        let stack = dev_stack::start_with(
+            dev_stack::DevOptions {
+                data_dir: dir.path().to_path_buf(),
+                gateway_port: 0,
+                interop_port: 0,
+                provider_port: 0,
+                console_port: 0,
+            },
+            tune_console,
+        )
         .await
         .expect("the stack starts");
         let (driver, driver_url) = start_driver(&b).await;

@@ -1,6 +1,7 @@
-//! Steps in the console's "Vista del cittadino" (development stack only; any signed-in user), by
-//! clicks and typing only: a citizen's inbox, a message (past its precondition), the calls the
-//! console made and an attachment's bytes downloaded through the console.
+//! Steps in the console's "Vista del cittadino" (`dev`: any signed-in user, any fiscal code;
+//! `test_users`: an entity's test users), by clicks and typing only: a citizen's inbox, a message
+//! (past its precondition), the calls the console made and an attachment's bytes downloaded
+//! through the console.
 
 use super::anagrafica::{click_to_next_page, open_section};
 use crate::browser::heading_is;
@@ -16,6 +17,24 @@ pub async fn open_inbox(c: &Client, fiscal_code: &str) -> Result<(), CmdError> {
     let button = c
         .find(Locator::XPath(
             "//button[normalize-space(.)='Apri la casella del cittadino']",
+        ))
+        .await?;
+    click_to_next_page(c, button).await?;
+    heading_is(c, "Vista del cittadino").await;
+    Ok(())
+}
+
+/// With `citizen_view = "test_users"`: opens "Vista del cittadino" from the navigation, picks
+/// the test user `fiscal_code` from the list and opens their inbox.
+pub async fn open_test_user_inbox(c: &Client, fiscal_code: &str) -> Result<(), CmdError> {
+    open_section(c, "Vista del cittadino").await?;
+    c.find(Locator::Id("cf"))
+        .await?
+        .select_by_value(fiscal_code)
+        .await?;
+    let button = c
+        .find(Locator::XPath(
+            "//button[normalize-space(.)=\"Apri la casella dell'utente di test\"]",
         ))
         .await?;
     click_to_next_page(c, button).await?;

@@ -285,3 +285,37 @@ pub async fn probe_saved(c: &Client, p: &SavedProbe<'_>) -> Result<String, CmdEr
         .text()
         .await
 }
+
+/// A test environment as typed in a configuration's form: an API key and the test users.
+pub struct TypedTest<'a> {
+    pub base_url: &'a str,
+    pub header: &'a str,
+    pub key: &'a str,
+    /// One fiscal code a line.
+    pub test_users: &'a str,
+}
+
+/// Opens the configuration named `name`, types its test environment `t` (the production one
+/// kept as stored) and saves. Returns the page's message.
+pub async fn add_test_environment(
+    c: &Client,
+    name: &str,
+    t: &TypedTest<'_>,
+) -> Result<String, CmdError> {
+    open_configuration(c, name).await?;
+    type_into(c, "f-test_url", t.base_url).await?;
+    c.find(Locator::Css("input[name=test_auth][value=API_KEY]"))
+        .await?
+        .click()
+        .await?;
+    type_into(c, "f-test_header", t.header).await?;
+    type_into(c, "f-test_chiave", t.key).await?;
+    type_into(c, "f-test_utenti", t.test_users).await?;
+    let button = c
+        .find(Locator::XPath(
+            "//button[normalize-space(.)='Salva la configurazione']",
+        ))
+        .await?;
+    click_to_next_page(c, button).await?;
+    flash(c).await
+}
