@@ -663,6 +663,8 @@ fn routes_are_added_only_with_their_documentation() {
         "messages.rs",
         "communication.rs",
         "third_party.rs",
+        "test_users.rs",
+        "probe.rs",
         "ops.rs",
     ] {
         assert!(
@@ -683,10 +685,10 @@ fn routes_are_added_only_with_their_documentation() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
-    // What the routers declare is what the document has (18 operations today).
+    // What the routers declare is what the document has (24 operations today).
     let documented = operations(&document());
     assert!(
-        documented.len() >= 18,
+        documented.len() >= 24,
         "only {} operations",
         documented.len()
     );
@@ -743,6 +745,65 @@ fn sent_messages_are_documented_with_their_filters_and_answers() {
             .contains(&json!("VOUCHER_MISSING"))
     );
     assert_eq!(op["security"], json!([{"interopVoucher": []}]));
+}
+
+/// The probe API: its request, its report, its refusals (the budget's with `Retry-After`).
+#[test]
+fn the_probe_api_is_documented_with_its_report_and_refusals() {
+    let doc = document();
+    let path = "/api/v1/remote-contents/configurations/{configurationId}/probe";
+    let op = &doc["paths"][path]["post"];
+    assert_eq!(op["operationId"], "probeRCConfiguration");
+    assert_eq!(op["security"], json!([{"interopVoucher": []}]));
+    let request = resolve(
+        &doc,
+        &op["requestBody"]["content"]["application/json"]["schema"],
+    );
+    for member in [
+        "fiscal_code",
+        "message_id",
+        "environment",
+        "has_precondition",
+        "has_remote_content",
+        "has_attachments",
+        "lollipop",
+    ] {
+        assert!(
+            request["properties"].get(member).is_some(),
+            "{member}: {request}"
+        );
+    }
+    let answers = &op["responses"];
+    let report = resolve(
+        &doc,
+        &answers["200"]["content"]["application/json"]["schema"],
+    );
+    for member in [
+        "schema", "base_url", "checks", "summary", "limits", "declared",
+    ] {
+        assert!(
+            report["properties"].get(member).is_some(),
+            "{member}: {report}"
+        );
+    }
+    let codes = |status: &str| answers[status]["x-problem-codes"].clone();
+    assert_eq!(codes("429"), json!(["PROBE_LIMITED"]));
+    assert!(
+        answers["429"]["headers"].get("Retry-After").is_some(),
+        "{}",
+        answers["429"]
+    );
+    assert_eq!(
+        codes("403"),
+        json!(["NOT_YOUR_CONFIGURATION", "NOT_A_TEST_USER"])
+    );
+    assert_eq!(codes("404"), json!(["CONFIGURATION_NOT_FOUND"]));
+    assert!(
+        codes("503")
+            .as_array()
+            .unwrap()
+            .contains(&json!("PROBE_UNAVAILABLE"))
+    );
 }
 
 // ------------------------------------------------------------------------------------------------
