@@ -14,6 +14,7 @@
 use e2e::browser::{Session, accessible, heading_is, screenshot};
 use e2e::console::fruizione::{self as steps, NewPurpose, click, main_contains, main_text};
 use e2e::console::{ask_voucher, thumbprint};
+use e2e::console::{fits_360, sign_in};
 use e2e::fixture;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -153,45 +154,6 @@ async fn the_consumer_subscribes_creates_a_purpose_and_a_client_with_its_key_in_
     let eservice = publish(&p, &s.env).await;
     let result = walk(&s.client, &s.env, &p, &eservice, &s.axe).await;
     s.finish("fruizione", result).await;
-}
-
-/// At 360 px the page scrolls only vertically.
-async fn fits_360(c: &Client, page: &str) -> Result<(), fantoccini::error::CmdError> {
-    c.set_window_size(360, 800).await?;
-    // The page's layout follows the new width.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let overflow = c
-        .execute(
-            "return document.documentElement.scrollWidth > window.innerWidth;",
-            vec![],
-        )
-        .await?;
-    let wide = c
-        .execute(
-            "return [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > window.innerWidth).slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + e.textContent.slice(0, 40));",
-            vec![],
-        )
-        .await?;
-    c.set_window_size(1280, 900).await?;
-    assert_eq!(
-        overflow,
-        json!(false),
-        "horizontal scrolling at 360 px on {page}: {wide}"
-    );
-    Ok(())
-}
-
-async fn sign_in(c: &Client, console: &str, who: &str) -> Result<(), fantoccini::error::CmdError> {
-    c.goto(&format!("{console}/accesso")).await?;
-    heading_is(c, "Accedi").await;
-    c.find(Locator::XPath(&format!(
-        "//button[starts-with(normalize-space(.), 'Accedi come {who}')]"
-    )))
-    .await?
-    .click()
-    .await?;
-    heading_is(c, "Catalogo e-service").await;
-    Ok(())
 }
 
 async fn walk(

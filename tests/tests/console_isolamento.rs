@@ -19,6 +19,7 @@
 use e2e::browser::{Session, accessible, heading_is, screenshot};
 use e2e::console::anagrafica::click_to_next_page;
 use e2e::console::recapito::{CONFIGURATIONS, connect_console, open_page, sent_messages};
+use e2e::console::{main_text, sign_in, sign_out};
 use fantoccini::error::CmdError;
 use fantoccini::{Client, Locator};
 
@@ -44,32 +45,6 @@ async fn an_entity_never_sees_nor_changes_another_entitys_recapito_data() {
     };
     let result = walk(&s.client, &s.env, &s.axe).await;
     s.finish("isolamento", result).await;
-}
-
-async fn sign_in(c: &Client, console: &str, who: &str) -> Result<(), CmdError> {
-    c.goto(&format!("{console}/accesso")).await?;
-    heading_is(c, "Accedi").await;
-    c.find(Locator::XPath(&format!(
-        "//button[starts-with(normalize-space(.), 'Accedi come {who}')]"
-    )))
-    .await?
-    .click()
-    .await?;
-    heading_is(c, "Catalogo e-service").await;
-    Ok(())
-}
-
-async fn sign_out(c: &Client) -> Result<(), CmdError> {
-    c.find(Locator::XPath("//button[normalize-space(.)='Esci']"))
-        .await?
-        .click()
-        .await?;
-    heading_is(c, "Accedi").await;
-    Ok(())
-}
-
-async fn main_text(c: &Client) -> Result<String, CmdError> {
-    c.find(Locator::Css("main")).await?.text().await
 }
 
 /// The address of the page shown: path and query.

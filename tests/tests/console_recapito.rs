@@ -20,8 +20,8 @@ use e2e::console::recapito::{
     CONFIGURATIONS, Typed, configuration_id, connect_console, create_configuration,
     delete_configuration, fill_and_save, open_configuration, open_page, sent_messages,
 };
+use e2e::console::{fits_360, main_text, sign_in, sign_out};
 use fantoccini::{Client, Locator};
-use provider_sdk::client::{ClientConfig, Credentials, GatewayClient};
 use provider_sdk::contract::{HasPrecondition, MessageContent, NewMessage, ThirdPartyData};
 
 const NAME: &str = "Tributi del Comune";
@@ -36,65 +36,9 @@ async fn an_entity_manages_its_configurations_and_sees_its_sent_messages() {
     s.finish("recapito", result).await;
 }
 
-async fn sign_in(c: &Client, console: &str, who: &str) -> Result<(), fantoccini::error::CmdError> {
-    c.goto(&format!("{console}/accesso")).await?;
-    heading_is(c, "Accedi").await;
-    c.find(Locator::XPath(&format!(
-        "//button[starts-with(normalize-space(.), 'Accedi come {who}')]"
-    )))
-    .await?
-    .click()
-    .await?;
-    heading_is(c, "Catalogo e-service").await;
-    Ok(())
-}
-
-async fn sign_out(c: &Client) -> Result<(), fantoccini::error::CmdError> {
-    c.find(Locator::XPath("//button[normalize-space(.)='Esci']"))
-        .await?
-        .click()
-        .await?;
-    heading_is(c, "Accedi").await;
-    Ok(())
-}
-
-/// The page shown does not scroll sideways at 360 px.
-async fn fits_360(c: &Client) -> Result<(), fantoccini::error::CmdError> {
-    c.set_window_size(360, 800).await?;
-    let overflow = c
-        .execute(
-            "return document.documentElement.scrollWidth > window.innerWidth;",
-            vec![],
-        )
-        .await?;
-    c.set_window_size(1280, 900).await?;
-    assert_eq!(
-        overflow,
-        serde_json::json!(false),
-        "the page scrolls sideways at 360 px"
-    );
-    Ok(())
-}
-
-async fn main_text(c: &Client) -> Result<String, fantoccini::error::CmdError> {
-    c.find(Locator::Css("main")).await?.text().await
-}
-
 /// The Comune sends a message naming `configuration`, as an entity's system does.
 async fn send(env: &dev_stack::DevEnv, configuration: &str, subject: &str) {
-    let s = &env.sender;
-    let credentials =
-        Credentials::from_pem_file(&s.client_id, &s.kid, &s.purpose_id, &s.private_key_pem_path)
-            .unwrap();
-    let client = GatewayClient::new(
-        ClientConfig::new(
-            &env.gateway_url,
-            &env.token_endpoint,
-            &env.client_assertion_audience,
-        ),
-        credentials,
-    )
-    .unwrap();
+    let client = e2e::console::entity_client(env);
     let correlation = format!("console-recapito-{}", uuid::Uuid::new_v4());
     let message = NewMessage {
         fiscal_code: env.citizens[0].clone(),
@@ -188,7 +132,7 @@ async fn walk(
     assert!(main_text(c).await?.contains(NAME));
     accessible(c, axe, CONFIGURATIONS).await;
     screenshot(c, "recapito-configurazioni").await;
-    fits_360(c).await?;
+    fits_360(c, CONFIGURATIONS).await?;
 
     // Edit: the key is "impostata", never shown; left empty it stays.
     open_configuration(c, NAME).await?;
@@ -223,7 +167,7 @@ async fn walk(
     assert!(table.contains("inviato"), "{table}");
     accessible(c, axe, "Messaggi inviati").await;
     screenshot(c, "recapito-messaggi").await;
-    fits_360(c).await?;
+    fits_360(c, "Messaggi inviati").await?;
     sign_out(c).await?;
 
     // The Comune's API operator sees the same configurations, and deletes this one (confirmed);

@@ -23,8 +23,8 @@ use e2e::console::cittadino::{
 use e2e::console::recapito::{
     Typed, TypedTest, add_test_environment, configuration_id, connect_console, create_configuration,
 };
+use e2e::console::{fits_360, main_text, sign_in};
 use fantoccini::{Client, Locator};
-use provider_sdk::client::{ClientConfig, Credentials, GatewayClient};
 use provider_sdk::contract::{
     FeatureLevelType, HasPrecondition, MessageContent, NewMessage, ThirdPartyData,
 };
@@ -46,57 +46,10 @@ async fn an_entity_sees_its_test_users_messages_as_the_app_shows_them() {
     s.finish("cittadino-utenti-di-test", result).await;
 }
 
-async fn sign_in(c: &Client, console: &str, who: &str) -> Result<(), fantoccini::error::CmdError> {
-    c.goto(&format!("{console}/accesso")).await?;
-    heading_is(c, "Accedi").await;
-    c.find(Locator::XPath(&format!(
-        "//button[starts-with(normalize-space(.), 'Accedi come {who}')]"
-    )))
-    .await?
-    .click()
-    .await?;
-    heading_is(c, "Catalogo e-service").await;
-    Ok(())
-}
-
-/// The page shown does not scroll sideways at 360 px.
-async fn fits_360(c: &Client) -> Result<(), fantoccini::error::CmdError> {
-    c.set_window_size(360, 800).await?;
-    let overflow = c
-        .execute(
-            "return document.documentElement.scrollWidth > window.innerWidth;",
-            vec![],
-        )
-        .await?;
-    c.set_window_size(1280, 900).await?;
-    assert_eq!(
-        overflow,
-        serde_json::json!(false),
-        "the page scrolls sideways at 360 px"
-    );
-    Ok(())
-}
-
-async fn main_text(c: &Client) -> Result<String, fantoccini::error::CmdError> {
-    c.find(Locator::Css("main")).await?.text().await
-}
-
 /// The Comune sends the TARI notice (the mock provider's `avviso-tari-2026`: a ONCE
 /// precondition, details, `avviso.pdf`) to `citizen` with `configuration`, as its system would.
 async fn send(env: &dev_stack::DevEnv, configuration: &str, citizen: &str) -> String {
-    let s = &env.sender;
-    let credentials =
-        Credentials::from_pem_file(&s.client_id, &s.kid, &s.purpose_id, &s.private_key_pem_path)
-            .unwrap();
-    let client = GatewayClient::new(
-        ClientConfig::new(
-            &env.gateway_url,
-            &env.token_endpoint,
-            &env.client_assertion_audience,
-        ),
-        credentials,
-    )
-    .unwrap();
+    let client = e2e::console::entity_client(env);
     let message = NewMessage {
         fiscal_code: citizen.into(),
         content: MessageContent {
@@ -197,7 +150,7 @@ async fn walk(
     assert!(caption.contains("voucher"), "{caption}");
     accessible(c, axe, "Vista del cittadino (utente di test)").await;
     screenshot(c, "cittadino-utenti-di-test").await;
-    fits_360(c).await?;
+    fits_360(c, "Vista del cittadino (utente di test)").await?;
 
     // The message: its precondition, then its details from the test environment (the production
     // one would have refused the gateway's key), then its PDF through the console.
@@ -214,7 +167,7 @@ async fn walk(
         "{rows:?}"
     );
     accessible(c, axe, "Messaggio dell'utente di test").await;
-    fits_360(c).await?;
+    fits_360(c, "Messaggio dell'utente di test").await?;
     let (bytes, _, disposition) = download(c, "avviso.pdf").await?;
     assert!(bytes.starts_with(b"%PDF"), "not the PDF");
     assert!(disposition.contains("avviso.pdf"), "{disposition}");

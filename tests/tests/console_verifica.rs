@@ -14,6 +14,7 @@
 //! fails under CI=true and skips loudly otherwise.
 
 use e2e::browser::{Session, accessible, heading_is, screenshot};
+use e2e::console::main_text;
 use e2e::console::recapito::{Probe, SavedProbe, connect_console, probe_endpoint, probe_saved};
 use fantoccini::{Client, Locator};
 
@@ -27,10 +28,6 @@ async fn an_entity_probes_its_endpoint_from_the_console() {
     };
     let result = walk(&s.client, &s.env, &s.axe).await;
     s.finish("verifica", result).await;
-}
-
-async fn main_text(c: &Client) -> Result<String, fantoccini::error::CmdError> {
-    c.find(Locator::Css("main")).await?.text().await
 }
 
 async fn walk(

@@ -8,9 +8,84 @@ pub mod fruizione;
 pub mod recapito;
 pub mod scenari;
 
+pub use fruizione::main_text;
+
+use crate::browser::heading_is;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use fantoccini::error::CmdError;
+use fantoccini::{Client, Locator};
 use serde_json::json;
+
+/// Opens `console`'s sign-in page and signs in with the development sign-in as the user whose
+/// name starts with `who` ("Admin Comune di Esempio", "Operatore API Comune di Prova"…).
+pub async fn sign_in(c: &Client, console: &str, who: &str) -> Result<(), CmdError> {
+    c.goto(&format!("{console}/accesso")).await?;
+    heading_is(c, "Accedi").await;
+    c.find(Locator::XPath(&format!(
+        "//button[starts-with(normalize-space(.), 'Accedi come {who}')]"
+    )))
+    .await?
+    .click()
+    .await?;
+    heading_is(c, "Catalogo e-service").await;
+    Ok(())
+}
+
+/// "Esci", back to the sign-in page.
+pub async fn sign_out(c: &Client) -> Result<(), CmdError> {
+    c.find(Locator::XPath("//button[normalize-space(.)='Esci']"))
+        .await?
+        .click()
+        .await?;
+    heading_is(c, "Accedi").await;
+    Ok(())
+}
+
+/// The page shown scrolls only vertically at 360 px (`page` names it in a failure, with the
+/// first elements wider than the window).
+pub async fn fits_360(c: &Client, page: &str) -> Result<(), CmdError> {
+    c.set_window_size(360, 800).await?;
+    // The page's layout follows the new width.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let overflow = c
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth;",
+            vec![],
+        )
+        .await?;
+    let wide = c
+        .execute(
+            "return [...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > window.innerWidth).slice(0, 5).map(e => e.tagName + '.' + e.className + ': ' + e.textContent.slice(0, 40));",
+            vec![],
+        )
+        .await?;
+    c.set_window_size(1280, 900).await?;
+    assert_eq!(
+        overflow,
+        json!(false),
+        "horizontal scrolling at 360 px on {page}: {wide}"
+    );
+    Ok(())
+}
+
+/// The demo entity's gateway client (provider-sdk), made as its own system would make it.
+pub fn entity_client(env: &dev_stack::DevEnv) -> provider_sdk::client::GatewayClient {
+    use provider_sdk::client::{ClientConfig, Credentials, GatewayClient};
+    let s = &env.sender;
+    let credentials =
+        Credentials::from_pem_file(&s.client_id, &s.kid, &s.purpose_id, &s.private_key_pem_path)
+            .unwrap();
+    GatewayClient::new(
+        ClientConfig::new(
+            &env.gateway_url,
+            &env.token_endpoint,
+            &env.client_assertion_audience,
+        ),
+        credentials,
+    )
+    .unwrap()
+}
 
 /// The RFC 7638 thumbprint of an RSA public key, computed here from the PEM on its own.
 pub fn thumbprint(public_pem: &str) -> String {

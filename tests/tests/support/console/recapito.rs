@@ -181,37 +181,17 @@ pub async fn probe_endpoint(c: &Client, p: &Probe<'_>) -> Result<String, CmdErro
     heading_is(c, "Verifica dell'endpoint").await;
     type_into(c, "f-base_url", p.base_url).await?;
     type_into(c, "f-api_key", p.api_key).await?;
-    type_into(c, "f-fiscal_code", p.fiscal_code).await?;
-    type_into(c, "f-message_id", p.message_id).await?;
-    let label = if p.precondition.is_empty() {
-        "Nessuna"
-    } else {
-        p.precondition
-    };
-    c.find(Locator::Id("f-has_precondition"))
-        .await?
-        .select_by_label(label)
-        .await?;
-    for (id, on) in [
-        ("f-has_remote_content", p.remote_content),
-        ("f-has_attachments", p.attachments),
-    ] {
-        let b = c.find(Locator::Id(id)).await?;
-        if (b.prop("checked").await?.as_deref() == Some("true")) != on {
-            b.click().await?;
-        }
-    }
-    let button = c
-        .find(Locator::XPath(
-            "//form[@action='/recapito/verifica']//button",
-        ))
-        .await?;
-    click_to_next_page(c, button).await?;
-    heading_is(c, "Verifica dell'endpoint").await;
-    c.find(Locator::Css("main .probe-summary"))
-        .await?
-        .text()
-        .await
+    check_message(
+        c,
+        &Declared {
+            fiscal_code: p.fiscal_code,
+            message_id: p.message_id,
+            precondition: p.precondition,
+            remote_content: p.remote_content,
+            attachments: p.attachments,
+        },
+    )
+    .await
 }
 
 /// What "Verifica dell'endpoint" › "Una configurazione salvata" is asked to check: one of the
@@ -253,37 +233,17 @@ pub async fn probe_saved(c: &Client, p: &SavedProbe<'_>) -> Result<String, CmdEr
         .await?
         .select_by_label(p.environment)
         .await?;
-    type_into(c, "f-fiscal_code", p.fiscal_code).await?;
-    type_into(c, "f-message_id", p.message_id).await?;
-    let label = if p.precondition.is_empty() {
-        "Nessuna"
-    } else {
-        p.precondition
-    };
-    c.find(Locator::Id("f-has_precondition"))
-        .await?
-        .select_by_label(label)
-        .await?;
-    for (id, on) in [
-        ("f-has_remote_content", p.remote_content),
-        ("f-has_attachments", p.attachments),
-    ] {
-        let b = c.find(Locator::Id(id)).await?;
-        if (b.prop("checked").await?.as_deref() == Some("true")) != on {
-            b.click().await?;
-        }
-    }
-    let button = c
-        .find(Locator::XPath(
-            "//form[@action='/recapito/verifica']//button",
-        ))
-        .await?;
-    click_to_next_page(c, button).await?;
-    heading_is(c, "Verifica dell'endpoint").await;
-    c.find(Locator::Css("main .probe-summary"))
-        .await?
-        .text()
-        .await
+    check_message(
+        c,
+        &Declared {
+            fiscal_code: p.fiscal_code,
+            message_id: p.message_id,
+            precondition: p.precondition,
+            remote_content: p.remote_content,
+            attachments: p.attachments,
+        },
+    )
+    .await
 }
 
 /// A test environment as typed in a configuration's form: an API key and the test users.
@@ -318,4 +278,49 @@ pub async fn add_test_environment(
         .await?;
     click_to_next_page(c, button).await?;
     flash(c).await
+}
+
+/// What both ways of "Verifica dell'endpoint" ask besides the target.
+struct Declared<'a> {
+    fiscal_code: &'a str,
+    message_id: &'a str,
+    precondition: &'a str,
+    remote_content: bool,
+    attachments: bool,
+}
+
+/// Types the citizen, the message and the flags into the form shown, runs the check and returns
+/// the summary line (an error when no report came).
+async fn check_message(c: &Client, d: &Declared<'_>) -> Result<String, CmdError> {
+    type_into(c, "f-fiscal_code", d.fiscal_code).await?;
+    type_into(c, "f-message_id", d.message_id).await?;
+    let label = if d.precondition.is_empty() {
+        "Nessuna"
+    } else {
+        d.precondition
+    };
+    c.find(Locator::Id("f-has_precondition"))
+        .await?
+        .select_by_label(label)
+        .await?;
+    for (id, on) in [
+        ("f-has_remote_content", d.remote_content),
+        ("f-has_attachments", d.attachments),
+    ] {
+        let b = c.find(Locator::Id(id)).await?;
+        if (b.prop("checked").await?.as_deref() == Some("true")) != on {
+            b.click().await?;
+        }
+    }
+    let button = c
+        .find(Locator::XPath(
+            "//form[@action='/recapito/verifica']//button",
+        ))
+        .await?;
+    click_to_next_page(c, button).await?;
+    heading_is(c, "Verifica dell'endpoint").await;
+    c.find(Locator::Css("main .probe-summary"))
+        .await?
+        .text()
+        .await
 }
