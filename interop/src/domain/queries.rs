@@ -213,9 +213,12 @@ pub fn agreements(
     f: &AgreementFilter,
     paging: Paging,
 ) -> Page<Agreement> {
-    let found: Vec<&Agreement> = s
-        .agreements
-        .values()
+    // A tenant's own agreements come from the index; only the platform looks at them all.
+    let candidates: Box<dyn Iterator<Item = &Agreement>> = match actor.tenant {
+        Some(t) if f.side.is_some() || !actor.is_platform() => Box::new(s.agreements_of(t)),
+        _ => Box::new(s.agreements.values()),
+    };
+    let found: Vec<&Agreement> = candidates
         .filter(|a| on_side(actor, f.side, a.consumer_id, a.producer_id))
         .filter(|a| f.state.is_none_or(|st| a.state == st))
         .filter(|a| f.eservice.is_none_or(|e| a.eservice_id == e))
@@ -237,9 +240,11 @@ pub struct PurposeFilter {
 
 /// The purposes `actor` is a party to that match `f`, newest first (then by id), paged.
 pub fn purposes(s: &State, actor: &Actor, f: &PurposeFilter, paging: Paging) -> Page<Purpose> {
-    let found: Vec<&Purpose> = s
-        .purposes
-        .values()
+    let candidates: Box<dyn Iterator<Item = &Purpose>> = match f.eservice {
+        Some(e) => Box::new(s.purposes_on(e)),
+        None => Box::new(s.purposes.values()),
+    };
+    let found: Vec<&Purpose> = candidates
         .filter(|p| {
             let producer = producer_of(s, p).unwrap_or(p.consumer_id);
             on_side(actor, f.side, p.consumer_id, producer)
@@ -282,9 +287,8 @@ pub fn waiting_purposes(
             "only the producer sees the purposes waiting for its approval",
         ));
     }
-    Ok(s.purposes
-        .values()
-        .filter(|p| p.eservice_id == eservice && p.waiting().is_some())
+    Ok(s.purposes_on(eservice)
+        .filter(|p| p.waiting().is_some())
         .cloned()
         .collect())
 }
@@ -526,7 +530,7 @@ mod tests {
             agreement(3, 2, 1, AgreementState::Pending, 20),
             agreement(4, 3, 2, AgreementState::Pending, 40),
         ] {
-            s.agreements.insert(a.id, a);
+            s.apply(crate::domain::state::Event::AgreementSaved(a));
         }
         s
     }
