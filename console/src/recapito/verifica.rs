@@ -249,8 +249,10 @@ fn saved_form(
     let configurations = match configurations {
         Ok(c) => c,
         Err(p) => {
+            // The page already shows a refusal with this code (a POST refused the same way).
+            let shown = error.is_some_and(|e| e.code == p.code);
             return html! {
-                (problem_box(p, l))
+                @if !shown { (problem_box(p, l)) }
                 @if p.code == "RECAPITO_NOT_CONNECTED" {
                     p { a href="/recapito/collega" { (l.t("Collega la console", "Connect the console")) } }
                 }
