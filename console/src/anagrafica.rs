@@ -215,7 +215,7 @@ async fn render(st: &AppState, visit: &Visit, user: &User, failed: Option<Failed
         .collect();
     let status = match &failed {
         Some(Failed::Declare { error, .. } | Failed::Revoke { error, .. }) => {
-            StatusCode::from_u16(error.status).unwrap_or(StatusCode::BAD_REQUEST)
+            crate::web::refusal_status(error.status)
         }
         None => StatusCode::OK,
     };

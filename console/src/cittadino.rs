@@ -19,7 +19,7 @@ use crate::session::{Lang, User};
 use crate::web::{layout, signed_in, signed_in_as};
 use crate::{AppState, St, Visit};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::{Markup, PreEscaped, html};
@@ -437,7 +437,7 @@ async fn open(st: &AppState, headers: &HeaderMap) -> Result<(Visit, Source), Res
         Ok(g) => Ok((visit, Source::TestUsers(g))),
         Err(p) => {
             let l = visit.session.lang;
-            let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_GATEWAY);
+            let status = crate::web::refusal_status(p.status);
             let page = layout(
                 l.t("Vista del cittadino", "Citizen's view"),
                 &visit,
@@ -893,10 +893,7 @@ fn not_found(st: &AppState, visit: &Visit, source: &Source, l: Lang, call: &Call
             p { a href="/cittadino" { (l.t("Torna alla vista del cittadino", "Back to the citizen's view")) } }
         },
     );
-    let status = StatusCode::from_u16(call.status)
-        .ok()
-        .filter(|s| s.is_client_error() || s.is_server_error())
-        .unwrap_or(StatusCode::BAD_GATEWAY);
+    let status = crate::web::refusal_status(call.status);
     visit.finish(st, (status, page))
 }
 
@@ -1322,6 +1319,7 @@ async fn attachment(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::StatusCode;
 
     #[test]
     fn raw_html_is_escaped_and_unsafe_links_dropped() {

@@ -397,7 +397,7 @@ fn problem_box(e: &EngineError, l: Lang) -> Markup {
 /// A whole page telling the mock's error.
 fn error_page(st: &AppState, visit: &Visit, e: &EngineError) -> Response {
     let l = visit.session.lang;
-    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let status = crate::web::refusal_status(e.status);
     let page = layout(
         l.t("Scenari del mock", "Mock scenarios"),
         visit,
@@ -654,7 +654,7 @@ async fn render(st: &AppState, visit: &Visit, id: &str, typed: Typed) -> Respons
     let status = match &typed {
         Typed::Nothing => StatusCode::OK,
         Typed::Fault(_, e) | Typed::Remove(e) | Typed::Json(_, e) => {
-            StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST)
+            crate::web::refusal_status(e.status)
         }
     };
     visit.finish(st, (status, layout(&title, visit, "/scenari", body)))

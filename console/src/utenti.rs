@@ -254,9 +254,7 @@ async fn render(st: &AppState, visit: &Visit, user: &User, failed: Option<Failed
     let admin = has_role(user, &["admin"]);
     let me = own_id(user);
     let status = match &failed {
-        Some(Failed::Add(_, e) | Failed::Row(_, e)) => {
-            StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_REQUEST)
-        }
+        Some(Failed::Add(_, e) | Failed::Row(_, e)) => crate::web::refusal_status(e.status),
         None => StatusCode::OK,
     };
     let row_error = match &failed {

@@ -265,13 +265,22 @@ pub async fn choose_language(
     redirect(back)
 }
 
+/// The HTTP status a page telling a refusal answers with: the service's own when it is an error
+/// status (4xx, 5xx), else 502 (a refusal never answers as a success).
+pub fn refusal_status(status: u16) -> StatusCode {
+    StatusCode::from_u16(status)
+        .ok()
+        .filter(|s| s.is_client_error() || s.is_server_error())
+        .unwrap_or(StatusCode::BAD_GATEWAY)
+}
+
 /// A page telling an engine error: its sentence and code, with the engine's status.
 pub fn engine_error(visit: &Visit, st: &AppState, e: &EngineError) -> Response {
     if matches!(e.code.as_str(), "MISSING_TOKEN" | "INVALID_TOKEN") {
         st.sessions.remove(&visit.id);
     }
     let l = visit.session.lang;
-    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let status = refusal_status(e.status);
     let page = layout(
         l.t("Errore", "Error"),
         visit,
@@ -619,6 +628,19 @@ pub fn page_param(params: &HashMap<String, String>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_page_answers_the_services_error_status_or_502() {
+        assert_eq!(refusal_status(409), StatusCode::CONFLICT);
+        assert_eq!(refusal_status(503), StatusCode::SERVICE_UNAVAILABLE);
+        for not_an_error in [0, 99, 200, 204, 303, 1000] {
+            assert_eq!(
+                refusal_status(not_an_error),
+                StatusCode::BAD_GATEWAY,
+                "{not_an_error}"
+            );
+        }
+    }
 
     #[test]
     fn only_the_consoles_own_paths_are_gone_back_to() {

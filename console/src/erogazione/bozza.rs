@@ -429,10 +429,6 @@ fn page(st: &AppState, visit: &Visit, status: StatusCode, h1: &str, body: Markup
     visit.finish(st, (status, layout(h1, visit, ROOT, body)))
 }
 
-fn status_of(e: &EngineError) -> StatusCode {
-    StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_GATEWAY)
-}
-
 /// Step 1's form (a new e-service when `id` is `None`).
 fn step1_form(
     visit: &Visit,
@@ -523,7 +519,7 @@ pub async fn create(State(st): St, Posted(visit, user, form, _): Posted<Producer
             page(
                 &st,
                 &visit,
-                status_of(&e),
+                crate::web::refusal_status(e.status),
                 &h1,
                 step1_form(&visit, None, &form, Some(&e)),
             )
@@ -601,7 +597,7 @@ pub async fn save1(
             page(
                 &st,
                 &visit,
-                status_of(&err),
+                crate::web::refusal_status(err.status),
                 &h1,
                 step1_form(&visit, Some(&id), &form, Some(&err)),
             )
@@ -811,7 +807,7 @@ async fn step2_page(
     } else {
         step2_body(visit, &e, &all, error)
     };
-    let status = error.map_or(StatusCode::OK, status_of);
+    let status = error.map_or(StatusCode::OK, |e| crate::web::refusal_status(e.status));
     page(st, visit, status, &h1, body)
 }
 
@@ -1017,7 +1013,13 @@ pub async fn save3(
                 (steps(l, Some(&id), 3, frozen))
                 (step3_form(&visit, &id, &form, Some(&err)))
             };
-            page(&st, &visit, status_of(&err), &h1, body)
+            page(
+                &st,
+                &visit,
+                crate::web::refusal_status(err.status),
+                &h1,
+                body,
+            )
         }
     }
 }
@@ -1142,7 +1144,7 @@ async fn step4_page(
         Err(err) => return engine_error(visit, st, error.unwrap_or(&err)),
     };
     let h1 = title(l, Some(&e));
-    let status = error.map_or(StatusCode::OK, status_of);
+    let status = error.map_or(StatusCode::OK, |e| crate::web::refusal_status(e.status));
     page(st, visit, status, &h1, step4_body(visit, &e, &names, error))
 }
 

@@ -269,9 +269,7 @@ async fn purpose_page(
             p { (l.t("Nessuna stima di carico attende la tua approvazione.", "No load estimate waits for your approval.")) }
         }
     };
-    let status = error.map_or(StatusCode::OK, |e| {
-        StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_GATEWAY)
-    });
+    let status = error.map_or(StatusCode::OK, |e| crate::web::refusal_status(e.status));
     visit.finish(st, (status, layout(&p.title, visit, ROOT, body)))
 }
 

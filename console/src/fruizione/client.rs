@@ -353,9 +353,7 @@ async fn form_page(
             button type="submit" { (l.t("Crea il client", "Create the client")) }
         }
     };
-    let status = error.map_or(StatusCode::OK, |e| {
-        StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_GATEWAY)
-    });
+    let status = error.map_or(StatusCode::OK, |e| crate::web::refusal_status(e.status));
     visit.finish(st, (status, layout(title, visit, "/fruizione", body)))
 }
 
@@ -681,9 +679,7 @@ async fn render(
                 Some(l.t("elimina il client e tutte le sue chiavi", "delete the client and all its keys"))))
         }
     };
-    let status = error.map_or(StatusCode::OK, |e| {
-        StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_GATEWAY)
-    });
+    let status = error.map_or(StatusCode::OK, |e| crate::web::refusal_status(e.status));
     visit.finish(st, (status, layout(&title, visit, "/fruizione", body)))
 }
 

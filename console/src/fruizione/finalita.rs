@@ -342,9 +342,7 @@ async fn form_page(
             }
         }
     };
-    let status = error.map_or(StatusCode::OK, |e| {
-        StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_GATEWAY)
-    });
+    let status = error.map_or(StatusCode::OK, |e| crate::web::refusal_status(e.status));
     visit.finish(st, (status, layout(title, visit, "/fruizione", body)))
 }
 
@@ -668,9 +666,7 @@ async fn render(
             }
         }
     };
-    let status = error.map_or(StatusCode::OK, |e| {
-        StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_GATEWAY)
-    });
+    let status = error.map_or(StatusCode::OK, |e| crate::web::refusal_status(e.status));
     visit.finish(st, (status, layout(&title, visit, "/fruizione", body)))
 }
 

@@ -15,7 +15,6 @@ use crate::web::{
 };
 use crate::{AppState, St, Visit};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use maud::{Markup, html};
 use serde_json::json;
@@ -473,7 +472,7 @@ async fn again(
             (error_box(&e, l))
         }
     };
-    let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let status = crate::web::refusal_status(e.status);
     visit.finish(st, (status, layout(&title, visit, "/catalogo", body)))
 }
 

@@ -471,7 +471,7 @@ pub async fn create(State(st): St, Posted(visit, user, form, _): Posted<Recapito
             visit.finish(&st, web::redirect(LIST))
         }
         Err(p) => {
-            let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST);
+            let status = crate::web::refusal_status(p.status);
             render(
                 &st,
                 &visit,
@@ -562,7 +562,7 @@ pub async fn update(
             visit.finish(&st, web::redirect(LIST))
         }
         Err(p) => {
-            let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_REQUEST);
+            let status = crate::web::refusal_status(p.status);
             render(
                 &st,
                 &visit,

@@ -129,9 +129,7 @@ pub async fn list(
         .map(|(id, name)| (id.as_str(), name.as_str()))
         .collect();
     let status = match &answer {
-        Err(p) if p.code != "RECAPITO_NOT_CONNECTED" => {
-            StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_GATEWAY)
-        }
+        Err(p) if p.code != "RECAPITO_NOT_CONNECTED" => crate::web::refusal_status(p.status),
         _ => StatusCode::OK,
     };
     let href = |after: Option<&str>| page_href(&q, after);

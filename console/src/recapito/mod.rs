@@ -592,7 +592,7 @@ pub fn problem_box(p: &Problem, l: Lang) -> Markup {
 /// A whole page telling a refusal, with the gateway's status.
 pub fn problem_page(st: &AppState, visit: &Visit, p: &Problem) -> Response {
     let l = visit.session.lang;
-    let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let status = crate::web::refusal_status(p.status);
     let page = layout(
         l.t("Errore", "Error"),
         visit,
@@ -893,9 +893,7 @@ async fn render_connect(
     } else {
         Err(Problem::own(503, "RECAPITO_NOT_CONFIGURED"))
     };
-    let status = error
-        .and_then(|e| StatusCode::from_u16(e.status).ok())
-        .unwrap_or(StatusCode::OK);
+    let status = error.map_or(StatusCode::OK, |e| web::refusal_status(e.status));
     let body = html! {
         h1 { (title) }
         (subnav(visit, "/recapito/collega"))

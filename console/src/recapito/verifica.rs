@@ -489,10 +489,7 @@ pub async fn probe(State(st): St, Posted(visit, user, form, _): Posted<RecapitoU
             },
         ),
         Err(p) => (
-            StatusCode::from_u16(p.status)
-                .ok()
-                .filter(|s| s.is_client_error() || s.is_server_error())
-                .unwrap_or(StatusCode::BAD_GATEWAY),
+            crate::web::refusal_status(p.status),
             Shown {
                 typed: &typed,
                 error: Some(p),
