@@ -9,12 +9,12 @@ use crate::St;
 use crate::engine::{Attribute, EngineError, Method, TenantAttributes, encode};
 use crate::session::{Lang, User};
 use crate::web::{
-    Member, Posted, confirm_field, confirmed, csrf_field, engine_error, error_box, flash, has_role,
-    layout, not_confirmed, redirect, signed_in,
+    Anyone, Member, Posted, Signed, confirm_field, confirmed, csrf_field, engine_error, error_box,
+    flash, has_role, layout, not_confirmed, redirect,
 };
 use crate::{AppState, Visit};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use maud::{Markup, html};
@@ -43,11 +43,7 @@ enum Failed {
 }
 
 /// The tenant's registry page. The platform operator has no tenant: the page says so.
-pub async fn page(State(st): St, headers: HeaderMap) -> Response {
-    let (visit, user) = match signed_in(&st, &headers) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn page(State(st): St, Signed(visit, user, _): Signed<Anyone>) -> Response {
     render(&st, &visit, &user, None).await
 }
 

@@ -4,8 +4,8 @@
 use crate::engine::{Descriptor, RequiredAttribute};
 use crate::session::{Lang, User};
 use crate::web::{
-    csrf_field, csrf_refused, engine_error, layout, number, page_param, pager, redirect,
-    role_label, signed_in, when,
+    Anyone, Signed, csrf_field, csrf_refused, engine_error, layout, number, page_param, pager,
+    redirect, role_label, when,
 };
 use crate::{St, Visit, cleared_cookie, csrf_ok, mint_dev_token};
 use axum::Form;
@@ -167,13 +167,9 @@ fn catalogue_href(search: &str, page: u64) -> String {
 /// page, so a large catalogue costs what a page costs.
 pub async fn catalogue(
     State(st): St,
-    headers: HeaderMap,
+    Signed(visit, user, _): Signed<Anyone>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (visit, user) = match signed_in(&st, &headers) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let search = params.get("q").map_or("", |q| q.trim());
     let page = page_param(&params);
@@ -247,11 +243,11 @@ pub async fn catalogue(
 }
 
 /// An e-service: its information and its versions.
-pub async fn eservice(State(st): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let (visit, user) = match signed_in(&st, &headers) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+pub async fn eservice(
+    State(st): St,
+    Signed(visit, user, _): Signed<Anyone>,
+    Path(id): Path<String>,
+) -> Response {
     let l = visit.session.lang;
     let e = match st.engine.eservice(&user.token, &id).await {
         Ok(e) => e,
@@ -340,13 +336,9 @@ fn attribute_groups(
 /// thresholds, approval policy, server URLs.
 pub async fn version(
     State(st): St,
-    headers: HeaderMap,
+    Signed(visit, user, _): Signed<Anyone>,
     Path((id, did)): Path<(String, String)>,
 ) -> Response {
-    let (visit, user) = match signed_in(&st, &headers) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let e = match st.engine.eservice(&user.token, &id).await {
         Ok(e) => e,

@@ -10,13 +10,12 @@
 use crate::engine::{EngineError, encode};
 use crate::session::Lang;
 use crate::web::{
-    Fields, confirm_field, confirmed, csrf_field, csrf_refused, flash, layout, not_confirmed,
-    page_param, pager, redirect, signed_in,
+    Anyone, Fields, Posted, Signed, confirm_field, confirmed, csrf_field, flash, layout,
+    not_confirmed, page_param, pager, redirect,
 };
-use crate::{AppState, St, Visit, csrf_ok};
-use axum::Form;
+use crate::{AppState, St, Visit};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use maud::{Markup, html};
@@ -462,13 +461,9 @@ fn serves(s: &Summary, l: Lang) -> Markup {
 /// "Scenari del mock": the scenarios by id, a page at a time.
 async fn list(
     State(st): St,
-    headers: HeaderMap,
+    Signed(visit, _, _): Signed<Anyone>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (visit, _) = match signed_in(&st, &headers) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let page = page_param(&params);
     let path = format!(
@@ -534,11 +529,11 @@ enum Typed {
 }
 
 /// A scenario's page.
-async fn show(State(st): St, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let (visit, _) = match signed_in(&st, &headers) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
+async fn show(
+    State(st): St,
+    Signed(visit, _, _): Signed<Anyone>,
+    Path(id): Path<String>,
+) -> Response {
     render(&st, &visit, &id, Typed::Nothing).await
 }
 
@@ -792,15 +787,6 @@ fn only_select(values: &Fields, error: Option<&EngineError>, l: Lang) -> Markup 
     }
 }
 
-/// The POST's signed-in user, its CSRF token checked (any role: development only).
-fn posted(st: &AppState, headers: &HeaderMap, form: &Fields) -> Result<Visit, Box<Response>> {
-    let visit = Visit::of(st, headers);
-    if visit.new || !csrf_ok(&visit.session, form.get("csrf")) {
-        return Err(Box::new(csrf_refused(st, &visit)));
-    }
-    signed_in(st, headers).map(|(v, _)| v)
-}
-
 /// The scenario with `fault` (none: removed), put back to the mock.
 async fn put_fault(st: &AppState, id: &str, fault: Option<&Fault>) -> Result<(), EngineError> {
     let mut json = scenario(st, id).await?;
@@ -818,14 +804,9 @@ async fn put_fault(st: &AppState, id: &str, fault: Option<&Fault>) -> Result<(),
 /// "Applica": the form's fault on the scenario.
 async fn apply(
     State(st): St,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<Fields>,
+    Posted(visit, _, form, _): Posted<Anyone>,
 ) -> Response {
-    let visit = match posted(&st, &headers, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let fault = match fault_of(&form, l) {
         Ok(f) if f.is_empty() => {
@@ -877,14 +858,9 @@ async fn apply(
 /// "Rimuovi il guasto" (confirmed).
 async fn remove(
     State(st): St,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<Fields>,
+    Posted(visit, _, form, _): Posted<Anyone>,
 ) -> Response {
-    let visit = match posted(&st, &headers, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     if !confirmed(&form) {
         return render(&st, &visit, &id, Typed::Remove(not_confirmed())).await;
@@ -915,14 +891,9 @@ async fn remove(
 /// "Salva il JSON": the whole scenario as typed, validated by the mock.
 async fn save_json(
     State(st): St,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<Fields>,
+    Posted(visit, _, form, _): Posted<Anyone>,
 ) -> Response {
-    let visit = match posted(&st, &headers, &form) {
-        Ok(v) => v,
-        Err(r) => return *r,
-    };
     let l = visit.session.lang;
     let text = form.get("json").cloned().unwrap_or_default();
     match put(&st, &id, text.clone()).await {

@@ -30,6 +30,23 @@ pub const CONSUMER_ROLES: &[&str] = &["admin", "security"];
 /// URL either.
 pub trait Roles: Send + Sync + 'static {
     const ROLES: &'static [&'static str];
+
+    /// The visit and the user a page of these roles is for, or the page to answer instead.
+    fn admit(st: &AppState, headers: &HeaderMap) -> Result<(Visit, User), Box<Response>> {
+        signed_in_as(st, headers, Self::ROLES)
+    }
+}
+
+/// Any signed-in user, the platform operator included (the catalogue, Anagrafica, the mock's
+/// scenarios): only the sign-in page for a visitor who is not signed in.
+pub struct Anyone;
+
+impl Roles for Anyone {
+    const ROLES: &'static [&'static str] = &[];
+
+    fn admit(st: &AppState, headers: &HeaderMap) -> Result<(Visit, User), Box<Response>> {
+        signed_in(st, headers)
+    }
 }
 
 /// Erogazione: [`PRODUCER_ROLES`].
@@ -71,7 +88,7 @@ impl<R: Roles> axum::extract::FromRequestParts<AppState> for Signed<R> {
         parts: &mut axum::http::request::Parts,
         st: &AppState,
     ) -> Result<Self, Response> {
-        signed_in_as(st, &parts.headers, R::ROLES)
+        R::admit(st, &parts.headers)
             .map(|(visit, user)| Signed(visit, user, std::marker::PhantomData))
             .map_err(|r| *r)
     }
@@ -94,7 +111,8 @@ impl<R: Roles> axum::extract::FromRequest<AppState> for Posted<R> {
         let Form(form) = Form::<Fields>::from_request(req, st)
             .await
             .map_err(IntoResponse::into_response)?;
-        posted_as(st, &headers, R::ROLES, &form)
+        csrf_checked(st, &headers, &form)
+            .and_then(|()| R::admit(st, &headers))
             .map(|(visit, user)| Posted(visit, user, form, std::marker::PhantomData))
             .map_err(|r| *r)
     }
@@ -379,11 +397,17 @@ pub fn posted_as(
     roles: &[&str],
     form: &Fields,
 ) -> Result<(Visit, User), Box<Response>> {
+    csrf_checked(st, headers, form)?;
+    signed_in_as(st, headers, roles)
+}
+
+/// Nothing, when `form` carries the session's CSRF token; else the page refusing it.
+fn csrf_checked(st: &AppState, headers: &HeaderMap, form: &Fields) -> Result<(), Box<Response>> {
     let visit = Visit::of(st, headers);
     if visit.new || !csrf_ok(&visit.session, form.get("csrf")) {
         return Err(Box::new(csrf_refused(st, &visit)));
     }
-    signed_in_as(st, headers, roles)
+    Ok(())
 }
 
 /// The page a POST without a valid CSRF token gets.
